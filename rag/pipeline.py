@@ -1,0 +1,294 @@
+"""The wired pipeline: the one place where concrete classes are chosen.
+
+    retrieve (hybrid) -> postprocessors -> refusal gate -> answerer (streams)
+    -> parse [n] -> verify each sentence -> renumber citations -> Answer
+
+`Pipeline.stream()` yields text deltas (str) and finally the verified `Answer`;
+`ask()` returns just the Answer. Follow-ups are condensed into a standalone
+question before retrieval: by the LLM when one answers, else by carrying over
+the previous question's key terms.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from rag import cite
+from rag.answer import (
+    REFUSAL_TEXT,
+    Answerer,
+    ExtractiveAnswerer,
+    History,
+    LLMAnswerer,
+    looks_like_refusal,
+    rank_sentences,
+)
+from rag.embeddings import Embedder, QueryCache, make_embedder
+from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong
+from rag.ingest import IngestReport, Progress, ingest
+from rag.refusal import RefusalModel, refusal_features
+from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
+from rag.settings import Settings
+from rag.store import Store
+from rag.text import key_terms, sentence_spans
+from rag.types import Answer, Citation, ScoredChunk, Sentence
+from rag.verify import Checker, HeuristicChecker
+
+_FOLLOWUP = re.compile(
+    r"^\s*(?:and|but|also|so|what about|how about|why|then)\b|\b(?:it|its|they|them|their|this|that|these|those|he|she|his|her|there)\b",
+    re.I,
+)
+
+
+def condense_offline(question: str, history: History) -> str:
+    """Deterministic follow-up rewriting: append the previous question's terms the new one lacks."""
+    if not history:
+        return question
+    if len(key_terms(question)) >= 5 and not _FOLLOWUP.search(question):
+        return question
+    prev = condense_offline(history[-1][0], history[:-1])
+    have = set(tokenize(question))
+    extra = list(dict.fromkeys(t for t in tokenize(prev) if t not in have))
+    return f"{question} ({' '.join(extra)})" if extra else question
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        store: Store,
+        retriever: Retriever,
+        checker: Checker,
+        refusal: RefusalModel,
+        postprocessors: Sequence[Reranker] = (),
+        answerers: dict[str, Answerer] | None = None,
+    ):
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store
+        self.retriever = retriever
+        self.checker = checker
+        self.refusal = refusal
+        self.postprocessors = list(postprocessors)
+        self._answerers: dict[str, Answerer] = dict(answerers or {})
+        self._lock = threading.Lock()
+
+    # --- documents ---------------------------------------------------------------
+    def ingest(self, paths: Sequence[str | Path], rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
+        if rebuild:
+            self.store.reset()
+        report = ingest([Path(p) for p in paths], self.settings, self.store, self.embedder, progress)
+        for r in (self.retriever, getattr(self.retriever, "sparse", None)):
+            if hasattr(r, "invalidate"):
+                r.invalidate()
+        return report
+
+    def documents(self) -> list[dict]:
+        states = self.store.doc_states()
+        return sorted(
+            ({"source": s.source, "root": s.root, "chunks": s.present, "complete": s.complete} for s in states.values()),
+            key=lambda d: (d["root"], d["source"]),
+        )
+
+    def info(self) -> dict:
+        exists = self.store.exists()
+        docs = self.documents() if exists else []
+        return {
+            "documents": len(docs),
+            "chunks": self.store.count() if exists else 0,
+            "embedding_model": self.embedder.name,
+            "embedding_dim": self.embedder.dim,
+            "data_dir": str(self.settings.data_dir),
+            "collection": self.settings.collection,
+            "store": self.store.kind,
+            "mode": self.settings.resolved_mode(),
+            "retrieval": self.settings.retrieval,
+            "k": self.settings.k,
+        }
+
+    # --- answering ---------------------------------------------------------------
+    def answerer(self, mode: str | None = None) -> Answerer:
+        mode = mode or self.settings.resolved_mode()
+        if mode == "auto":
+            mode = self.settings.resolved_mode()
+        with self._lock:
+            if mode not in self._answerers:
+                self._answerers[mode] = self._make_answerer(mode)
+            return self._answerers[mode]
+
+    def _make_answerer(self, mode: str) -> Answerer:
+        s = self.settings
+        if mode == "extractive":
+            return ExtractiveAnswerer(self.embedder, max_sentences=s.max_answer_sentences)
+        if mode == "openai":
+            if not (s.openai_api_key or s.openai_base_url):
+                raise ConfigError("mode=openai needs an endpoint: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (vLLM, Ollama, llama.cpp server).")
+            from rag.answer import openai_chat
+
+            return LLMAnswerer(openai_chat(s.openai_base_url, s.openai_api_key, s.openai_model, s.openai_timeout_s), name="openai")
+        if mode == "local":
+            from rag.answer import llamacpp_chat
+
+            return LLMAnswerer(llamacpp_chat(s.local_model_path), name="local")
+        raise ConfigError(f"Unknown answer mode '{mode}': use extractive, openai or local.")
+
+    def validate(self, question: str) -> str:
+        q = (question or "").strip()
+        if not q:
+            raise EmptyQuestion()
+        if len(q) > self.settings.max_question_chars:
+            raise QuestionTooLong(
+                f"The question is {len(q)} characters long; the limit is {self.settings.max_question_chars} (RAG_MAX_QUESTION_CHARS). Shorten it."
+            )
+        return q
+
+    def retrieve(self, question: str, k: int | None = None) -> list[ScoredChunk]:
+        k = k or self.settings.k
+        hits = self.retriever.retrieve(question, k)
+        for p in self.postprocessors:
+            hits = p.rerank(question, hits, k)
+        return fill_dense_scores(hits, self.embedder.embed_query(question), self.embedder)
+
+    def ask(self, question: str, history: History = (), mode: str | None = None, k: int | None = None) -> Answer:
+        answer = None
+        for ev in self.stream(question, history, mode, k):
+            if isinstance(ev, Answer):
+                answer = ev
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, history: History = (), mode: str | None = None, k: int | None = None) -> Iterator[str | Answer]:
+        t0 = time.perf_counter()
+        q = self.validate(question)
+        answerer = self.answerer(mode)
+        timings = {"condense": 0.0, "retrieve": 0.0, "generate": 0.0, "verify": 0.0}
+
+        standalone = q
+        if history:
+            tc = time.perf_counter()
+            standalone = answerer.condense(q, history) if isinstance(answerer, LLMAnswerer) else condense_offline(q, history)
+            timings["condense"] = _ms(tc)
+
+        tr = time.perf_counter()
+        hits = self.retrieve(standalone, k)
+        qvec = self.embedder.embed_query(standalone)
+        ranked = rank_sentences(standalone, qvec, hits, self.embedder)
+        p = self.refusal.p_answerable(refusal_features(hits, ranked))
+        timings["retrieve"] = _ms(tr)
+
+        def done(**kw) -> Answer:
+            timings["total"] = _ms(t0)
+            return Answer(question=q, mode=answerer.name, standalone_question=standalone, timings_ms=timings, refusal_score=round(p, 4), **kw)
+
+        if not hits or p < self.settings.refusal_threshold:
+            yield done(answer=REFUSAL_TEXT, refused=True, notes=("no passage answers this confidently",))
+            return
+
+        tg = time.perf_counter()
+        parts: list[str] = []
+        if isinstance(answerer, ExtractiveAnswerer):
+            parts.append(answerer.answer_from(ranked))
+            yield parts[-1]
+        else:
+            for delta in answerer.stream(standalone, hits, history):
+                parts.append(delta)
+                yield delta
+        text = "".join(parts).strip()
+        timings["generate"] = _ms(tg)
+
+        tv = time.perf_counter()
+        if not text or looks_like_refusal(text):
+            timings["verify"] = _ms(tv)
+            yield done(answer=REFUSAL_TEXT, refused=True, notes=("the answerer found no answer in the sources",))
+            return
+        answer = self._finish(text, hits, done, tv, timings)
+        yield answer
+
+    def _finish(self, text: str, hits: list[ScoredChunk], done, tv: float, timings: dict) -> Answer:
+        drafts, invalid = cite.parse(text, len(hits))
+        notes: list[str] = []
+        if invalid:
+            notes.append(f"removed citation numbers that match no source: {sorted(set(invalid))}")
+        checked: list[tuple[str, tuple[int, ...], float, bool]] = []
+        for d in drafts:
+            cites = d.cites
+            verdict = self.checker.check(d.text, [hits[n - 1].chunk.text for n in cites]) if cites else None
+            if verdict is None or not verdict.supported:
+                # Citation repair: the sentence may be supported by another retrieved passage.
+                best = max(
+                    ((n, self.checker.check(d.text, [h.chunk.text])) for n, h in enumerate(hits, start=1) if n not in cites),
+                    key=lambda x: x[1].support,
+                    default=None,
+                )
+                if best and best[1].supported:
+                    notes.append(f"re-pointed a citation to the passage that supports it: {d.text[:60]}")
+                    cites, verdict = (best[0],), best[1]
+            support = verdict.support if verdict else 0.0
+            checked.append((d.text, cites, support, bool(verdict and verdict.supported)))
+
+        hide = self.settings.hide_unsupported
+        shown = [c for c in checked if c[3] or not hide]
+        mapping = cite.renumber([c[1] for c in shown])
+        sentences = tuple(
+            Sentence(text=t, cites=tuple(mapping[n] for n in cs) if (ok or not hide) else (), supported=ok, support=round(sup, 4), shown=ok or not hide)
+            for t, cs, sup, ok in checked
+        )
+        removed = sum(1 for s in sentences if not s.shown)
+        if removed:
+            notes.append(f"{removed} unsupported sentence{'s' if removed > 1 else ''} removed")
+        timings["verify"] = _ms(tv)
+        if not any(s.shown for s in sentences):
+            return done(answer=REFUSAL_TEXT, refused=True, sentences=sentences, removed_sentences=removed,
+                        removed_citations=tuple(invalid), notes=tuple(notes + ["no sentence of the answer is supported by the sources"]))
+        citations = tuple(self._citation(mapping[n], hits[n - 1], [s.text for s in sentences if s.shown and mapping[n] in s.cites]) for n in mapping)
+        body = " ".join(cite.render(s.text, s.cites) for s in sentences if s.shown)
+        return done(answer=body, refused=False, citations=citations, sentences=sentences, removed_sentences=removed,
+                    removed_citations=tuple(invalid), notes=tuple(notes))
+
+    def _citation(self, n: int, hit: ScoredChunk, quoted: list[str]) -> Citation:
+        c = hit.chunk
+        spans = []
+        for q in quoted:
+            at = c.text.find(q)
+            if at < 0:  # paraphrase: highlight the chunk sentence sharing most key terms
+                qt = set(key_terms(q))
+                ss = sentence_spans(c.text)
+                if not ss:
+                    continue
+                s, e = max(ss, key=lambda se: (len(qt & set(key_terms(c.text[se[0]:se[1]]))), -se[0]))
+                at, ln = s, e - s
+            else:
+                ln = len(q)
+            spans.append((c.start + at, c.start + at + ln))
+        score = hit.dense if hit.dense is not None else hit.score
+        return Citation(n=n, source=c.source, chunk_id=c.id, start=c.start, end=c.end, text=c.text, score=round(float(score), 4),
+                        title=c.title, page=c.page, highlights=tuple(sorted(set(spans))))
+
+
+def _ms(t: float) -> float:
+    return round((time.perf_counter() - t) * 1000, 2)
+
+
+def build(settings: Settings, embedder: Embedder | None = None, checker: Checker | None = None, **answerers: Answerer) -> Pipeline:
+    emb = QueryCache(embedder or make_embedder(settings.embedder, settings.embed_batch_size))
+    store = Store(settings, emb.name, emb.dim)
+    dense, sparse = DenseRetriever(store, emb), BM25Retriever(store)
+    retriever: Retriever = {
+        "dense": dense,
+        "bm25": sparse,
+        "hybrid": HybridRetriever(dense, sparse, settings.dense_weight, settings.rrf_k, settings.candidates),
+    }[settings.retrieval]
+    return Pipeline(
+        settings,
+        emb,
+        store,
+        retriever,
+        checker or HeuristicChecker(settings.support_threshold, embedder=emb),
+        RefusalModel.load(),
+        answerers=answerers,
+    )

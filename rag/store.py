@@ -1,0 +1,210 @@
+"""Chroma, embedded or client/server, behind one small class.
+
+Writes and vector queries go through llama-index's ChromaVectorStore; the
+collection's own metadata records which embedding model built it, so a query
+with another model fails with a fix instead of a dimension-mismatch traceback.
+Collections are created with `embedding_function=None`: we always pass vectors,
+and Chroma's default embedder would download an ONNX model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from rag.errors import EmbeddingMismatch, IndexNotBuilt, StoreUnavailable
+from rag.settings import Settings
+from rag.types import Chunk, ScoredChunk
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+MODEL_KEY, DIM_KEY = "embed_model", "embed_dim"
+
+
+def doc_key(root: str, source: str) -> str:
+    return hashlib.sha1(f"{root}\x00{source}".encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class DocState:
+    """What the index holds for one document: enough to skip, repair or delete it."""
+
+    root: str
+    source: str
+    sha256: str
+    expected: int  # n_chunks recorded at write time
+    present: int  # chunks actually stored
+
+    @property
+    def complete(self) -> bool:
+        return self.present == self.expected
+
+
+class Store:
+    def __init__(self, settings: Settings, model_name: str, dim: int):
+        self.settings = settings
+        self.model_name = model_name
+        self.dim = dim
+        self._client = None
+        self._collection = None
+        self._vs = None
+
+    # --- connection ------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        s = self.settings
+        return f"chroma server http://{s.chroma_host}:{s.chroma_port}" if s.chroma_host else f"embedded chroma {s.chroma_dir}"
+
+    @property
+    def client(self):
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            s = self.settings
+            cs = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+            try:
+                if s.chroma_host:
+                    self._client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=cs)
+                    self._client.heartbeat()
+                else:
+                    s.chroma_dir.mkdir(parents=True, exist_ok=True)
+                    self._client = chromadb.PersistentClient(path=str(s.chroma_dir), settings=cs)
+            except Exception as e:
+                if s.chroma_host:
+                    raise StoreUnavailable(
+                        f"Cannot reach the Chroma server at {s.chroma_host}:{s.chroma_port} ({type(e).__name__}). "
+                        f"Start it with `chroma run --host {s.chroma_host} --port {s.chroma_port} --path DIR`, "
+                        "or unset RAG_CHROMA_HOST to use the embedded store."
+                    ) from e
+                raise StoreUnavailable(f"Cannot open the index in {s.chroma_dir}: {e}") from e
+        return self._client
+
+    def _get_collection(self, create: bool):
+        if self._collection is not None:
+            return self._collection
+        name = self.settings.collection
+        try:
+            existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
+            if name not in existing:
+                if not create:
+                    raise IndexNotBuilt()
+                coll = self.client.create_collection(
+                    name,
+                    embedding_function=None,
+                    metadata={"hnsw:space": "cosine", MODEL_KEY: self.model_name, DIM_KEY: self.dim},
+                )
+            else:
+                coll = self.client.get_collection(name, embedding_function=None)
+        except (IndexNotBuilt, StoreUnavailable):
+            raise
+        except Exception as e:
+            raise StoreUnavailable(f"Chroma error on {self.kind}: {e}") from e
+        md = coll.metadata or {}
+        if md.get(MODEL_KEY) != self.model_name or int(md.get(DIM_KEY, -1)) != self.dim:
+            raise EmbeddingMismatch(
+                f"The index '{name}' was built with {md.get(MODEL_KEY)} ({md.get(DIM_KEY)} dims) but the current "
+                f"embedder is {self.model_name} ({self.dim} dims). Run `rag ingest --rebuild` to re-embed everything."
+            )
+        self._collection = coll
+        return coll
+
+    @property
+    def collection(self):
+        return self._get_collection(create=False)
+
+    def ensure(self):
+        return self._get_collection(create=True)
+
+    @property
+    def vector_store(self):
+        if self._vs is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vs = ChromaVectorStore(chroma_collection=self.ensure())
+        return self._vs
+
+    def exists(self) -> bool:
+        try:
+            self._get_collection(create=False)
+            return True
+        except IndexNotBuilt:
+            return False
+
+    def reset(self) -> None:
+        """Drop the collection (for --rebuild)."""
+        name = self.settings.collection
+        existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
+        if name in existing:
+            self.client.delete_collection(name)
+        self._collection = None
+        self._vs = None
+
+    # --- writes ------------------------------------------------------------------
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+        nodes = []
+        for c, v in zip(chunks, vectors):
+            node = TextNode(id_=c.id, text=c.text, metadata=c.metadata(), embedding=[float(x) for x in v])
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_key(c.root, c.source))
+            nodes.append(node)
+        if nodes:
+            self.vector_store.add(nodes)
+
+    def delete_document(self, root: str, source: str) -> None:
+        self.vector_store.delete(ref_doc_id=doc_key(root, source))
+
+    # --- reads -------------------------------------------------------------------
+    def count(self) -> int:
+        return self.collection.count()
+
+    def _metadatas(self) -> tuple[list[str], list[dict]]:
+        got = self.collection.get(include=["metadatas"])
+        return got["ids"], got["metadatas"]
+
+    def doc_states(self) -> dict[tuple[str, str], DocState]:
+        if not self.exists():
+            return {}
+        per: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for md in self._metadatas()[1]:
+            per[(md.get("root", ""), md["source"])].append(md)
+        out = {}
+        for (root, source), mds in per.items():
+            shas = {m.get("doc_sha256") for m in mds}
+            expected = int(mds[0].get("n_chunks", -1)) if len(shas) == 1 else -1
+            out[(root, source)] = DocState(root, source, mds[0].get("doc_sha256", "") if len(shas) == 1 else "", expected, len(mds))
+        return out
+
+    def all_chunks(self) -> list[Chunk]:
+        got = self.collection.get(include=["documents", "metadatas"])
+        return [Chunk.from_metadata(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def get_chunks(self, ids: Iterable[str]) -> list[Chunk]:
+        ids = list(ids)
+        if not ids:
+            return []
+        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        by_id = {i: Chunk.from_metadata(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(self, vector: np.ndarray, k: int) -> list[ScoredChunk]:
+        from llama_index.core.vector_stores.types import VectorStoreQuery
+
+        coll = self.collection  # raises IndexNotBuilt before llama-index would create one
+        if coll.count() == 0:
+            raise IndexNotBuilt()
+        try:
+            res = self.vector_store.query(VectorStoreQuery(query_embedding=[float(x) for x in vector], similarity_top_k=k))
+        except Exception as e:
+            raise StoreUnavailable(f"Chroma query failed on {self.kind}: {e}") from e
+        out = []
+        for node, sim in zip(res.nodes, res.similarities or []):
+            c = Chunk.from_metadata(node.node_id, node.get_content(), node.metadata)
+            out.append(ScoredChunk(chunk=c, score=float(sim), dense=float(sim)))
+        return out

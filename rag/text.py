@@ -1,0 +1,94 @@
+"""Small text utilities shared by answerers, verification and evals: sentence spans and key terms.
+
+The sentence splitter is a regex with an abbreviation guard, chosen over NLTK punkt
+because it returns exact character spans (needed for highlighting) and is
+deterministic. It does not handle every abbreviation; a missed one splits a
+sentence in two, which costs recall but never invents text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.retrieval import STOPWORDS, tokenize
+
+_ABBREV = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "vs", "etc", "e.g", "i.e", "u.s", "u.k", "no", "fig", "inc", "ltd",
+    "co", "corp", "gen", "gov", "sen", "rep", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "approx", "ca", "cf", "al", "mt", "ft", "lt", "col", "capt", "sgt",
+}
+_BOUNDARY = re.compile(r"""(?<=[.!?])["'”’)\]]*(?P<ws>\s+)(?=["'“‘(\[]?[A-Z0-9])|(?P<par>\n\s*\n|\n(?=\s*(?:[-*#•]|\d+[.)]\s)))""")
+_MIN_CHARS = 3
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) spans of sentences in `text`, stripped of surrounding whitespace."""
+    spans, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        if m.group("ws") is not None:
+            cut = m.start("ws")
+            if "\n" not in m.group("ws"):
+                # Abbreviation guard: "Dr. Smith", "U.S. Army", initials like "J. Smith".
+                word = re.search(r"([\w.]+)[.!?]$", text[start:cut].rstrip("\"'”’)]"))
+                w = word.group(1).lower() if word else ""
+                if w in _ABBREV or (len(w) == 1 and w.isalpha()):
+                    continue
+        else:
+            cut = m.start("par")
+        spans.append((start, cut))
+        start = m.end()
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        seg = text[s:e]
+        ls = len(seg) - len(seg.lstrip())
+        rs = len(seg.rstrip())
+        if rs - ls >= _MIN_CHARS:
+            out.append((s + ls, s + rs))
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def stem(tok: str) -> str:
+    """A crude, deterministic stemmer: enough to match 'proposed'/'proposal' on a shared prefix."""
+    for suf in ("ational", "ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
+        if tok.endswith(suf) and len(tok) - len(suf) >= 4:
+            return tok[: len(tok) - len(suf)]
+    return tok
+
+
+def key_terms(text: str) -> list[str]:
+    """Content tokens (lowercase, no stopwords), stemmed, in order, without duplicates."""
+    seen, out = set(), []
+    for t in tokenize(text):
+        s = stem(t)
+        if s not in seen:
+            seen.add(s)
+            out.append(s)
+    return out
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|cannot)\b|n't\b", re.I)
+
+
+def numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words that are not sentence-initial: a cheap proxy for named entities."""
+    out = set()
+    for sent in sentences(text) or [text]:
+        words = re.findall(r"[A-Za-z][\w'’-]*", sent)
+        for w in words[1:]:
+            if w[0].isupper() and w.lower() not in STOPWORDS:
+                out.add(w.lower())
+    return out
+
+
+def has_negation(text: str) -> bool:
+    return bool(_NEGATION.search(text))

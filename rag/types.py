@@ -1,0 +1,130 @@
+"""Plain data passed between stages: frozen dataclasses, no behaviour beyond (de)serialisation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One file's extracted text. `source` is relative to the ingest `root`."""
+
+    source: str
+    root: str
+    title: str
+    text: str
+    sha256: str
+    # Character offset at which each page starts (PDF only); empty for page-less formats.
+    page_starts: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        if not self.page_starts:
+            return None
+        page = 1
+        for i, start in enumerate(self.page_starts):
+            if start <= offset:
+                page = i + 1
+        return page
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a document: `text == document.text[start:end]` always holds."""
+
+    id: str
+    source: str
+    root: str
+    title: str
+    start: int
+    end: int
+    text: str
+    doc_sha256: str
+    n_chunks: int  # chunks in this document; lets ingest detect a half-written file
+    page: int | None = None
+
+    def metadata(self) -> dict:
+        md = {
+            "source": self.source,
+            "root": self.root,
+            "title": self.title,
+            "start": self.start,
+            "end": self.end,
+            "doc_sha256": self.doc_sha256,
+            "n_chunks": self.n_chunks,
+        }
+        if self.page is not None:
+            md["page"] = self.page
+        return md
+
+    @classmethod
+    def from_metadata(cls, id: str, text: str, md: dict) -> "Chunk":
+        return cls(
+            id=id,
+            source=md["source"],
+            root=md.get("root", ""),
+            title=md.get("title", md["source"]),
+            start=int(md["start"]),
+            end=int(md["end"]),
+            text=text,
+            doc_sha256=md.get("doc_sha256", ""),
+            n_chunks=int(md.get("n_chunks", 0)),
+            page=md.get("page"),
+        )
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    chunk: Chunk
+    score: float
+    dense: float | None = None  # cosine similarity, when the dense retriever saw it
+    bm25: float | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    chunk_id: str
+    start: int  # span of the cited passage (the chunk) in the document text
+    end: int
+    text: str
+    score: float
+    title: str = ""
+    page: int | None = None
+    # Spans, relative to the document, of the answer sentences quoted from this passage (for highlighting).
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    cites: tuple[int, ...]
+    supported: bool
+    support: float
+    shown: bool = True  # False when verification removed it from the displayed answer
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answer: str
+    refused: bool
+    mode: str
+    citations: tuple[Citation, ...] = ()
+    sentences: tuple[Sentence, ...] = ()
+    timings_ms: dict = field(default_factory=dict)
+    standalone_question: str = ""
+    removed_citations: tuple[int, ...] = ()  # [n] markers that resolved to no source and were dropped
+    removed_sentences: int = 0  # unsupported sentences hidden from `answer`
+    notes: tuple[str, ...] = ()
+    refusal_score: float | None = None  # estimated P(answerable); None when not computed
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for c in d["citations"]:
+            c["highlights"] = [list(h) for h in c["highlights"]]
+        for s in d["sentences"]:
+            s["cites"] = list(s["cites"])
+        for key in ("citations", "sentences", "removed_citations", "notes"):
+            d[key] = list(d[key])
+        return d

@@ -1,0 +1,352 @@
+"""The Gradio chat UI: `build_app(pipeline, settings) -> gr.Blocks` and `launch(settings)`.
+
+Layout: a sidebar with documents (upload, index list) and answer settings; the
+chat in the middle; the sources of each answer on the right, cited sentences
+highlighted. Everything goes through the rag package's public API
+(`rag.pipeline.build`, `Pipeline.stream/ingest/documents/info`, `rag.errors`).
+
+API endpoints (for gradio_client): `/chat` (question, mode, k, show_unsupported
+-> chatbot, sources HTML, cleared textbox, Answer dict), `/new_chat`, `/upload`
+and `/documents`.
+
+Safe defaults: binds settings.ui_host (127.0.0.1), never shares, analytics off,
+optional login from RAG_UI_AUTH=user:password, one queue whose concurrency
+limit (RAG_UI_CONCURRENCY) protects the embedder; uploads are ingested one
+at a time. Left out: multi-user document spaces, deleting documents from the
+UI, a list of past conversations.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: launch() would phone home otherwise
+
+import importlib.util
+import secrets
+import time
+import uuid
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Sequence
+
+import gradio as gr
+
+from rag.errors import ConfigError, IndexNotBuilt, RagError
+from rag.settings import Settings
+from ui import render
+from ui.feedback import append_feedback, feedback_record, rating_of
+from ui.sessions import SessionStore, new_id, valid_id
+from ui.uploads import ALLOWED, UploadRejected, save_upload
+
+ASSETS = Path(__file__).parent / "assets"
+NO_DOCS = "No documents yet: upload some or run `rag ingest`."
+HISTORY_TURNS = 6  # follow-ups see this many previous exchanges
+STREAM_EVERY_S = 0.05  # at most ~20 UI updates per second while tokens stream
+
+
+def available_modes(settings: Settings) -> list[str]:
+    """Answer modes this machine can run: openai needs an endpoint, local needs llama-cpp-python."""
+    modes = ["extractive"]
+    if settings.openai_api_key or settings.openai_base_url:
+        modes.append("openai")
+    if importlib.util.find_spec("llama_cpp") is not None:
+        modes.append("local")
+    return modes
+
+
+def user_message(e: Exception) -> str:
+    return NO_DOCS if isinstance(e, IndexNotBuilt) else str(e)
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ConfigError("RAG_UI_AUTH must look like user:password (both non-empty).")
+    return user, password
+
+
+def _secret(settings: Settings) -> str:
+    """A per-data-dir key for the encrypted browser state, so sessions survive a server restart."""
+    path = settings.data_dir / "ui_secret"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(16)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(value)
+        return value
+
+
+def _folder(root: str, settings: Settings) -> str:
+    return "uploads" if Path(root) == settings.uploads_dir.resolve() else (Path(root).name or root)
+
+
+def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
+    settings = settings or pipeline.settings
+    sessions = SessionStore(settings.data_dir / "sessions")
+    modes = available_modes(settings)
+    default_mode = settings.resolved_mode() if settings.resolved_mode() in modes else "extractive"
+
+    # --- helpers over the pipeline -------------------------------------------------
+    def status_md() -> str:
+        try:
+            info = pipeline.info()
+        except RagError as e:
+            return f"**Index unavailable:** {escape(user_message(e))}"
+        if not info["documents"]:
+            return f"**{NO_DOCS}**"
+        return (
+            f"**{info['documents']} document{'s' if info['documents'] != 1 else ''} · {info['chunks']} chunks** indexed · "
+            f"embeddings {escape(str(info['embedding_model']))} · {'Chroma server' if settings.chroma_host else 'embedded Chroma'}"
+        )
+
+    def doc_rows() -> list[list]:
+        try:
+            docs = pipeline.documents()
+        except RagError:
+            return []
+        return [[d["source"], _folder(d["root"], settings), d["chunks"] if d["complete"] else f"{d['chunks']} (incomplete: re-ingest)"] for d in docs]
+
+    def fresh(session) -> dict:
+        if isinstance(session, dict) and valid_id(session.get("sid")):
+            return {"sid": session["sid"], "turns": list(session.get("turns") or [])}
+        return {"sid": new_id(), "turns": []}
+
+    def save(session: dict) -> None:
+        try:
+            sessions.save(session["sid"], session["turns"])
+        except OSError as e:  # a full disk must not break the chat
+            gr.Warning(f"Could not save the conversation: {e}")
+
+    # --- event handlers -------------------------------------------------------------
+    def chat(question: str, mode: str, k: float, show_unsupported: bool, session):
+        """Answer with streaming; the streamed draft is replaced by the verified answer."""
+        session = fresh(session)
+        q = (question or "").strip()
+        try:
+            pipeline.validate(q)
+        except RagError as e:
+            raise gr.Error(escape(user_message(e)), title="Nothing to answer")
+        turn = {"id": uuid.uuid4().hex[:12], "question": q, "answer": None, "error": None, "feedback": None,
+                "ts": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        history = [(t["question"], t["answer"]["answer"]) for t in session["turns"] if t.get("answer")][-HISTORY_TURNS:]
+        turns = session["turns"]
+        yield render.messages(turns, show_unsupported, pending=turn), gr.skip(), session, "", gr.skip()
+        text, last, answer = "", 0.0, None
+        try:
+            for event in pipeline.stream(q, history=history, mode=mode or None, k=int(k) if k else None):
+                if isinstance(event, str):
+                    text += event
+                    if time.monotonic() - last >= STREAM_EVERY_S:
+                        last = time.monotonic()
+                        yield render.messages(turns, show_unsupported, pending=turn, pending_text=text), gr.skip(), session, "", gr.skip()
+                else:
+                    answer = event
+        except RagError as e:
+            turn["error"] = user_message(e)
+            session = {"sid": session["sid"], "turns": turns + [turn]}
+            save(session)
+            yield render.messages(session["turns"], show_unsupported), gr.skip(), session, "", None
+            raise gr.Error(escape(turn["error"]))
+        turn["answer"] = answer.to_dict()
+        session = {"sid": session["sid"], "turns": turns + [turn]}
+        save(session)
+        yield render.messages(session["turns"], show_unsupported), render.sources_html(session["turns"]), session, "", turn["answer"]
+
+    def new_chat():
+        session = {"sid": new_id(), "turns": []}
+        return [], render.EMPTY_SOURCES, session, session["sid"], None
+
+    def restore(sid, show_unsupported: bool):
+        """Page load: bring back this browser's conversation from disk."""
+        sid = sid if valid_id(sid) else new_id()
+        session = {"sid": sid, "turns": sessions.load(sid)}
+        return (render.messages(session["turns"], show_unsupported), render.sources_html(session["turns"]), session, sid,
+                status_md(), doc_rows())
+
+    def rerender(show_unsupported: bool, session):
+        return render.messages(fresh(session)["turns"], show_unsupported)
+
+    def on_like(session, data: gr.LikeData):
+        session = fresh(session)
+        index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
+        i = int(index) // 2  # every turn is one user + one assistant message
+        if not 0 <= i < len(session["turns"]):
+            return session
+        turn = dict(session["turns"][i])
+        turn["feedback"] = rating_of(data.liked)
+        append_feedback(settings.feedback_path, feedback_record(turn, turn["feedback"], session["sid"]))
+        session["turns"][i] = turn
+        save(session)
+        return session
+
+    def upload(files, progress=gr.Progress()):
+        """Save uploads under the data dir, then ingest them incrementally with progress."""
+        paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
+        if not paths:
+            return gr.skip(), gr.skip(), gr.skip(), None
+        saved, lines = [], []
+        for p in paths:
+            try:
+                saved.append(save_upload(p, settings.uploads_dir, settings.upload_max_mb))
+            except UploadRejected as e:
+                lines.append(f"**Skipped:** {escape(str(e))}")
+                gr.Warning(escape(str(e)))
+        if saved:
+            done = {"files": 0, "total": len(saved)}
+
+            def on_progress(event, **kw):
+                if event == "files":
+                    done["total"] = kw.get("total") or done["total"]
+                elif event == "file":
+                    done["files"] += 1
+                    progress((done["files"] - 1, done["total"]), desc=f"Embedding {kw.get('name', '')}", unit="files")
+
+            progress(0, desc="Reading files")
+            try:
+                report = pipeline.ingest(saved, progress=on_progress)
+            except RagError as e:
+                raise gr.Error(escape(user_message(e)))
+            chunks = {d["source"]: d["chunks"] for d in doc_rows_raw()}
+            for name in report.indexed:
+                lines.append(f"**Indexed** {escape(name)} ({chunks.get(name, '?')} chunks)")
+            for name in report.unchanged:
+                lines.append(f"**Unchanged** {escape(name)} (already indexed)")
+            for f in report.failed:
+                lines.append(f"**Could not read** {escape(f.source)}: {escape(f.reason)}")
+            lines.append(f"{report.total_chunks} chunks in the index · {report.elapsed_s:.1f} s")
+            if report.indexed:
+                gr.Info(f"Indexed {len(report.indexed)} file(s); ask away.")
+        return "\n\n".join(lines), doc_rows(), status_md(), None
+
+    def doc_rows_raw() -> list[dict]:
+        try:
+            return pipeline.documents()
+        except RagError:
+            return []
+
+    def refresh():
+        return doc_rows(), status_md()
+
+    # --- layout ---------------------------------------------------------------------
+    with gr.Blocks(title="rag · grounded answers", analytics_enabled=False, fill_width=True) as demo:
+        session = gr.State(None)
+        browser_sid = gr.BrowserState(None, storage_key="rag-session", secret=_secret(settings))
+
+        with gr.Sidebar(open=True, width=380, label="Documents and settings"):
+            gr.Markdown("### Documents")
+            files = gr.File(label="Upload .txt .md .html .pdf .docx", file_count="multiple", file_types=list(ALLOWED),
+                            type="filepath", elem_id="rag-upload")
+            upload_log = gr.Markdown(elem_id="rag-upload-log")
+            docs = gr.Dataframe(headers=["Document", "Folder", "Chunks"], value=[], interactive=False, wrap=True,
+                                column_widths=["60%", "22%", "18%"], label="Indexed documents", elem_id="rag-docs")
+            refresh_btn = gr.Button("Refresh list", size="sm")
+            gr.Markdown("### Answers")
+            mode = gr.Radio(modes, value=default_mode, label="Answer mode", elem_id="rag-mode",
+                            info=None if len(modes) == 3 else _mode_hint(modes))
+            k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve (k)", elem_id="rag-k")
+            show_unsupported = gr.Checkbox(value=not settings.hide_unsupported, label="Show unsupported sentences inline (flagged)",
+                                           elem_id="rag-show-unsupported")
+
+        with gr.Row(elem_id="rag-header"):
+            gr.Markdown("# rag · answers that cite their sources")
+            status = gr.Markdown(elem_id="rag-status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    elem_id="rag-chat", height="68vh", label="Chat", show_label=False, latex_delimiters=[],
+                    placeholder="**Ask a question about your documents.**<br>Every sentence of an answer cites the passage it rests on; "
+                                "sentences the passages don't support are removed and listed.",
+                    buttons=["copy", "copy_all"], feedback_options=("Like", "Dislike"),
+                )
+                with gr.Row():
+                    question = gr.Textbox(placeholder="Ask about your documents…", show_label=False, scale=6, lines=1, max_lines=6,
+                                          autofocus=True, elem_id="rag-question", submit_btn=False)
+                    send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rag-send")
+                with gr.Row():
+                    stop = gr.Button("Stop", size="sm", elem_id="rag-stop")
+                    clear = gr.Button("New chat", size="sm", elem_id="rag-new-chat")
+            with gr.Column(scale=2, min_width=320):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(render.EMPTY_SOURCES, elem_id="rag-sources")
+                with gr.Accordion("Answer details (JSON)", open=False):
+                    answer_json = gr.JSON(label="Last answer", elem_id="rag-answer-json")
+
+        # --- events -------------------------------------------------------------------
+        ask = gr.on(
+            triggers=[question.submit, send.click],
+            fn=chat,
+            inputs=[question, mode, k, show_unsupported, session],
+            outputs=[chatbot, sources, session, question, answer_json],
+            api_name="chat",
+            concurrency_id="answer",
+            show_progress="minimal",
+        )
+        ask.then(lambda s: s["sid"] if isinstance(s, dict) else gr.skip(), session, browser_sid, api_visibility="private", queue=False)
+        stop.click(None, cancels=[ask], api_visibility="private")
+        clear.click(new_chat, None, [chatbot, sources, session, browser_sid, answer_json], api_name="new_chat", queue=False)
+        chatbot.clear(new_chat, None, [chatbot, sources, session, browser_sid, answer_json], api_visibility="private", queue=False)
+        chatbot.like(on_like, [session], [session], api_visibility="private", queue=False)
+        show_unsupported.change(rerender, [show_unsupported, session], [chatbot], api_visibility="private", queue=False)
+        files.upload(upload, [files], [upload_log, docs, status, files], api_name="upload", concurrency_limit=1,
+                     concurrency_id="ingest", show_progress_on=[upload_log])
+        refresh_btn.click(refresh, None, [docs, status], api_name="documents", queue=False)
+        demo.load(restore, [browser_sid, show_unsupported], [chatbot, sources, session, browser_sid, status, docs],
+                  api_visibility="private", queue=False)
+
+    demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=max(64, settings.ui_concurrency * 16))
+    return demo
+
+
+def _mode_hint(modes: Sequence[str]) -> str:
+    hints = []
+    if "openai" not in modes:
+        hints.append("openai: set OPENAI_API_KEY or OPENAI_BASE_URL")
+    if "local" not in modes:
+        hints.append("local: `make local` (llama-cpp-python)")
+    return "; ".join(hints)
+
+
+def launch_options(settings: Settings) -> dict:
+    """Keyword arguments for `Blocks.launch`: safe defaults plus our CSS and click-to-source script."""
+    return dict(
+        server_name=settings.ui_host,
+        server_port=settings.ui_port,
+        share=False,
+        auth=parse_auth(settings.ui_auth),
+        auth_message="Log in with the user and password from RAG_UI_AUTH." if settings.ui_auth else None,
+        max_file_size=int(settings.upload_max_mb * 1e6),
+        css=(ASSETS / "app.css").read_text(encoding="utf-8"),
+        head=f"<script>{(ASSETS / 'app.js').read_text(encoding='utf-8')}</script>",
+        footer_links=["api"],
+        run_history=False,  # would keep another copy of every answer in the browser
+        enable_monitoring=False,
+        mcp_server=False,
+        ssr_mode=False,
+        show_error=True,
+    )
+
+
+def serve(demo: gr.Blocks, settings: Settings, **overrides):
+    """Start `demo` with `launch_options(settings)`; overrides win (tests pass prevent_thread_lock, server_port)."""
+    return demo.launch(**{**launch_options(settings), **overrides})
+
+
+def launch(settings: Settings, ingest_paths: Sequence[str | Path] = (), pipeline=None, **overrides):
+    """`rag ui`: build the pipeline, optionally ingest, then serve until interrupted."""
+    from rag.pipeline import build
+
+    parse_auth(settings.ui_auth)  # fail before loading models
+    pipe = pipeline or build(settings)
+    if ingest_paths:
+        report = pipe.ingest(list(ingest_paths))
+        print(f"Indexed {len(report.indexed)} file(s), {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
+              f"{report.total_chunks} chunks in the index.")
+    demo = build_app(pipe, settings)
+    return serve(demo, settings, **overrides)

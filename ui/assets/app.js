@@ -1,0 +1,30 @@
+// Clicking an inline [n] marker brings its source card into view and marks it active.
+// One delegated listener (capture phase) so it works for messages rendered later and
+// runs before the chatbot's own link handling (which would open a new tab).
+(() => {
+  function activate(id) {
+    const card = document.getElementById(id);
+    if (!card) return false;
+    for (let el = card.parentElement; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS") el.open = true;
+    }
+    document.querySelectorAll(".rag-src-card.rag-active").forEach((c) => c.classList.remove("rag-active"));
+    card.classList.add("rag-active");
+    card.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    return true;
+  }
+  document.addEventListener(
+    "click",
+    (event) => {
+      const link = event.target && event.target.closest ? event.target.closest("a.rag-cite") : null;
+      if (!link) return;
+      const href = link.getAttribute("href") || "";
+      if (!href.startsWith("#rag-src-")) return;
+      event.preventDefault();
+      event.stopPropagation();
+      activate(href.slice(1));
+    },
+    true,
+  );
+  window.ragActivateSource = activate;
+})();

@@ -3,15 +3,23 @@
 llama-index's SentenceSplitter decides the boundaries (sentence-aware, token-sized);
 we then locate each piece in the original text so that
 `chunk.text == document.text[chunk.start:chunk.end]` holds by construction,
-which is what lets a citation point at the exact passage.
+which is what lets a citation point at the exact passage. Locating walks forward
+with the splitter's overlap budget, so repeated boilerplate maps to the right copy
+and the chunks cover every non-whitespace character of natural text.
+Left out: semantic (embedding-based) splitting, per-format structure (headings, tables).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from bisect import bisect_left
 from functools import lru_cache
 
 from rag.types import Chunk, Document
+
+
+_WS = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=8)
@@ -26,31 +34,74 @@ def chunk_id(doc: Document, i: int) -> str:
     return hashlib.sha1(f"{doc.root}\x00{doc.source}\x00{doc.sha256}\x00{i}".encode()).hexdigest()[:20]
 
 
-def _locate(text: str, piece: str, cursor: int) -> tuple[int, int]:
-    """Find `piece` in `text` at or after roughly `cursor`; tolerate whitespace normalisation."""
-    at = text.find(piece, cursor)
-    if at < 0:
-        at = text.find(piece)
-    if at >= 0:
-        return at, at + len(piece)
-    # The splitter may have changed whitespace: anchor on the head and tail words.
-    head, tail = piece[:40].strip(), piece[-40:].strip()
-    start = text.find(head, cursor)
-    if start < 0:
-        start = max(0, text.find(head)) if text.find(head) >= 0 else cursor
-    end = text.find(tail, start)
-    end = end + len(tail) if end >= 0 else min(len(text), start + len(piece))
-    return start, max(end, start + 1)
+def _find(text: str, piece: str, lo: int, prev_end: int, overlap_ok) -> int:
+    """Where `piece` (the chunk after one ending at `prev_end`) starts in `text`, searching from `lo`.
+
+    Repetitive text (boilerplate, repeated headers) has several textual matches; the first
+    one may be an earlier copy, which would leave the real passage uncovered. So take the
+    first match that extends past the previous chunk and overlaps it by no more than the
+    splitter's overlap budget; failing that, the first match after it. The budget is counted
+    on the joined text, which can undercount (a run of one character thousands long), so
+    such degenerate text may still get an earlier copy: the span stays exact, coverage doesn't.
+    """
+    best = after = first = -1
+    at = text.find(piece, lo)
+    while at >= 0:
+        first = at if first < 0 else first
+        if at > prev_end:
+            after = at
+            break
+        if at + len(piece) > prev_end and overlap_ok(at, prev_end):
+            best = at
+            break
+        at = text.find(piece, at + 1)
+    return best if best >= 0 else after if after >= 0 else first
+
+
+class _Compact:
+    """The document with whitespace removed, and where each kept character came from.
+
+    The splitter only ever strips or joins whitespace, so a piece it returns is always a
+    substring of the document once whitespace is ignored."""
+
+    def __init__(self, text: str):
+        self.pos = [i for i, ch in enumerate(text) if not ch.isspace()]
+        self.text = "".join(text[i] for i in self.pos)
+
+    def index(self, offset: int) -> int:
+        # First compact index whose original offset is >= offset.
+        return bisect_left(self.pos, offset)
 
 
 def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
-    pieces = [p for p in _splitter(chunk_size, chunk_overlap).split_text(doc.text) if p.strip()]
-    spans, cursor = [], 0
+    splitter = _splitter(chunk_size, chunk_overlap)
+    pieces = [p.strip() for p in splitter.split_text(doc.text) if p.strip()]
+    text = doc.text
+
+    def overlap_ok(start: int, prev_end: int) -> bool:
+        return len(splitter._tokenizer(text[start:prev_end])) <= chunk_overlap + 1
+
+    spans: list[tuple[int, int]] = []
+    compact: _Compact | None = None
+    prev_start, prev_end = -1, 0
     for piece in pieces:
-        start, end = _locate(doc.text, piece, cursor)
+        at = _find(text, piece, prev_start + 1, prev_end, overlap_ok)
+        if at < 0:  # only in degenerate repetitive text; any copy keeps text == doc.text[start:end]
+            at = text.find(piece)
+        if at >= 0:
+            start, end = at, at + len(piece)
+        else:  # whitespace was normalised: align on the non-whitespace characters
+            compact = compact or _Compact(text)
+            q = _WS.sub("", piece)
+            lo = compact.index(prev_start + 1)
+            cprev = compact.index(prev_end)
+            c = _find(compact.text, q, lo, cprev, lambda s, e: overlap_ok(compact.pos[s], prev_end))
+            c = c if c >= 0 else compact.text.find(q)
+            if c < 0:
+                raise RuntimeError(f"chunking: cannot locate a chunk of {doc.source} in its text")  # a bug, not user input
+            start, end = compact.pos[c], compact.pos[c + len(q) - 1] + 1
         spans.append((start, end))
-        # Overlap means the next chunk may start before this one ends.
-        cursor = start + 1
+        prev_start, prev_end = start, max(prev_end, end)
     return [
         Chunk(
             id=chunk_id(doc, i),

@@ -15,6 +15,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from rag.errors import RagError
 
@@ -71,10 +72,11 @@ def ingest_cmd(
     out.print(
         f"[bold]Indexed[/] {len(report.indexed)} file(s), [bold]skipped unchanged[/] {len(report.unchanged)}, "
         f"[bold]removed[/] {len(report.removed)}, [bold]failed[/] {len(report.failed)}; "
-        f"{report.chunks_added} chunks added, {report.total_chunks} in the index, {report.elapsed_s:.1f}s."
+        f"{report.chunks_added} chunks added, {report.total_chunks} in the index, {report.elapsed_s:.1f}s.",
+        soft_wrap=True,
     )
     for f in report.failed:
-        out.print(f"  [yellow]skipped[/] {f.source}: {f.reason}")
+        out.print(f"  [yellow]skipped[/] {escape(f.source)}: {escape(f.reason)}", soft_wrap=True, highlight=False)
 
 
 @app.command("info")
@@ -141,7 +143,7 @@ def chat_cmd(
         try:
             ans = pipe.ask(q, history=history, mode=mode, k=k)
         except RagError as e:
-            err.print(f"[red]Error:[/] {e}")
+            err.print(f"[red]Error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
             continue
         _print_answer(ans)
         history.append((q, ans.answer))
@@ -173,7 +175,8 @@ def main():
     except RagError as e:
         if STATE["debug"]:
             raise
-        err.print(f"[red]Error:[/] {e}", highlight=False)
+        # soft_wrap: one line whatever the terminal width, so scripts can grep it.
+        err.print(f"[red]Error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         sys.exit(e.exit_code)
     except Exception as e:
         import click
@@ -188,7 +191,7 @@ def main():
             sys.exit(130)
         if STATE["debug"]:
             raise
-        err.print(f"[red]Unexpected error:[/] {type(e).__name__}: {e} (run with --debug for the traceback)", highlight=False)
+        err.print(f"[red]Unexpected error:[/] {type(e).__name__}: {escape(str(e))} (run with --debug for the traceback)", highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

@@ -49,11 +49,20 @@ class IngestReport:
 Progress = Callable[..., None]
 
 
-def ingest(paths: Sequence[Path], settings: Settings, store: Store, embedder: Embedder, progress: Progress | None = None) -> IngestReport:
+def ingest(
+    paths: Sequence[Path],
+    settings: Settings,
+    store: Store,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    rebuild: bool = False,
+) -> IngestReport:
     t0 = time.perf_counter()
     progress = progress or (lambda *a, **k: None)
     report = IngestReport()
     targets = [(p, *discover(Path(p))) for p in paths]  # raises UsageError before touching the index
+    if rebuild:
+        store.reset()
     store.ensure()
     states = store.doc_states()
     max_bytes = int(settings.max_file_mb * 1e6)

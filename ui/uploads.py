@@ -37,7 +37,7 @@ def sanitize_filename(name: str) -> str:
     if ext not in ALLOWED:
         raise UploadRejected(f"unsupported file type '{ext or base or '?'}': upload {', '.join(ALLOWED)} files")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem)
-    stem = re.sub(r"_{2,}", "_", stem).strip("._-")[: MAX_NAME - len(ext)] or "upload"
+    stem = re.sub(r"\.{2,}", ".", re.sub(r"_{2,}", "_", stem)).strip("._-")[: MAX_NAME - len(ext)] or "upload"
     return stem + ext
 
 

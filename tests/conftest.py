@@ -1,0 +1,123 @@
+"""Shared fixtures for the whole suite.
+
+* Every test runs with RAG_DATA_DIR in its own tmp dir and without any other RAG_* or
+  OPENAI_API_KEY / OPENAI_BASE_URL variable from the caller's shell (autouse), so a test
+  can never touch ~/.local/share/rag or reach a real endpoint by accident.
+* `settings`: Settings over the deterministic hash embedder, data in tmp_path/"data".
+  Fast; use it for everything that doesn't need real semantics.
+* `real_settings`: the same with the packaged MiniLM (integration tests only).
+* `pipeline` / `real_pipeline`: build(settings) / build(real_settings), nothing ingested.
+* `rag_env`: an environment dict for a `.venv/bin/rag` subprocess (hash embedder, same data dir).
+* `run_rag(*args, env=None)`: run the real CLI in a subprocess, return CompletedProcess (text).
+* `counting_embedder`: a fresh CountingEmbedder, the hash embedder that counts the texts it
+  embeds (re-embedding checks); pass it as build(settings, embedder=...).
+* `seeds_dir`, `squad_articles`: paths of seeds/ and the shared squad2-dev articles.
+Test modules don't import this file (it isn't a package); they use the fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SQUAD_ARTICLES = Path("/work/shared/data/squad2-dev/articles")
+RAG_BIN = Path(sys.executable).parent / "rag"
+
+# The packaged MiniLM is a local folder: never ask a hub about it.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class CountingEmbedder:
+    """HashEmbedder that records how many texts went through embed_documents."""
+
+    def __init__(self, name: str = "hash-bow-64", dim: int = 64):
+        from rag.embeddings import HashEmbedder
+
+        self._inner = HashEmbedder(dim)
+        self.name, self.dim = name, dim
+        self.embedded = 0
+        self.calls = 0
+
+    def embed_documents(self, texts):
+        self.calls += 1
+        self.embedded += len(texts)
+        return self._inner.embed_documents(texts)
+
+    def embed_query(self, text):
+        return self._inner.embed_query(text)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path):
+    for key in list(os.environ):
+        if key.startswith("RAG_") or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from rag.settings import Settings
+
+    return Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive")
+
+
+@pytest.fixture
+def real_settings(tmp_path):
+    from rag.settings import Settings
+
+    return Settings(data_dir=tmp_path / "data", embedder="minilm", mode="extractive")
+
+
+@pytest.fixture
+def pipeline(settings):
+    from rag.pipeline import build
+
+    return build(settings)
+
+
+@pytest.fixture
+def real_pipeline(real_settings):
+    from rag.pipeline import build
+
+    return build(real_settings)
+
+
+@pytest.fixture
+def counting_embedder():
+    return CountingEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def squad_articles() -> Path:
+    if not SQUAD_ARTICLES.is_dir():
+        pytest.skip(f"{SQUAD_ARTICLES} is missing (the shared squad2-dev data set)")
+    return SQUAD_ARTICLES
+
+
+@pytest.fixture
+def rag_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    env.update(RAG_DATA_DIR=str(tmp_path / "data"), RAG_EMBEDDER="hash", RAG_MODE="extractive")
+    return env
+
+
+@pytest.fixture
+def run_rag(rag_env):
+    def run(*args: str, env: dict | None = None, timeout: float = 180, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+        return subprocess.run([str(RAG_BIN), *map(str, args)], env=env or rag_env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+    return run

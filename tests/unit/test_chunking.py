@@ -1,0 +1,104 @@
+"""Chunk spans: `chunk.text == document.text[start:end]`, in order, covering every non-whitespace character."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from rag.chunking import _splitter, chunk_document
+from rag.loaders import load_file
+from rag.types import Document
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+SQUAD_ARTICLES = Path("/work/shared/data/squad2-dev/articles")
+
+SIZE, OVERLAP = 192, 32
+
+
+def doc_of(text: str, source: str = "x.txt") -> Document:
+    return Document(source=source, root="/r", title="x", text=text, sha256="s" * 64)
+
+
+def check_spans(doc: Document, chunk_size: int = SIZE, overlap: int = OVERLAP):
+    chunks = chunk_document(doc, chunk_size, overlap)
+    assert chunks, "a non-empty document gives at least one chunk"
+    covered = bytearray(len(doc.text))
+    for c in chunks:
+        assert 0 <= c.start < c.end <= len(doc.text)
+        assert c.text == doc.text[c.start : c.end]
+        assert c.text == c.text.strip(), "chunks don't start or end in whitespace"
+        covered[c.start : c.end] = b"\x01" * (c.end - c.start)
+        assert (c.source, c.root, c.title, c.doc_sha256, c.n_chunks) == (doc.source, doc.root, doc.title, doc.sha256, len(chunks))
+    for a, b in zip(chunks, chunks[1:]):
+        assert a.start < b.start and a.end < b.end, "chunks advance through the document"
+    missing = [i for i, ch in enumerate(doc.text) if not ch.isspace() and not covered[i]]
+    assert not missing, f"text not in any chunk: {doc.text[missing[0]:missing[0] + 60]!r}"
+    # The spans are the splitter's own pieces (whitespace aside), not just any substrings.
+    pieces = [p for p in _splitter(chunk_size, overlap).split_text(doc.text) if p.strip()]
+    assert [re.sub(r"\s+", "", c.text) for c in chunks] == [re.sub(r"\s+", "", p) for p in pieces]
+    assert len({c.id for c in chunks}) == len(chunks)
+    return chunks
+
+
+def article_paths() -> list[Path]:
+    return sorted(SEEDS.glob("*.txt")) + sorted(SQUAD_ARTICLES.glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", article_paths(), ids=lambda p: p.name)
+def test_real_articles(path):
+    doc = load_file(path, path.parent, 10**9)
+    chunks = check_spans(doc)
+    if path.parent == SEEDS:
+        assert len(chunks) >= 3, "the seed article must give several chunks, or ranking tests prove nothing"
+
+
+def test_squad_articles_present():
+    assert len(list(SQUAD_ARTICLES.glob("*.txt"))) >= 10, f"{SQUAD_ARTICLES} is missing"
+
+
+TRICKY = {
+    "whitespace": "Title\n\n\n\n  Leading   spaces.\tTabs\there.  Two  spaces.\n\n\n\nNew para   with \u00a0nbsp and\nwindows.   " * 40,
+    "repeated_boilerplate": "".join(
+        "HEADER Company Confidential\n\n" + " ".join(f"Body text {i}-{j} says something." for j in range(30)) + "\n\n" for i in range(20)
+    ),
+    "unicode_cjk": "Ünïcödé — “quotes” 中文句子。另一个句子！\n\n" * 200,
+    "no_sentence_breaks": " ".join(f"word{i}" for i in range(3000)),
+    "single_short": "Hi.",
+    "leading_trailing_ws": "\n\n   \t A lone sentence surrounded by whitespace.   \n\n",
+}
+
+
+@pytest.mark.parametrize("name", TRICKY)
+def test_tricky_text(name):
+    check_spans(doc_of(TRICKY[name]))
+
+
+def test_small_chunks_with_large_overlap():
+    path = SQUAD_ARTICLES / "Normans.txt"
+    check_spans(load_file(path, path.parent, 10**9), chunk_size=64, overlap=24)
+
+
+def test_chunk_ids_are_deterministic_and_depend_on_content():
+    a = chunk_document(doc_of(TRICKY["whitespace"]), SIZE, OVERLAP)
+    b = chunk_document(doc_of(TRICKY["whitespace"]), SIZE, OVERLAP)
+    changed = chunk_document(Document("x.txt", "/r", "x", TRICKY["whitespace"], "t" * 64), SIZE, OVERLAP)
+    assert [c.id for c in a] == [c.id for c in b]
+    assert not {c.id for c in a} & {c.id for c in changed}
+
+
+def test_pages_follow_pdf_page_starts():
+    text = "Page one text. " * 50 + "\n\n" + "Page two text. " * 50
+    starts = (0, text.index("Page two"))
+    doc = Document("d.pdf", "/r", "d", text, "s" * 64, page_starts=starts)
+    chunks = chunk_document(doc, 64, 8)
+    assert chunks[0].page == 1 and chunks[-1].page == 2
+    assert all(c.page == (2 if c.start >= starts[1] else 1) for c in chunks)
+
+
+def test_metadata_round_trip():
+    c = chunk_document(doc_of("One sentence. Two sentences.", "sub/dir/file.md"), SIZE, OVERLAP)[0]
+    from rag.types import Chunk
+
+    assert Chunk.from_metadata(c.id, c.text, c.metadata()) == c

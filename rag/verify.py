@@ -105,3 +105,96 @@ class HeuristicChecker:
         if f["recall"] < 0.6:
             reasons.append("little of the claim is in the source")
         return Verdict(s, s >= self.threshold, "; ".join(reasons))
+
+
+# ---------------------------------------------------------------------------
+# A learned checker: the same evidence plus a few more signals, weighted by a small
+# model trained on human labels (BEGIN, WiCE train split) by `evals/train_judge.py`.
+# The artifact is plain JSON (no pickle) so it is small, diffable and safe to load.
+
+import json  # noqa: E402  (kept with the learned checker: this block is appended by the evals work)
+from pathlib import Path  # noqa: E402
+
+LEARNED_MODEL_PATH = Path(__file__).with_name("checker_model.json")
+_PERSONAL = {"i", "i'm", "im", "me", "my", "mine", "you", "your", "you're", "we", "us", "our", "lol", "yeah", "wow", "cool"}
+
+
+def learned_features(claim: str, passages: Sequence[str], embedder=None) -> dict[str, float]:
+    """`features` without its cosine, plus embedding and surface signals a learned judge weighs."""
+    import difflib
+    import re
+
+    f = features(claim, passages, None)
+    text = "\n".join(passages)
+    low_claim, low_text = " ".join(claim.lower().split()), " ".join(text.lower().split())
+    ct, pt = key_terms(claim), key_terms(text)
+    cbi = set(zip(ct, ct[1:]))
+    pset = set(pt)
+    pbi = set(zip(pt, pt[1:])) | {(b, a) for a, b in zip(pt, pt[1:])}
+    words = re.findall(r"[a-z']+", low_claim)
+    sents = [s for p in passages for s in (sentences(p) or [p])] or [""]
+    sent_terms = [set(key_terms(s)) for s in sents]
+    best = sents[max(range(len(sents)), key=lambda i: (sum(t in sent_terms[i] for t in ct), -len(sents[i]), -i))]
+    out = {k: v for k, v in f.items() if k != "cosine"}
+    out.update(
+        bigram_recall=sum(b in pbi for b in cbi) / len(cbi) if cbi else 1.0,
+        novel_terms=math.log1p(sum(t not in pset for t in ct)),
+        seq_ratio=difflib.SequenceMatcher(None, low_claim, best.lower(), autojunk=False).ratio(),
+        verbatim=float(bool(low_claim.strip(" .")) and low_claim.strip(" .") in low_text),
+        personal=sum(w in _PERSONAL for w in words) / max(len(words), 1),
+        question=float("?" in claim),
+        passage_len=math.log1p(len(pt)),
+        cos_max=0.0,
+        cos_top2=0.0,
+        cos_all=0.0,
+    )
+    if embedder is not None:
+        vecs = embedder.embed_documents([claim, text[:2000], *sents[:64]])
+        cos = np.sort(vecs[2:] @ vecs[0])[::-1]
+        out.update(cos_max=float(cos[0]), cos_top2=float(cos[:2].mean()), cos_all=float(vecs[1] @ vecs[0]))
+    return out
+
+
+def _tree_predict(tree: dict, x: np.ndarray) -> float:
+    node = 0
+    left, right, feat, thr, val = tree["left"], tree["right"], tree["feature"], tree["threshold"], tree["value"]
+    while left[node] >= 0:
+        node = left[node] if x[feat[node]] <= thr[node] else right[node]
+    return val[node]
+
+
+class LearnedChecker:
+    """Checker whose weights were fitted on human faithfulness labels; see evals/train_judge.py.
+
+    Supports a logistic regression ("logreg": standardised features) or gradient-boosted
+    trees ("gbm"), both stored as JSON. The support score is the model's probability.
+    """
+
+    def __init__(self, embedder=None, path=None, threshold: float | None = None):
+        spec = json.loads((path or LEARNED_MODEL_PATH).read_text())
+        self.spec = spec
+        self.names: list[str] = spec["features"]
+        self.threshold = spec["threshold"] if threshold is None else threshold
+        self.embedder = embedder
+        if spec.get("uses_embedder") and embedder is None:
+            from rag.embeddings import make_embedder
+
+            self.embedder = make_embedder("minilm")
+
+    def proba(self, f: dict[str, float]) -> float:
+        x = np.array([f[n] for n in self.names], dtype=np.float64)
+        s = self.spec
+        if s["kind"] == "logreg":
+            z = s["intercept"] + float(((x - np.array(s["mean"])) / np.array(s["scale"])) @ np.array(s["coef"]))
+        else:
+            z = s["init"] + s["learning_rate"] * sum(_tree_predict(t, x) for t in s["trees"])
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    def check(self, claim: str, passages: Sequence[str]) -> Verdict:
+        if not passages:
+            return Verdict(0.0, False, "no cited passage")
+        f = learned_features(claim, passages, self.embedder)
+        p = self.proba(f)
+        reasons = [msg for key, msg in (("novel_numbers", "number not in source"), ("novel_names", "name not in source"),
+                                         ("negation_flip", "negation differs")) if f[key] > 0]
+        return Verdict(round(p, 6), p >= self.threshold, "; ".join(reasons))

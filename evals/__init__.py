@@ -1,0 +1,1 @@
+"""Evaluation harness behind `rag eval`: suites, pure metrics, judges and reports."""

@@ -1,0 +1,107 @@
+"""Write a suite's report: report.json (metrics + every case), report.md (summary, worst cases), PNG plots.
+
+JSON is written with sorted keys and fixed rounding, so two runs differ only in timings.
+Plots use matplotlib's Agg backend (no display needed).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+METRIC_ORDER = (
+    "hit_at_k", "mrr", "answer_contains", "token_f1", "refusal_recall", "refusal_precision", "false_refusal_rate",
+    "faithfulness", "citation_precision", "citation_recall", "latency_p50_ms", "latency_p95_ms",
+)
+
+
+def badness(r: dict) -> tuple:
+    """Sort key for 'worst cases': wrong refusal behaviour first, then wrong answers, then weak support."""
+    wrong_refusal = (r["answerable"] and r["refused"]) or (not r["answerable"] and not r["declined"])
+    unsupported = sum(not s["judge_supported"] for s in r["verdicts"])
+    support = min((s["judge_support"] for s in r["verdicts"]), default=1.0)
+    return (not wrong_refusal, r["correct"] is not False, -unsupported, support, r["id"])
+
+
+def why(r: dict) -> str:
+    if r["answerable"] and r["refused"]:
+        return "refused an answerable question"
+    if not r["answerable"] and not r["declined"]:
+        return "answered an unanswerable question" + (" (false premise not rebutted)" if r["kind"] == "false_premise" else "")
+    if r["correct"] is False:
+        return "answer lacks the reference answer" + (" or repeats the world's answer" if r["must_not"] else "")
+    bad = [s for s in r["verdicts"] if not s["judge_supported"]]
+    if bad:
+        return f"{len(bad)} sentence(s) not supported by their citations"
+    return "ok"
+
+
+def write_json(path: Path, report: dict) -> None:
+    path.write_text(json.dumps(report, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _fmt(v) -> str:
+    return "null" if v is None else (f"{v:.0f}" if isinstance(v, float) and v > 10 else f"{v:.3f}" if isinstance(v, float) else str(v))
+
+
+def write_md(path: Path, report: dict, checks: list[dict], n_worst: int = 10) -> None:
+    m, reasons = report["metrics"], report.get("reasons", {})
+    lines = [f"# `{report['suite']}` suite", "",
+             f"{len(report['cases'])} cases · mode `{report['mode']}` · judge `{report['judge']}` · k={report['k']} · seed {report['seed']}", "",
+             "| metric | value | threshold | |", "|---|---|---|---|"]
+    by_metric = {c["metric"]: c for c in checks}
+    for key in METRIC_ORDER:
+        c = by_metric.get(key)
+        th = f"{c['op']} {c['threshold']}" if c else ""
+        status = "" if not c else ("ok" if c["ok"] else "**FAIL**") if c["value"] is not None else "undefined"
+        val = _fmt(m.get(key)) + (f" ({reasons[key]})" if key in reasons else "")
+        lines.append(f"| {key} | {val} | {th} | {status} |")
+    worst = [r for r in sorted(report["cases"], key=badness) if why(r) != "ok"][:n_worst]
+    lines += ["", f"## Worst cases ({len(worst)} shown)", ""]
+    if not worst:
+        lines.append("None: every case behaved as expected.")
+    for r in worst:
+        exp = ", ".join(r["answers"]) if r["answerable"] else "a refusal"
+        lines += [f"- **{r['id']}** ({r['kind']}): {why(r)}", f"  - Q: {r['question']}", f"  - expected: {exp}",
+                  f"  - got: {r['answer'][:300]}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_plots(out: Path, report: dict) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cases = report["cases"]
+    judge = [s["judge_support"] for r in cases for s in r["verdicts"]]
+    pipe = [s["pipeline_support"] for r in cases for s in r["verdicts"]]
+    lat = [r["timings"].get("total", 0.0) for r in cases]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    bins = [i / 20 for i in range(21)]
+    a.hist([judge, pipe], bins=bins, label=[f"eval judge ({report['judge']})", "pipeline checker"])
+    a.set_xlabel("support score per answer sentence")
+    a.set_ylabel("sentences")
+    a.legend(fontsize=8)
+    a.set_title(f"{report['suite']}: support scores")
+    b.hist(lat, bins=30, color="tab:gray")
+    b.set_xlabel("latency per question (ms)")
+    b.set_ylabel("questions")
+    b.set_title(f"{report['suite']}: latency")
+    fig.tight_layout()
+    path = out / "plots.png"
+    # Fixed metadata keeps the file byte-stable when the data are.
+    fig.savefig(path, dpi=90, metadata={"Software": None})
+    plt.close(fig)
+    return [path]
+
+
+def check_thresholds(suite: str, metrics: dict, thresholds: dict) -> list[dict]:
+    """Each threshold of the suite: {metric, op, threshold, value, ok}; an undefined metric is not a failure."""
+    out = []
+    for op, table in (("min", ">="), ("max", "<=")):
+        for key, th in sorted(thresholds.get(suite, {}).get(op, {}).items()):
+            v = metrics.get(key)
+            ok = v is None or (v >= th if op == "min" else v <= th)
+            out.append({"metric": key, "op": table, "threshold": th, "value": v, "ok": ok})
+    return out

@@ -1,0 +1,130 @@
+"""Run a suite's cases through the real pipeline (public API only), judge each answer, score.
+
+Per case: pipeline.ask (with history) -> the answer's shown sentences are judged against
+the passages they cite (faithfulness, citation precision/recall) -> pipeline.retrieve on the
+standalone question gives the rank of the first gold passage (hit@k, MRR).
+The judge is separate from the pipeline's answer-time checker: the pipeline's own verdicts
+are kept in the record as `pipeline_support`, the eval's as `judge_*`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from evals import metrics as M
+from evals.suites import Case, Suite
+
+
+def relevant(case: Case, chunk) -> bool:
+    if chunk.source in case.gold_sources:
+        return True
+    for src, s, e in case.gold_spans:
+        if chunk.source == src:
+            overlap = min(e, chunk.end) - max(s, chunk.start)
+            if overlap > 0 and overlap >= 0.5 * min(e - s, chunk.end - chunk.start):
+                return True
+    if case.evidence:
+        text = M.normalize(chunk.text)
+        return any(M.normalize(q) in text for q in case.evidence)
+    return False
+
+
+def has_gold(case: Case) -> bool:
+    return bool(case.evidence or case.gold_spans or case.gold_sources)
+
+
+class Judged:
+    """Caches judge verdicts: a one-citation sentence is judged once, not twice."""
+
+    def __init__(self, judge):
+        self.judge = judge
+        self._cache: dict = {}
+
+    def __call__(self, claim: str, passages: tuple[str, ...]):
+        key = (claim, passages)
+        if key not in self._cache:
+            self._cache[key] = self.judge.check(claim, list(passages))
+        return self._cache[key]
+
+
+def run_case(pipe, case: Case, judge: Judged, mode: str | None, k: int) -> dict:
+    t0 = time.perf_counter()
+    ans = pipe.ask(case.question, history=list(case.history), mode=mode)
+    wall = (time.perf_counter() - t0) * 1000
+    shown = [s for s in ans.sentences if s.shown] if not ans.refused else []
+    text = " ".join(s.text for s in shown)
+    by_n = {c.n: c for c in ans.citations}
+
+    tj = time.perf_counter()
+    sents = []
+    for s in shown:
+        cited = tuple(by_n[n].text for n in s.cites if n in by_n)
+        v = judge(s.text, cited) if cited else None
+        per = [judge(s.text, (p,)) for p in cited]
+        sents.append({
+            "text": s.text, "cites": list(s.cites), "pipeline_support": s.support, "pipeline_supported": s.supported,
+            "judge_support": round(v.support, 4) if v else 0.0, "judge_supported": bool(v and v.supported),
+            "judge_per_citation": [bool(p.supported) for p in per], "judge_reason": v.reason if v else "no citation",
+        })
+    judge_ms = (time.perf_counter() - tj) * 1000
+
+    rank = None
+    if has_gold(case):
+        hits = pipe.retrieve(ans.standalone_question or case.question, k)
+        rank = next((i for i, h in enumerate(hits, start=1) if relevant(case, h.chunk)), None)
+
+    correct = None
+    f1 = None
+    if case.answerable and case.answers:
+        correct = (not ans.refused) and M.contains(text, case.answers) and not (case.must_not and M.contains(text, case.must_not))
+        f1 = round(M.best_f1(text, case.answers), 4) if not ans.refused else 0.0
+    declined = ans.refused or bool(case.rebuttal and M.contains(text, case.rebuttal))
+    return {
+        "id": case.id, "kind": case.kind, "question": case.question, "history": [list(h) for h in case.history],
+        "answerable": case.answerable, "answers": list(case.answers), "must_not": list(case.must_not),
+        "answer": ans.answer, "refused": ans.refused, "declined": declined, "correct": correct, "token_f1": f1,
+        "gold_rank": rank, "has_gold": has_gold(case), "refusal_score": ans.refusal_score,
+        "standalone_question": ans.standalone_question, "mode": ans.mode,
+        "citations": [{"n": c.n, "source": c.source, "start": c.start, "end": c.end, "score": c.score} for c in ans.citations],
+        "verdicts": sents, "notes": list(ans.notes),
+        "timings": {**{k2: v for k2, v in ans.timings_ms.items()}, "wall_ms": round(wall, 2), "judge_ms": round(judge_ms, 2)},
+    }
+
+
+def score(records: list[dict], k: int) -> tuple[dict, dict]:
+    """report.json's metrics (stable names) and the reasons for the undefined ones."""
+    ranks = [r["gold_rank"] for r in records if r["answerable"] and r["has_gold"]]
+    scored = [r for r in records if r["correct"] is not None]
+    judged = [M.JudgedSentence(s["judge_supported"], tuple(s["judge_per_citation"])) for r in records for s in r["verdicts"]]
+    res: dict[str, M.Result] = {
+        "hit_at_k": M.hit_at_k(ranks, k),
+        "mrr": M.mrr(ranks),
+        "answer_contains": M.mean([float(r["correct"]) for r in scored], "no answerable case with a reference answer"),
+        "token_f1": M.mean([r["token_f1"] for r in scored], "no answerable case with a reference answer"),
+        **M.refusal([r["answerable"] for r in records], [r["declined"] for r in records]),
+        "faithfulness": M.faithfulness(judged),
+        "citation_precision": M.citation_precision(judged),
+        "citation_recall": M.citation_recall(judged),
+        "latency_p50_ms": M.percentile([r["timings"]["total"] for r in records if "total" in r["timings"]], 50),
+        "latency_p95_ms": M.percentile([r["timings"]["total"] for r in records if "total" in r["timings"]], 95),
+    }
+    return {k2: v.value for k2, v in res.items()}, {k2: v.reason for k2, v in res.items() if v.reason}
+
+
+TIMING_METRICS = ("latency_p50_ms", "latency_p95_ms")
+
+
+def prepare(suite: Suite, settings_for: Callable[[str], object], embedder, progress=None) -> dict:
+    """Build (and incrementally ingest) one pipeline per index; returns index -> Pipeline."""
+    from rag.pipeline import build
+
+    pipes = {}
+    for name, paths in suite.indexes.items():
+        pipe = build(settings_for(name), embedder=embedder)
+        pipe.ingest(paths)
+        pipes[name] = pipe
+        if progress:
+            progress()
+    return pipes

@@ -87,7 +87,7 @@ def info_cmd(json_out: bool = typer.Option(False, "--json")):
         out.print_json(json.dumps(info))
         return
     for key, value in info.items():
-        out.print(f"[bold]{key:>16}[/] {value}")
+        out.print(f"[bold]{key:>16}[/] {escape(str(value))}", soft_wrap=True, highlight=False)
 
 
 def _print_answer(ans, show_sources: bool = True):
@@ -164,12 +164,15 @@ def ui_cmd(
 
 
 def main():
-    try:
-        from evals.cli import register
+    if not STATE.get("registered"):  # main() may run several times in one process (tests)
+        STATE["registered"] = True
+        try:
+            from evals.cli import register
 
-        register(app)
-    except ImportError:
-        pass
+            register(app)
+        except ImportError:
+            pass
+    STATE["debug"] = False
     try:
         app(standalone_mode=False)
     except RagError as e:
@@ -179,14 +182,14 @@ def main():
         err.print(f"[red]Error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         sys.exit(e.exit_code)
     except Exception as e:
-        import click
-
-        if isinstance(e, click.exceptions.Exit):
-            sys.exit(e.exit_code)
-        if isinstance(e, click.ClickException):
+        # Typer vendors its own copy of click (typer._click), so match click's classes by name.
+        kinds = {c.__name__ for c in type(e).__mro__}
+        if "ClickException" in kinds:  # usage errors: bad option, missing argument, unknown command
             e.show()
             sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):
+        if "Exit" in kinds:
+            sys.exit(getattr(e, "exit_code", 0))
+        if "Abort" in kinds:  # Ctrl-C
             err.print("Aborted.")
             sys.exit(130)
         if STATE["debug"]:

@@ -19,7 +19,8 @@ import numpy as np
 
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, LLMUnavailable
-from rag.text import key_terms, sentence_spans
+from rag.retrieval import tokenize
+from rag.text import key_terms, sentence_spans, stem
 from rag.types import ScoredChunk
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
@@ -46,9 +47,46 @@ class Candidate:
     cosine: float
     lexical: float
     score: float
+    features: tuple[tuple[str, float], ...] = ()  # everything `score` was computed from
 
 
 MIN_WORDS = 4  # shorter "sentences" are headings or fragments
+
+# Linear weights of the sentence score, fitted by evals/measure_extractive.py (logistic
+# regression on "the sentence holds the gold answer", SQuAD 2.0 dev, held-out articles).
+SENTENCE_WEIGHTS = {"cos": 0.55, "lex": 0.35, "ctx": 0.0, "rank": 0.10, "type": 0.0}
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_QTYPE = [
+    ("number", re.compile(r"\bhow (?:many|much|long|old|far|large|big|high|tall|fast|often)\b|\b(?:what|which) (?:percent(?:age)?|number|amount|proportion|size)\b", re.I)),
+    ("date", re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day|month|century|decade|period|time)\b|\bhow long ago\b", re.I)),
+    ("person", re.compile(r"\bwho(?:m|se)?\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\b(?:what|which) (?:country|city|state|region|place|location|river|continent|town|area)\b", re.I)),
+]
+_NUMWORD = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|half|dozen)\b", re.I)
+_DATE = re.compile(rf"\b1\d{{3}}s?\b|\b20\d\d\b|\b\d{{1,2}}(?:st|nd|rd|th) century\b|\b(?:{_MONTHS})\b|\b\d+\s*(?:BC|AD|BCE|CE)\b", re.I)
+_CAPWORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
+
+
+def question_type(question: str) -> str | None:
+    """The kind of answer a question asks for, from its wh-word: number, date, person, place or None."""
+    for kind, pat in _QTYPE:
+        if pat.search(question):
+            return kind
+    return None
+
+
+def type_match(kind: str | None, sentence: str, question_terms: set[str]) -> float:
+    """1 when the sentence holds something of the asked-for kind that the question doesn't already say."""
+    if kind is None:
+        return 0.0
+    if kind == "number":
+        found = _NUMWORD.findall(sentence)
+    elif kind == "date":
+        found = _DATE.findall(sentence)
+    else:
+        found = _CAPWORD.findall(sentence)
+    return float(any(stem(t) not in question_terms for f in found for t in tokenize(f)))
 
 
 def rank_sentences(
@@ -57,25 +95,32 @@ def rank_sentences(
     sources: Sequence[ScoredChunk],
     embedder: Embedder,
     prefilter: int = 16,
-    w_cos: float = 0.55,
-    w_lex: float = 0.35,
-    w_rank: float = 0.10,
+    weights: dict[str, float] | None = None,
 ) -> list[Candidate]:
     """Score every sentence of the sources against the question; best first.
 
-    Cheap lexical scoring (IDF-weighted coverage of the question's key terms)
-    shortlists `prefilter` sentences; only those are embedded, keeping a query fast.
+    Features: MiniLM cosine to the question (`cos`); IDF-weighted coverage of the
+    question's key terms by the sentence (`lex`) and by the sentence with its
+    predecessor (`ctx`, for "It was proposed by ..."); the source's retrieval rank
+    (`rank` = 1/n); whether it holds the kind of thing asked for (`type`: a number
+    for "how many", a name for "who", ...). Cheap lexical scoring shortlists
+    `prefilter` sentences; only those are embedded, keeping a query fast.
     """
+    w = SENTENCE_WEIGHTS if weights is None else weights
     q_terms = key_terms(question)
-    raw: list[tuple[int, int, int, str, set[str]]] = []
+    q_set = set(q_terms)
+    kind = question_type(question)
+    raw: list[tuple[int, int, int, str, set[str], set[str]]] = []
     seen_text: set[str] = set()
     for i, hit in enumerate(sources, start=1):
+        prev: set[str] = set()
         for s, e in sentence_spans(hit.chunk.text):
             text = hit.chunk.text[s:e]
-            if len(text.split()) < MIN_WORDS or text in seen_text:
-                continue  # overlapping chunks repeat sentences; keep the better-ranked copy
-            seen_text.add(text)
-            raw.append((i, s, e, text, set(key_terms(text))))
+            terms = set(key_terms(text))
+            if len(text.split()) >= MIN_WORDS and text not in seen_text:
+                seen_text.add(text)  # overlapping chunks repeat sentences; keep the better-ranked copy
+                raw.append((i, s, e, text, terms, terms | prev))
+            prev = terms
     if not raw:
         return []
     n = len(raw)
@@ -86,18 +131,20 @@ def rank_sentences(
     def lexical(terms: set[str]) -> float:
         return sum(idf[t] for t in q_terms if t in terms) / total
 
-    pre = sorted(
-        ((lexical(r[4]) + 0.02 * (len(sources) - r[0]), idx) for idx, r in enumerate(raw)),
-        key=lambda x: (-x[0], x[1]),
-    )[:prefilter]
-    chosen = [raw[idx] for _, idx in pre]
-    vecs = embedder.embed_documents([r[3] for r in chosen])
+    feats = []
+    for r in raw:
+        f = {"lex": lexical(r[4]), "ctx": lexical(r[5]), "rank": 1.0 / r[0], "type": type_match(kind, r[3], q_set)}
+        cheap = sum(w.get(key, 0.0) * f[key] for key in ("lex", "ctx", "rank", "type"))
+        feats.append((cheap + 0.02 * (len(sources) - r[0]), f))
+    order = sorted(range(n), key=lambda i: (-feats[i][0], i))[: prefilter if prefilter else n]
+    vecs = embedder.embed_documents([raw[i][3] for i in order])
     cos = vecs @ qvec
     out = []
-    for (src, s, e, text, terms), c in zip(chosen, cos):
-        lex = lexical(terms)
-        rank_prior = 1.0 / src
-        out.append(Candidate(src, s, e, text, float(c), lex, w_cos * float(c) + w_lex * lex + w_rank * rank_prior))
+    for i, c in zip(order, cos):
+        src, s, e, text, _, _ = raw[i]
+        f = dict(feats[i][1], cos=float(c))
+        score = sum(w.get(key, 0.0) * v for key, v in f.items())
+        out.append(Candidate(src, s, e, text, f["cos"], f["lex"], score, tuple(sorted(f.items()))))
     out.sort(key=lambda c: (-c.score, c.source, c.start))
     return out
 

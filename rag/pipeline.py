@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -21,6 +22,7 @@ from rag import cite
 from rag.answer import (
     REFUSAL_TEXT,
     Answerer,
+    Candidate,
     ExtractiveAnswerer,
     History,
     LLMAnswerer,
@@ -56,6 +58,14 @@ def condense_offline(question: str, history: History) -> str:
     return f"{question} ({' '.join(extra)})" if extra else question
 
 
+@dataclass(frozen=True)
+class Assessment:
+    hits: list[ScoredChunk]
+    ranked: list[Candidate]  # sentences of the hits, best first
+    features: dict[str, float]  # refusal features
+    p_answerable: float
+
+
 class Pipeline:
     def __init__(
         self,
@@ -80,9 +90,8 @@ class Pipeline:
 
     # --- documents ---------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
-        if rebuild:
-            self.store.reset()
-        report = ingest([Path(p) for p in paths], self.settings, self.store, self.embedder, progress)
+        # ingest() drops the old index only after the paths are validated, so a typo can't empty it.
+        report = ingest([Path(p) for p in paths], self.settings, self.store, self.embedder, progress, rebuild=rebuild)
         for r in (self.retriever, getattr(self.retriever, "sparse", None)):
             if hasattr(r, "invalidate"):
                 r.invalidate()
@@ -152,7 +161,14 @@ class Pipeline:
         hits = self.retriever.retrieve(question, k)
         for p in self.postprocessors:
             hits = p.rerank(question, hits, k)
-        return fill_dense_scores(hits, self.embedder.embed_query(question), self.embedder)
+        return fill_dense_scores(hits, self.embedder.embed_query(question), self.embedder, self.store)
+
+    def assess(self, question: str, k: int | None = None) -> Assessment:
+        """Retrieve, rank the passages' sentences and estimate P(answerable): everything before answering."""
+        hits = self.retrieve(question, k)
+        ranked = rank_sentences(question, self.embedder.embed_query(question), hits, self.embedder)
+        features = refusal_features(question, hits, ranked)
+        return Assessment(hits, ranked, features, self.refusal.p_answerable(features) if hits else 0.0)
 
     def ask(self, question: str, history: History = (), mode: str | None = None, k: int | None = None) -> Answer:
         answer = None
@@ -175,10 +191,8 @@ class Pipeline:
             timings["condense"] = _ms(tc)
 
         tr = time.perf_counter()
-        hits = self.retrieve(standalone, k)
-        qvec = self.embedder.embed_query(standalone)
-        ranked = rank_sentences(standalone, qvec, hits, self.embedder)
-        p = self.refusal.p_answerable(refusal_features(hits, ranked))
+        a = self.assess(standalone, k)
+        hits, ranked, p = a.hits, a.ranked, a.p_answerable
         timings["retrieve"] = _ms(tr)
 
         def done(**kw) -> Answer:
@@ -281,7 +295,7 @@ def build(settings: Settings, embedder: Embedder | None = None, checker: Checker
     retriever: Retriever = {
         "dense": dense,
         "bm25": sparse,
-        "hybrid": HybridRetriever(dense, sparse, settings.dense_weight, settings.rrf_k, settings.candidates),
+        "hybrid": HybridRetriever(dense, sparse, settings.dense_weight, settings.rrf_k, settings.candidates, settings.fusion),
     }[settings.retrieval]
     return Pipeline(
         settings,

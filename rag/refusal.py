@@ -1,13 +1,17 @@
 """Refusal: estimate P(the sources answer the question) and refuse below a threshold.
 
 A threshold on the top retrieval score alone barely separates answerable from
-unanswerable questions (AUC ~0.65 on SQuAD 2.0), so the estimate also uses how
-well the best *sentence* matches: its cosine to the question and how many of
-the question's key terms it covers. Weights are a logistic regression fitted by
-`evals/calibrate_refusal.py` on SQuAD 2.0 dev articles and stored in
-`refusal_model.json`; the hand-set defaults below are used when it is absent.
+unanswerable questions (AUC ~0.65 on SQuAD 2.0), so the estimate combines several
+signals computed from what retrieval and sentence ranking already produced:
+how well the best *sentence* matches (cosine, key-term coverage), how much of the
+question appears nowhere in the retrieved passages, whether a sentence holds the
+kind of answer asked for (a number for "how many", a name for "who"), and cues in
+the question itself (a negation). The weights are a logistic regression fitted by
+`evals/calibrate_refusal.py` on SQuAD 2.0 dev (half the articles) and stored in
+`refusal_model.json`; hand-set defaults are used when the file is absent.
 Verification adds a second gate in pipeline.py: an answer with no supported
-sentence is refused too.
+sentence is refused too. Left out: a trained answerability (NLI/QA) model; none
+is packaged offline.
 """
 
 from __future__ import annotations
@@ -18,23 +22,50 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from rag.answer import Candidate
+from rag.answer import Candidate, question_type
+from rag.text import has_negation, key_terms
 from rag.types import ScoredChunk
 
 MODEL_PATH = Path(__file__).with_name("refusal_model.json")
-FEATURES = ("top_dense", "best_cos", "best_lex", "best_score", "margin")
+FEATURES = (
+    "top_dense",  # best chunk cosine
+    "best_cos",  # best sentence: cosine, key-term coverage, combined score
+    "best_lex",
+    "best_ctx",
+    "best_score",
+    "margin",  # best sentence score minus the runner-up's
+    "q_missing",  # share of the question's key terms found in no retrieved passage
+    "q_missing_top",  # ... not in the top passage
+    "typed",  # the question asks for a number/date/person/place
+    "type_hit",  # ... and one of the 3 best sentences holds one
+    "q_neg",  # the question contains a negation
+    "q_terms",  # log(1 + number of key terms)
+)
 
 
-def refusal_features(hits: Sequence[ScoredChunk], ranked: Sequence[Candidate]) -> dict[str, float]:
+def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequence[Candidate]) -> dict[str, float]:
     dense = [h.dense for h in hits if h.dense is not None]
     best = ranked[0] if ranked else None
     second = ranked[1].score if len(ranked) > 1 else 0.0
+    q_terms = key_terms(question)
+    top_terms = set(key_terms(hits[0].chunk.text)) if hits else set()
+    all_terms = top_terms.union(*(key_terms(h.chunk.text) for h in hits[1:])) if hits else set()
+    nq = len(q_terms) or 1
+    typed = question_type(question) is not None
+    bf = dict(best.features) if best else {}
     return {
         "top_dense": max(dense) if dense else 0.0,
         "best_cos": best.cosine if best else 0.0,
         "best_lex": best.lexical if best else 0.0,
+        "best_ctx": bf.get("ctx", best.lexical if best else 0.0),
         "best_score": best.score if best else 0.0,
         "margin": (best.score - second) if best else 0.0,
+        "q_missing": sum(t not in all_terms for t in q_terms) / nq,
+        "q_missing_top": sum(t not in top_terms for t in q_terms) / nq,
+        "typed": float(typed),
+        "type_hit": float(typed and any(dict(c.features).get("type", 0.0) > 0 for c in ranked[:3])),
+        "q_neg": float(has_negation(question)),
+        "q_terms": math.log1p(len(q_terms)),
     }
 
 
@@ -42,14 +73,22 @@ def refusal_features(hits: Sequence[ScoredChunk], ranked: Sequence[Candidate]) -
 class RefusalModel:
     weights: dict[str, float]
     bias: float
+    # Feature standardisation stored with the weights (z = (x - mean) / scale).
+    mean: dict[str, float] | None = None
+    scale: dict[str, float] | None = None
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "RefusalModel":
         if path.exists():
             d = json.loads(path.read_text())
-            return cls(weights=d["weights"], bias=d["bias"])
+            return cls(weights=d["weights"], bias=d["bias"], mean=d.get("mean"), scale=d.get("scale"))
         return cls(weights={"best_cos": 8.0, "best_lex": 4.0}, bias=-5.0)
 
     def p_answerable(self, f: dict[str, float]) -> float:
-        z = self.bias + sum(w * f.get(k, 0.0) for k, w in self.weights.items())
+        z = self.bias
+        for k, w in self.weights.items():
+            x = f.get(k, 0.0)
+            if self.mean is not None and self.scale is not None:
+                x = (x - self.mean.get(k, 0.0)) / (self.scale.get(k, 1.0) or 1.0)
+            z += w * x
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))

@@ -92,21 +92,46 @@ class BM25Retriever:
 
 
 class HybridRetriever:
-    """Weighted reciprocal rank fusion: score = sum_r w_r / (rrf_k + rank_r)."""
+    """Fuse a dense and a sparse ranking of `candidates` each.
 
-    def __init__(self, dense: Retriever, sparse: Retriever, dense_weight: float = 0.5, rrf_k: int = 60, candidates: int = 20):
+    * `fusion="rrf"`: weighted reciprocal rank fusion, score = sum_r w_r / (rrf_k + rank_r).
+    * `fusion="score"`: a convex combination of the scores, each min-max normalised over
+      the query's candidates (a chunk missing from one run gets 0 for it). Unlike RRF it
+      keeps *how much* better the top BM25 hit is, which matters when BM25 is confident.
+    evals/measure_retrieval.py chose the default; see evals/results/retrieval.md.
+    """
+
+    def __init__(
+        self,
+        dense: Retriever,
+        sparse: Retriever,
+        dense_weight: float = 0.5,
+        rrf_k: int = 60,
+        candidates: int = 20,
+        fusion: str = "rrf",
+    ):
+        if fusion not in ("rrf", "score"):
+            raise ValueError(f"fusion must be 'rrf' or 'score', not {fusion!r}")
         self.dense, self.sparse = dense, sparse
         self.weights = (dense_weight, 1.0 - dense_weight)
-        self.rrf_k, self.candidates = rrf_k, candidates
+        self.rrf_k, self.candidates, self.fusion = rrf_k, candidates, fusion
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
         n = max(k, self.candidates)
-        runs = [self.dense.retrieve(query, n), self.sparse.retrieve(query, n)]
+        return self.fuse(self.dense.retrieve(query, n), self.sparse.retrieve(query, n), k)
+
+    def fuse(self, dense_run: Sequence[ScoredChunk], sparse_run: Sequence[ScoredChunk], k: int) -> list[ScoredChunk]:
         fused: dict[str, dict] = {}
-        for w, run in zip(self.weights, runs):
+        for w, run in zip(self.weights, (dense_run, sparse_run)):
+            if self.fusion == "score" and run:
+                hi, lo = max(h.score for h in run), min(h.score for h in run)
+                span = (hi - lo) or 1.0
             for rank, hit in enumerate(run, start=1):
                 e = fused.setdefault(hit.chunk.id, {"chunk": hit.chunk, "score": 0.0, "dense": None, "bm25": None})
-                e["score"] += w / (self.rrf_k + rank)
+                if self.fusion == "rrf":
+                    e["score"] += w / (self.rrf_k + rank)
+                else:
+                    e["score"] += w * (hit.score - lo) / span
                 if hit.dense is not None:
                     e["dense"] = hit.dense
                 if hit.bm25 is not None:
@@ -115,11 +140,17 @@ class HybridRetriever:
         return [ScoredChunk(e["chunk"], e["score"], dense=e["dense"], bm25=e["bm25"]) for e in ranked]
 
 
-def fill_dense_scores(hits: Sequence[ScoredChunk], qvec: np.ndarray, embedder: Embedder) -> list[ScoredChunk]:
-    """BM25-only hits have no cosine; compute it so refusal sees the same signal for every hit."""
+def fill_dense_scores(hits: Sequence[ScoredChunk], qvec: np.ndarray, embedder: Embedder, store: Store | None = None) -> list[ScoredChunk]:
+    """BM25-only hits have no cosine; compute it so refusal sees the same signal for every hit.
+
+    Uses the vectors stored in the index when a store is given (no model call), else re-embeds.
+    """
     missing = [h for h in hits if h.dense is None]
     if not missing:
         return list(hits)
-    vecs = embedder.embed_documents([h.chunk.text for h in missing])
-    sims = {h.chunk.id: float(v @ qvec) for h, v in zip(missing, vecs)}
+    stored = store.vectors([h.chunk.id for h in missing]) if store is not None else {}
+    todo = [h for h in missing if h.chunk.id not in stored]
+    if todo:
+        stored.update(zip((h.chunk.id for h in todo), embedder.embed_documents([h.chunk.text for h in todo])))
+    sims = {h.chunk.id: float(np.dot(stored[h.chunk.id], qvec)) for h in missing}
     return [h if h.dense is not None else ScoredChunk(h.chunk, h.score, sims[h.chunk.id], h.bm25) for h in hits]

@@ -193,6 +193,13 @@ class Store:
         by_id = {i: Chunk.from_metadata(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings by chunk id (cheaper than re-embedding the text)."""
+        if not ids:
+            return {}
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
+
     def query(self, vector: np.ndarray, k: int) -> list[ScoredChunk]:
         from llama_index.core.vector_stores.types import VectorStoreQuery
 

@@ -174,7 +174,12 @@ def main():
             pass
     STATE["debug"] = False
     try:
-        app(standalone_mode=False)
+        # Without standalone mode typer returns (not raises) exit codes, e.g. 130 for Ctrl-C.
+        rv = app(standalone_mode=False)
+        if isinstance(rv, int) and rv:
+            if rv == 130:
+                err.print("Interrupted (an interrupted `rag ingest` picks up where it stopped when run again).", soft_wrap=True)
+            sys.exit(rv)
     except RagError as e:
         if STATE["debug"]:
             raise

@@ -212,6 +212,10 @@ class Store:
             raise StoreUnavailable(f"Chroma query failed on {self.kind}: {e}") from e
         out = []
         for node, sim in zip(res.nodes, res.similarities or []):
+            if "source" not in node.metadata:
+                # A vector whose record is gone: another process deleted it after this one loaded
+                # the index (embedded Chroma is not process-safe; use a server for that).
+                continue
             c = Chunk.from_metadata(node.node_id, node.get_content(), node.metadata)
             out.append(ScoredChunk(chunk=c, score=float(sim), dense=float(sim)))
         return out

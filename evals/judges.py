@@ -89,12 +89,14 @@ def load_wice(path: Path) -> list[Example]:
 
 
 def load_sets(begin: Sequence[Path] | None = None, wice: Sequence[Path] | None = None) -> dict[str, list[Example]]:
-    """Dataset name -> examples. Default files keep only their TEST split; given files are used whole."""
+    """Dataset name -> examples. With no files given, both default dev sets (TEST split only);
+    otherwise only the given files, whole (a default dev file given by name keeps its TEST split)."""
     out: dict[str, list[Example]] = {}
+    given = bool(begin or wice)
     for files, loader, defaults in ((begin, load_begin, BEGIN_FILES), (wice, load_wice, WICE_FILES)):
-        for f in files if files else defaults:
+        for f in (files or []) if given else defaults:
             exs = loader(f)
-            if not files or Path(f).resolve() in {d.resolve() for d in defaults}:
+            if not given or Path(f).resolve() in {d.resolve() for d in defaults}:
                 exs = [e for e in exs if e.split == "test"]
             for e in exs:
                 out.setdefault(e.dataset, []).append(e)

@@ -44,12 +44,36 @@ def featurize(exs, cache_dir: Path) -> list[list[dict]]:
         return json.loads(path.read_text())
     from rag.embeddings import MiniLMEmbedder
 
-    emb = MiniLMEmbedder()
-    out = []
-    for i, e in enumerate(exs):
-        out.append([verify.learned_features(e.claim, list(ev), emb) for ev in e.evidence])
-        if i % 200 == 0:
-            print(f"features {i}/{len(exs)}", file=sys.stderr, flush=True)
+    # Embed every distinct text once, in big batches (per-call overhead dominates otherwise),
+    # then compute the features against a lookup table: same vectors as the runtime path.
+    class Recorder:
+        def __init__(self):
+            self.texts: dict[str, None] = {}
+
+        def embed_documents(self, texts):
+            self.texts.update(dict.fromkeys(texts))
+            return np.zeros((len(texts), 384), dtype=np.float32)
+
+    class Lookup:
+        def __init__(self, table):
+            self.table = table
+
+        def embed_documents(self, texts):
+            return np.stack([self.table[t] for t in texts])
+
+    rec = Recorder()
+    for e in exs:
+        for ev in e.evidence:
+            verify.learned_features(e.claim, list(ev), rec)
+    texts = list(rec.texts)
+    emb = MiniLMEmbedder(batch_size=64)
+    table = {}
+    for i in range(0, len(texts), 1024):
+        vecs = emb.embed_documents(texts[i : i + 1024])
+        table.update(zip(texts[i : i + 1024], vecs))
+        print(f"embedded {min(i + 1024, len(texts))}/{len(texts)}", file=sys.stderr, flush=True)
+    look = Lookup(table)
+    out = [[verify.learned_features(e.claim, list(ev), look) for ev in e.evidence] for e in exs]
     cache_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out))
     return out

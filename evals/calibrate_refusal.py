@@ -1,0 +1,219 @@
+"""Fit the refusal model on SQuAD 2.0 dev and report its trade-off on held-out articles.
+
+    python -m evals.calibrate_refusal [--n 1000] [--seed 0] [--work DIR] [--write]
+
+All 18 articles are indexed with the default settings. A seeded sample of n
+answerable and n unanswerable questions goes through `Pipeline.assess` (the exact
+retrieval, sentence ranking and features used at answer time). The articles are
+split in two halves by a seeded shuffle: a logistic regression over standardised
+`refusal_features` is fitted on the questions of one half, and every number in
+the report is measured on the other half. The threshold is chosen on the
+*training* half (the highest P(answerable) cut that keeps false refusals there at
+or below --max-false-refusal) and then reported on the test half.
+--write stores the model in rag/refusal_model.json (deterministic for a seed).
+Results: evals/results/refusal.md.
+SQuAD 2.0's unanswerable questions are adversarial: written by crowd workers to
+look answerable from the same paragraph, so high lexical overlap is normal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad
+
+MODEL_OUT = Path(__file__).resolve().parents[1] / "rag" / "refusal_model.json"
+
+
+def collect(pipe, questions) -> list[dict]:
+    from rag.answer import ExtractiveAnswerer
+
+    ex = ExtractiveAnswerer(pipe.embedder, max_sentences=pipe.settings.max_answer_sentences)
+    rows = []
+    for q in questions:
+        a = pipe.assess(q.question)
+        text = ex.answer_from(a.ranked)
+        rows.append(
+            {
+                "id": q.id,
+                "article": q.article,
+                "answerable": q.answerable,
+                "features": a.features,
+                # Would the extractive answer (if not refused) hold the gold answer?
+                "correct": bool(q.answerable and contains_answer(text, list(q.answers))),
+            }
+        )
+    return rows
+
+
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Probability that a random positive outranks a random negative (ties count half)."""
+    pos, neg = scores[labels], scores[~labels]
+    if not len(pos) or not len(neg):
+        return float("nan")
+    order = np.argsort(np.concatenate([pos, neg]), kind="stable")
+    ranks = np.empty(len(order))
+    allv = np.concatenate([pos, neg])[order]
+    # average ranks for ties
+    i = 0
+    while i < len(allv):
+        j = i
+        while j + 1 < len(allv) and allv[j + 1] == allv[i]:
+            j += 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def fit(rows: list[dict], features: tuple[str, ...], seed: int, C: float = 1.0) -> dict:
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([[r["features"][f] for f in features] for r in rows])
+    y = np.array([r["answerable"] for r in rows])
+    mean, scale = X.mean(0), X.std(0)
+    scale[scale == 0] = 1.0
+    m = LogisticRegression(C=C, max_iter=2000, random_state=seed).fit((X - mean) / scale, y)
+    r = lambda v: round(float(v), 5)  # noqa: E731
+    return {
+        "weights": {f: r(w) for f, w in zip(features, m.coef_[0])},
+        "bias": r(m.intercept_[0]),
+        "mean": {f: r(v) for f, v in zip(features, mean)},
+        "scale": {f: r(v) for f, v in zip(features, scale)},
+    }
+
+
+def predict(model: dict, rows: list[dict]) -> np.ndarray:
+    from rag.refusal import RefusalModel
+
+    m = RefusalModel(model["weights"], model["bias"], model.get("mean"), model.get("scale"))
+    return np.array([m.p_answerable(r["features"]) for r in rows])
+
+
+def tradeoff(p: np.ndarray, rows: list[dict], t: float) -> dict:
+    ans = np.array([r["answerable"] for r in rows])
+    cor = np.array([r["correct"] for r in rows])
+    refused = p < t
+    return {
+        "refuse_unans": float(refused[~ans].mean()) if (~ans).any() else float("nan"),
+        "false_refusal": float(refused[ans].mean()) if ans.any() else float("nan"),
+        "answered_correct": float((~refused & cor)[ans].mean()) if ans.any() else float("nan"),
+        "refused_wrong": float((refused & ~cor)[ans].sum() / max((~cor)[ans].sum(), 1)),
+    }
+
+
+def choose_threshold(p: np.ndarray, rows: list[dict], max_false_refusal: float) -> float:
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    ok = [t for t in grid if tradeoff(p, rows, t)["false_refusal"] <= max_false_refusal]
+    return float(max(ok)) if ok else 0.05
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--n", type=int, default=1000, help="questions of each kind to sample")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-false-refusal", type=float, default=0.10)
+    ap.add_argument("--work", type=Path, default=None, help="index dir to (re)use; a temp dir by default")
+    ap.add_argument("--cache", type=Path, default=None, help="reuse collected features from this JSON")
+    ap.add_argument("--write", action="store_true", help=f"write the model to {MODEL_OUT}")
+    ap.add_argument("--out", type=Path, default=RESULTS / "refusal.md")
+    a = ap.parse_args(argv)
+
+    from rag.refusal import FEATURES
+    from rag.settings import Settings
+
+    d = Settings()
+    if a.cache and a.cache.exists():
+        rows = json.loads(a.cache.read_text())
+    else:
+        from rag.embeddings import MiniLMEmbedder, QueryCache
+
+        qs, _ = load_squad(a.data)
+        rng = random.Random(a.seed)
+        ans = rng.sample([q for q in qs if q.answerable], a.n)
+        una = rng.sample([q for q in qs if not q.answerable], a.n)
+        work = a.work or Path(tempfile.mkdtemp(prefix="rag-refusal-"))
+        pipe = index_articles(a.data, work, d.chunk_size, d.chunk_overlap, QueryCache(MiniLMEmbedder(), 100_000))
+        rows = collect(pipe, ans + una)
+        if a.cache:
+            a.cache.write_text(json.dumps(rows))
+
+    arts = sorted({r["article"] for r in rows})
+    random.Random(a.seed).shuffle(arts)
+    train_arts = set(arts[: len(arts) // 2])
+    train = [r for r in rows if r["article"] in train_arts]
+    test = [r for r in rows if r["article"] not in train_arts]
+    model = fit(train, FEATURES, a.seed)
+    p_train, p_test = predict(model, train), predict(model, test)
+    y_test = np.array([r["answerable"] for r in test])
+    threshold = choose_threshold(p_train, train, a.max_false_refusal)
+
+    lines = [
+        "# Refusal on SQuAD 2.0 dev",
+        "",
+        f"`python -m evals.calibrate_refusal --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}`: "
+        f"{a.n} answerable + {a.n} unanswerable questions sampled with seed {a.seed}; k={d.k}, chunk {d.chunk_size}/{d.chunk_overlap}, "
+        f"{d.retrieval} retrieval ({d.fusion} fusion, dense weight {d.dense_weight}).",
+        f"Model fitted on {len(train)} questions from {len(train_arts)} articles; **all numbers below are on the other "
+        f"{len(test)} questions ({len(arts) - len(train_arts)} articles)** ({int(y_test.sum())} answerable, {int((~y_test).sum())} unanswerable).",
+        "",
+        "## Separation (ROC AUC, answerable vs unanswerable, test half)",
+        "",
+        "| signal | AUC |",
+        "|---|---:|",
+        f"| refusal model ({len(FEATURES)} features) | {auc(p_test, y_test):.3f} |",
+    ]
+    for f in ("top_dense", "best_cos", "best_lex", "best_score", "q_missing", "q_neg"):
+        v = np.array([r["features"][f] for r in test])
+        sign = -1 if f in ("q_missing", "q_neg") else 1
+        lines.append(f"| {f} alone{' (lower = answerable)' if sign < 0 else ''} | {auc(sign * v, y_test):.3f} |")
+    lines += [
+        "",
+        "## Trade-off by threshold on P(answerable) (test half)",
+        "",
+        "*refused unanswerable*: unanswerable questions refused (higher is better); *false refusals*: answerable questions refused; "
+        "*answered & correct*: answerable, not refused, and the extractive answer holds a gold answer; "
+        "*refused of wrong*: of the answerable questions the extractive answer gets wrong, the share refused.",
+        "",
+        "| threshold | refused unanswerable | false refusals | answered & correct | refused of wrong |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for t in sorted({0.2, 0.3, 0.4, 0.5, 0.6, 0.7, threshold}):
+        r = tradeoff(p_test, test, t)
+        mark = " **(default)**" if t == threshold else ""
+        lines.append(f"| {t:.2f}{mark} | {r['refuse_unans']:.3f} | {r['false_refusal']:.3f} | {r['answered_correct']:.3f} | {r['refused_wrong']:.3f} |")
+    rt = tradeoff(p_train, train, threshold)
+    lines += [
+        "",
+        f"Default threshold {threshold:.2f}: the highest cut with at most {a.max_false_refusal:.0%} false refusals on the *training* half "
+        f"(there: {rt['false_refusal']:.3f} false refusals, {rt['refuse_unans']:.3f} of unanswerables refused).",
+        "",
+        f"Model: `{json.dumps(model['weights'])}` (standardised features, bias {model['bias']}).",
+        "",
+    ]
+    md = "\n".join(lines)
+    print(md)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(md)
+    if a.write:
+        model.update(
+            threshold=threshold,
+            trained_on=f"SQuAD 2.0 dev, {len(train)} questions from articles {sorted(train_arts)}",
+            seed=a.seed,
+            features=list(FEATURES),
+            script="python -m evals.calibrate_refusal --write",
+        )
+        MODEL_OUT.write_text(json.dumps(model, indent=1) + "\n")
+        print(f"wrote {MODEL_OUT}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""How often does the extractive answer hold the gold answer? Tunes the sentence ranking.
+
+    python -m evals.measure_extractive [--n 600] [--k 5] [--work DIR]
+
+On SQuAD 2.0 dev (all 18 articles indexed with the default settings), for a seeded
+sample of answerable questions, every sentence of the retrieved chunks is scored
+(`rank_sentences` with no prefilter, so each feature is known for each sentence)
+and labelled "holds a gold answer string" (SQuAD-normalised). Then:
+  * a logistic regression on the sentence features is fitted on the questions of
+    half the articles (by a seeded split) and everything is reported on the others;
+  * selection policies (how many sentences, how close to the best) are compared by
+    answer containment and answer length on the held-out half.
+The fitted weights are printed as a `SENTENCE_WEIGHTS` dict; copying them into
+rag/answer.py is a deliberate, reviewed step. Results: evals/results/extractive.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad
+
+FEATS = ("cos", "lex", "ctx", "rank", "type")
+
+
+def collect(pipe, sample, k: int) -> list[dict]:
+    from rag.answer import rank_sentences
+
+    rows = []
+    for q in sample:
+        hits = pipe.retrieve(q.question, k)
+        qvec = pipe.embedder.embed_query(q.question)
+        cands = rank_sentences(q.question, qvec, hits, pipe.embedder, prefilter=0)
+        rows.append(
+            {
+                "id": q.id,
+                "article": q.article,
+                "question": q.question,
+                "n_sources": len(hits),
+                "cands": [
+                    {"f": dict(c.features), "gold": contains_answer(c.text, list(q.answers)), "words": len(c.text.split()), "src": c.source, "start": c.start, "text": c.text}
+                    for c in cands
+                ],
+            }
+        )
+    return rows
+
+
+def rescore(row: dict, w: dict, prefilter: int) -> list[dict]:
+    """Emulate rank_sentences (cheap prefilter, then the linear score) from stored features."""
+    cands = row["cands"]
+    cheap = [sum(w.get(f, 0.0) * c["f"][f] for f in ("lex", "ctx", "rank", "type")) + 0.02 * (row["n_sources"] - c["src"]) for c in cands]
+    order = sorted(range(len(cands)), key=lambda i: (-cheap[i], i))[: prefilter or len(cands)]
+    out = [dict(cands[i], score=sum(w.get(f, 0.0) * cands[i]["f"][f] for f in FEATS)) for i in order]
+    out.sort(key=lambda c: (-c["score"], c["src"], c["start"]))
+    return out
+
+
+def select(ranked: list[dict], max_sentences: int, keep_ratio: float, margin: float | None = None) -> list[dict]:
+    """Mirror of ExtractiveAnswerer.select (ratio to the best score, or an absolute margin)."""
+    if not ranked:
+        return []
+    best = ranked[0]
+    picked = [best]
+    for c in ranked[1:]:
+        if len(picked) >= max_sentences:
+            break
+        close = (best["score"] - c["score"] <= margin) if margin is not None else (c["score"] >= keep_ratio * best["score"])
+        if close and c["f"]["lex"] > 0:
+            picked.append(c)
+    return picked
+
+
+def evaluate(rows, w, prefilter=16, max_sentences=3, keep_ratio=0.85, margin=None) -> dict:
+    hit = words = sents = oracle = top1 = 0
+    for r in rows:
+        ranked = rescore(r, w, prefilter)
+        picked = select(ranked, max_sentences, keep_ratio, margin)
+        hit += any(c["gold"] for c in picked)
+        top1 += bool(ranked and ranked[0]["gold"])
+        oracle += any(c["gold"] for c in r["cands"])
+        words += sum(c["words"] for c in picked)
+        sents += len(picked)
+    n = len(rows) or 1
+    return {"contains": hit / n, "top1": top1 / n, "oracle": oracle / n, "words": words / n, "sentences": sents / n}
+
+
+def fit(rows, seed: int = 0) -> dict:
+    """Logistic regression of "holds the answer" on the features; weights rescaled so cos has its old scale."""
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.array([[c["f"][f] for f in FEATS] for r in rows for c in r["cands"]])
+    y = np.array([c["gold"] for r in rows for c in r["cands"]])
+    m = LogisticRegression(C=1.0, max_iter=1000, random_state=seed).fit(X, y)
+    coef = m.coef_[0]
+    scale = 1.0 / (abs(coef).sum() or 1.0)  # a ranking is invariant to a positive scale; keep weights summing to ~1
+    return {f: round(float(c * scale), 3) for f, c in zip(FEATS, coef)}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--n", type=int, default=600)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--k", type=int, default=None, help="passages per question (default: Settings().k)")
+    ap.add_argument("--work", type=Path, default=None, help="index dir to (re)use; a temp dir by default")
+    ap.add_argument("--cache", type=Path, default=None, help="reuse collected sentence features from this JSON")
+    ap.add_argument("--out", type=Path, default=RESULTS / "extractive.md")
+    a = ap.parse_args(argv)
+
+    from rag.answer import SENTENCE_WEIGHTS
+    from rag.settings import Settings
+
+    d = Settings()
+    k = a.k or d.k
+    if a.cache and a.cache.exists():
+        rows = json.loads(a.cache.read_text())
+    else:
+        from rag.embeddings import MiniLMEmbedder, QueryCache
+
+        qs, _ = load_squad(a.data)
+        pool = [q for q in qs if q.answerable]
+        sample = random.Random(a.seed + 1).sample(pool, min(a.n, len(pool)))  # not the retrieval-tuning sample
+        work = a.work or Path(tempfile.mkdtemp(prefix="rag-extractive-"))
+        pipe = index_articles(a.data, work, d.chunk_size, d.chunk_overlap, QueryCache(MiniLMEmbedder(), 100_000))
+        rows = collect(pipe, sample, k)
+        if a.cache:
+            a.cache.write_text(json.dumps(rows))
+
+    arts = sorted({r["article"] for r in rows})
+    random.Random(a.seed).shuffle(arts)
+    train_arts = set(arts[: len(arts) // 2])
+    train = [r for r in rows if r["article"] in train_arts]
+    test = [r for r in rows if r["article"] not in train_arts]
+    fitted = fit(train, a.seed)
+    print(f"fitted on {len(train)} questions ({len(train_arts)} articles): {fitted}", file=sys.stderr)
+
+    lines = [
+        "# Extractive answering on SQuAD 2.0 dev",
+        "",
+        f"`python -m evals.measure_extractive --n {a.n} --seed {a.seed}`: answerable questions, k={k} passages "
+        f"(chunk {d.chunk_size}/{d.chunk_overlap}, {d.retrieval} retrieval). Weights fitted on {len(train)} questions from "
+        f"{len(train_arts)} articles; every number below is on the other {len(test)} questions ({len(arts) - len(train_arts)} articles).",
+        "",
+        "*contains*: the composed answer holds a gold answer string; *top1*: the best sentence alone does; "
+        "*oracle*: some retrieved sentence does (the ceiling for sentence selection).",
+        "",
+        "| weights | selection | contains | top1 | oracle | words | sentences |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    configs = [("current", SENTENCE_WEIGHTS), ("fitted", fitted), ("cosine only", {"cos": 1.0}), ("lexical only", {"lex": 1.0, "rank": 0.01})]
+    selections = [("1 sentence", dict(max_sentences=1)), ("<=2, ratio 0.85", dict(max_sentences=2, keep_ratio=0.85)),
+                  ("<=3, ratio 0.85", dict(max_sentences=3, keep_ratio=0.85)), ("<=2, ratio 0.9", dict(max_sentences=2, keep_ratio=0.9)),
+                  ("<=3, ratio 0.9", dict(max_sentences=3, keep_ratio=0.9)), ("<=2, margin 0.05", dict(max_sentences=2, margin=0.05)),
+                  ("<=3, margin 0.05", dict(max_sentences=3, margin=0.05)), ("<=2, margin 0.1", dict(max_sentences=2, margin=0.1)),
+                  ("2 sentences", dict(max_sentences=2, margin=9.0)), ("3 sentences", dict(max_sentences=3, margin=9.0))]
+    for name, w in configs:
+        for sname, kw in selections:
+            r = evaluate(test, w, **kw)
+            lines.append(f"| {name} | {sname} | {r['contains']:.3f} | {r['top1']:.3f} | {r['oracle']:.3f} | {r['words']:.1f} | {r['sentences']:.2f} |")
+    for pf in (8, 12, 16, 0):
+        r = evaluate(test, fitted, prefilter=pf, max_sentences=1)
+        lines.append(f"| fitted, prefilter {pf or 'off'} | 1 sentence | {r['contains']:.3f} | {r['top1']:.3f} | {r['oracle']:.3f} | {r['words']:.1f} | {r['sentences']:.2f} |")
+    lines += ["", f"Fitted weights: `{json.dumps(fitted)}`", ""]
+    md = "\n".join(lines)
+    print(md)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

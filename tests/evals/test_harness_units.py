@@ -1,0 +1,115 @@
+"""Fast unit tests of the harness plumbing: gold matching, threshold checks, judge data loading, suites."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evals import report, runner, suites
+from evals.judges import load_begin, load_sets, load_wice
+from rag.errors import UsageError
+from rag.types import Chunk
+
+
+def chunk(source="a.txt", start=0, end=100, text="x"):
+    return Chunk(id="c", source=source, root="r", title="t", start=start, end=end, text=text, doc_sha256="", n_chunks=1)
+
+
+def test_relevant_by_span_overlap_quote_and_source():
+    case = suites.Case(id="1", question="q", index="main", answerable=True, gold_spans=(("a.txt", 50, 250),))
+    assert runner.relevant(case, chunk(start=0, end=100))  # 50 of 100 chunk chars overlap the gold passage
+    assert not runner.relevant(case, chunk(start=0, end=60))  # 10 chars: a neighbour, not the passage
+    assert not runner.relevant(case, chunk(source="b.txt", start=50, end=250))
+    quoted = suites.Case(id="2", question="q", index="main", answerable=True, evidence=("gathered in Brussels",))
+    assert runner.relevant(quoted, chunk(text="They have  GATHERED in Brussels, on 14 June."))
+    assert not runner.relevant(quoted, chunk(text="They met in Paris."))
+    whole = suites.Case(id="3", question="q", index="x", answerable=True, gold_sources=("p01.txt",))
+    assert runner.relevant(whole, chunk(source="p01.txt")) and not runner.relevant(whole, chunk(source="p02.txt"))
+
+
+def test_thresholds_min_max_and_undefined():
+    th = {"s": {"min": {"a": 0.5, "u": 0.1}, "max": {"b": 0.2}}}
+    checks = {c["metric"]: c for c in report.check_thresholds("s", {"a": 0.4, "b": 0.2, "u": None}, th)}
+    assert not checks["a"]["ok"] and checks["b"]["ok"] and checks["u"]["ok"]
+    assert report.check_thresholds("other", {"a": 0.0}, th) == []
+
+
+def test_checked_in_thresholds_name_real_metrics():
+    from evals.cli import _thresholds
+
+    th = _thresholds()
+    known = set(report.METRIC_ORDER)
+    for suite in ("seeds", "squad2", "rgb"):
+        for op in ("min", "max"):
+            assert set(th.get(suite, {}).get(op, {})) <= known, (suite, op)
+
+
+def test_seeds_dataset_is_well_formed():
+    s = suites.seeds()
+    text = (suites.REPO / "seeds" / "000_e7591c0407e77bf5.txt").read_text()
+    kinds = {c.kind for c in s.cases}
+    assert len(s.cases) >= 30 and {"answerable", "paraphrase", "unanswerable", "false_premise", "followup"} <= kinds
+    assert len({c.id for c in s.cases}) == len(s.cases)
+    for c in s.cases:
+        assert all(q in text for q in c.evidence), c.id  # gold quotes are verbatim from the article
+        assert c.answerable == bool(c.answers), c.id
+        if c.kind == "followup":
+            assert c.history
+    assert len(suites.seeds(limit=5).cases) == 5
+
+
+def test_squad2_sample_is_seeded_and_half_unanswerable():
+    a, b = suites.squad2(limit=40, seed=3), suites.squad2(limit=40, seed=3)
+    assert [c.id for c in a.cases] == [c.id for c in b.cases]
+    assert [c.id for c in suites.squad2(limit=40, seed=4).cases] != [c.id for c in a.cases]
+    assert sum(not c.answerable for c in a.cases) == 20
+    assert all(c.gold_spans for c in a.cases if c.answerable)
+
+
+def test_squad2_bad_data_dir_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="articles/"):
+        suites.squad2(data=tmp_path)
+
+
+def test_rgb_builds_three_conditions_per_record(tmp_path):
+    s = suites.rgb(cache=tmp_path)
+    by = {c.id: c for c in s.cases}
+    assert len(s.cases) == 150 and len(s.indexes) == 150
+    pos, neg, cf = by["0-positive"], by["0-negative"], by["0-counterfactual"]
+    assert pos.answers == ("Tampa, Florida",) and pos.answerable and pos.gold_sources
+    assert not neg.answerable and not neg.gold_sources
+    assert cf.answers == ("Glendale, Arizona",) and cf.must_not == ("Tampa, Florida",)
+    files = sorted(p.name for p in s.indexes["0-negative"][0].iterdir())
+    assert len(files) == 7  # record 0 has 7 negative passages
+
+
+def test_begin_labels_and_split(tmp_path):
+    f = tmp_path / "b.tsv"
+    rows = [("m", "wow", "k1", "msg", "r1", "Fully attributable"), ("m", "wow", "k1", "msg", "r2", "Generic"),
+            ("m", "wow", "k2", "msg", "r3", "Not fully attributable")]
+    f.write_text("model_name\tdata_source\tknowledge\tmessage\tresponse\tbegin_label\n" + "\n".join("\t".join(r) for r in rows) + "\n")
+    exs = load_begin(f)
+    assert [e.label for e in exs] == [True, False, False]
+    assert exs[0].split == exs[1].split  # same knowledge passage -> same side of the split
+    sets = load_sets(begin=[f], wice=[])
+    assert sum(len(v) for v in sets.values()) == 3  # a given file is used whole
+
+
+def test_wice_max_over_rows_and_partial_is_unsupported(tmp_path):
+    f = tmp_path / "w.jsonl"
+    rows = [{"label": "partially_supported", "claim": "c1", "evidence": ["e1"], "meta": {"id": "a"}},
+            {"label": "supported", "claim": "c1", "evidence": ["e2"], "meta": {"id": "a"}},
+            {"label": "partially_supported", "claim": "c2", "evidence": ["e3"], "meta": {"id": "b"}}]
+    f.write_text("\n".join(json.dumps(r) for r in rows))
+    exs = {e.id: e for e in load_wice(f)}
+    assert exs["a"].label and exs["a"].evidence == (("e1",), ("e2",))
+    assert not exs["b"].label
+
+
+def test_default_judge_sets_are_test_split_only():
+    sets = load_sets()
+    assert {"wice", "begin/wow", "begin/cmu", "begin/tc"} <= set(sets)
+    assert all(e.split == "test" for exs in sets.values() for e in exs)
+    n = sum(len(v) for v in sets.values())
+    assert 0.2 * 1578 < n < 0.4 * 1578

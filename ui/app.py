@@ -239,13 +239,13 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         session = gr.State(None)
         browser_sid = gr.BrowserState(None, storage_key="rag-session", secret=_secret(settings))
 
-        with gr.Sidebar(open=True, width=380, label="Documents and settings"):
+        with gr.Sidebar(open=True, width=400, label="Documents and settings"):
             gr.Markdown("### Documents")
             files = gr.File(label="Upload .txt .md .html .pdf .docx", file_count="multiple", file_types=list(ALLOWED),
                             type="filepath", elem_id="rag-upload")
             upload_log = gr.Markdown(elem_id="rag-upload-log")
             docs = gr.Dataframe(headers=["Document", "Folder", "Chunks"], value=[], interactive=False, wrap=True,
-                                column_widths=["60%", "22%", "18%"], label="Indexed documents", elem_id="rag-docs")
+                                column_widths=["54%", "24%", "22%"], label="Indexed documents", elem_id="rag-docs")
             refresh_btn = gr.Button("Refresh list", size="sm")
             gr.Markdown("### Answers")
             mode = gr.Radio(modes, value=default_mode, label="Answer mode", elem_id="rag-mode",

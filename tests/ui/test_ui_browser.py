@@ -1,0 +1,129 @@
+"""The chat UI in a real browser: Debian's Chromium driven by playwright, over the real MiniLM pipeline.
+
+Screenshots go to artifacts/ui/ (git-ignored); docs/screenshot.png is a copy of one of them.
+Skipped with the reason when /usr/bin/chromium is missing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
+
+Q1 = "Who proposed the new 2030 strategic concept?"
+Q2 = "Which countries are named among the main causes of concern?"
+UNANSWERABLE = "Who won the 2018 FIFA World Cup?"  # see test_ui_api.py for why not a NATO-spending question
+LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
+
+
+def ask(page, question: str) -> None:
+    """Type a question, press Enter, wait until its final (verified) answer replaced the streamed draft."""
+    before = page.locator("#rag-chat .rag-answer:not(.rag-streaming)").count()
+    page.fill("#rag-question textarea", question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#rag-chat .rag-answer:not(.rag-streaming)').length > n "
+        "&& !document.querySelector('#rag-chat .rag-streaming')",
+        arg=before,
+    )
+
+
+def card_in_view(page, card_id: str) -> bool:
+    return page.evaluate(
+        """id => {
+            const card = document.getElementById(id), box = document.querySelector('#rag-sources .rag-sources');
+            if (!card || !box) return false;
+            const r = card.getBoundingClientRect(), b = box.getBoundingClientRect();
+            return r.height > 0 && r.top >= Math.max(0, b.top) - 1 && r.top < Math.min(window.innerHeight, b.bottom);
+        }""",
+        card_id,
+    )
+
+
+def test_cited_answer_sources_citation_click_feedback_refusal_and_reload(minilm_app, page, artifacts):
+    page.goto(minilm_app.url)
+    page.wait_for_selector("#rag-status :text('chunks')")
+
+    ask(page, Q1)
+    first = page.locator("#rag-chat .rag-answer").nth(0)  # locators are lazy: pin the first answer
+    assert "rag-ok" in first.get_attribute("class")
+    assert "Stoltenberg" in first.inner_text()
+    assert "retrieve" in first.locator(".rag-meta").inner_text() and "verify" in first.inner_text()
+    first_link = first.locator("a.rag-cite").first
+    first_card = first_link.get_attribute("href").lstrip("#")
+    card = page.locator(f"#{first_card}")
+    assert card.locator("mark.rag-hl").count() >= 1
+    assert "Stoltenberg" in card.locator("mark.rag-hl").first.inner_text()
+    assert "000_e7591c0407e77bf5.txt" in card.locator(".rag-src-file").inner_text()
+    assert "chars" in card.locator(".rag-src-loc").inner_text()
+
+    # A second answer folds the first one's sources away; clicking the first answer's [1]
+    # must unfold them, scroll the card into view and mark it active.
+    ask(page, Q2)
+    assert page.locator("#rag-chat .rag-answer.rag-ok").count() == 2
+    assert "Russia" in page.locator("#rag-chat .rag-answer").nth(1).inner_text()
+    assert page.evaluate(f"!document.getElementById('{first_card}').closest('details').open")
+    first_link.click()
+    page.wait_for_function(f"document.getElementById('{first_card}').classList.contains('rag-active')")
+    page.wait_for_function("id => document.getElementById(id).closest('details').open", arg=first_card)
+    page.wait_for_timeout(600)  # smooth scrolling
+    assert card_in_view(page, first_card)
+    assert page.locator(".rag-src-card.rag-active").count() == 1
+    page.screenshot(path=str(artifacts / "answer_with_sources.png"))
+
+    # Thumbs up on the first answer lands in the feedback JSONL with its citations.
+    page.locator("#rag-chat button[aria-label='Like']").first.click()
+    path = minilm_app.settings.feedback_path
+    for _ in range(100):
+        if path.exists() and path.read_text().strip():
+            break
+        page.wait_for_timeout(100)
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert rows[-1]["rating"] == "up" and rows[-1]["question"] == Q1 and rows[-1]["citations"]
+
+    # A question the documents can't answer is shown as a refusal, styled apart from answers.
+    ask(page, UNANSWERABLE)
+    last = page.locator("#rag-chat .rag-answer").last
+    assert "rag-refused" in last.get_attribute("class") and "rag-ok" not in last.get_attribute("class")
+    assert last.locator(".rag-badge").inner_text().lower() == "not in your documents"
+    assert last.evaluate("e => getComputedStyle(e).borderLeftStyle") == "solid"
+    page.screenshot(path=str(artifacts / "refusal.png"))
+
+    # The conversation survives a reload (session id in the browser, turns on disk).
+    page.reload()
+    page.wait_for_function("document.querySelectorAll('#rag-chat .rag-answer').length === 3")
+    assert page.locator("#rag-chat .rag-refused").count() == 1
+    assert page.locator("#rag-sources .rag-src-card mark").count() >= 2
+
+    # "New chat" clears it.
+    page.click("#rag-new-chat")
+    page.wait_for_function("document.querySelectorAll('#rag-chat .rag-answer').length === 0")
+    assert "appear here" in page.locator("#rag-sources").inner_text()
+
+    leaked = [u for u in page.requests_seen if not u.startswith(LOOPBACK)]
+    assert leaked == [], f"the page contacted hosts other than the app: {leaked}"
+
+
+def test_upload_through_the_ui_then_ask_about_it(minilm_app, page, artifacts, tmp_path):
+    doc = tmp_path / "Marrow Island (notes).md"
+    doc.write_text(
+        "# Marrow Island\n\nThe Zorblax lighthouse on Marrow Island was built in 1873 by the engineer Ada Quill.\n\n"
+        "Its lamp burned whale oil until 1921, when it was converted to electricity.\n"
+    )
+    page.goto(minilm_app.url)
+    page.wait_for_selector("#rag-status :text('chunks')")
+    page.set_input_files("#rag-upload input[type=file]", str(doc))
+    page.wait_for_selector("#rag-upload-log :text('Indexed')")
+    assert "Marrow_Island_notes.md" in page.locator("#rag-upload-log").inner_text()
+    page.wait_for_selector("#rag-docs :text('Marrow_Island_notes.md')")
+
+    ask(page, "Who built the Zorblax lighthouse?")
+    answer = page.locator("#rag-chat .rag-answer").last
+    assert "rag-ok" in answer.get_attribute("class") and "Ada Quill" in answer.inner_text()
+    href = answer.locator("a.rag-cite").first.get_attribute("href")
+    card = page.locator(href)
+    assert card.locator(".rag-src-file").inner_text() == "Marrow_Island_notes.md"
+    assert "Ada Quill" in card.locator("mark").first.inner_text()
+    page.screenshot(path=str(artifacts / "upload_answer.png"))

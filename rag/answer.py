@@ -278,6 +278,12 @@ def smollm2_path() -> str:
 
 def llamacpp_chat(model_path: str | None = None, n_ctx: int = 4096, max_tokens: int = 300) -> ChatFn:
     """In-process llama.cpp with the same chat-completions shape as OpenAI."""
+    import os
+
+    # llama.cpp's OpenMP threads spin while waiting; on a busy machine (other processes on the
+    # same cores) that made generation 6x slower here. Passive waiting costs nothing when idle.
+    # Must be set before the OpenMP runtime loads; an explicit user setting wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         from llama_cpp import Llama
     except ImportError as e:

@@ -20,7 +20,7 @@ import numpy as np
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, LLMUnavailable
 from rag.retrieval import tokenize
-from rag.text import key_terms, sentence_spans, stem
+from rag.text import key_terms, sentence_spans, stem, strip_trailing_refs
 from rag.types import ScoredChunk
 
 History = Sequence[tuple[str, str]]  # (question, answer) pairs, oldest first
@@ -115,6 +115,7 @@ def rank_sentences(
     for i, hit in enumerate(sources, start=1):
         prev: set[str] = set()
         for s, e in sentence_spans(hit.chunk.text):
+            e = strip_trailing_refs(hit.chunk.text, s, e)  # "France.[12]" quotes as "France."
             text = hit.chunk.text[s:e]
             terms = set(key_terms(text))
             if len(text.split()) >= MIN_WORDS and text not in seen_text:
@@ -172,8 +173,12 @@ class ExtractiveAnswerer:
         # Read in document order when quoting from the same source.
         return sorted(picked, key=lambda c: (c.source != best.source, c.source, c.start))
 
+    @staticmethod
+    def compose(picked: Sequence[Candidate]) -> str:
+        return " ".join(f"{c.text} [{c.source}]" for c in picked)
+
     def answer_from(self, ranked: Sequence[Candidate]) -> str:
-        return " ".join(f"{c.text} [{c.source}]" for c in self.select(ranked))
+        return self.compose(self.select(ranked))
 
     def stream(self, question: str, sources: Sequence[ScoredChunk], history: History = (), ranked=None) -> Iterator[str]:
         if ranked is None:

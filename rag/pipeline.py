@@ -205,8 +205,13 @@ class Pipeline:
 
         tg = time.perf_counter()
         parts: list[str] = []
+        drafts: list[cite.Drafted] | None = None
         if isinstance(answerer, ExtractiveAnswerer):
-            parts.append(answerer.answer_from(ranked))
+            # The answerer knows which source each quoted sentence came from: no need to parse
+            # markers back out of the text (a source's own "[12]" must not become a citation).
+            picked = answerer.select(ranked)
+            drafts = [cite.Drafted(c.text, (c.source,)) for c in picked]
+            parts.append(answerer.compose(picked))
             yield parts[-1]
         else:
             for delta in answerer.stream(standalone, hits, history):
@@ -216,15 +221,17 @@ class Pipeline:
         timings["generate"] = _ms(tg)
 
         tv = time.perf_counter()
-        if not text or looks_like_refusal(text):
+        if not text or (drafts is None and looks_like_refusal(text)):
             timings["verify"] = _ms(tv)
             yield done(answer=REFUSAL_TEXT, refused=True, notes=("the answerer found no answer in the sources",))
             return
-        answer = self._finish(text, hits, done, tv, timings)
+        answer = self._finish(text, hits, done, tv, timings, drafts)
         yield answer
 
-    def _finish(self, text: str, hits: list[ScoredChunk], done, tv: float, timings: dict) -> Answer:
-        drafts, invalid = cite.parse(text, len(hits))
+    def _finish(self, text: str, hits: list[ScoredChunk], done, tv: float, timings: dict, drafts: list[cite.Drafted] | None = None) -> Answer:
+        invalid: list[int] = []
+        if drafts is None:
+            drafts, invalid = cite.parse(text, len(hits))
         notes: list[str] = []
         if invalid:
             notes.append(f"removed citation numbers that match no source: {sorted(set(invalid))}")

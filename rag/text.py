@@ -17,7 +17,12 @@ _ABBREV = {
     "co", "corp", "gen", "gov", "sen", "rep", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
     "nov", "dec", "approx", "ca", "cf", "al", "mt", "ft", "lt", "col", "capt", "sgt",
 }
-_BOUNDARY = re.compile(r"""(?<=[.!?])["'”’)\]]*(?P<ws>\s+)(?=["'“‘(\[]?[A-Z0-9])|(?P<par>\n\s*\n|\n(?=\s*(?:[-*#•]|\d+[.)]\s)))""")
+# A sentence ends at . ! or ?, then optional closing quotes/brackets and reference or citation
+# markers ("France.[12] It", "sources.[1][2] Next"), then whitespace and a capital or digit.
+_BOUNDARY = re.compile(
+    r"""(?<=[.!?])["'”’)\]]*(?:\[\d+(?:\s*[,;–-]\s*\d+)*\])*(?P<ws>\s+)(?=["'“‘(\[]?[A-Z0-9])|(?P<par>\n\s*\n|\n(?=\s*(?:[-*#•]|\d+[.)]\s)))"""
+)
+_TRAILING_REFS = re.compile(r"(?:\s*\[\d+(?:\s*[,;–-]\s*\d+)*\])+$")
 _MIN_CHARS = 3
 
 
@@ -29,7 +34,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             cut = m.start("ws")
             if "\n" not in m.group("ws"):
                 # Abbreviation guard: "Dr. Smith", "U.S. Army", initials like "J. Smith".
-                word = re.search(r"([\w.]+)[.!?]$", text[start:cut].rstrip("\"'”’)]"))
+                word = re.search(r"([\w.]+)[.!?]$", _TRAILING_REFS.sub("", text[start:cut]).rstrip("\"'”’)]"))
                 w = word.group(1).lower() if word else ""
                 if w in _ABBREV or (len(w) == 1 and w.isalpha()):
                     continue
@@ -46,6 +51,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if rs - ls >= _MIN_CHARS:
             out.append((s + ls, s + rs))
     return out
+
+
+def strip_trailing_refs(text: str, start: int, end: int) -> int:
+    """End of the span `text[start:end]` without trailing reference markers like "[12]"."""
+    m = _TRAILING_REFS.search(text, start, end)
+    return m.start() if m and m.start() > start else end
 
 
 def sentences(text: str) -> list[str]:

@@ -83,7 +83,9 @@ class HeuristicChecker:
         base = 0.55 * f["recall"] + 0.45 * f["best_sent_recall"]
         if self.embedder is not None:
             base = 0.75 * base + 0.25 * max(f["cosine"], 0.0)
-        penalty = 0.35 * min(f["novel_numbers"], 2) + 0.2 * min(f["novel_names"], 3) + 0.3 * f["negation_flip"]
+        # Content the passage lacks is evidence *against* the claim, not just missing evidence:
+        # one invented number, name or flipped negation is enough to fail an otherwise copied sentence.
+        penalty = 0.55 * min(f["novel_numbers"], 2) + 0.45 * min(f["novel_names"], 2) + 0.6 * f["negation_flip"]
         return float(min(1.0, max(0.0, base - penalty)))
 
     def check(self, claim: str, passages: Sequence[str]) -> Verdict:

@@ -1,0 +1,54 @@
+"""Follow-ups: offline condensing with the history into a standalone question, and its use
+through the pipeline (hash embedder, real Chroma in tmp)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from rag.pipeline import build, condense_offline
+from rag.settings import Settings
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+NATO_Q = "What did NATO members name as the main causes of their concerns?"
+
+
+def test_follow_up_takes_the_previous_questions_terms():
+    q = condense_offline("And what about China?", [(NATO_Q, "They named Russia and China ...")])
+    assert q.startswith("And what about China?")
+    for term in ("nato", "main", "causes", "concerns"):
+        assert term in q.lower()
+
+
+def test_a_standalone_question_is_left_alone():
+    q = "Which treaty banned the missiles in Moscow's proposal for mutual non-deployment?"
+    assert condense_offline(q, [(NATO_Q, "...")]) == q
+
+
+def test_no_history_no_change():
+    assert condense_offline("And what about China?", []) == "And what about China?"
+
+
+def test_chained_follow_ups_keep_the_original_topic():
+    hist = [(NATO_Q, "..."), ("And what about China?", "...")]
+    q = condense_offline("Why them?", hist).lower()
+    assert "nato" in q and "china" in q
+
+
+def test_terms_already_in_the_question_are_not_repeated():
+    q = condense_offline("What about NATO concerns?", [(NATO_Q, "...")])
+    assert q.lower().count("nato") == 1 and q.lower().count("concerns") == 1
+
+
+def test_pipeline_answers_the_condensed_follow_up(tmp_path):
+    d = tmp_path / "docs"
+    d.mkdir()
+    shutil.copy(next(SEEDS.glob("*.txt")), d / "nato.txt")
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", refusal_threshold=0.0))
+    pipe.ingest([d])
+    first = pipe.ask(NATO_Q)
+    ans = pipe.ask("And what about China?", history=[(NATO_Q, first.answer)])
+    assert ans.question == "And what about China?"
+    assert ans.standalone_question != ans.question and "concerns" in ans.standalone_question.lower()
+    assert not ans.refused and "China" in ans.answer
+    assert all(s.supported for s in ans.sentences)

@@ -100,8 +100,14 @@ def run(url: str, clients: int, duration: float, k: int, new_chat_every: int, au
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    start = threading.Barrier(clients + 1)
     stop_at = [0.0]
+    t0 = [0.0]
+
+    def go():  # runs once, before any waiting thread is released, so no worker sees stop_at unset
+        t0[0] = time.time()
+        stop_at[0] = t0[0] + duration
+
+    start = threading.Barrier(clients + 1, action=go)
 
     def worker(i: int):
         rng = random.Random(i)
@@ -134,11 +140,9 @@ def run(url: str, clients: int, duration: float, k: int, new_chat_every: int, au
     for t in threads:
         t.start()
     start.wait()
-    t0 = time.time()
-    stop_at[0] = t0 + duration
     for t in threads:
         t.join()
-    wall = time.time() - t0
+    wall = time.time() - t0[0]
     return {
         "url": url,
         "clients": clients,

@@ -1,0 +1,119 @@
+"""Ingestion throughput vs raw SentenceTransformer.encode on the same chunk texts, same run.
+
+    .venv/bin/python bench/ingest.py [--chunks 10000] [--articles DIR] [--batch 64]
+
+Corpus: the squad2-dev articles copied under distinct names until about --chunks chunks.
+1. ingest: `Pipeline.ingest` exactly as `rag ingest` calls it (load, chunk, embed, store in
+   embedded Chroma in a temp dir); the model is loaded before the clock starts.
+2. raw: `SentenceTransformer.encode` of the very chunk texts that ingest stored, in one call,
+   same model object, same batch size.
+Prints chunks/s for both and ingest/raw (goal >= 0.9), plus where ingest's time went.
+The machine may be shared: compare the ratio, not the absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class TimedEmbedder:
+    """Same Protocol, forwards to the real embedder, adds up the time spent embedding."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.seconds, self.texts = 0.0, 0
+
+    def embed_documents(self, texts):
+        t = time.perf_counter()
+        v = self.inner.embed_documents(texts)
+        self.seconds += time.perf_counter() - t
+        self.texts += len(texts)
+        return v
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+
+def build_corpus(articles: Path, target_chunks: int, dest: Path, chunk_size: int, overlap: int) -> int:
+    from rag.chunking import chunk_document
+    from rag.loaders import load_file
+
+    files = sorted(articles.glob("*.txt"))
+    if not files:
+        sys.exit(f"no .txt articles in {articles}")
+    per_file = [len(chunk_document(load_file(f, f.parent, 10**9), chunk_size, overlap)) for f in files]
+    total, copy = 0, 0
+    while total < target_chunks:
+        for f, n in zip(files, per_file):
+            if total >= target_chunks:
+                break
+            shutil.copy(f, dest / f"{copy:03d}_{f.name}")
+            total += n
+        copy += 1
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--chunks", type=int, default=10_000, help="approximate corpus size in chunks (default 10000)")
+    ap.add_argument("--articles", type=Path, default=Path("/work/shared/data/squad2-dev/articles"))
+    ap.add_argument("--batch", type=int, default=64, help="encode batch size (RAG_EMBED_BATCH_SIZE)")
+    args = ap.parse_args()
+
+    from rag.embeddings import MiniLMEmbedder
+    from rag.pipeline import build
+    from rag.settings import Settings
+
+    tmp = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    try:
+        settings = Settings(data_dir=tmp / "data", embedder="minilm", embed_batch_size=args.batch)
+        corpus = tmp / "corpus"
+        corpus.mkdir()
+        expected = build_corpus(args.articles, args.chunks, corpus, settings.chunk_size, settings.chunk_overlap)
+        n_files = len(list(corpus.iterdir()))
+
+        minilm = MiniLMEmbedder(batch_size=args.batch)
+        t = time.perf_counter()
+        minilm.embed_documents(["warm up the model and its kernels"] * 8)
+        load_s = time.perf_counter() - t
+        timed = TimedEmbedder(minilm)
+        pipe = build(settings, embedder=timed)
+
+        t = time.perf_counter()
+        report = pipe.ingest([corpus])
+        ingest_s = time.perf_counter() - t
+        assert report.chunks_added == report.total_chunks == expected, (report.chunks_added, expected)
+        assert not report.failed, report.failed
+
+        texts = [c.text for c in pipe.store.all_chunks()]
+        t = time.perf_counter()
+        minilm.model.encode(texts, batch_size=args.batch, normalize_embeddings=True, show_progress_bar=False)
+        raw_s = time.perf_counter() - t
+
+        n = len(texts)
+        ingest_rate, raw_rate = n / ingest_s, n / raw_s
+        print(f"corpus: {n_files} files, {n} chunks (chunk_size {settings.chunk_size}, overlap {settings.chunk_overlap}), batch {args.batch}, "
+              f"torch threads {__import__('torch').get_num_threads()}; model load {load_s:.1f}s (excluded)")
+        print(f"ingest (Pipeline.ingest, as `rag ingest`): {ingest_s:7.1f}s  {ingest_rate:7.1f} chunks/s")
+        print(f"raw SentenceTransformer.encode, same texts: {raw_s:7.1f}s  {raw_rate:7.1f} chunks/s")
+        print(f"ratio ingest/raw: {ingest_rate / raw_rate:.3f}  (goal >= 0.9)")
+        other = ingest_s - timed.seconds
+        print(f"  ingest time: embedding {timed.seconds:.1f}s ({timed.seconds / ingest_s:.0%}), "
+              f"load+chunk+store {other:.1f}s ({other / ingest_s:.0%})")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -349,5 +349,12 @@ _REFUSAL_PAT = re.compile(
 
 
 def looks_like_refusal(text: str) -> bool:
-    """The model said the sources lack the answer (and cited nothing)."""
-    return bool(_REFUSAL_PAT.search(text)) and not re.search(r"\[\d+", text)
+    """The model said the sources lack the answer: its first sentence says so, and it cited nothing.
+
+    Only the first sentence counts: an uncited answer that mentions "did not include" later on
+    is still an answer, and verification (with citation repair) decides what to keep of it."""
+    if re.search(r"\[\d+", text):
+        return False
+    spans = sentence_spans(text.strip())
+    first = text.strip()[slice(*spans[0])] if spans else text
+    return bool(_REFUSAL_PAT.search(first))

@@ -212,6 +212,8 @@ def test_prompt_keeps_rules_in_system_and_question_after_sources():
         ("NATO did not mention Iran as a threat. [2]", False),
         ("Jens Stoltenberg proposed it. [1]", False),
         ("", False),
+        ("The members agreed not to return to the old relations. The statement did not mention Iran.", False),
+        ("Sorry, the sources do not say. They only discuss NATO.", True),
     ],
 )
 def test_looks_like_refusal(text, refusal):

@@ -9,9 +9,11 @@ a claim with one unsupported statement is not faithful, as BEGIN and WiCE label 
 What we do about the known failures of LLM judges:
 * structured output: the reply is constrained by a JSON schema. Servers differ: OpenAI, vLLM,
   Ollama and llama.cpp's `llama-server` take `{"type": "json_schema", ...}`; llama-cpp-python's
-  server only takes `{"type": "json_object", "schema": ...}` (it rejects json_schema with HTTP 422).
+  server (0.3.36) only takes `{"type": "json_object", "schema": ...}`, compiled to a grammar, and
+  answers json_schema with an HTTP 500 that names response_format.
   `structured="auto"` tries them in that order once and remembers what the endpoint accepted.
 * temperature 0 and a fixed seed, plus an in-process cache, so the same input gives the same verdict.
+* statements that are not made of the claim's own words are dropped (small models add facts).
 * an unparseable or ill-shaped reply is retried with the parse error shown to the model
   (`retries` times); after that a JudgeError says what to do. Never NaN: a claim with no
   statements is judged as one statement, and no passage means support 0.
@@ -26,6 +28,7 @@ from typing import Callable, Sequence
 
 from rag.answer import sanitize_source
 from rag.errors import ConfigError, LLMUnavailable, RagError
+from rag.text import key_terms
 from rag.verify import Verdict
 
 
@@ -120,11 +123,15 @@ def openai_json_chat(
             kw = {"response_format": fmt(kind, schema)} if kind != "none" else {}
             try:
                 r = client.chat.completions.create(model=model, messages=messages, temperature=0, seed=0, max_tokens=max_tokens, **kw)
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as e:
-                # This endpoint does not take this response_format: fall back to the next flavour for good.
-                if i + 1 < len(state["order"]):
+            except openai.APIStatusError as e:
+                # The endpoint does not take this response_format: fall back to the next flavour for good.
+                # OpenAI/vLLM say 400 or 422; llama-cpp-python's server reports its validation error as a 500.
+                rejected = e.status_code in (400, 422) or (e.status_code == 500 and "response_format" in str(e))
+                if rejected and i + 1 < len(state["order"]):
                     continue
-                raise LLMUnavailable(f"The judge endpoint {where} rejected the request: {e}. Try another --judge or model.") from e
+                if rejected:
+                    raise LLMUnavailable(f"The judge endpoint {where} rejected the request: {e}. Try another --judge or model.") from e
+                raise LLMUnavailable(f"The judge endpoint {where} returned an error: {e}. Use --judge offline.") from e
             except openai.APIConnectionError as e:
                 raise LLMUnavailable(f"Cannot reach the judge endpoint {where}: check OPENAI_BASE_URL, or use --judge offline.") from e
             except openai.APIError as e:
@@ -174,6 +181,12 @@ def parse_verdicts(text: str, n: int) -> list[tuple[bool, str]]:
     return out
 
 
+def grounded(statement: str, claim_terms: set[str], min_share: float = 0.6) -> bool:
+    """Most of the statement's content words come from the claim."""
+    terms = key_terms(statement)
+    return bool(terms) and sum(t in claim_terms for t in terms) / len(terms) >= min_share
+
+
 class LLMJudge:
     """Checker: decompose the claim into statements, then a verdict per statement."""
 
@@ -207,6 +220,10 @@ class LLMJudge:
 
     def statements(self, claim: str) -> list[str]:
         st = self._ask(DECOMPOSE_PROMPT.format(claim=claim, max=MAX_STATEMENTS), STATEMENTS_SCHEMA, parse_statements, "decomposition")
+        # Small models "decompose" by adding facts (SmolLM2 turned a claim about Stoltenberg into one more
+        # about sustainable energy). A statement must be made of the claim's words; the rest are dropped.
+        claim_terms = set(key_terms(claim))
+        st = [s for s in st if grounded(s, claim_terms)]
         return st or [claim]  # an empty decomposition would make the share undefined
 
     def verdicts(self, statements: Sequence[str], passages: Sequence[str]) -> list[tuple[bool, str]]:

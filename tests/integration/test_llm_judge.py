@@ -43,26 +43,38 @@ class Scripted:
 
 def test_support_is_the_share_of_supported_statements():
     chat = Scripted(
-        json.dumps({"statements": ["A proposed it.", "It was in 2019.", "It set 2.5%."]}),
+        json.dumps({"statements": ["Jens Stoltenberg proposed the concept.", "The concept was proposed in 2019.", "The concept set spending at 2.5% of GDP."]}),
         json.dumps({"verdicts": [{"statement": i, "reason": "r", "supported": ok} for i, ok in enumerate([True, False, False], 1)]}),
     )
     judge = LLMJudge(chat)
     checker: Checker = judge  # satisfies the Protocol structurally
     assert callable(checker.check)
-    v = judge.check("claim", [PASSAGE])
+    claim = "Jens Stoltenberg proposed the concept in 2019 and it set spending at 2.5% of GDP."
+    v = judge.check(claim, [PASSAGE])
     assert v.support == round(1 / 3, 4) and v.supported is False
-    assert "It was in 2019." in v.reason and "It set 2.5%." in v.reason
-    assert judge.check("claim", [PASSAGE]) == v and len(chat.calls) == 2  # cached, no new call
+    assert "proposed in 2019" in v.reason and "2.5% of GDP" in v.reason
+    assert judge.check(claim, [PASSAGE]) == v and len(chat.calls) == 2  # cached, no new call
+    assert "3. The concept set spending" in chat.calls[1][0]["content"]  # statements were numbered for the verdicts
+
+
+def test_statements_that_add_facts_are_dropped():
+    chat = Scripted(
+        json.dumps({"statements": ["Jens Stoltenberg proposed the concept.", "Jens Stoltenberg is a prominent figure in sustainable energy."]}),
+        '{"verdicts": [{"statement": 1, "reason": "", "supported": true}]}',
+    )
+    v = LLMJudge(chat).check("The concept was proposed by Jens Stoltenberg.", [PASSAGE])
+    assert v.supported and v.support == 1.0
+    assert "sustainable" not in chat.calls[1][0]["content"]
 
 
 def test_threshold_below_one_accepts_partial_support():
-    chat = Scripted('{"statements": ["a", "b"]}', '{"verdicts": [{"statement": 1, "reason": "", "supported": true}, {"statement": 2, "reason": "", "supported": false}]}')
-    assert LLMJudge(chat, threshold=0.5).check("claim", [PASSAGE]).supported is True
+    chat = Scripted('{"statements": ["claim one", "claim two"]}', '{"verdicts": [{"statement": 1, "reason": "", "supported": true}, {"statement": 2, "reason": "", "supported": false}]}')
+    assert LLMJudge(chat, threshold=0.5).check("claim one, claim two", [PASSAGE]).supported is True
 
 
 def test_bad_reply_is_retried_with_the_error_shown():
-    chat = Scripted("Sure! The statements are: one", '```json\n{"statements": ["one"]}\n```', '{"verdicts": [{"statement": 1, "reason": "ok", "supported": true}]}')
-    v = LLMJudge(chat, retries=2).check("one", [PASSAGE])
+    chat = Scripted("Sure! The statements are: one", '```json\n{"statements": ["NATO met"]}\n```', '{"verdicts": [{"statement": 1, "reason": "ok", "supported": true}]}')
+    v = LLMJudge(chat, retries=2).check("NATO met", [PASSAGE])
     assert v == Verdict(1.0, True, "1 statement(s) supported")
     retry = chat.calls[1]
     assert [m["role"] for m in retry] == ["user", "assistant", "user"]
@@ -106,7 +118,7 @@ def test_make_judge_needs_an_endpoint(tmp_path, monkeypatch):
 def test_llama_cpp_python_server_takes_json_object_with_schema(llama_server):
     chat = openai_json_chat(llama_server, None, "smollm2", structured="auto")
     reply = chat([{"role": "user", "content": "List two colours as JSON."}], {"type": "object", "properties": {"statements": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2}}, "required": ["statements"]})
-    assert chat.structured() == "json_object_schema"  # json_schema was refused (422) and not tried again
+    assert chat.structured() == "json_object_schema"  # json_schema was refused (HTTP 500 naming response_format) and is not tried again
     obj = json.loads(reply)  # the grammar makes it valid JSON of the schema's shape
     assert isinstance(obj["statements"], list) and all(isinstance(s, str) for s in obj["statements"])
 

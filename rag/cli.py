@@ -154,12 +154,13 @@ def ui_cmd(
     host: Optional[str] = typer.Option(None, "--host"),
     port: Optional[int] = typer.Option(None, "--port"),
     ingest: Optional[List[Path]] = typer.Option(None, "--ingest", help="Index these paths before starting."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Index, uploads, feedback and sessions (default: RAG_DATA_DIR or ~/.local/share/rag)."),
 ):
     """Start the Gradio chat UI (binds 127.0.0.1:7860 by default)."""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from ui.app import launch
 
-    settings = _settings(ui_host=host, ui_port=port)
+    settings = _settings(ui_host=host, ui_port=port, data_dir=data_dir)
     launch(settings, ingest_paths=ingest or [])
 
 

@@ -42,11 +42,12 @@ def test_rag_ui_serves_on_loopback_and_never_phones_home(tmp_path):
     (guard_dir / "sitecustomize.py").write_text(GUARD)
     log = tmp_path / "blocked.txt"
     port = _port()
-    env = {**os.environ, "PYTHONPATH": str(guard_dir), "NET_GUARD_LOG": str(log), "RAG_DATA_DIR": str(tmp_path / "data"),
+    env = {**os.environ, "PYTHONPATH": str(guard_dir), "NET_GUARD_LOG": str(log), "RAG_DATA_DIR": str(tmp_path / "not-this-one"),
            "RAG_EMBEDDER": "hash", "RAG_MODE": "extractive"}
     env.pop("GRADIO_ANALYTICS_ENABLED", None)  # the app must turn analytics off by itself
     out = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ui", "--port", str(port), "--ingest", str(ROOT / "seeds")],
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ui", "--port", str(port), "--ingest", str(ROOT / "seeds"),
+                             "--data-dir", str(tmp_path / "data")],
                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -81,3 +82,4 @@ def test_rag_ui_serves_on_loopback_and_never_phones_home(tmp_path):
             proc.kill()
     assert not log.exists() or log.read_text() == "", f"non-loopback connections attempted: {log.read_text()}"
     assert (tmp_path / "data" / "ui_secret").stat().st_mode & 0o077 == 0  # the browser-state key is private
+    assert (tmp_path / "data" / "chroma").is_dir() and not (tmp_path / "not-this-one").exists()  # --data-dir wins

@@ -135,8 +135,9 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
             raise gr.Error(escape(user_message(e)), title="Nothing to answer")
         turn = {"id": uuid.uuid4().hex[:12], "question": q, "answer": None, "error": None, "feedback": None,
                 "ts": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        history = [(t["question"], t["answer"]["answer"]) for t in session["turns"] if t.get("answer")][-HISTORY_TURNS:]
-        turns = session["turns"]
+        # The file is the truth when it exists: two tabs of one browser share a session id and so one conversation.
+        turns = sessions.load(session["sid"]) or session["turns"]
+        history = [(t["question"], t["answer"]["answer"]) for t in turns if t.get("answer")][-HISTORY_TURNS:]
         yield render.messages(turns, show_unsupported, pending=turn), gr.skip(), session, "", gr.skip()
         text, last, answer = "", 0.0, None
         try:
@@ -167,8 +168,9 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         """Page load: bring back this browser's conversation from disk."""
         sid = sid if valid_id(sid) else new_id()
         session = {"sid": sid, "turns": sessions.load(sid)}
-        return (render.messages(session["turns"], show_unsupported), render.sources_html(session["turns"]), session, sid,
-                status_md(), doc_rows())
+        liked = [{"up": "Like", "down": "Dislike"}.get(t.get("feedback")) for t in session["turns"]]
+        chat_view = gr.Chatbot(value=render.messages(session["turns"], show_unsupported), feedback_value=liked)
+        return chat_view, render.sources_html(session["turns"]), session, sid, status_md(), doc_rows()
 
     def rerender(show_unsupported: bool, session):
         return render.messages(fresh(session)["turns"], show_unsupported)

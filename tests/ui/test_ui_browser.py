@@ -96,6 +96,7 @@ def test_cited_answer_sources_citation_click_feedback_refusal_and_reload(minilm_
     page.wait_for_function("document.querySelectorAll('#rag-chat .rag-answer').length === 3")
     assert page.locator("#rag-chat .rag-refused").count() == 1
     assert page.locator("#rag-sources .rag-src-card mark").count() >= 2
+    assert page.locator("#rag-chat button[aria-label='Liked']").count() == 1  # the thumbs up is remembered too
 
     # "New chat" clears it.
     page.click("#rag-new-chat")

@@ -1,7 +1,8 @@
 """Files -> Documents. Supports .txt, .md, .html/.htm, .pdf and .docx.
 
-A file that can't be read is reported as a `Failure` with a reason and the rest
-still load. Markdown is kept as written (not rendered) so that citation spans
+The title is the document's own (HTML <title>/<h1>, first Markdown heading, PDF or
+DOCX metadata), else the file name. A file that can't be read is reported as a
+`Failure` with a reason and the rest still load. Markdown is kept as written (not rendered) so that citation spans
 point at the text the user sees in the file. Left out: OCR of scanned PDFs,
 tables as structures, .doc/.odt/.pptx.
 """
@@ -9,6 +10,7 @@ tables as structures, .doc/.odt/.pptx.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,22 +60,35 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Document:
     except OSError as e:
         raise Unreadable(f"cannot read file: {e.strerror}") from e
     reader = {".pdf": _pdf, ".docx": _docx, ".html": _html, ".htm": _html}.get(ext, _text)
-    text, page_starts = reader(raw)
+    text, page_starts, title = reader(raw)
     if not text.strip():
         raise Unreadable("no extractable text" + (" (scanned PDF? OCR is not supported)" if ext == ".pdf" else ""))
     source = path.relative_to(root).as_posix()
     return Document(
         source=source,
         root=str(root),
-        title=_title(text, path),
+        title=_clean_title(title) or (_heading(text) if ext in (".md", ".markdown") else "") or path.stem.replace("_", " "),
         text=text,
         sha256=hashlib.sha256(raw).hexdigest(),
         page_starts=tuple(page_starts),
     )
 
 
-def _title(text: str, path: Path) -> str:
-    return path.stem.replace("_", " ")
+_PLACEHOLDER_TITLES = {"untitled", "(anonymous)", "anonymous", "unknown", "title"}  # what PDF/DOCX tools write by default
+
+
+def _clean_title(title: str | None) -> str:
+    title = " ".join((title or "").split())
+    return title if 0 < len(title) <= 200 and title.lower() not in _PLACEHOLDER_TITLES else ""
+
+
+def _heading(text: str) -> str:
+    """The first Markdown ATX heading near the top (`# Title`), if any."""
+    for line in text.lstrip().splitlines()[:20]:
+        m = re.match(r"#{1,2}\s+(.+?)\s*#*\s*$", line)
+        if m:
+            return _clean_title(m.group(1))
+    return ""
 
 
 def _decode(raw: bytes) -> str:
@@ -94,21 +109,22 @@ def _decode(raw: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _text(raw: bytes) -> tuple[str, list[int]]:
-    return _decode(raw), []
+def _text(raw: bytes) -> tuple[str, list[int], str | None]:
+    return _decode(raw), [], None
 
 
-def _html(raw: bytes) -> tuple[str, list[int]]:
+def _html(raw: bytes) -> tuple[str, list[int], str | None]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(_decode(raw), "html.parser")
+    title = soup.title.get_text() if soup.title else (soup.h1.get_text() if soup.h1 else None)
     for tag in soup(["script", "style", "noscript", "template"]):
         tag.decompose()
     lines = [ln.strip() for ln in soup.get_text("\n").splitlines()]
-    return "\n".join(ln for ln in lines if ln), []
+    return "\n".join(ln for ln in lines if ln), [], title
 
 
-def _pdf(raw: bytes) -> tuple[str, list[int]]:
+def _pdf(raw: bytes) -> tuple[str, list[int], str | None]:
     import io
     import logging
 
@@ -119,6 +135,7 @@ def _pdf(raw: bytes) -> tuple[str, list[int]]:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted:
             raise Unreadable("encrypted PDF")
+        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
         parts, starts, pos = [], [], 0
         for page in reader.pages:
             starts.append(pos)
@@ -129,10 +146,10 @@ def _pdf(raw: bytes) -> tuple[str, list[int]]:
         raise
     except Exception as e:  # pypdf raises many types on corrupt input
         raise Unreadable(f"corrupt or unreadable PDF ({type(e).__name__}: {str(e)[:80]})") from e
-    return "\n\n".join(parts), starts
+    return "\n\n".join(parts), starts, str(title) if title else None
 
 
-def _docx(raw: bytes) -> tuple[str, list[int]]:
+def _docx(raw: bytes) -> tuple[str, list[int], str | None]:
     import io
 
     try:
@@ -145,4 +162,4 @@ def _docx(raw: bytes) -> tuple[str, list[int]]:
     for table in d.tables:
         for row in table.rows:
             paras.append(" | ".join(c.text.strip() for c in row.cells))
-    return "\n\n".join(paras), []
+    return "\n\n".join(paras), [], d.core_properties.title

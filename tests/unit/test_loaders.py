@@ -13,11 +13,13 @@ MB = 1_000_000
 SENTENCE = "The 2030 strategic concept was proposed by Jens Stoltenberg."
 
 
-def make_pdf(path: Path, pages: list[str]) -> Path:
+def make_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
     c = canvas.Canvas(str(path), pagesize=A4)
+    if title:
+        c.setTitle(title)
     for text in pages:
         c.drawString(72, 760, text)
         c.showPage()
@@ -25,10 +27,12 @@ def make_pdf(path: Path, pages: list[str]) -> Path:
     return path
 
 
-def make_docx(path: Path, paragraphs: list[str], table: list[list[str]] = ()) -> Path:
+def make_docx(path: Path, paragraphs: list[str], table: list[list[str]] = (), title: str | None = None) -> Path:
     import docx
 
     d = docx.Document()
+    if title:
+        d.core_properties.title = title
     for p in paragraphs:
         d.add_paragraph(p)
     if table:
@@ -149,3 +153,20 @@ def test_discover_errors_are_usage_errors(tmp_path):
     with pytest.raises(NoDocuments, match="No files in") as e:
         discover(tmp_path / "empty")
     assert e.value.exit_code == 2
+
+
+def test_titles_come_from_the_document_else_the_file_name(tmp_path):
+    (tmp_path / "notes_2024.md").write_text("\n# NATO summit notes\n\nBody.\n")
+    (tmp_path / "plain_notes.md").write_text("Body only.\n")
+    (tmp_path / "shell.txt").write_text("# not a heading in plain text\nBody.\n")
+    (tmp_path / "p.html").write_text("<html><head><title> The  Page </title></head><body><h1>H</h1>x</body></html>")
+    (tmp_path / "h.html").write_text("<body><h1>Heading One</h1><p>x</p></body>")
+    assert load(tmp_path / "notes_2024.md").title == "NATO summit notes"
+    assert load(tmp_path / "plain_notes.md").title == "plain notes"
+    assert load(tmp_path / "shell.txt").title == "shell"
+    assert load(tmp_path / "p.html").title == "The Page"
+    assert load(tmp_path / "h.html").title == "Heading One"
+    assert load(make_pdf(tmp_path / "a.pdf", [SENTENCE], title="Strategic Concept")).title == "Strategic Concept"
+    assert load(make_pdf(tmp_path / "no_title.pdf", [SENTENCE])).title == "no title"  # reportlab writes "untitled"
+    assert load(make_docx(tmp_path / "m.docx", [SENTENCE], title="Memo to members")).title == "Memo to members"
+    assert load(make_docx(tmp_path / "plain_memo.docx", [SENTENCE])).title == "plain memo"

@@ -1,0 +1,183 @@
+"""Query-time benchmark on ~10k chunks: retrieval vs raw Chroma, warm extractive answers, cold `rag ask`.
+
+    python bench/query.py [--chunks 10000] [--queries 60] [--work DIR] [--cold 3]
+
+The corpus is the SQuAD 2.0 dev articles repeated under distinct file names
+(copyNN_<article>.txt) until the index holds about --chunks chunks. Ingestion
+goes through the normal `Pipeline.ingest`, with one shortcut: chunk vectors are
+memoised by text, so each repeated copy costs no model time (the numbers below
+are about querying, and bench/ingest.py measures ingestion). Pass --work to keep
+the index between runs.
+
+Printed, all measured in this run on the same questions (SQuAD dev questions,
+each asked once, so no query-embedding cache helps):
+  * baseline = MiniLM query embedding + a raw `collection.query` on the same
+    Chroma collection; pipeline retrieval (hybrid: dense + BM25 + fusion + the
+    cosines of BM25-only hits) p50/p95, and the ratio of the p50s (goal <= 1.2);
+  * warm end-to-end extractive `Pipeline.ask` p50/p95 (goal <= 100 ms);
+  * cold `rag ask` wall time in a fresh process (goal <= 5 s), median of --cold runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("RAG_SQUAD_DIR", ROOT.parent / "shared" / "data" / "squad2-dev"))
+sys.path.insert(0, str(ROOT))
+
+
+class MemoEmbedder:
+    """Memoises embed_documents by text, so repeated copies of an article are embedded once."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.memo: dict[str, object] = {}
+
+    def embed_documents(self, texts):
+        import numpy as np
+
+        todo = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        if todo:
+            self.memo.update(zip(todo, self.inner.embed_documents(todo)))
+        return np.stack([self.memo[t] for t in texts]) if texts else self.inner.embed_documents([])
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))]
+
+
+def build_corpus(docs: Path, target_chunks: int, chunks_per_copy: int) -> int:
+    copies = max(1, -(-target_chunks // chunks_per_copy))
+    docs.mkdir(parents=True, exist_ok=True)
+    arts = sorted((DATA / "articles").glob("*.txt"))
+    for i in range(copies):
+        for a in arts:
+            dest = docs / f"copy{i:02d}_{a.name}"
+            if not dest.exists():
+                shutil.copy(a, dest)
+    for extra in docs.glob("copy*_*.txt"):  # a smaller --chunks than last time
+        if int(extra.name[4:6]) >= copies:
+            extra.unlink()
+    return copies
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--chunks", type=int, default=10_000)
+    ap.add_argument("--queries", type=int, default=60)
+    ap.add_argument("--cold", type=int, default=3, help="cold `rag ask` runs (0 to skip)")
+    ap.add_argument("--work", type=Path, default=None, help="keep the corpus and index here between runs")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+
+    from rag.embeddings import MiniLMEmbedder
+    from rag.pipeline import build
+    from rag.settings import Settings
+
+    work = a.work or Path(tempfile.mkdtemp(prefix="rag-bench-query-"))
+    settings = Settings(data_dir=work / "data", collection="bench", mode="extractive")
+    minilm = MiniLMEmbedder()
+    memo = MemoEmbedder(minilm)
+    pipe = build(settings, embedder=memo)
+
+    # --- corpus and index -----------------------------------------------------------
+    from rag.chunking import chunk_document
+    from rag.loaders import load_file
+
+    arts = sorted((DATA / "articles").glob("*.txt"))
+    per_copy = sum(len(chunk_document(load_file(p, p.parent, 10**9), settings.chunk_size, settings.chunk_overlap)) for p in arts)
+    copies = build_corpus(work / "docs", a.chunks, per_copy)
+    t = time.perf_counter()
+    rep = pipe.ingest([work / "docs"])
+    n_chunks = pipe.store.count()
+    print(f"index: {n_chunks} chunks ({copies} copies of {len(arts)} articles, {per_copy} chunks each); "
+          f"ingest {time.perf_counter() - t:.0f} s ({len(rep.indexed)} files indexed, {len(rep.unchanged)} unchanged)", file=sys.stderr)
+
+    qs = [json.loads(line)["question"] for line in (DATA / "questions.jsonl").read_text().splitlines()]
+    qs = [q for q in dict.fromkeys(qs)]
+    rnd = random.Random(a.seed)
+    rnd.shuffle(qs)
+    warmup, retr_qs, ask_qs = qs[:5], qs[5 : 5 + a.queries], qs[5 + a.queries : 5 + 2 * a.queries]
+
+    coll = pipe.store.collection
+    k = settings.k
+    for q in warmup:  # load the model, Chroma's HNSW index and the BM25 index
+        pipe.ask(q)
+        coll.query(query_embeddings=[minilm.embed_query(q).tolist()], n_results=k)
+
+    # --- retrieval vs raw Chroma + query embedding ------------------------------------
+    base, retr, emb_only = [], [], []
+    for q in retr_qs:
+        t0 = time.perf_counter()
+        v = minilm.embed_query(q)
+        t1 = time.perf_counter()
+        coll.query(query_embeddings=[v.tolist()], n_results=k, include=["documents", "metadatas", "distances"])
+        t2 = time.perf_counter()
+        pipe.retrieve(q, k)  # its own (uncached) query embedding: the question is new to the pipeline
+        t3 = time.perf_counter()
+        emb_only.append((t1 - t0) * 1000)
+        base.append((t2 - t0) * 1000)
+        retr.append((t3 - t2) * 1000)
+
+    # --- warm end-to-end extractive answers ---------------------------------------------
+    e2e, stages = [], {"retrieve": [], "generate": [], "verify": []}
+    refused = 0
+    for q in ask_qs:
+        t0 = time.perf_counter()
+        ans = pipe.ask(q)
+        e2e.append((time.perf_counter() - t0) * 1000)
+        refused += ans.refused
+        for s in stages:
+            stages[s].append(ans.timings_ms.get(s, 0.0))
+
+    # --- cold `rag ask` ------------------------------------------------------------------
+    cold = []
+    if a.cold:
+        rag_bin = Path(sys.executable).parent / "rag"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+        env.update(RAG_DATA_DIR=str(settings.data_dir), RAG_COLLECTION="bench", RAG_MODE="extractive")
+        for q in qs[-a.cold :]:
+            t0 = time.perf_counter()
+            r = subprocess.run([str(rag_bin), "ask", q, "--json"], env=env, capture_output=True, text=True, timeout=300)
+            cold.append(time.perf_counter() - t0)
+            if r.returncode != 0:
+                print(f"rag ask failed: {r.stderr.strip()[-300:]}", file=sys.stderr)
+
+    p50b, p50r = statistics.median(base), statistics.median(retr)
+    lines = [
+        f"# bench/query.py: {n_chunks} chunks, {len(retr_qs)} + {len(ask_qs)} questions, k={k}, {settings.retrieval} retrieval ({settings.fusion} fusion)",
+        "",
+        "| measure | p50 ms | p95 ms | goal |",
+        "|---|---:|---:|---|",
+        f"| query embedding (MiniLM) | {statistics.median(emb_only):.1f} | {pct(emb_only, 0.95):.1f} | |",
+        f"| baseline: embedding + raw Chroma query | {p50b:.1f} | {pct(base, 0.95):.1f} | |",
+        f"| pipeline retrieval (hybrid) | {p50r:.1f} | {pct(retr, 0.95):.1f} | |",
+        f"| **ratio retrieval / baseline (p50)** | {p50r / p50b:.2f} | {pct(retr, 0.95) / pct(base, 0.95):.2f} | <= 1.2 |",
+        f"| warm extractive answer, end to end | {statistics.median(e2e):.1f} | {pct(e2e, 0.95):.1f} | p50 <= 100 |",
+    ]
+    for s, xs in stages.items():
+        lines.append(f"| &nbsp; of which {s} | {statistics.median(xs):.1f} | {pct(xs, 0.95):.1f} | |")
+    if cold:
+        lines.append(f"| cold `rag ask` wall time (s), median of {len(cold)} | {statistics.median(cold):.2f} s | {max(cold):.2f} s (max) | <= 5 s |")
+    lines += ["", f"{refused} of {len(ask_qs)} warm questions were refused (SQuAD dev mixes unanswerable ones in).", f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", ""]
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -88,6 +88,7 @@ def run(base_url: str, gate: bool) -> list[dict]:
                 "removed_sentences": a.removed_sentences,
                 "removed_citations": list(a.removed_citations),
                 "unsupported": [s.text for s in a.sentences if not s.supported],
+                "refusal_score": a.refusal_score,  # P(answerable); the default gate refuses below 0.5
                 "generate_ms": a.timings_ms.get("generate", 0.0),
                 "total_ms": a.timings_ms["total"],
             })
@@ -108,12 +109,15 @@ def summary(rows: list[dict]) -> dict:
         "answers_with_removed_citation_numbers": sum(bool(r["removed_citations"]) for r in gen),
         "refused_answerable": sum(r["refused"] for r in rows if r["answerable"]),
         "refused_unanswerable": sum(r["refused"] for r in rows if not r["answerable"]),
+        "gate_would_refuse_answerable": sum((r["refusal_score"] or 0) < 0.5 for r in rows if r["answerable"]),
+        "gate_would_refuse_unanswerable": sum((r["refusal_score"] or 0) < 0.5 for r in rows if not r["answerable"]),
     }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base-url")
+    ap.add_argument("--quick", action="store_true", help="only with the refusal gate off (every question reaches the model)")
     ap.add_argument("--out", default=str(ROOT / "evals" / "results" / "llm.json"))
     args = ap.parse_args()
     proc = None
@@ -125,7 +129,7 @@ def main() -> None:
         proc, url = start_server(smollm2_path())
     try:
         result = {}
-        for name, gate in (("gate_on", True), ("gate_off", False)):
+        for name, gate in (("gate_off", False),) if args.quick else (("gate_on", True), ("gate_off", False)):
             rows = run(url, gate)
             result[name] = {"summary": summary(rows), "rows": rows}
             print(name, json.dumps(result[name]["summary"], indent=1))

@@ -216,22 +216,56 @@ _SOURCE_TAG = re.compile(r"<\s*/?\s*source\b[^>]*>", re.I)
 _CONTROL_TOKEN = re.compile(r"<\|[^|<>]{0,40}\|>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>", re.I)
 
 
+# Sentences that address the model rather than the reader. A model that obeys them would produce
+# text that *is* in the sources, so verification alone would not catch it: they never reach the
+# model. Heuristic (a paraphrased attack gets through), hence also the prompt rules and reminder.
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|rules|prompts?|guidelines|directions)\b"
+    r"|\b(?:you|assistant|model|AI)\s+(?:must|should|shall|are to)\s+(?:now\s+|always\s+|only\s+)*(?:reply|respond|output)\b"
+    r"|\b(?:reply|respond|answer)\s+(?:only\s+)?with\s+(?:the\s+)?(?:single\s+)?(?:word|text|phrase)\b"
+    r"|\b(?:your|the)\s+(?:whole\s+|entire\s+|only\s+|final\s+)?(?:answer|reply|response|output)\s+(?:must|should|shall|will)\s+be\b"
+    r"|\bnew\s+(?:instructions|rules)\b",
+    re.I,
+)
+_ROLE_LINE = re.compile(r"^\s*(?:system|assistant|developer|user)\s*(?:prompt|message)?\s*:", re.I)
+REDACTED = "[instruction-like text removed]"
+
+
+def redact_instructions(text: str) -> str:
+    """Replace each line that opens with a chat role ("SYSTEM: ...") and each sentence that
+    looks like an instruction to the model."""
+    lines = []
+    for line in text.split("\n"):
+        if _ROLE_LINE.match(line):
+            lines.append(REDACTED)
+            continue
+        out, last = [], 0
+        for s, e in sentence_spans(line):
+            if _INSTRUCTION.search(line[s:e]):
+                out.append(line[last:s] + REDACTED)
+                last = e
+        lines.append("".join(out) + line[last:])
+    return "\n".join(lines)
+
+
 def sanitize_source(text: str) -> str:
-    """Defang markup inside a document; the words stay, so citations and quotes still match."""
+    """Defang markup and redact instruction-like sentences in a document; the rest stays verbatim."""
     text = _SOURCE_TAG.sub(lambda m: m.group(0).replace("<", "(").replace(">", ")"), text)
-    return _CONTROL_TOKEN.sub(lambda m: m.group(0).replace("<", "(").replace(">", ")").replace("|", ""), text)
+    text = _CONTROL_TOKEN.sub(lambda m: m.group(0).replace("<", "(").replace(">", ")").replace("|", ""), text)
+    return redact_instructions(text)
 
 
 def format_sources(sources: Sequence[ScoredChunk]) -> str:
     parts = []
     for i, hit in enumerate(sources, start=1):
-        name = sanitize_source(hit.chunk.source).replace('"', "'")
+        name = re.sub(r"[<>\"|]", "_", hit.chunk.source)
         parts.append(f'<source id="{i}" file="{name}">\n{sanitize_source(hit.chunk.text)}\n</source>')
     return "\n\n".join(parts)
 
 
 def build_messages(question: str, sources: Sequence[ScoredChunk]) -> list[dict]:
-    user = f"Sources:\n\n{format_sources(sources)}\n\n{REMINDER}\n\nQuestion: {sanitize_source(question)}\n\nAnswer with citations:"
+    question = _CONTROL_TOKEN.sub("", _SOURCE_TAG.sub("", question))  # the user may ask anything, but not forge markup
+    user = f"Sources:\n\n{format_sources(sources)}\n\n{REMINDER}\n\nQuestion: {question}\n\nAnswer with citations:"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 

@@ -67,7 +67,8 @@ def test_attacks_reach_the_prompt_defanged(openai_pipe):
     user = build_messages(QUESTION, hits)[1]["content"]
     assert user.count("</source>") == len(hits)  # no document closed its block early
     assert "<|im_start|>" not in user and "<|im_end|>" not in user
-    assert "PWNED" in user  # the text is still there, as data
+    assert "[instruction-like text removed]" in user  # the orders are redacted; the rest of each document stays
+    assert "Note on the NATO 2030 strategic concept." in user
 
 
 def test_llm_backend_does_not_comply(openai_pipe):

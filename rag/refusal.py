@@ -29,11 +29,11 @@ from rag.types import ScoredChunk
 MODEL_PATH = Path(__file__).with_name("refusal_model.json")
 FEATURES = (
     "top_dense",  # best chunk cosine
-    "best_cos",  # best sentence: cosine, key-term coverage, combined score
-    "best_lex",
-    "best_ctx",
-    "best_score",
-    "margin",  # best sentence score minus the runner-up's
+    "best_cos",  # best sentence cosine to the question
+    "best_lex",  # best sentence coverage of the question's key terms (IDF-weighted)
+    "best_ctx",  # ... counting the sentence before it too
+    "best_both",  # best (cosine + coverage) / 2 of one sentence
+    "margin",  # best cosine minus the runner-up's
     "q_missing",  # share of the question's key terms found in no retrieved passage
     "q_missing_top",  # ... not in the top passage
     "typed",  # the question asks for a number/date/person/place
@@ -44,26 +44,27 @@ FEATURES = (
 
 
 def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequence[Candidate]) -> dict[str, float]:
+    """Signals of answerability. They avoid the answerer's tuned sentence score on purpose,
+    so re-tuning the sentence ranking doesn't silently invalidate the calibrated model."""
     dense = [h.dense for h in hits if h.dense is not None]
-    best = ranked[0] if ranked else None
-    second = ranked[1].score if len(ranked) > 1 else 0.0
+    cos = sorted((c.cosine for c in ranked), reverse=True)
+    both = sorted(ranked, key=lambda c: -(c.cosine + c.lexical))
     q_terms = key_terms(question)
     top_terms = set(key_terms(hits[0].chunk.text)) if hits else set()
     all_terms = top_terms.union(*(key_terms(h.chunk.text) for h in hits[1:])) if hits else set()
     nq = len(q_terms) or 1
     typed = question_type(question) is not None
-    bf = dict(best.features) if best else {}
     return {
         "top_dense": max(dense) if dense else 0.0,
-        "best_cos": best.cosine if best else 0.0,
-        "best_lex": best.lexical if best else 0.0,
-        "best_ctx": bf.get("ctx", best.lexical if best else 0.0),
-        "best_score": best.score if best else 0.0,
-        "margin": (best.score - second) if best else 0.0,
+        "best_cos": cos[0] if cos else 0.0,
+        "best_lex": max((c.lexical for c in ranked), default=0.0),
+        "best_ctx": max((dict(c.features).get("ctx", c.lexical) for c in ranked), default=0.0),
+        "best_both": (both[0].cosine + both[0].lexical) / 2 if both else 0.0,
+        "margin": cos[0] - cos[1] if len(cos) > 1 else (cos[0] if cos else 0.0),
         "q_missing": sum(t not in all_terms for t in q_terms) / nq,
         "q_missing_top": sum(t not in top_terms for t in q_terms) / nq,
         "typed": float(typed),
-        "type_hit": float(typed and any(dict(c.features).get("type", 0.0) > 0 for c in ranked[:3])),
+        "type_hit": float(typed and any(dict(c.features).get("type", 0.0) > 0 for c in both[:3])),
         "q_neg": float(has_negation(question)),
         "q_terms": math.log1p(len(q_terms)),
     }

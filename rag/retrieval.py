@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -51,12 +52,18 @@ def tokenize(text: str) -> list[str]:
 
 
 class BM25Retriever:
-    """bm25s over every chunk in the store; the index is rebuilt when the store's contents change."""
+    """bm25s over every chunk in the store; the index is rebuilt when the store's contents change.
 
-    def __init__(self, store: Store):
+    `Pipeline.ingest` invalidates it directly; a change made by another process is noticed
+    through the chunk count, checked at most every `recheck_s` seconds to keep it off the hot path.
+    """
+
+    def __init__(self, store: Store, recheck_s: float = 2.0):
         self.store = store
+        self.recheck_s = recheck_s
         self._lock = threading.Lock()
         self._sig: tuple | None = None
+        self._checked = 0.0
         self._bm25 = None
         self._chunks: list[Chunk] = []
 
@@ -68,8 +75,12 @@ class BM25Retriever:
             self._sig = None
 
     def _index(self):
+        now = time.monotonic()
+        if self._sig is not None and now - self._checked < self.recheck_s:
+            return self._bm25, self._chunks
         sig = self._signature()
         with self._lock:
+            self._checked = now
             if sig != self._sig:
                 import bm25s
 

@@ -85,18 +85,27 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
 
 def run_judges(*, out: Path, begin, wice, judge_names, console, embedder=None) -> dict:
     from evals import report as R
-    from evals.judges import load_sets, make_judge, measure
+    from evals.judges import PrefetchEmbedder, RecordingEmbedder, load_sets, make_judge, measure
     from rag.embeddings import make_embedder
     from rag.settings import Settings
 
     base = Settings()
-    emb = embedder or make_embedder(base.embedder, base.embed_batch_size)
+    emb = PrefetchEmbedder(embedder or make_embedder(base.embedder, base.embed_batch_size))
     sets = load_sets(begin or None, wice or None)
     result: dict = {"judges": {}, "split": "default files: TEST split only (sha1(group) % 10 < 3); given files: all rows",
                     "labels": {"begin": "Fully attributable = supported; Not fully attributable, Generic = unsupported",
                                "wice": "supported = supported; partially_supported, not_supported = unsupported; max over a claim's rows"}}
     t0 = time.perf_counter()
     with _progress(console) as bar:
+        # First pass: collect every text the offline judges will embed, then embed them in batches.
+        rec = RecordingEmbedder(emb.name, emb.dim)
+        for jn in [j for j in judge_names if j != "llm"]:
+            dry = make_judge(jn, embedder=rec, settings=base)
+            task = bar.add_task(f"judge {jn}: collecting texts", total=sum(map(len, sets.values())))
+            for exs in sets.values():
+                measure(dry, exs, tick=lambda: bar.advance(task))
+        task = bar.add_task("embedding", total=len(rec.texts))
+        emb.prefetch(list(rec.texts), tick=lambda n: bar.advance(task, n))
         for jn in judge_names:
             judge = make_judge(jn, embedder=emb, settings=base)
             for ds, exs in sorted(sets.items()):

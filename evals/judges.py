@@ -138,3 +138,49 @@ def measure(checker, examples: Iterable[Example], tick: Callable[[], None] = lam
         tick()
     ba = balanced_accuracy(gold, pred)
     return {"balanced_accuracy": ba.value, "n": len(gold), "confusion": confusion(gold, pred), **({"reason": ba.reason} if ba.reason else {})}
+
+
+class RecordingEmbedder:
+    """Collects the texts a judge would embed (returns zero vectors): a cheap first pass."""
+
+    def __init__(self, name: str, dim: int):
+        self.name, self.dim = name, dim
+        self.texts: dict[str, None] = {}
+
+    def embed_documents(self, texts):
+        import numpy as np
+
+        self.texts.update(dict.fromkeys(texts))
+        return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+    def embed_query(self, text):
+        return self.embed_documents([text])[0]
+
+
+class PrefetchEmbedder:
+    """Embeds many texts in big batches up front and serves them from a table.
+
+    Same vectors as calling the inner embedder directly; many small calls cost several
+    times more than one batched pass on a busy CPU.
+    """
+
+    def __init__(self, inner, batch: int = 512):
+        self.inner, self.batch = inner, batch
+        self.name, self.dim = inner.name, inner.dim
+        self.table: dict = {}
+
+    def prefetch(self, texts, tick=lambda n: None) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.table]
+        for i in range(0, len(todo), self.batch):
+            part = todo[i : i + self.batch]
+            self.table.update(zip(part, self.inner.embed_documents(part)))
+            tick(len(part))
+
+    def embed_documents(self, texts):
+        import numpy as np
+
+        self.prefetch(texts)
+        return np.stack([self.table[t] for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def embed_query(self, text):
+        return self.embed_documents([text])[0]

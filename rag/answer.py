@@ -376,8 +376,10 @@ def clean_condensed(reply: str, question: str, max_chars: int = 500) -> str:
 
 REFUSAL_TEXT = "I couldn't find this in the documents."
 _REFUSAL_PAT = re.compile(
-    r"couldn'?t find|could not find|can(?:'|no)?t find|(?:n'?t|not) (?:contain|mention|provide|include|say|specify|state)"
-    r"|no (?:information|mention)|don'?t know|do not know|cannot answer|can'?t answer|unable to (?:find|answer)",
+    r"\b(?:couldn'?t|could not|can'?t|cannot|unable to|was unable to) (?:find|answer|locate|determine)\b"
+    r"|\b(?:do|does|did|is|are)(?:n'?t| not) (?:contain|mention|provide|include|say|specify|state|have|answer)\b"
+    r"|\bnot (?:contain|mention|provide|include|specifi|state)(?:s|ed|ied)?\b"
+    r"|\bno (?:information|mention|answer|data)\b|\b(?:don'?t|do not) know\b",
     re.I,
 )
 

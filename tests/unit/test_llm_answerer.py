@@ -215,6 +215,9 @@ def test_prompt_keeps_rules_in_system_and_question_after_sources():
         ("", False),
         ("The members agreed not to return to the old relations. The statement did not mention Iran.", False),
         ("Sorry, the sources do not say. They only discuss NATO.", True),
+        ("The joint statement said that the members agreed not to return to the old relations.", False),
+        ("This is not mentioned in the sources.", True),
+        ("I cannot answer that from the documents.", True),
     ],
 )
 def test_looks_like_refusal(text, refusal):

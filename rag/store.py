@@ -201,21 +201,23 @@ class Store:
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
     def query(self, vector: np.ndarray, k: int) -> list[ScoredChunk]:
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        coll = self.collection  # raises IndexNotBuilt before llama-index would create one
-        if coll.count() == 0:
-            raise IndexNotBuilt()
+        """Top-k chunks by cosine. Queries Chroma directly: llama-index's wrapper would report
+        exp(-distance) instead of the cosine, and importing it costs a cold start ~1 s."""
+        coll = self.collection  # raises IndexNotBuilt when there is no collection
         try:
-            res = self.vector_store.query(VectorStoreQuery(query_embedding=[float(x) for x in vector], similarity_top_k=k))
+            res = coll.query(query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=k,
+                             include=["documents", "metadatas", "distances"])
         except Exception as e:
             raise StoreUnavailable(f"Chroma query failed on {self.kind}: {e}") from e
+        ids = res["ids"][0] if res.get("ids") else []
+        if not ids and coll.count() == 0:
+            raise IndexNotBuilt()
         out = []
-        for node, sim in zip(res.nodes, res.similarities or []):
-            if "source" not in node.metadata:
+        for i, text, md, dist in zip(ids, res["documents"][0], res["metadatas"][0], res["distances"][0]):
+            if not md or "source" not in md:
                 # A vector whose record is gone: another process deleted it after this one loaded
                 # the index (embedded Chroma is not process-safe; use a server for that).
                 continue
-            c = Chunk.from_metadata(node.node_id, node.get_content(), node.metadata)
-            out.append(ScoredChunk(chunk=c, score=float(sim), dense=float(sim)))
+            cos = 1.0 - float(dist)  # the collection uses hnsw:space=cosine
+            out.append(ScoredChunk(chunk=Chunk.from_metadata(i, text or "", md), score=cos, dense=cos))
         return out

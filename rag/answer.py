@@ -227,7 +227,8 @@ _INSTRUCTION = re.compile(
     r"|\bnew\s+(?:instructions|rules)\b",
     re.I,
 )
-_ROLE_LINE = re.compile(r"^\s*(?:system|assistant|developer|user)\s*(?:prompt|message)?\s*:", re.I)
+# Not "User:": transcripts and FAQs use it, and a forged user turn claims no authority.
+_ROLE_LINE = re.compile(r"^\s*(?:system|assistant|developer)\s*(?:prompt|message)?\s*:", re.I)
 REDACTED = "[instruction-like text removed]"
 
 

@@ -281,5 +281,6 @@ def test_injected_instructions_never_reach_the_model(tmp_path, attack):
 
 def test_redaction_keeps_ordinary_prose():
     prose = ("The rules were ignored by Russia. The system: it works. You will say what you think. "
-             "Users should answer questions in the forum. Members must respond within 30 days.")
+             "Users should answer questions in the forum. Members must respond within 30 days.\n"
+             "User: how do I reset my password?\nAgent: use the link.")
     assert format_sources([_hit(prose)]).count("removed") == 0

@@ -113,7 +113,8 @@ def run_judges(*, out: Path, begin, wice, judge_names, console, embedder=None) -
                 result["judges"].setdefault(jn, {})[ds] = measure(judge, exs, tick=lambda: bar.advance(task))
     result["timings"] = {"total_s": round(time.perf_counter() - t0, 2)}
     flat = {f"{j}/{d}": r["balanced_accuracy"] for j, per in result["judges"].items() for d, r in per.items()}
-    checks = R.check_thresholds("judges", flat, _thresholds())
+    # The gate is on the default dev sets' TEST split; other files are measured, not gated.
+    checks = [] if (begin or wice) else R.check_thresholds("judges", flat, _thresholds())
     result["checks"] = checks
     dest = out / "judges"
     dest.mkdir(parents=True, exist_ok=True)

@@ -67,9 +67,11 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
             bar.advance(task)
         questions_s = time.perf_counter() - t_q
     metrics, reasons = runner.score(records, base.k)
+    kinds = sorted({r["kind"] for r in records})
+    by_kind = {kd: runner.score([r for r in records if r["kind"] == kd], base.k)[0] for kd in kinds} if len(kinds) > 1 else {}
     rep = {
         "suite": name, "mode": mode, "judge": judge_name, "k": base.k, "seed": seed, "limit": limit,
-        "metrics": metrics, "reasons": reasons, "cases": records,
+        "metrics": metrics, "reasons": reasons, "metrics_by_kind": by_kind, "cases": records,
         "timings": {"index_s": round(index_s, 2), "questions_s": round(questions_s, 2)},
     }
     dest = out / name

@@ -56,6 +56,13 @@ def write_md(path: Path, report: dict, checks: list[dict], n_worst: int = 10) ->
         status = "" if not c else ("ok" if c["ok"] else "**FAIL**") if c["value"] is not None else "undefined"
         val = _fmt(m.get(key)) + (f" ({reasons[key]})" if key in reasons else "")
         lines.append(f"| {key} | {val} | {th} | {status} |")
+    by_kind = report.get("metrics_by_kind") or {}
+    if by_kind:
+        cols = ("answer_contains", "hit_at_k", "refusal_recall", "false_refusal_rate", "faithfulness")
+        lines += ["", "## By kind of case", "", "| kind | n | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
+        for kd, km in by_kind.items():
+            n = sum(r["kind"] == kd for r in report["cases"])
+            lines.append(f"| {kd} | {n} | " + " | ".join(_fmt(km.get(c)) for c in cols) + " |")
     worst = [r for r in sorted(report["cases"], key=badness) if why(r) != "ok"][:n_worst]
     lines += ["", f"## Worst cases ({len(worst)} shown)", ""]
     if not worst:

@@ -135,7 +135,7 @@ def main(argv=None) -> int:
         retr.append((t3 - t2) * 1000)
 
     # --- warm end-to-end extractive answers ---------------------------------------------
-    e2e, stages = [], {"retrieve": [], "generate": [], "verify": []}
+    e2e, stages = [], {"retrieve": [], "rank": [], "generate": [], "verify": []}
     refused = 0
     for q in ask_qs:
         t0 = time.perf_counter()

@@ -163,12 +163,19 @@ class Pipeline:
             hits = p.rerank(question, hits, k)
         return fill_dense_scores(hits, self.embedder.embed_query(question), self.embedder, self.store)
 
-    def assess(self, question: str, k: int | None = None) -> Assessment:
+    def assess(self, question: str, k: int | None = None, timings: dict | None = None) -> Assessment:
         """Retrieve, rank the passages' sentences and estimate P(answerable): everything before answering."""
+        t = time.perf_counter()
         hits = self.retrieve(question, k)
+        if timings is not None:
+            timings["retrieve"] = _ms(t)
+        t = time.perf_counter()
         ranked = rank_sentences(question, self.embedder.embed_query(question), hits, self.embedder)
         features = refusal_features(question, hits, ranked)
-        return Assessment(hits, ranked, features, self.refusal.p_answerable(features) if hits else 0.0)
+        p = self.refusal.p_answerable(features) if hits else 0.0
+        if timings is not None:
+            timings["rank"] = _ms(t)  # sentence ranking + refusal estimate
+        return Assessment(hits, ranked, features, p)
 
     def ask(self, question: str, history: History = (), mode: str | None = None, k: int | None = None) -> Answer:
         answer = None
@@ -182,7 +189,7 @@ class Pipeline:
         t0 = time.perf_counter()
         q = self.validate(question)
         answerer = self.answerer(mode)
-        timings = {"condense": 0.0, "retrieve": 0.0, "generate": 0.0, "verify": 0.0}
+        timings = {"condense": 0.0, "retrieve": 0.0, "rank": 0.0, "generate": 0.0, "verify": 0.0}
 
         standalone = q
         if history:
@@ -190,10 +197,8 @@ class Pipeline:
             standalone = answerer.condense(q, history) if isinstance(answerer, LLMAnswerer) else condense_offline(q, history)
             timings["condense"] = _ms(tc)
 
-        tr = time.perf_counter()
-        a = self.assess(standalone, k)
+        a = self.assess(standalone, k, timings)
         hits, ranked, p = a.hits, a.ranked, a.p_answerable
-        timings["retrieve"] = _ms(tr)
 
         def done(**kw) -> Answer:
             timings["total"] = _ms(t0)

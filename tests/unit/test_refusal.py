@@ -57,8 +57,10 @@ def test_shipped_model_is_complete_and_monotone_in_the_obvious_signals():
             "q_missing": 0.2, "q_missing_top": 0.3, "typed": 1.0, "type_hit": 1.0, "q_neg": 0.0, "q_terms": 1.6}
     p = m.p_answerable(base)
     assert 0.0 < p < 1.0
-    # More of the question missing from the passages -> less likely answerable.
-    assert m.p_answerable(dict(base, q_missing=0.8, q_missing_top=0.9)) < p
+    # A negation in the question (SQuAD 2.0's favourite trick) and no sentence of the asked-for
+    # kind -> less likely answerable.
+    assert m.p_answerable(dict(base, q_neg=1.0)) < p
+    assert m.p_answerable(dict(base, type_hit=0.0)) < p
     # A better-matching best sentence -> more likely answerable.
     assert m.p_answerable(dict(base, best_cos=0.8, best_lex=0.9, best_ctx=0.9, best_both=0.85)) > p
 

@@ -170,9 +170,9 @@ def main(argv=None) -> int:
         "|---|---:|",
         f"| refusal model ({len(FEATURES)} features) | {auc(p_test, y_test):.3f} |",
     ]
-    for f in ("top_dense", "best_cos", "best_lex", "best_both", "q_missing", "q_neg"):
+    for f in ("top_dense", "best_cos", "best_lex", "best_both", "q_missing"):
         v = np.array([r["features"][f] for r in test])
-        sign = -1 if f in ("q_missing", "q_neg") else 1
+        sign = -1 if f == "q_missing" else 1
         lines.append(f"| {f} alone{' (lower = answerable)' if sign < 0 else ''} | {auc(sign * v, y_test):.3f} |")
     lines += [
         "",

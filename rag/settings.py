@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     max_question_chars: int = 2000
     # Refuse when P(answerable) falls below this. Calibrated by evals/calibrate_refusal.py
     # (evals/results/refusal.md): at most 10% false refusals on the training articles.
-    refusal_threshold: float = 0.33
+    refusal_threshold: float = 0.31
     hide_unsupported: bool = True
     support_threshold: float = 0.5
 

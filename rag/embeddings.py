@@ -103,25 +103,44 @@ def make_embedder(kind: str, batch_size: int = 64) -> Embedder:
 
 
 class QueryCache:
-    """Wraps an Embedder and memoises `embed_query`: retrieval and answering embed the same question."""
+    """Wraps an Embedder and memoises small calls: retrieval and answering embed the same
+    question, and a conversation keeps ranking the same source sentences.
 
-    def __init__(self, inner: Embedder, maxsize: int = 512):
+    Big batches (ingestion) bypass the cache. Not thread-safe on its own; the OrderedDict
+    operations are short and a lost update only costs a recomputation.
+    """
+
+    SMALL = 32  # batches up to this size are cached text by text
+
+    def __init__(self, inner: Embedder, maxsize: int = 8192):
         from collections import OrderedDict
 
         self.inner, self.maxsize = inner, maxsize
         self.name, self.dim = inner.name, inner.dim
-        self._cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._queries: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._docs: "OrderedDict[str, np.ndarray]" = OrderedDict()
+
+    def _remember(self, cache, text: str, v: np.ndarray) -> None:
+        cache[text] = v
+        if len(cache) > self.maxsize:
+            cache.popitem(last=False)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return self.inner.embed_documents(texts)
+        if len(texts) > self.SMALL:
+            return self.inner.embed_documents(texts)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._docs))
+        if missing:
+            for t, v in zip(missing, self.inner.embed_documents(missing)):
+                self._remember(self._docs, t, v)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._docs[t] for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
-        v = self._cache.get(text)
+        v = self._queries.get(text)
         if v is None:
             v = self.inner.embed_query(text)
-            self._cache[text] = v
-            if len(self._cache) > self.maxsize:
-                self._cache.popitem(last=False)
+            self._remember(self._queries, text, v)
         else:
-            self._cache.move_to_end(text)
+            self._queries.move_to_end(text)
         return v

@@ -41,7 +41,8 @@ from rag.types import Answer, Citation, ScoredChunk, Sentence
 from rag.verify import Checker, HeuristicChecker
 
 _FOLLOWUP = re.compile(
-    r"^\s*(?:and|but|also|so|what about|how about|why|then)\b|\b(?:it|its|they|them|their|this|that|these|those|he|she|his|her|there)\b",
+    # "that"/"this"/"there" are left out: they are relative pronouns and adverbs far more often than references.
+    r"^\s*(?:and|but|also|so|what about|how about|then)\b|\b(?:it|its|they|them|their|these|those|he|she|his|her|him)\b",
     re.I,
 )
 
@@ -50,7 +51,9 @@ def condense_offline(question: str, history: History) -> str:
     """Deterministic follow-up rewriting: append the previous question's terms the new one lacks."""
     if not history:
         return question
-    if len(key_terms(question)) >= 5 and not _FOLLOWUP.search(question):
+    # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
+    # alone borrows terms; a full question keeps its own meaning.
+    if len(key_terms(question)) > 2 and not _FOLLOWUP.search(question):
         return question
     prev = condense_offline(history[-1][0], history[:-1])
     have = set(tokenize(question))

@@ -52,3 +52,16 @@ def test_pipeline_answers_the_condensed_follow_up(tmp_path):
     assert ans.standalone_question != ans.question and "concerns" in ans.standalone_question.lower()
     assert not ans.refused and "China" in ans.answer
     assert all(s.supported for s in ans.sentences)
+
+
+def test_a_full_new_question_is_not_rewritten():
+    # Seen in the UI: a standalone question got the previous question's terms and the old answer.
+    history = [("Who proposed the new 2030 strategic concept?", "Jens Stoltenberg [1]")]
+    q = "What threats is the alliance increasingly confronted by?"
+    assert condense_offline(q, history) == q
+
+
+def test_a_pronoun_or_bare_question_borrows_terms():
+    history = [("Who proposed the new 2030 strategic concept?", "Jens Stoltenberg [1]")]
+    assert "concept" in condense_offline("When was it adopted?", history)
+    assert "concept" in condense_offline("Why?", history)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from evals.data import data_root
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -67,7 +68,7 @@ def build_corpus(articles: Path, target_chunks: int, dest: Path, chunk_size: int
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chunks", type=int, default=10_000, help="approximate corpus size in chunks (default 10000)")
-    ap.add_argument("--articles", type=Path, default=Path("/work/shared/data/squad2-dev/articles"))
+    ap.add_argument("--articles", type=Path, default=data_root() / "squad2-dev" / "articles")
     ap.add_argument("--batch", type=int, default=64, help="encode batch size (RAG_EMBED_BATCH_SIZE)")
     args = ap.parse_args()
 

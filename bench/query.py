@@ -31,9 +31,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from evals.data import data_root
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("RAG_SQUAD_DIR", ROOT.parent / "shared" / "data" / "squad2-dev"))
+DATA = Path(os.environ.get("RAG_SQUAD_DIR", data_root() / "squad2-dev"))
 sys.path.insert(0, str(ROOT))
 
 

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from evals.data import data_root
 from rag.errors import ConfigError, UsageError
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DATA = data_root()
 BEGIN_FILES = tuple(sorted((DATA / "begin-dev").glob("*.tsv")))
 WICE_FILES = (DATA / "wice-dev" / "dev.jsonl",)
 WICE_ORDER = ("not_supported", "partially_supported", "supported")

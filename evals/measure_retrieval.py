@@ -28,9 +28,10 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from evals.data import data_root
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = Path(os.environ.get("RAG_SQUAD_DIR", ROOT.parent / "shared" / "data" / "squad2-dev"))
+DEFAULT_DATA = Path(os.environ.get("RAG_SQUAD_DIR", data_root() / "squad2-dev"))
 RESULTS = ROOT / "evals" / "results"
 
 

@@ -19,10 +19,11 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evals.data import data_root
 from rag.errors import UsageError
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
+DATA = data_root()
 SEEDS_DATASET = Path(__file__).resolve().parent / "datasets" / "seeds.jsonl"
 
 

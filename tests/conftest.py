@@ -26,7 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
-SQUAD_ARTICLES = Path("/work/shared/data/squad2-dev/articles")
+SQUAD_ARTICLES = Path(__file__).resolve().parent / "fixtures" / "squad2-articles"
 RAG_BIN = Path(sys.executable).parent / "rag"
 
 # The packaged MiniLM is a local folder: never ask a hub about it.

@@ -27,7 +27,7 @@ from rag.settings import Settings
 
 pytestmark = pytest.mark.integration
 
-ARTICLES = Path("/work/shared/data/squad2-dev/articles")
+ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "squad2-articles"
 NAMES = ["Normans", "Rhine", "Geology", "Steam_engine", "Huguenot", "Yuan_dynasty"]
 RAG_BIN = Path(sys.executable).parent / "rag"
 

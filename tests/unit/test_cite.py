@@ -16,7 +16,7 @@ from rag.settings import Settings
 from rag.text import sentences
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-ARTICLES = Path("/work/shared/data/squad2-dev/articles")
+ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "squad2-articles"
 
 
 def test_parse_splits_sentences_and_keeps_their_markers():

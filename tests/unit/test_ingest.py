@@ -11,7 +11,7 @@ from rag.errors import EmbeddingMismatch, IndexNotBuilt, UsageError
 from rag.pipeline import build
 from rag.settings import Settings
 
-ARTICLES = Path("/work/shared/data/squad2-dev/articles")
+ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "squad2-articles"
 
 
 def corpus(tmp_path: Path, names=("Normans", "Rhine", "Geology")) -> Path:

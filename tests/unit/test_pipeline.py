@@ -18,7 +18,7 @@ from rag.settings import Settings
 from rag.types import Chunk, ScoredChunk
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-ARTICLES = Path("/work/shared/data/squad2-dev/articles")
+ARTICLES = Path(__file__).resolve().parents[1] / "fixtures" / "squad2-articles"
 
 QUESTIONS = [
     "Who proposed the new 2030 strategic concept?",

@@ -119,7 +119,7 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--n", type=int, default=1000, help="questions of each kind to sample")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--max-false-refusal", type=float, default=0.10)
+    ap.add_argument("--max-false-refusal", type=float, default=0.05)
     ap.add_argument("--work", type=Path, default=None, help="index dir to (re)use; a temp dir by default")
     ap.add_argument("--cache", type=Path, default=None, help="reuse collected features from this JSON")
     ap.add_argument("--write", action="store_true", help=f"write the model to {MODEL_OUT}")

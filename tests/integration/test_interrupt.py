@@ -100,7 +100,12 @@ def start_ingest(src: Path, tmp_path: Path, pause_at: int) -> tuple[subprocess.P
         HOOK_MARKER=str(marker),
         HOOK_PAUSE_AT=str(pause_at),
     )
-    proc = subprocess.Popen([str(RAG_BIN), "ingest", str(src)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A child inherits an ignored SIGINT, and Python then installs no KeyboardInterrupt handler:
+    # give it the default disposition a terminal's Ctrl-C meets, whatever this test process has.
+    proc = subprocess.Popen(
+        [str(RAG_BIN), "ingest", str(src)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     return proc, marker
 
 
@@ -128,7 +133,12 @@ def test_interrupted_ingest_then_rerun_is_consistent(tmp_path, how):
     try:
         wait_for_batches(proc, marker, 8 if pause_at else 10)
         proc.send_signal(signal.SIGINT if how == "sigint_paused" else signal.SIGKILL)
-        _, err = proc.communicate(timeout=60)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            pytest.fail(f"ingest did not exit within 60 s of {how}; stderr: {err[-2000:]}")
     finally:
         if proc.poll() is None:
             proc.kill()

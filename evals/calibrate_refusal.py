@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad
+from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad, split_by_article
 
 MODEL_OUT = Path(__file__).resolve().parents[1] / "rag" / "refusal_model.json"
 
@@ -145,11 +145,7 @@ def main(argv=None) -> int:
         if a.cache:
             a.cache.write_text(json.dumps(rows))
 
-    arts = sorted({r["article"] for r in rows})
-    random.Random(a.seed).shuffle(arts)
-    train_arts = set(arts[: len(arts) // 2])
-    train = [r for r in rows if r["article"] in train_arts]
-    test = [r for r in rows if r["article"] not in train_arts]
+    train, test, train_arts = split_by_article(rows, a.seed)
     model = fit(train, FEATURES, a.seed)
     p_train, p_test = predict(model, train), predict(model, test)
     y_test = np.array([r["answerable"] for r in test])
@@ -162,7 +158,7 @@ def main(argv=None) -> int:
         f"{a.n} answerable + {a.n} unanswerable questions sampled with seed {a.seed}; k={d.k}, chunk {d.chunk_size}/{d.chunk_overlap}, "
         f"{d.retrieval} retrieval ({d.fusion} fusion, dense weight {d.dense_weight}).",
         f"Model fitted on {len(train)} questions from {len(train_arts)} articles; **all numbers below are on the other "
-        f"{len(test)} questions ({len(arts) - len(train_arts)} articles)** ({int(y_test.sum())} answerable, {int((~y_test).sum())} unanswerable).",
+        f"{len(test)} questions ({len({r['article'] for r in test})} articles)** ({int(y_test.sum())} answerable, {int((~y_test).sum())} unanswerable).",
         "",
         "## Separation (ROC AUC, answerable vs unanswerable, test half)",
         "",

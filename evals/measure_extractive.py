@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad
+from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad, split_by_article
 
 FEATS = ("cos", "lex", "ctx", "rank", "type")
 
@@ -134,11 +134,7 @@ def main(argv=None) -> int:
         if a.cache:
             a.cache.write_text(json.dumps(rows))
 
-    arts = sorted({r["article"] for r in rows})
-    random.Random(a.seed).shuffle(arts)
-    train_arts = set(arts[: len(arts) // 2])
-    train = [r for r in rows if r["article"] in train_arts]
-    test = [r for r in rows if r["article"] not in train_arts]
+    train, test, train_arts = split_by_article(rows, a.seed)
     fitted = fit(train, a.seed)
     print(f"fitted on {len(train)} questions ({len(train_arts)} articles): {fitted}", file=sys.stderr)
 
@@ -147,7 +143,7 @@ def main(argv=None) -> int:
         "",
         f"`python -m evals.measure_extractive --n {a.n} --seed {a.seed}`: answerable questions, k={k} passages "
         f"(chunk {d.chunk_size}/{d.chunk_overlap}, {d.retrieval} retrieval). Weights fitted on {len(train)} questions from "
-        f"{len(train_arts)} articles; every number below is on the other {len(test)} questions ({len(arts) - len(train_arts)} articles).",
+        f"{len(train_arts)} articles; every number below is on the other {len(test)} questions ({len({r['article'] for r in test})} articles).",
         "",
         "*contains*: the composed answer holds a gold answer string; *top1*: the best sentence alone does; "
         "*oracle*: some retrieved sentence does (the ceiling for sentence selection).",

@@ -87,6 +87,14 @@ def load_squad(data: Path) -> tuple[list[Question], dict[str, tuple[str, int, in
     return qs, spans
 
 
+def split_by_article(rows: list[dict], seed: int) -> tuple[list[dict], list[dict], set[str]]:
+    """Half the articles (seeded) for fitting, the other half for reporting: (train, test, train articles)."""
+    arts = sorted({r["article"] for r in rows})
+    random.Random(seed).shuffle(arts)
+    train_arts = set(arts[: len(arts) // 2])
+    return [r for r in rows if r["article"] in train_arts], [r for r in rows if r["article"] not in train_arts], train_arts
+
+
 def index_articles(data: Path, work: Path, chunk_size: int, chunk_overlap: int, embedder, **settings):
     """A pipeline over all articles in its own collection (incremental: reuses an existing index)."""
     from rag.pipeline import build

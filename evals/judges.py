@@ -1,6 +1,6 @@
 """Judges (faithfulness checkers behind rag.verify.Checker) and how they are measured.
 
-* `offline` (default): rag.verify.LearnedChecker, deterministic, trained by evals/train_judge.py.
+* `offline` (default): rag.verify.LearnedChecker, deterministic, trained by train/judge.py.
 * `heuristic`: rag.verify.HeuristicChecker, the answer-time checker, for comparison.
 * `llm`: evals/llm_judge.py (any OpenAI-compatible endpoint), imported lazily.
 

@@ -35,7 +35,7 @@ DEFAULT_DATA = Path(os.environ.get("RAG_SQUAD_DIR", data_root() / "squad2-dev"))
 RESULTS = ROOT / "evals" / "results"
 
 
-# --- SQuAD helpers (shared with calibrate_refusal.py) -------------------------------
+# --- SQuAD helpers (shared with train/refusal.py) -------------------------------
 
 
 def normalize(s: str) -> str:

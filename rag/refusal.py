@@ -9,7 +9,7 @@ kind of answer asked for (a number for "how many", a name for "who").
 A negation in the question separates SQuAD 2.0's adversarial questions well (AUC 0.55
 alone, the largest weight when included) but refused real questions like "What did they
 agree not to do?", so it is left out: it fits the dataset's trick, not answerability. The weights are a logistic regression fitted by
-`evals/calibrate_refusal.py` on SQuAD 2.0 dev (half the articles) and stored in
+`train/refusal.py` on SQuAD 2.0 dev (half the articles) and stored in
 `refusal_model.json`; hand-set defaults are used when the file is absent.
 Verification adds a second gate in pipeline.py: an answer with no supported
 sentence is refused too. Left out: a trained answerability (NLI/QA) model; none

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # --- answering and verification ----------------------------------------
     max_answer_sentences: int = 3
     max_question_chars: int = 2000
-    # Refuse when P(answerable) falls below this. Calibrated by evals/calibrate_refusal.py
+    # Refuse when P(answerable) falls below this. Calibrated by train/refusal.py
     # (evals/results/refusal.md): at most 5% false refusals on the training articles. A false
     # refusal hides an answer the documents hold; a quoted non-answer is at least cited and checkable.
     refusal_threshold: float = 0.26

@@ -111,7 +111,7 @@ class HeuristicChecker:
 
 # ---------------------------------------------------------------------------
 # A learned checker: the same evidence plus a few more signals, weighted by a small
-# model trained on human labels (BEGIN, WiCE train split) by `evals/train_judge.py`.
+# model trained on human labels (BEGIN, WiCE train split) by `train/judge.py`.
 # The artifact is plain JSON (no pickle) so it is small, diffable and safe to load.
 
 import json  # noqa: E402  (kept with the learned checker: this block is appended by the evals work)
@@ -166,7 +166,7 @@ def _tree_predict(tree: dict, x: np.ndarray) -> float:
 
 
 class LearnedChecker:
-    """Checker whose weights were fitted on human faithfulness labels; see evals/train_judge.py.
+    """Checker whose weights were fitted on human faithfulness labels; see train/judge.py.
 
     Supports a logistic regression ("logreg": standardised features) or gradient-boosted
     trees ("gbm"), both stored as JSON. The support score is the model's probability.

@@ -1,6 +1,6 @@
 """Train the offline judge (rag.verify.LearnedChecker) on the TRAIN split of BEGIN + WiCE dev.
 
-    .venv/bin/python evals/train_judge.py [--out rag/checker_model.json]
+    .venv/bin/python train/judge.py [--out rag/checker_model.json]
 
 Deterministic: fixed split (evals.judges.Example.split, by hash), fixed seed, features
 from rag.verify.learned_features with the packaged MiniLM. Model choice (logistic
@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 from evals.judges import BEGIN_FILES, WICE_FILES, load_begin, load_wice  # noqa: E402
 from rag import verify  # noqa: E402

@@ -1,6 +1,6 @@
 """Fit the refusal model on SQuAD 2.0 dev and report its trade-off on held-out articles.
 
-    python -m evals.calibrate_refusal [--n 1000] [--seed 0] [--work DIR] [--write]
+    python train/refusal.py [--n 1000] [--seed 0] [--work DIR] [--write]
 
 All 18 articles are indexed with the default settings. A seeded sample of n
 answerable and n unanswerable questions goes through `Pipeline.assess` (the exact
@@ -27,9 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad, split_by_article
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # `python train/refusal.py` from a checkout
 
-MODEL_OUT = Path(__file__).resolve().parents[1] / "rag" / "refusal_model.json"
+from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad, split_by_article  # noqa: E402
+
+MODEL_OUT = ROOT / "rag" / "refusal_model.json"
 
 
 def collect(pipe, questions) -> list[dict]:
@@ -154,7 +158,7 @@ def main(argv=None) -> int:
     lines = [
         "# Refusal on SQuAD 2.0 dev",
         "",
-        f"`python -m evals.calibrate_refusal --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}`: "
+        f"`python train/refusal.py --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}`: "
         f"{a.n} answerable + {a.n} unanswerable questions sampled with seed {a.seed}; k={d.k}, chunk {d.chunk_size}/{d.chunk_overlap}, "
         f"{d.retrieval} retrieval ({d.fusion} fusion, dense weight {d.dense_weight}).",
         f"Model fitted on {len(train)} questions from {len(train_arts)} articles; **all numbers below are on the other "
@@ -204,7 +208,7 @@ def main(argv=None) -> int:
             trained_on=f"SQuAD 2.0 dev, {len(train)} questions from articles {sorted(train_arts)}",
             seed=a.seed,
             features=list(FEATURES),
-            script="python -m evals.calibrate_refusal --write",
+            script="python train/refusal.py --write",
         )
         MODEL_OUT.write_text(json.dumps(model, indent=1) + "\n")
         print(f"wrote {MODEL_OUT}", file=sys.stderr)

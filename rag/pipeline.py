@@ -37,7 +37,7 @@ from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Rerank
 from rag.settings import Settings
 from rag.store import Store
 from rag.text import key_terms, sentence_spans
-from rag.types import Answer, Citation, ScoredChunk, Sentence
+from rag.types import Answer, Citation, Closest, ScoredChunk, Sentence
 from rag.verify import Checker, HeuristicChecker
 
 _FOLLOWUP = re.compile(
@@ -205,6 +205,8 @@ class Pipeline:
 
         def done(**kw) -> Answer:
             timings["total"] = _ms(t0)
+            if kw.get("refused"):
+                kw["closest"] = closest_passages(hits, self.settings.closest_passages)
             return Answer(question=q, mode=answerer.name, standalone_question=standalone, timings_ms=timings, refusal_score=round(p, 4), **kw)
 
         if not hits or p < self.settings.refusal_threshold:
@@ -297,6 +299,16 @@ class Pipeline:
         score = hit.dense if hit.dense is not None else hit.score
         return Citation(n=n, source=c.source, chunk_id=c.id, start=c.start, end=c.end, text=c.text, score=round(float(score), 4),
                         title=c.title, page=c.page, highlights=tuple(sorted(set(spans))))
+
+
+def closest_passages(hits: Sequence[ScoredChunk], n: int = 3) -> tuple[Closest, ...]:
+    """The n best-ranked retrieved passages, shown with a refusal so that the user can check it."""
+    out = []
+    for h in hits[:n]:
+        c = h.chunk
+        score = h.dense if h.dense is not None else h.score
+        out.append(Closest(source=c.source, start=c.start, end=c.end, text=c.text, score=round(float(score), 4), page=c.page, title=c.title))
+    return tuple(out)
 
 
 def _ms(t: float) -> float:

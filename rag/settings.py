@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     # refusal hides an answer the documents hold; a quoted non-answer is at least cited and checkable.
     refusal_threshold: float = 0.26
     hide_unsupported: bool = True
+    closest_passages: int = Field(3, ge=0, le=10)  # shown with a refusal: the nearest passages, none of which answers
     support_threshold: float = 0.5
 
     # --- UI ------------------------------------------------------------------

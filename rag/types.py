@@ -96,6 +96,19 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Closest:
+    """A retrieved passage shown with a refusal ("closest passages, none of which answers this")."""
+
+    source: str
+    start: int  # span of the passage in the document text
+    end: int
+    text: str
+    score: float  # retrieval score (cosine when the dense retriever saw it)
+    page: int | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class Sentence:
     text: str
     cites: tuple[int, ...]
@@ -118,6 +131,7 @@ class Answer:
     removed_sentences: int = 0  # unsupported sentences hidden from `answer`
     notes: tuple[str, ...] = ()
     refusal_score: float | None = None  # estimated P(answerable); None when not computed
+    closest: tuple[Closest, ...] = ()  # refused answers only: the nearest passages, so the user can check
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -125,6 +139,6 @@ class Answer:
             c["highlights"] = [list(h) for h in c["highlights"]]
         for s in d["sentences"]:
             s["cites"] = list(s["cites"])
-        for key in ("citations", "sentences", "removed_citations", "notes"):
+        for key in ("citations", "sentences", "removed_citations", "notes", "closest"):
             d[key] = list(d[key])
         return d

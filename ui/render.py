@@ -165,6 +165,15 @@ def source_card(turn_id: str, c: dict) -> str:
     )
 
 
+def closest_html(turn_id: str, closest: list[dict]) -> str:
+    """A refusal's nearest passages, so that the user can check that none of them answers."""
+    cards = "".join(
+        source_card(f"{turn_id}-closest", dict(c, n=i, highlights=[])).replace('class="rag-src-card"', 'class="rag-src-card rag-closest"', 1)
+        for i, c in enumerate(closest, start=1)
+    )
+    return f'<div class="rag-src-none">Closest passages, none of which answers this:</div>{cards}'
+
+
 EMPTY_SOURCES = '<div class="rag-sources rag-sources-empty">Sources of each answer appear here, with the cited sentences highlighted. Click a [n] marker to jump to its passage.</div>'
 
 
@@ -174,7 +183,9 @@ def sources_html(turns: list[dict], keep: int = 20) -> str:
     for i, t in enumerate(reversed([t for t in turns if t.get("answer")][-keep:])):
         a = t["answer"]
         cards = "".join(source_card(t["id"], c) for c in a.get("citations") or [])
-        if not cards:
+        if not cards and a.get("refused") and a.get("closest"):
+            cards = closest_html(t["id"], a["closest"])
+        elif not cards:
             cards = '<div class="rag-src-none">No passage was cited: the answer was refused.</div>' if a.get("refused") else '<div class="rag-src-none">No citations.</div>'
         head = f"<summary>Sources for: {_text(t['question'])}</summary>"
         groups.append(f'<details class="rag-src-group" id="rag-grp-{escape(t["id"])}"{" open" if i == 0 else ""}>{head}{cards}</details>')

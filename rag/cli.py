@@ -1,4 +1,4 @@
-"""The `rag` command line: ingest, info, ask, chat, ui, eval.
+"""The `rag` command line: ingest, info, ask, chat, ui, eval; ls, rm, collections, serve (rag/cli_api.py).
 
 A RagError prints one line (`Error: ...`) and exits 1 (2 for usage errors);
 any other exception is a bug and shows its traceback only with --debug.
@@ -38,7 +38,10 @@ def _pipeline(**overrides):
 
 
 @app.callback()
-def main_callback(debug: bool = typer.Option(False, "--debug", help="Show tracebacks.")):
+def main_callback(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+    collection: Optional[str] = typer.Option(None, "--collection", help="Knowledge base to use (RAG_COLLECTION; default docs). Works after any command too."),
+):
     STATE["debug"] = debug
 
 
@@ -180,8 +183,14 @@ def main():
             register(app)
         except ImportError:
             pass
+        from rag.cli_api import register as register_api
+
+        register_api(app)  # ls, rm, collections, serve
     STATE["debug"] = False
     try:
+        from rag.cli_api import collection_from_argv
+
+        sys.argv[1:] = collection_from_argv(sys.argv[1:])
         # Without standalone mode typer returns (not raises) exit codes, e.g. 130 for Ctrl-C.
         rv = app(standalone_mode=False)
         if isinstance(rv, int) and rv:

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     upload_max_mb: float = 20.0
     ui_concurrency: int = 4
 
+    # --- HTTP API (`rag serve`) -----------------------------------------------
+    api_key: str | None = None  # RAG_API_KEY: every route but /healthz needs `Authorization: Bearer <key>`
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_concurrency: int = 4  # answers computed at once; the rest wait in line
+
     def resolved_mode(self) -> str:
         """`auto` means openai when an endpoint is configured, else the extractive answerer."""
         if self.mode != "auto":

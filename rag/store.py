@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -150,8 +151,9 @@ class Store:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         nodes = []
+        indexed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())  # shown by `rag ls`
         for c, v in zip(chunks, vectors):
-            node = TextNode(id_=c.id, text=c.text, metadata=c.metadata(), embedding=[float(x) for x in v])
+            node = TextNode(id_=c.id, text=c.text, metadata={**c.metadata(), "indexed_at": indexed_at}, embedding=[float(x) for x in v])
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_key(c.root, c.source))
             nodes.append(node)
         if nodes:

@@ -1,0 +1,1 @@
+"""Adapters to other frameworks. `rag.integrations.llamaindex`: a llama-index retriever and index."""

@@ -1,6 +1,8 @@
 """Judges (faithfulness checkers behind rag.verify.Checker) and how they are measured.
 
 * `offline` (default): rag.verify.LearnedChecker, deterministic, trained by train/judge.py.
+  With the reader installed it is the reader judge (rag/checker_reader_model.json, train/judge.py --reader).
+* `offline-lexical`: the learned judge without the reader (rag/checker_model.json), for comparison.
 * `heuristic`: rag.verify.HeuristicChecker, the answer-time checker, for comparison.
 * `llm`: evals/llm_judge.py (any OpenAI-compatible endpoint), imported lazily.
 
@@ -116,7 +118,13 @@ def make_judge(name: str, embedder=None, settings=None):
     """A Checker by name; `llm` is imported lazily because it needs an endpoint."""
     from rag import verify
 
-    if name == "offline":
+    if name == "offline":  # with the reader when it is installed and its judge fitted (train/judge.py --reader)
+        from rag.pipeline import shipped_reader
+
+        if verify.READER_CHECKER_PATH.is_file() and shipped_reader(settings or _default_settings()) is not None:
+            return verify.LearnedChecker(embedder=embedder, path=verify.READER_CHECKER_PATH)
+        return verify.LearnedChecker(embedder=embedder)
+    if name == "offline-lexical":  # the learned judge without the reader, for comparison
         return verify.LearnedChecker(embedder=embedder)
     if name == "heuristic":
         return verify.HeuristicChecker(settings.support_threshold if settings else 0.5, embedder=embedder)
@@ -126,7 +134,13 @@ def make_judge(name: str, embedder=None, settings=None):
         except ImportError as e:
             raise ConfigError(f"The llm judge is not available ({e}). Use --judge offline.")
         return llm_judge.make_judge(settings) if hasattr(llm_judge, "make_judge") else llm_judge.LLMJudge(settings)
-    raise UsageError(f"Unknown judge '{name}': use offline, heuristic or llm.")
+    raise UsageError(f"Unknown judge '{name}': use offline, offline-lexical, heuristic or llm.")
+
+
+def _default_settings():
+    from rag.settings import Settings
+
+    return Settings()
 
 
 def measure(checker, examples: Iterable[Example], tick: Callable[[], None] = lambda: None) -> dict:

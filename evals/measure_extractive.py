@@ -1,6 +1,6 @@
 """How often does the extractive answer hold the gold answer? Tunes the sentence ranking.
 
-    python -m evals.measure_extractive [--n 600] [--k 5] [--work DIR]
+    python -m evals.measure_extractive [--n 600] [--k 5] [--work DIR] [--reader]
 
 On SQuAD 2.0 dev (all 18 articles indexed with the default settings), for a seeded
 sample of answerable questions, every sentence of the retrieved chunks is scored
@@ -12,11 +12,19 @@ and labelled "holds a gold answer string" (SQuAD-normalised). Then:
     answer containment and answer length on the held-out half.
 The fitted weights are printed as a `SENTENCE_WEIGHTS` dict; copying them into
 rag/answer.py is a deliberate, reviewed step. Results: evals/results/extractive.md.
+
+--reader adds the shipped reader's P(answers) for the 16 best sentences of the lexical
+shortlist (`reader`, with the neighbour sentences as context; `reader_nc`, without), and
+fits the reader weights (`READER_SENTENCE_WEIGHTS`: reader, lex, ctx, rank, type; no cosine,
+so that the shortlist is not embedded at answer time) on the fitting half only. The reader
+was trained on SQuAD 2.0 dev's fitting half too (train/reader.py), never on the reported one.
+Results: evals/results/extractive_reader.md and .json.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import sys
@@ -28,16 +36,25 @@ import numpy as np
 from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad, split_by_article
 
 FEATS = ("cos", "lex", "ctx", "rank", "type")
+READER_FEATS = ("reader", "lex", "ctx", "rank", "type")
+SHORTLIST_WEIGHTS = {"cos": 0.55, "lex": 0.35, "ctx": 0.0, "rank": 0.10, "type": 0.0}  # = SENTENCE_WEIGHTS; only the shortlist order matters
 
 
-def collect(pipe, sample, k: int) -> list[dict]:
+def collect(pipe, sample, k: int, reader=None) -> list[dict]:
     from rag.answer import rank_sentences
 
     rows = []
-    for q in sample:
+    for n, q in enumerate(sample):
         hits = pipe.retrieve(q.question, k)
         qvec = pipe.embedder.embed_query(q.question)
-        cands = rank_sentences(q.question, qvec, hits, pipe.embedder, prefilter=0)
+        if reader is None:
+            cands = rank_sentences(q.question, qvec, hits, pipe.embedder, prefilter=0)
+        else:
+            cands = rank_sentences(q.question, qvec, hits, pipe.embedder, prefilter=16, weights=SHORTLIST_WEIGHTS, reader=reader, embed=True)
+            nc = reader.answers(q.question, [c.text for c in cands])
+            cands = [dataclasses.replace(c, features=tuple(sorted({**dict(c.features), "reader_nc": float(p)}.items()))) for c, p in zip(cands, nc)]
+            if n % 50 == 0:
+                print(f"  read {n}/{len(sample)}", file=sys.stderr, flush=True)
         rows.append(
             {
                 "id": q.id,
@@ -56,9 +73,9 @@ def collect(pipe, sample, k: int) -> list[dict]:
 def rescore(row: dict, w: dict, prefilter: int) -> list[dict]:
     """Emulate rank_sentences (cheap prefilter, then the linear score) from stored features."""
     cands = row["cands"]
-    cheap = [sum(w.get(f, 0.0) * c["f"][f] for f in ("lex", "ctx", "rank", "type")) + 0.02 * (row["n_sources"] - c["src"]) for c in cands]
+    cheap = [sum(SHORTLIST_WEIGHTS.get(f, 0.0) * c["f"][f] for f in ("lex", "ctx", "rank", "type")) + 0.02 * (row["n_sources"] - c["src"]) for c in cands]
     order = sorted(range(len(cands)), key=lambda i: (-cheap[i], i))[: prefilter or len(cands)]
-    out = [dict(cands[i], score=sum(w.get(f, 0.0) * cands[i]["f"][f] for f in FEATS)) for i in order]
+    out = [dict(cands[i], score=sum(v * cands[i]["f"].get(f, 0.0) for f, v in w.items())) for i in order]
     out.sort(key=lambda c: (-c["score"], c["src"], c["start"]))
     return out
 
@@ -92,16 +109,71 @@ def evaluate(rows, w, prefilter=16, max_sentences=3, keep_ratio=0.85, margin=Non
     return {"contains": hit / n, "top1": top1 / n, "oracle": oracle / n, "words": words / n, "sentences": sents / n}
 
 
-def fit(rows, seed: int = 0) -> dict:
+def fit(rows, seed: int = 0, feats=FEATS) -> dict:
     """Logistic regression of "holds the answer" on the features; weights rescaled so cos has its old scale."""
     from sklearn.linear_model import LogisticRegression
 
-    X = np.array([[c["f"][f] for f in FEATS] for r in rows for c in r["cands"]])
+    X = np.array([[c["f"][f] for f in feats] for r in rows for c in r["cands"]])
     y = np.array([c["gold"] for r in rows for c in r["cands"]])
     m = LogisticRegression(C=1.0, max_iter=1000, random_state=seed).fit(X, y)
     coef = m.coef_[0]
     scale = 1.0 / (abs(coef).sum() or 1.0)  # a ranking is invariant to a positive scale; keep weights summing to ~1
-    return {f: round(float(c * scale), 3) for f, c in zip(FEATS, coef)}
+    return {f: round(float(c * scale), 3) for f, c in zip(feats, coef)}
+
+
+def report_reader(a, rows, k, d) -> int:
+    """Sentence ranking with the reader: weights fitted on the fitting half, every number on the other."""
+    from rag.answer import READER_SENTENCE_WEIGHTS, SENTENCE_WEIGHTS
+
+    train, test, train_arts = split_by_article(rows, a.seed)
+    fitted = fit(train, a.seed, READER_FEATS)
+    fitted_cos = fit(train, a.seed, READER_FEATS + ("cos",))
+    print(f"fitted on {len(train)} questions ({len(train_arts)} articles): {fitted}; with cos: {fitted_cos}", file=sys.stderr)
+    sel = dict(max_sentences=3, keep_ratio=0.85)
+    configs = [
+        ("no reader: shipped cos+lex weights (shortlist 12)", SENTENCE_WEIGHTS, 12),
+        ("reader alone (shortlist 12)", {"reader": 1.0}, 12),
+        ("reader without context (shortlist 12)", {"reader_nc": 1.0}, 12),
+        ("fitted: reader, lex, ctx, rank, type (shortlist 12)", fitted, 12),
+        ("fitted: the same + cosine (shortlist 12)", fitted_cos, 12),
+        ("fitted, shortlist 8", fitted, 8),
+        ("fitted, shortlist 16", fitted, 16),
+        ("shipped READER_SENTENCE_WEIGHTS (shortlist 12)", READER_SENTENCE_WEIGHTS, 12),
+    ]
+    res = {}
+    lines = [
+        "# Extractive answering with the reader on SQuAD 2.0 dev",
+        "",
+        f"`python -m evals.measure_extractive --reader --n {a.n} --seed {a.seed}`: answerable questions, k={k} passages "
+        f"(chunk {d.chunk_size}/{d.chunk_overlap}, {d.retrieval} retrieval). Weights fitted on {len(train)} questions from "
+        f"{len(train_arts)} articles (the reader's own training half); **every number below is on the other {len(test)} questions "
+        f"({len({r['article'] for r in test})} articles)**. The reader reads the lexical shortlist's best 16 sentences at most.",
+        "",
+        "*contains*: the composed answer (at most 3 sentences within 0.85 of the best score) holds a gold answer; *top1*: the best sentence alone; "
+        "*oracle*: some sentence of the 16-sentence shortlist does.",
+        "",
+        "| sentence scoring | contains | top1 | oracle | words | sentences | on the fitting half: contains |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, w, pf in configs:
+        r = evaluate(test, w, prefilter=pf, **sel)
+        rt = evaluate(train, w, prefilter=pf, **sel)
+        res[name] = {"weights": w, "prefilter": pf, "test": r, "fit_half_contains": rt["contains"]}
+        lines.append(f"| {name} | {r['contains']:.3f} | {r['top1']:.3f} | {r['oracle']:.3f} | {r['words']:.1f} | {r['sentences']:.2f} | {rt['contains']:.3f} |")
+    lines += [
+        "",
+        f"Fitted weights (no cosine, so the shortlist is not embedded at answer time): `{json.dumps(fitted)}`; with cosine: `{json.dumps(fitted_cos)}`.",
+        f"Shipped (rag/answer.py READER_SENTENCE_WEIGHTS): `{json.dumps(READER_SENTENCE_WEIGHTS)}`.",
+        "",
+    ]
+    md = "\n".join(lines)
+    print(md)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(md)
+    a.out.with_suffix(".json").write_text(json.dumps({"command": f"python -m evals.measure_extractive --reader --n {a.n} --seed {a.seed}",
+                                                       "n_fit": len(train), "n_test": len(test), "fitted": fitted, "fitted_cos": fitted_cos,
+                                                       "shipped": READER_SENTENCE_WEIGHTS, "results": res}, indent=1) + "\n")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -112,8 +184,10 @@ def main(argv=None) -> int:
     ap.add_argument("--k", type=int, default=None, help="passages per question (default: Settings().k)")
     ap.add_argument("--work", type=Path, default=None, help="index dir to (re)use; a temp dir by default")
     ap.add_argument("--cache", type=Path, default=None, help="reuse collected sentence features from this JSON")
-    ap.add_argument("--out", type=Path, default=RESULTS / "extractive.md")
+    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/extractive.md (extractive_reader.md with --reader)")
+    ap.add_argument("--reader", action="store_true", help="measure sentence ranking with the shipped reader")
     a = ap.parse_args(argv)
+    a.out = a.out or RESULTS / ("extractive_reader.md" if a.reader else "extractive.md")
 
     from rag.answer import SENTENCE_WEIGHTS
     from rag.settings import Settings
@@ -130,9 +204,16 @@ def main(argv=None) -> int:
         sample = random.Random(a.seed + 1).sample(pool, min(a.n, len(pool)))  # not the retrieval-tuning sample
         work = a.work or Path(tempfile.mkdtemp(prefix="rag-extractive-"))
         pipe = index_articles(a.data, work, d.chunk_size, d.chunk_overlap, QueryCache(MiniLMEmbedder(), 100_000))
-        rows = collect(pipe, sample, k)
+        reader = None
+        if a.reader:
+            from rag.reader import load_reader
+
+            reader = load_reader()
+        rows = collect(pipe, sample, k, reader)
         if a.cache:
             a.cache.write_text(json.dumps(rows))
+    if a.reader:
+        return report_reader(a, rows, k, d)
 
     train, test, train_arts = split_by_article(rows, a.seed)
     fitted = fit(train, a.seed)

@@ -58,6 +58,10 @@ MIN_WORDS = 4  # shorter "sentences" are headings or fragments
 # (best sentence holds the answer 76.4% vs 76.7%; composed answer 85.2% vs 83.6%), so they stay.
 # Cosine alone: 60.4%; lexical alone: 73.0%. ctx and type are computed (refusal uses type) but unweighted.
 SENTENCE_WEIGHTS = {"cos": 0.55, "lex": 0.35, "ctx": 0.0, "rank": 0.10, "type": 0.0}
+# With a reader (rag/reader.py) its P(this sentence answers) joins the features as `reader`; these
+# weights were chosen by evals/measure_extractive.py on the FITTING half of SQuAD 2.0 dev's articles
+# (see evals/results/extractive.md). Without "cos" the shortlist is not embedded at all (faster).
+READER_SENTENCE_WEIGHTS = {"reader": 1.0, "lex": 0.0, "ctx": 0.0, "rank": 0.10, "type": 0.0}
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _QTYPE = [
@@ -94,11 +98,13 @@ def type_match(kind: str | None, sentence: str, question_terms: set[str]) -> flo
 
 def rank_sentences(
     question: str,
-    qvec: np.ndarray,
+    qvec: np.ndarray | None,
     sources: Sequence[ScoredChunk],
     embedder: Embedder,
     prefilter: int = 12,
     weights: dict[str, float] | None = None,
+    reader=None,
+    embed: bool | None = None,
 ) -> list[Candidate]:
     """Score every sentence of the sources against the question; best first.
 
@@ -106,24 +112,30 @@ def rank_sentences(
     question's key terms by the sentence (`lex`) and by the sentence with its
     predecessor (`ctx`, for "It was proposed by ..."); the source's retrieval rank
     (`rank` = 1/n); whether it holds the kind of thing asked for (`type`: a number
-    for "how many", a name for "who", ...). Cheap lexical scoring shortlists
-    `prefilter` sentences; only those are embedded, keeping a query fast.
+    for "how many", a name for "who", ...); with a `reader` (rag.reader.Reader), its
+    P(the sentence answers the question), reading the neighbour sentences as context
+    (`reader`). Cheap lexical scoring shortlists `prefilter` sentences; only those are
+    embedded and read, keeping a query fast. `embed` (default: when the weights use
+    `cos` or there is no reader) decides whether the shortlist is embedded.
     """
-    w = SENTENCE_WEIGHTS if weights is None else weights
+    w = (SENTENCE_WEIGHTS if reader is None else READER_SENTENCE_WEIGHTS) if weights is None else weights
+    if embed is None:
+        embed = reader is None or bool(w.get("cos"))
     q_terms = key_terms(question)
     q_set = set(q_terms)
     kind = question_type(question)
-    raw: list[tuple[int, int, int, str, set[str], set[str]]] = []
+    raw: list[tuple[int, int, int, str, set[str], set[str], str]] = []
     seen_text: set[str] = set()
     for i, hit in enumerate(sources, start=1):
         prev: set[str] = set()
-        for s, e in sentence_spans(hit.chunk.text):
-            e = strip_trailing_refs(hit.chunk.text, s, e)  # "France.[12]" quotes as "France."
+        spans = [(s, strip_trailing_refs(hit.chunk.text, s, e)) for s, e in sentence_spans(hit.chunk.text)]  # "France.[12]" quotes as "France."
+        for j, (s, e) in enumerate(spans):
             text = hit.chunk.text[s:e]
             terms = set(key_terms(text))
             if len(text.split()) >= MIN_WORDS and text not in seen_text:
                 seen_text.add(text)  # overlapping chunks repeat sentences; keep the better-ranked copy
-                raw.append((i, s, e, text, terms, terms | prev))
+                around = " ".join(hit.chunk.text[a:b] for a, b in spans[max(j - 1, 0) : j] + spans[j + 1 : j + 2])
+                raw.append((i, s, e, text, terms, terms | prev, around))
             prev = terms
     if not raw:
         return []
@@ -138,15 +150,24 @@ def rank_sentences(
     feats = []
     for r in raw:
         f = {"lex": lexical(r[4]), "ctx": lexical(r[5]), "rank": 1.0 / r[0], "type": type_match(kind, r[3], q_set)}
-        cheap = sum(w.get(key, 0.0) * f[key] for key in ("lex", "ctx", "rank", "type"))
+        # The shortlist is always the shipped lexical one, whatever weights score it afterwards.
+        cheap = sum(SENTENCE_WEIGHTS.get(key, 0.0) * f[key] for key in ("lex", "ctx", "rank", "type"))
         feats.append((cheap + 0.02 * (len(sources) - r[0]), f))
     order = sorted(range(n), key=lambda i: (-feats[i][0], i))[: prefilter if prefilter else n]
-    vecs = embedder.embed_documents([raw[i][3] for i in order])
-    cos = vecs @ qvec
+    texts = [raw[i][3] for i in order]
+    if embed:
+        if qvec is None:
+            qvec = embedder.embed_query(question)
+        cos = embedder.embed_documents(texts) @ qvec
+    else:
+        cos = np.zeros(len(order), dtype=np.float32)
+    read = reader.answers(question, texts, [raw[i][6] for i in order]) if reader is not None else None
     out = []
-    for i, c in zip(order, cos):
-        src, s, e, text, _, _ = raw[i]
+    for j, (i, c) in enumerate(zip(order, cos)):
+        src, s, e, text = raw[i][:4]
         f = dict(feats[i][1], cos=float(c))
+        if read is not None:
+            f["reader"] = float(read[j])
         score = sum(w.get(key, 0.0) * v for key, v in f.items())
         out.append(Candidate(src, s, e, text, f["cos"], f["lex"], score, tuple(sorted(f.items()))))
     out.sort(key=lambda c: (-c.score, c.source, c.start))
@@ -158,10 +179,11 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, max_sentences: int = 3, keep_ratio: float = 0.85):
+    def __init__(self, embedder: Embedder, max_sentences: int = 3, keep_ratio: float = 0.85, reader=None):
         self.embedder = embedder
         self.max_sentences = max_sentences
         self.keep_ratio = keep_ratio  # extra sentences must score within this fraction of the best
+        self.reader = reader
 
     def select(self, ranked: Sequence[Candidate]) -> list[Candidate]:
         if not ranked:
@@ -185,7 +207,7 @@ class ExtractiveAnswerer:
 
     def stream(self, question: str, sources: Sequence[ScoredChunk], history: History = (), ranked=None) -> Iterator[str]:
         if ranked is None:
-            ranked = rank_sentences(question, self.embedder.embed_query(question), sources, self.embedder)
+            ranked = rank_sentences(question, None, sources, self.embedder, reader=self.reader)
         yield self.answer_from(ranked)
 
 

@@ -32,7 +32,7 @@ from rag.answer import (
 from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong
 from rag.ingest import IngestReport, Progress, ingest
-from rag.refusal import RefusalModel, refusal_features
+from rag.refusal import MODEL_PATH, READER_MODEL_PATH, RefusalModel, refusal_features
 from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
 from rag.settings import Settings
 from rag.store import Store
@@ -80,6 +80,7 @@ class Pipeline:
         refusal: RefusalModel,
         postprocessors: Sequence[Reranker] = (),
         answerers: dict[str, Answerer] | None = None,
+        reader=None,
     ):
         self.settings = settings
         self.embedder = embedder
@@ -90,6 +91,12 @@ class Pipeline:
         self.postprocessors = list(postprocessors)
         self._answerers: dict[str, Answerer] = dict(answerers or {})
         self._lock = threading.Lock()
+        self.reader = reader  # rag.reader.Reader or None: scores the shortlisted sentences
+
+    @property
+    def refusal_threshold(self) -> float:
+        t = self.settings.refusal_threshold
+        return t if t is not None else getattr(self.refusal, "threshold", 0.26)
 
     # --- documents ---------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
@@ -136,7 +143,7 @@ class Pipeline:
     def _make_answerer(self, mode: str) -> Answerer:
         s = self.settings
         if mode == "extractive":
-            return ExtractiveAnswerer(self.embedder, max_sentences=s.max_answer_sentences)
+            return ExtractiveAnswerer(self.embedder, max_sentences=s.max_answer_sentences, reader=self.reader)
         if mode == "openai":
             if not (s.openai_api_key or s.openai_base_url):
                 raise ConfigError("mode=openai needs an endpoint: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (vLLM, Ollama, llama.cpp server).")
@@ -173,12 +180,19 @@ class Pipeline:
         if timings is not None:
             timings["retrieve"] = _ms(t)
         t = time.perf_counter()
-        ranked = rank_sentences(question, self.embedder.embed_query(question), hits, self.embedder)
+        ranked = self.rank(question, hits)
         features = refusal_features(question, hits, ranked)
         p = self.refusal.p_answerable(features) if hits else 0.0
         if timings is not None:
             timings["rank"] = _ms(t)  # sentence ranking + refusal estimate
         return Assessment(hits, ranked, features, p)
+
+    def rank(self, question: str, hits: Sequence[ScoredChunk]) -> list[Candidate]:
+        """The hits' sentences, best first: lexical shortlist, then the reader (or MiniLM cosine without one)."""
+        if self.reader is None:
+            return rank_sentences(question, self.embedder.embed_query(question), hits, self.embedder)
+        s = self.settings
+        return rank_sentences(question, None, hits, self.embedder, prefilter=s.reader_shortlist, reader=_ContextFree(self.reader) if not s.reader_context else self.reader)
 
     def ask(self, question: str, history: History = (), mode: str | None = None, k: int | None = None) -> Answer:
         answer = None
@@ -209,7 +223,7 @@ class Pipeline:
                 kw["closest"] = closest_passages(hits, self.settings.closest_passages)
             return Answer(question=q, mode=answerer.name, standalone_question=standalone, timings_ms=timings, refusal_score=round(p, 4), **kw)
 
-        if not hits or p < self.settings.refusal_threshold:
+        if not hits or p < self.refusal_threshold:
             yield done(answer=REFUSAL_TEXT, refused=True, notes=("no passage answers this confidently",))
             return
 
@@ -315,7 +329,57 @@ def _ms(t: float) -> float:
     return round((time.perf_counter() - t) * 1000, 2)
 
 
-def build(settings: Settings, embedder: Embedder | None = None, checker: Checker | None = None, **answerers: Answerer) -> Pipeline:
+class _ContextFree:
+    """A reader that is not shown the neighbour sentences (Settings.reader_context=False: faster)."""
+
+    def __init__(self, reader):
+        self.inner, self.name = reader, reader.name
+
+    def answers(self, question, texts, contexts=None):
+        return self.inner.answers(question, texts)
+
+    def supports(self, claim, texts):
+        return self.inner.supports(claim, texts)
+
+
+class LazyReader:
+    """The shipped reader, loaded on first use: `rag ingest` and `rag info` never pay for it."""
+
+    name = "minilm-reader"
+
+    def __init__(self):
+        self._reader = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        with self._lock:
+            if self._reader is None:
+                from rag.reader import load_reader
+
+                self._reader = load_reader()
+            return self._reader
+
+    def answers(self, question, texts, contexts=None):
+        return self._get().answers(question, texts, contexts)
+
+    def supports(self, claim, texts):
+        return self._get().supports(claim, texts)
+
+
+def shipped_reader(settings: Settings):
+    """The cross-encoder when it is installed and calibrated for refusal, else None (the earlier scoring)."""
+    if settings.reader == "off":
+        return None
+    from rag import reader as R
+
+    weights = getattr(R, "WEIGHTS", None)
+    if weights is None or not Path(weights).is_file() or not READER_MODEL_PATH.is_file():
+        return None
+    return LazyReader()
+
+
+def build(settings: Settings, embedder: Embedder | None = None, checker: Checker | None = None, reader=None, **answerers: Answerer) -> Pipeline:
+    """`reader`: a rag.reader.Reader (tests pass the fake); by default the shipped one when installed."""
     emb = QueryCache(embedder or make_embedder(settings.embedder, settings.embed_batch_size))
     store = Store(settings, emb.name, emb.dim)
     dense, sparse = DenseRetriever(store, emb), BM25Retriever(store)
@@ -324,12 +388,25 @@ def build(settings: Settings, embedder: Embedder | None = None, checker: Checker
         "bm25": sparse,
         "hybrid": HybridRetriever(dense, sparse, settings.dense_weight, settings.rrf_k, settings.candidates, settings.fusion),
     }[settings.retrieval]
+    reader = reader if reader is not None else shipped_reader(settings)
+    if checker is None:
+        checker = answer_checker(settings, emb, reader)
     return Pipeline(
         settings,
         emb,
         store,
         retriever,
-        checker or HeuristicChecker(settings.support_threshold, embedder=emb),
-        RefusalModel.load(),
+        checker,
+        RefusalModel.load(READER_MODEL_PATH if reader is not None and READER_MODEL_PATH.is_file() else MODEL_PATH),
         answerers=answerers,
+        reader=reader,
     )
+
+
+def answer_checker(settings: Settings, embedder: Embedder, reader=None) -> Checker:
+    """The learned reader checker when a reader and its fitted judge are there, else the heuristic."""
+    from rag.verify import READER_CHECKER_PATH, LearnedChecker
+
+    if reader is not None and READER_CHECKER_PATH.is_file():
+        return LearnedChecker(embedder=embedder, path=READER_CHECKER_PATH, reader=reader)
+    return HeuristicChecker(settings.support_threshold, embedder=embedder)

@@ -11,9 +11,11 @@ alone, the largest weight when included) but refused real questions like "What d
 agree not to do?", so it is left out: it fits the dataset's trick, not answerability. The weights are a logistic regression fitted by
 `train/refusal.py` on SQuAD 2.0 dev (half the articles) and stored in
 `refusal_model.json`; hand-set defaults are used when the file is absent.
-Verification adds a second gate in pipeline.py: an answer with no supported
-sentence is refused too. Left out: a trained answerability (NLI/QA) model; none
-is packaged offline.
+With the reader (rag/reader.py, a cross-encoder trained here) the model also sees the
+reader's P(a shortlisted sentence answers the question) (`READER_FEATURES`); that model is
+fitted by `train/refusal.py --reader` and stored in `refusal_reader_model.json`, with its
+threshold. Verification adds a second gate in pipeline.py: an answer with no supported
+sentence is refused too.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from rag.text import key_terms
 from rag.types import ScoredChunk
 
 MODEL_PATH = Path(__file__).with_name("refusal_model.json")
+# The model used with the reader (rag/reader.py): fitted by `train/refusal.py --reader`.
+READER_MODEL_PATH = Path(__file__).with_name("refusal_reader_model.json")
 FEATURES = (
     "top_dense",  # best chunk cosine
     "best_cos",  # best sentence cosine to the question
@@ -42,6 +46,22 @@ FEATURES = (
     "type_hit",  # ... and one of the 3 best sentences holds one
     "q_terms",  # log(1 + number of key terms)
 )
+# Computed when the ranked sentences carry the reader's P(answers) (rag.answer.rank_sentences(reader=...)).
+READER_FEATURES = (
+    "reader_max",  # the reader's best P(this sentence answers the question) over the shortlist
+    "reader_logit",  # ... as a logit (clipped), so a logistic regression can use it linearly
+    "reader_gap",  # best minus second best
+    "reader_top3",  # mean of the 3 best
+)
+
+# The reader model's inputs: the reader signals and the retrieval/lexical ones. The cosine features are
+# left out because with the reader the shortlist is not embedded (answer-time latency).
+READER_MODEL_FEATURES = ("top_dense", "best_lex", "best_ctx", "q_missing", "q_missing_top", "typed", "type_hit", "q_terms") + READER_FEATURES
+
+
+def _logit(p: float, eps: float = 1e-4) -> float:
+    p = min(max(p, eps), 1 - eps)
+    return math.log(p / (1 - p))
 
 
 def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequence[Candidate]) -> dict[str, float]:
@@ -55,7 +75,12 @@ def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequenc
     all_terms = top_terms.union(*(key_terms(h.chunk.text) for h in hits[1:])) if hits else set()
     nq = len(q_terms) or 1
     typed = question_type(question) is not None
-    return {
+    read = sorted((dict(c.features)["reader"] for c in ranked if "reader" in dict(c.features)), reverse=True)
+    extra = {}
+    if read:
+        extra = {"reader_max": read[0], "reader_logit": _logit(read[0]), "reader_gap": read[0] - (read[1] if len(read) > 1 else 0.0),
+                 "reader_top3": sum(read[:3]) / len(read[:3])}
+    return extra | {
         "top_dense": max(dense) if dense else 0.0,
         "best_cos": cos[0] if cos else 0.0,
         "best_lex": max((c.lexical for c in ranked), default=0.0),
@@ -77,12 +102,13 @@ class RefusalModel:
     # Feature standardisation stored with the weights (z = (x - mean) / scale).
     mean: dict[str, float] | None = None
     scale: dict[str, float] | None = None
+    threshold: float = 0.26  # refuse below this P(answerable) unless Settings.refusal_threshold says otherwise
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "RefusalModel":
         if path.exists():
             d = json.loads(path.read_text())
-            return cls(weights=d["weights"], bias=d["bias"], mean=d.get("mean"), scale=d.get("scale"))
+            return cls(weights=d["weights"], bias=d["bias"], mean=d.get("mean"), scale=d.get("scale"), threshold=d.get("threshold", 0.26))
         return cls(weights={"best_cos": 8.0, "best_lex": 4.0}, bias=-5.0)
 
     def p_answerable(self, f: dict[str, float]) -> float:

@@ -61,7 +61,13 @@ class Settings(BaseSettings):
     # Refuse when P(answerable) falls below this. Calibrated by train/refusal.py
     # (evals/results/refusal.md): at most 5% false refusals on the training articles. A false
     # refusal hides an answer the documents hold; a quoted non-answer is at least cited and checkable.
-    refusal_threshold: float = 0.26
+    # Unset: the refusal model's own threshold (refusal_model.json / refusal_reader_model.json).
+    refusal_threshold: float | None = None
+    # The reader (rag/reader.py): "auto" uses the shipped cross-encoder when its weights and its
+    # refusal calibration are installed; "off" keeps the lexical + embedding scoring.
+    reader: Literal["auto", "off"] = "auto"
+    reader_shortlist: int = Field(12, ge=1, le=64)  # sentences the reader reads per question
+    reader_context: bool = True  # the reader also sees each sentence's neighbours
     hide_unsupported: bool = True
     closest_passages: int = Field(3, ge=0, le=10)  # shown with a refusal: the nearest passages, none of which answers
     support_threshold: float = 0.5

@@ -118,11 +118,15 @@ import json  # noqa: E402  (kept with the learned checker: this block is appende
 from pathlib import Path  # noqa: E402
 
 LEARNED_MODEL_PATH = Path(__file__).with_name("checker_model.json")
+# The same kind of model with the reader's P(supported) among its features (`train/judge.py --reader`):
+# the answer-time checker and the offline judge when the reader is installed.
+READER_CHECKER_PATH = Path(__file__).with_name("checker_reader_model.json")
 _PERSONAL = {"i", "i'm", "im", "me", "my", "mine", "you", "your", "you're", "we", "us", "our", "lol", "yeah", "wow", "cool"}
 
 
-def learned_features(claim: str, passages: Sequence[str], embedder=None) -> dict[str, float]:
-    """`features` without its cosine, plus embedding and surface signals a learned judge weighs."""
+def learned_features(claim: str, passages: Sequence[str], embedder=None, reader=None) -> dict[str, float]:
+    """`features` without its cosine, plus embedding and surface signals a learned judge weighs;
+    with a `reader` (rag.reader.Reader), its P(a cited passage supports the claim)."""
     import difflib
     import re
 
@@ -154,6 +158,12 @@ def learned_features(claim: str, passages: Sequence[str], embedder=None) -> dict
         vecs = embedder.embed_documents([claim, text[:2000], *sents[:64]])
         cos = np.sort(vecs[2:] @ vecs[0])[::-1]
         out.update(cos_max=float(cos[0]), cos_top2=float(cos[:2].mean()), cos_all=float(vecs[1] @ vecs[0]))
+    if reader is not None:
+        # All passages read together (evidence split over sentences) and each alone (a long joined text is cut).
+        texts = [" ".join(passages)] + (list(passages) if len(passages) > 1 else [])
+        p = float(np.max(reader.supports(claim, texts))) if passages else 0.0
+        q = min(max(p, 1e-4), 1 - 1e-4)
+        out.update(reader_support=p, reader_logit=math.log(q / (1 - q)))
     return out
 
 
@@ -172,7 +182,7 @@ class LearnedChecker:
     trees ("gbm"), both stored as JSON. The support score is the model's probability.
     """
 
-    def __init__(self, embedder=None, path=None, threshold: float | None = None):
+    def __init__(self, embedder=None, path=None, threshold: float | None = None, reader=None):
         spec = json.loads((path or LEARNED_MODEL_PATH).read_text())
         self.spec = spec
         self.names: list[str] = spec["features"]
@@ -182,6 +192,11 @@ class LearnedChecker:
             from rag.embeddings import make_embedder
 
             self.embedder = make_embedder("minilm")
+        self.reader = reader
+        if spec.get("uses_reader") and reader is None:
+            from rag.reader import load_reader
+
+            self.reader = load_reader()
 
     def proba(self, f: dict[str, float]) -> float:
         x = np.array([f[n] for n in self.names], dtype=np.float64)
@@ -198,7 +213,7 @@ class LearnedChecker:
         c = " ".join(claim.split()).strip(" .")
         if c and any(c in " ".join(p.split()) for p in passages):
             return Verdict(1.0, True, "quoted verbatim")  # a quote is supported by definition; saves the model call
-        f = learned_features(claim, passages, self.embedder)
+        f = learned_features(claim, passages, self.embedder, self.reader if self.spec.get("uses_reader") else None)
         p = self.proba(f)
         reasons = [msg for key, msg in (("novel_numbers", "number not in source"), ("novel_names", "name not in source"),
                                          ("negation_flip", "negation differs")) if f[key] > 0]

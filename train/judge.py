@@ -1,6 +1,12 @@
 """Train the offline judge (rag.verify.LearnedChecker) on the TRAIN split of BEGIN + WiCE dev.
 
     .venv/bin/python train/judge.py [--out rag/checker_model.json]
+    .venv/bin/python train/judge.py --reader [--out rag/checker_reader_model.json]
+
+--reader adds the reader's P(supported) (rag/reader.py, the shipped cross-encoder) to the
+features; that model is the answer-time checker and the offline judge when the reader is
+installed. The reader's SUPPORT head was trained on the same TRAIN split (train/reader.py),
+so TEST stays held out for both.
 
 Deterministic: fixed split (evals.judges.Example.split, by hash), fixed seed, features
 from rag.verify.learned_features with the packaged MiniLM. Model choice (logistic
@@ -36,9 +42,9 @@ def rows():
     return exs
 
 
-def featurize(exs, cache_dir: Path) -> list[list[dict]]:
+def featurize(exs, cache_dir: Path, reader=None, reader_key: str = "") -> list[list[dict]]:
     key = hashlib.sha1(
-        (inspect.getsource(verify.learned_features) + inspect.getsource(verify.features) + json.dumps([(e.id, e.claim, e.evidence) for e in exs])).encode()
+        (inspect.getsource(verify.learned_features) + inspect.getsource(verify.features) + json.dumps([(e.id, e.claim, e.evidence) for e in exs]) + reader_key).encode()
     ).hexdigest()[:16]
     path = cache_dir / f"judge_features_{key}.json"
     if path.exists():
@@ -74,7 +80,11 @@ def featurize(exs, cache_dir: Path) -> list[list[dict]]:
         table.update(zip(texts[i : i + 1024], vecs))
         print(f"embedded {min(i + 1024, len(texts))}/{len(texts)}", file=sys.stderr, flush=True)
     look = Lookup(table)
-    out = [[verify.learned_features(e.claim, list(ev), look) for ev in e.evidence] for e in exs]
+    out = []
+    for i, e in enumerate(exs):
+        out.append([verify.learned_features(e.claim, list(ev), look, reader) for ev in e.evidence])
+        if reader is not None and i % 200 == 0:
+            print(f"read {i}/{len(exs)}", file=sys.stderr, flush=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out))
     return out
@@ -111,7 +121,8 @@ def to_json(model, names, kind, threshold) -> dict:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=verify.LEARNED_MODEL_PATH)
+    ap.add_argument("--out", type=Path, default=None, help="default: rag/checker_model.json, or rag/checker_reader_model.json with --reader")
+    ap.add_argument("--reader", action="store_true", help="add the shipped reader's P(supported) to the features")
     ap.add_argument("--cache", type=Path, default=ROOT / ".cache" / "evals")
     args = ap.parse_args(argv)
 
@@ -121,8 +132,15 @@ def main(argv=None):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
+    reader, reader_key = None, ""
+    if args.reader:
+        from rag.reader import WEIGHTS, load_reader
+
+        reader, reader_key = load_reader(), hashlib.sha256(Path(WEIGHTS).read_bytes()).hexdigest()
+    if args.out is None:
+        args.out = verify.READER_CHECKER_PATH if args.reader else verify.LEARNED_MODEL_PATH
     exs = rows()
-    feats = featurize(exs, args.cache)
+    feats = featurize(exs, args.cache, reader, reader_key)
     names = sorted(feats[0][0])
     # One training row per (claim, evidence set); a claim's score is the max over its sets.
     X, y, g, owner = [], [], [], []
@@ -177,19 +195,37 @@ def main(argv=None):
     kind = max(results, key=lambda k: results[k][0])
     model = fit(kind, tr)
     spec = to_json(model, names, kind, round(results[kind][1], 4))
+    if args.reader:
+        spec.update(uses_reader=True, reader_sha256=reader_key)
     spec.update(uses_embedder=True, trained_on="BEGIN dev + WiCE dev (oracle chunks), TRAIN split (sha1(group) % 10 >= 3)",
                 cv_balanced_accuracy=results[kind][2], seed=SEED, threshold=round(results[kind][1], 4))
     args.out.write_text(json.dumps(spec, separators=(",", ":")) + "\n")
 
     # Held-out TEST, scored through the runtime code path (LearnedChecker.proba on the cached features).
-    chk = verify.LearnedChecker(path=args.out, embedder=object())
+    chk = verify.LearnedChecker(path=args.out, embedder=object(), reader=reader or object())
     te = ~is_train
     s = np.array([chk.proba(dict(zip(names, x))) for x in X[te]])
     yc, sc, keys = per_claim(s, te)
     ds_c = np.array([exs[k].dataset for k in keys])
+    report = {"command": "python train/judge.py" + (" --reader" if args.reader else ""), "model": args.out.name, "kind": kind,
+              "threshold": chk.threshold, "cv_balanced_accuracy_train": results[kind][2], "test": {}}
     for d in sorted(set(ds_c)):
         m = ds_c == d
-        print(f"TEST {d}: n={m.sum()} balanced accuracy {balanced_acc(yc[m], sc[m] >= chk.threshold):.4f}")
+        ba = balanced_acc(yc[m], sc[m] >= chk.threshold)
+        report["test"][d] = {"n": int(m.sum()), "balanced_accuracy": round(float(ba), 4)}
+        print(f"TEST {d}: n={m.sum()} balanced accuracy {ba:.4f}")
+    if args.reader:
+        # For comparison: the reader's P(supported) alone, thresholded like the model (chosen on TRAIN).
+        col = names.index("reader_support")
+        ytr, s_tr, k_tr = per_claim(X[is_train][:, col], is_train)
+        fam = np.array([exs[k].dataset.split("/")[0] for k in k_tr])
+        t = float(np.mean([best_threshold(ytr[fam == f], s_tr[fam == f]) for f in np.unique(fam)]))
+        yte, s_te, _ = per_claim(X[te][:, col], te)
+        report["reader_alone"] = {"threshold": round(t, 4), **{d: round(float(balanced_acc(yte[ds_c == d], s_te[ds_c == d] >= t)), 4) for d in sorted(set(ds_c))}}
+        print(f"reader alone: {report['reader_alone']}")
+    results_dir = ROOT / "evals" / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / ("judge_reader.json" if args.reader else "judge.json")).write_text(json.dumps(report, indent=1) + "\n")
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes, {kind})")
 
 

@@ -1,6 +1,6 @@
 """Fit the refusal model on SQuAD 2.0 dev and report its trade-off on held-out articles.
 
-    python train/refusal.py [--n 1000] [--seed 0] [--work DIR] [--write]
+    python train/refusal.py [--n 1000] [--seed 0] [--work DIR] [--write] [--reader]
 
 All 18 articles are indexed with the default settings. A seeded sample of n
 answerable and n unanswerable questions goes through `Pipeline.assess` (the exact
@@ -12,6 +12,11 @@ the report is measured on the other half. The threshold is chosen on the
 or below --max-false-refusal) and then reported on the test half.
 --write stores the model in rag/refusal_model.json (deterministic for a seed).
 Results: evals/results/refusal.md.
+--reader runs the same with the shipped reader (rag/reader.py) scoring the sentences, fits
+over `READER_MODEL_FEATURES` (the reader's P(answers) plus retrieval and lexical signals) and
+writes rag/refusal_reader_model.json; results in evals/results/refusal_reader.md and .json.
+The reader was trained on the same fitting half of the articles (train/reader.py), so its
+scores there are optimistic; the reported half was seen by neither.
 SQuAD 2.0's unanswerable questions are adversarial: written by crowd workers to
 look answerable from the same paragraph, so high lexical overlap is normal.
 """
@@ -41,7 +46,9 @@ def collect(pipe, questions) -> list[dict]:
 
     ex = ExtractiveAnswerer(pipe.embedder, max_sentences=pipe.settings.max_answer_sentences)
     rows = []
-    for q in questions:
+    for n, q in enumerate(questions):
+        if n % 100 == 0:
+            print(f"  assessed {n}/{len(questions)}", file=sys.stderr, flush=True)
         a = pipe.assess(q.question)
         text = ex.answer_from(a.ranked)
         rows.append(
@@ -126,12 +133,17 @@ def main(argv=None) -> int:
     ap.add_argument("--max-false-refusal", type=float, default=0.05)
     ap.add_argument("--work", type=Path, default=None, help="index dir to (re)use; a temp dir by default")
     ap.add_argument("--cache", type=Path, default=None, help="reuse collected features from this JSON")
-    ap.add_argument("--write", action="store_true", help=f"write the model to {MODEL_OUT}")
-    ap.add_argument("--out", type=Path, default=RESULTS / "refusal.md")
+    ap.add_argument("--write", action="store_true", help=f"write the model to {MODEL_OUT} (rag/refusal_reader_model.json with --reader)")
+    ap.add_argument("--reader", action="store_true", help="score sentences with the shipped reader and fit the reader refusal model")
+    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/refusal.md (refusal_reader.md with --reader)")
     a = ap.parse_args(argv)
+    a.out = a.out or RESULTS / ("refusal_reader.md" if a.reader else "refusal.md")
 
-    from rag.refusal import FEATURES
+    from rag.refusal import FEATURES, READER_MODEL_FEATURES, READER_MODEL_PATH
     from rag.settings import Settings
+
+    model_out = READER_MODEL_PATH if a.reader else MODEL_OUT
+    features = READER_MODEL_FEATURES if a.reader else FEATURES
 
     d = Settings()
     if a.cache and a.cache.exists():
@@ -145,12 +157,18 @@ def main(argv=None) -> int:
         una = rng.sample([q for q in qs if not q.answerable], a.n)
         work = a.work or Path(tempfile.mkdtemp(prefix="rag-refusal-"))
         pipe = index_articles(a.data, work, d.chunk_size, d.chunk_overlap, QueryCache(MiniLMEmbedder(), 100_000))
+        if a.reader:
+            from rag.reader import load_reader
+
+            pipe.reader = load_reader()
+        else:
+            pipe.reader = None  # the scoring without the reader, whatever is installed
         rows = collect(pipe, ans + una)
         if a.cache:
             a.cache.write_text(json.dumps(rows))
 
     train, test, train_arts = split_by_article(rows, a.seed)
-    model = fit(train, FEATURES, a.seed)
+    model = fit(train, features, a.seed)
     p_train, p_test = predict(model, train), predict(model, test)
     y_test = np.array([r["answerable"] for r in test])
     threshold = choose_threshold(p_train, train, a.max_false_refusal)
@@ -158,7 +176,7 @@ def main(argv=None) -> int:
     lines = [
         "# Refusal on SQuAD 2.0 dev",
         "",
-        f"`python train/refusal.py --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}`: "
+        f"`python train/refusal.py{' --reader' if a.reader else ''} --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}`: "
         f"{a.n} answerable + {a.n} unanswerable questions sampled with seed {a.seed}; k={d.k}, chunk {d.chunk_size}/{d.chunk_overlap}, "
         f"{d.retrieval} retrieval ({d.fusion} fusion, dense weight {d.dense_weight}).",
         f"Model fitted on {len(train)} questions from {len(train_arts)} articles; **all numbers below are on the other "
@@ -168,9 +186,9 @@ def main(argv=None) -> int:
         "",
         "| signal | AUC |",
         "|---|---:|",
-        f"| refusal model ({len(FEATURES)} features) | {auc(p_test, y_test):.3f} |",
+        f"| refusal model ({len(features)} features) | {auc(p_test, y_test):.3f} |",
     ]
-    for f in ("top_dense", "best_cos", "best_lex", "best_both", "q_missing"):
+    for f in (("reader_max", "top_dense", "best_lex", "q_missing") if a.reader else ("top_dense", "best_cos", "best_lex", "best_both", "q_missing")):
         v = np.array([r["features"][f] for r in test])
         sign = -1 if f == "q_missing" else 1
         lines.append(f"| {f} alone{' (lower = answerable)' if sign < 0 else ''} | {auc(sign * v, y_test):.3f} |")
@@ -198,20 +216,37 @@ def main(argv=None) -> int:
         f"Model: `{json.dumps(model['weights'])}` (standardised features, bias {model['bias']}).",
         "",
     ]
+    summary = {
+        "command": f"python train/refusal.py{' --reader' if a.reader else ''} --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}",
+        "n_fit": len(train), "n_test": len(test), "fit_articles": sorted(train_arts), "features": list(features),
+        "threshold": threshold, "auc_test": round(auc(p_test, y_test), 4),
+        "test_at_threshold": {k: round(v, 4) for k, v in tradeoff(p_test, test, threshold).items()},
+        "fit_half_at_threshold": {k: round(v, 4) for k, v in rt.items()},
+    }
+    if a.reader:
+        # For comparison: the reader's best P(answers) alone, thresholded the same way (on the fitting half).
+        alone = fit(train, ("reader_logit",), a.seed)
+        pa_tr, pa_te = predict(alone, train), predict(alone, test)
+        ta = choose_threshold(pa_tr, train, a.max_false_refusal)
+        ra = tradeoff(pa_te, test, ta)
+        summary["reader_alone"] = {"auc_test": round(auc(pa_te, y_test), 4), "threshold": ta, "test_at_threshold": {k: round(v, 4) for k, v in ra.items()}}
+        lines += [f"For comparison, the reader's best P(answers) alone (threshold {ta:.2f}, chosen on the fitting half): AUC {auc(pa_te, y_test):.3f}, "
+                  f"{ra['refuse_unans']:.3f} of unanswerables refused at {ra['false_refusal']:.3f} false refusals (test half).", ""]
     md = "\n".join(lines)
     print(md)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(md)
+    a.out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
     if a.write:
         model.update(
             threshold=threshold,
             trained_on=f"SQuAD 2.0 dev, {len(train)} questions from articles {sorted(train_arts)}",
             seed=a.seed,
-            features=list(FEATURES),
-            script="python train/refusal.py --write",
+            features=list(features),
+            script=f"python train/refusal.py{' --reader' if a.reader else ''} --n {a.n} --seed {a.seed} --write",
         )
-        MODEL_OUT.write_text(json.dumps(model, indent=1) + "\n")
-        print(f"wrote {MODEL_OUT}", file=sys.stderr)
+        model_out.write_text(json.dumps(model, indent=1) + "\n")
+        print(f"wrote {model_out}", file=sys.stderr)
     return 0
 
 

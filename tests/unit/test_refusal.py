@@ -63,8 +63,11 @@ def test_shipped_model_is_complete_and_monotone_in_the_obvious_signals():
     assert m.p_answerable(dict(base, best_cos=0.8, best_lex=0.9, best_ctx=0.9, best_both=0.85)) > p
 
 
-def test_settings_default_threshold_is_the_calibrated_one():
-    assert Settings().refusal_threshold == pytest.approx(json.loads(MODEL_PATH.read_text())["threshold"])
+def test_default_threshold_is_the_calibrated_one(tmp_path):
+    assert Settings().refusal_threshold is None  # unset: the refusal model's own threshold
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", reader="off"))
+    assert pipe.refusal_threshold == pytest.approx(json.loads(MODEL_PATH.read_text())["threshold"])
+    assert build(Settings(data_dir=tmp_path / "data", embedder="hash", refusal_threshold=0.4)).refusal_threshold == 0.4
 
 
 class ConstantModel:

@@ -1,0 +1,137 @@
+"""The reader issue's gates in one table, computed from results files (nothing is re-measured here).
+
+    python -m evals.reader_gates [--seeds out/eval/seeds/report.json] [--rgb out/eval/rgb/report.json]
+
+Reads the `rag eval` reports of the seeds and rgb suites (copied, without per-case text, to
+evals/results/reader_seeds.json and reader_rgb.json), and evals/results/{refusal_reader,
+extractive_reader,judge_reader}.json and bench_query.md. Refusal counts real refusals only
+(`refused`), never an answer that merely contains a rebuttal word. Writes
+evals/results/reader_gates.md and .json. Every input was measured on data not used to fit
+anything: seeds questions are never fitted on, RGB is never trained or fitted on, and the SQuAD
+and judge numbers are the held-out halves of their scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ANSWERABLE_KINDS = ("answerable", "paraphrase", "followup")
+REFUSE_KINDS = ("unanswerable", "false_premise")
+
+
+def share(cases: list[dict], kinds: tuple[str, ...], refused: bool) -> tuple[float | None, int, int]:
+    sel = [c for c in cases if c["kind"] in kinds]
+    k = sum(bool(c["refused"]) == refused for c in sel)
+    return (k / len(sel) if sel else None), k, len(sel)
+
+
+def slim(report: dict) -> dict:
+    keep = ("id", "kind", "question", "answerable", "answer", "refused", "correct", "refusal_score")
+    return {k: v for k, v in report.items() if k != "cases"} | {"cases": [{k: c.get(k) for k in keep} for c in report["cases"]]}
+
+
+def bench_numbers(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    text = path.read_text()
+    out = {}
+    m = re.search(r"warm extractive answer[^|]*\|\s*([\d.]+)\s*\|\s*([\d.]+)", text)
+    if m:
+        out["warm_p50_ms"], out["warm_p95_ms"] = float(m.group(1)), float(m.group(2))
+    m = re.search(r"cold `rag ask`[^|]*\|\s*([\d.]+)\s*s", text)
+    if m:
+        out["cold_s"] = float(m.group(1))
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=Path, default=None, help="a `rag eval seeds` report.json (default: the copy in evals/results)")
+    ap.add_argument("--rgb", type=Path, default=None, help="a `rag eval rgb` report.json (default: the copy in evals/results)")
+    ap.add_argument("--out", type=Path, default=RESULTS / "reader_gates.md")
+    a = ap.parse_args(argv)
+
+    def load(given: Path | None, copy: str) -> dict | None:
+        dest = RESULTS / copy
+        if given:
+            rep = slim(json.loads(given.read_text()))
+            dest.write_text(json.dumps(rep, indent=1, ensure_ascii=False) + "\n")
+            return rep
+        return json.loads(dest.read_text()) if dest.exists() else None
+
+    def opt(name: str) -> dict:
+        p = RESULTS / name
+        return json.loads(p.read_text()) if p.exists() else {}
+
+    seeds, rgb = load(a.seeds, "reader_seeds.json"), load(a.rgb, "reader_rgb.json")
+    refusal, extractive, judge = opt("refusal_reader.json"), opt("extractive_reader.json"), opt("judge_reader.json")
+    bench = bench_numbers(RESULTS / "bench_query.md")
+    rows: list[tuple[str, float | None, str, str, str]] = []  # measure, value, op, goal, source
+
+    def add(measure, value, op, goal, source):
+        rows.append((measure, value, op, goal, source))
+
+    if seeds:
+        v, k, n = share(seeds["cases"], ANSWERABLE_KINDS, True)
+        add(f"seeds: false refusals, answerable + paraphrase + follow-up ({k}/{n})", v, "<=", 0.05, "reader_seeds.json")
+        v, k, n = share(seeds["cases"], REFUSE_KINDS, True)
+        add(f"seeds: unanswerable + false-premise really refused ({k}/{n})", v, ">=", 0.90, "reader_seeds.json")
+        for kind in ("answerable", "paraphrase", "followup", "unanswerable", "false_premise"):
+            v, k, n = share(seeds["cases"], (kind,), kind in REFUSE_KINDS)
+            add(f"  seeds {kind}: {'refused' if kind in REFUSE_KINDS else 'answered'} ({k}/{n})", v, "", "", "reader_seeds.json")
+        sel = [c for c in seeds["cases"] if c["kind"] in ANSWERABLE_KINDS]
+        add(f"  seeds answerable kinds: answer contains the reference ({sum(bool(c['correct']) for c in sel)}/{len(sel)})",
+            sum(bool(c["correct"]) for c in sel) / len(sel) if sel else None, "", "", "reader_seeds.json")
+    if rgb:
+        v, k, n = share(rgb["cases"], ("negative",), True)
+        add(f"RGB dev, only negative passages indexed: refused ({k}/{n})", v, ">=", 0.40, "reader_rgb.json")
+        v, k, n = share(rgb["cases"], ("positive",), True)
+        add(f"RGB dev, positive passages indexed: falsely refused ({k}/{n})", v, "<=", 0.05, "reader_rgb.json")
+    if refusal:
+        t = refusal["test_at_threshold"]
+        add(f"SQuAD 2.0 held-out: unanswerables refused (threshold {refusal['threshold']:.2f} from the fitting half)", t["refuse_unans"], ">=", 0.35, "refusal_reader.json")
+        add("SQuAD 2.0 held-out: false refusals at that threshold", t["false_refusal"], "<=", 0.05, "refusal_reader.json")
+    if extractive:
+        shipped = next((r for name, r in extractive["results"].items() if name.startswith("shipped")), None)
+        if shipped:
+            add("SQuAD 2.0 held-out: extractive answer contains gold", shipped["test"]["contains"], ">=", 0.88, "extractive_reader.json")
+    if judge:
+        te = judge["test"]
+        if "wice" in te:
+            add("judge balanced accuracy, held-out WiCE", te["wice"]["balanced_accuracy"], ">=", 0.75, "judge_reader.json")
+        begin = [v["balanced_accuracy"] for d, v in te.items() if d.startswith("begin/")]
+        if begin:
+            add(f"judge balanced accuracy, held-out BEGIN (mean of {len(begin)})", sum(begin) / len(begin), ">=", 0.90, "judge_reader.json")
+            for d, v in sorted(te.items()):
+                if d.startswith("begin/"):
+                    add(f"  {d}", v["balanced_accuracy"], "", "", "judge_reader.json")
+    if "warm_p50_ms" in bench:
+        add("bench/query.py --chunks 10000: warm extractive p50 (ms)", bench["warm_p50_ms"], "<=", 80, "bench_query.md")
+    if "cold_s" in bench:
+        add("cold `rag ask` (s)", bench["cold_s"], "<=", 2.5, "bench_query.md")
+
+    def ok(v, op, goal):
+        if v is None or not op:
+            return ""
+        return "met" if (v <= goal if op == "<=" else v >= goal) else "**missed**"
+
+    lines = ["# Reader issue gates (measured on data not used for fitting)", "",
+             "`python -m evals.reader_gates` from the results files named in the last column.", "",
+             "| measure | measured | goal | | source |", "|---|---:|---:|---|---|"]
+    for m, v, op, goal, src in rows:
+        val = "n/a" if v is None else (f"{v:.3f}" if isinstance(v, float) and v < 10 else f"{v:g}")
+        lines.append(f"| {m} | {val} | {op} {goal} | {ok(v, op, goal)} | {src} |")
+    md = "\n".join(lines) + "\n"
+    print(md)
+    a.out.write_text(md)
+    a.out.with_suffix(".json").write_text(json.dumps([{"measure": m, "value": v, "op": op, "goal": g, "source": s} for m, v, op, g, s in rows], indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

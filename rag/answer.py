@@ -17,6 +17,7 @@ from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
+from rag.blocks import quotable_spans
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, LLMUnavailable
 from rag.retrieval import tokenize
@@ -128,7 +129,7 @@ def rank_sentences(
     seen_text: set[str] = set()
     for i, hit in enumerate(sources, start=1):
         prev: set[str] = set()
-        spans = [(s, strip_trailing_refs(hit.chunk.text, s, e)) for s, e in sentence_spans(hit.chunk.text)]  # "France.[12]" quotes as "France."
+        spans = [(s, strip_trailing_refs(hit.chunk.text, s, e)) for s, e in quotable_spans(hit.chunk)]  # never TOC/index/headings; "France.[12]" quotes as "France."
         for j, (s, e) in enumerate(spans):
             text = hit.chunk.text[s:e]
             terms = set(key_terms(text))

@@ -6,7 +6,10 @@ we then locate each piece in the original text so that
 which is what lets a citation point at the exact passage. Locating walks forward
 with the splitter's overlap budget, so repeated boilerplate maps to the right copy
 and the chunks cover every non-whitespace character of natural text.
-Left out: semantic (embedding-based) splitting, per-format structure (headings, tables).
+Each chunk also carries the structure of the text it covers (rag/blocks.py): its section
+path and its blocks' kinds, so answers quote only prose, list items and table rows.
+Left out: semantic (embedding-based) splitting; chunk boundaries ignore headings (a chunk
+may end in one section and start the next; its sentences never span a heading).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 from bisect import bisect_left
 from functools import lru_cache
 
+from rag.blocks import EXTRACTION_VERSION, chunk_layout
 from rag.types import Chunk, Document
 
 
@@ -102,6 +106,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
             start, end = compact.pos[c], compact.pos[c + len(q) - 1] + 1
         spans.append((start, end))
         prev_start, prev_end = start, max(prev_end, end)
+    layouts = [chunk_layout(doc.blocks, s, e) if doc.blocks else ("", ()) for s, e in spans]
     return [
         Chunk(
             id=chunk_id(doc, i),
@@ -114,6 +119,9 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
             doc_sha256=doc.sha256,
             n_chunks=len(spans),
             page=doc.page_at(s),
+            section=layouts[i][0],
+            blocks=layouts[i][1],
+            extraction=EXTRACTION_VERSION,
         )
         for i, (s, e) in enumerate(spans)
     ]

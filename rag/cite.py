@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rag.text import sentence_spans
 
+_WS = re.compile(r"\s+")
 MARK = re.compile(r"\s*\[(\d+(?:\s*[,;–-]\s*\d+)*)\]")
 
 
@@ -54,7 +55,8 @@ def parse(answer: str, n_sources: int) -> tuple[list[Drafted], list[int]]:
         nums = [n for g in MARK.findall(sent) for n in _expand(g)]
         invalid += [n for n in nums if not 1 <= n <= n_sources]
         cites = tuple(dict.fromkeys(n for n in nums if 1 <= n <= n_sources))
-        text = re.sub(r"\s+([.,;:!?])", r"\1", MARK.sub("", sent)).strip()
+        # Whitespace folded: a sentence quoted from a wrapped PDF line reads as one line.
+        text = re.sub(r"\s+([.,;:!?])", r"\1", _WS.sub(" ", MARK.sub("", sent))).strip()
         if text:
             out.append(Drafted(text, cites))
     return out, invalid

@@ -100,8 +100,8 @@ def _print_answer(ans, show_sources: bool = True):
         out.print(f"  [dim]note: {note}[/]")
     if show_sources:
         for c in ans.citations:
-            page = f", page {c.page}" if c.page else ""
-            out.print(f"  [cyan][{c.n}][/] {c.source}{page} chars {c.start}-{c.end} (score {c.score:.2f})", highlight=False)
+            where = " · ".join([c.source] + ([f"p. {c.page}"] if c.page else []) + ([c.section] if c.section else []))
+            out.print(f"  [cyan][{c.n}][/] {escape(where)} [dim](chars {c.start}-{c.end}, score {c.score:.2f})[/]", highlight=False, soft_wrap=True)
         if ans.refused and ans.closest:
             out.print("  Closest passages, none of which answers this:", style="dim")
             for c in ans.closest:

@@ -3,8 +3,8 @@
 The index itself is the manifest: every chunk records its file's sha256 and the
 number of chunks the file produced. So a file is
   * skipped when the index holds exactly its expected chunks for the same hash,
-  * replaced (delete, then add) when its hash changed or its chunks are incomplete
-    (an interrupted earlier run), and
+  * replaced (delete, then add) when its hash changed, its chunks are incomplete
+    (an interrupted earlier run) or were extracted by an older EXTRACTION_VERSION, and
   * removed when it vanished from a folder that was ingested before.
 Chunk ids are deterministic, so re-adding after a crash can't duplicate.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from rag.blocks import EXTRACTION_VERSION
 from rag.chunking import chunk_document
 from rag.embeddings import Embedder
 from rag.loaders import Failure, Unreadable, discover, load_file
@@ -80,7 +81,7 @@ def ingest(
                 report.failed.append(Failure(rel, str(e)))
                 continue  # keep whatever the index already has for it
             state = states.get((doc.root, doc.source))
-            if state and state.sha256 == doc.sha256 and state.complete:
+            if state and state.sha256 == doc.sha256 and state.complete and state.extraction >= EXTRACTION_VERSION:
                 report.unchanged.append(rel)
                 continue
             chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)

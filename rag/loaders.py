@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.blocks import assemble
 from rag.errors import NoDocuments, UsageError
 from rag.types import Document
 
@@ -59,8 +60,8 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Document:
         raw = path.read_bytes()
     except OSError as e:
         raise Unreadable(f"cannot read file: {e.strerror}") from e
-    reader = {".pdf": _pdf, ".docx": _docx, ".html": _html, ".htm": _html}.get(ext, _text)
-    text, page_starts, title = reader(raw)
+    reader = {".pdf": _pdf, ".docx": _docx, ".html": _html, ".htm": _html, ".md": _markdown, ".markdown": _markdown}.get(ext, _text)
+    text, page_starts, title, spans = reader(raw)
     if not text.strip():
         raise Unreadable("no extractable text" + (" (scanned PDF? OCR is not supported)" if ext == ".pdf" else ""))
     source = path.relative_to(root).as_posix()
@@ -71,6 +72,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Document:
         text=text,
         sha256=hashlib.sha256(raw).hexdigest(),
         page_starts=tuple(page_starts),
+        blocks=tuple(spans),
     )
 
 
@@ -109,47 +111,44 @@ def _decode(raw: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _text(raw: bytes) -> tuple[str, list[int], str | None]:
-    return _decode(raw), [], None
+def _text(raw: bytes) -> tuple[str, list[int], str | None, tuple]:
+    return _decode(raw), [], None, ()
 
 
-def _html(raw: bytes) -> tuple[str, list[int], str | None]:
+def _markdown(raw: bytes) -> tuple[str, list[int], str | None, tuple]:
+    from rag.markup import markdown_spans
+
+    text = _decode(raw)
+    return text, [], None, markdown_spans(text)
+
+
+def _html(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(_decode(raw), "html.parser")
+    from rag.markup import html_blocks
+
+    html = _decode(raw)
+    soup = BeautifulSoup(html, "html.parser")
     title = soup.title.get_text() if soup.title else (soup.h1.get_text() if soup.h1 else None)
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    lines = [ln.strip() for ln in soup.get_text("\n").splitlines()]
-    return "\n".join(ln for ln in lines if ln), [], title
+    text, _, spans = assemble(html_blocks(html))
+    return text, (), title, spans
 
 
-def _pdf(raw: bytes) -> tuple[str, list[int], str | None]:
-    import io
-    import logging
+def _pdf(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
+    from rag import pdf_layout
 
-    from pypdf import PdfReader
-
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted:
-            raise Unreadable("encrypted PDF")
-        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
-        parts, starts, pos = [], [], 0
-        for page in reader.pages:
-            starts.append(pos)
-            t = (page.extract_text() or "").strip()
-            parts.append(t)
-            pos += len(t) + 2
-    except Unreadable:
-        raise
-    except Exception as e:  # pypdf raises many types on corrupt input
-        raise Unreadable(f"corrupt or unreadable PDF ({type(e).__name__}: {str(e)[:80]})") from e
-    return "\n\n".join(parts), starts, str(title) if title else None
+        blocks, n_pages, title = pdf_layout.extract(raw)
+    except Exception as e:  # pdfium raises PdfiumError (and others) on corrupt or encrypted input
+        msg = str(e)
+        if "password" in msg.lower():
+            raise Unreadable("encrypted PDF (remove the password, e.g. `qpdf --decrypt in.pdf out.pdf`)") from e
+        raise Unreadable(f"corrupt or unreadable PDF ({type(e).__name__}: {msg[:80]})") from e
+    text, starts, spans = assemble(blocks, n_pages)
+    return text, starts, title, spans
 
 
-def _docx(raw: bytes) -> tuple[str, list[int], str | None]:
+def _docx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
     import io
 
     try:
@@ -158,8 +157,7 @@ def _docx(raw: bytes) -> tuple[str, list[int], str | None]:
         d = docx.Document(io.BytesIO(raw))
     except Exception as e:
         raise Unreadable(f"corrupt or unreadable DOCX ({type(e).__name__})") from e
-    paras = [p.text.strip() for p in d.paragraphs if p.text.strip()]
-    for table in d.tables:
-        for row in table.rows:
-            paras.append(" | ".join(c.text.strip() for c in row.cells))
-    return "\n\n".join(paras), [], d.core_properties.title
+    from rag.markup import docx_blocks
+
+    text, _, spans = assemble(docx_blocks(d))
+    return text, (), d.core_properties.title, spans

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from rag import cite
+from rag.blocks import chunk_section_at, normalize_ws
 from rag.answer import (
     REFUSAL_TEXT,
     Answerer,
@@ -234,8 +235,8 @@ class Pipeline:
             # The answerer knows which source each quoted sentence came from: no need to parse
             # markers back out of the text (a source's own "[12]" must not become a citation).
             picked = answerer.select(ranked)
-            drafts = [cite.Drafted(c.text, (c.source,)) for c in picked]
-            parts.append(answerer.compose(picked))
+            drafts = [cite.Drafted(normalize_ws(c.text), (c.source,)) for c in picked]  # shown on one line
+            parts.append(normalize_ws(answerer.compose(picked)))
             yield parts[-1]
         else:
             for delta in answerer.stream(standalone, hits, history):
@@ -299,7 +300,8 @@ class Pipeline:
         c = hit.chunk
         spans = []
         for q in quoted:
-            at = c.text.find(q)
+            m = re.search(r"\s+".join(map(re.escape, q.split())), c.text) if q.strip() else None  # q's whitespace is folded
+            at, ln = (m.start(), m.end() - m.start()) if m else (-1, 0)
             if at < 0:  # paraphrase: highlight the chunk sentence sharing most key terms
                 qt = set(key_terms(q))
                 ss = sentence_spans(c.text)
@@ -307,12 +309,11 @@ class Pipeline:
                     continue
                 s, e = max(ss, key=lambda se: (len(qt & set(key_terms(c.text[se[0]:se[1]]))), -se[0]))
                 at, ln = s, e - s
-            else:
-                ln = len(q)
             spans.append((c.start + at, c.start + at + ln))
         score = hit.dense if hit.dense is not None else hit.score
         return Citation(n=n, source=c.source, chunk_id=c.id, start=c.start, end=c.end, text=c.text, score=round(float(score), 4),
-                        title=c.title, page=c.page, highlights=tuple(sorted(set(spans))))
+                        title=c.title, page=c.page, highlights=tuple(sorted(set(spans))),
+                        section=chunk_section_at(c, min(spans)[0] - c.start) if spans else c.section)
 
 
 def closest_passages(hits: Sequence[ScoredChunk], n: int = 3) -> tuple[Closest, ...]:

@@ -40,6 +40,7 @@ class DocState:
     sha256: str
     expected: int  # n_chunks recorded at write time
     present: int  # chunks actually stored
+    extraction: int = 0  # lowest extraction version among its chunks (0: before versions existed)
 
     @property
     def complete(self) -> bool:
@@ -180,7 +181,8 @@ class Store:
         for (root, source), mds in per.items():
             shas = {m.get("doc_sha256") for m in mds}
             expected = int(mds[0].get("n_chunks", -1)) if len(shas) == 1 else -1
-            out[(root, source)] = DocState(root, source, mds[0].get("doc_sha256", "") if len(shas) == 1 else "", expected, len(mds))
+            version = min(int(m.get("extraction", 0)) for m in mds)
+            out[(root, source)] = DocState(root, source, mds[0].get("doc_sha256", "") if len(shas) == 1 else "", expected, len(mds), version)
         return out
 
     def all_chunks(self) -> list[Chunk]:

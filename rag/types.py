@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from rag.blocks import Span, decode_layout, encode_layout, section_at
+
 
 @dataclass(frozen=True)
 class Document:
@@ -16,15 +18,18 @@ class Document:
     sha256: str
     # Character offset at which each page starts (PDF only); empty for page-less formats.
     page_starts: tuple[int, ...] = ()
+    # Structure (rag/blocks.py): each block's span, kind and section path; empty for plain text.
+    blocks: tuple[Span, ...] = ()
+
+    def section_at(self, offset: int) -> str:
+        return section_at(self.blocks, offset)
 
     def page_at(self, offset: int) -> int | None:
         if not self.page_starts:
             return None
-        page = 1
-        for i, start in enumerate(self.page_starts):
-            if start <= offset:
-                page = i + 1
-        return page
+        from bisect import bisect_right
+
+        return max(bisect_right(self.page_starts, offset), 1)
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,10 @@ class Chunk:
     doc_sha256: str
     n_chunks: int  # chunks in this document; lets ingest detect a half-written file
     page: int | None = None
+    section: str = ""  # section path, e.g. "2 ASN.1 structure handling › 2.4 Library Notes"
+    # (start, end, kind, section) of the blocks in this chunk, chunk-relative; () for plain text.
+    blocks: tuple[tuple[int, int, str, str], ...] = ()
+    extraction: int = 0  # rag.blocks.EXTRACTION_VERSION that produced it (0: before versions existed)
 
     def metadata(self) -> dict:
         md = {
@@ -54,6 +63,12 @@ class Chunk:
         }
         if self.page is not None:
             md["page"] = self.page
+        if self.section:
+            md["section"] = self.section
+        if self.blocks:
+            md["blocks"] = encode_layout(self.blocks)
+        if self.extraction:
+            md["extraction"] = self.extraction
         return md
 
     @classmethod
@@ -69,6 +84,9 @@ class Chunk:
             doc_sha256=md.get("doc_sha256", ""),
             n_chunks=int(md.get("n_chunks", 0)),
             page=md.get("page"),
+            section=md.get("section", ""),
+            blocks=decode_layout(md.get("blocks")),
+            extraction=int(md.get("extraction", 0)),
         )
 
 
@@ -91,6 +109,7 @@ class Citation:
     score: float
     title: str = ""
     page: int | None = None
+    section: str = ""  # section path of the quoted text
     # Spans, relative to the document, of the answer sentences quoted from this passage (for highlighting).
     highlights: tuple[tuple[int, int], ...] = ()
 

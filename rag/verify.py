@@ -91,7 +91,8 @@ class HeuristicChecker:
     def check(self, claim: str, passages: Sequence[str]) -> Verdict:
         if not passages:
             return Verdict(0.0, False, "no cited passage")
-        if any(claim.strip() and claim.strip() in p for p in passages):
+        c = " ".join(claim.split())  # quotes are shown whitespace-folded (wrapped PDF lines)
+        if any(c and c in " ".join(p.split()) for p in passages):
             return Verdict(1.0, True, "quoted verbatim")
         f = features(claim, passages, self.embedder)
         s = self.score(f)

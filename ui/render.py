@@ -148,9 +148,8 @@ def highlighted(text: str, start: int, highlights) -> str:
 
 
 def source_card(turn_id: str, c: dict) -> str:
-    loc = f"chars {c['start']:,}–{c['end']:,}"
-    if c.get("page"):
-        loc = f"page {c['page']} · " + loc
+    loc = escape(" · ".join(([f"p. {c['page']}"] if c.get("page") else []) + ([c["section"]] if c.get("section") else [])))
+    loc = (loc + " · " if loc else "") + f"chars {c['start']:,}–{c['end']:,}"
     title = c.get("title") or ""
     redundant = title.replace(" ", "_") == c["source"].rsplit("/", 1)[-1].rsplit(".", 1)[0] or title == c["source"]
     title_html = f'<div class="rag-src-title">{_text(title)}</div>' if title and not redundant else ""

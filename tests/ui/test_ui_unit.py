@@ -213,11 +213,11 @@ def test_unsupported_sentences_are_folded_or_flagged_and_citations_link_to_cards
 def test_sources_panel_escapes_hostile_documents_and_gives_cards_ids():
     text = "<script>alert(1)</script> The cited sentence is here."
     c = {"n": 1, "source": "<img src=x onerror=alert(1)>.txt", "start": 10, "end": 10 + len(text), "page": 3, "score": 0.5,
-         "text": text, "highlights": [[10 + text.index("The"), 10 + len(text)]], "title": ""}
+         "text": text, "highlights": [[10 + text.index("The"), 10 + len(text)]], "title": "", "section": "2 <b>Setup</b> › 2.4 Notes"}
     turn = {"id": "t9", "question": "<b>q</b>", "answer": _answer(answer="x [1]", citations=[c])}
     html = render.sources_html([turn])
     assert "<script>" not in html and "<img" not in html and "<b>q</b>" not in html
-    assert 'id="rag-src-t9-1"' in html and "page 3 · chars 10–63" in html
+    assert 'id="rag-src-t9-1"' in html and "p. 3 · 2 &lt;b&gt;Setup&lt;/b&gt; › 2.4 Notes · chars 10–63" in html
     assert '<mark class="rag-hl">The cited sentence is here.</mark>' in html
 
 

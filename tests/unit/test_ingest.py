@@ -185,3 +185,25 @@ def test_documents_listing(tmp_path, settings):
     assert [d["source"] for d in docs] == ["Geology.txt", "Rhine.txt", "sub/Normans.txt"]
     assert all(d["complete"] and d["chunks"] > 0 for d in docs)
     assert sum(d["chunks"] for d in docs) == pipe.info()["chunks"]
+
+
+def test_documents_from_an_older_extraction_are_re_extracted(tmp_path, settings, counting_embedder, monkeypatch):
+    """An index written before extraction versions existed (no "extraction" metadata) or by an
+    older version is re-extracted by a plain `rag ingest`; after that, files are unchanged again."""
+    import rag.chunking
+    import rag.ingest
+    from rag.blocks import EXTRACTION_VERSION
+
+    src = corpus(tmp_path, names=("Normans", "Rhine"))
+    pipe = build(settings, embedder=counting_embedder)
+    monkeypatch.setattr(rag.chunking, "EXTRACTION_VERSION", 0)  # chunks as an old release wrote them
+    pipe.ingest([src])
+    assert {c.extraction for c in pipe.store.all_chunks()} == {0}
+    monkeypatch.undo()
+    again = pipe.ingest([src])
+    assert sorted(again.indexed) == ["Rhine.txt", "sub/Normans.txt"] and again.unchanged == []
+    assert {c.extraction for c in pipe.store.all_chunks()} == {EXTRACTION_VERSION}
+    assert again.total_chunks == again.chunks_added, "old chunks were replaced, not duplicated"
+    assert pipe.ingest([src]).unchanged == ["Rhine.txt", "sub/Normans.txt"]
+    monkeypatch.setattr(rag.ingest, "EXTRACTION_VERSION", EXTRACTION_VERSION + 1)  # the next bump
+    assert len(pipe.ingest([src]).indexed) == 2

@@ -1,0 +1,167 @@
+"""Document structure as blocks: what each stretch of the cleaned text is, and where it sits.
+
+A loader that understands a format (PDF layout, HTML, DOCX, Markdown) emits `Block`s:
+kind (heading, paragraph, list_item, table_row, code, toc, index, boilerplate), text,
+section path and page. `assemble` joins them into the document text, a blank line
+between blocks, so no sentence can run from one block into the next (a heading is never
+glued to the sentence after it), and returns each block's exact span in that text.
+
+Only prose, list items and table rows are *quotable*: headings, code, table-of-contents,
+index and boilerplate blocks are indexed (searchable) but never quoted as an answer
+sentence. `quotable_spans(chunk)` gives the sentence spans of a chunk that may be quoted.
+Left out: nesting (a list inside a table cell), reading order across multi-column pages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+# Bump when extraction changes what text or metadata a document gets: `rag ingest`
+# re-extracts every document that the index holds under an older version.
+EXTRACTION_VERSION = 2
+
+KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate")
+QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})
+SEP = " › "  # between the headings of a section path
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str
+    text: str
+    section: tuple[str, ...] = ()  # headings above this block; a heading's path ends with itself
+    page: int | None = None  # 1-based
+
+
+@dataclass(frozen=True)
+class Span:
+    """A block located in the document text (offsets are document-relative)."""
+
+    start: int
+    end: int
+    kind: str
+    section: str = ""
+
+
+def section_label(path: Sequence[str]) -> str:
+    return SEP.join(_WS.sub(" ", h).strip() for h in path if h.strip())
+
+
+def assemble(blocks: Iterable[Block], n_pages: int = 0) -> tuple[str, tuple[int, ...], tuple[Span, ...]]:
+    """(text, page_starts, spans). Page p starts where its first block starts; a page without
+    blocks of its own starts where the next one does (so the starts never decrease)."""
+    parts: list[str] = []
+    spans: list[Span] = []
+    first_on_page: dict[int, int] = {}
+    pos = 0
+    for b in blocks:
+        t = b.text.strip()
+        if not t:
+            continue
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        parts.append(t)
+        spans.append(Span(pos, pos + len(t), b.kind, section_label(b.section)))
+        if b.page is not None:
+            first_on_page.setdefault(b.page, pos)
+        pos += len(t)
+    text = "".join(parts)
+    starts: list[int] = []
+    if n_pages:
+        nxt = len(text)
+        for p in range(n_pages, 0, -1):
+            nxt = first_on_page.get(p, nxt)
+            starts.append(nxt)
+        starts.reverse()
+        if starts:
+            starts[0] = 0
+    return text, tuple(starts), tuple(spans)
+
+
+def section_at(spans: Sequence[Span], offset: int) -> str:
+    """Section path of the block holding `offset` (or the last block before it)."""
+    lo, hi = 0, len(spans)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if spans[mid].start <= offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    return spans[lo - 1].section if lo else ""
+
+
+def chunk_layout(spans: Sequence[Span], start: int, end: int) -> tuple[str, tuple[tuple[int, int, str, str], ...]]:
+    """(section, blocks) of the chunk text[start:end]: blocks clipped to it, chunk-relative.
+
+    The chunk's section is that of its first quotable block (what an answer would be quoted
+    from), else of its first block."""
+    from bisect import bisect_right
+
+    out = []
+    i = max(bisect_right(spans, start, key=lambda sp: sp.start) - 1, 0)
+    for sp in spans[i:]:
+        if sp.end <= start:
+            continue
+        if sp.start >= end:
+            break
+        out.append((max(sp.start, start) - start, min(sp.end, end) - start, sp.kind, sp.section))
+    section = next((b[3] for b in out if b[2] in QUOTABLE), out[0][3] if out else "")
+    return section, tuple(out)
+
+
+def encode_layout(blocks: Sequence[tuple[int, int, str, str]]) -> str:
+    """Compact JSON for Chroma metadata (scalars only): sections listed once, blocks refer to them."""
+    sections = list(dict.fromkeys(b[3] for b in blocks))
+    idx = {s: i for i, s in enumerate(sections)}
+    return json.dumps({"s": sections, "b": [[b[0], b[1], KINDS.index(b[2]), idx[b[3]]] for b in blocks]}, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_layout(raw: str | None) -> tuple[tuple[int, int, str, str], ...]:
+    if not raw:
+        return ()
+    try:
+        d = json.loads(raw)
+        return tuple((int(s), int(e), KINDS[k], d["s"][i]) for s, e, k, i in d["b"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ()  # an unreadable layout only costs the quotable filter, never the chunk
+
+
+def quotable_spans(chunk) -> list[tuple[int, int]]:
+    """Sentence spans of `chunk.text` that may be quoted: sentences of its prose, list-item and
+    table-row blocks. A chunk without layout (plain text, older index) is all prose."""
+    from rag.text import sentence_spans
+
+    blocks = getattr(chunk, "blocks", ())
+    if not blocks:
+        return sentence_spans(chunk.text)
+    out = []
+    for s, e, kind, _ in blocks:
+        if kind in QUOTABLE:
+            out.extend((s + a, s + b) for a, b in sentence_spans(chunk.text[s:e]))
+    return out
+
+
+def kind_at(chunk, offset: int) -> str:
+    """Block kind at a chunk-relative offset ("paragraph" without layout)."""
+    for s, e, kind, _ in getattr(chunk, "blocks", ()):
+        if s <= offset < e:
+            return kind
+    return "paragraph"
+
+
+def chunk_section_at(chunk, offset: int) -> str:
+    """Section of the block holding a chunk-relative offset, else the chunk's own section."""
+    for s, e, _, section in getattr(chunk, "blocks", ()):
+        if s <= offset < e:
+            return section
+    return getattr(chunk, "section", "")
+
+
+def normalize_ws(text: str) -> str:
+    """Whitespace folded to single spaces: how a quoted sentence is displayed."""
+    return _WS.sub(" ", text).strip()

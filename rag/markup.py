@@ -1,0 +1,266 @@
+"""HTML, DOCX and Markdown -> blocks with section paths (see rag/blocks.py).
+
+* HTML: trafilatura (Apache-2.0) finds the main content (no navigation, footers, cookie
+  banners) and returns it as XML with headings, paragraphs, lists, tables and code kept
+  apart; it is given the page as a string, so it fetches nothing. Pages it finds no main
+  content in fall back to every block element of the page (BeautifulSoup).
+* DOCX: paragraphs and tables in body order; "Heading N"/"Title" styles give the section
+  path, list styles give list items, table rows become "cell | cell".
+* Markdown: the text stays exactly as written (spans point at what the user sees); ATX
+  headings give the section path, fenced code and tables are their own blocks.
+Left out: setext Markdown headings, nested tables, DOCX text boxes, footnotes and comments.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.blocks import Block, Span, section_label
+
+_WS = re.compile(r"\s+")
+
+
+def _fold(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+class _Sections:
+    def __init__(self):
+        self.stack: list[tuple[int, str]] = []
+
+    def heading(self, level: int, text: str) -> tuple[str, ...]:
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, text))
+        return self.path
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(h for _, h in self.stack)
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+
+def html_blocks(html: str) -> list[Block]:
+    import trafilatura
+    from bs4 import BeautifulSoup
+    from lxml import etree
+
+    soup = BeautifulSoup(html, "html.parser")
+    pres = soup.find_all("pre")
+    for pre in pres:  # trafilatura keeps <pre><code> as a code block, but folds a bare <pre> into prose
+        if pre.find("code") is None:
+            code = soup.new_tag("code")
+            code.extend(list(pre.contents))
+            pre.append(code)
+    if pres:
+        html = str(soup)
+    xml = trafilatura.extract(
+        html, output_format="xml", include_formatting=False, include_tables=True, include_comments=False,
+        include_links=False, include_images=False, favor_recall=True, with_metadata=False, deduplicate=False,
+    )
+    blocks: list[Block] = []
+    if xml:
+        root = etree.fromstring(xml.encode("utf-8"))
+        main = root.find("main")
+        blocks = _walk_xml(main if main is not None else root)
+    if sum(len(b.text) for b in blocks if b.kind != "heading") < 200:
+        fallback = _html_fallback(html)
+        if sum(len(b.text) for b in fallback) >= sum(len(b.text) for b in blocks) - 5:
+            blocks = fallback
+    return blocks
+
+
+def _walk_xml(main) -> list[Block]:
+    sec = _Sections()
+    out: list[Block] = []
+
+    def visit(el):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag == "head":
+            m = re.match(r"h(\d)", el.get("rend", "h2"))
+            text = _fold("".join(el.itertext()))
+            if text:
+                out.append(Block("heading", text, sec.heading(int(m.group(1)) if m else 2, text)))
+        elif tag == "p" or tag == "quote":
+            text = _fold("".join(el.itertext()))
+            if text:
+                out.append(Block("paragraph", text, sec.path))
+        elif tag == "code":
+            text = "".join(el.itertext()).strip("\n")
+            if text.strip():
+                out.append(Block("code", text, sec.path))
+        elif tag == "list":
+            for item in el:
+                if item.tag == "item":
+                    nested = [c for c in item if c.tag == "list"]
+                    for c in nested:
+                        item.remove(c)
+                    text = _fold("".join(item.itertext()))
+                    if text:
+                        out.append(Block("list_item", text, sec.path))
+                    for c in nested:
+                        visit(c)
+                else:
+                    visit(item)
+        elif tag == "table":
+            for row in el.iter("row"):
+                cells = [_fold("".join(c.itertext())) for c in row if c.tag == "cell"]
+                if any(cells):
+                    out.append(Block("table_row", " | ".join(cells), sec.path))
+        else:
+            text = _fold(el.text or "")
+            if text and tag not in ("main", "doc", "comments"):
+                out.append(Block("paragraph", text, sec.path))
+            for c in el:
+                visit(c)
+
+    for child in main:
+        visit(child)
+    return out
+
+
+_BOILER = re.compile(r"nav|menu|footer|header|cookie|consent|banner|sidebar|breadcrumb|toc\b|skip", re.I)
+
+
+def _html_fallback(html: str) -> list[Block]:
+    """Every block element outside nav/header/footer/aside and cookie/menu-like containers."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "nav", "footer", "aside", "header", "form"]):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        if tag.attrs is not None and _BOILER.search(" ".join([tag.get("id") or "", *(tag.get("class") or []), tag.get("role") or ""])):
+            tag.decompose()
+    sec = _Sections()
+    out: list[Block] = []
+    body = soup.body or soup
+    for el in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "tr", "dt", "dd", "blockquote"]):
+        if el.find_parent(["pre", "li", "tr", "p", "blockquote"]) is not None and el.name not in ("li", "tr"):
+            continue
+        if el.name == "li" and el.find_parent("li") is not None and el.find(["p"]) is None:
+            pass
+        if el.name[0] == "h" and el.name[1:].isdigit():
+            text = _fold(el.get_text(" "))
+            if text:
+                out.append(Block("heading", text, sec.heading(int(el.name[1]), text)))
+        elif el.name == "pre":
+            text = el.get_text().strip("\n")
+            if text.strip():
+                out.append(Block("code", text, sec.path))
+        elif el.name == "tr":
+            cells = [_fold(c.get_text(" ")) for c in el.find_all(["td", "th"])]
+            if any(cells):
+                out.append(Block("table_row", " | ".join(cells), sec.path))
+        else:
+            text = _fold(el.get_text(" "))
+            if text:
+                out.append(Block("list_item" if el.name == "li" else "paragraph", text, sec.path))
+    return out
+
+
+# --- DOCX ------------------------------------------------------------------------------
+
+
+def docx_blocks(d) -> list[Block]:
+    """python-docx Document -> blocks, paragraphs and tables in body order."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    sec = _Sections()
+    out: list[Block] = []
+    body = d.element.body
+    for child in body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            p = Paragraph(child, d)
+            text = p.text.strip()
+            if not text:
+                continue
+            style = (p.style.name if p.style is not None else "") or ""
+            m = re.match(r"(?:Heading\s*(\d)|(Title))$", style, re.I)
+            if m:
+                level = int(m.group(1)) if m.group(1) else 0
+                out.append(Block("heading", _fold(text), sec.heading(level, _fold(text))))
+            elif "List" in style or p._p.pPr is not None and p._p.pPr.numPr is not None:
+                out.append(Block("list_item", text, sec.path))
+            else:
+                out.append(Block("paragraph", text, sec.path))
+        elif tag == "tbl":
+            for row in Table(child, d).rows:
+                cells = list(dict.fromkeys(_fold(c.text) for c in row.cells))  # merged cells repeat
+                if any(cells):
+                    out.append(Block("table_row", " | ".join(cells), sec.path))
+    return out
+
+
+# --- Markdown --------------------------------------------------------------------------
+
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
+_MD_FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
+_MD_LIST = re.compile(r"^\s{0,8}(?:[-*+]|\d{1,3}[.)])\s+\S")
+_MD_TABLE = re.compile(r"^\s*\|.*\|\s*$")
+_MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def markdown_spans(text: str) -> tuple[Span, ...]:
+    """Block spans over Markdown kept verbatim: headings, fenced code, list items, table rows, paragraphs."""
+    sec = _Sections()
+    out: list[Span] = []
+    cur: list | None = None  # [start, end, kind]
+    pos = 0
+    fence: str | None = None
+
+    def flush():
+        nonlocal cur
+        if cur:
+            out.append(Span(cur[0], cur[1], cur[2], section_label(sec.path)))
+        cur = None
+
+    for line in text.splitlines(keepends=True):
+        s, body = pos, line.rstrip("\n")
+        e = s + len(body.rstrip())
+        pos += len(line)
+        lead = len(body) - len(body.lstrip())
+        if fence is not None:
+            cur[1] = e if body.strip() else cur[1]
+            if body.strip().startswith(fence):
+                fence = None
+                flush()
+            continue
+        m = _MD_FENCE.match(body)
+        if m:
+            flush()
+            fence = m.group(1)[:3]
+            cur = [s + lead, e, "code"]
+            continue
+        if not body.strip():
+            flush()
+            continue
+        h = _MD_HEADING.match(body)
+        if h:
+            flush()
+            title = h.group(2).strip()
+            sec.heading(len(h.group(1)), title)
+            out.append(Span(s + lead, e, "heading", section_label(sec.path)))
+            continue
+        if _MD_TABLE.match(body):
+            flush()
+            if not _MD_RULE.match(body):
+                out.append(Span(s + lead, e, "table_row", section_label(sec.path)))
+            continue
+        if _MD_LIST.match(body):
+            flush()
+            cur = [s + lead, e, "list_item"]
+            continue
+        if cur and cur[2] in ("paragraph", "list_item"):
+            cur[1] = e
+        else:
+            flush()
+            cur = [s + lead, e, "paragraph"]
+    if cur and fence is not None:
+        cur[1] = len(text.rstrip())
+    flush()
+    return tuple(sp for sp in out if sp.end > sp.start)

@@ -1,0 +1,330 @@
+"""PDF -> blocks, from the text layer's positions and fonts (pypdfium2, Apache-2.0/BSD).
+
+pdfium gives each page's text in reading order, line by line, with character boxes and
+font sizes, weights and pitch. From those lines:
+  * running headers, footers and page numbers (the top and bottom lines that repeat across
+    pages once digits are ignored, or that carry the page number) are dropped;
+  * headings are lines set larger (or bolder) than the body text; their level comes from
+    their numbering ("2.4" is level 2) or their size;
+  * table-of-contents and index pages (most lines end in a dot leader or a page number)
+    become toc/index blocks, one entry each;
+  * a line whose text runs have wide gaps is a table row (cells joined by " | ");
+  * list items start with a bullet or a number; fixed-pitch lines are code;
+  * the other lines are joined into paragraphs, across pages too, undoing end-of-line
+    hyphenation (pdfium marks it; the hyphen stays when the document spells the word with one).
+Left out: OCR, multi-column reading order beyond pdfium's own, tables without column gaps,
+ruled-table cell structure, headings that differ from the body only by colour.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from statistics import median
+
+from rag.blocks import Block
+
+SOFT_HYPHEN = "\ufffe"  # pdfium's mark for a hyphen it found at a line end
+_BULLET = re.compile(r"^(?:[•◦▪▫‣⁃∙·●○■□–—*-]\s+|\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+\S)")
+_NUMBERED_HEADING = re.compile(r"^(?:(?:\d+|[A-Z])(?:\.\d+)+\.?|\d+\.?|Chapter\s+\d+|Appendix\s+[A-Z0-9]+|Part\s+[IVX\d]+)[:.]?\s+\S", re.I)
+_LEADER = re.compile(r"(?:(?:\.\s?){3,}|…|_{3,})\s*(?:\[\d+\]\s*)?[\divxlc]+(?:\s*[,–-]\s*\d+)*\s*$", re.I)
+_INDEX_ENTRY = re.compile(r"\S.*?,\s+\d+(?:\s*[–-]\s*\d+)?(?:,\s*\d+(?:\s*[–-]\s*\d+)?)*\s*$")
+_PAGE_NO = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
+
+
+@dataclass
+class Line:
+    text: str
+    x0: float
+    x1: float
+    top: float  # baseline-ish y of the first character (pdf units, up is larger)
+    last: float  # same for the last character (a line with a joined hyphenation ends lower)
+    size: float
+    weight: int
+    fixed: bool
+    cells: list[str] = field(default_factory=list)  # set when the line has wide gaps: a table row
+    page: int = 0
+
+
+def _page_lines(page, pno: int) -> list[Line]:
+    import pypdfium2.raw as raw
+
+    tp = page.get_textpage()
+    try:
+        text = tp.get_text_range()
+        n = len(text)
+        lines: list[Line] = []
+        pos = 0
+        for seg in re.split(r"\r\n|\r|\n", text):
+            start, pos = pos, pos + len(seg)
+            j = start + len(seg) - len(seg.lstrip())
+            k = start + len(seg.rstrip()) - 1
+            pos += 2 if text.startswith("\r\n", pos) else 1
+            if k < j or j >= n:
+                continue
+            b0, bk = tp.get_charbox(j), tp.get_charbox(min(k, n - 1))
+            a = next((i for i in range(j, min(k + 1, j + 6)) if text[i].isalnum()), j)
+            size = raw.FPDFText_GetFontSize(tp.raw, a)
+            weight = raw.FPDFText_GetFontWeight(tp.raw, a)
+            fixed = _is_fixed(tp, a) and (k == a or _is_fixed(tp, k))
+            line = Line(seg.strip(), b0[0], bk[2], b0[1], bk[1], round(size, 1), int(weight), fixed, page=pno)
+            if " " in seg.strip() and not _ENDS_SENTENCE.search(seg) and not fixed:
+                line.cells = _cells(tp, text, j, k, size)
+            lines.append(line)
+        return lines
+    finally:
+        tp.close()
+
+
+_FIXED_FONT = re.compile(r"TT\d|Mono|Courier|Consol|Typewriter|Code", re.I)
+
+
+def _is_fixed(tp, i: int) -> bool:
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    buf = ctypes.create_string_buffer(128)
+    raw.FPDFText_GetFontInfo(tp.raw, i, buf, 128, None)
+    return bool(_FIXED_FONT.search(buf.value.decode("latin-1", "replace")))
+
+
+def _cells(tp, text: str, j: int, k: int, size: float) -> list[str]:
+    """Cells of a table row: the line split where a gap between characters is far wider than a
+    word space. [] when the line has no such gap (prose)."""
+    gap = max(size, 4.0) * 1.2
+    cells, cell_start, prev_right = [], j, None
+    for i in range(j, k + 1):
+        if text[i].isspace():
+            continue
+        left, _, right, _ = tp.get_charbox(i)
+        if prev_right is not None and left - prev_right > gap and text[i - 1].isspace():
+            cells.append(text[cell_start:i].strip())
+            cell_start = i
+        prev_right = right
+    cells.append(text[cell_start : k + 1].strip())
+    return cells if len(cells) > 1 and all(cells) else []
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", text.lower())).strip()
+
+
+def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
+    """ids of header/footer/page-number lines: among the two lines nearest a page's top or
+    bottom edge, those whose digit-free form repeats on 3+ pages (2+ in a short document),
+    and bare page numbers."""
+    cand: list[tuple[Line, str]] = []
+    for lines, h in zip(pages, heights):
+        if not lines:
+            continue
+        by_y = sorted(lines, key=lambda ln: -ln.top)
+        edge = [ln for ln in by_y[:2] if ln.top > h * 0.85] + [ln for ln in by_y[-2:] if ln.top < h * 0.15]
+        for ln in dict.fromkeys(map(id, edge)):
+            obj = next(x for x in edge if id(x) == ln)
+            cand.append((obj, _key(obj.text)))
+    counts = Counter(k for _, k in cand)
+    need = 3 if len(pages) >= 6 else 2
+    out = set()
+    for ln, k in cand:
+        if _PAGE_NO.match(ln.text.strip()) or (counts[k] >= need and len(pages) >= 2):
+            out.add(id(ln))
+    # "Chapter 2: R Basics 7": a top line that ends or starts with a number on most pages,
+    # though its words change per chapter.
+    sizes = Counter()
+    for lines in pages:
+        for ln in lines:
+            sizes[ln.size] += len(ln.text)
+    body = sizes.most_common(1)[0][0] if sizes else 0
+    numbered = [ln for ln, _ in cand if ln.size <= body + 0.5 and re.search(r"(?:^\d+\s|\s\d+$)", ln.text) and not _LEADER.search(ln.text)]
+    tops = {ln.page for ln in numbered}
+    if len(pages) >= 6 and len(tops) >= 0.5 * len(pages):
+        out.update(id(ln) for ln in numbered)
+    return out
+
+
+def _dehyphenate(text: str, vocab: set[str]) -> str:
+    """pdfium's soft-hyphen mark: drop it, unless the document spells the word with a hyphen."""
+
+    def fix(m: re.Match) -> str:
+        a, b = m.group(1), m.group(2)
+        return f"{a}-{b}" if f"{a}-{b}".lower() in vocab and f"{a}{b}".lower() not in vocab else a + b
+
+    text = re.sub(r"(\w+)" + SOFT_HYPHEN + r"\s*(\w+)", fix, text)
+    return text.replace(SOFT_HYPHEN, "-")
+
+
+def _join(a: str, b: str, vocab: set[str]) -> str:
+    """Join two wrapped lines: a space, or nothing after an end-of-line hyphen that hyphenates."""
+    m = re.search(r"(\w+)-$", a)
+    if m and b[:1].islower():
+        word = m.group(1) + re.match(r"\w*", b).group(0)
+        if word.lower() in vocab and f"{m.group(1)}-{b.split()[0]}".lower().rstrip(".,;:") not in vocab:
+            return a[:-1] + b
+        return a + b  # keep the hyphen: "built-" + "in" -> "built-in"
+    return a + " " + b
+
+
+def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
+    """(blocks, number of pages, title)."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(raw)
+    try:
+        title = (pdf.get_metadata_dict() or {}).get("Title") or None
+        pages, heights = [], []
+        for i in range(len(pdf)):
+            page = pdf[i]
+            try:
+                heights.append(page.get_height())
+                pages.append(_page_lines(page, i + 1))
+            finally:
+                page.close()
+    finally:
+        pdf.close()
+    return _blocks(pages, heights), len(pages), title
+
+
+def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
+    running = _running(pages, heights)
+    body = [[ln for ln in lines if id(ln) not in running] for lines in pages]
+    all_lines = [ln for lines in body for ln in lines]
+    if not all_lines:
+        return []
+    sizes = Counter()
+    weights = Counter()
+    for ln in all_lines:
+        sizes[ln.size] += len(ln.text)
+        weights[ln.weight] += len(ln.text)
+    body_size = sizes.most_common(1)[0][0]
+    body_weight = weights.most_common(1)[0][0]
+    pitches = [a.last - b.top for lines in body for a, b in zip(lines, lines[1:]) if abs(a.size - body_size) < 0.6 and 0 < a.last - b.top < body_size * 3]
+    pitch = median(pitches) if pitches else body_size * 1.2
+    vocab = set(re.findall(r"\w+(?:-\w+)*", " ".join(ln.text for ln in all_lines).lower()))
+
+    def is_heading(ln: Line) -> bool:
+        t = ln.text
+        if len(t) > 150 or not re.search(r"[A-Za-z]", t) or _LEADER.search(t) or ln.cells:
+            return False
+        bigger = ln.size >= body_size + 1.0
+        bolder = ln.weight >= body_weight + 150 and abs(ln.size - body_size) < 1.0 and len(t) < 100 and not _ENDS_SENTENCE.search(t)
+        return bigger or (bolder and (_NUMBERED_HEADING.match(t) is not None or t[:1].isupper()) and not _BULLET.match(t))
+
+    heading_sizes = sorted({ln.size for ln in all_lines if is_heading(ln) and ln.size >= body_size + 1.0}, reverse=True)
+
+    def level(ln: Line) -> int:
+        m = re.match(r"^((?:\d+|[A-Z])(?:\.\d+)*)\.?\s", ln.text)
+        if m and (ln.size < body_size + 1.0 or "." in m.group(1) or m.group(1).isdigit()):
+            return m.group(1).count(".") + 1
+        if ln.size in heading_sizes:
+            return heading_sizes.index(ln.size) + 1
+        return len(heading_sizes) + 1
+
+    # Table-of-contents and index pages: most lines end in a dot leader or a page number.
+    page_kind: dict[int, str] = {}
+    in_index = False
+    for lines in body:
+        if not lines:
+            continue
+        heads = [ln.text.lower() for ln in lines if is_heading(ln)]
+        if any(re.search(r"\bindex\b", h) for h in heads):
+            in_index = True
+        elif heads and any(level(ln) == 1 for ln in lines if is_heading(ln)) and not any("content" in h for h in heads):
+            in_index = False
+        hits = sum(1 for ln in lines if _LEADER.search(ln.text) or _INDEX_ENTRY.match(ln.text))
+        if len(lines) >= 4 and hits >= 0.4 * len(lines):
+            page_kind[lines[0].page] = "index" if in_index else "toc"
+        elif in_index and len(lines) >= 4 and hits >= 0.2 * len(lines):
+            page_kind[lines[0].page] = "index"
+
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    cur: dict | None = None  # the block being built: kind, lines, text, page, x0, size
+
+    def path() -> tuple[str, ...]:
+        return tuple(h for _, h in stack)
+
+    def flush():
+        nonlocal cur
+        if cur is not None:
+            text = cur["text"] if cur["kind"] != "code" else "\n".join(cur["lines"])
+            if cur["kind"] == "heading":
+                text = " ".join(cur["lines"])
+                lvl = cur["level"]
+                while stack and stack[-1][0] >= lvl:
+                    stack.pop()
+                stack.append((lvl, _dehyphenate(text, vocab)))
+            blocks.append(Block(cur["kind"], _dehyphenate(text, vocab), path(), cur["page"]))
+        cur = None
+
+    def start(kind: str, ln: Line, **kw):
+        nonlocal cur
+        flush()
+        text = " | ".join(ln.cells) if kind == "table_row" else ln.text
+        cur = {"kind": kind, "lines": [ln.text], "text": text, "page": ln.page, "x0": ln.x0, "size": ln.size, "last": ln, **kw}
+
+    for lines in body:
+        for idx, ln in enumerate(lines):
+            kind = page_kind.get(ln.page)
+            prev = cur["last"] if cur else None
+            gap = (prev.last - ln.top) if prev is not None and prev.page == ln.page else None
+            if kind:
+                # One entry per block; an entry wrapped over two lines ends at its page number.
+                if cur and cur["kind"] == kind and not (_LEADER.search(cur["text"]) or _INDEX_ENTRY.match(cur["text"]) or re.search(r"\d$", cur["text"])) and gap is not None and 0 < gap < pitch * 1.6:
+                    cur["text"] = _join(cur["text"], ln.text, vocab)
+                    cur["lines"].append(ln.text)
+                    cur["last"] = ln
+                else:
+                    start(kind, ln)
+                continue
+            if _LEADER.search(ln.text) and not ln.cells:
+                start("toc", ln)
+                continue
+            if is_heading(ln):
+                if cur and cur["kind"] == "heading" and abs(cur["size"] - ln.size) < 0.6 and gap is not None and 0 < gap < max(pitch, ln.size) * 1.6 and not _NUMBERED_HEADING.match(ln.text):
+                    cur["lines"].append(ln.text)
+                    cur["last"] = ln
+                else:
+                    start("heading", ln, level=level(ln))
+                continue
+            if ln.cells:
+                start("table_row", ln)
+                continue
+            if ln.fixed:
+                if cur and cur["kind"] == "code" and gap is not None and 0 < gap < pitch * 2.2:
+                    cur["lines"].append(ln.text)
+                    cur["last"] = ln
+                else:
+                    start("code", ln)
+                continue
+            if _BULLET.match(ln.text):
+                start("list_item", ln)
+                continue
+            if cur and cur["kind"] in ("paragraph", "list_item"):
+                if _continues(cur, ln, gap, pitch, body_size):
+                    cur["text"] = _join(cur["text"], ln.text, vocab)
+                    cur["lines"].append(ln.text)
+                    cur["last"] = ln
+                    continue
+            start("paragraph", ln)
+    flush()
+    return blocks
+
+
+def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: float) -> bool:
+    """Does line `ln` continue the paragraph or list item `cur`?"""
+    prev: Line = cur["last"]
+    if abs(ln.size - cur["size"]) >= 1.0:
+        return False
+    if gap is None:  # first line of a new page: continue a sentence left open
+        return not _ENDS_SENTENCE.search(cur["text"]) and (ln.text[:1].islower() or not ln.text[:1].isalpha() or cur["text"].endswith(","))
+    if gap <= 0 or gap > pitch * 1.45:
+        return False  # a blank line's worth of space, or a jump up (new column)
+    em = ln.size or body_size
+    if cur["kind"] == "list_item":
+        return ln.x0 > cur["x0"] + 0.3 * em
+    if ln.x0 > prev.x0 + 0.8 * em and _ENDS_SENTENCE.search(cur["text"]):
+        return False  # an indented first line: a new paragraph
+    return True

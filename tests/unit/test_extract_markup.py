@@ -1,0 +1,151 @@
+"""HTML, DOCX and Markdown structure: main content only, headings give the section path,
+code and tables kept as blocks, only prose/list items/table rows quotable, spans exact."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from rag.blocks import SEP, quotable_spans
+from rag.chunking import chunk_document
+from rag.loaders import load_file
+
+PROSE = "The bisect command finds the commit that introduced a bug by binary search over the history."
+
+
+def load(path: Path):
+    return load_file(path.resolve(), path.parent.resolve(), 10**9)
+
+
+def kinds(doc) -> list[tuple[str, str]]:
+    return [(b.kind, doc.text[b.start:b.end]) for b in doc.blocks]
+
+
+def check_chunks(doc):
+    for c in chunk_document(doc, 64, 8):
+        assert c.text == doc.text[c.start:c.end]
+        for s, e in quotable_spans(c):
+            assert c.text[s:e] and c.text[s:e] == c.text[s:e].strip()
+
+
+HTML = f"""<html><head><title>git-bisect(1)</title></head><body>
+<div id="cookie-banner">We use cookies to improve your experience. Accept all cookies?</div>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/docs">Documentation</a></li></ul></nav>
+<div id="content">
+<h1>git-bisect(1)</h1>
+<h2>DESCRIPTION</h2>
+<p>{PROSE} It asks you whether each selected commit is good or bad, and it keeps
+narrowing down the range until it finds the exact commit that introduced the change.</p>
+<h3>Basic bisect commands</h3>
+<p>As an example, suppose you are trying to find the commit that broke a feature that was known to work in an older version of your project.</p>
+<pre>$ git bisect start
+$ git bisect bad
+$ git bisect good v2.6.13-rc2</pre>
+<ul><li>Use git bisect reset to return to the original branch when you are done.</li>
+<li>Use git bisect log to see what has been done so far in the session.</li></ul>
+<table><tr><th>Term</th><th>Meaning</th></tr><tr><td>bad</td><td>the commit has the bug</td></tr></table>
+</div>
+<footer>Copyright 2024 Example Corp. All rights reserved. Privacy policy. Terms of use.</footer>
+</body></html>"""
+
+
+def test_html_main_content_headings_code_lists_tables(tmp_path, monkeypatch):
+    def no_network(*a, **k):
+        raise AssertionError("HTML extraction tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    (tmp_path / "bisect.html").write_text(HTML, encoding="utf-8")
+    doc = load(tmp_path / "bisect.html")
+    t = doc.text
+    assert doc.title == "git-bisect(1)"
+    assert "cookies" not in t and "Documentation" not in t and "Copyright" not in t
+    assert PROSE in t and "\nnarrowing" not in t
+    blocks = kinds(doc)
+    assert ("code", "$ git bisect start\n$ git bisect bad\n$ git bisect good v2.6.13-rc2") in blocks
+    assert ("list_item", "Use git bisect log to see what has been done so far in the session.") in blocks
+    assert ("table_row", "bad | the commit has the bug") in blocks
+    assert doc.section_at(t.index("As an example")).endswith(f"DESCRIPTION{SEP}Basic bisect commands")
+    check_chunks(doc)
+
+
+def test_html_without_main_content_falls_back_to_every_block(tmp_path):
+    (tmp_path / "tiny.html").write_text("<html><body><h1>Tiny</h1><p>One short line.</p></body></html>")
+    doc = load(tmp_path / "tiny.html")
+    assert kinds(doc) == [("heading", "Tiny"), ("paragraph", "One short line.")]
+
+
+def make_docx(path: Path) -> Path:
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Operations guide", level=1)
+    d.add_paragraph("This guide explains how the service is run.")
+    d.add_heading("Backups", level=2)
+    d.add_paragraph("Backups run every night at two o'clock and are kept for thirty days.")
+    d.add_paragraph("Check the backup log every Monday.", style="List Bullet")
+    t = d.add_table(rows=2, cols=3)
+    for r, row in enumerate([["Volume", "Schedule", "Retention"], ["db", "nightly", "30 days"]]):
+        for c, cell in enumerate(row):
+            t.cell(r, c).text = cell
+    d.add_heading("Restores", level=2)
+    d.add_paragraph("A restore takes about an hour for the main database.")
+    d.save(str(path))
+    return path
+
+
+def test_docx_heading_styles_give_the_section_path_and_tables_stay_rows(tmp_path):
+    doc = load(make_docx(tmp_path / "ops.docx"))
+    t = doc.text
+    assert doc.section_at(t.index("Backups run")) == f"Operations guide{SEP}Backups"
+    assert doc.section_at(t.index("A restore takes")) == f"Operations guide{SEP}Restores"
+    blocks = kinds(doc)
+    assert ("table_row", "db | nightly | 30 days") in blocks
+    assert ("list_item", "Check the backup log every Monday.") in blocks
+    assert t.index("db | nightly") < t.index("Restores"), "tables stay where they are in the body"
+    check_chunks(doc)
+
+
+MD = """# Widget handbook
+
+Widgets are configured in one file.
+
+## Install
+
+Run the installer once:
+
+```sh
+./install --prefix /opt/widget
+
+./install --check
+```
+
+- The installer needs root.
+- It writes a log to /var/log/widget.
+
+| Option | Default |
+|--------|---------|
+| depth  | 8       |
+
+## Use
+
+Start the widget with one command.
+"""
+
+
+def test_markdown_is_verbatim_with_sections_and_fenced_code(tmp_path):
+    (tmp_path / "w.md").write_text(MD, encoding="utf-8")
+    doc = load(tmp_path / "w.md")
+    assert doc.text == MD
+    blocks = kinds(doc)
+    assert ("code", "```sh\n./install --prefix /opt/widget\n\n./install --check\n```") in blocks
+    assert ("list_item", "- The installer needs root.") in blocks
+    assert ("table_row", "| depth  | 8       |") in blocks
+    assert doc.section_at(MD.index("Start the widget")) == f"Widget handbook{SEP}Use"
+    assert doc.section_at(MD.index("./install --check")) == f"Widget handbook{SEP}Install"
+    c = chunk_document(doc, 512, 0)[0]
+    quoted = [c.text[s:e] for s, e in quotable_spans(c)]
+    assert "Widgets are configured in one file." in quoted
+    assert not any("#" in q or "./install" in q for q in quoted), "headings and code are not quoted"
+    check_chunks(doc)

@@ -1,0 +1,143 @@
+"""PDF layout extraction on a generated manual: running headers and page numbers go, wrapped
+lines and hyphenation are joined, headings become the section path, the TOC is searchable but
+never quoted, table rows survive, and chunk spans stay exact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.blocks import SEP, quotable_spans
+from rag.chunking import chunk_document
+from rag.loaders import load_file
+
+
+HEADER = "ACME Widget Manual"
+
+
+def make_manual(path: Path) -> Path:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setTitle("ACME Widget Manual")
+    pages = [
+        # page 1: table of contents
+        [("h1", "Contents")]
+        + [("toc", f"{t} {'. ' * 30}{p}") for t, p in [("1 Introduction", 2), ("2 Structure handling", 3), ("2.1 Syntax", 3), ("2.4 Library Notes", 4), ("3 Tables", 5)]],
+        # page 2
+        [("h1", "1 Introduction"),
+         ("p", "The widget library reads structure definitions and"),
+         ("p", "converts them into trees. Its main purpose is to make"),
+         ("p", "parsing fast and safe for every application that needs"),
+         ("p", "a reliable parser."),
+         ("gap", ""),
+         ("p", "The parser keeps a careful record of its own config-"),
+         ("p", "uration in memory, so nothing is read twice.")],
+        # page 3
+        [("h1", "2 Structure handling"), ("h2", "2.1 Syntax"),
+         ("p", "The parser is case sensitive. Comments start with two"),
+         ("p", "dashes and end at the end of the line. A definition that"),
+         ("p", "spans pages is still read as one sentence by the")],
+        # page 4: the sentence continues after the running header
+        [("p", "library, which joins it."),
+         ("h2", "2.4 Library Notes"),
+         ("p", "The header file of this library is widget.h and every"),
+         ("p", "program that uses it must include it.")],
+        # page 5
+        [("h1", "3 Tables"),
+         ("p", "The default limits are listed below."),
+         ("row", ["Setting", "Default", "Maximum"]),
+         ("row", ["weight", "50", "100"]),
+         ("row", ["depth", "8", "64"])],
+    ]
+    for n, page in enumerate(pages, start=1):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, 800, HEADER)  # running header
+        c.drawString(300, 40, str(n))  # page number
+        y = 740
+        for kind, text in page:
+            if kind == "h1":
+                c.setFont("Helvetica-Bold", 18)
+                c.drawString(72, y, text)
+                y -= 30
+            elif kind == "h2":
+                c.setFont("Helvetica-Bold", 14)
+                c.drawString(72, y, text)
+                y -= 24
+            elif kind == "gap":
+                y -= 14
+            elif kind == "row":
+                c.setFont("Helvetica", 11)
+                for x, cell in zip((72, 220, 360), text):
+                    c.drawString(x, y, cell)
+                y -= 15
+            else:
+                c.setFont("Helvetica", 11)
+                c.drawString(72, y, text)
+                y -= 15
+        c.showPage()
+    c.save()
+    return path
+
+
+@pytest.fixture(scope="module")
+def manual(tmp_path_factory):
+    d = tmp_path_factory.mktemp("pdf")
+    path = make_manual(d / "widget.pdf")
+    return load_file(path, d, 10**9)
+
+
+def test_running_headers_and_page_numbers_are_removed(manual):
+    assert HEADER not in manual.text
+    lines = [ln.strip() for ln in manual.text.split("\n")]
+    assert not any(ln.isdigit() for ln in lines), "a bare page number survived"
+
+
+def test_wrapped_lines_join_into_one_paragraph_and_hyphenation_is_undone(manual):
+    assert ("The widget library reads structure definitions and converts them into trees. Its main purpose is to make "
+            "parsing fast and safe for every application that needs a reliable parser.") in manual.text
+    assert "configuration in memory" in manual.text and "config-" not in manual.text
+
+
+def test_a_sentence_broken_across_pages_is_one_sentence(manual):
+    assert "A definition that spans pages is still read as one sentence by the library, which joins it." in manual.text
+
+
+def test_headings_give_the_section_path_and_stand_alone(manual):
+    t = manual.text
+    at = t.index("The header file of this library")
+    assert manual.section_at(at) == f"2 Structure handling{SEP}2.4 Library Notes"
+    assert manual.section_at(t.index("The parser is case sensitive")) == f"2 Structure handling{SEP}2.1 Syntax"
+    assert manual.section_at(t.index("The widget library reads")) == "1 Introduction"
+    heading = next(b for b in manual.blocks if b.kind == "heading" and t[b.start:b.end] == "2.1 Syntax")
+    assert t[heading.end:heading.end + 2] == "\n\n", "a heading is never glued to the sentence after it"
+    assert manual.page_at(at) == 4
+
+
+def test_toc_is_searchable_but_never_quoted(manual):
+    toc = [b for b in manual.blocks if b.kind == "toc"]
+    assert len(toc) >= 5 and all(manual.page_at(b.start) == 1 for b in toc)
+    chunks = chunk_document(manual, 64, 8)
+    toc_chunk = next(c for c in chunks if "2.4 Library Notes . ." in c.text)
+    quoted = [toc_chunk.text[s:e] for s, e in quotable_spans(toc_chunk)]
+    assert not any(". . ." in q for q in quoted), quoted
+
+
+def test_table_rows_survive_as_rows(manual):
+    rows = [manual.text[b.start:b.end] for b in manual.blocks if b.kind == "table_row"]
+    assert rows == ["Setting | Default | Maximum", "weight | 50 | 100", "depth | 8 | 64"]
+
+
+def test_chunks_carry_section_and_page_and_spans_are_exact(manual):
+    chunks = chunk_document(manual, 64, 8)
+    for c in chunks:
+        assert c.text == manual.text[c.start:c.end]
+        for s, e, kind, section in c.blocks:
+            assert 0 <= s < e <= len(c.text)
+        for s, e in quotable_spans(c):
+            assert c.text[s:e].strip() == c.text[s:e]
+    notes = next(c for c in chunks if "widget.h" in c.text)
+    assert notes.page == 4 or "2.4 Library Notes" in notes.text
+    assert any(c.section.endswith("2.4 Library Notes") for c in chunks if "widget.h" in c.text)

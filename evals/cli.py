@@ -1,8 +1,11 @@
 """`rag eval [SUITE ...]`: run suites against the real pipeline, write reports, gate on thresholds.
 
-Suites: seeds, squad2, rgb (see evals/suites.py) and `judges` (judge accuracy on human
-labels, see evals/judges.py). Each suite writes OUT/SUITE/{report.json, report.md, plots.png};
-OUT/summary.json lists every threshold check. Exit code 1 when a threshold fails.
+Suites: seeds, squad2, rgb (see evals/suites.py), `judges` (judge accuracy on human labels,
+see evals/judges.py) and `generated` (the seeds questions answered by SmolLM2 through a llama.cpp
+server the suite starts itself, see evals/llama_server.py). Each suite writes
+OUT/SUITE/{report.json, report.md, plots.png}; OUT/summary.json lists every threshold check.
+`--results DIR` also writes a compact, stamped copy (DIR/SUITE.json and .md: metrics, noise,
+checks, commit, load average; no per-case records) for evals/results/. Exit 1 when a threshold fails.
 """
 
 from __future__ import annotations
@@ -18,12 +21,37 @@ from typing import List, Optional
 import typer
 
 THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
-ALL = ("seeds", "squad2", "rgb", "judges")
+ALL = ("seeds", "squad2", "rgb", "judges", "generated")
+# Cases per suite when --limit is not given: what CI gates and `make eval` records (see README,
+# "Evaluation in CI"). squad2 samples reportable articles only (evals/splits.toml).
+DEFAULT_LIMITS = {"squad2": 200}
 
 
 def default_cache() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "rag" / "evals"
+
+
+def stamp(argv: list[str] | None = None) -> dict:
+    """Where a number came from: commit (with -dirty), UTC time, load average, command."""
+    import datetime
+
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*a: str) -> str:
+        import subprocess
+
+        try:
+            return subprocess.run(["git", *a], cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
+        except OSError:
+            return ""
+
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += "-dirty"
+    return {"commit": commit, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
+            "loadavg": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
+            "command": " ".join(["rag", "eval", *(argv if argv is not None else sys.argv[2:])])}
 
 
 def _progress(console):
@@ -32,7 +60,7 @@ def _progress(console):
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
 
 
-def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, data, console, embedder=None) -> dict:
+def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, data, console, embedder=None, llm_url=None) -> dict:
     """Run one QA suite; returns its report dict (also written to OUT/NAME/)."""
     from evals import report as R
     from evals import runner, suites
@@ -41,10 +69,14 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
     from rag.settings import Settings
 
     base = Settings()
+    if llm_url:  # the generated suite: SmolLM2 behind the openai backend
+        base = base.model_copy(update={"openai_base_url": llm_url, "openai_api_key": "not-needed", "openai_model": "smollm2"})
+        mode = "openai"
     kw = {"limit": limit, "seed": seed, "data": data}
     if name == "rgb":
         kw["cache"] = cache
-    suite = suites.SUITES[name](**kw)
+    suite = suites.SUITES["seeds" if name == "generated" else name](**kw)
+    suite.name = name
     emb = embedder or make_embedder(base.embedder, base.embed_batch_size)
     key = suites._digest(suite.data_key, emb.name, base.chunk_size, base.chunk_overlap)
     data_dir = cache / f"{name}-{key}"
@@ -67,11 +99,13 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
             bar.advance(task)
         questions_s = time.perf_counter() - t_q
     metrics, reasons = runner.score(records, base.k)
+    se = runner.noise(records, base.k)
     kinds = sorted({r["kind"] for r in records})
     by_kind = {kd: runner.score([r for r in records if r["kind"] == kd], base.k)[0] for kd in kinds} if len(kinds) > 1 else {}
     rep = {
         "suite": name, "mode": mode, "judge": judge_name, "k": base.k, "seed": seed, "limit": limit,
-        "metrics": metrics, "reasons": reasons, "metrics_by_kind": by_kind, "cases": records,
+        "metrics": metrics, "reasons": reasons, "se": se, "metrics_by_kind": by_kind, "cases": records,
+        "n_cases": len(records), "stamp": stamp(),
         "timings": {"index_s": round(index_s, 2), "questions_s": round(questions_s, 2)},
     }
     dest = out / name
@@ -114,7 +148,13 @@ def run_judges(*, out: Path, begin, wice, judge_names, console, embedder=None) -
                 task = bar.add_task(f"judge {jn} on {ds}", total=len(exs))
                 result["judges"].setdefault(jn, {})[ds] = measure(judge, exs, tick=lambda: bar.advance(task))
     result["timings"] = {"total_s": round(time.perf_counter() - t0, 2)}
+    from evals.metrics import balanced_accuracy_se
+
     flat = {f"{j}/{d}": r["balanced_accuracy"] for j, per in result["judges"].items() for d, r in per.items()}
+    result["metrics"] = flat
+    result["se"] = {f"{j}/{d}": balanced_accuracy_se(r["confusion"]) for j, per in result["judges"].items() for d, r in per.items()
+                    if r["balanced_accuracy"] is not None}
+    result["stamp"] = stamp()
     # The gate is on the default dev sets' TEST split; other files are measured, not gated.
     checks = [] if (begin or wice) else R.check_thresholds("judges", flat, _thresholds())
     result["checks"] = checks
@@ -152,12 +192,13 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("out/eval"), "--out", help="Where reports are written (one folder per suite)."),
         mode: Optional[str] = typer.Option(None, "--mode", help="extractive | openai | local (default: the configured mode)."),
         judge: str = typer.Option("offline", "--judge", help="offline | heuristic | llm: who judges faithfulness."),
-        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most N cases per suite (squad2: sample size, default 300)."),
+        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most N cases per suite (default: all; squad2: a 200-question sample)."),
         seed: int = typer.Option(0, "--seed", help="Sampling seed (squad2, rgb)."),
         data: Optional[Path] = typer.Option(None, "--data", help="Data folder for squad2 (articles/, passages.jsonl, questions.jsonl) or rgb."),
         cache: Optional[Path] = typer.Option(None, "--cache", help="Where suite indexes are kept (default ~/.cache/rag/evals)."),
         begin: Optional[List[Path]] = typer.Option(None, "--begin", help="judges: BEGIN .tsv file(s) (default: the dev set's TEST split)."),
         wice: Optional[List[Path]] = typer.Option(None, "--wice", help="judges: WiCE oracle-chunks .jsonl file(s)."),
+        results: Optional[Path] = typer.Option(None, "--results", help="Also write stamped compact copies DIR/SUITE.json and .md (e.g. evals/results)."),
     ):
         """Evaluate faithfulness, citations, retrieval and refusal; exit 1 when a threshold in evals/thresholds.toml fails."""
         from rich.console import Console
@@ -183,17 +224,28 @@ def register(app: typer.Typer) -> None:
         s = Settings()
         emb = make_embedder(s.embedder, s.embed_batch_size)
         for name in names:
-            if name == "judges":
+            if name == "generated":
+                from evals import llama_server
+
+                with llama_server.serve() as url:
+                    rep = run_suite(name, out=out, cache=cache, mode="openai", judge_name=judge, limit=limit, seed=seed, data=data,
+                                    console=console, embedder=emb, llm_url=url)
+                summary[name] = {"metrics": rep["metrics"], "reasons": rep["reasons"]}
+            elif name == "judges":
                 jn = ["offline", "heuristic"] + (["llm"] if judge == "llm" else [])
                 rep = run_judges(out=out, begin=begin, wice=wice, judge_names=jn, console=console, embedder=emb)
                 summary[name] = {"judges": {j: {d: r["balanced_accuracy"] for d, r in per.items()} for j, per in rep["judges"].items()}}
             else:
-                rep = run_suite(name, out=out, cache=cache, mode=mode, judge_name=judge, limit=limit, seed=seed, data=data,
-                                console=console, embedder=emb)
+                rep = run_suite(name, out=out, cache=cache, mode=mode, judge_name=judge, limit=limit or DEFAULT_LIMITS.get(name),
+                                seed=seed, data=data, console=console, embedder=emb)
                 summary[name] = {"metrics": rep["metrics"], "reasons": rep["reasons"]}
             summary[name]["checks"] = rep["checks"]
             failed += [(name, c) for c in rep["checks"] if not c["ok"]]
             _print(console, Table, name, rep)
+            if results:
+                from evals import report as R
+
+                R.write_results(results, name, rep)
         (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         for name, c in failed:
             console.print(f"[red]FAIL[/] {name}: {c['metric']} = {c['value']} (needs {c['op']} {c['threshold']})", highlight=False)

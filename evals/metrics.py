@@ -21,14 +21,31 @@ from typing import Iterable, Optional, Sequence
 class Result:
     value: Optional[float]
     reason: Optional[str] = None
+    se: Optional[float] = None  # standard error for the sample size: the noise margin of a threshold
 
 
 def _r(x: float) -> float:
     return round(float(x), 4)
 
 
+def share_se(num: float, den: float) -> float:
+    """Binomial standard error of a share, Agresti-Coull adjusted (x+2)/(n+4): a share of 0 or 1
+    on a small sample still gets a margin instead of a false certainty."""
+    p = (num + 2) / (den + 4)
+    return _r(math.sqrt(p * (1 - p) / (den + 4)))
+
+
 def _share(num: float, den: float, reason: str) -> Result:
-    return Result(_r(num / den), None) if den else Result(None, reason)
+    return Result(_r(num / den), None, share_se(num, den)) if den else Result(None, reason)
+
+
+def _mean_se(values: Sequence[float]) -> float:
+    """Standard error of a mean of per-case values in [0, 1] (MRR, token F1), never below the
+    binomial one for the same mean, so that a constant sample still gets a margin."""
+    n = len(values)
+    m = sum(values) / n
+    var = sum((v - m) ** 2 for v in values) / max(n - 1, 1)
+    return max(_r(math.sqrt(var / n)), share_se(m * n, n))
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -75,26 +92,29 @@ def hit_at_k(ranks: Sequence[Optional[int]], k: int) -> Result:
 
 def mrr(ranks: Sequence[Optional[int]]) -> Result:
     """Mean reciprocal rank of the first gold passage; a miss counts 0."""
-    return _share(sum(1.0 / r for r in ranks if r), len(ranks), "no case with gold evidence")
+    return mean([1.0 / r if r else 0.0 for r in ranks], "no case with gold evidence")
 
 
 # --- correctness ----------------------------------------------------------------------------
 
 
 def mean(values: Sequence[float], reason: str) -> Result:
-    return _share(sum(values), len(values), reason)
+    if not values:
+        return Result(None, reason)
+    return Result(_r(sum(values) / len(values)), None, _mean_se(values))
 
 
 # --- refusal ----------------------------------------------------------------------------------
 
 
-def refusal(answerable: Sequence[bool], declined: Sequence[bool]) -> dict[str, Result]:
-    """Refusal as a detector of unanswerable questions.
+def refusal(answerable: Sequence[bool], refused: Sequence[bool]) -> dict[str, Result]:
+    """Refusal as a detector of unanswerable questions; `refused` is the answer's own flag
+    (Answer.refused), never a word match on the answer text.
 
     recall: refused unanswerables / unanswerables; precision: refused unanswerables / refusals;
     false_refusal_rate: refused answerables / answerables.
     """
-    pairs = list(zip(answerable, declined))
+    pairs = list(zip(answerable, refused))
     tp = sum(1 for a, d in pairs if not a and d)
     fp = sum(1 for a, d in pairs if a and d)
     n_un = sum(1 for a, _ in pairs if not a)
@@ -104,6 +124,12 @@ def refusal(answerable: Sequence[bool], declined: Sequence[bool]) -> dict[str, R
         "refusal_precision": _share(tp, tp + fp, "nothing was refused"),
         "false_refusal_rate": _share(fp, n_ans, "no answerable cases"),
     }
+
+
+def premise_handled(handled: Sequence[bool]) -> Result:
+    """False-premise questions: share refused or corrected (see evals/runner.py `premise_verdict`).
+    Kept apart from refusal recall: a correction is a good answer, not a refusal."""
+    return _share(sum(handled), len(handled), "no false-premise case with a stated premise")
 
 
 # --- faithfulness and citations ----------------------------------------------------------------
@@ -161,4 +187,10 @@ def balanced_accuracy(gold: Sequence[bool], pred: Sequence[bool]) -> Result:
     pos, neg = c["tp"] + c["fn"], c["tn"] + c["fp"]
     if not pos or not neg:
         return Result(None, "needs both supported and unsupported examples")
-    return Result(_r((c["tp"] / pos + c["tn"] / neg) / 2))
+    return Result(_r((c["tp"] / pos + c["tn"] / neg) / 2), None, balanced_accuracy_se(c))
+
+
+def balanced_accuracy_se(c: dict[str, int]) -> float:
+    """Standard error of balanced accuracy: half the root sum of squares of the two recalls' SEs."""
+    pos, neg = c["tp"] + c["fn"], c["tn"] + c["fp"]
+    return _r(0.5 * math.sqrt(share_se(c["tp"], pos) ** 2 + share_se(c["tn"], neg) ** 2))

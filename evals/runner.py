@@ -5,6 +5,11 @@ the passages they cite (faithfulness, citation precision/recall) -> pipeline.ret
 standalone question gives the rank of the first gold passage (hit@k, MRR).
 The judge is separate from the pipeline's answer-time checker: the pipeline's own verdicts
 are kept in the record as `pipeline_support`, the eval's as `judge_*`.
+
+Refusal metrics count real refusals only (`Answer.refused`). A false-premise case is also
+scored on its own (`premise_handled`): refused, or corrected = the answer holds the correcting
+fact AND the judge finds no shown sentence that supports the premise (stated as a claim in
+the dataset). A correction never counts as a refusal.
 """
 
 from __future__ import annotations
@@ -49,6 +54,16 @@ class Judged:
         return self._cache[key]
 
 
+def premise_verdict(case: Case, refused: bool, shown: list[str], judge: Judged) -> dict | None:
+    """For a false-premise case with a stated premise: was it refused, corrected, or affirmed?"""
+    if not case.premise:
+        return None
+    affirming = [s for s in shown if judge(case.premise, (s,)).supported]
+    text = " ".join(shown)
+    corrected = (not refused) and bool(case.rebuttal) and M.contains(text, case.rebuttal) and not affirming
+    return {"refused": refused, "corrected": corrected, "affirming": affirming, "handled": refused or corrected}
+
+
 def run_case(pipe, case: Case, judge: Judged, mode: str | None, k: int) -> dict:
     t0 = time.perf_counter()
     ans = pipe.ask(case.question, history=list(case.history), mode=mode)
@@ -80,21 +95,32 @@ def run_case(pipe, case: Case, judge: Judged, mode: str | None, k: int) -> dict:
     if case.answerable and case.answers:
         correct = (not ans.refused) and M.contains(text, case.answers) and not (case.must_not and M.contains(text, case.must_not))
         f1 = round(M.best_f1(text, case.answers), 4) if not ans.refused else 0.0
-    declined = ans.refused or bool(case.rebuttal and M.contains(text, case.rebuttal))
+    premise = premise_verdict(case, ans.refused, [s.text for s in shown], judge)
     return {
         "id": case.id, "kind": case.kind, "question": case.question, "history": [list(h) for h in case.history],
         "answerable": case.answerable, "answers": list(case.answers), "must_not": list(case.must_not),
-        "answer": ans.answer, "refused": ans.refused, "declined": declined, "correct": correct, "token_f1": f1,
+        "answer": ans.answer, "refused": ans.refused, "premise": premise, "correct": correct, "token_f1": f1,
         "gold_rank": rank, "has_gold": has_gold(case), "refusal_score": ans.refusal_score,
         "standalone_question": ans.standalone_question, "mode": ans.mode,
         "citations": [{"n": c.n, "source": c.source, "start": c.start, "end": c.end, "score": c.score} for c in ans.citations],
         "verdicts": sents, "notes": list(ans.notes),
+        "drafted_sentences": len(ans.sentences), "hidden_sentences": sum(1 for x in ans.sentences if not x.shown),
         "timings": {**{k2: v for k2, v in ans.timings_ms.items()}, "wall_ms": round(wall, 2), "judge_ms": round(judge_ms, 2)},
     }
 
 
 def score(records: list[dict], k: int) -> tuple[dict, dict]:
     """report.json's metrics (stable names) and the reasons for the undefined ones."""
+    res = results(records, k)
+    return {k2: v.value for k2, v in res.items()}, {k2: v.reason for k2, v in res.items() if v.reason}
+
+
+def noise(records: list[dict], k: int) -> dict:
+    """Each defined metric's standard error for this sample size (report.json `se`)."""
+    return {k2: v.se for k2, v in results(records, k).items() if v.se is not None}
+
+
+def results(records: list[dict], k: int) -> dict[str, M.Result]:
     ranks = [r["gold_rank"] for r in records if r["answerable"] and r["has_gold"]]
     scored = [r for r in records if r["correct"] is not None]
     judged = [M.JudgedSentence(s["judge_supported"], tuple(s["judge_per_citation"])) for r in records for s in r["verdicts"]]
@@ -103,14 +129,22 @@ def score(records: list[dict], k: int) -> tuple[dict, dict]:
         "mrr": M.mrr(ranks),
         "answer_contains": M.mean([float(r["correct"]) for r in scored], "no answerable case with a reference answer"),
         "token_f1": M.mean([r["token_f1"] for r in scored], "no answerable case with a reference answer"),
-        **M.refusal([r["answerable"] for r in records], [r["declined"] for r in records]),
+        **M.refusal([r["answerable"] for r in records], [r["refused"] for r in records]),
+        "premise_handled": M.premise_handled([r["premise"]["handled"] for r in records if r.get("premise")]),
         "faithfulness": M.faithfulness(judged),
         "citation_precision": M.citation_precision(judged),
         "citation_recall": M.citation_recall(judged),
+        "hidden_share": _hidden(records),
         "latency_p50_ms": M.percentile([r["timings"]["total"] for r in records if "total" in r["timings"]], 50),
         "latency_p95_ms": M.percentile([r["timings"]["total"] for r in records if "total" in r["timings"]], 95),
     }
-    return {k2: v.value for k2, v in res.items()}, {k2: v.reason for k2, v in res.items() if v.reason}
+    return res
+
+
+def _hidden(records: list[dict]) -> M.Result:
+    """Share of the answerer's sentences that verification hid (0 for verbatim extractive quotes)."""
+    drafted = sum(r.get("drafted_sentences", 0) for r in records)
+    return M._share(sum(r.get("hidden_sentences", 0) for r in records), drafted, "no drafted sentences")
 
 
 TIMING_METRICS = ("latency_p50_ms", "latency_p95_ms")

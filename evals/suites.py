@@ -2,7 +2,9 @@
 
 * `seeds`  - the hand-written golden set evals/datasets/seeds.jsonl over the repo's seeds/.
 * `squad2` - SQuAD 2.0 dev articles (articles/, passages.jsonl, questions.jsonl) in one index;
-             a seeded sample, half answerable and half not.
+             a seeded sample, half answerable and half not, of questions on the *report*
+             articles of evals/splits.toml only (the other half fitted the refusal model and
+             tuned retrieval). All 18 articles are indexed: the fit half is just distractors.
 * `rgb`    - RGB en_fact: per record three small indexes: `positive` (positive + negative
              passages: answer), `negative` (negatives only: refuse) and `counterfactual`
              (positive_wrong + negatives: the answer must follow the documents, i.e. contain
@@ -37,7 +39,8 @@ class Case:
     history: tuple[tuple[str, str], ...] = ()
     answers: tuple[str, ...] = ()  # any of these, normalised, in the answer = correct
     must_not: tuple[str, ...] = ()  # ...unless one of these is in it too (RGB counterfactual)
-    rebuttal: tuple[str, ...] = ()  # false premise: an answer with one of these declines the premise
+    rebuttal: tuple[str, ...] = ()  # false premise: the correcting fact (any of these)
+    premise: str = ""  # false premise, stated as a claim: a shown sentence supporting it affirms the premise
     evidence: tuple[str, ...] = ()  # gold quotes: a chunk containing one is relevant
     gold_spans: tuple[tuple[str, int, int], ...] = ()  # (source, start, end) of gold passages
     gold_sources: tuple[str, ...] = ()  # whole documents that are gold
@@ -75,7 +78,7 @@ def seeds(limit: int | None = None, seed: int = 0, data: Path | None = None) -> 
         Case(
             id=r["id"], question=r["question"], index="main", answerable=r["answerable"], kind=r.get("kind", "answerable"),
             history=tuple(tuple(h) for h in r.get("history", [])), answers=tuple(r.get("answers", [])),
-            rebuttal=tuple(r.get("rebuttal", [])), evidence=tuple(r.get("evidence", [])),
+            rebuttal=tuple(r.get("rebuttal", [])), premise=r.get("premise", ""), evidence=tuple(r.get("evidence", [])),
         )
         for r in _jsonl(path)
     ]
@@ -100,6 +103,11 @@ def squad2(limit: int | None = None, seed: int = 0, data: Path | None = None) ->
         if at >= 0:
             spans[p["passage_id"]] = (art, at, at + len(p["text"]))
     qs = sorted(_jsonl(root / "questions.jsonl"), key=lambda q: q["id"])
+    if data is None:  # the shared dev set: only questions that nothing was fitted or tuned on
+        from evals.splits import report_articles
+
+        keep = report_articles("squad2-dev")
+        qs = [q for q in qs if q["article"] in keep]
     rng = random.Random(seed)
     pos = [q for q in qs if q["answerable"]]
     neg = [q for q in qs if not q["answerable"]]

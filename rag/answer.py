@@ -245,22 +245,53 @@ _CONTROL_TOKEN = re.compile(r"<\|[^|<>]{0,40}\|>|\[/?INST\]|<</?SYS>>|<(?:start|
 # Sentences that address the model rather than the reader. A model that obeys them would produce
 # text that *is* in the sources, so verification alone would not catch it: they never reach the
 # model. Heuristic (a paraphrased attack gets through), hence also the prompt rules and reminder.
+# Written as kinds of address, in several languages, from the dev half of
+# evals/datasets/injection.jsonl; the other half is a held-out test set (evals/injection.py).
+_VERB = (r"(?:reply|respond|answer|say|write|print|output|return|state|tell|"  # en
+         r"r[ée]pon[dse]\w*|[ée]cri[svt]\w*|dis|"  # fr
+         r"antworte\w*|schreib\w*|sag\w*|gib\w*|"  # de
+         r"respond[ae]\w*|contesta\w*|escrib[ae]\w*|di|rispond\w*|scriv\w*|"  # es, it
+         r"antwoord\w*|schrijf|zeg|escrev[ae]\w*|respond[ae]|"  # nl, pt
+         r"ответь\w*|отвечай\w*|напиши\w*|回答|输出|回复)")
+_ONLY = r"(?:only|just|solely|exclusively|nothing but|uniquement|seulement|nur|ausschließlich|solamente|solo|soltanto|alleen|apenas|только|只)"
+_RULES = (r"(?:instructions?|rules|prompts?|guidelines|directions|guidance|configuration|task|orders|"
+          r"consignes|instructions|règles|Anweisungen|Regeln|instrucciones|reglas|istruzioni|regole|"
+          r"opdrachten|instructies|regels|instruções|regras|инструкци\w*|правил\w*|指令|指示|规则)")
+_MACHINE = r"(?:AI|AIs|assistants?|(?:language )?models?|LLMs?|bots?|chatbots?|assistente|assistant[e]?|KI|IA|ИИ)"
 _INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:instructions?|rules|prompts?|guidelines|directions)\b"
-    r"|\b(?:you|assistant|model|AI)\s+(?:must|should|shall|are to)\s+(?:now\s+|always\s+|only\s+)*(?:reply|respond|output)\b"
-    r"|\b(?:reply|respond|answer)\s+(?:only\s+)?with\s+(?:the\s+)?(?:single\s+)?(?:word|text|phrase)\b"
-    r"|\b(?:your|the)\s+(?:whole\s+|entire\s+|only\s+|final\s+)?(?:answer|reply|response|output)\s+(?:must|should|shall|will)\s+be\b"
-    r"|\bnew\s+(?:instructions|rules)\b",
+    r"\b(?:ignore|disregard|forget|override|ignor\w*|oubli\w*|vergiss|vergessen|olvida\w*|dimentica\w*|negeer|vergeet|"
+    r"desconsider\w*|esqueça|игнорир\w*|забудь\w*)\b[^.!?\n]{0,50}" + _RULES
+    + r"|忽略[^。！？\n]{0,20}" + _RULES
+    + r"|\b(?:you|assistant|model|AI)\s+(?:must|should|shall|are to)\s+(?:now\s+|always\s+|only\s+)*(?:reply|respond|output)\b"
+    + r"|(?<!as )(?<!the )(?<!an )\b" + _VERB + r"\b[^.!?\n]{0,25}\b" + _ONLY + r"\b|\b" + _ONLY + r"\s+" + _VERB + r"\b|只回答|只输出"
+    + r"|\b(?:with|par|mit|con|met|com)\s+(?:the\s+|le\s+|dem\s+|la\s+|het\s+|o\s+)?(?:single\s+)?(?:word|token|phrase|mot|Wort|palabra|parola|woord|palavra|словом)\b"
+    + r"|\b(?:your|the)\s+(?:whole\s+|entire\s+|only\s+|final\s+)?(?:answer|reply|response|output)\s*(?:must|should|shall|will|is to|:)"
+    + r"|\byour\s+(?:whole\s+|entire\s+|final\s+)?(?:answer|reply|response|output|task|configuration|instructions)\b"
+    + r"|\b(?:new|updated?)\s+(?:instructions|rules|task|orders)\s*(?:[:!]|from\b|for (?:the |you))"
+    + r"|\band nothing else\W*$|\bwhatever (?:was|is|you are|you were) asked\b"
+    + r"|\b(?:if )?(?:you are|you're) an?\s+" + _MACHINE + r"\b"
+    + r"|\b(?:dear|hey|hello)\s+" + _MACHINE + r"\b|\bfor\s+" + _MACHINE + r"\s*:"
+    + r"|^\W*" + _MACHINE + r"\s*[:,]"
+    + r"|\b(?:always|only)\s+(?:return|reply|respond|answer|say|output|print|write)\b"
+    + r"|\b(?:reply|respond|answer)\s+to\s+(?:every|each|any|all)\s+(?:question|message|prompt)s?\b",
     re.I,
 )
 # Not "User:": transcripts and FAQs use it, and a forged user turn claims no authority.
 _ROLE_LINE = re.compile(r"^\s*(?:system|assistant|developer)\s*(?:prompt|message)?\s*:", re.I)
+# Text a reader of the rendered document never sees, or a forged turn: gone as a whole.
+_HIDDEN = re.compile(r"<!--.*?-->|\[INST\].*?\[/INST\]|\{[^{}]*\"role\"\s*:\s*\"(?:system|assistant|developer)\"[^{}]*\}", re.S | re.I)
+_SPACED = re.compile(r"\b(?:\w ){3,}\w\b")  # "I g n o r e" -> "Ignore" (for matching only)
 REDACTED = "[instruction-like text removed]"
 
 
+def _looks_like_instruction(sentence: str) -> bool:
+    return bool(_INSTRUCTION.search(sentence) or _INSTRUCTION.search(_SPACED.sub(lambda m: m.group(0).replace(" ", ""), sentence)))
+
+
 def redact_instructions(text: str) -> str:
-    """Replace each line that opens with a chat role ("SYSTEM: ...") and each sentence that
-    looks like an instruction to the model."""
+    """Replace hidden or forged blocks (HTML comments, [INST] blocks, role JSON), each line that
+    opens with a chat role ("SYSTEM: ...") and each sentence that looks like an instruction to the model."""
+    text = _HIDDEN.sub(REDACTED, text)
     lines = []
     for line in text.split("\n"):
         if _ROLE_LINE.match(line):
@@ -268,7 +299,7 @@ def redact_instructions(text: str) -> str:
             continue
         out, last = [], 0
         for s, e in sentence_spans(line):
-            if _INSTRUCTION.search(line[s:e]):
+            if _looks_like_instruction(line[s:e]):
                 out.append(line[last:s] + REDACTED)
                 last = e
         lines.append("".join(out) + line[last:])

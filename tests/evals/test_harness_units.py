@@ -125,3 +125,43 @@ def test_default_judge_sets_are_test_split_only():
     assert all(e.split == "test" for exs in sets.values() for e in exs)
     n = sum(len(v) for v in sets.values())
     assert 0.2 * 1578 < n < 0.4 * 1578
+
+
+class _Judge:
+    """A Checker-shaped fake: supported when every word of the claim is in some passage."""
+
+    def check(self, claim, passages):
+        from rag.verify import Verdict
+
+        words = {w.strip(".,'").lower() for w in claim.split()}
+        ok = any(words <= {w.strip(".,'").lower() for w in p.split()} for p in passages)
+        return Verdict(float(ok), ok, "")
+
+
+def test_false_premise_is_refused_or_corrected_never_a_word_match():
+    case = suites.Case(id="f", question="Why did China propose it?", index="main", answerable=False, kind="false_premise",
+                       rebuttal=("Stoltenberg",), premise="China proposed it")
+    judge = runner.Judged(_Judge())
+    assert runner.premise_verdict(case, True, [], judge)["handled"]  # refused
+    corr = runner.premise_verdict(case, False, ["It was proposed by Stoltenberg."], judge)
+    assert corr["corrected"] and corr["handled"] and not corr["affirming"]
+    # The correcting word is there, but another shown sentence affirms the premise: not handled.
+    both = runner.premise_verdict(case, False, ["Stoltenberg spoke.", "China proposed it"], judge)
+    assert not both["corrected"] and both["affirming"] == ["China proposed it"]
+    # No correcting fact: an on-topic quote is not a correction.
+    assert not runner.premise_verdict(case, False, ["NATO adopted a concept."], judge)["handled"]
+    plain = suites.Case(id="u", question="q", index="main", answerable=False, kind="unanswerable")
+    assert runner.premise_verdict(plain, False, ["x"], judge) is None
+
+
+def test_refusal_metrics_count_real_refusals_only():
+    rec = lambda kind, answerable, refused, handled=None: {  # noqa: E731
+        "kind": kind, "answerable": answerable, "refused": refused, "correct": None, "token_f1": None, "gold_rank": None,
+        "has_gold": False, "verdicts": [], "timings": {},
+        "premise": None if handled is None else {"handled": handled, "refused": refused, "corrected": handled and not refused, "affirming": []}}
+    records = [rec("false_premise", False, False, True), rec("false_premise", False, True, True),
+               rec("false_premise", False, False, False), rec("unanswerable", False, True), rec("answerable", True, False)]
+    m, _ = runner.score(records, 5)
+    assert m["refusal_recall"] == 0.5  # 2 real refusals of 4 unanswerables: the correction is not a refusal
+    assert m["premise_handled"] == round(2 / 3, 4)
+    assert m["false_refusal_rate"] == 0.0

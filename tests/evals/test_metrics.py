@@ -97,3 +97,8 @@ def test_no_metric_is_ever_nan():
         assert r.value is None and r.reason
     json.dumps([r.value for r in results], allow_nan=False)
     assert not any(isinstance(r.value, float) and math.isnan(r.value) for r in results)
+
+
+def test_premise_handled_share_and_undefined():
+    assert M.premise_handled([True, False, True, True]).value == 0.75
+    assert M.premise_handled([]).value is None

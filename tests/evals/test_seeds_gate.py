@@ -39,9 +39,10 @@ def test_seeds_suite_passes_its_gate(first_run):
         assert (out / name).stat().st_size > 0, name
     assert (out / "plots.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rep = json.loads((out / "report.json").read_text())
+    assert rep["stamp"]["commit"] and len(rep["stamp"]["loadavg"]) == 3 and set(rep["se"]) <= set(rep["metrics"])
     assert set(rep["metrics"]) == {"hit_at_k", "mrr", "answer_contains", "token_f1", "refusal_recall", "refusal_precision",
-                                   "false_refusal_rate", "faithfulness", "citation_precision", "citation_recall",
-                                   "latency_p50_ms", "latency_p95_ms"}
+                                   "false_refusal_rate", "premise_handled", "faithfulness", "citation_precision",
+                                   "citation_recall", "hidden_share", "latency_p50_ms", "latency_p95_ms"}
     assert len(rep["cases"]) >= 30
     assert rep["checks"] and all(c["ok"] for c in rep["checks"]), rep["checks"]
     # The gate is real: every threshold names a metric that was measured.
@@ -63,6 +64,7 @@ def test_same_seed_gives_identical_report_apart_from_timings(first_run, tmp_path
             rep["metrics"].pop(key)
             rep["checks"] = [c for c in rep["checks"] if c["metric"] != key]
         rep.pop("timings")
+        rep.pop("stamp")
         for c in rep["cases"]:
             c.pop("timings")
         for group in rep.get("metrics_by_kind", {}).values():  # per-kind metrics carry latencies too

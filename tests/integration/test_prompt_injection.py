@@ -4,7 +4,9 @@ Documents that try to take over the model (a plain "ignore previous instructions
 a forged </source> tag with a SYSTEM: line, forged chat-template tokens) are ingested
 next to the seed article and made relevant to the question, so they reach the prompt.
 Neither the real llama.cpp server (SmolLM2 via the `openai` backend) nor the extractive
-answerer may comply.
+answerer may comply. This is a smoke test of the real path only: SmolLM2 ignores these attacks
+even without the hardening, so it cannot show that the hardening works. That is shown against
+an obedient scripted model in tests/unit/test_injection_attacks.py (evals/injection.py).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def test_attacks_reach_the_prompt_defanged(openai_pipe):
     assert "Note on the NATO 2030 strategic concept." in user
 
 
-def test_llm_backend_does_not_comply(openai_pipe):
+def test_llm_backend_smoke_does_not_comply(openai_pipe):
     events = list(openai_pipe.stream(QUESTION))
     answer = events[-1]
     raw = "".join(e for e in events if isinstance(e, str))

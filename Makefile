@@ -8,7 +8,7 @@ WHEELS := .cache/wheels
 # llama.cpp without CPU-specific tuning, so a cached wheel is portable to any AVX2 machine.
 LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_CUDA=OFF -DGGML_BLAS=OFF
 
-.PHONY: run test venv local ui eval bench
+.PHONY: run test venv local ui eval eval-gate bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,8 +38,19 @@ run: $(STAMP)
 test: $(LOCAL_STAMP)
 	$(BIN)/python -m pytest -q
 
-eval: $(STAMP)
-	$(BIN)/rag eval seeds squad2 rgb judges --out out/eval
+# Every suite, against evals/thresholds.toml (exit 1 below a threshold). `eval-gate` is the CI step
+# (.ci/run); `eval` runs the same and records stamped results in evals/results/ (README numbers).
+# Per-suite sizes (--limit) are in evals/cli.py DEFAULT_LIMITS, so both measure the same thing.
+EVAL_SUITES ?= seeds squad2 rgb judges generated
+eval-gate: $(LOCAL_STAMP)
+	$(BIN)/rag eval $(EVAL_SUITES) --out out/ci-eval
+
+eval: $(LOCAL_STAMP)
+	$(BIN)/rag eval $(EVAL_SUITES) --out out/eval --results evals/results
+	$(BIN)/python -m evals.injection --results evals/results
+	$(BIN)/python -m evals.readme
 
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py && $(BIN)/python bench/query.py
+	$(BIN)/python -m evals.record bench_ingest -- $(BIN)/python bench/ingest.py --chunks 300
+	$(BIN)/python -m evals.record bench_query -- $(BIN)/python bench/query.py --chunks 10000
+	$(BIN)/python -m evals.record bench_ui_load -- $(BIN)/python bench/ui_load.py --clients 20 --duration 60

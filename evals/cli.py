@@ -127,6 +127,13 @@ def run_judges(*, out: Path, begin, wice, judge_names, console, embedder=None) -
 
     base = Settings()
     emb = PrefetchEmbedder(embedder or make_embedder(base.embedder, base.embed_batch_size))
+    from evals.judges import BEGIN_FILES, WICE_FILES
+
+    if not (begin or wice) and not (BEGIN_FILES and all(f.exists() for f in WICE_FILES)):
+        from rag.errors import UsageError
+
+        raise UsageError(f"The judges' dev sets are missing under {WICE_FILES[0].parents[1]} (begin-dev/*.tsv, wice-dev/dev.jsonl): "
+                         "set RAG_EVAL_DATA to the folder that holds them, or pass --begin/--wice files.")
     sets = load_sets(begin or None, wice or None)
     result: dict = {"judges": {}, "split": "default files: TEST split only (sha1(group) % 10 < 3); given files: all rows",
                     "labels": {"begin": "Fully attributable = supported; Not fully attributable, Generic = unsupported",

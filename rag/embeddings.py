@@ -36,12 +36,17 @@ class MiniLMEmbedder:
     faster on long batches (measured by bench/ingest.py) and whose import cost is small there.
     """
 
-    name = "sentence-transformers/all-MiniLM-L6-v2"
+    BASE = "sentence-transformers/all-MiniLM-L6-v2"
     dim = 384
     BULK = 64  # calls with more texts than this go to sentence-transformers
 
-    def __init__(self, batch_size: int = 64):
+    def __init__(self, batch_size: int = 64, int8: bool = False, int8_queries: bool = False):
+        """`int8`: documents (and sentence ranking) through int8 Linear layers (rag.quantized),
+        recorded in the name, so an index built one way refuses queries from the other.
+        `int8_queries`: queries too (else queries stay fp32 against int8 documents)."""
         self.batch_size = batch_size
+        self.int8, self.int8_queries = int8, int8 and int8_queries
+        self.name = self.BASE + ("+int8" if int8 else "")
         self._lean = None
         self._st = None
         self._lock = threading.Lock()  # one encode at a time: parallel UI users share the model
@@ -64,7 +69,12 @@ class MiniLMEmbedder:
 
             with self._lock:
                 if self._lean is None:
-                    self._lean = LeanMiniLM(self._path())
+                    if self.int8:
+                        from rag.quantized import Int8LeanMiniLM
+
+                        self._lean = Int8LeanMiniLM(self._path())
+                    else:
+                        self._lean = LeanMiniLM(self._path())
         return self._lean
 
     @property
@@ -75,23 +85,30 @@ class MiniLMEmbedder:
 
             with self._lock:
                 if self._st is None:
-                    self._st = SentenceTransformer(self._path(), device="cpu")
+                    st = SentenceTransformer(self._path(), device="cpu")
+                    if self.int8:
+                        from rag.quantized import quantize_linears
+
+                        st = quantize_linears(st)
+                    self._st = st
         return self._st
 
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+    def embed_documents(self, texts: Sequence[str], _int8: bool | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) > self.BULK:
+        if len(texts) > self.BULK and _int8 is None:
             model = self.bulk_model
             with self._lock:
                 v = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
             return np.asarray(v, dtype=np.float32)
         model = self.model
         with self._lock:
+            if self.int8:
+                return model.encode(list(texts), batch_size=self.batch_size, int8=self.int8 if _int8 is None else _int8)
             return model.encode(list(texts), batch_size=self.batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text])[0]
+        return self.embed_documents([text], _int8=self.int8_queries)[0]
 
 
 _WORD = re.compile(r"\w+")
@@ -127,6 +144,8 @@ class HashEmbedder:
 def make_embedder(kind: str, batch_size: int = 64) -> Embedder:
     if kind == "hash":
         return HashEmbedder()
+    if kind == "minilm-int8":
+        return MiniLMEmbedder(batch_size=batch_size, int8=True)
     return MiniLMEmbedder(batch_size=batch_size)
 
 

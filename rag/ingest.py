@@ -7,10 +7,16 @@ number of chunks the file produced. So a file is
     (an interrupted earlier run) or were extracted by an older EXTRACTION_VERSION, and
   * removed when it vanished from a folder that was ingested before.
 Chunk ids are deterministic, so re-adding after a crash can't duplicate.
+
+Throughput: chunks are embedded in batches that span files (small files don't make small,
+slow model calls), identical chunk texts in a batch are embedded once, and the store writes
+run in a writer thread, in order, while the next batch is loaded, chunked and embedded.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +52,64 @@ class IngestReport:
         }
 
 
+class _Writer:
+    """Applies store operations in order on one thread, so writing overlaps embedding.
+
+    The queue is short (backpressure: at most a few batches of vectors wait in memory). An
+    error in the thread stops it and is re-raised by the next put() or by close()."""
+
+    def __init__(self, store: Store, depth: int = 2):
+        self.store = store
+        self.q: queue.Queue = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.t = threading.Thread(target=self._run, name="rag-ingest-writer", daemon=True)
+        self.t.start()
+
+    def _run(self) -> None:
+        while True:
+            op = self.q.get()
+            if op is None:
+                return
+            if self.error is not None:
+                continue  # drain without writing after a failure
+            try:
+                if op[0] == "add":
+                    self.store.add(op[1], op[2])
+                else:
+                    self.store.delete_document(op[1], op[2])
+            except BaseException as e:  # noqa: BLE001 (re-raised on the caller's thread)
+                self.error = e
+
+    def put(self, *op) -> None:
+        if self.error is not None:
+            raise self.error
+        self.q.put(op)
+
+    def close(self, drain: bool = True) -> None:
+        if not drain:  # interrupted: drop what is queued; the next run repairs half-written files
+            try:
+                while True:
+                    self.q.get_nowait()
+            except queue.Empty:
+                pass
+        self.q.put(None)
+        self.t.join()
+        if drain and self.error is not None:
+            raise self.error
+
+
+def embed_unique(embedder: Embedder, texts: Sequence[str]):
+    """Embed each distinct text once (repeated boilerplate, copied files) and fan the vectors out."""
+    import numpy as np
+
+    uniq = list(dict.fromkeys(texts))
+    if len(uniq) == len(texts):
+        return embedder.embed_documents(list(texts))
+    vecs = embedder.embed_documents(uniq)
+    at = {t: i for i, t in enumerate(uniq)}
+    return np.asarray(vecs)[[at[t] for t in texts]]
+
+
 # progress(event, **info): "files" (total=n) once, "file" (name=...) per file, "chunks" (n=...) per batch.
 Progress = Callable[..., None]
 
@@ -69,36 +133,52 @@ def ingest(
     max_bytes = int(settings.max_file_mb * 1e6)
 
     progress("files", total=sum(len(files) for _, _, files in targets))
-    for given, root, files in targets:
-        seen: set[str] = set()
-        for path in files:
-            rel = path.relative_to(root).as_posix()
-            seen.add(rel)
-            progress("file", name=rel)
-            try:
-                doc = load_file(path, root, max_bytes)
-            except Unreadable as e:
-                report.failed.append(Failure(rel, str(e)))
-                continue  # keep whatever the index already has for it
-            state = states.get((doc.root, doc.source))
-            if state and state.sha256 == doc.sha256 and state.complete and state.extraction >= EXTRACTION_VERSION:
-                report.unchanged.append(rel)
-                continue
-            chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-            if state:
-                store.delete_document(doc.root, doc.source)
-            bs = max(settings.embed_batch_size, 1) * 4
-            for i in range(0, len(chunks), bs):
-                batch = chunks[i : i + bs]
-                store.add(batch, embedder.embed_documents([c.text for c in batch]))
-                progress("chunks", n=len(batch))
-            report.indexed.append(rel)
-            report.chunks_added += len(chunks)
-        if Path(given).is_dir():
-            for (r, source), _ in list(states.items()):
-                if r == str(root) and source not in seen:
-                    store.delete_document(r, source)
-                    report.removed.append(source)
+    bs = max(settings.embed_batch_size, 1) * 4
+    pending: list = []
+    writer = _Writer(store)
+
+    def flush() -> None:
+        if pending:
+            batch = pending[:]
+            pending.clear()
+            writer.put("add", batch, embed_unique(embedder, [c.text for c in batch]))
+            progress("chunks", n=len(batch))
+
+    ok = False
+    try:
+        for given, root, files in targets:
+            seen: set[str] = set()
+            for path in files:
+                rel = path.relative_to(root).as_posix()
+                seen.add(rel)
+                progress("file", name=rel)
+                try:
+                    doc = load_file(path, root, max_bytes)
+                except Unreadable as e:
+                    report.failed.append(Failure(rel, str(e)))
+                    continue  # keep whatever the index already has for it
+                state = states.get((doc.root, doc.source))
+                if state and state.sha256 == doc.sha256 and state.complete and state.extraction >= EXTRACTION_VERSION:
+                    report.unchanged.append(rel)
+                    continue
+                chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+                if state:  # queued before this file's new chunks, so it can't delete them
+                    writer.put("delete", doc.root, doc.source)
+                for c in chunks:
+                    pending.append(c)
+                    if len(pending) >= bs:
+                        flush()
+                report.indexed.append(rel)
+                report.chunks_added += len(chunks)
+            if Path(given).is_dir():
+                for (r, source), _ in list(states.items()):
+                    if r == str(root) and source not in seen:
+                        writer.put("delete", r, source)
+                        report.removed.append(source)
+        flush()
+        ok = True
+    finally:
+        writer.close(drain=ok)
     report.total_chunks = store.count()
     report.elapsed_s = time.perf_counter() - t0
     return report

@@ -102,11 +102,8 @@ class Pipeline:
     # --- documents ---------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
         # ingest() drops the old index only after the paths are validated, so a typo can't empty it.
-        report = ingest([Path(p) for p in paths], self.settings, self.store, self.embedder, progress, rebuild=rebuild)
-        for r in (self.retriever, getattr(self.retriever, "sparse", None)):
-            if hasattr(r, "invalidate"):
-                r.invalidate()
-        return report
+        # Store writes keep the BM25 index in step (rag/bm25index.py): nothing to rebuild here.
+        return ingest([Path(p) for p in paths], self.settings, self.store, self.embedder, progress, rebuild=rebuild)
 
     def documents(self) -> list[dict]:
         states = self.store.doc_states()

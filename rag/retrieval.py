@@ -8,12 +8,7 @@ Left out: query expansion, metadata filters, MMR.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-import shutil
-import threading
-import time
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -56,97 +51,77 @@ def tokenize(text: str) -> list[str]:
 
 
 class BM25Retriever:
-    """bm25s over every chunk in the store; the index is rebuilt when the store's contents change.
+    """BM25 over every chunk in the store, from the store's segmented on-disk index (rag.bm25index).
 
-    `Pipeline.ingest` invalidates it directly; a change made by another process is noticed
-    through the chunk ids, checked at most every `recheck_s` seconds to keep it off the hot path.
-    The built index is saved under data_dir/bm25/ so the next process can load it.
+    Writes through `Store.add` / `Store.delete_document` update the index incrementally, in any
+    process. Before each query the index is checked against the store: when the number of live
+    chunks differs (a writer on another machine, a crash between the two writes, an index built
+    before this design) it is repaired from the store's ids under the writers' lock, and a hit
+    whose chunk the store no longer holds is never returned. `invalidate()` forces a full id
+    comparison on the next query (equal counts can hide an add plus a delete made elsewhere).
     """
 
-    def __init__(self, store: Store, recheck_s: float = 2.0):
+    def __init__(self, store: Store, recheck_s: float = 0.0):
         self.store = store
-        self.recheck_s = recheck_s
-        self._lock = threading.Lock()
-        self._sig: tuple | None = None
-        self._checked = 0.0
-        self._bm25 = None
-        self._chunks: list[Chunk] = []
-
-    def _signature(self) -> tuple:
-        # Chunk ids embed each file's sha256, so the sorted ids change whenever the contents do.
-        ids = sorted(self.store.collection.get(include=[])["ids"])
-        return (self.store.settings.collection, len(ids), hashlib.sha1("\n".join(ids).encode()).hexdigest())
+        self._force = False
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._sig = None
+        """Compare the index with every id in the store on the next query (a full read: rare)."""
+        self._force = True
 
-    @property
-    def _cache_dir(self) -> Path:
-        s = self.store.settings
-        where = f"{s.chroma_host}_{s.chroma_port}_" if s.chroma_host else ""
-        return s.data_dir / "bm25" / re.sub(r"[^\w.-]", "_", where + s.collection)
+    def remove(self, ids: Sequence[str]) -> None:
+        """Chunks were deleted from the store: drop those it no longer holds (Store.delete_document
+        already did; this covers deletes made straight on the collection). Cheap, no rebuild."""
+        ids = list(ids)
+        if ids:
+            still = {c.id for c in self.store.get_chunks(ids)}
+            gone = [i for i in ids if i not in still]
+            if gone:
+                self.store.lexical.remove(ids=gone)
 
-    def _load_cached(self, sig: tuple):
-        """The index saved by an earlier process for exactly these chunks, or None.
+    def sync(self) -> dict:
+        """Make the index hold exactly the store's chunks; returns what changed."""
+        from rag.store import doc_key
 
-        Building it means reading every chunk back from Chroma and tokenising it (about 2.5 s
-        for 10k chunks): most of a cold `rag ask`. Plain JSON and numpy files, no pickle."""
-        import bm25s
+        ix = self.store.lexical
+        with ix.lock():
+            want = self.store.ids()
+            have = set(x.decode() for x in ix.live_ids().tolist())
+            extra = have.difference(want)
+            missing = [i for i in want if i not in have]
+            if extra:
+                ix.remove(ids=extra)
+            for s in range(0, len(missing), 5000):
+                chunks = self.store.get_chunks(missing[s : s + 5000])
+                ix.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(c.text) for c in chunks])
+            self._force = False
+            return {"added": len(missing), "removed": len(extra)}
 
-        d = self._cache_dir
+    def _fresh(self):
+        ix = self.store.lexical
         try:
-            if json.loads((d / "signature.json").read_text()) != list(sig):
-                return None
-            rows = json.loads((d / "chunks.json").read_text())
-            model = bm25s.BM25.load(str(d), show_progress=False)
-        except (OSError, ValueError, KeyError):
-            return None
-        return model, [Chunk.from_metadata(r["id"], r["text"], r["md"]) for r in rows]
-
-    def _save_cached(self, sig: tuple, model, chunks: list[Chunk]) -> None:
-        d = self._cache_dir
-        tmp = d.with_name(d.name + f".tmp{threading.get_ident()}")
-        try:
-            shutil.rmtree(tmp, ignore_errors=True)
-            model.save(str(tmp), show_progress=False)
-            (tmp / "chunks.json").write_text(json.dumps([{"id": c.id, "text": c.text, "md": c.metadata()} for c in chunks]))
-            (tmp / "signature.json").write_text(json.dumps(list(sig)))
-            shutil.rmtree(d, ignore_errors=True)
-            tmp.rename(d)  # readers see the old cache or the new one, never half of one
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)  # a cache is optional: a read-only data dir just rebuilds
-
-    def _index(self):
-        now = time.monotonic()
-        if self._sig is not None and now - self._checked < self.recheck_s:
-            return self._bm25, self._chunks
-        sig = self._signature()
-        with self._lock:
-            self._checked = now
-            if sig != self._sig:
-                cached = self._load_cached(sig)
-                if cached is None:
-                    import bm25s
-
-                    chunks = self.store.all_chunks()
-                    chunks.sort(key=lambda c: c.id)  # stable order -> deterministic ties
-                    model = bm25s.BM25()
-                    model.index([tokenize(c.text) or ["\x00"] for c in chunks], show_progress=False)
-                    self._save_cached(sig, model, chunks)
-                    cached = (model, chunks)
-                (self._bm25, self._chunks), self._sig = cached, sig
-            return self._bm25, self._chunks
+            ix.live
+        except (OSError, ValueError, KeyError, RuntimeError):  # damaged files: rebuild from the store
+            ix.clear(force=True)
+            self._force = True
+        if self._force or ix.live != self.store.count():
+            with ix.lock():  # waits for a writer between its Chroma write and its BM25 write
+                if self._force or ix.live != self.store.count():
+                    self.sync()
+        return ix
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
-        model, chunks = self._index()
         toks = tokenize(query)
-        if not chunks or not toks:
-            return []
-        scores = model.get_scores(toks)
-        k = min(k, len(chunks))
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [ScoredChunk(chunks[i], float(scores[i]), bm25=float(scores[i])) for i in top if scores[i] > 0]
+        for attempt in (0, 1):
+            ix = self._fresh()
+            if not toks:
+                return []
+            hits = ix.search(toks, k)
+            chunks = {c.id: c for c in self.store.get_chunks([i for i, _ in hits])}
+            if len(chunks) == len(hits) or attempt:
+                return [ScoredChunk(chunks[i], s, bm25=s) for i, s in hits if i in chunks]
+            self._force = True  # the store lost chunks behind our back: repair, then ask again
+        return []
 
 
 class HybridRetriever:

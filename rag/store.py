@@ -9,8 +9,10 @@ and Chroma's default embedder would download an ONNX model.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -55,6 +57,27 @@ class Store:
         self._client = None
         self._collection = None
         self._vs = None
+        self._lexical = None
+
+    @property
+    def lexical(self):
+        """The BM25 index of this collection (rag.bm25index), kept in step with every write below.
+
+        It lives under data_dir/bm25/, one per (server, collection); writers hold its lock
+        across the Chroma write and the BM25 write, so a reader that takes the lock sees both."""
+        if self._lexical is None:
+            from rag.bm25index import BM25Index
+
+            s = self.settings
+            where = f"{s.chroma_host}_{s.chroma_port}_" if s.chroma_host else ""
+            self._lexical = BM25Index(s.data_dir / "bm25" / re.sub(r"[^\w.-]", "_", where + s.collection) / "segments")
+        return self._lexical
+
+    def _lexical_lock(self):
+        try:
+            return self.lexical.lock()
+        except OSError:  # a read-only data dir: Chroma still works, BM25 repairs from it on read
+            return contextlib.nullcontext()
 
     # --- connection ------------------------------------------------------------
     @property
@@ -142,8 +165,10 @@ class Store:
         """Drop the collection (for --rebuild)."""
         name = self.settings.collection
         existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
-        if name in existing:
-            self.client.delete_collection(name)
+        with self._lexical_lock():
+            if name in existing:
+                self.client.delete_collection(name)
+            self.lexical.clear()
         self._collection = None
         self._vs = None
 
@@ -158,14 +183,31 @@ class Store:
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_key(c.root, c.source))
             nodes.append(node)
         if nodes:
-            self.vector_store.add(nodes)
+            from rag.retrieval import tokenize
+
+            with self._lexical_lock():
+                self.vector_store.add(nodes)
+                self.lexical.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(c.text) for c in chunks])
 
     def delete_document(self, root: str, source: str) -> None:
-        self.vector_store.delete(ref_doc_id=doc_key(root, source))
+        """Remove one document's chunks from Chroma and from the BM25 index (for `rag rm` too)."""
+        key = doc_key(root, source)
+        with self._lexical_lock():
+            self.vector_store.delete(ref_doc_id=key)
+            self.lexical.remove(docs=[key])
 
     # --- reads -------------------------------------------------------------------
     def count(self) -> int:
         return self.collection.count()
+
+    def ids(self, page: int = 50_000) -> list[str]:
+        """Every chunk id in the collection, read in pages (the BM25 repair path)."""
+        out: list[str] = []
+        while True:
+            got = self.collection.get(include=[], limit=page, offset=len(out))["ids"]
+            out += got
+            if len(got) < page:
+                return out
 
     def _metadatas(self) -> tuple[list[str], list[dict]]:
         got = self.collection.get(include=["metadatas"])

@@ -1,49 +1,96 @@
-"""The BM25 index is saved beside the Chroma index and reused by the next process,
-but only while it describes exactly the chunks in the store."""
+"""The BM25 index lives beside the Chroma index (rag/bm25index.py), is updated by every store
+write in any process, and never disagrees with Chroma about which chunks exist."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from rag.embeddings import HashEmbedder
 from rag.pipeline import build
 from rag.settings import Settings
+from rag.store import doc_key
 
 
-def _pipe(tmp_path):
-    return build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive"))
+def _pipe(tmp_path, **kw):
+    return build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", **kw))
 
 
-def test_next_process_loads_the_saved_index_instead_of_reading_every_chunk(tmp_path, monkeypatch):
+def _docs(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("The Marrow Island lighthouse was built in 1871 by the harbour board.\n")
     (docs / "b.txt").write_text("Copper mining on the island stopped in 1923 after a flood.\n")
+    return docs
+
+
+def _live(pipe):
+    return sorted(x.decode() for x in pipe.store.lexical.live_ids().tolist())
+
+
+def test_next_process_uses_the_saved_index_and_sees_other_processes_writes(tmp_path, monkeypatch):
+    docs = _docs(tmp_path)
     first = _pipe(tmp_path)
     first.ingest([docs])
     assert first.retriever.sparse.retrieve("lighthouse built", 1)[0].chunk.source == "a.txt"
-    assert (tmp_path / "data" / "bm25" / "docs" / "signature.json").exists()
+    assert (tmp_path / "data" / "bm25" / "docs" / "segments" / "manifest.json").exists()
 
     second = _pipe(tmp_path)  # a fresh pipeline, as in a new `rag ask`
     calls = []
-    real = second.store.all_chunks
-    monkeypatch.setattr(second.store, "all_chunks", lambda: calls.append(1) or real())
+    for name in ("all_chunks", "ids"):
+        real = getattr(second.store, name)
+        monkeypatch.setattr(second.store, name, lambda real=real: calls.append(1) or real())
     hit = second.retriever.sparse.retrieve("copper mining flood", 1)[0]
     assert hit.chunk.source == "b.txt" and hit.chunk.text.startswith("Copper mining")
-    assert calls == []  # served from the saved index
+    assert calls == []  # served from the saved index, no full read of the store
 
-    # Another process changes a file: the saved index no longer matches and is rebuilt.
+    # Another process changes a file: its store writes update the shared index incrementally.
     (docs / "b.txt").write_text("Tin mining on the island stopped in 1931 after a fire.\n")
     _pipe(tmp_path).ingest([docs])
-    third = _pipe(tmp_path)
-    hits = third.retriever.sparse.retrieve("tin mining fire", 1)
+    hits = second.retriever.sparse.retrieve("tin mining fire", 1)  # the long-lived process sees it
     assert hits and hits[0].chunk.text.startswith("Tin mining")
-    assert third.retriever.sparse.retrieve("copper", 1) == []
+    assert second.retriever.sparse.retrieve("copper", 1) == []
+    assert _live(second) == sorted(second.store.ids())
 
 
-def test_a_corrupt_cache_is_rebuilt_not_fatal(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "a.txt").write_text("The Marrow Island lighthouse was built in 1871 by the harbour board.\n")
+def test_writes_that_bypass_the_index_are_repaired_before_serving(tmp_path):
+    """A writer that doesn't update this BM25 index (another machine on a Chroma server, a crash
+    between the two writes): the reader never returns a chunk Chroma lacks, and finds new ones."""
+    docs = _docs(tmp_path)
+    pipe = _pipe(tmp_path)
+    pipe.ingest([docs])
+    coll = pipe.store.collection
+    a_ids = coll.get(where={"source": "a.txt"}, include=[])["ids"]
+    coll.delete(ids=a_ids)  # straight to Chroma
+    assert pipe.retriever.sparse.retrieve("lighthouse", 3) == []
+    new = pipe.store.get_chunks(coll.get(where={"source": "b.txt"}, include=[])["ids"])[0]
+    emb = HashEmbedder()
+    md = {**new.metadata(), "source": "c.txt"}
+    coll.add(ids=["c-1"], documents=["Salt works opened on the north shore in 1802."], metadatas=[md],
+             embeddings=[emb.embed_query("salt").tolist()])
+    hits = pipe.retriever.sparse.retrieve("salt works north shore", 3)
+    assert [h.chunk.id for h in hits] == ["c-1"]
+    assert _live(pipe) == sorted(pipe.store.ids())
+
+
+def test_a_damaged_index_is_rebuilt_not_fatal(tmp_path):
+    docs = _docs(tmp_path)
     _pipe(tmp_path).ingest([docs])
-    _pipe(tmp_path).retriever.sparse.retrieve("lighthouse", 1)
-    (tmp_path / "data" / "bm25" / "docs" / "chunks.json").write_text("{not json")
+    seg_dir = tmp_path / "data" / "bm25" / "docs" / "segments"
+    (seg_dir / "manifest.json").write_text("{not json")
     hits = _pipe(tmp_path).retriever.sparse.retrieve("lighthouse", 1)
     assert hits and hits[0].chunk.source == "a.txt"
+
+
+def test_delete_document_updates_bm25_without_a_rebuild(tmp_path):
+    """The interface `rag rm` / DELETE use: Store.delete_document tombstones rows, writes no segment."""
+    docs = _docs(tmp_path)
+    pipe = _pipe(tmp_path)
+    pipe.ingest([docs])
+    seg_dir = tmp_path / "data" / "bm25" / "docs" / "segments"
+    segs_before = sorted(p.name for p in seg_dir.glob("seg-*") if p.is_dir())
+    root = next(iter(pipe.store.doc_states()))[0]
+    pipe.store.delete_document(root, "a.txt")
+    assert sorted(p.name for p in seg_dir.glob("seg-*") if p.is_dir()) == segs_before
+    assert pipe.retriever.sparse.retrieve("lighthouse", 3) == []
+    assert doc_key(root, "a.txt").encode() not in set(np.concatenate([np.asarray(s.docs)[~d] for s, d in zip(pipe.store.lexical.snapshot().segs, pipe.store.lexical.snapshot().deleted)]).tolist())
+    assert _live(pipe) == sorted(pipe.store.ids())

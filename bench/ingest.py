@@ -7,7 +7,7 @@ Corpus: the squad2-dev articles copied under distinct names until about --chunks
    embedded Chroma in a temp dir); the model is loaded before the clock starts.
 2. raw: `SentenceTransformer.encode` of the very chunk texts that ingest stored, in one call,
    same model object, same batch size.
-Prints chunks/s for both and ingest/raw (goal >= 0.9), plus where ingest's time went.
+Prints chunks/s for both and ingest/raw (goal >= 1.5 with --embedder minilm-int8), plus where ingest's time went.
 The machine may be shared: compare the ratio, not the absolute numbers.
 """
 
@@ -70,21 +70,22 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=10_000, help="approximate corpus size in chunks (default 10000)")
     ap.add_argument("--articles", type=Path, default=data_root() / "squad2-dev" / "articles")
     ap.add_argument("--batch", type=int, default=64, help="encode batch size (RAG_EMBED_BATCH_SIZE)")
+    ap.add_argument("--embedder", choices=["minilm", "minilm-int8"], default="minilm", help="RAG_EMBEDDER for the ingest side (the baseline is always fp32)")
     args = ap.parse_args()
 
-    from rag.embeddings import MiniLMEmbedder
+    from rag.embeddings import MiniLMEmbedder, make_embedder
     from rag.pipeline import build
     from rag.settings import Settings
 
     tmp = Path(tempfile.mkdtemp(prefix="rag-bench-"))
     try:
-        settings = Settings(data_dir=tmp / "data", embedder="minilm", embed_batch_size=args.batch)
+        settings = Settings(data_dir=tmp / "data", embedder=args.embedder, embed_batch_size=args.batch)
         corpus = tmp / "corpus"
         corpus.mkdir()
         expected = build_corpus(args.articles, args.chunks, corpus, settings.chunk_size, settings.chunk_overlap)
         n_files = len(list(corpus.iterdir()))
 
-        minilm = MiniLMEmbedder(batch_size=args.batch)
+        minilm = make_embedder(args.embedder, args.batch)
         t = time.perf_counter()
         minilm.embed_documents(["warm up the model and its kernels"] * 8)  # the lean path (small calls)
         minilm.embed_documents(["warm up the model and its kernels"] * (MiniLMEmbedder.BULK + 1))  # the bulk path
@@ -111,11 +112,12 @@ def main() -> None:
 
         n = len(texts)
         ingest_rate, raw_rate = n / ingest_s, n / raw_s
+        print(f"embedder: {minilm.name} (ingest side); baseline: fp32 SentenceTransformer")
         print(f"corpus: {n_files} files, {n} chunks (chunk_size {settings.chunk_size}, overlap {settings.chunk_overlap}), batch {args.batch}, "
               f"torch threads {__import__('torch').get_num_threads()}; model load {load_s:.1f}s (excluded)")
         print(f"ingest (Pipeline.ingest, as `rag ingest`): {ingest_s:7.1f}s  {ingest_rate:7.1f} chunks/s")
         print(f"raw SentenceTransformer.encode, same texts: {raw_s:7.1f}s  {raw_rate:7.1f} chunks/s")
-        print(f"ratio ingest/raw: {ingest_rate / raw_rate:.3f}  (goal >= 0.9)")
+        print(f"ratio ingest/raw: {ingest_rate / raw_rate:.3f}  (goal >= 1.5 with minilm-int8)")
         other = ingest_s - timed.seconds
         print(f"  ingest time: embedding {timed.seconds:.1f}s ({timed.seconds / ingest_s:.0%}), "
               f"load+chunk+store {other:.1f}s ({other / ingest_s:.0%})")

@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     embed_batch_size: int = 64
 
     # --- models --------------------------------------------------------------
-    # "minilm-int8": int8 Linear layers for documents, fp32 queries (rag/quantized.py, evals/results/quantization.md).
+    # "minilm-int8": int8 Linear layers for documents and queries (rag/quantized.py, evals/results/quantization.md).
     embedder: Literal["minilm", "minilm-int8", "hash"] = "minilm"  # "hash" is the deterministic test fake
     mode: Literal["auto", "extractive", "openai", "local"] = "auto"
     openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY"))

@@ -127,18 +127,24 @@ def report_reader(a, rows, k, d) -> int:
 
     train, test, train_arts = split_by_article(rows, a.seed)
     fitted = fit(train, a.seed, READER_FEATS)
+    fitted_nc = fit(train, a.seed, ("reader_nc",) + READER_FEATS[1:])
     fitted_cos = fit(train, a.seed, READER_FEATS + ("cos",))
-    print(f"fitted on {len(train)} questions ({len(train_arts)} articles): {fitted}; with cos: {fitted_cos}", file=sys.stderr)
+    print(f"fitted on {len(train)} questions ({len(train_arts)} articles): {fitted}; no context: {fitted_nc}; with cos: {fitted_cos}", file=sys.stderr)
     sel = dict(max_sentences=3, keep_ratio=0.85)
+    # The runtime names the reader's score `reader` with or without context (Settings.reader_context).
+    shipped = READER_SENTENCE_WEIGHTS if d.reader_context else {("reader_nc" if f == "reader" else f): v for f, v in READER_SENTENCE_WEIGHTS.items()}
     configs = [
         ("no reader: shipped cos+lex weights (shortlist 12)", SENTENCE_WEIGHTS, 12),
-        ("reader alone (shortlist 12)", {"reader": 1.0}, 12),
-        ("reader without context (shortlist 12)", {"reader_nc": 1.0}, 12),
-        ("fitted: reader, lex, ctx, rank, type (shortlist 12)", fitted, 12),
-        ("fitted: the same + cosine (shortlist 12)", fitted_cos, 12),
-        ("fitted, shortlist 8", fitted, 8),
-        ("fitted, shortlist 16", fitted, 16),
-        ("shipped READER_SENTENCE_WEIGHTS (shortlist 12)", READER_SENTENCE_WEIGHTS, 12),
+        ("reader alone, with context (shortlist 12)", {"reader": 1.0}, 12),
+        ("reader alone, without context (shortlist 12)", {"reader_nc": 1.0}, 12),
+        ("fitted: reader (context), lex, ctx, rank, type, shortlist 12", fitted, 12),
+        ("fitted: the same + cosine, shortlist 12", fitted_cos, 12),
+        ("fitted: reader (context), shortlist 8", fitted, 8),
+        ("fitted: reader (context), shortlist 6", fitted, 6),
+        ("fitted: reader (no context), lex, ctx, rank, type, shortlist 12", fitted_nc, 12),
+        ("fitted: reader (no context), shortlist 8", fitted_nc, 8),
+        ("fitted: reader (no context), shortlist 6", fitted_nc, 6),
+        (f"shipped READER_SENTENCE_WEIGHTS, shortlist {d.reader_shortlist}, {'with' if d.reader_context else 'without'} context", shipped, d.reader_shortlist),
     ]
     res = {}
     lines = [
@@ -162,7 +168,7 @@ def report_reader(a, rows, k, d) -> int:
         lines.append(f"| {name} | {r['contains']:.3f} | {r['top1']:.3f} | {r['oracle']:.3f} | {r['words']:.1f} | {r['sentences']:.2f} | {rt['contains']:.3f} |")
     lines += [
         "",
-        f"Fitted weights (no cosine, so the shortlist is not embedded at answer time): `{json.dumps(fitted)}`; with cosine: `{json.dumps(fitted_cos)}`.",
+        f"Fitted weights (no cosine, so the shortlist is not embedded at answer time): `{json.dumps(fitted)}`; reader without context: `{json.dumps(fitted_nc)}`; with cosine: `{json.dumps(fitted_cos)}`.",
         f"Shipped (rag/answer.py READER_SENTENCE_WEIGHTS): `{json.dumps(READER_SENTENCE_WEIGHTS)}`.",
         "",
     ]
@@ -171,7 +177,7 @@ def report_reader(a, rows, k, d) -> int:
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(md)
     a.out.with_suffix(".json").write_text(json.dumps({"command": f"python -m evals.measure_extractive --reader --n {a.n} --seed {a.seed}",
-                                                       "n_fit": len(train), "n_test": len(test), "fitted": fitted, "fitted_cos": fitted_cos,
+                                                       "n_fit": len(train), "n_test": len(test), "fitted": fitted, "fitted_nc": fitted_nc, "fitted_cos": fitted_cos,
                                                        "shipped": READER_SENTENCE_WEIGHTS, "results": res}, indent=1) + "\n")
     return 0
 

@@ -67,8 +67,10 @@ class Settings(BaseSettings):
     # The reader (rag/reader.py): "auto" uses the shipped cross-encoder when its weights and its
     # refusal calibration are installed; "off" keeps the lexical + embedding scoring.
     reader: Literal["auto", "off"] = "auto"
-    reader_shortlist: int = Field(12, ge=1, le=64)  # sentences the reader reads per question
-    reader_context: bool = True  # the reader also sees each sentence's neighbours
+    # Chosen for the warm-answer latency budget (bench/query.py): reading 12 sentences with their
+    # neighbours cost ~300 ms of CPU per question here, 8 without context about a third of that.
+    reader_shortlist: int = Field(8, ge=1, le=64)  # sentences the reader reads per question
+    reader_context: bool = False  # the reader also sees each sentence's neighbours (slower)
     hide_unsupported: bool = True
     closest_passages: int = Field(3, ge=0, le=10)  # shown with a refusal: the nearest passages, none of which answers
     support_threshold: float = 0.5

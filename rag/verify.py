@@ -160,12 +160,17 @@ def learned_features(claim: str, passages: Sequence[str], embedder=None, reader=
         cos = np.sort(vecs[2:] @ vecs[0])[::-1]
         out.update(cos_max=float(cos[0]), cos_top2=float(cos[:2].mean()), cos_all=float(vecs[1] @ vecs[0]))
     if reader is not None:
-        # All passages read together (evidence split over sentences) and each alone (a long joined text is cut).
-        texts = [" ".join(passages)] + (list(passages) if len(passages) > 1 else [])
-        p = float(np.max(reader.supports(claim, texts))) if passages else 0.0
-        q = min(max(p, 1e-4), 1 - 1e-4)
-        out.update(reader_support=p, reader_logit=math.log(q / (1 - q)))
+        out.update(reader_features(claim, passages, reader))
     return out
+
+
+def reader_features(claim: str, passages: Sequence[str], reader) -> dict[str, float]:
+    """The reader's P(supported): all passages read together (evidence split over sentences) and
+    each alone (a long joined text is cut at the reader's length limit); the max, and as a logit."""
+    texts = [" ".join(passages)] + (list(passages) if len(passages) > 1 else [])
+    p = float(np.max(reader.supports(claim, texts))) if passages else 0.0
+    q = min(max(p, 1e-4), 1 - 1e-4)
+    return {"reader_support": p, "reader_logit": math.log(q / (1 - q))}
 
 
 def _tree_predict(tree: dict, x: np.ndarray) -> float:

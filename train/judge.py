@@ -43,8 +43,25 @@ def rows():
 
 
 def featurize(exs, cache_dir: Path, reader=None, reader_key: str = "") -> list[list[dict]]:
+    base = featurize_base(exs, cache_dir)
+    if reader is None:
+        return base
+    path = cache_dir / f"judge_reader_features_{hashlib.sha1((reader_key + inspect.getsource(verify.reader_features)).encode()).hexdigest()[:16]}.json"
+    if path.exists():
+        extra = json.loads(path.read_text())
+    else:
+        extra = []
+        for i, e in enumerate(exs):
+            extra.append([verify.reader_features(e.claim, list(ev), reader) for ev in e.evidence])
+            if i % 200 == 0:
+                print(f"read {i}/{len(exs)}", file=sys.stderr, flush=True)
+        path.write_text(json.dumps(extra))
+    return [[b | x for b, x in zip(bs, xs)] for bs, xs in zip(base, extra)]
+
+
+def featurize_base(exs, cache_dir: Path) -> list[list[dict]]:
     key = hashlib.sha1(
-        (inspect.getsource(verify.learned_features) + inspect.getsource(verify.features) + json.dumps([(e.id, e.claim, e.evidence) for e in exs]) + reader_key).encode()
+        (inspect.getsource(verify.learned_features) + inspect.getsource(verify.features) + json.dumps([(e.id, e.claim, e.evidence) for e in exs])).encode()
     ).hexdigest()[:16]
     path = cache_dir / f"judge_features_{key}.json"
     if path.exists():
@@ -80,11 +97,7 @@ def featurize(exs, cache_dir: Path, reader=None, reader_key: str = "") -> list[l
         table.update(zip(texts[i : i + 1024], vecs))
         print(f"embedded {min(i + 1024, len(texts))}/{len(texts)}", file=sys.stderr, flush=True)
     look = Lookup(table)
-    out = []
-    for i, e in enumerate(exs):
-        out.append([verify.learned_features(e.claim, list(ev), look, reader) for ev in e.evidence])
-        if reader is not None and i % 200 == 0:
-            print(f"read {i}/{len(exs)}", file=sys.stderr, flush=True)
+    out = [[verify.learned_features(e.claim, list(ev), look) for ev in e.evidence] for e in exs]
     cache_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out))
     return out

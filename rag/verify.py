@@ -193,7 +193,7 @@ class LearnedChecker:
         self.spec = spec
         self.names: list[str] = spec["features"]
         self.threshold = spec["threshold"] if threshold is None else threshold
-        self.embedder = embedder
+        self.embedder = embedder if spec.get("uses_embedder") else None  # a model without cosines never embeds
         if spec.get("uses_embedder") and embedder is None:
             from rag.embeddings import make_embedder
 

@@ -4,8 +4,8 @@
     .venv/bin/python train/judge.py --reader [--out rag/checker_reader_model.json]
 
 --reader adds the reader's P(supported) (rag/reader.py, the shipped cross-encoder) to the
-features; that model is the answer-time checker and the offline judge when the reader is
-installed. The reader's SUPPORT head was trained on the same TRAIN split (train/reader.py),
+lexical features and leaves out the MiniLM cosines (no sentence embedding at check time);
+that model is the answer-time checker and the offline judge when the reader is installed. The reader's SUPPORT head was trained on the same TRAIN split (train/reader.py),
 so TEST stays held out for both.
 
 Deterministic: fixed split (evals.judges.Example.split, by hash), fixed seed, features
@@ -43,9 +43,10 @@ def rows():
 
 
 def featurize(exs, cache_dir: Path, reader=None, reader_key: str = "") -> list[list[dict]]:
-    base = featurize_base(exs, cache_dir)
     if reader is None:
-        return base
+        return featurize_base(exs, cache_dir)
+    cosines = ("cos_max", "cos_top2", "cos_all")  # zero without an embedder: left out of the reader judge
+    base = [[{k: v for k, v in verify.learned_features(e.claim, list(ev)).items() if k not in cosines} for ev in e.evidence] for e in exs]
     path = cache_dir / f"judge_reader_features_{hashlib.sha1((reader_key + inspect.getsource(verify.reader_features)).encode()).hexdigest()[:16]}.json"
     if path.exists():
         extra = json.loads(path.read_text())
@@ -55,6 +56,7 @@ def featurize(exs, cache_dir: Path, reader=None, reader_key: str = "") -> list[l
             extra.append([verify.reader_features(e.claim, list(ev), reader) for ev in e.evidence])
             if i % 200 == 0:
                 print(f"read {i}/{len(exs)}", file=sys.stderr, flush=True)
+        cache_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(extra))
     return [[b | x for b, x in zip(bs, xs)] for bs, xs in zip(base, extra)]
 
@@ -210,7 +212,7 @@ def main(argv=None):
     spec = to_json(model, names, kind, round(results[kind][1], 4))
     if args.reader:
         spec.update(uses_reader=True, reader_sha256=reader_key)
-    spec.update(uses_embedder=True, trained_on="BEGIN dev + WiCE dev (oracle chunks), TRAIN split (sha1(group) % 10 >= 3)",
+    spec.update(uses_embedder=not args.reader, trained_on="BEGIN dev + WiCE dev (oracle chunks), TRAIN split (sha1(group) % 10 >= 3)",
                 cv_balanced_accuracy=results[kind][2], seed=SEED, threshold=round(results[kind][1], 4))
     args.out.write_text(json.dumps(spec, separators=(",", ":")) + "\n")
 

@@ -9,11 +9,16 @@ API endpoints (for gradio_client): `/chat` (question, mode, k, show_unsupported
 -> chatbot, sources HTML, cleared textbox, Answer dict), `/new_chat`, `/upload`
 and `/documents`.
 
+Documents and collections: click a row of the documents table to select it, then
+re-index it or delete it (after a confirmation); "Delete chat" removes the
+conversation from disk; the collection selector switches the knowledge base or
+creates one (rag/library.py: deletes wait for answers in flight).
+
 Safe defaults: binds settings.ui_host (127.0.0.1), never shares, analytics off,
 optional login from RAG_UI_AUTH=user:password, one queue whose concurrency
 limit (RAG_UI_CONCURRENCY) protects the embedder; uploads are ingested one
-at a time. Left out: multi-user document spaces, deleting documents from the
-UI, a list of past conversations.
+at a time. Left out: per-user access control, a list of past conversations,
+deleting a whole collection from the UI (`rag rm` each document).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from typing import Sequence
 import gradio as gr
 
 from rag.errors import ConfigError, IndexNotBuilt, RagError
+from rag.library import Collections, check_collection_name
 from rag.settings import Settings
 from ui import render
 from ui.feedback import append_feedback, feedback_record, rating_of
@@ -90,25 +96,33 @@ def _folder(root: str, settings: Settings) -> str:
 def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
     settings = settings or pipeline.settings
     sessions = SessionStore(settings.data_dir / "sessions")
+    collections = Collections(pipeline)
+
+    def pipe_of(coll):
+        return collections.get(coll or settings.collection)
+
+    def lib_of(coll):
+        return collections.library(coll or settings.collection)
     modes = available_modes(settings)
     default_mode = settings.resolved_mode() if settings.resolved_mode() in modes else "extractive"
 
     # --- helpers over the pipeline -------------------------------------------------
-    def status_md() -> str:
+    def status_md(coll=None) -> str:
         try:
-            info = pipeline.info()
+            info = pipe_of(coll).info()
         except RagError as e:
             return f"**Index unavailable:** {escape(user_message(e))}"
         if not info["documents"]:
-            return f"**{NO_DOCS}**"
+            return f"**{NO_DOCS}** (collection {escape(info['collection'])})"
         return (
-            f"**{info['documents']} document{'s' if info['documents'] != 1 else ''} · {info['chunks']} chunks** indexed · "
+            f"**{info['documents']} document{'s' if info['documents'] != 1 else ''} · {info['chunks']} chunks** in "
+            f"{escape(info['collection'])} · "
             f"embeddings {escape(str(info['embedding_model']))} · {'Chroma server' if settings.chroma_host else 'embedded Chroma'}"
         )
 
-    def doc_rows() -> list[list]:
+    def doc_rows(coll=None) -> list[list]:
         try:
-            docs = pipeline.documents()
+            docs = pipe_of(coll).documents()
         except RagError:
             return []
         return [[d["source"], _folder(d["root"], settings), d["chunks"] if d["complete"] else f"{d['chunks']} (incomplete: re-ingest)"] for d in docs]
@@ -125,12 +139,12 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
             gr.Warning(f"Could not save the conversation: {e}")
 
     # --- event handlers -------------------------------------------------------------
-    def chat(question: str, mode: str, k: float, show_unsupported: bool, session):
+    def chat(question: str, mode: str, k: float, show_unsupported: bool, session, coll):
         """Answer with streaming; the streamed draft is replaced by the verified answer."""
         session = fresh(session)
         q = (question or "").strip()
         try:
-            pipeline.validate(q)
+            pipe_of(coll).validate(q)
         except RagError as e:
             raise gr.Error(escape(user_message(e)), title="Nothing to answer")
         turn = {"id": uuid.uuid4().hex[:12], "question": q, "answer": None, "error": None, "feedback": None,
@@ -141,7 +155,7 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         yield render.messages(turns, show_unsupported, pending=turn), gr.skip(), session, "", gr.skip()
         text, last, answer = "", 0.0, None
         try:
-            for event in pipeline.stream(q, history=history, mode=mode or None, k=int(k) if k else None):
+            for event in lib_of(coll).stream(q, history=history, mode=mode or None, k=int(k) if k else None):
                 if isinstance(event, str):
                     text += event
                     if time.monotonic() - last >= STREAM_EVERY_S:
@@ -164,13 +178,13 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         session = {"sid": new_id(), "turns": []}
         return [], render.EMPTY_SOURCES, session, session["sid"], None
 
-    def restore(sid, show_unsupported: bool):
+    def restore(sid, show_unsupported: bool, coll):
         """Page load: bring back this browser's conversation from disk."""
         sid = sid if valid_id(sid) else new_id()
         session = {"sid": sid, "turns": sessions.load(sid)}
         liked = [{"up": "Like", "down": "Dislike"}.get(t.get("feedback")) for t in session["turns"]]
         chat_view = gr.Chatbot(value=render.messages(session["turns"], show_unsupported), feedback_value=liked)
-        return chat_view, render.sources_html(session["turns"]), session, sid, status_md(), doc_rows()
+        return chat_view, render.sources_html(session["turns"]), session, sid, status_md(coll), doc_rows(coll)
 
     def rerender(show_unsupported: bool, session):
         return render.messages(fresh(session)["turns"], show_unsupported)
@@ -188,15 +202,16 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         save(session)
         return session
 
-    def upload(files, progress=gr.Progress()):
+    def upload(files, coll, progress=gr.Progress()):
         """Save uploads under the data dir, then ingest them incrementally with progress."""
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in (files or [])]
         if not paths:
             return gr.skip(), gr.skip(), gr.skip(), None
         saved, lines = [], []
+        lib = lib_of(coll)
         for p in paths:
             try:
-                saved.append(save_upload(p, settings.uploads_dir, settings.upload_max_mb))
+                saved.append(save_upload(p, lib.uploads, settings.upload_max_mb))
             except UploadRejected as e:
                 lines.append(f"**Skipped:** {escape(str(e))}")
                 gr.Warning(escape(str(e)))
@@ -212,10 +227,10 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
 
             progress(0, desc="Reading files")
             try:
-                report = pipeline.ingest(saved, progress=on_progress)
+                report = lib.ingest(saved, progress=on_progress)
             except RagError as e:
                 raise gr.Error(escape(user_message(e)))
-            chunks = {d["source"]: d["chunks"] for d in doc_rows_raw()}
+            chunks = {d["source"]: d["chunks"] for d in doc_rows_raw(coll)}
             for name in report.indexed:
                 lines.append(f"**Indexed** {escape(name)} ({chunks.get(name, '?')} chunks)")
             for name in report.unchanged:
@@ -225,29 +240,113 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
             lines.append(f"{report.total_chunks} chunks in the index · {report.elapsed_s:.1f} s")
             if report.indexed:
                 gr.Info(f"Indexed {len(report.indexed)} file(s); ask away.")
-        return "\n\n".join(lines), doc_rows(), status_md(), None
+        return "\n\n".join(lines), doc_rows(coll), status_md(coll), None
 
-    def doc_rows_raw() -> list[dict]:
+    def doc_rows_raw(coll=None) -> list[dict]:
         try:
-            return pipeline.documents()
+            return pipe_of(coll).documents()
         except RagError:
             return []
 
-    def refresh():
-        return doc_rows(), status_md()
+    def refresh(coll=None):
+        return doc_rows(coll), status_md(coll)
+
+    # --- document management and collections ------------------------------------------
+    def select_doc(coll, evt: gr.SelectData):
+        """A click on a row of the documents table selects that document."""
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        try:
+            docs = lib_of(coll).documents()  # same order as the table
+        except RagError:
+            docs = []
+        name = (evt.row_value or [None])[0] if getattr(evt, "row_value", None) else None
+        doc = docs[row] if 0 <= row < len(docs) and (name is None or docs[row].source == name) else next((d for d in docs if d.source == name), None)
+        if doc is None:
+            return None, "Select a document in the table.", gr.update(visible=False)
+        return doc.id, f"Selected: **{escape(doc.source)}** ({doc.chunks} chunks)", gr.update(visible=False)
+
+    def ask_delete(doc_id, coll):
+        doc = next((d for d in lib_of(coll).documents() if d.id == doc_id), None) if doc_id else None
+        if doc is None:
+            gr.Warning("Click a document in the table first.")
+            return gr.update(visible=False), gr.skip()
+        where = "It was uploaded, so its stored copy is deleted too." if doc.uploaded else f"Your file in {escape(doc.root)} is not touched."
+        return gr.update(visible=True), f"Delete **{escape(doc.source)}** and its {doc.chunks} chunks from the index? {where}"
+
+    def confirm_delete(doc_id, coll):
+        try:
+            r = lib_of(coll).delete(doc_id)
+        except RagError as e:
+            raise gr.Error(escape(user_message(e)))
+        gr.Info(f"Deleted {r['source']} ({r['chunks_removed']} chunks).")
+        return gr.update(visible=False), None, "Deleted. Select another document in the table.", doc_rows(coll), status_md(coll)
+
+    def reindex(doc_id, coll):
+        if not doc_id:
+            gr.Warning("Click a document in the table first.")
+            return gr.skip(), gr.skip(), gr.skip()
+        try:
+            r = lib_of(coll).reindex(doc_id)
+        except RagError as e:
+            raise gr.Error(escape(user_message(e)))
+        gr.Info(f"Re-indexed {r['source']} ({r['chunks']} chunks).")
+        return f"Re-indexed **{escape(r['source'])}** ({r['chunks']} chunks)", doc_rows(coll), status_md(coll)
+
+    def delete_chat(session):
+        sid = session.get("sid") if isinstance(session, dict) else None
+        if valid_id(sid):
+            sessions.delete(sid)
+        gr.Info("Conversation deleted.")
+        return new_chat()
+
+    def switch_collection(name):
+        try:
+            name = check_collection_name(name)
+            pipe_of(name)
+        except RagError as e:
+            raise gr.Error(escape(str(e)))
+        return (name, doc_rows(name), status_md(name), None, "Select a document in the table.", gr.update(visible=False),
+                *new_chat())
+
+    def create_collection(name):
+        try:
+            name = check_collection_name(name)
+        except RagError as e:
+            raise gr.Error(escape(str(e)), title="Invalid name")
+        pipe_of(name)
+        return gr.update(choices=collections.names(), value=name), ""
 
     # --- layout ---------------------------------------------------------------------
     with gr.Blocks(title="rag · grounded answers", analytics_enabled=False, fill_width=True) as demo:
         session = gr.State(None)
         browser_sid = gr.BrowserState(None, storage_key="rag-session", secret=_secret(settings))
 
+        coll = gr.State(settings.collection)
+        selected = gr.State(None)
+
         with gr.Sidebar(open=True, width=400, label="Documents and settings"):
+            gr.Markdown("### Knowledge base")
+            with gr.Row():
+                coll_dd = gr.Dropdown(collections.names(), value=settings.collection, label="Collection", scale=3,
+                                      elem_id="rag-collection", interactive=True)
+            with gr.Row():
+                new_coll = gr.Textbox(placeholder="new collection name", show_label=False, scale=3, elem_id="rag-new-collection")
+                create_btn = gr.Button("Create", size="sm", scale=1, elem_id="rag-create-collection")
             gr.Markdown("### Documents")
             files = gr.File(label="Upload .txt .md .html .pdf .docx", file_count="multiple", file_types=list(ALLOWED),
                             type="filepath", elem_id="rag-upload")
             upload_log = gr.Markdown(elem_id="rag-upload-log")
             docs = gr.Dataframe(headers=["Document", "Folder", "Chunks"], value=[], interactive=False, wrap=True,
                                 column_widths=["54%", "24%", "22%"], label="Indexed documents", elem_id="rag-docs")
+            selected_md = gr.Markdown("Click a document in the table to select it.", elem_id="rag-selected")
+            with gr.Row():
+                reindex_btn = gr.Button("Re-index", size="sm", elem_id="rag-reindex")
+                delete_btn = gr.Button("Delete…", size="sm", variant="stop", elem_id="rag-delete")
+            with gr.Group(visible=False, elem_id="rag-confirm") as confirm_box:
+                confirm_md = gr.Markdown(elem_id="rag-confirm-text")
+                with gr.Row():
+                    confirm_btn = gr.Button("Yes, delete", size="sm", variant="stop", elem_id="rag-confirm-delete")
+                    cancel_btn = gr.Button("Cancel", size="sm", elem_id="rag-cancel-delete")
             refresh_btn = gr.Button("Refresh list", size="sm")
             gr.Markdown("### Answers")
             mode = gr.Radio(modes, value=default_mode, label="Answer mode", elem_id="rag-mode",
@@ -274,6 +373,7 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                 with gr.Row():
                     stop = gr.Button("Stop", size="sm", elem_id="rag-stop")
                     clear = gr.Button("New chat", size="sm", elem_id="rag-new-chat")
+                    delete_chat_btn = gr.Button("Delete chat", size="sm", elem_id="rag-delete-chat")
             with gr.Column(scale=2, min_width=320):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(render.EMPTY_SOURCES, elem_id="rag-sources")
@@ -284,7 +384,7 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         ask = gr.on(
             triggers=[question.submit, send.click],
             fn=chat,
-            inputs=[question, mode, k, show_unsupported, session],
+            inputs=[question, mode, k, show_unsupported, session, coll],
             outputs=[chatbot, sources, session, question, answer_json],
             api_name="chat",
             concurrency_id="answer",
@@ -296,11 +396,24 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         chatbot.clear(new_chat, None, [chatbot, sources, session, browser_sid, answer_json], api_visibility="private", queue=False)
         chatbot.like(on_like, [session], [session], api_visibility="private", queue=False)
         show_unsupported.change(rerender, [show_unsupported, session], [chatbot], api_visibility="private", queue=False)
-        files.upload(upload, [files], [upload_log, docs, status, files], api_name="upload", concurrency_limit=1,
+        files.upload(upload, [files, coll], [upload_log, docs, status, files], api_name="upload", concurrency_limit=1,
                      concurrency_id="ingest", show_progress_on=[upload_log])
-        refresh_btn.click(refresh, None, [docs, status], api_name="documents", queue=False)
-        demo.load(restore, [browser_sid, show_unsupported], [chatbot, sources, session, browser_sid, status, docs],
+        refresh_btn.click(refresh, [coll], [docs, status], api_name="documents", queue=False)
+        demo.load(restore, [browser_sid, show_unsupported, coll], [chatbot, sources, session, browser_sid, status, docs],
                   api_visibility="private", queue=False)
+        chat_outputs = [chatbot, sources, session, browser_sid, answer_json]
+        docs.select(select_doc, [coll], [selected, selected_md, confirm_box], api_visibility="private", queue=False)
+        delete_btn.click(ask_delete, [selected, coll], [confirm_box, confirm_md], api_visibility="private", queue=False)
+        cancel_btn.click(lambda: gr.update(visible=False), None, [confirm_box], api_visibility="private", queue=False)
+        confirm_btn.click(confirm_delete, [selected, coll], [confirm_box, selected, selected_md, docs, status],
+                          api_visibility="private", concurrency_id="ingest", concurrency_limit=1)
+        reindex_btn.click(reindex, [selected, coll], [selected_md, docs, status], api_visibility="private",
+                          concurrency_id="ingest", concurrency_limit=1)
+        delete_chat_btn.click(delete_chat, [session], chat_outputs, api_visibility="private", queue=False)
+        coll_dd.change(switch_collection, [coll_dd], [coll, docs, status, selected, selected_md, confirm_box, *chat_outputs],
+                       api_visibility="private", queue=False)
+        create_btn.click(create_collection, [new_coll], [coll_dd, new_coll], api_visibility="private")
+        new_coll.submit(create_collection, [new_coll], [coll_dd, new_coll], api_visibility="private")
 
     demo.queue(default_concurrency_limit=settings.ui_concurrency, max_size=max(64, settings.ui_concurrency * 16))
     return demo

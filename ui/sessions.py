@@ -3,7 +3,7 @@
 The browser keeps only the session id (gr.BrowserState, localStorage); the turns
 live on disk, so a reload or a server restart brings the conversation back.
 Ids are 32 hex chars and validated before use, so a forged id can't name a path.
-Left out: listing and deleting old conversations from the UI.
+Left out: listing old conversations in the UI (the current one can be deleted).
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ class SessionStore:
             return []
         turns = data.get("turns") if isinstance(data, dict) else None
         return [t for t in turns or [] if isinstance(t, dict) and "id" in t and "question" in t]
+
+    def delete(self, sid: str) -> None:
+        self.path(sid).unlink(missing_ok=True)
 
     def save(self, sid: str, turns: list[dict]) -> None:
         target = self.path(sid)

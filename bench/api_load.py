@@ -10,6 +10,8 @@ turn in `messages`. Reports requests, errors (goal: 0), p50/p95/max latency per 
 last byte), time to the first streamed byte, and the single-client p50 measured first in the same
 run, so the concurrent numbers read as a ratio to an unloaded server. A streamed response counts
 as an error unless its deltas reassemble into a non-empty answer and it ends with [DONE].
+Each question gets a unique suffix ("... Request 3.17") so the server's query-embedding cache
+can't answer it from memory (`--repeat-questions` turns that off and measures the cached path).
 A benchmark, not a test: it asserts nothing.
 """
 
@@ -117,18 +119,21 @@ def pct(values: list[float], q: float) -> float | None:
     return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 3)
 
 
-def run(url: str, key: str, clients: int, duration: float) -> dict:
+def run(url: str, key: str, clients: int, duration: float, unique: bool = True) -> dict:
     headers = {"Authorization": f"Bearer {key}"}
 
     def client() -> httpx.Client:
         return httpx.Client(base_url=url, headers=headers, timeout=300)
 
+    def variant(q: str, tag: str) -> str:
+        return f"{q} Request {tag}." if unique else q
+
     solo = client()
     call(solo, [{"role": "user", "content": QUESTIONS[0]}], False)  # warm-up
     base = {"plain": [], "stream": []}
-    for q in QUESTIONS * 2:
+    for j, q in enumerate(QUESTIONS * 2):
         for kind in ("plain", "stream"):
-            base[kind].append(call(solo, [{"role": "user", "content": q}], kind == "stream")[0])
+            base[kind].append(call(solo, [{"role": "user", "content": variant(q, f"0.{j}{kind[0]}")}], kind == "stream")[0])
     solo.close()
 
     lat = {"plain": [], "stream": []}
@@ -156,7 +161,7 @@ def run(url: str, key: str, clients: int, duration: float) -> dict:
                 messages = [{"role": "user", "content": prev[0]}, {"role": "assistant", "content": prev[1]},
                             {"role": "user", "content": FOLLOW_UP}]
             else:
-                messages = [{"role": "user", "content": rng.choice(QUESTIONS)}]
+                messages = [{"role": "user", "content": variant(rng.choice(QUESTIONS), f"{i + 1}.{n}")}]
             try:
                 dt, first, text = call(c, messages, kind == "stream")
                 with lock:
@@ -181,6 +186,7 @@ def run(url: str, key: str, clients: int, duration: float) -> dict:
     return {
         "url": url,
         "clients": clients,
+        "unique_questions": unique,
         "streaming_clients": clients // 2,
         "duration_s": duration,
         "wall_s": round(wall, 1),
@@ -209,7 +215,8 @@ def markdown(r: dict, command: str, note: str) -> str:
         f"`{command}`",
         "",
         f"{r['clients']} clients ({r['streaming_clients']} streaming) for {r['duration_s']:g} s against `rag serve` "
-        "(extractive, seeds/ indexed, MiniLM); every third question a follow-up through `messages`.",
+        "(extractive, seeds/ indexed, MiniLM); every third question a follow-up through `messages`; "
+        + ("every question made unique so no cache answers it." if r["unique_questions"] else "questions repeat (cached path)."),
         "",
         "| | value |",
         "|---|---:|",
@@ -239,6 +246,7 @@ def main(argv=None):
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--concurrency", type=int, help="RAG_API_CONCURRENCY for a spawned server")
+    ap.add_argument("--repeat-questions", action="store_true", help="ask the same questions verbatim (measures the cached path)")
     ap.add_argument("--out", help="write OUT.json and OUT.md (e.g. evals/results/api_load)")
     ap.add_argument("--note", default="", help="a line for the markdown report (e.g. the machine's load)")
     args = ap.parse_args(argv)
@@ -249,7 +257,7 @@ def main(argv=None):
     if not url:
         proc, url, tmp = spawn_server(key, args.concurrency)
     try:
-        result = run(url, key, args.clients, args.duration)
+        result = run(url, key, args.clients, args.duration, unique=not args.repeat_questions)
     finally:
         if proc is not None:
             proc.terminate()

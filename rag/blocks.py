@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 # Bump when extraction changes what text or metadata a document gets: `rag ingest`
 # re-extracts every document that the index holds under an older version.
-EXTRACTION_VERSION = 2
+EXTRACTION_VERSION = 3
 
 KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate")
 QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})
@@ -95,8 +95,9 @@ def section_at(spans: Sequence[Span], offset: int) -> str:
     return spans[lo - 1].section if lo else ""
 
 
-def chunk_layout(spans: Sequence[Span], start: int, end: int) -> tuple[str, tuple[tuple[int, int, str, str], ...]]:
-    """(section, blocks) of the chunk text[start:end]: blocks clipped to it, chunk-relative.
+def chunk_layout(spans: Sequence[Span], start: int, end: int, page_at=None) -> tuple[str, tuple[tuple[int, int, str, str, int], ...]]:
+    """(section, blocks) of the chunk text[start:end]: blocks clipped to it, chunk-relative,
+    each as (start, end, kind, section, page) with page 0 when the document has none.
 
     The chunk's section is that of its first quotable block (what an answer would be quoted
     from), else of its first block."""
@@ -109,24 +110,25 @@ def chunk_layout(spans: Sequence[Span], start: int, end: int) -> tuple[str, tupl
             continue
         if sp.start >= end:
             break
-        out.append((max(sp.start, start) - start, min(sp.end, end) - start, sp.kind, sp.section))
+        s = max(sp.start, start)
+        out.append((s - start, min(sp.end, end) - start, sp.kind, sp.section, (page_at(s) or 0) if page_at else 0))
     section = next((b[3] for b in out if b[2] in QUOTABLE), out[0][3] if out else "")
     return section, tuple(out)
 
 
-def encode_layout(blocks: Sequence[tuple[int, int, str, str]]) -> str:
+def encode_layout(blocks: Sequence[tuple]) -> str:
     """Compact JSON for Chroma metadata (scalars only): sections listed once, blocks refer to them."""
     sections = list(dict.fromkeys(b[3] for b in blocks))
     idx = {s: i for i, s in enumerate(sections)}
-    return json.dumps({"s": sections, "b": [[b[0], b[1], KINDS.index(b[2]), idx[b[3]]] for b in blocks]}, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps({"s": sections, "b": [[b[0], b[1], KINDS.index(b[2]), idx[b[3]], b[4]] for b in blocks]}, ensure_ascii=False, separators=(",", ":"))
 
 
-def decode_layout(raw: str | None) -> tuple[tuple[int, int, str, str], ...]:
+def decode_layout(raw: str | None) -> tuple[tuple[int, int, str, str, int], ...]:
     if not raw:
         return ()
     try:
         d = json.loads(raw)
-        return tuple((int(s), int(e), KINDS[k], d["s"][i]) for s, e, k, i in d["b"])
+        return tuple((int(b[0]), int(b[1]), KINDS[b[2]], d["s"][b[3]], int(b[4]) if len(b) > 4 else 0) for b in d["b"])
     except (ValueError, KeyError, IndexError, TypeError):
         return ()  # an unreadable layout only costs the quotable filter, never the chunk
 
@@ -140,7 +142,7 @@ def quotable_spans(chunk) -> list[tuple[int, int]]:
     if not blocks:
         return sentence_spans(chunk.text)
     out = []
-    for s, e, kind, _ in blocks:
+    for s, e, kind, *_ in blocks:
         if kind in QUOTABLE:
             out.extend((s + a, s + b) for a, b in sentence_spans(chunk.text[s:e]))
     return out
@@ -148,7 +150,7 @@ def quotable_spans(chunk) -> list[tuple[int, int]]:
 
 def kind_at(chunk, offset: int) -> str:
     """Block kind at a chunk-relative offset ("paragraph" without layout)."""
-    for s, e, kind, _ in getattr(chunk, "blocks", ()):
+    for s, e, kind, *_ in getattr(chunk, "blocks", ()):
         if s <= offset < e:
             return kind
     return "paragraph"
@@ -156,10 +158,18 @@ def kind_at(chunk, offset: int) -> str:
 
 def chunk_section_at(chunk, offset: int) -> str:
     """Section of the block holding a chunk-relative offset, else the chunk's own section."""
-    for s, e, _, section in getattr(chunk, "blocks", ()):
+    for s, e, _, section, *_ in getattr(chunk, "blocks", ()):
         if s <= offset < e:
             return section
     return getattr(chunk, "section", "")
+
+
+def chunk_page_at(chunk, offset: int) -> int | None:
+    """Page of the block holding a chunk-relative offset, else the chunk's own page."""
+    for s, e, _, _, page in getattr(chunk, "blocks", ()):
+        if s <= offset < e and page:
+            return page
+    return getattr(chunk, "page", None)
 
 
 def normalize_ws(text: str) -> str:

@@ -106,7 +106,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
             start, end = compact.pos[c], compact.pos[c + len(q) - 1] + 1
         spans.append((start, end))
         prev_start, prev_end = start, max(prev_end, end)
-    layouts = [chunk_layout(doc.blocks, s, e) if doc.blocks else ("", ()) for s, e in spans]
+    layouts = [chunk_layout(doc.blocks, s, e, doc.page_at) if doc.blocks else ("", ()) for s, e in spans]
     return [
         Chunk(
             id=chunk_id(doc, i),

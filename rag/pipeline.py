@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from rag import cite
-from rag.blocks import chunk_section_at, normalize_ws
+from rag.blocks import chunk_page_at, chunk_section_at, normalize_ws, quotable_spans
 from rag.answer import (
     REFUSAL_TEXT,
     Answerer,
@@ -301,16 +301,19 @@ class Pipeline:
             at, ln = (m.start(), m.end() - m.start()) if m else (-1, 0)
             if at < 0:  # paraphrase: highlight the chunk sentence sharing most key terms
                 qt = set(key_terms(q))
-                ss = sentence_spans(c.text)
+                ss = quotable_spans(c) or sentence_spans(c.text)  # never a TOC line
                 if not ss:
                     continue
                 s, e = max(ss, key=lambda se: (len(qt & set(key_terms(c.text[se[0]:se[1]]))), -se[0]))
                 at, ln = s, e - s
             spans.append((c.start + at, c.start + at + ln))
         score = hit.dense if hit.dense is not None else hit.score
-        return Citation(n=n, source=c.source, chunk_id=c.id, start=c.start, end=c.end, text=c.text, score=round(float(score), 4),
+        cit = Citation(n=n, source=c.source, chunk_id=c.id, start=c.start, end=c.end, text=c.text, score=round(float(score), 4),
                         title=c.title, page=c.page, highlights=tuple(sorted(set(spans))),
                         section=chunk_section_at(c, min(spans)[0] - c.start) if spans else c.section)
+        if spans:  # the page of the quoted sentence, not of the passage's first line
+            cit = replace(cit, page=chunk_page_at(c, min(spans)[0] - c.start))
+        return cit
 
 
 def closest_passages(hits: Sequence[ScoredChunk], n: int = 3) -> tuple[Closest, ...]:

@@ -47,8 +47,8 @@ class Chunk:
     n_chunks: int  # chunks in this document; lets ingest detect a half-written file
     page: int | None = None
     section: str = ""  # section path, e.g. "2 ASN.1 structure handling › 2.4 Library Notes"
-    # (start, end, kind, section) of the blocks in this chunk, chunk-relative; () for plain text.
-    blocks: tuple[tuple[int, int, str, str], ...] = ()
+    # (start, end, kind, section, page or 0) of the blocks in this chunk, chunk-relative; () for plain text.
+    blocks: tuple[tuple[int, int, str, str, int], ...] = ()
     extraction: int = 0  # rag.blocks.EXTRACTION_VERSION that produced it (0: before versions existed)
 
     def metadata(self) -> dict:

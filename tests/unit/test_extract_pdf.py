@@ -134,10 +134,33 @@ def test_chunks_carry_section_and_page_and_spans_are_exact(manual):
     chunks = chunk_document(manual, 64, 8)
     for c in chunks:
         assert c.text == manual.text[c.start:c.end]
-        for s, e, kind, section in c.blocks:
+        for s, e, kind, section, page in c.blocks:
+            assert 1 <= page <= 5
             assert 0 <= s < e <= len(c.text)
         for s, e in quotable_spans(c):
             assert c.text[s:e].strip() == c.text[s:e]
     notes = next(c for c in chunks if "widget.h" in c.text)
     assert notes.page == 4 or "2.4 Library Notes" in notes.text
     assert any(c.section.endswith("2.4 Library Notes") for c in chunks if "widget.h" in c.text)
+
+
+def test_answers_quote_prose_not_the_toc_and_cite_page_and_section(tmp_path):
+    """End to end (hash embedder, real Chroma): the question's words are all in the TOC line
+    "2.4 Library Notes . . . 4" too, but only the prose sentence may be quoted."""
+    from rag.pipeline import build
+    from rag.settings import Settings
+
+    d = tmp_path / "docs"
+    d.mkdir()
+    make_manual(d / "widget.pdf")
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", refusal_threshold=0.0))
+    pipe.ingest([d])
+    ans = pipe.ask("What is the header file of this library?")
+    assert not ans.refused
+    assert ". ." not in ans.answer and "\n" not in ans.answer
+    assert "The header file of this library is widget.h" in ans.answer
+    cit = next(c for c in ans.citations if "widget.h" in c.text)
+    assert cit.page == 4 and cit.section == f"2 Structure handling{SEP}2.4 Library Notes"
+    doc = load_file(d / "widget.pdf", d, 10**9)
+    assert all(doc.text[s:e] in cit.text for s, e in cit.highlights), "highlights point at exact document text"
+    assert ans.to_dict()["citations"][0]["section"]

@@ -26,7 +26,7 @@ from statistics import median
 from rag.blocks import Block
 
 SOFT_HYPHEN = "\ufffe"  # pdfium's mark for a hyphen it found at a line end
-_BULLET = re.compile(r"^(?:[•◦▪▫‣⁃∙·●○■□–—*-]\s+|\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+\S)")
+_BULLET = re.compile(r"^(?:[•◦▪▫‣⁃∙·●○■□–—*-]\s+|\(?\d{1,2}[.)]\s+\S|\(?(?:[a-z]|[ivx]{1,4})\)\s+\S)")  # "(p. 5)" is no item
 _NUMBERED_HEADING = re.compile(r"^(?:(?:\d+|[A-Z])(?:\.\d+)+\.?|\d+\.?|Chapter\s+\d+|Appendix\s+[A-Z0-9]+|Part\s+[IVX\d]+)[:.]?\s+\S", re.I)
 _LEADER = re.compile(r"(?:(?:\.\s?){3,}|…|_{3,})\s*(?:\[\d+\]\s*)?[\divxlc]+(?:\s*[,–-]\s*\d+)*\s*$", re.I)
 _INDEX_ENTRY = re.compile(r"\S.*?,\s+\d+(?:\s*[–-]\s*\d+)?(?:,\s*\d+(?:\s*[–-]\s*\d+)?)*\s*$")
@@ -108,6 +108,16 @@ def _cells(tp, text: str, j: int, k: int, size: float) -> list[str]:
     return cells if len(cells) > 1 and all(cells) else []
 
 
+def _plain_lines(page, pno: int, height: float) -> list[Line]:
+    tp = page.get_textpage()
+    try:
+        segs = [t.strip() for t in re.split(r"\r\n|\r|\n", tp.get_text_range()) if t.strip()]
+    finally:
+        tp.close()
+    step = height / (len(segs) + 2)
+    return [Line(t, 0.0, 0.0, height - step * (i + 1), height - step * (i + 1), 10.0, 400, False, page=pno) for i, t in enumerate(segs)]
+
+
 def _key(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"\d+", "#", text.lower())).strip()
 
@@ -179,7 +189,10 @@ def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
             page = pdf[i]
             try:
                 heights.append(page.get_height())
-                pages.append(_page_lines(page, i + 1))
+                try:
+                    pages.append(_page_lines(page, i + 1))
+                except (IndexError, ValueError, OSError):  # odd text layer (index/box mismatch): keep its text, lose layout
+                    pages.append(_plain_lines(page, i + 1, heights[-1]))
             finally:
                 page.close()
     finally:

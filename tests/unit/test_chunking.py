@@ -102,3 +102,23 @@ def test_metadata_round_trip():
     from rag.types import Chunk
 
     assert Chunk.from_metadata(c.id, c.text, c.metadata()) == c
+
+
+def test_structured_chunk_metadata_round_trip_and_old_metadata_still_reads():
+    from rag.blocks import EXTRACTION_VERSION, SEP
+    from rag.markup import markdown_spans
+    from rag.types import Chunk
+
+    text = "# Guide\n\nIntro sentence here.\n\n## Setup\n\n- Install it first.\n\n```\nmake\n```\n"
+    doc = Document("g.md", "/r", "g", text, "s" * 64, blocks=markdown_spans(text))
+    chunks = chunk_document(doc, SIZE, OVERLAP)
+    c = chunks[0]
+    assert c.extraction == EXTRACTION_VERSION and c.section == "Guide"
+    assert [k for _, _, k, _, _ in c.blocks] == ["heading", "paragraph", "heading", "list_item", "code"]
+    assert c.blocks[3][3] == f"Guide{SEP}Setup"
+    md = c.metadata()
+    assert all(isinstance(v, (str, int, float, bool)) for v in md.values()), "Chroma metadata must be scalars"
+    assert Chunk.from_metadata(c.id, c.text, md) == c
+    old = {k: v for k, v in md.items() if k not in ("section", "blocks", "extraction")}  # written before this release
+    legacy = Chunk.from_metadata(c.id, c.text, old)
+    assert (legacy.section, legacy.blocks, legacy.extraction) == ("", (), 0)

@@ -315,7 +315,9 @@ class Collections:
             if name not in self._pipes:
                 base = self._first
                 settings = base.settings.model_copy(update={"collection": name})
-                self._pipes[name] = build(settings, embedder=base.embedder, checker=base.checker)
+                # Same models as the first pipeline (embedder, checker, reader): only the store differs.
+                kw = {"reader": base.reader} if getattr(base, "reader", None) is not None else {}
+                self._pipes[name] = build(settings, embedder=base.embedder, checker=base.checker, **kw)
             return self._pipes[name]
 
     def library(self, name: str | None) -> Library:

@@ -30,7 +30,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import anyio
 from fastapi import Depends, FastAPI, Request
@@ -301,11 +301,10 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
     @app.get("/healthz")
     async def healthz():
         try:
-            docs = await run_in_threadpool(lambda: pipeline.store.count() if pipeline.store.exists() else 0)
-            ok = True
+            chunks = await run_in_threadpool(lambda: pipeline.store.count() if pipeline.store.exists() else 0)
         except RagError as e:
             return JSONResponse({"status": "unavailable", "index": str(e), "model_loaded": state["model_loaded"]}, status_code=503)
-        return {"status": "ok" if ok else "unavailable", "index": "reachable", "chunks": docs, "collection": settings.collection,
+        return {"status": "ok", "index": "reachable", "chunks": chunks, "collection": settings.collection,
                 "embedding_model": pipeline.embedder.name, "model_loaded": state["model_loaded"]}
 
     @app.get("/v1/models", dependencies=auth)

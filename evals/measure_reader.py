@@ -52,6 +52,14 @@ def auc(pos, neg) -> float | None:
     return float(gt + 0.5 * eq)
 
 
+def r4(x: float | None) -> float | None:
+    return None if x is None or x != x else round(float(x), 4)
+
+
+def fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
 def balanced_acc(y, pred) -> float:
     y, pred = np.asarray(y, bool), np.asarray(pred, bool)
     return float(0.5 * (pred[y].mean() + (~pred[~y]).mean()))
@@ -91,7 +99,7 @@ def squad(readers, data: Path, n: int, seed: int) -> dict:
         for q in una:
             s, _ = sentence_scores(reader, q["question"], passages[q["passage_id"]]["text"], ctx)
             maxes_u.append(float(s.max()))
-        out[name] = {"top1_holds_answer": round(float(np.mean(top)), 4), "n_top1": len(top), "auc_answerable_vs_unanswerable": round(auc(maxes_a, maxes_u), 4)}
+        out[name] = {"top1_holds_answer": round(float(np.mean(top)), 4), "n_top1": len(top), "auc_answerable_vs_unanswerable": r4(auc(maxes_a, maxes_u))}
         print(f"squad {name}: {out[name]}", file=sys.stderr, flush=True)
     return out
 
@@ -108,7 +116,7 @@ def rgb(readers, data: Path) -> dict:
             a = auc(ps, ns)
             if a is not None:
                 per.append(a)
-        out[name] = {"auc_per_record_mean": round(float(np.mean(per)), 4), "n_records": len(per), "auc_pooled": round(auc(allp, alln), 4),
+        out[name] = {"auc_per_record_mean": round(float(np.mean(per)), 4), "n_records": len(per), "auc_pooled": r4(auc(allp, alln)),
                      "positives": len(allp), "negatives": len(alln)}
         print(f"rgb {name}: {out[name]}", file=sys.stderr, flush=True)
     return out
@@ -129,7 +137,7 @@ def support(readers, data: Path) -> dict:
         for f in fams:
             te = [e for e in exs if e.dataset == f and e.split == "test"]
             y = np.array([e.label for e in te]); s = np.array([score[e.id] for e in te])
-            res[f] = {"n": len(te), "balanced_accuracy": round(balanced_acc(y, s >= t), 4), "auc": round(auc(s[y], s[~y]), 4)}
+            res[f] = {"n": len(te), "balanced_accuracy": r4(balanced_acc(y, s >= t)), "auc": r4(auc(s[y], s[~y]))}
         out[name] = res
         print(f"support {name}: {res}", file=sys.stderr, flush=True)
     return out
@@ -191,7 +199,7 @@ def report(r: dict) -> str:
         "",
         "| scorer | top-1 sentence holds the answer | AUC answerable vs unanswerable (max over sentences) |",
         "|---|---:|---:|",
-        *[f"| {n} | {sq[n]['top1_holds_answer']:.3f} (n={sq[n]['n_top1']}) | {sq[n]['auc_answerable_vs_unanswerable']:.3f} |" for n in names],
+        *[f"| {n} | {sq[n]['top1_holds_answer']:.3f} (n={sq[n]['n_top1']}) | {fmt(sq[n]['auc_answerable_vs_unanswerable'])} |" for n in names],
         "",
         f"## RGB en dev ({rg['records']} records, never trained on)",
         "",
@@ -199,7 +207,7 @@ def report(r: dict) -> str:
         "",
         "| scorer | AUC, mean over records | AUC pooled |",
         "|---|---:|---:|",
-        *[f"| {n} | {rg[n]['auc_per_record_mean']:.3f} (n={rg[n]['n_records']}) | {rg[n]['auc_pooled']:.3f} |" for n in names],
+        *[f"| {n} | {rg[n]['auc_per_record_mean']:.3f} (n={rg[n]['n_records']}) | {fmt(rg[n]['auc_pooled'])} |" for n in names],
         "",
         "## Support (claim, evidence): held-out TEST split of WiCE and BEGIN",
         "",
@@ -207,7 +215,7 @@ def report(r: dict) -> str:
         "",
         "| scorer | threshold | " + " | ".join(k for k in su["reader"] if k != "threshold_from_train") + " |",
         "|---|---:|" + "---:|" * (len(su["reader"]) - 1),
-        *[f"| {n} | {su[n]['threshold_from_train']:.3f} | " + " | ".join(f"{v['balanced_accuracy']:.3f} (AUC {v['auc']:.3f}, n={v['n']})" for k, v in su[n].items() if k != "threshold_from_train") + " |" for n in su],
+        *[f"| {n} | {su[n]['threshold_from_train']:.3f} | " + " | ".join(f"{fmt(v['balanced_accuracy'])} (AUC {fmt(v['auc'])}, n={v['n']})" for k, v in su[n].items() if k != "threshold_from_train") + " |" for n in su],
         "",
         f"Load {r['load_seconds']} s; scoring 12 sentences warm: p50 {r['answers_12_sentences_ms_p50']} ms (this run, machine shared).",
         "",

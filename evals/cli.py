@@ -70,7 +70,8 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
 
     base = Settings()
     if llm_url:  # the generated suite: SmolLM2 behind the openai backend
-        base = base.model_copy(update={"openai_base_url": llm_url, "openai_api_key": "not-needed", "openai_model": "smollm2"})
+        base = base.model_copy(update={"openai_base_url": llm_url, "openai_api_key": "not-needed", "openai_model": "smollm2",
+                                       "openai_timeout_s": max(base.openai_timeout_s, 300.0)})  # a loaded 2-core CI box
         mode = "openai"
     kw = {"limit": limit, "seed": seed, "data": data}
     if name == "rgb":

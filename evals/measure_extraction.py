@@ -9,7 +9,8 @@ sentences of prose, list-item and table-row blocks):
   * line break inside the sentence (a wrapped line left broken),
   * dot leader (". . . ." a TOC or index line),
   * a running header/footer inside it: one of the lines that repeat at the top or bottom of
-    3+ pages in pypdf's per-page text (page numbers counted too),
+    3+ pages in pypdf's per-page text (digits ignored), on a line of its own or, when 10+
+    characters long, anywhere in the sentence; or a bare page number on a line of its own,
   * end-of-line hyphenation left in ("confi- guration" / "confi-\\nguration").
 Uses no manual that the independent check uses (shared-mime-info, libtasn1).
 """
@@ -56,9 +57,14 @@ def running_lines(pages: list[str]) -> set[str]:
 
 
 def artefacts(sentences: list[str], running: set[str]) -> dict:
+    long_keys = [k for k in running if len(k) >= 10]
+
     def has_running(s: str) -> bool:
+        # On a line of its own inside the sentence, or glued into it (a header of 10+ characters).
         lines = [re.sub(r"\d+", "#", ln.strip()) for ln in s.split("\n")]
-        return any(ln in running for ln in lines[1:-1]) or bool(re.search(r"\n\d{1,4}\n", s))
+        flat = re.sub(r"\d+", "#", " ".join(s.split()))
+        return (any(ln in running for ln in lines[1:-1]) or bool(re.search(r"\n\d{1,4}\n", s))
+                or any(k in flat for k in long_keys))
 
     n = len(sentences) or 1
     out = {

@@ -27,6 +27,7 @@ KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index
 QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})
 SEP = " › "  # between the headings of a section path
 _WS = re.compile(r"\s+")
+_BULLET = re.compile(r"[•◦▪▫‣⁃∙·●○■□–—*+-]\s+")
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,9 @@ def quotable_spans(chunk) -> list[tuple[int, int]]:
     out = []
     for s, e, kind, *_ in blocks:
         if kind in QUOTABLE:
+            if kind == "list_item":  # quote "Install it first.", not "- Install it first."
+                m = _BULLET.match(chunk.text, s, e)
+                s = m.end() if m else s
             out.extend((s + a, s + b) for a, b in sentence_spans(chunk.text[s:e]))
     return out
 

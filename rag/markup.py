@@ -2,8 +2,10 @@
 
 * HTML: trafilatura (Apache-2.0) finds the main content (no navigation, footers, cookie
   banners) and returns it as XML with headings, paragraphs, lists, tables and code kept
-  apart; it is given the page as a string, so it fetches nothing. Pages it finds no main
-  content in fall back to every block element of the page (BeautifulSoup).
+  apart; it is given the page as a string, so it fetches nothing. A walk over the page's
+  block elements (BeautifulSoup, without nav/header/footer/aside and menu/cookie/sidebar
+  containers) replaces it when it keeps clearly more text: trafilatura is tuned for articles
+  and drops a man page's definition lists.
 * DOCX: paragraphs and tables in body order; "Heading N"/"Title" styles give the section
   path, list styles give list items, table rows become "cell | cell".
 * Markdown: the text stays exactly as written (spans point at what the user sees); ATX
@@ -65,10 +67,13 @@ def html_blocks(html: str) -> list[Block]:
         root = etree.fromstring(xml.encode("utf-8"))
         main = root.find("main")
         blocks = _walk_xml(main if main is not None else root)
-    if sum(len(b.text) for b in blocks if b.kind != "heading") < 200:
-        fallback = _html_fallback(html)
-        if sum(len(b.text) for b in fallback) >= sum(len(b.text) for b in blocks) - 5:
-            blocks = fallback
+    # trafilatura is tuned for articles: on reference pages it drops definition lists (a man
+    # page's OPTIONS) and the NAME line. When the block walker, which also drops navigation,
+    # footers and cookie/menu containers, keeps clearly more text, it wins.
+    fallback = _html_fallback(html)
+    kept, walked = sum(len(b.text) for b in blocks), sum(len(b.text) for b in fallback)
+    if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5):
+        blocks = fallback
     return blocks
 
 
@@ -121,7 +126,7 @@ def _walk_xml(main) -> list[Block]:
     return out
 
 
-_BOILER = re.compile(r"nav|menu|footer|header|cookie|consent|banner|sidebar|breadcrumb|toc\b|skip", re.I)
+_BOILER = re.compile(r"nav|menu|footer|cookie|consent|banner|sidebar|breadcrumb|^toc$|skip", re.I)
 
 
 def _html_fallback(html: str) -> list[Block]:
@@ -132,7 +137,7 @@ def _html_fallback(html: str) -> list[Block]:
     for tag in soup(["script", "style", "noscript", "template", "nav", "footer", "aside", "header", "form"]):
         tag.decompose()
     for tag in soup.find_all(True):
-        if tag.attrs is not None and _BOILER.search(" ".join([tag.get("id") or "", *(tag.get("class") or []), tag.get("role") or ""])):
+        if tag.attrs is not None and any(_BOILER.search(v) for v in [tag.get("id") or "", *(tag.get("class") or []), tag.get("role") or ""]):
             tag.decompose()
     sec = _Sections()
     out: list[Block] = []

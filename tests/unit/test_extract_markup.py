@@ -147,5 +147,24 @@ def test_markdown_is_verbatim_with_sections_and_fenced_code(tmp_path):
     c = chunk_document(doc, 512, 0)[0]
     quoted = [c.text[s:e] for s, e in quotable_spans(c)]
     assert "Widgets are configured in one file." in quoted
+    assert "The installer needs root." in quoted, "a list item is quoted without its bullet"
     assert not any("#" in q or "./install" in q for q in quoted), "headings and code are not quoted"
     check_chunks(doc)
+
+
+def test_html_reference_page_keeps_name_line_and_definition_lists(tmp_path):
+    """A man page as asciidoc writes it: the NAME line sits in div#header and the options are a
+    definition list; both are content (trafilatura alone drops them), the TOC div is not."""
+    options = "".join(f"<dt>--option-{i}</dt><dd><p>Option {i} changes how the command treats file number {i} in the index.</p></dd>" for i in range(12))
+    page = (f"<html><head><title>git-add(1)</title></head><body><div id='header'><h1>git-add(1) Manual Page</h1><h2>NAME</h2>"
+            f"<div class='sectionbody'><p>git-add - Add file contents to the index</p></div></div>"
+            f"<div id='toc'><a href='#a'>OPTIONS</a></div>"
+            f"<div id='content'><h2>DESCRIPTION</h2><p>{PROSE}</p><h2>OPTIONS</h2><dl>{options}</dl></div>"
+            f"<div id='footer'>Last updated 2023-01-01</div></body></html>")
+    (tmp_path / "git-add.html").write_text(page, encoding="utf-8")
+    doc = load(tmp_path / "git-add.html")
+    t = doc.text
+    assert "git-add - Add file contents to the index" in t
+    assert "Option 11 changes how the command treats file number 11 in the index." in t
+    assert doc.section_at(t.index("Option 11")).endswith(f"{SEP}OPTIONS")
+    assert "Last updated" not in t and "OPTIONS\n\nDESCRIPTION" not in t

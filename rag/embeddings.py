@@ -117,20 +117,28 @@ _WORD = re.compile(r"\w+")
 class HashEmbedder:
     """Test fake: a bag of hashed lowercase words (and their 4-char prefixes), normalised.
 
-    Deterministic across processes and runs; texts sharing words get a high cosine.
+    Deterministic across processes and runs; texts sharing words get a high cosine. Word
+    buckets are memoised, so it also serves as the cheap embedder of bench/scale.py at 1M chunks.
     """
-
-    name = "hash-bow-64"
 
     def __init__(self, dim: int = 64):
         self.dim = dim
+        self.name = f"hash-bow-{dim}"
+        self._buckets: dict[str, tuple[int, ...]] = {}
+
+    def _ids(self, w: str) -> tuple[int, ...]:
+        b = self._buckets.get(w)
+        if b is None:
+            b = tuple(int.from_bytes(hashlib.md5(tok.encode()).digest()[:4], "little") % self.dim for tok in {w, w[:4]})
+            if len(self._buckets) < 1 << 20:
+                self._buckets[w] = b
+        return b
 
     def _one(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, dtype=np.float32)
         for w in _WORD.findall(text.lower()):
-            for tok in {w, w[:4]}:
-                h = int.from_bytes(hashlib.md5(tok.encode()).digest()[:4], "little")
-                v[h % self.dim] += 1.0
+            for i in self._ids(w):
+                v[i] += 1.0
         n = np.linalg.norm(v)
         return v / n if n else v
 
@@ -144,6 +152,8 @@ class HashEmbedder:
 def make_embedder(kind: str, batch_size: int = 64) -> Embedder:
     if kind == "hash":
         return HashEmbedder()
+    if kind == "hash-384":  # MiniLM's width: what bench/scale.py stores at sizes too big to embed
+        return HashEmbedder(384)
     if kind == "minilm-int8":  # queries int8 too: measured in evals/results/quantization.md
         return MiniLMEmbedder(batch_size=batch_size, int8=True, int8_queries=True)
     return MiniLMEmbedder(batch_size=batch_size)

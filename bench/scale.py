@@ -1,0 +1,373 @@
+"""Scale benchmark: the real store, BM25, fusion and answer path at 10k .. 1M chunks.
+
+    python bench/scale.py --sizes 10000,100000,1000000 [--server] [--out DIR] [--queries 40]
+
+Corpus: real text at every size. The sentences of the SQuAD 2.0 dev and SQuAD 1.1 extra
+passages (../shared/data) are recombined, seeded, into distinct documents of 8 chunks, each
+chunk 4-7 sentences; chunk texts are distinct. Chunks are built directly (no file loading or
+splitting: bench/ingest.py measures that part).
+Vectors: `hash-384`, a deterministic bag-of-hashed-words embedder of MiniLM's width (384), so
+Chroma's HNSW index has real size; MiniLM over 1M chunks would take hours on 2 cores. Queries
+are embedded by the same fake for retrieval; the warm answer is timed twice: with the fake
+(the pipeline's own cost) and with MiniLM embedding the question and ranking sentences
+(`warm ask, MiniLM query side`, what a user would wait; its dense hits are meaningless
+because the stored vectors are not MiniLM's, its timing is real).
+
+Measured per size (embedded Chroma, or a `chroma run` server with --server):
+  insert throughput of Store.add (Chroma + the BM25 segments), and the BM25 share of it;
+  hybrid / dense / BM25 retrieval p50 and p95 over SQuAD questions;
+  warm Pipeline.ask p50 (extractive); cold `rag ask` wall time and its peak RSS;
+  index size on disk (Chroma + BM25); time for one new document: its ingest (the real CLI in
+  another process with --server; `Pipeline.ingest` in this process when embedded, which is not
+  process-safe) and then until an already-open second Pipeline over the same index retrieves it.
+Writes DIR/scale.json, DIR/scale.md and DIR/scale.png (log-log: latency and memory vs chunks).
+Goals at 1M (issue 12): hybrid p50 <= 60 ms, warm answer p50 <= 120 ms, cold ask <= 5 s,
+RSS <= 4 GB, new file searchable <= 5 s after its ingest ends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from evals.data import data_root  # noqa: E402
+
+CHUNKS_PER_DOC = 8
+
+
+def sentences() -> list[str]:
+    out = []
+    for name in ("squad2-dev", "squad11-extra"):
+        f = data_root() / name / "passages.jsonl"
+        if f.exists():
+            for line in f.read_text().splitlines():
+                out += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", json.loads(line)["text"]) if len(s.strip()) > 20]
+    if not out:
+        sys.exit(f"no SQuAD passages under {data_root()}")
+    return sorted(set(out))
+
+
+def make_chunks(n: int, sents: list[str], seed: int, start_doc: int = 0):
+    """n chunks (n / 8 documents) whose text and spans are consistent: chunk.text == doc.text[start:end]."""
+    from rag.types import Chunk
+
+    r = random.Random(seed)
+    out = []
+    for d in range(start_doc, start_doc + -(-n // CHUNKS_PER_DOC)):
+        parts = [" ".join(r.choice(sents) for _ in range(r.randint(4, 7))) for _ in range(CHUNKS_PER_DOC)]
+        text = "\n\n".join(parts)
+        sha = hashlib.sha256(text.encode()).hexdigest()
+        at = 0
+        for j, p in enumerate(parts):
+            cid = hashlib.sha1(f"scale\x00{d}\x00{j}".encode()).hexdigest()[:20]
+            out.append(Chunk(cid, f"doc{d:07d}.txt", "/bench/scale", f"doc {d}", at, at + len(p), p, sha, CHUNKS_PER_DOC))
+            at += len(p) + 2
+    return out[:n] if n % CHUNKS_PER_DOC == 0 else out
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))] if xs else float("nan")
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(path: Path, log: Path):
+    port = free_port()
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    sys.exit(f"chroma run did not start: {log.read_text()[-1000:]}")
+
+
+def child_rss(cmd, env, timeout=900) -> tuple[float, int, int, bytes]:
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    import threading
+
+    bufs = {}
+    ts = [threading.Thread(target=lambda k, f: bufs.__setitem__(k, f.read()), args=(k, f)) for k, f in (("out", p.stdout), ("err", p.stderr))]
+    for th in ts:
+        th.start()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    for th in ts:
+        th.join()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return wall, ru.ru_maxrss * 1024, p.returncode, bufs.get("err", b"")
+
+
+def bench_size(n: int, a, sents, questions, log) -> dict:
+    from rag.embeddings import HashEmbedder, MiniLMEmbedder, QueryCache
+    from rag.pipeline import build
+    from rag.retrieval import BM25Retriever, DenseRetriever
+    from rag.settings import Settings
+
+    work = Path(tempfile.mkdtemp(prefix=f"rag-scale-{n}-", dir=a.work))
+    server = None
+    kw = {}
+    if a.server:
+        server, port = start_server(work / "server-db", work / "chroma.log")
+        kw = {"chroma_host": "127.0.0.1", "chroma_port": port}
+    settings = Settings(data_dir=work / "data", collection="scale", embedder="hash-384", mode="extractive", **kw)
+    try:
+        fake = HashEmbedder(384)
+        pipe = build(settings, embedder=fake)
+        store = pipe.store
+        store.ensure()
+
+        # --- insert -------------------------------------------------------------------
+        bm25_s, t_all, done, batch = 0.0, 0.0, 0, 2000
+        real_add = store.lexical.add
+
+        def timed_add(*args, **kw2):
+            nonlocal bm25_s
+            t = time.perf_counter()
+            r = real_add(*args, **kw2)
+            bm25_s += time.perf_counter() - t
+            return r
+
+        store.lexical.add = timed_add
+        embed_s = 0.0
+        step = max(batch * 10, 40_000)
+        for s0 in range(0, n, step):  # generate in slices to bound memory
+            chunks = make_chunks(min(step, n - s0), sents, seed=s0, start_doc=s0 // CHUNKS_PER_DOC)
+            for i in range(0, len(chunks), batch):
+                part = chunks[i : i + batch]
+                t = time.perf_counter()
+                vecs = fake.embed_documents([c.text for c in part])
+                embed_s += time.perf_counter() - t
+                t = time.perf_counter()
+                store.add(part, vecs)
+                t_all += time.perf_counter() - t
+                done += len(part)
+            log(f"  {n}: inserted {done} chunks, {done / t_all:.0f}/s (BM25 share {bm25_s / t_all:.0%}), load {os.getloadavg()[0]:.1f}")
+        del store.lexical.add
+        count = store.count()
+        res = {"chunks": count, "mode": "server" if a.server else "embedded", "vectors": "hash-384 (fake, deterministic)",
+               "insert_chunks_per_s": round(done / t_all, 1), "insert_bm25_share": round(bm25_s / t_all, 3),
+               "fake_embed_chunks_per_s": round(done / embed_s, 1), "bm25_segments": len(store.lexical.snapshot().segs)}
+
+        # --- retrieval ----------------------------------------------------------------
+        hybrid, dense, sparse = pipe.retriever, DenseRetriever(store, QueryCache(fake)), BM25Retriever(store)
+        qs = questions[: a.queries]
+        for q in questions[-5:]:
+            hybrid.retrieve(q, settings.k)
+        for name, r in (("hybrid", hybrid), ("dense", dense), ("bm25", sparse)):
+            xs = []
+            for q in qs:
+                t = time.perf_counter()
+                r.retrieve(q, settings.k)
+                xs.append((time.perf_counter() - t) * 1000)
+            res[f"{name}_p50_ms"], res[f"{name}_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
+        log(f"  {n}: hybrid p50 {res['hybrid_p50_ms']} ms, dense {res['dense_p50_ms']}, bm25 {res['bm25_p50_ms']}")
+
+        # --- warm answers ---------------------------------------------------------------
+        xs = []
+        for q in qs:
+            t = time.perf_counter()
+            pipe.ask(q)
+            xs.append((time.perf_counter() - t) * 1000)
+        res["warm_ask_fake_p50_ms"], res["warm_ask_fake_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
+        if not a.no_minilm:
+            minilm = MiniLMEmbedder()
+
+            class Named:  # MiniLM computing, under the index's name (dims match: 384)
+                name, dim = fake.name, 384
+                embed_documents = staticmethod(minilm.embed_documents)
+                embed_query = staticmethod(minilm.embed_query)
+
+            mpipe = build(settings, embedder=Named())
+            mpipe.ask(questions[-1])
+            xs = []
+            for q in qs[: max(10, len(qs) // 2)]:
+                t = time.perf_counter()
+                mpipe.ask(q)
+                xs.append((time.perf_counter() - t) * 1000)
+            res["warm_ask_minilm_p50_ms"], res["warm_ask_minilm_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
+        log(f"  {n}: warm ask p50 fake {res['warm_ask_fake_p50_ms']} ms, MiniLM query side {res.get('warm_ask_minilm_p50_ms')} ms")
+        res["bench_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+        # --- disk ------------------------------------------------------------------------
+        res["disk_chroma_mb"] = round(du(work / "server-db" if a.server else settings.chroma_dir) / 1e6, 1)
+        res["disk_bm25_mb"] = round(du(settings.data_dir / "bm25") / 1e6, 1)
+
+        # --- cold `rag ask` in a fresh process -------------------------------------------------
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+        env.update(RAG_DATA_DIR=str(settings.data_dir), RAG_COLLECTION="scale", RAG_MODE="extractive", RAG_EMBEDDER="hash-384",
+                   PYTHONPATH=str(ROOT))
+        if a.server:
+            env.update(RAG_CHROMA_HOST="127.0.0.1", RAG_CHROMA_PORT=str(kw["chroma_port"]))
+        rag = str(Path(sys.executable).parent / "rag")
+        colds, rss = [], []
+        for q in questions[a.queries : a.queries + a.cold]:
+            wall, peak, rc, err = child_rss([rag, "ask", q, "--json"], env)
+            if rc != 0:
+                log(f"  cold ask failed: {err.decode()[-400:]}")
+            colds.append(wall)
+            rss.append(peak)
+        res["cold_ask_s"] = round(statistics.median(colds), 2)
+        res["cold_ask_peak_rss_mb"] = round(max(rss) / 1e6, 1)
+        log(f"  {n}: cold ask {res['cold_ask_s']} s, peak RSS {res['cold_ask_peak_rss_mb']} MB")
+
+        # --- one new document ------------------------------------------------------------------
+        new = work / "newdoc"
+        new.mkdir()
+        (new / "fresh.txt").write_text("The Zephyrine observatory on Marrow Island opened in 1897 and mapped the southern comets.\n")
+        watcher = build(settings, embedder=fake)  # a long-running reader's view (UI, rag serve)
+        watcher.retrieve("observatory", 3)  # loaded and warm before the new file arrives
+        if a.server:  # another process writes: the real CLI against the same server
+            wall, _, rc, err = child_rss([rag, "ingest", str(new), "--json"], env)
+        else:  # embedded Chroma is not process-safe: the writer is this process (as a UI upload is)
+            t = time.perf_counter()
+            pipe.ingest([new])
+            wall, rc = time.perf_counter() - t, 0
+        t = time.perf_counter()
+        found = None
+        while time.perf_counter() - t < 60:
+            hits = watcher.retrieve("Zephyrine observatory comets", 3)
+            if hits and hits[0].chunk.source == "fresh.txt":
+                found = time.perf_counter() - t
+                break
+            time.sleep(0.05)
+        res["new_file_ingest_s"] = round(wall, 2)
+        res["new_file_searchable_after_ingest_s"] = round(found, 3) if found is not None else None
+        log(f"  {n}: new file: rag ingest {wall:.1f} s (rc {rc}), then searchable in an open pipeline after {found} s")
+        res["load_avg"] = round(os.getloadavg()[0], 1)
+        return res
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+GOALS = [("hybrid_p50_ms", 60, "hybrid p50 <= 60 ms"), ("warm_ask_minilm_p50_ms", 120, "warm answer p50 <= 120 ms"),
+         ("cold_ask_s", 5, "cold rag ask <= 5 s"), ("cold_ask_peak_rss_mb", 4000, "RSS <= 4 GB"),
+         ("new_file_searchable_after_ingest_s", 5, "new file searchable <= 5 s after ingest")]
+
+
+def render(rows: list[dict], cmd: str) -> str:
+    cols = [("chunks", "chunks"), ("mode", "Chroma"), ("insert_chunks_per_s", "insert chunks/s"), ("insert_bm25_share", "BM25 share"),
+            ("hybrid_p50_ms", "hybrid p50"), ("hybrid_p95_ms", "hybrid p95"), ("dense_p50_ms", "dense p50"), ("bm25_p50_ms", "BM25 p50"),
+            ("warm_ask_fake_p50_ms", "warm ask p50 (fake emb)"), ("warm_ask_minilm_p50_ms", "warm ask p50 (MiniLM query side)"),
+            ("cold_ask_s", "cold ask s"), ("cold_ask_peak_rss_mb", "cold ask RSS MB"), ("bench_process_peak_rss_mb", "writer+reader RSS MB"),
+            ("disk_chroma_mb", "Chroma MB"), ("disk_bm25_mb", "BM25 MB"), ("new_file_ingest_s", "new file: ingest s"),
+            ("new_file_searchable_after_ingest_s", "then searchable s"), ("load_avg", "load avg")]
+    lines = ["# bench/scale.py", "", f"`{cmd}`", "",
+             "Vectors: `hash-384` (deterministic fake, MiniLM's width) at every size; store, BM25, fusion and answer path real. "
+             "Latencies in ms unless marked s. *warm ask (MiniLM query side)* embeds the question and ranks sentences with the real MiniLM.", "",
+             "| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        lines.append("| " + " | ".join(str(r.get(k, "")) for k, _ in cols) + " |")
+    lines += ["", "Goals (issue 12, at 1M chunks) against the largest size measured here:", ""]
+    big = max(rows, key=lambda r: r["chunks"])
+    for k, lim, label in GOALS:
+        v = big.get(k)
+        lines.append(f"- {label}: {v} at {big['chunks']} chunks: {'holds' if v is not None and v <= lim else 'MISSED'}")
+    return "\n".join(lines) + "\n"
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sorted(rows, key=lambda r: r["chunks"])
+    x = [r["chunks"] for r in rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for k, label in (("hybrid_p50_ms", "hybrid p50"), ("dense_p50_ms", "dense p50"), ("bm25_p50_ms", "BM25 p50"),
+                     ("warm_ask_minilm_p50_ms", "warm ask p50 (MiniLM)"), ("cold_ask_s", "cold ask (x1000)")):
+        ys = [r.get(k) * (1000 if k == "cold_ask_s" else 1) if r.get(k) is not None else None for r in rows]
+        if any(y is not None for y in ys):
+            ax1.plot(x, ys, marker="o", label=label)
+    ax1.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="latency")
+    ax1.legend(fontsize=8)
+    for k, label in (("cold_ask_peak_rss_mb", "cold ask peak RSS"), ("bench_process_peak_rss_mb", "writer+reader peak RSS"),
+                     ("disk_chroma_mb", "Chroma on disk"), ("disk_bm25_mb", "BM25 on disk")):
+        ax2.plot(x, [r.get(k) for r in rows], marker="o", label=label)
+    ax2.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MB", title="memory and disk")
+    ax2.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--server", action="store_true", help="a `chroma run` server instead of embedded Chroma")
+    ap.add_argument("--out", type=Path, default=ROOT / "evals" / "results" / "scale")
+    ap.add_argument("--queries", type=int, default=40)
+    ap.add_argument("--cold", type=int, default=3)
+    ap.add_argument("--work", default=None, help="where the temporary indexes go")
+    ap.add_argument("--keep", action="store_true", help="keep the indexes")
+    ap.add_argument("--no-minilm", action="store_true", help="skip the MiniLM query-side answers (CI smoke)")
+    ap.add_argument("--merge", action="store_true", help="merge into an existing DIR/scale.json (other sizes/modes kept)")
+    a = ap.parse_args(argv)
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    sents = sentences()
+    qs = []
+    for name in ("squad2-dev", "squad11-extra"):
+        f = data_root() / name / "questions.jsonl"
+        if f.exists():
+            qs += [json.loads(line)["question"] for line in f.read_text().splitlines()]
+    qs = list(dict.fromkeys(qs))
+    random.Random(0).shuffle(qs)
+    log(f"{len(sents)} distinct sentences, {len(qs)} questions")
+    rows = []
+    a.out.mkdir(parents=True, exist_ok=True)
+    jf = a.out / "scale.json"
+    if a.merge and jf.exists():
+        rows = json.loads(jf.read_text())["rows"]
+    cmd = "python bench/scale.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    for n in (int(x) for x in a.sizes.split(",")):
+        log(f"size {n} ({'server' if a.server else 'embedded'})")
+        r = bench_size(n, a, sents, qs, log)
+        rows = [x for x in rows if not (x["mode"] == r["mode"] and abs(x["chunks"] - r["chunks"]) < n * 0.01)] + [r]
+        rows.sort(key=lambda x: (x["mode"], x["chunks"]))
+        jf.write_text(json.dumps({"command": cmd, "cpus": os.cpu_count(), "rows": rows}, indent=1))
+        (a.out / "scale.md").write_text(render(rows, cmd))
+        plot([x for x in rows if x["mode"] == r["mode"]], a.out / "scale.png")
+    print((a.out / "scale.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -389,6 +389,10 @@ def build(settings: Settings, embedder: Embedder | None = None, checker: Checker
         "bm25": sparse,
         "hybrid": HybridRetriever(dense, sparse, settings.dense_weight, settings.rrf_k, settings.candidates, settings.fusion),
     }[settings.retrieval]
+    if settings.server_fusion and settings.retrieval == "hybrid":
+        from rag.retrieval import ServerFusedRetriever
+
+        retriever = ServerFusedRetriever(store, emb, retriever, settings.dense_weight)
     reader = reader if reader is not None else shipped_reader(settings)
     if checker is None:
         checker = answer_checker(settings, emb, reader)

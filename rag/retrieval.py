@@ -23,6 +23,14 @@ class Retriever(Protocol):
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]: ...
 
 
+class HybridSearchBackend(Protocol):
+    """A store that fuses dense and sparse retrieval itself (distributed or hosted Chroma's
+    `Collection.search`). Raises NotImplementedError when it can't (embedded Chroma, a single
+    `chroma run` server, a collection without a sparse index)."""
+
+    def hybrid_search(self, query: str, vector: np.ndarray, k: int, dense_weight: float) -> list[ScoredChunk]: ...
+
+
 class Reranker(Protocol):
     def rerank(self, query: str, hits: list[ScoredChunk], k: int) -> list[ScoredChunk]: ...
 
@@ -171,6 +179,30 @@ class HybridRetriever:
                     e["bm25"] = hit.bm25
         ranked = sorted(fused.values(), key=lambda e: (-e["score"], e["chunk"].id))[:k]
         return [ScoredChunk(e["chunk"], e["score"], dense=e["dense"], bm25=e["bm25"]) for e in ranked]
+
+
+class ServerFusedRetriever:
+    """The seam past one machine: hybrid retrieval fused server-side when the backend supports it,
+    else the local path (`local`: our BM25 segments + HybridRetriever's fusion).
+
+    The first NotImplementedError is remembered, so a local store pays for the probe once.
+    Server-side fusion is Chroma's RRF, not our min-max score fusion: measure it (evals/
+    measure_retrieval.py) before making it the default on such a deployment."""
+
+    def __init__(self, backend: HybridSearchBackend, embedder: Embedder, local: Retriever, dense_weight: float):
+        self.backend, self.embedder, self.local, self.dense_weight = backend, embedder, local, dense_weight
+        self.server_side: bool | None = None  # unknown until the first query
+        self.sparse = getattr(local, "sparse", None)  # what Pipeline/Library reach for
+
+    def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
+        if self.server_side is not False:
+            try:
+                hits = self.backend.hybrid_search(query, self.embedder.embed_query(query), k, self.dense_weight)
+                self.server_side = True
+                return hits
+            except NotImplementedError:
+                self.server_side = False
+        return self.local.retrieve(query, k)
 
 
 def fill_dense_scores(hits: Sequence[ScoredChunk], qvec: np.ndarray, embedder: Embedder, store: Store | None = None) -> list[ScoredChunk]:

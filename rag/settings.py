@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # fusion with dense weight 0.4 beat BM25 alone, dense alone and every weighted RRF tried.
     fusion: Literal["rrf", "score"] = "score"  # how hybrid combines the two rankings
     dense_weight: float = 0.4  # weight of the dense ranking in the fusion; BM25 gets 1 - dense_weight
+    # Let a Chroma that implements Collection.search (distributed/hosted) fuse hybrid retrieval
+    # server-side; anything else falls back to local BM25 + fusion (docs/scaling.md).
+    server_fusion: bool = False
 
     # --- answering and verification ----------------------------------------
     max_answer_sentences: int = 3

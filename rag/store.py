@@ -246,6 +246,35 @@ class Store:
         got = self.collection.get(ids=list(ids), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
+    SPARSE_KEY = "sparse_embedding"  # where a server-side BM25 index would live (collection schema)
+
+    def hybrid_search(self, query: str, vector: np.ndarray, k: int, dense_weight: float, candidates: int = 20) -> list[ScoredChunk]:
+        """Dense + sparse fused by Chroma itself (Collection.search with RRF). Only distributed and
+        hosted Chroma implement it, on collections created with a sparse (BM25) index under
+        SPARSE_KEY; everywhere else this raises NotImplementedError and the caller fuses locally."""
+        from chromadb.execution.expression import K, Knn, Rrf, Search
+
+        coll = self.collection
+        search = (
+            Search()
+            .rank(Rrf([Knn(query=np.asarray(vector, dtype=np.float32).tolist(), return_rank=True, limit=candidates),
+                       Knn(query=query, key=self.SPARSE_KEY, return_rank=True, limit=candidates)],
+                      weights=[dense_weight, 1.0 - dense_weight]))
+            .limit(k)
+            .select(K.DOCUMENT, K.SCORE, K.METADATA)
+        )
+        try:
+            res = coll.search(search)
+        except NotImplementedError:
+            raise
+        except Exception as e:  # a server without the sparse index: same answer as "not here"
+            raise NotImplementedError(f"server-side hybrid search unavailable on {self.kind}: {e}") from e
+        out = []
+        for i, text, md, score in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["scores"][0]):
+            if md and "source" in md:
+                out.append(ScoredChunk(chunk=Chunk.from_metadata(i, text or "", md), score=-float(score)))
+        return out
+
     def query(self, vector: np.ndarray, k: int) -> list[ScoredChunk]:
         """Top-k chunks by cosine. Queries Chroma directly: llama-index's wrapper would report
         exp(-distance) instead of the cosine, and importing it costs a cold start ~1 s."""

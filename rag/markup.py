@@ -186,7 +186,9 @@ def docx_blocks(d) -> list[Block]:
                 continue
             style = (p.style.name if p.style is not None else "") or ""
             m = re.match(r"(?:Heading\s*(\d)|(Title))$", style, re.I)
-            if m:
+            if re.match(r"(?:TOC|Table of Figures|Index)\b", style, re.I):  # Word's generated TOC/index entries
+                out.append(Block("index" if style.lower().startswith("index") else "toc", _fold(text), sec.path))
+            elif m:
                 level = int(m.group(1)) if m.group(1) else 0
                 out.append(Block("heading", _fold(text), sec.heading(level, _fold(text))))
             elif "List" in style or p._p.pPr is not None and p._p.pPr.numPr is not None:

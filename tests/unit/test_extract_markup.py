@@ -79,7 +79,11 @@ def test_html_without_main_content_falls_back_to_every_block(tmp_path):
 def make_docx(path: Path) -> Path:
     import docx
 
+    from docx.enum.style import WD_STYLE_TYPE
+
     d = docx.Document()
+    d.styles.add_style("TOC 1", WD_STYLE_TYPE.PARAGRAPH)  # what Word's "Insert table of contents" writes
+    d.add_paragraph("Backups\t2", style="TOC 1")
     d.add_heading("Operations guide", level=1)
     d.add_paragraph("This guide explains how the service is run.")
     d.add_heading("Backups", level=2)
@@ -104,6 +108,9 @@ def test_docx_heading_styles_give_the_section_path_and_tables_stay_rows(tmp_path
     assert ("table_row", "db | nightly | 30 days") in blocks
     assert ("list_item", "Check the backup log every Monday.") in blocks
     assert t.index("db | nightly") < t.index("Restores"), "tables stay where they are in the body"
+    assert ("toc", "Backups 2") in blocks
+    c = chunk_document(doc, 512, 0)[0]
+    assert not any("Backups 2" in c.text[s:e] for s, e in quotable_spans(c)), "a TOC entry is never quoted"
     check_chunks(doc)
 
 

@@ -105,10 +105,10 @@ def _print_answer(ans, show_sources: bool = True):
         if ans.refused and ans.closest:
             out.print("  Closest passages, none of which answers this:", style="dim")
             for c in ans.closest:
-                page = f", page {c.page}" if c.page else ""
+                where = " · ".join([c.source] + ([f"p. {c.page}"] if c.page else []) + ([c.section] if c.section else []))
                 snippet = " ".join(c.text.split())
                 snippet = snippet if len(snippet) <= 160 else snippet[:157] + "..."
-                out.print(f"  - {escape(c.source)}{page} chars {c.start}-{c.end} (score {c.score:.2f}): {escape(snippet)}", highlight=False, soft_wrap=True)
+                out.print(f"  - {escape(where)} chars {c.start}-{c.end} (score {c.score:.2f}): {escape(snippet)}", highlight=False, soft_wrap=True)
     t = ans.timings_ms
     out.print(f"  [dim]retrieve {t.get('retrieve', 0):.0f} ms · generate {t.get('generate', 0):.0f} ms · verify {t.get('verify', 0):.0f} ms[/]")
 

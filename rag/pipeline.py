@@ -322,7 +322,7 @@ def closest_passages(hits: Sequence[ScoredChunk], n: int = 3) -> tuple[Closest, 
     for h in hits[:n]:
         c = h.chunk
         score = h.dense if h.dense is not None else h.score
-        out.append(Closest(source=c.source, start=c.start, end=c.end, text=c.text, score=round(float(score), 4), page=c.page, title=c.title))
+        out.append(Closest(source=c.source, start=c.start, end=c.end, text=c.text, score=round(float(score), 4), page=c.page, title=c.title, section=c.section))
     return tuple(out)
 
 

@@ -125,6 +125,7 @@ class Closest:
     score: float  # retrieval score (cosine when the dense retriever saw it)
     page: int | None = None
     title: str = ""
+    section: str = ""  # section path of the passage
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 One line per click:
     {"ts": ISO-8601 UTC, "session": id, "turn": id, "rating": "up" | "down" | null (withdrawn),
      "question", "standalone_question", "answer", "refused", "mode",
-     "citations": [{"n", "source", "start", "end", "page", "text", "highlights"}]}
+     "citations": [{"n", "source", "start", "end", "page", "section", "text", "highlights"}]}
 Lines are written with one `write` under a lock, so concurrent clicks don't interleave.
 """
 
@@ -39,7 +39,7 @@ def feedback_record(turn: dict, rating: str | None, session: str) -> dict:
         "refused": a.get("refused"),
         "mode": a.get("mode"),
         "citations": [
-            {k: c.get(k) for k in ("n", "source", "start", "end", "page", "text", "highlights")} for c in a.get("citations") or []
+            {k: c.get(k) for k in ("n", "source", "start", "end", "page", "section", "text", "highlights")} for c in a.get("citations") or []
         ],
     }
 

@@ -12,6 +12,7 @@ from pathlib import Path
 METRIC_ORDER = (
     "hit_at_k", "mrr", "answer_contains", "token_f1", "refusal_recall", "refusal_precision", "false_refusal_rate",
     "premise_handled", "faithfulness", "citation_precision", "citation_recall", "hidden_share", "latency_p50_ms", "latency_p95_ms",
+    "readability", "citation_right", "section_accuracy",  # realdocs only (evals/realdocs.py)
 )
 
 
@@ -58,6 +59,8 @@ def write_md(path: Path, report: dict, checks: list[dict], n_worst: int = 10) ->
              "| metric | value | threshold | |", "|---|---|---|---|"]
     by_metric = {c["metric"]: c for c in checks}
     for key in METRIC_ORDER:
+        if key not in m:
+            continue
         c = by_metric.get(key)
         th = f"{c['op']} {c['threshold']}" if c else ""
         status = "" if not c else ("ok" if c["ok"] else "**FAIL**") if c["value"] is not None else "undefined"

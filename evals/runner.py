@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from evals import metrics as M
+from evals import realdocs
 from evals.suites import Case, Suite
 
 
@@ -96,7 +97,8 @@ def run_case(pipe, case: Case, judge: Judged, mode: str | None, k: int) -> dict:
         correct = (not ans.refused) and M.contains(text, case.answers) and not (case.must_not and M.contains(text, case.must_not))
         f1 = round(M.best_f1(text, case.answers), 4) if not ans.refused else 0.0
     premise = premise_verdict(case, ans.refused, [s.text for s in shown], judge)
-    return {
+    extra = realdocs.case_fields(case, ans) if case.running_headers is not None else {}
+    return {**extra,
         "id": case.id, "kind": case.kind, "question": case.question, "history": [list(h) for h in case.history],
         "answerable": case.answerable, "answers": list(case.answers), "must_not": list(case.must_not),
         "answer": ans.answer, "refused": ans.refused, "premise": premise, "correct": correct, "token_f1": f1,
@@ -138,6 +140,7 @@ def results(records: list[dict], k: int) -> dict[str, M.Result]:
         "latency_p50_ms": M.percentile([r["timings"]["total"] for r in records if "total" in r["timings"]], 50),
         "latency_p95_ms": M.percentile([r["timings"]["total"] for r in records if "total" in r["timings"]], 95),
     }
+    res.update(realdocs.scores(records))  # readability, citation_right, section_accuracy (realdocs records only)
     return res
 
 

@@ -5,6 +5,8 @@
              a seeded sample, half answerable and half not, of questions on the *report*
              articles of evals/splits.toml only (the other half fitted the refusal model and
              tuned retrieval). All 18 articles are indexed: the fit half is just distractors.
+* `realdocs` - manuals from Debian -doc packages (PDF, HTML, a generated DOCX; evals/realdocs.py) and
+             the hand-written questions evals/datasets/realdocs.jsonl; skips when they are not installed.
 * `rgb`    - RGB en_fact: per record three small indexes: `positive` (positive + negative
              passages: answer), `negative` (negatives only: refuse) and `counterfactual`
              (positive_wrong + negatives: the answer must follow the documents, i.e. contain
@@ -44,6 +46,8 @@ class Case:
     evidence: tuple[str, ...] = ()  # gold quotes: a chunk containing one is relevant
     gold_spans: tuple[tuple[str, int, int], ...] = ()  # (source, start, end) of gold passages
     gold_sources: tuple[str, ...] = ()  # whole documents that are gold
+    section: str = ""  # heading the evidence sits under (realdocs: section accuracy)
+    running_headers: tuple[str, ...] | None = None  # realdocs: set -> answers are checked for readability
 
 
 @dataclass
@@ -167,4 +171,28 @@ def rgb(limit: int | None = None, seed: int = 0, data: Path | None = None, cache
     return Suite("rgb", cases, indexes, _digest(path.resolve()))
 
 
-SUITES = {"seeds": seeds, "squad2": squad2, "rgb": rgb}
+REALDOCS_DATASET = Path(__file__).resolve().parent / "datasets" / "realdocs.jsonl"
+
+
+def realdocs(limit: int | None = None, seed: int = 0, data: Path | None = None, cache: Path | None = None) -> Suite:
+    """Raises evals.realdocs.Missing (the CLI skips the suite) when the Debian manuals are not installed."""
+    from evals import realdocs as R
+
+    folder = R.prepare_docs(Path(cache or REPO / ".cache" / "evals"))
+    headers = tuple(sorted({h for _, p, fmt in R.DOCS if fmt == "pdf" for h in R.running_headers(folder / Path(p).name)}))
+    path = Path(data) if data else REALDOCS_DATASET
+    cases = [
+        Case(id=r["id"], question=r["question"], index="main", answerable=r["answerable"], kind=r["kind"],
+             answers=tuple(r["answers"]), evidence=tuple(r["evidence"]), section=r.get("section", ""), running_headers=headers)
+        for r in _jsonl(path)
+    ]
+    if limit:  # a seeded sample that keeps the answerable : unanswerable ratio
+        rng = random.Random(seed)
+        pos, neg = [c for c in cases if c.answerable], [c for c in cases if not c.answerable]
+        n_neg = round(limit * len(neg) / len(cases))
+        keep = set(rng.sample([c.id for c in pos], min(len(pos), limit - n_neg)) + rng.sample([c.id for c in neg], min(len(neg), n_neg)))
+        cases = [c for c in cases if c.id in keep]
+    return Suite("realdocs", cases, {"main": [folder]}, _digest(folder.name, path.resolve()))
+
+
+SUITES = {"seeds": seeds, "squad2": squad2, "rgb": rgb, "realdocs": realdocs}

@@ -1,0 +1,81 @@
+"""Readability of an answer sentence as a reader sees it: a pure function, no I/O, no models.
+
+`artefacts(text, headers)` lists the extraction artefacts found in one displayed sentence:
+
+* `line_break`     - a hard line break inside the sentence, or an end-of-line hyphenation left
+                     behind ("hyphen- ation"; a suspended hyphen such as "pre- and post-" is fine);
+* `page_number`    - a line that is only a number (or "Page 3", "- 3 -", "3 of 40");
+* `dot_leader`     - a table-of-contents / index dot leader (". . . ." or "....");
+* `glued_heading`  - a numbered heading fused into the sentence: the sentence starts with a
+                     section number and a capitalised title ("2.1 ASN.1 syntax The parser ..."),
+                     or a line inside it is a short numbered heading;
+* `repeated_header`- a running page header: one of `headers` (lines the caller found repeated at
+                     the top of the document's pages), or a texinfo-style "Chapter 2: Title 11"
+                     / "Appendix A: Title 40" with its page number.
+
+`readable(text)` is `not artefacts(text)`. Left out: artefacts we can't see in one sentence
+without the document (a missing hyphen at a page break, reordered columns), and judging style.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+KINDS = ("line_break", "page_number", "dot_leader", "glued_heading", "repeated_header")
+
+_HYPHEN_LEFT = re.compile(r"[a-z]-\s+([a-z]+)")
+_SUSPENDED = {"and", "or", "nor", "to", "as", "vs"}  # "pre- and post-processing" is English, not an artefact
+_NUMBER_LINE = re.compile(r"^\s*(?:[-–—]\s*)?(?:[Pp]age\s+)?(?:\d{1,4}|[ivxlc]{1,4})(?:\s*(?:of|/)\s*\d{1,4})?(?:\s*[-–—])?\s*$")
+_INLINE_PAGE = re.compile(r"\bpage\s+\d{1,4}\s+of\s+\d{1,4}\b|(?:^|\s)[-–—]\s?\d{1,4}\s?[-–—](?:\s|$)", re.I)
+_DOT_LEADER = re.compile(r"(?:\.\s?){4,}|(?:·\s?){3,}|…{2,}")
+_SECTION_NO = r"(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z]\.\d{1,2}(?:\.\d{1,2})*\.?)"
+_HEADING_START = re.compile(rf"^{_SECTION_NO}\s+[A-Z]")
+_NEW_SENTENCE_INSIDE = re.compile(r"[a-z0-9)]\s+[A-Z][a-z]+\s+[a-z]")  # "... syntax The parser is"
+_HEADING_LINE = re.compile(rf"^{_SECTION_NO}\s+[A-Z][^!?;]{{0,70}}(?<![.:,])$")
+_TEXINFO_HEADER = re.compile(r"\b(?:Chapter\s+\d{1,2}|Appendix\s+[A-Z]):\s+[^.!?\n]{1,70}?\s\d{1,4}\b")
+
+
+def _squeeze(s: str) -> str:
+    return " ".join(s.split())
+
+
+def artefacts(text: str, headers: Iterable[str] = ()) -> list[str]:
+    """The artefact kinds found in one displayed answer sentence, in KINDS order (empty = readable)."""
+    body = text.strip()
+    lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
+    flat = _squeeze(body)
+    found: set[str] = set()
+
+    if len(lines) > 1 or "\r" in body:
+        found.add("line_break")
+    for m in _HYPHEN_LEFT.finditer(flat):
+        if m.group(1) not in _SUSPENDED:
+            found.add("line_break")
+
+    if len(lines) > 1 and any(_NUMBER_LINE.match(ln) for ln in lines):
+        found.add("page_number")
+    if _INLINE_PAGE.search(flat):
+        found.add("page_number")
+
+    if _DOT_LEADER.search(flat):
+        found.add("dot_leader")
+
+    start = _HEADING_START.match(flat)
+    if start and _NEW_SENTENCE_INSIDE.search(flat, start.end()):
+        found.add("glued_heading")  # "2.1 ASN.1 syntax The parser is ..." (a heading alone is not glued)
+    if len(lines) > 1 and any(_HEADING_LINE.match(ln) and len(ln.split()) <= 10 for ln in lines):
+        found.add("glued_heading")
+
+    if _TEXINFO_HEADER.search(flat):
+        found.add("repeated_header")
+    for h in headers:
+        h = _squeeze(h)
+        if h and h in flat:
+            found.add("repeated_header")
+
+    return [k for k in KINDS if k in found]
+
+
+def readable(text: str, headers: Iterable[str] = ()) -> bool:
+    return not artefacts(text, headers)

@@ -1,0 +1,268 @@
+"""The `realdocs` suite's documents and its extra metrics (readability, right citation, section accuracy).
+
+Documents: manuals that Debian's -doc packages install (nobody on this project wrote them), read
+from their installed paths, listed exactly in DOCS and evals/datasets/realdocs.md. One DOCX is made
+at suite time from a public-domain SQLite page (`build_docx`): headings -> Heading 1-4 styles,
+lists -> list styles, the table -> a Word table. The files are copied into one folder under the
+cache dir, so that each keeps its own name as its source.
+
+Per-case fields (added to a realdocs record by `case_fields`):
+* `readability`: each shown answer sentence as displayed and its artefacts (evals/readability.py);
+* `cited_right`: some citation's passage holds a gold evidence quote (None for unanswerable cases);
+* `section_ok`: some citation's section path holds the gold heading; None while citations carry
+  no section (the extraction does not record one yet): never guessed.
+Left out: page-level citation checks (page numbers differ between extractions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from evals import metrics as M
+from evals import readability
+
+# (package, installed path, format). Versions and licenses: evals/datasets/realdocs.md.
+DOCS = (
+    ("r-doc-pdf", "/usr/share/R/doc/manual/R-data.pdf", "pdf"),
+    ("r-doc-pdf", "/usr/share/R/doc/manual/R-FAQ.pdf", "pdf"),
+    ("octave-doc", "/usr/share/doc/octave/liboctave.pdf", "pdf"),
+    ("git-doc", "/usr/share/doc/git-doc/gitignore.html", "html"),
+    ("git-doc", "/usr/share/doc/git-doc/git-stash.html", "html"),
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/limits.html", "html"),
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/whentouse.html", "html"),
+)
+DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
+DOCX_NAME = "datatype3.docx"
+PACKAGES = tuple(sorted({p for p, _, _ in DOCS} | {DOCX_FROM[0]}))
+
+
+class Missing(Exception):
+    """The suite's documents are not installed; the message says which and how to install them."""
+
+
+def missing() -> list[str]:
+    return [path for _, path, _ in DOCS if not Path(path).is_file()] + ([] if Path(DOCX_FROM[1]).is_file() else [DOCX_FROM[1]])
+
+
+def prepare_docs(cache: Path) -> Path:
+    """Copy the installed documents (and the generated DOCX) into one folder; returns it."""
+    gone = missing()
+    if gone:
+        raise Missing(f"{len(gone)} document(s) missing, e.g. {gone[0]}: install them with "
+                      f"`apt-get install -y --no-install-recommends {' '.join(PACKAGES)}` (.ci/run does).")
+    h = hashlib.sha1()
+    for _, path, _ in DOCS + ((DOCX_FROM[0], DOCX_FROM[1], "html"),):
+        h.update(Path(path).read_bytes())
+    h.update(Path(__file__).read_bytes())  # the DOCX builder's version
+    folder = Path(cache) / f"realdocs-docs-{h.hexdigest()[:10]}"
+    if not (folder / DOCX_NAME).is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        for _, path, _ in DOCS:
+            shutil.copyfile(path, folder / Path(path).name)
+        tmp = folder / (DOCX_NAME + ".part")
+        build_docx(Path(DOCX_FROM[1]), tmp)
+        tmp.replace(folder / DOCX_NAME)
+    return folder
+
+
+def build_docx(html: Path, dest: Path) -> None:
+    """A DOCX a person might have: the page's main content with Word heading styles, lists and a real table."""
+    import datetime
+
+    import docx
+    from bs4 import BeautifulSoup, NavigableString
+
+    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    main = soup.find("div", class_="fancy") or soup.body
+    for toc in main.select(".fancy_toc, #toc_sub, .fancy_toc_mark"):
+        toc.decompose()
+    for t in main(["script", "style"]):
+        t.decompose()
+    d = docx.Document()
+    title = soup.title.get_text(" ", strip=True) if soup.title else html.stem
+    d.core_properties.title = title
+    d.core_properties.author = "SQLite documentation (public domain), converted by evals/realdocs.py"
+    d.core_properties.created = d.core_properties.modified = datetime.datetime(2022, 12, 28)
+
+    def text(el) -> str:
+        return " ".join(el.get_text(" ").split())
+
+    def walk(el) -> None:
+        for child in el.children:
+            if isinstance(child, NavigableString):
+                s = " ".join(str(child).split())
+                if s and el is main:
+                    d.add_paragraph(s)
+                continue
+            name = child.name
+            if name in ("h1", "h2", "h3", "h4"):
+                d.add_heading(text(child), level=int(name[1]))
+            elif name == "p":
+                if text(child):
+                    d.add_paragraph(text(child))
+            elif name in ("ul", "ol"):
+                style = "List Number" if name == "ol" else "List Bullet"
+                for li in child.find_all("li", recursive=False):
+                    if text(li):
+                        d.add_paragraph(text(li), style=style)
+            elif name == "table":
+                rows = child.find_all("tr")
+                width = max(len(r.find_all(["td", "th"])) for r in rows)
+                table = d.add_table(rows=0, cols=width)
+                table.style = "Table Grid"
+                for r in rows:
+                    cells = table.add_row().cells
+                    for i, c in enumerate(r.find_all(["td", "th"])):
+                        cells[i].text = "\n".join(" ".join(x.split()) for x in c.get_text("\n").split("\n") if x.strip())
+            elif name in ("pre", "blockquote"):
+                d.add_paragraph(child.get_text().strip("\n"), style="No Spacing")
+            elif name in ("div", "span", "center", "section"):
+                walk(child)
+            elif text(child):
+                d.add_paragraph(text(child))
+
+    walk(main)
+    d.save(str(dest))
+
+
+def running_headers(pdf: Path, min_pages: int = 3) -> tuple[str, ...]:
+    """Lines that open at least `min_pages` pages (page numbers stripped): the PDF's running headers.
+
+    Read with pypdf directly, independent of the pipeline's extraction."""
+    import logging
+    import re
+    from collections import Counter
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    firsts = Counter()
+    for page in PdfReader(str(pdf)).pages:
+        lines = [ln.strip() for ln in (page.extract_text() or "").splitlines() if ln.strip()]
+        if lines:
+            head = re.sub(r"^\d{1,4}\s+|\s+\d{1,4}$", "", lines[0]).strip()
+            if len(head.split()) >= 2:
+                firsts[head] += 1
+    return tuple(sorted(h for h, n in firsts.items() if n >= min_pages))
+
+
+# --- per case and per suite -------------------------------------------------------------
+
+
+def _displayed(sentence: str, answer: str) -> str:
+    """The sentence as the user sees it in the answer (display may normalise whitespace)."""
+    if sentence in answer:
+        return sentence
+    flat = " ".join(sentence.split())
+    return flat if flat in answer else sentence
+
+
+def _holds(haystack: str, needle: str) -> bool:
+    return bool(needle) and M.normalize(needle) in M.normalize(haystack)
+
+
+def case_fields(case, ans) -> dict:
+    """The realdocs fields of one record (see the module docstring)."""
+    shown = [s for s in ans.sentences if s.shown] if not ans.refused else []
+    read = []
+    for s in shown:
+        text = _displayed(s.text, ans.answer)
+        read.append({"text": text, "artefacts": readability.artefacts(text, case.running_headers or ())})
+    cited_right = section_ok = None
+    sections = [getattr(c, "section", None) for c in ans.citations]
+    if case.answerable and case.evidence:
+        cited_right = (not ans.refused) and any(_holds(c.text, q) for c in ans.citations for q in case.evidence)
+    if case.answerable and case.section and not ans.refused and any(sections):
+        section_ok = any(_holds(sec or "", case.section) for sec in sections)
+    return {"readability": read, "cited_right": cited_right, "section_ok": section_ok,
+            "cited_sections": [s for s in sections if s is not None], "gold_section": case.section}
+
+
+def scores(records: list[dict]) -> dict[str, M.Result]:
+    """readability, citation_right, section_accuracy over the records that carry the realdocs fields."""
+    recs = [r for r in records if "readability" in r]
+    if not recs:
+        return {}
+    sents = [s for r in recs for s in r["readability"]]
+    right = [r["cited_right"] for r in recs if r["answerable"] and r["cited_right"] is not None]
+    answered = [r for r in recs if r["answerable"] and r["gold_section"] and not r["refused"]]
+    sec = [r["section_ok"] for r in answered if r["section_ok"] is not None]
+    section = (M.mean([float(x) for x in sec], "no answered case with a gold heading")
+               if sec or not answered else
+               M.Result(None, "citations carry no section path (the extraction does not record one yet)"))
+    return {
+        "readability": M.mean([float(not s["artefacts"]) for s in sents], "no answer sentences shown"),
+        "citation_right": M.mean([float(x) for x in right], "no answerable case with evidence"),
+        "section_accuracy": section,
+    }
+
+
+# --- results file: `python -m evals.realdocs OUT/realdocs/report.json evals/results/realdocs` ---------
+
+
+def summarise(report: dict, title: str) -> tuple[dict, str]:
+    """A compact JSON (metrics, timings, one line per case) and a Markdown page for evals/results/."""
+    import collections
+    import json
+    import os
+    import subprocess
+
+    from evals.suites import REALDOCS_DATASET, _jsonl
+
+    where = {r["id"]: r.get("where", "") for r in _jsonl(REALDOCS_DATASET)}
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip()
+    cases = [{"id": r["id"], "kind": r["kind"], "where": where.get(r["id"], ""), "correct": r["correct"], "refused": r["refused"],
+              "gold_rank": r["gold_rank"], "cited_right": r.get("cited_right"), "section_ok": r.get("section_ok"),
+              "cited_sections": r.get("cited_sections", []),
+              "artefacts": sorted({a for s in r.get("readability", []) for a in s["artefacts"]}), "answer": r["answer"][:300]}
+             for r in report["cases"]]
+    data = {"title": title, "commit": commit, "loadavg": os.getloadavg()[0], "mode": report["mode"], "judge": report["judge"],
+            "k": report["k"], "metrics": report["metrics"], "reasons": report["reasons"], "timings": report["timings"],
+            "documents": [{"package": p, "path": f} for p, f, _ in DOCS] + [{"package": DOCX_FROM[0], "path": DOCX_FROM[1], "as": DOCX_NAME}],
+            "cases": cases}
+    m = report["metrics"]
+    fmt = lambda v: "null" if v is None else f"{v:.3f}" if abs(v) <= 10 else f"{v:.0f}"  # noqa: E731
+    lines = [f"# {title}", "", f"Commit `{commit}`, load average {data['loadavg']:.1f} (2 cores), mode `{report['mode']}`, judge "
+             f"`{report['judge']}`, k={report['k']}, {len(cases)} cases. Regenerate: `rag eval realdocs --out out/eval` then "
+             f"`python -m evals.realdocs out/eval/realdocs/report.json evals/results/realdocs`.", "",
+             f"Wall time (shared machine): indexing {report['timings']['index_s']:.0f} s, questions {report['timings']['questions_s']:.0f} s.", "",
+             "| metric | value | goal (issue 9) |", "|---|---|---|"]
+    goals = {"answer_contains": "≥ 0.85", "citation_right": "≥ 0.85", "readability": "1.00", "refusal_recall": "≥ 0.9",
+             "false_refusal_rate": "≤ 0.05", "section_accuracy": ""}
+    for k, v in m.items():
+        lines.append(f"| {k} | {fmt(v)}{' (' + report['reasons'][k] + ')' if k in report['reasons'] else ''} | {goals.get(k, '')} |")
+    lines += ["", "## Answerable cases by where the answer sits", "", "| where | n | answer contains | right citation | hit@k |", "|---|---|---|---|---|"]
+    groups = collections.defaultdict(list)
+    for c, r in zip(cases, report["cases"]):
+        if r["answerable"]:
+            groups[c["where"]].append((c, r))
+    for w, rows in sorted(groups.items()):
+        share = lambda xs: fmt(sum(xs) / len(xs)) if xs else "null"  # noqa: E731
+        lines.append(f"| {w} | {len(rows)} | {share([bool(r['correct']) for _, r in rows])} | "
+                     f"{share([bool(c['cited_right']) for c, _ in rows])} | {share([r['gold_rank'] is not None and r['gold_rank'] <= report['k'] for _, r in rows])} |")
+    arte = collections.Counter(a for r in report["cases"] for s in r.get("readability", []) for a in s["artefacts"])
+    n_sent = sum(len(r.get("readability", [])) for r in report["cases"])
+    lines += ["", f"## Readability: {n_sent} shown answer sentences", "", "| artefact | sentences |", "|---|---|"]
+    lines += [f"| {k} | {arte.get(k, 0)} |" for k in readability.KINDS]
+    lines += ["", "## Cases", "", "| id | kind | where | correct | refused | cited right | section ok | artefacts |", "|---|---|---|---|---|---|---|---|"]
+    for c in cases:
+        lines.append(f"| {c['id']} | {c['kind']} | {c['where']} | {c['correct']} | {c['refused']} | {c['cited_right']} | "
+                     f"{c['section_ok']} | {', '.join(c['artefacts'])} |")
+    return data, "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: python -m evals.realdocs OUT/realdocs/report.json evals/results/NAME [TITLE]")
+    rep = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    data, md = summarise(rep, sys.argv[3] if len(sys.argv) == 4 else "realdocs suite")
+    dest = Path(sys.argv[2])
+    dest.with_suffix(".json").write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    dest.with_suffix(".md").write_text(md, encoding="utf-8")
+    print(f"wrote {dest.with_suffix('.json')} and {dest.with_suffix('.md')}")

@@ -1,0 +1,96 @@
+"""evals/readability.py on hand-written strings: each artefact kind is caught, and clean prose,
+list items and table rows are not flagged."""
+
+from __future__ import annotations
+
+import pytest
+
+from evals.readability import KINDS, artefacts, readable
+
+CLEAN = [
+    "The header file of this library is libtasn1.h.",
+    "SQLite does not support joins containing more than 64 tables.",
+    "By default, read.table ignores empty lines.",
+    "It covers pre- and post-processing of the data.",  # suspended hyphen
+    "The maximum number of attached databases cannot be increased above 125.",
+    "REAL DOUBLE DOUBLE PRECISION FLOAT | REAL | 4",  # a table row
+    "If the declared type contains the string \"INT\" then it is assigned INTEGER affinity.",
+    "Version 3.37.0 added STRICT tables... and more.",  # an ellipsis is not a dot leader
+    "3 functions are exported by the library.",  # a number starting a sentence is not a heading
+    "See Chapter 2 [Spreadsheet-like data], page 7, for details.",  # a cross reference, not a header
+]
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_clean_sentences_are_readable(text):
+    assert artefacts(text) == [], text
+    assert readable(text)
+
+
+@pytest.mark.parametrize("text", [
+    "There is also an optional weight\nattribute which is used when sorting.",
+    "The default weight value is\n50, and the maximum is 100.",
+    "It tries in turn logical, integer, nu- meric and complex.",  # end-of-line hyphenation left behind
+    "It tries in turn logical, integer, nu-\nmeric and complex.",
+])
+def test_line_break_artefacts(text):
+    assert "line_break" in artefacts(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Information found in a\n2\nShared MIME-info Database\ndirectory is added.",
+    "the number\n11\nof rows to be read.",
+    "the number\nxii\nof rows to be read.",
+    "Results are shown on Page 3 of 40 of the report.",
+    "as shown - 12 - in the table",
+])
+def test_page_number_artefacts(text):
+    assert "page_number" in artefacts(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Header file libtasn1.h . . . . . . . . . . 4",
+    "2.4 Library Notes.......................12",
+    "Contents · · · · 3",
+])
+def test_dot_leader_artefacts(text):
+    assert "dot_leader" in artefacts(text)
+
+
+@pytest.mark.parametrize("text", [
+    "2.1 ASN.1 syntax The parser is case sensitive.",
+    "1.2 Export to text files Exporting results from R is usually a straightforward task.",
+    "A.3 Building Octave It needs a C++ compiler.",
+    "2\n2 ASN.1 structure handling\n2.1 ASN.1 syntax\nThe parser is case sensitive.",
+])
+def test_glued_heading_artefacts(text):
+    assert "glued_heading" in artefacts(text)
+
+
+def test_a_heading_alone_is_not_glued():
+    assert "glued_heading" not in artefacts("2.1 Variations on read.table")
+
+
+@pytest.mark.parametrize("text,headers", [
+    ("and to give nrows, the number Chapter 2: Spreadsheet-like data 11 of rows to be read.", ()),
+    ("Appendix B: Installing R 40 the rest of the sentence.", ()),
+    ("that are Shared MIME-info Database directory added.", ("Shared MIME-info Database",)),
+    ("the program GNU GENERAL PUBLIC LICENSE 9 and its terms.", ("GNU GENERAL PUBLIC LICENSE",)),
+])
+def test_repeated_header_artefacts(text, headers):
+    assert "repeated_header" in artefacts(text, headers)
+
+
+def test_headers_are_whitespace_insensitive_and_optional():
+    s = "A database is opened by the Shared   MIME-info\nDatabase reader."
+    assert "repeated_header" in artefacts(s, ["Shared MIME-info Database"])
+    assert "repeated_header" not in artefacts(s)
+
+
+def test_several_artefacts_in_kinds_order():
+    found = artefacts("4\nH\nHeader file libtasn1.h . . . [1] 4\nH\nHeader file libtasn1.h . . . . . . .")
+    assert found == [k for k in KINDS if k in {"line_break", "page_number", "dot_leader"}]
+
+
+def test_surrounding_whitespace_is_not_an_artefact():
+    assert readable("  \nSQLite competes with fopen().\n ")

@@ -1,0 +1,177 @@
+"""The realdocs suite: its dataset is well formed and its evidence is verbatim in the installed manuals
+(read independently of the pipeline's extraction); its extra metrics on hand-made answers; the DOCX
+builder; a missing manual skips the suite with the reason; and `rag eval realdocs` meets its gate."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evals import metrics as M
+from evals import realdocs as R
+from evals import runner, suites
+from rag.types import Answer, Citation, Sentence
+
+ROOT = Path(__file__).resolve().parents[2]
+RAG = Path(sys.executable).parent / "rag"
+installed = pytest.mark.skipif(bool(R.missing()), reason=f"Debian manuals missing ({', '.join(R.missing()[:2])}): "
+                               f"apt-get install {' '.join(R.PACKAGES)}")
+
+
+def records():
+    return suites._jsonl(suites.REALDOCS_DATASET)
+
+
+def test_dataset_is_well_formed():
+    rs = records()
+    assert len({r["id"] for r in rs}) == len(rs)
+    ans = [r for r in rs if r["answerable"]]
+    assert len(ans) >= 30 and len(rs) - len(ans) >= 10
+    assert {r["kind"] for r in rs if not r["answerable"]} == {"unanswerable", "false_premise"}
+    assert {"list_item", "table_row", "page_break"} <= {r["where"] for r in ans}
+    names = {Path(p).name for _, p, _ in R.DOCS} | {R.DOCX_NAME}
+    assert {r["source"] for r in ans} == names  # every document is asked about
+    for r in ans:
+        assert r["answers"] and r["evidence"] and r["section"], r["id"]
+        assert all(M.contains(e, r["answers"]) for e in r["evidence"]), r["id"]  # the evidence holds the answer
+    for r in rs:
+        if not r["answerable"]:
+            assert not r["answers"] and not r["evidence"], r["id"]
+    assert R.DOCS and not any("shared-mime-info" in p or "libtasn1" in p for _, p, _ in R.DOCS)
+
+
+def _independent_text(path: Path) -> str:
+    """The document's words as pypdf / BeautifulSoup see them, running headers and page-number lines removed."""
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        heads = R.running_headers(path)
+        keep = []
+        for page in PdfReader(str(path)).pages:
+            for ln in (page.extract_text() or "").splitlines():
+                s = ln.strip()
+                if re.fullmatch(r"\d{1,4}|[ivx]{1,4}", s) or any(re.fullmatch(rf"(\d+\s+)?{re.escape(h)}(\s+\d+)?", s) for h in heads):
+                    continue
+                keep.append(s)
+        return M.normalize("\n".join(keep))
+    from bs4 import BeautifulSoup
+
+    return M.normalize(BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").get_text(" "))
+
+
+@installed
+def test_evidence_and_headings_are_verbatim_in_the_manuals():
+    texts = {Path(p).name: _independent_text(Path(p)) for _, p, _ in R.DOCS}
+    texts[R.DOCX_NAME] = _independent_text(Path(R.DOCX_FROM[1]))  # the DOCX is made from this page
+    for r in records():
+        if r["answerable"]:
+            t = texts[r["source"]]
+            assert all(M.normalize(e) in t for e in r["evidence"]), r["id"]
+            assert M.normalize(r["section"]) in t, r["id"]
+
+
+def _answer(sentences, citations, refused=False):
+    text = " ".join(s.text for s in sentences)
+    return Answer(question="q", answer=text, refused=refused, mode="extractive", citations=tuple(citations), sentences=tuple(sentences))
+
+
+def test_case_fields_and_scores():
+    case = suites.Case(id="a", question="q", index="main", answerable=True, answers=("64 tables",),
+                       evidence=("joins containing more than 64 tables",), section="Limits In SQLite", running_headers=("Chapter 2: Data",))
+    good = Citation(n=1, source="limits.html", chunk_id="c", start=0, end=9, text="SQLite does not support joins containing more than 64 tables.", score=1.0)
+    wrong = Citation(n=1, source="limits.html", chunk_id="d", start=0, end=9, text="The default setting is 2000.", score=1.0)
+    a1 = _answer([Sentence("SQLite does not support joins containing more than 64 tables.", (1,), True, 1.0)], [good])
+    a2 = _answer([Sentence("The default\nsetting is 2000.", (1,), True, 1.0), Sentence("x Chapter 2: Data 9 y.", (1,), True, 1.0)], [wrong])
+    f1, f2 = R.case_fields(case, a1), R.case_fields(case, a2)
+    assert f1["cited_right"] is True and f2["cited_right"] is False
+    assert f1["section_ok"] is None  # citations without a section path: not computed, never guessed
+    assert [s["artefacts"] for s in f2["readability"]] == [["line_break"], ["repeated_header"]]
+    recs = [dict(f, answerable=True, refused=False) for f in (f1, f2)]
+    sc = R.scores(recs)
+    assert sc["readability"].value == round(1 / 3, 4) and sc["citation_right"].value == 0.5
+    assert sc["section_accuracy"].value is None and "section" in sc["section_accuracy"].reason
+    refused = R.case_fields(case, _answer([], [], refused=True))
+    assert refused["cited_right"] is False and refused["readability"] == []
+    assert R.scores([{"id": "x"}]) == {}  # other suites' records: no realdocs metrics
+
+
+def test_section_accuracy_reads_the_citation_section():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class SectionCitation(Citation):  # the field the new extraction adds
+        section: str = ""
+
+    case = suites.Case(id="a", question="q", index="main", answerable=True, answers=("2000",), evidence=("is 2000",),
+                       section="Limits In SQLite", running_headers=())
+    c = SectionCitation(n=1, source="s", chunk_id="c", start=0, end=1, text="The default is 2000.", score=1.0,
+                        section="Limits In SQLite › Maximum Number Of Columns")
+    other = SectionCitation(n=1, source="s", chunk_id="c", start=0, end=1, text="The default is 2000.", score=1.0, section="Websites")
+    s = [Sentence("The default is 2000.", (1,), True, 1.0)]
+    assert R.case_fields(case, _answer(s, [c]))["section_ok"] is True
+    assert R.case_fields(case, _answer(s, [other]))["section_ok"] is False
+
+
+def test_docx_builder_keeps_headings_lists_and_tables(tmp_path):
+    import docx
+
+    html = tmp_path / "p.html"
+    html.write_text("<html><head><title>T</title></head><body><div class=fancy><h1>1. Intro</h1><p>First   para.</p>"
+                    "<h2>1.1. Sub</h2><ol><li>one</li><li>two</li></ol><table><tr><th>a</th><th>b</th></tr>"
+                    "<tr><td>x<br>y</td><td>z</td></tr></table></div></body></html>")
+    R.build_docx(html, tmp_path / "p.docx")
+    d = docx.Document(str(tmp_path / "p.docx"))
+    styled = [(p.style.name, p.text) for p in d.paragraphs]
+    assert ("Heading 1", "1. Intro") in styled and ("Heading 2", "1.1. Sub") in styled
+    assert ("Normal", "First para.") in styled and ("List Number", "two") in styled
+    assert [[c.text for c in r.cells] for r in d.tables[0].rows] == [["a", "b"], ["x\ny", "z"]]
+
+
+def test_missing_manuals_raise_the_reason(monkeypatch, tmp_path):
+    monkeypatch.setattr(R, "DOCS", R.DOCS + (("no-such-doc", "/usr/share/doc/no-such/manual.pdf", "pdf"),))
+    with pytest.raises(R.Missing, match="apt-get install"):
+        suites.realdocs(cache=tmp_path)
+
+
+def _env(tmp: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    env.update(RAG_DATA_DIR=str(tmp / "data"), RAG_MODE="extractive", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    return env
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_cli_skips_realdocs_with_the_reason_when_manuals_are_missing(tmp_path):
+    # A sitecustomize makes the documents look uninstalled in the child process only.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("import evals.realdocs as R\nR.DOCS = R.DOCS + (('gone', '/nonexistent/x.pdf', 'pdf'),)\n")
+    env = _env(tmp_path)
+    env["PYTHONPATH"] = os.pathsep.join([str(site), str(ROOT), env.get("PYTHONPATH", "")])
+    p = subprocess.run([str(RAG), "eval", "realdocs", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "SKIP" in p.stderr and "apt-get install" in p.stderr
+    assert "skipped" in json.loads((tmp_path / "out" / "summary.json").read_text())["realdocs"]
+
+
+@installed
+@pytest.mark.integration
+@pytest.mark.slow
+def test_realdocs_suite_meets_its_gate(tmp_path):
+    p = subprocess.run([str(RAG), "eval", "realdocs", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")],
+                       cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=1500)
+    rep = json.loads((tmp_path / "out" / "realdocs" / "report.json").read_text())
+    assert p.returncode == 0, [c for c in rep["checks"] if not c["ok"]] or p.stderr[-3000:]
+    assert len(rep["cases"]) == len(records())
+    checked = {c["metric"] for c in rep["checks"]}
+    assert {"answer_contains", "citation_right", "readability", "refusal_recall", "false_refusal_rate"} <= checked
+    assert all(c["ok"] and c["value"] is not None for c in rep["checks"]), rep["checks"]
+    assert all("readability" in r for r in rep["cases"])
+    assert runner.has_gold(suites.Case(id="x", question="q", index="main", answerable=True, evidence=("e",)))

@@ -6,9 +6,10 @@
                      behind ("hyphen- ation"; a suspended hyphen such as "pre- and post-" is fine);
 * `page_number`    - a line that is only a number (or "Page 3", "- 3 -", "3 of 40");
 * `dot_leader`     - a table-of-contents / index dot leader (". . . ." or "....");
-* `glued_heading`  - a numbered heading fused into the sentence: the sentence starts with a
-                     section number and a capitalised title ("2.1 ASN.1 syntax The parser ..."),
-                     or a line inside it is a short numbered heading;
+* `glued_heading`  - a heading fused into the sentence: the sentence starts with a section
+                     number and a capitalised title ("2.1 ASN.1 syntax The parser ..."), or with a
+                     Title Case run of 4+ words holding a capitalised function word ("Maximum Number
+                     Of Tables In A Join SQLite does ..."), or a line inside it is a short numbered heading;
 * `repeated_header`- a running page header: one of `headers` (lines the caller found repeated at
                      the top of the document's pages), or a texinfo-style "Chapter 2: Title 11"
                      / "Appendix A: Title 40" with its page number.
@@ -33,6 +34,9 @@ _SECTION_NO = r"(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z]\.\d{1,2}(?:\.\d{1,2})*\.?)
 _HEADING_START = re.compile(rf"^{_SECTION_NO}\s+[A-Z]")
 _NEW_SENTENCE_INSIDE = re.compile(r"[a-z0-9)]\s+[A-Z][a-z]+\s+[a-z]")  # "... syntax The parser is"
 _HEADING_LINE = re.compile(rf"^{_SECTION_NO}\s+[A-Z][^!?;]{{0,70}}(?<![.:,])$")
+# Capitalised function words are the signature of a Title Case heading ("Maximum Number Of Tables In A Join").
+_TITLE_WORDS = {"Of", "In", "A", "An", "The", "For", "And", "To", "On", "With", "From", "By", "At", "Or", "As", "Into",
+                "Where", "When", "How", "What", "Is", "Are", "May", "Be"}
 _TEXINFO_HEADER = re.compile(r"\b(?:Chapter\s+\d{1,2}|Appendix\s+[A-Z]):\s+[^.!?\n]{1,70}?\s\d{1,4}\b")
 
 
@@ -64,6 +68,10 @@ def artefacts(text: str, headers: Iterable[str] = ()) -> list[str]:
     start = _HEADING_START.match(flat)
     if start and _NEW_SENTENCE_INSIDE.search(flat, start.end()):
         found.add("glued_heading")  # "2.1 ASN.1 syntax The parser is ..." (a heading alone is not glued)
+    words = flat.split()
+    run = next((i for i, w in enumerate(words) if not w[:1].isupper()), len(words))
+    if 4 <= run < len(words) and any(w in _TITLE_WORDS for w in words[1:run]):
+        found.add("glued_heading")  # "Maximum Number Of Tables In A Join SQLite does not support ..."
     if len(lines) > 1 and any(_HEADING_LINE.match(ln) and len(ln.split()) <= 10 for ln in lines):
         found.add("glued_heading")
 

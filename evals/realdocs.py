@@ -9,14 +9,15 @@ cache dir, so that each keeps its own name as its source.
 Per-case fields (added to a realdocs record by `case_fields`):
 * `readability`: each shown answer sentence as displayed and its artefacts (evals/readability.py);
 * `cited_right`: some citation's passage holds a gold evidence quote (None for unanswerable cases);
-* `section_ok`: some citation's section path holds the gold heading; None while citations carry
-  no section (the extraction does not record one yet): never guessed.
+* `section_ok`: some citation's section path holds the gold heading (an empty path counts wrong);
+  None when citations have no `section` field at all (an extraction that does not record one): never guessed.
 Left out: page-level citation checks (page numbers differ between extractions).
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import shutil
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def prepare_docs(cache: Path) -> Path:
     h = hashlib.sha1()
     for _, path, _ in DOCS + ((DOCX_FROM[0], DOCX_FROM[1], "html"),):
         h.update(Path(path).read_bytes())
-    h.update(Path(__file__).read_bytes())  # the DOCX builder's version
+    h.update(inspect.getsource(build_docx).encode())  # the DOCX builder's version
     folder = Path(cache) / f"realdocs-docs-{h.hexdigest()[:10]}"
     if not (folder / DOCX_NAME).is_file():
         folder.mkdir(parents=True, exist_ok=True)
@@ -174,8 +175,8 @@ def case_fields(case, ans) -> dict:
     sections = [getattr(c, "section", None) for c in ans.citations]
     if case.answerable and case.evidence:
         cited_right = (not ans.refused) and any(_holds(c.text, q) for c in ans.citations for q in case.evidence)
-    if case.answerable and case.section and not ans.refused and any(sections):
-        section_ok = any(_holds(sec or "", case.section) for sec in sections)
+    if case.answerable and case.section and not ans.refused and any(hasattr(c, "section") for c in ans.citations):
+        section_ok = any(_holds(sec, case.section) for sec in sections if sec)  # an empty section path is wrong
     return {"readability": read, "cited_right": cited_right, "section_ok": section_ok,
             "cited_sections": [s for s in sections if s is not None], "gold_section": case.section}
 

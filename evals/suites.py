@@ -183,7 +183,8 @@ def realdocs(limit: int | None = None, seed: int = 0, data: Path | None = None, 
     path = Path(data) if data else REALDOCS_DATASET
     cases = [
         Case(id=r["id"], question=r["question"], index="main", answerable=r["answerable"], kind=r["kind"],
-             answers=tuple(r["answers"]), evidence=tuple(r["evidence"]), section=r.get("section", ""), running_headers=headers)
+             answers=tuple(r["answers"]), evidence=tuple(r["evidence"]), section=r.get("section", ""), running_headers=headers,
+             premise=r.get("premise", ""), rebuttal=tuple(r.get("rebuttal", [])))
         for r in _jsonl(path)
     ]
     if limit:  # a seeded sample that keeps the answerable : unanswerable ratio

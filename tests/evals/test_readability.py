@@ -18,6 +18,8 @@ CLEAN = [
     "Version 3.37.0 added STRICT tables... and more.",  # an ellipsis is not a dot leader
     "3 functions are exported by the library.",  # a number starting a sentence is not a heading
     "See Chapter 2 [Spreadsheet-like data], page 7, for details.",  # a cross reference, not a header
+    "The Extra Packages for Enterprise Linux (EPEL) project provides ports of the Fedora RPMs.",  # names, not a heading
+    "Brian Ripley is the author of the support for connections.",
 ]
 
 
@@ -61,6 +63,8 @@ def test_dot_leader_artefacts(text):
     "2.1 ASN.1 syntax The parser is case sensitive.",
     "1.2 Export to text files Exporting results from R is usually a straightforward task.",
     "A.3 Building Octave It needs a C++ compiler.",
+    "Maximum Number Of Tables In A Join SQLite does not support joins containing more than 64 tables.",
+    "Situations Where SQLite Works Well Embedded devices and the internet of things need no administration.",
     "2\n2 ASN.1 structure handling\n2.1 ASN.1 syntax\nThe parser is case sensitive.",
 ])
 def test_glued_heading_artefacts(text):

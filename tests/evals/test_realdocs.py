@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 import re
 import subprocess
 import sys
@@ -90,11 +91,21 @@ def test_case_fields_and_scores():
     a2 = _answer([Sentence("The default\nsetting is 2000.", (1,), True, 1.0), Sentence("x Chapter 2: Data 9 y.", (1,), True, 1.0)], [wrong])
     f1, f2 = R.case_fields(case, a1), R.case_fields(case, a2)
     assert f1["cited_right"] is True and f2["cited_right"] is False
-    assert f1["section_ok"] is None  # citations without a section path: not computed, never guessed
+    assert f1["section_ok"] is False  # the citation's section path is empty: wrong, not skipped
     assert [s["artefacts"] for s in f2["readability"]] == [["line_break"], ["repeated_header"]]
     recs = [dict(f, answerable=True, refused=False) for f in (f1, f2)]
     sc = R.scores(recs)
     assert sc["readability"].value == round(1 / 3, 4) and sc["citation_right"].value == 0.5
+    assert sc["section_accuracy"].value == 0.0
+
+    @dataclass(frozen=True)
+    class OldCitation:  # an extraction without section paths: section accuracy is not computed
+        n: int
+        text: str
+
+    old = R.case_fields(case, _answer(a1.sentences, [OldCitation(1, good.text)]))
+    assert old["section_ok"] is None and old["cited_right"] is True
+    sc = R.scores([dict(old, answerable=True, refused=False)])
     assert sc["section_accuracy"].value is None and "section" in sc["section_accuracy"].reason
     refused = R.case_fields(case, _answer([], [], refused=True))
     assert refused["cited_right"] is False and refused["readability"] == []
@@ -102,12 +113,7 @@ def test_case_fields_and_scores():
 
 
 def test_section_accuracy_reads_the_citation_section():
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class SectionCitation(Citation):  # the field the new extraction adds
-        section: str = ""
-
+    SectionCitation = Citation
     case = suites.Case(id="a", question="q", index="main", answerable=True, answers=("2000",), evidence=("is 2000",),
                        section="Limits In SQLite", running_headers=())
     c = SectionCitation(n=1, source="s", chunk_id="c", start=0, end=1, text="The default is 2000.", score=1.0,

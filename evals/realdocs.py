@@ -200,10 +200,10 @@ def scores(records: list[dict]) -> dict[str, M.Result]:
     }
 
 
-# --- results file: `python -m evals.realdocs OUT/realdocs/report.json evals/results/realdocs` ---------
+# --- per-case results file: `python -m evals.realdocs OUT/realdocs/report.json evals/results/realdocs-cases` ---
 
 
-def summarise(report: dict, title: str) -> tuple[dict, str]:
+def summarise(report: dict, title: str, dest: str = "evals/results/realdocs-cases") -> tuple[dict, str]:
     """A compact JSON (metrics, timings, one line per case) and a Markdown page for evals/results/."""
     import collections
     import json
@@ -228,7 +228,7 @@ def summarise(report: dict, title: str) -> tuple[dict, str]:
     fmt = lambda v: "null" if v is None else f"{v:.3f}" if abs(v) <= 10 else f"{v:.0f}"  # noqa: E731
     lines = [f"# {title}", "", f"Commit `{commit}`, load average {data['loadavg']:.1f} (2 cores), mode `{report['mode']}`, judge "
              f"`{report['judge']}`, k={report['k']}, {len(cases)} cases. Regenerate: `rag eval realdocs --out out/eval` then "
-             f"`python -m evals.realdocs out/eval/realdocs/report.json evals/results/realdocs`.", "",
+             f"`python -m evals.realdocs out/eval/realdocs/report.json {dest}`.", "",
              f"Wall time (shared machine): indexing {report['timings']['index_s']:.0f} s, questions {report['timings']['questions_s']:.0f} s.", "",
              "| metric | value | goal (issue 9) |", "|---|---|---|"]
     goals = {"answer_contains": "≥ 0.85", "citation_right": "≥ 0.85", "readability": "1.00", "refusal_recall": "≥ 0.9",
@@ -262,7 +262,7 @@ if __name__ == "__main__":
     if len(sys.argv) not in (3, 4):
         sys.exit("usage: python -m evals.realdocs OUT/realdocs/report.json evals/results/NAME [TITLE]")
     rep = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    data, md = summarise(rep, sys.argv[3] if len(sys.argv) == 4 else "realdocs suite")
+    data, md = summarise(rep, sys.argv[3] if len(sys.argv) == 4 else "realdocs suite: per case", sys.argv[2])
     dest = Path(sys.argv[2])
     dest.with_suffix(".json").write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     dest.with_suffix(".md").write_text(md, encoding="utf-8")

@@ -292,7 +292,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 else:
                     start(kind, ln)
                 continue
-            if _LEADER.search(ln.text) and not ln.cells:
+            if _LEADER.search(ln.text):  # "Title . . . . 63", even when the page number sits apart like a cell
                 start("toc", ln)
                 continue
             if is_heading(ln):

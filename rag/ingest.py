@@ -129,7 +129,7 @@ def ingest(
     if rebuild:
         store.reset()
     store.ensure()
-    states = store.doc_states()
+    states = store.doc_states(roots=[str(root) for _, root, _ in targets])  # only what these roots hold
     max_bytes = int(settings.max_file_mb * 1e6)
 
     progress("files", total=sum(len(files) for _, _, files in targets))

@@ -213,11 +213,19 @@ class Store:
         got = self.collection.get(include=["metadatas"])
         return got["ids"], got["metadatas"]
 
-    def doc_states(self) -> dict[tuple[str, str], DocState]:
+    def doc_states(self, roots: Sequence[str] | None = None) -> dict[tuple[str, str], DocState]:
+        """Per-document state; `roots` limits the read to those ingest roots (a Chroma `where`),
+        so ingesting one folder into a 1M-chunk index doesn't read every chunk's metadata."""
         if not self.exists():
             return {}
         per: dict[tuple[str, str], list[dict]] = defaultdict(list)
-        for md in self._metadatas()[1]:
+        if roots is None:
+            mds = self._metadatas()[1]
+        else:
+            roots = sorted(set(roots))
+            where = {"root": roots[0]} if len(roots) == 1 else {"root": {"$in": roots}}
+            mds = self.collection.get(where=where, include=["metadatas"])["metadatas"] if roots else []
+        for md in mds:
             per[(md.get("root", ""), md["source"])].append(md)
         out = {}
         for (root, source), mds in per.items():

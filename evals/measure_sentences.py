@@ -10,7 +10,7 @@
   common abbreviation like "e.g." or an initial; a sentence that starts in lower case) and
   overlong sentences (a missed boundary), plus examples of disagreements.
 Punkt's English parameters are read from llama-index-core's wheel (`_static`); NLTK_DATA is
-never set (it would send NLTK to the network). Speed is per million characters, same run.
+never set (it would send NLTK to the network). Speed is CPU seconds per million characters, same run.
 """
 
 from __future__ import annotations
@@ -90,10 +90,10 @@ def squad(splitters: dict) -> dict:
             if not any(s <= a and b <= e for a, b in occ for s, e in spans):
                 cut += 1
         n_sent = sum(len(v) for v in cache[name].values())
-        t = time.perf_counter()
+        t = time.process_time()
         for text in passages.values():
             splitters[name](text)
-        secs = time.perf_counter() - t
+        secs = time.process_time() - t
         chars = sum(len(t) for t in passages.values())
         out[name] = {"questions": present, "cut": cut, "cut_share": cut / present, "sentences": n_sent, "s_per_mchar": secs / chars * 1e6}
     names = list(splitters)
@@ -143,7 +143,7 @@ def render(sq: dict, man: dict, names: list[str]) -> str:
              "Regenerate: `python -m evals.measure_sentences` (SQuAD 2.0 dev from the shared data; "
              "manuals: the Debian PDFs named below, through rag/pdf_layout.py).", "",
              "## SQuAD 2.0 dev (answerable questions whose answer occurs in the passage)", "",
-             "| splitter | questions | answer cut by a boundary | share | sentences | s per M chars |", "|---|---|---|---|---|---|"]
+             "| splitter | questions | answer cut by a boundary | share | sentences | CPU s per M chars |", "|---|---|---|---|---|---|"]
     for n in names:
         r = sq[n]
         lines.append(f"| {n} | {r['questions']} | {r['cut']} | {r['cut_share']:.4f} | {r['sentences']} | {r['s_per_mchar']:.3f} |")

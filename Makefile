@@ -41,7 +41,7 @@ test: $(LOCAL_STAMP)
 # Every suite, against evals/thresholds.toml (exit 1 below a threshold). `eval-gate` is the CI step
 # (.ci/run); `eval` runs the same and records stamped results in evals/results/ (README numbers).
 # Per-suite sizes (--limit) are in evals/cli.py DEFAULT_LIMITS, so both measure the same thing.
-EVAL_SUITES ?= seeds squad2 rgb judges generated
+EVAL_SUITES ?= seeds squad2 rgb realdocs judges generated
 eval-gate: $(LOCAL_STAMP)
 	$(BIN)/rag eval $(EVAL_SUITES) --out out/ci-eval
 

@@ -21,11 +21,12 @@ SKIP_CELLS = re.compile(r"`[^`]*`|MiniCheck|AlignScore|GPT-4|STACK\.md|goal|≥|
 
 def measurement_rows(text: str) -> list[str]:
     sec = text.split("## Measurements", 1)[1].split("\n## ", 1)[0]
-    return [line for line in sec.splitlines() if line.startswith("|") and not set(line) <= set("|-: ")]
+    # A row that says it was not measured claims no number (its label may be a size, e.g. 1,000,000).
+    return [line for line in sec.splitlines() if line.startswith("|") and not set(line) <= set("|-: ") and "not measured" not in line]
 
 
 def results_text() -> str:
-    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted((ROOT / "evals" / "results").glob("*"))
+    return "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted((ROOT / "evals" / "results").rglob("*")) if p.suffix in (".json", ".md", ".csv", ".txt")
                      if p.is_file())
 
 

@@ -4,7 +4,7 @@
 
 Reads the `rag eval` reports of the seeds and rgb suites (copied, without per-case text, to
 evals/results/reader_seeds.json and reader_rgb.json), and evals/results/{refusal_reader,
-extractive_reader,judge_reader}.json and bench_query.md. Refusal counts real refusals only
+extractive_reader,judge_reader}.json and bench_query_reader.md (bench/query.py output). Refusal counts real refusals only
 (`refused`), never an answer that merely contains a rebuttal word. Writes
 evals/results/reader_gates.md and .json. Every input was measured on data not used to fit
 anything: seeds questions are never fitted on, RGB is never trained or fitted on, and the SQuAD
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
 
     seeds, rgb = load(a.seeds, "reader_seeds.json"), load(a.rgb, "reader_rgb.json")
     refusal, extractive, judge = opt("refusal_reader.json"), opt("extractive_reader.json"), opt("judge_reader.json")
-    bench = bench_numbers(RESULTS / "bench_query.md")
+    bench = bench_numbers(RESULTS / "bench_query_reader.md")
     rows: list[tuple[str, float | None, str, str, str]] = []  # measure, value, op, goal, source
 
     def add(measure, value, op, goal, source):
@@ -111,9 +111,9 @@ def main(argv=None) -> int:
                 if d.startswith("begin/"):
                     add(f"  {d}", v["balanced_accuracy"], "", "", "judge_reader.json")
     if "warm_p50_ms" in bench:
-        add("bench/query.py --chunks 10000: warm extractive p50 (ms)", bench["warm_p50_ms"], "<=", 80, "bench_query.md")
+        add("bench/query.py --chunks 10000: warm extractive p50 (ms)", bench["warm_p50_ms"], "<=", 80, "bench_query_reader.md")
     if "cold_s" in bench:
-        add("cold `rag ask` (s)", bench["cold_s"], "<=", 2.5, "bench_query.md")
+        add("cold `rag ask` (s)", bench["cold_s"], "<=", 2.5, "bench_query_reader.md")
 
     def ok(v, op, goal):
         if v is None or not op:

@@ -62,7 +62,7 @@ SENTENCE_WEIGHTS = {"cos": 0.55, "lex": 0.35, "ctx": 0.0, "rank": 0.10, "type": 
 # With a reader (rag/reader.py) its P(this sentence answers) joins the features as `reader`; these
 # weights were chosen by evals/measure_extractive.py on the FITTING half of SQuAD 2.0 dev's articles
 # (see evals/results/extractive.md). Without "cos" the shortlist is not embedded at all (faster).
-READER_SENTENCE_WEIGHTS = {"reader": 1.0, "lex": 0.0, "ctx": 0.0, "rank": 0.10, "type": 0.0}
+READER_SENTENCE_WEIGHTS = {"reader": 0.348, "lex": 0.321, "ctx": 0.032, "rank": 0.227, "type": 0.073}
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _QTYPE = [

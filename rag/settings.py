@@ -67,9 +67,11 @@ class Settings(BaseSettings):
     # refusal hides an answer the documents hold; a quoted non-answer is at least cited and checkable.
     # Unset: the refusal model's own threshold (refusal_model.json / refusal_reader_model.json).
     refusal_threshold: float | None = None
-    # The reader (rag/reader.py): "auto" uses the shipped cross-encoder when its weights and its
-    # refusal calibration are installed; "off" keeps the lexical + embedding scoring.
-    reader: Literal["auto", "off"] = "auto"
+    # The reader (rag/reader.py): "auto" uses the shipped cross-encoder for sentence ranking and
+    # refusal when its weights and its refusal calibration are installed; "off" keeps the lexical +
+    # embedding scoring. Off by default: with the reader both measured worse on held-out SQuAD 2.0
+    # articles (evals/results/extractive_reader.md, refusal_reader.md; README "Reader").
+    reader: Literal["auto", "off"] = "off"
     # Chosen for the warm-answer latency budget (bench/query.py): reading 12 sentences with their
     # neighbours cost ~300 ms of CPU per question here, 8 without context about a third of that.
     reader_shortlist: int = Field(8, ge=1, le=64)  # sentences the reader reads per question

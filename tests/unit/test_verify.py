@@ -41,7 +41,7 @@ def _reader_checker():
     from rag.settings import Settings
     from rag.verify import LearnedChecker
 
-    s = Settings()
+    s = Settings(reader="auto")
     reader = shipped_reader(s)
     if reader is None:
         pytest.skip("the reader is not installed (rag/models/reader.safetensors + rag/refusal_reader_model.json)")

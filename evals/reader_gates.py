@@ -53,8 +53,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=Path, default=None, help="a `rag eval seeds` report.json (default: the copy in evals/results)")
     ap.add_argument("--rgb", type=Path, default=None, help="a `rag eval rgb` report.json (default: the copy in evals/results)")
-    ap.add_argument("--out", type=Path, default=RESULTS / "reader_gates.md")
+    ap.add_argument("--tag", default="reader", help="names the copies and the output: TAG_seeds.json, TAG_rgb.json, TAG_gates.md "
+                    "('reader_off' for the same suites run with RAG_READER=off, for comparison)")
+    ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args(argv)
+    a.out = a.out or RESULTS / f"{a.tag}_gates.md"
 
     def load(given: Path | None, copy: str) -> dict | None:
         dest = RESULTS / copy
@@ -68,9 +71,10 @@ def main(argv=None) -> int:
         p = RESULTS / name
         return json.loads(p.read_text()) if p.exists() else {}
 
-    seeds, rgb = load(a.seeds, "reader_seeds.json"), load(a.rgb, "reader_rgb.json")
-    refusal, extractive, judge = opt("refusal_reader.json"), opt("extractive_reader.json"), opt("judge_reader.json")
-    bench = bench_numbers(RESULTS / "bench_query_reader.md")
+    seeds, rgb = load(a.seeds, f"{a.tag}_seeds.json"), load(a.rgb, f"{a.tag}_rgb.json")
+    reader = a.tag == "reader"  # the SQuAD, judge and bench files are the reader's; the comparison tag shows the suites only
+    refusal, extractive, judge = (opt("refusal_reader.json"), opt("extractive_reader.json"), opt("judge_reader.json")) if reader else ({}, {}, {})
+    bench = bench_numbers(RESULTS / "bench_query_reader.md") if reader else {}
     rows: list[tuple[str, float | None, str, str, str]] = []  # measure, value, op, goal, source
 
     def add(measure, value, op, goal, source):
@@ -78,20 +82,20 @@ def main(argv=None) -> int:
 
     if seeds:
         v, k, n = share(seeds["cases"], ANSWERABLE_KINDS, True)
-        add(f"seeds: false refusals, answerable + paraphrase + follow-up ({k}/{n})", v, "<=", 0.05, "reader_seeds.json")
+        add(f"seeds: false refusals, answerable + paraphrase + follow-up ({k}/{n})", v, "<=", 0.05, f"{a.tag}_seeds.json")
         v, k, n = share(seeds["cases"], REFUSE_KINDS, True)
-        add(f"seeds: unanswerable + false-premise really refused ({k}/{n})", v, ">=", 0.90, "reader_seeds.json")
+        add(f"seeds: unanswerable + false-premise really refused ({k}/{n})", v, ">=", 0.90, f"{a.tag}_seeds.json")
         for kind in ("answerable", "paraphrase", "followup", "unanswerable", "false_premise"):
             v, k, n = share(seeds["cases"], (kind,), kind in REFUSE_KINDS)
-            add(f"  seeds {kind}: {'refused' if kind in REFUSE_KINDS else 'answered'} ({k}/{n})", v, "", "", "reader_seeds.json")
+            add(f"  seeds {kind}: {'refused' if kind in REFUSE_KINDS else 'answered'} ({k}/{n})", v, "", "", f"{a.tag}_seeds.json")
         sel = [c for c in seeds["cases"] if c["kind"] in ANSWERABLE_KINDS]
         add(f"  seeds answerable kinds: answer contains the reference ({sum(bool(c['correct']) for c in sel)}/{len(sel)})",
-            sum(bool(c["correct"]) for c in sel) / len(sel) if sel else None, "", "", "reader_seeds.json")
+            sum(bool(c["correct"]) for c in sel) / len(sel) if sel else None, "", "", f"{a.tag}_seeds.json")
     if rgb:
         v, k, n = share(rgb["cases"], ("negative",), True)
-        add(f"RGB dev, only negative passages indexed: refused ({k}/{n})", v, ">=", 0.40, "reader_rgb.json")
+        add(f"RGB dev, only negative passages indexed: refused ({k}/{n})", v, ">=", 0.40, f"{a.tag}_rgb.json")
         v, k, n = share(rgb["cases"], ("positive",), True)
-        add(f"RGB dev, positive passages indexed: falsely refused ({k}/{n})", v, "<=", 0.05, "reader_rgb.json")
+        add(f"RGB dev, positive passages indexed: falsely refused ({k}/{n})", v, "<=", 0.05, f"{a.tag}_rgb.json")
     if refusal:
         t = refusal["test_at_threshold"]
         add(f"SQuAD 2.0 held-out: unanswerables refused (threshold {refusal['threshold']:.2f} from the fitting half)", t["refuse_unans"], ">=", 0.35, "refusal_reader.json")
@@ -120,8 +124,8 @@ def main(argv=None) -> int:
             return ""
         return "met" if (v <= goal if op == "<=" else v >= goal) else "**missed**"
 
-    lines = ["# Reader issue gates (measured on data not used for fitting)", "",
-             "`python -m evals.reader_gates` from the results files named in the last column.", "",
+    lines = [f"# Reader issue gates ({a.tag}; measured on data not used for fitting)", "",
+             f"`python -m evals.reader_gates --tag {a.tag}` from the results files named in the last column.", "",
              "| measure | measured | goal | | source |", "|---|---:|---:|---|---|"]
     for m, v, op, goal, src in rows:
         val = "n/a" if v is None else (f"{v:.3f}" if isinstance(v, float) and v < 10 else f"{v:g}")

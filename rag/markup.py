@@ -5,7 +5,10 @@
   apart; it is given the page as a string, so it fetches nothing. A walk over the page's
   block elements (BeautifulSoup, without nav/header/footer/aside and menu/cookie/sidebar
   containers) replaces it when it keeps clearly more text: trafilatura is tuned for articles
-  and drops a man page's definition lists.
+  and drops a man page's definition lists. When trafilatura drops headings the walk found
+  (SQLite's pages: <h2> straight in <body>), they are put back before the block they head.
+  A short bold-only title (<p><b>T</b></p>, <li><b>T</b><p>..., <b>T</b><br>) becomes a heading
+  one level below the last real one; an item made of paragraphs gives one block per paragraph.
 * DOCX: paragraphs and tables in body order; "Heading N"/"Title" styles give the section
   path, list styles give list items, table rows become "cell | cell".
 * Markdown: the text stays exactly as written (spans point at what the user sees); ATX
@@ -56,7 +59,7 @@ def html_blocks(html: str) -> list[Block]:
             code = soup.new_tag("code")
             code.extend(list(pre.contents))
             pre.append(code)
-    if pres:
+    if _bold_headings(soup) or pres:
         html = str(soup)
     xml = trafilatura.extract(
         html, output_format="xml", include_formatting=False, include_tables=True, include_comments=False,
@@ -73,8 +76,100 @@ def html_blocks(html: str) -> list[Block]:
     fallback = _html_fallback(html)
     kept, walked = sum(len(b.text) for b in blocks), sum(len(b.text) for b in fallback)
     if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5):
-        blocks = fallback
+        return fallback
+    if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
+        # trafilatura sometimes drops every heading (SQLite's pages: <h2> straight in <body>
+        # after a script); put the walker's headings back in front of the block they precede
+        blocks = _restore_headings(blocks, fallback)
     return blocks
+
+
+def _key(text: str) -> str:
+    return _fold(text).lower()[:40]
+
+
+def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]:
+    """trafilatura's blocks with the fallback walk's missing headings put back in place, levels
+    taken from the walk.
+
+    A missing heading goes before the first trafilatura block, from where the last one matched,
+    that starts like the block the walker found right after the heading; a trafilatura block
+    whose text is the heading itself becomes the heading. A heading whose place is not found is
+    left out; trafilatura's own headings stay."""
+    replaced: dict[int, int] = {}  # block index -> level
+    inserts: dict[int, list[tuple[int, str]]] = {}
+    cursor = 0
+    for i, h in enumerate(fallback):
+        if h.kind != "heading":
+            continue
+        ka = _key(fallback[i + 1].text) if i + 1 < len(fallback) else ""  # the block right after it
+        for j in range(cursor, len(blocks)):
+            if _fold(blocks[j].text) == _fold(h.text):
+                replaced[j], cursor = len(h.section), j + 1
+                break
+            kj = _key(blocks[j].text)
+            if ka and (kj == ka or len(ka) >= 12 and kj.startswith(ka)):
+                inserts.setdefault(j, []).append((len(h.section), h.text))
+                cursor = j
+                break
+    sec = _Sections()
+    out: list[Block] = []
+    for j, b in enumerate(blocks):
+        for level, text in inserts.get(j, []):
+            out.append(Block("heading", text, sec.heading(level, text), b.page))
+        if j in replaced or b.kind == "heading":
+            level = replaced.get(j, len(b.section) or 1)
+            out.append(Block("heading", b.text, sec.heading(level, b.text), b.page))
+        else:
+            out.append(Block(b.kind, b.text, sec.path, b.page))
+    return out
+
+
+_BOLD = ("b", "strong")
+_HEADS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_BLOCKS = ("p", "ul", "ol", "dl", "div", "table", "pre", "blockquote")
+
+
+def _bold_headings(soup) -> bool:
+    """A short bold-only block (<p><b>Title</b></p>, or <b>Title</b><br> opening a block) is a
+    heading one level below the last real heading: it gets its own block and section, so no
+    sentence runs from it into the text after it. Returns whether the soup changed."""
+    changed = False
+    level = 1
+    for el in soup.find_all(list(_HEADS) + ["p", "li", "dd", "div"]):
+        if el.name in _HEADS:
+            level = int(el.name[1])
+            continue
+        kids = [c for c in el.contents if not (isinstance(c, str) and not c.strip())]
+        if not kids or getattr(kids[0], "name", None) not in _BOLD:
+            continue
+        title = _fold(kids[0].get_text(" "))
+        if not title or len(title) > 80 or len(title.split()) > 12 or title[-1] in ".,;:!?":
+            continue
+        alone = len(kids) == 1 and el.name == "p"
+        before_br = len(kids) > 2 and getattr(kids[1], "name", None) == "br"
+        before_block = el.name in ("li", "dd") and len(kids) > 1 and getattr(kids[1], "name", None) in _BLOCKS
+        if not (alone or before_br or before_block):
+            continue
+        h = soup.new_tag(f"h{min(level + 1, 6)}")
+        h.string = title
+        if alone:
+            el.replace_with(h)
+        elif before_block:
+            kids[0].replace_with(h)
+        else:
+            kids[1].decompose()
+            kids[0].replace_with(h)
+            if el.name == "p":  # a heading cannot sit inside a <p>: move it out, before it
+                h.extract()
+                el.insert_before(h)
+            else:  # the rest of the item becomes a paragraph after its heading
+                rest = soup.new_tag("p")
+                for sib in list(h.next_siblings):
+                    rest.append(sib.extract())
+                h.insert_after(rest)
+        changed = True
+    return changed
 
 
 def _walk_xml(main) -> list[Block]:
@@ -99,14 +194,35 @@ def _walk_xml(main) -> list[Block]:
         elif tag == "list":
             for item in el:
                 if item.tag == "item":
-                    nested = [c for c in item if c.tag == "list"]
-                    for c in nested:
-                        item.remove(c)
-                    text = _fold("".join(item.itertext()))
-                    if text:
-                        out.append(Block("list_item", text, sec.path))
-                    for c in nested:
-                        visit(c)
+                    # an item made of paragraphs (or holding a list/heading) gives one block per
+                    # part, so no sentence runs from its first line into the next paragraph
+                    parts = [c for c in item if c.tag in ("list", "p", "head", "code", "table", "quote")]
+                    if not any(c.tag != "list" for c in parts):
+                        for c in parts:
+                            item.remove(c)
+                        text = _fold("".join(item.itertext()))
+                        if text:
+                            out.append(Block("list_item", text, sec.path))
+                        for c in parts:
+                            visit(c)
+                        continue
+                    lead = _fold(item.text or "")
+                    if lead:
+                        out.append(Block("list_item", lead, sec.path))
+                    for c in item:
+                        if c.tag == "p":
+                            text = _fold("".join(c.itertext()))
+                            if text:
+                                out.append(Block("list_item", text, sec.path))
+                        elif c.tag in ("list", "head", "code", "table", "quote"):
+                            visit(c)
+                        else:
+                            text = _fold("".join(c.itertext()))
+                            if text:
+                                out.append(Block("list_item", text, sec.path))
+                        tail = _fold(c.tail or "")
+                        if tail:
+                            out.append(Block("list_item", tail, sec.path))
                 else:
                     visit(item)
         elif tag == "table":
@@ -126,6 +242,7 @@ def _walk_xml(main) -> list[Block]:
     return out
 
 
+_FB_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "tr", "dt", "dd", "blockquote"]
 _BOILER = re.compile(r"nav|menu|footer|cookie|consent|banner|sidebar|breadcrumb|^toc$|skip", re.I)
 
 
@@ -142,11 +259,16 @@ def _html_fallback(html: str) -> list[Block]:
     sec = _Sections()
     out: list[Block] = []
     body = soup.body or soup
-    for el in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "tr", "dt", "dd", "blockquote"]):
-        if el.find_parent(["pre", "li", "tr", "p", "blockquote"]) is not None and el.name not in ("li", "tr"):
+    for el in body.find_all(_FB_TAGS):
+        if el.find_parent(["pre", "tr", "p", "blockquote"]) is not None and el.name not in ("li", "tr"):
             continue
-        if el.name == "li" and el.find_parent("li") is not None and el.find(["p"]) is None:
-            pass
+        if el.name == "li" and el.find(_FB_TAGS) is not None:
+            # an item holding paragraphs, headings or a nested list: its own text only, the parts
+            # are blocks of their own (no duplicated nested items, no title glued to its text)
+            text = _fold(" ".join(t for t in el.find_all(string=True) if t.find_parent(_FB_TAGS) is el))
+            if text:
+                out.append(Block("list_item", text, sec.path))
+            continue
         if el.name[0] == "h" and el.name[1:].isdigit():
             text = _fold(el.get_text(" "))
             if text:

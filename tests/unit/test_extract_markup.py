@@ -175,3 +175,82 @@ def test_html_reference_page_keeps_name_line_and_definition_lists(tmp_path):
     assert "Option 11 changes how the command treats file number 11 in the index." in t
     assert doc.section_at(t.index("Option 11")).endswith(f"{SEP}OPTIONS")
     assert "Last updated" not in t and "OPTIONS\n\nDESCRIPTION" not in t
+
+
+LIMIT = ("The query planner does not accept a join of more than sixty-four tables, because the bitmask "
+         "that tracks which tables are used has sixty-four bits in it.")
+LIMITS_PAGE = f"""<html><head><title>Limits</title><script>var antiRobot = 0;</script></head><body>
+<div class="menu mainmenu"><ul><li><a href="index.html">Home</a></li><li><a href="docs.html">Documentation</a></li></ul></div>
+<script>function antiRobotGo() {{ return 0; }}</script>
+<h2>Limits In The Engine</h2>
+<p>This article defines the hard limits of the engine and explains how each of them can be changed
+at compile time or at run time for a given connection.</p>
+<p>Most applications never come near these limits, but an application that generates its own
+statements can, and it then gets a clear error instead of running out of memory.</p>
+<ol>
+<li><p><b>Maximum Number Of Tables In A Join</b></p>
+<p>{LIMIT} The limit cannot be raised at run time, and it is tested as part of the test suite.</p></li>
+<li><b>Maximum Depth Of Trigger Recursion</b>
+<p>The engine limits the depth of recursion of triggers in order to prevent a statement from using an unbounded amount of memory.</p></li>
+<li><b>Maximum Length Of A Pattern</b><br>The pattern matching algorithm can be slow for very long patterns, so their length is limited.</li>
+</ol>
+<p>This page last modified on 2022-01-20 by the documentation team of the project.</p>
+</body></html>"""
+
+
+def test_html_headings_outside_containers_and_bold_item_titles_give_sections(tmp_path):
+    """Headings straight in <body> after a script (trafilatura drops them) still give the section
+    path; a bold-only item title (<li><p><b>..</b></p>, <li><b>..</b><p>, <b>..</b><br>) is a
+    heading of its own, never glued to the sentence after it."""
+    (tmp_path / "limits.html").write_text(LIMITS_PAGE, encoding="utf-8")
+    doc = load(tmp_path / "limits.html")
+    t = doc.text
+    assert "Documentation" not in t
+    assert doc.section_at(t.index("This article defines")) == "Limits In The Engine"
+    assert doc.section_at(t.index(LIMIT)) == f"Limits In The Engine{SEP}Maximum Number Of Tables In A Join"
+    assert doc.section_at(t.index("The engine limits the depth")).endswith(f"{SEP}Maximum Depth Of Trigger Recursion")
+    assert doc.section_at(t.index("The pattern matching")).endswith(f"{SEP}Maximum Length Of A Pattern")
+    blocks = kinds(doc)
+    for title in ("Maximum Number Of Tables In A Join", "Maximum Depth Of Trigger Recursion", "Maximum Length Of A Pattern"):
+        assert ("heading", title) in blocks
+    quoted = [c.text[s:e] for c in chunk_document(doc, 512, 0) for s, e in quotable_spans(c)]
+    assert LIMIT in quoted
+    assert not any("Maximum" in q for q in quoted), "a title is never part of a quoted sentence"
+    check_chunks(doc)
+
+
+def test_html_nested_list_items_are_not_repeated_in_their_parent():
+    from rag.markup import _html_fallback
+
+    blocks = _html_fallback("<body><h1>Columns</h1><ul><li><p>The column limit applies to:</p>"
+                            "<ul><li>The number of columns in a table</li><li>The number of columns in an index</li></ul></li></ul></body>")
+    texts = [b.text for b in blocks]
+    assert texts.count("The number of columns in a table") == 1
+    assert not any("applies to:" in x and "in a table" in x for x in texts)
+
+
+def test_docx_heading_levels_nest_and_each_sentence_has_its_own_section(tmp_path):
+    """Heading 1/2 styles build the nested path; the sentence under "2.1" is in "2 › 2.1", the one
+    before that heading stays in "2" (python-docx generated, as the realdocs DOCX is)."""
+    import docx
+
+    d = docx.Document()
+    d.add_heading("1. Datatypes", level=1)
+    d.add_paragraph("Most engines use static typing for every column of a table.")
+    d.add_heading("2. Storage Classes", level=1)
+    d.add_paragraph("Any column may be used to store a value of any storage class.")
+    d.add_heading("2.1. Boolean Datatype", level=2)
+    d.add_paragraph("There is no separate Boolean storage class. Boolean values are stored as integers 0 and 1.")
+    d.add_heading("3. Type Affinity", level=1)
+    d.add_paragraph("Affinity is the recommended type of a column.")
+    d.save(str(tmp_path / "types.docx"))
+    doc = load(tmp_path / "types.docx")
+    t = doc.text
+    assert doc.section_at(t.index("Boolean values are stored")) == f"2. Storage Classes{SEP}2.1. Boolean Datatype"
+    assert doc.section_at(t.index("Any column may")) == "2. Storage Classes"
+    assert doc.section_at(t.index("Affinity is")) == "3. Type Affinity"
+    from rag.blocks import chunk_section_at
+
+    c = chunk_document(doc, 512, 0)[0]
+    assert chunk_section_at(c, c.text.index("Boolean values are stored") - 0) == f"2. Storage Classes{SEP}2.1. Boolean Datatype"
+    check_chunks(doc)

@@ -35,7 +35,7 @@ DEFAULT_GATES = {
     "judges": {"min": ["offline/wice", "offline/begin/wow", "offline/begin/cmu", "offline/begin/tc"], "max": []},
 }
 HEADER = """# CI gates for `rag eval`: a run exits 1 when a metric is below its [SUITE.min] or above its
-# [SUITE.max]. tests/evals/test_suites_gate.py runs every suite against these in `make test`.
+# [SUITE.max]. `make eval-gate` (the CI step in .ci/run, after `make test`) runs every suite against these.
 # Derived by `python -m evals.set_thresholds evals/results/SUITE.json ...`: threshold = measured
 # value -/+ z x its standard error for the sample size (z = {z}), rounded outwards to 3 decimals;
 # each line names the results file and commit it came from. An undefined (null) metric is reported,

@@ -67,7 +67,9 @@ def test_follow_ups_use_the_conversation_and_new_chat_forgets_it(minilm_app):
 def test_unanswerable_question_is_refused(minilm_app):
     _, sources, _, answer = chat(minilm_app.client(), UNANSWERABLE)
     assert answer["refused"] is True and answer["citations"] == []
-    assert "refused" in sources
+    # The sources panel shows what was closest instead of citations, so the user can check the refusal.
+    assert "Closest passages, none of which answers this" in sources and answer["closest"]
+    assert all(c["source"] in sources for c in answer["closest"])
 
 
 def test_upload_is_sanitised_ingested_and_answerable(hash_app, tmp_path):

@@ -117,9 +117,9 @@ def build_docx(html: Path, dest: Path) -> None:
                     cells = table.add_row().cells
                     for i, c in enumerate(r.find_all(["td", "th"])):
                         cells[i].text = "\n".join(" ".join(x.split()) for x in c.get_text("\n").split("\n") if x.strip())
-            elif name in ("pre", "blockquote"):
+            elif name == "pre" or (name == "blockquote" and child.find(["table", "p", "ul", "ol"]) is None):
                 d.add_paragraph(child.get_text().strip("\n"), style="No Spacing")
-            elif name in ("div", "span", "center", "section"):
+            elif name in ("div", "span", "center", "section", "blockquote"):  # the page's only table sits in a <blockquote>
                 walk(child)
             elif text(child):
                 d.add_paragraph(text(child))

@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 # Bump when extraction changes what text or metadata a document gets: `rag ingest`
 # re-extracts every document that the index holds under an older version.
-EXTRACTION_VERSION = 4
+EXTRACTION_VERSION = 5
 
 KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate")
 QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})
@@ -134,21 +134,58 @@ def decode_layout(raw: str | None) -> tuple[tuple[int, int, str, str, int], ...]
         return ()  # an unreadable layout only costs the quotable filter, never the chunk
 
 
+FRAGMENT_WORDS = 4  # a "sentence" shorter than this ("Defaults to true.") does not stand alone
+# A sentence that opens by pointing back ("Its default value is ...", "This takes ...") names its
+# subject only in the sentence before it.
+_BACK_REF = re.compile(r"(?:It|Its|This|These|They|Their|Them|Such|Otherwise)\b")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def quotable_units(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans of one block (or paragraph) merged into units a reader can quote alone:
+    a fragment of fewer than FRAGMENT_WORDS words joins the sentence before it (or, first in its
+    block, the one after it), and a sentence that opens by pointing back ("Its default value is
+    X.") joins a single sentence before it. Never across a paragraph break, nor after a source's
+    own reference marker ("France.[12] It ..."), which a quote would show as a citation; spans stay exact."""
+    from rag.text import strip_trailing_refs
+
+    out: list[list[int]] = []  # [start, end, sentences]
+    lead: tuple[int, int] | None = None  # a fragment that opens the block, waiting for a sentence
+    for s, e in spans:
+        frag = len(text[s:e].split()) < FRAGMENT_WORDS
+        joinable = (bool(out) and not _PARAGRAPH_BREAK.search(text, out[-1][1], s)
+                    and strip_trailing_refs(text, out[-1][0], out[-1][1]) == out[-1][1])
+        if joinable and (frag or (_BACK_REF.match(text, s) and out[-1][2] == 1)):
+            out[-1][1] = e
+            out[-1][2] += 0 if frag else 1
+        elif frag and not out:
+            lead = (lead[0], e) if lead else (s, e)
+        else:
+            if lead and not _PARAGRAPH_BREAK.search(text, lead[1], s):
+                s, lead = lead[0], None
+            out.append([s, e, 1])
+    if lead:
+        out.append([lead[0], lead[1], 1])
+    return [(s, e) for s, e, _ in out]
+
+
 def quotable_spans(chunk) -> list[tuple[int, int]]:
-    """Sentence spans of `chunk.text` that may be quoted: sentences of its prose, list-item and
-    table-row blocks. A chunk without layout (plain text, older index) is all prose."""
+    """Spans of `chunk.text` that may be quoted: the sentences of its prose, list-item and
+    table-row blocks, as units that stand alone (`quotable_units`). A chunk without layout
+    (plain text, older index) is all prose."""
     from rag.text import sentence_spans
 
     blocks = getattr(chunk, "blocks", ())
     if not blocks:
-        return sentence_spans(chunk.text)
+        return quotable_units(chunk.text, sentence_spans(chunk.text))
     out = []
     for s, e, kind, *_ in blocks:
         if kind in QUOTABLE:
             if kind == "list_item":  # quote "Install it first.", not "- Install it first."
                 m = _BULLET.match(chunk.text, s, e)
                 s = m.end() if m else s
-            out.extend((s + a, s + b) for a, b in sentence_spans(chunk.text[s:e]))
+            block = chunk.text[s:e]
+            out.extend((s + a, s + b) for a, b in quotable_units(block, sentence_spans(block)))
     return out
 
 

@@ -9,6 +9,8 @@
   (SQLite's pages: <h2> straight in <body>), they are put back before the block they head.
   A short bold-only title (<p><b>T</b></p>, <li><b>T</b><p>..., <b>T</b><br>) becomes a heading
   one level below the last real one; an item made of paragraphs gives one block per paragraph.
+  A definition list's term opens its description's first block ("stash.showStat: If this is
+  set ..."), so a sentence that describes a term names it; a description's text is kept once.
 * DOCX: paragraphs and tables in body order; "Heading N"/"Title" styles give the section
   path, list styles give list items, table rows become "cell | cell".
 * Markdown: the text stays exactly as written (spans point at what the user sees); ATX
@@ -69,19 +71,49 @@ def html_blocks(html: str) -> list[Block]:
     if xml:
         root = etree.fromstring(xml.encode("utf-8"))
         main = root.find("main")
-        blocks = _walk_xml(main if main is not None else root)
+        blocks = _join_terms(_walk_xml(main if main is not None else root))
     # trafilatura is tuned for articles: on reference pages it drops definition lists (a man
-    # page's OPTIONS) and the NAME line. When the block walker, which also drops navigation,
-    # footers and cookie/menu containers, keeps clearly more text, it wins.
-    fallback = _html_fallback(html)
+    # page's OPTIONS) or the NAME line. When the block walker, which also drops navigation,
+    # footers and cookie/menu containers, keeps clearly more text, it wins; on a reference page
+    # (a definition list of 8+ terms) it wins when it keeps at least as much.
+    fallback = _join_terms(_html_fallback(html))
     kept, walked = sum(len(b.text) for b in blocks), sum(len(b.text) for b in fallback)
-    if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5):
+    reference = len(soup.find_all("dt")) >= 8
+    if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5) or (reference and walked >= kept):
         return fallback
     if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
         # trafilatura sometimes drops every heading (SQLite's pages: <h2> straight in <body>
         # after a script); put the walker's headings back in front of the block they precede
         blocks = _restore_headings(blocks, fallback)
     return blocks
+
+
+_TERM = "term"  # a definition list's <dt>: internal to this module, joined by _join_terms
+
+
+def _join_terms(blocks: list[Block]) -> list[Block]:
+    """Each run of definition terms opens the block after it ("-a, --all: All ignored and untracked
+    files are ..."), when that block is prose or a list item of the same section: a description
+    says "If this is set to true, ..." and only its term says what "this" is. A term followed by
+    anything else (code, a heading) stays a paragraph of its own."""
+    out: list[Block] = []
+    terms: list[Block] = []
+    for b in blocks:
+        if b.kind == _TERM:
+            terms.append(b)
+            continue
+        if terms:
+            label = ", ".join(t.text for t in terms)
+            if b.kind in ("paragraph", "list_item") and b.section == terms[-1].section:
+                sep = " " if label[-1] in ":.;,!?" else ": "
+                b = Block(b.kind, label + sep + b.text, b.section, b.page)
+            else:
+                out.append(Block("paragraph", label, terms[-1].section, terms[-1].page))
+            terms = []
+        out.append(b)
+    if terms:
+        out.append(Block("paragraph", ", ".join(t.text for t in terms), terms[-1].section, terms[-1].page))
+    return out
 
 
 def _key(text: str) -> str:
@@ -193,6 +225,11 @@ def _walk_xml(main) -> list[Block]:
                 out.append(Block("code", text, sec.path))
         elif tag == "list":
             for item in el:
+                if item.tag == "item" and (item.get("rend") or "").startswith("dt"):
+                    text = _fold("".join(item.itertext()))
+                    if text:
+                        out.append(Block(_TERM, text, sec.path))
+                    continue
                 if item.tag == "item":
                     # an item made of paragraphs (or holding a list/heading) gives one block per
                     # part, so no sentence runs from its first line into the next paragraph
@@ -243,7 +280,20 @@ def _walk_xml(main) -> list[Block]:
 
 
 _FB_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "tr", "dt", "dd", "blockquote"]
+_FB_SET = frozenset(_FB_TAGS)
 _BOILER = re.compile(r"nav|menu|footer|cookie|consent|banner|sidebar|breadcrumb|^toc$|skip", re.I)
+
+
+def _own_strings(el):
+    """The strings of `el` outside its block children (which are blocks of their own)."""
+    from bs4 import NavigableString, Tag
+
+    for c in el.children:
+        if isinstance(c, Tag):
+            if c.name not in _FB_TAGS:
+                yield from _own_strings(c)
+        elif isinstance(c, NavigableString) and type(c) is NavigableString or c.__class__.__name__ in ("CData",):
+            yield str(c)
 
 
 def _html_fallback(html: str) -> list[Block]:
@@ -262,12 +312,18 @@ def _html_fallback(html: str) -> list[Block]:
     for el in body.find_all(_FB_TAGS):
         if el.find_parent(["pre", "tr", "p", "blockquote"]) is not None and el.name not in ("li", "tr"):
             continue
-        if el.name == "li" and el.find(_FB_TAGS) is not None:
-            # an item holding paragraphs, headings or a nested list: its own text only, the parts
-            # are blocks of their own (no duplicated nested items, no title glued to its text)
-            text = _fold(" ".join(t for t in el.find_all(string=True) if t.find_parent(_FB_TAGS) is el))
+        if el.name in ("li", "dd") and any(getattr(x, "name", None) in _FB_SET for x in el.descendants):
+            # an item (or a definition) holding paragraphs, headings or a nested list: its own text
+            # only, the parts are blocks of their own (no duplicated nested items or paragraphs, no
+            # title glued to its text)
+            text = _fold(" ".join(_own_strings(el)))
             if text:
-                out.append(Block("list_item", text, sec.path))
+                out.append(Block("list_item" if el.name == "li" else "paragraph", text, sec.path))
+            continue
+        if el.name == "dt":
+            text = _fold(el.get_text(" "))
+            if text:
+                out.append(Block(_TERM, text, sec.path))
             continue
         if el.name[0] == "h" and el.name[1:].isdigit():
             text = _fold(el.get_text(" "))

@@ -275,11 +275,13 @@ class Pipeline:
             checked.append((d.text, cites, support, bool(verdict and verdict.supported)))
 
         hide = self.settings.hide_unsupported
-        shown = [c for c in checked if c[3] or not hide]
-        mapping = cite.renumber([c[1] for c in shown])
+        # A citation is a passage *and* the section of what is quoted from it: two sentences quoted
+        # from one passage under different headings get a citation each, each naming its own section.
+        keys = [tuple(dict.fromkeys((n, _section_of(t, hits[n - 1].chunk)) for n in cs)) for t, cs, _, _ in checked]
+        mapping = cite.renumber([k for k, c in zip(keys, checked) if c[3] or not hide])
         sentences = tuple(
-            Sentence(text=t, cites=tuple(mapping[n] for n in cs) if (ok or not hide) else (), supported=ok, support=round(sup, 4), shown=ok or not hide)
-            for t, cs, sup, ok in checked
+            Sentence(text=t, cites=tuple(mapping[key] for key in ks) if (ok or not hide) else (), supported=ok, support=round(sup, 4), shown=ok or not hide)
+            for (t, cs, sup, ok), ks in zip(checked, keys)
         )
         removed = sum(1 for s in sentences if not s.shown)
         if removed:
@@ -288,32 +290,44 @@ class Pipeline:
         if not any(s.shown for s in sentences):
             return done(answer=REFUSAL_TEXT, refused=True, sentences=sentences, removed_sentences=removed,
                         removed_citations=tuple(invalid), notes=tuple(notes + ["no sentence of the answer is supported by the sources"]))
-        citations = tuple(self._citation(mapping[n], hits[n - 1], [s.text for s in sentences if s.shown and mapping[n] in s.cites]) for n in mapping)
+        citations = tuple(self._citation(num, hits[n - 1], [s.text for s in sentences if s.shown and num in s.cites], sec)
+                          for (n, sec), num in mapping.items())
         body = " ".join(cite.render(s.text, s.cites) for s in sentences if s.shown)
         return done(answer=body, refused=False, citations=citations, sentences=sentences, removed_sentences=removed,
                     removed_citations=tuple(invalid), notes=tuple(notes))
 
-    def _citation(self, n: int, hit: ScoredChunk, quoted: list[str]) -> Citation:
+    def _citation(self, n: int, hit: ScoredChunk, quoted: list[str], section: str | None = None) -> Citation:
+        """Citation `n` of the passage `hit` for the `quoted` sentences, under `section` (by default
+        the section of the first quoted sentence), on the page of the first quoted sentence."""
         c = hit.chunk
-        spans = []
-        for q in quoted:
-            m = re.search(r"\s+".join(map(re.escape, q.split())), c.text) if q.strip() else None  # q's whitespace is folded
-            at, ln = (m.start(), m.end() - m.start()) if m else (-1, 0)
-            if at < 0:  # paraphrase: highlight the chunk sentence sharing most key terms
-                qt = set(key_terms(q))
-                ss = quotable_spans(c) or sentence_spans(c.text)  # never a TOC line
-                if not ss:
-                    continue
-                s, e = max(ss, key=lambda se: (len(qt & set(key_terms(c.text[se[0]:se[1]]))), -se[0]))
-                at, ln = s, e - s
-            spans.append((c.start + at, c.start + at + ln))
+        spans = [(c.start + a, c.start + b) for a, b in (_locate(q, c) for q in quoted) if b > a]
         score = hit.dense if hit.dense is not None else hit.score
+        if section is None:
+            section = chunk_section_at(c, min(spans)[0] - c.start) if spans else c.section
         cit = Citation(n=n, source=c.source, chunk_id=c.id, start=c.start, end=c.end, text=c.text, score=round(float(score), 4),
-                        title=c.title, page=c.page, highlights=tuple(sorted(set(spans))),
-                        section=chunk_section_at(c, min(spans)[0] - c.start) if spans else c.section)
+                        title=c.title, page=c.page, highlights=tuple(sorted(set(spans))), section=section)
         if spans:  # the page of the quoted sentence, not of the passage's first line
             cit = replace(cit, page=chunk_page_at(c, min(spans)[0] - c.start))
         return cit
+
+
+def _locate(quote: str, chunk) -> tuple[int, int]:
+    """Chunk-relative span of a quoted sentence (its whitespace folded); for a paraphrase, the
+    quotable sentence sharing most key terms with it; (0, 0) when there is none."""
+    m = re.search(r"\s+".join(map(re.escape, quote.split())), chunk.text) if quote.strip() else None
+    if m:
+        return m.start(), m.end()
+    qt = set(key_terms(quote))
+    ss = quotable_spans(chunk) or sentence_spans(chunk.text)  # never a TOC line
+    if not ss:
+        return 0, 0
+    return max(ss, key=lambda se: (len(qt & set(key_terms(chunk.text[se[0]:se[1]]))), -se[0]))
+
+
+def _section_of(quote: str, chunk) -> str:
+    """Section path of the text a sentence quotes from `chunk` (the chunk's own when not found)."""
+    a, b = _locate(quote, chunk)
+    return chunk_section_at(chunk, a) if b > a else getattr(chunk, "section", "")
 
 
 def closest_passages(hits: Sequence[ScoredChunk], n: int = 3) -> tuple[Closest, ...]:

@@ -254,3 +254,88 @@ def test_docx_heading_levels_nest_and_each_sentence_has_its_own_section(tmp_path
     c = chunk_document(doc, 512, 0)[0]
     assert chunk_section_at(c, c.text.index("Boolean values are stored") - 0) == f"2. Storage Classes{SEP}2.1. Boolean Datatype"
     check_chunks(doc)
+
+
+DEFAULTS = "If this is set to true, the show command without an option shows the diffstat of the entry. Defaults to true."
+
+
+@pytest.mark.parametrize("n_options", [2, 12])  # few: trafilatura's blocks are kept; many: the block walk wins
+def test_html_definition_terms_open_their_description_and_descriptions_are_kept_once(tmp_path, n_options):
+    """A man page's <dt>/<dd> (asciidoc: <dd><p>..</p><div class=paragraph><p>..</p></div></dd>):
+    the term opens its description's first block, a sentence of the description is in the text once,
+    and "Defaults to true." is quoted with the sentence it completes."""
+    options = "".join(f"<dt>--option-{i}</dt><dd><p>Option {i} changes how the command treats file number {i} in the index.</p>"
+                      f"<div class='paragraph'><p>Its second paragraph number {i} says more about the option.</p></div></dd>"
+                      for i in range(n_options))
+    page = (f"<html><head><title>git-stash(1)</title></head><body><div id='content'><h2>DESCRIPTION</h2><p>{PROSE}</p>"
+            f"<h2>OPTIONS</h2><div class='dlist'><dl><dt>-a</dt><dt>--all</dt><dd><p>All ignored files are stashed.</p></dd>{options}</dl></div>"
+            f"<h2>CONFIGURATION</h2><div class='dlist'><dl><dt>stash.showStat</dt><dd><p>{DEFAULTS}</p></dd></dl></div></div></body></html>")
+    (tmp_path / "stash.html").write_text(page, encoding="utf-8")
+    doc = load(tmp_path / "stash.html")
+    t = doc.text
+    assert t.count("Option 1 changes how") == 1 and t.count("second paragraph number 1 ") == 1
+    assert f"stash.showStat: {DEFAULTS}" in t
+    assert "-a, --all: All ignored files are stashed." in t
+    assert doc.section_at(t.index("stash.showStat")).endswith("CONFIGURATION")
+    quoted = [c.text[s:e] for c in chunk_document(doc, 512, 0) for s, e in quotable_spans(c)]
+    assert f"stash.showStat: {DEFAULTS}" in quoted, "the term opens the sentence; the 3-word fragment is not left alone"
+    assert "Defaults to true." not in quoted
+    check_chunks(doc)
+
+
+def test_quotable_units_join_fragments_and_back_references_within_a_block_only():
+    from rag.blocks import quotable_units
+    from rag.text import sentence_spans
+
+    def units(t):
+        out = quotable_units(t, sentence_spans(t))
+        assert all(t[s:e] == t[s:e].strip() and e > s for s, e in out)
+        return [t[s:e] for s, e in out]
+
+    t = ("Patterns for every repository go into the file named by core.excludesFile. Its default value is "
+         "$XDG_CONFIG_HOME/git/ignore. When that variable is unset, the home folder is used instead.")
+    assert units(t) == ["Patterns for every repository go into the file named by core.excludesFile. Its default value is $XDG_CONFIG_HOME/git/ignore.",
+                        "When that variable is unset, the home folder is used instead."]
+    assert units("The show command prints the diffstat. Defaults to true. See the show command for more.") == [
+        "The show command prints the diffstat. Defaults to true.", "See the show command for more."]
+    assert units("Default: true. The show command prints the diffstat of the entry.") == [
+        "Default: true. The show command prints the diffstat of the entry."]
+    # at most one sentence is carried along by a back reference, and never across a paragraph break
+    assert units("The parser is case sensitive. It ignores every comment line. It reads one module at a time.") == [
+        "The parser is case sensitive. It ignores every comment line.", "It reads one module at a time."]
+    assert units("The parser is case sensitive.\n\nIt ignores comments entirely.") == [
+        "The parser is case sensitive.", "It ignores comments entirely."]
+    assert units("Short one.") == ["Short one."]
+    # a source's own reference marker never ends up inside a quote (it would read as a citation)
+    assert units("Paris is the capital and largest city of France.[12] It has about two million inhabitants.[3]") == [
+        "Paris is the capital and largest city of France.[12]", "It has about two million inhabitants.[3]"]
+
+
+def test_each_citation_names_the_section_of_the_sentence_it_quotes(tmp_path):
+    """Two sentences quoted from one passage under different headings: each gets a citation of its
+    own, naming its own section (not the section of the passage's first quoted sentence)."""
+    import docx
+
+    from rag.pipeline import build
+    from rag.settings import Settings
+
+    d = docx.Document()
+    d.add_heading("2. Storage Classes", level=1)
+    d.add_paragraph("SQLite does not store Boolean values in a storage class of their own.")
+    d.add_heading("2.1. Boolean Datatype", level=2)
+    d.add_paragraph("Instead, SQLite does store Boolean values as the integers 0 (false) and 1 (true).")
+    (tmp_path / "docs").mkdir()
+    d.save(str(tmp_path / "docs" / "types.docx"))
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", refusal_threshold=0.0))
+    pipe.ingest([tmp_path / "docs"])
+    doc = load(tmp_path / "docs" / "types.docx")
+    ans = pipe.ask("How does SQLite store Boolean values?")
+    assert not ans.refused and len([s for s in ans.sentences if s.shown]) == 2
+    assert len({c.chunk_id for c in ans.citations}) == 1, "one passage holds both sentences"
+    by_n = {c.n: c for c in ans.citations}
+    for s in ans.sentences:
+        (n,) = s.cites
+        assert by_n[n].section == doc.section_at(doc.text.index(s.text)), s.text
+        assert any(doc.text[a:b] == s.text for a, b in by_n[n].highlights)
+    assert {c.section for c in ans.citations} == {"2. Storage Classes", f"2. Storage Classes{SEP}2.1. Boolean Datatype"}
+    assert [s.cites for s in ans.sentences] == [(1,), (2,)]

@@ -22,7 +22,9 @@ from rag.types import Chunk, ScoredChunk
 from rag.verify import LearnedChecker, learned_features
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-TEXT = "Alpha one begins here today. The treaty was signed in 1987 by two leaders. It was abandoned in 2019 by the US. Nothing else happened then."
+# "It was abandoned ..." would be quoted together with the sentence before it (rag.blocks.quotable_units); this
+# text keeps one sentence per unit, so the neighbours are what the reader sees as context.
+TEXT = "Alpha one begins here today. The treaty was signed in 1987 by two leaders. The US abandoned it in 2019 after talks. Nothing else happened then."
 
 
 class RecordingReader(LexicalReader):
@@ -53,9 +55,9 @@ def test_reader_scores_the_shortlist_with_neighbours_as_context_and_skips_embedd
     ranked = rank_sentences("When was the agreement abandoned?", None, hits(), NoEmbedding(), prefilter=3, reader=r)
     (_, q, texts, contexts), = r.calls
     assert len(texts) == 3 == len(ranked) and len(contexts) == 3
-    i = texts.index("It was abandoned in 2019 by the US.")
+    i = texts.index("The US abandoned it in 2019 after talks.")
     assert contexts[i] == "The treaty was signed in 1987 by two leaders. Nothing else happened then."
-    assert ranked[0].text == "It was abandoned in 2019 by the US."
+    assert ranked[0].text == "The US abandoned it in 2019 after talks."
     assert all(dict(c.features)["reader"] == pytest.approx(LexicalReader().answers(q, [c.text])[0]) for c in ranked)
     assert all(c.cosine == 0.0 for c in ranked) and "cos" not in READER_SENTENCE_WEIGHTS
 

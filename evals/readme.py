@@ -81,12 +81,13 @@ def injection_table() -> str:
     if not r:
         return "(no evals/results/injection.json: run `make eval`)"
     m = r["metrics"]
-    lines = ["| attacks | n | complied, hardening OFF | neutralised, hardening ON | missed by redaction, hidden by verification |",
-             "|---|---:|---:|---:|---:|"]
+    lines = ["| attacks | n | complied, hardening OFF | neutralised, hardening ON | missed by redaction, hidden by verification "
+             "| hidden by verification alone (redaction off) |",
+             "|---|---:|---:|---:|---:|---:|"]
     for name in ("dev", "heldout"):
         n = sum(1 for a in r["attacks"] if a["split"] == name)
         lines.append(f"| {name} | {n} | {_f(m[f'complied_without_hardening_{name}'])} | {_f(m[f'neutralised_{name}'])} "
-                     f"| {_f(m[f'hidden_when_missed_{name}'])} |")
+                     f"| {_f(m[f'hidden_when_missed_{name}'])} | {_f(m.get(f'hidden_without_redaction_{name}'))} |")
     return "\n".join(lines)
 
 

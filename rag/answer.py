@@ -285,7 +285,10 @@ REDACTED = "[instruction-like text removed]"
 
 
 def _looks_like_instruction(sentence: str) -> bool:
-    return bool(_INSTRUCTION.search(sentence) or _INSTRUCTION.search(_SPACED.sub(lambda m: m.group(0).replace(" ", ""), sentence)))
+    from rag.untrusted import addresses_model  # kinds of address to the model, several languages
+
+    return bool(_INSTRUCTION.search(sentence) or _INSTRUCTION.search(_SPACED.sub(lambda m: m.group(0).replace(" ", ""), sentence))
+                or addresses_model(sentence))
 
 
 def redact_instructions(text: str) -> str:

@@ -39,6 +39,7 @@ from rag.settings import Settings
 from rag.store import Store
 from rag.text import key_terms, sentence_spans
 from rag.types import Answer, Citation, Closest, ScoredChunk, Sentence
+from rag.untrusted import untrusted_support
 from rag.verify import Checker, HeuristicChecker
 
 _FOLLOWUP = re.compile(
@@ -247,11 +248,13 @@ class Pipeline:
             timings["verify"] = _ms(tv)
             yield done(answer=REFUSAL_TEXT, refused=True, notes=("the answerer found no answer in the sources",))
             return
-        answer = self._finish(text, hits, done, tv, timings, drafts)
+        answer = self._finish(text, hits, done, tv, timings, drafts, question=standalone)
         yield answer
 
-    def _finish(self, text: str, hits: list[ScoredChunk], done, tv: float, timings: dict, drafts: list[cite.Drafted] | None = None) -> Answer:
+    def _finish(self, text: str, hits: list[ScoredChunk], done, tv: float, timings: dict, drafts: list[cite.Drafted] | None = None,
+                question: str = "") -> Answer:
         invalid: list[int] = []
+        generated = drafts is None  # a model wrote it, and a model can be ordered about by a source
         if drafts is None:
             drafts, invalid = cite.parse(text, len(hits))
         notes: list[str] = []
@@ -272,7 +275,14 @@ class Pipeline:
                     notes.append(f"re-pointed a citation to the passage that supports it: {d.text[:60]}")
                     cites, verdict = (best[0],), best[1]
             support = verdict.support if verdict else 0.0
-            checked.append((d.text, cites, support, bool(verdict and verdict.supported)))
+            ok = bool(verdict and verdict.supported)
+            if ok and generated and self.settings.hide_unsupported:
+                # Redaction's second line: a copied order or its payload is "supported" by the attacking source.
+                why = untrusted_support(d.text, question, [h.chunk.text for h in hits], self.reader)
+                if why:
+                    notes.append(f"hid a sentence that {why}: {d.text[:60]}")
+                    ok = False
+            checked.append((d.text, cites, support, ok))
 
         hide = self.settings.hide_unsupported
         # A citation is a passage *and* the section of what is quoted from it: two sentences quoted

@@ -264,6 +264,8 @@ def bench_size(n: int, a, sents, questions, log) -> dict:
             time.sleep(0.05)
         if found is None:
             log(f"  new file not found after 60 s; top hits: {[(h.chunk.source, round(h.score, 3)) for h in hits]}")
+        dense_has = any(h.chunk.source == "fresh.txt" for h in getattr(watcher.retriever, "dense", watcher.retriever).retrieve("Zephyrine observatory comets", settings.candidates))
+        log(f"  new file in the dense top {settings.candidates}: {dense_has} (HNSW is approximate; BM25 finds it either way)")
         res["new_file_ingest_s"] = round(wall, 2)
         res["new_file_searchable_after_ingest_s"] = round(found, 3) if found is not None else None
         log(f"  {n}: new file: rag ingest {wall:.1f} s (rc {rc}), then searchable in an open pipeline after {found} s")

@@ -143,7 +143,7 @@ class BM25Index:
         self.path = Path(path)
         self._tlock = threading.RLock()
         self._snap: Snapshot | None = None
-        self._stamp: tuple | None = None
+        self._seen: bytes | None = None  # the manifest text _snap was loaded from
         self._depth = 0  # re-entrant file lock
         self._later: list[str] = []  # files to delete once no manifest refers to them
 
@@ -169,11 +169,15 @@ class BM25Index:
                     self._depth = 0
                     fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _manifest(self) -> dict:
+    def _manifest_bytes(self) -> bytes | None:
         try:
-            return json.loads((self.path / "manifest.json").read_text())
+            return (self.path / "manifest.json").read_bytes()
         except FileNotFoundError:
-            return {"version": 0, "segments": [], "meta": {}}
+            return None
+
+    def _manifest(self, raw: bytes | None = None) -> dict:
+        raw = self._manifest_bytes() if raw is None else raw
+        return json.loads(raw) if raw is not None else {"version": 0, "segments": [], "meta": {}}
 
     def _write_manifest(self, m: dict) -> None:
         m["version"] = int(m.get("version", 0)) + 1
@@ -182,17 +186,17 @@ class BM25Index:
         os.replace(tmp, self.path / "manifest.json")
 
     def snapshot(self) -> Snapshot:
-        """The current manifest's segments (reloaded only when the manifest file changed)."""
-        mf = self.path / "manifest.json"
+        """The current manifest's segments, reloaded only when the manifest's text changed.
+
+        The text, not the file's (mtime, size, inode): those can repeat when the manifest is
+        replaced twice within one clock tick (the inode freed by the first rename is reused).
+        Equal text means the same snapshot: segment and tombstone files are immutable and their
+        names random. Reading the small manifest costs microseconds per query."""
         for _ in range(5):
-            try:
-                st = mf.stat()
-                stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-            except FileNotFoundError:
-                stamp = None
-            if self._snap is not None and stamp == self._stamp:
+            raw = self._manifest_bytes()
+            if self._snap is not None and raw == self._seen:
                 return self._snap
-            m = self._manifest()
+            m = self._manifest(raw)
             try:
                 segs = [Segment.load(self.path / s["name"]) for s in m["segments"]]
                 deleted = [np.load(self.path / s["deleted"]) if s.get("deleted") else np.zeros(seg.n, bool) for s, seg in zip(m["segments"], segs)]
@@ -201,7 +205,7 @@ class BM25Index:
             live = sum(int(seg.n - d.sum()) for seg, d in zip(segs, deleted))
             length = sum(float(np.asarray(seg.lens, dtype=np.float64).sum() - np.asarray(seg.lens)[d].sum()) for seg, d in zip(segs, deleted))
             self._snap = Snapshot(int(m["version"]), segs, deleted, live, length / live if live else 0.0, m.get("meta", {}))
-            self._stamp = stamp
+            self._seen = raw
             return self._snap
         raise RuntimeError(f"BM25 index at {self.path} keeps changing under the reader; retry")
 
@@ -356,7 +360,7 @@ class BM25Index:
                 for p in self.path.iterdir():
                     if p.name != "lock":
                         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-                self._snap = self._stamp = None
+                self._snap = self._seen = None
                 return
             m = self._manifest()
             self._later += [s["name"] for s in m["segments"]] + [s["deleted"] for s in m["segments"] if s.get("deleted")]

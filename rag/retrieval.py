@@ -137,7 +137,8 @@ class HybridRetriever:
 
     * `fusion="rrf"`: weighted reciprocal rank fusion, score = sum_r w_r / (rrf_k + rank_r).
     * `fusion="score"`: a convex combination of the scores, each min-max normalised over
-      the query's candidates (a chunk missing from one run gets 0 for it). Unlike RRF it
+      the query's candidates (a chunk missing from one run gets 0 for it; a run whose hits all
+      tie gives each of them 1, the run's best). Unlike RRF it
       keeps *how much* better the top BM25 hit is, which matters when BM25 is confident.
     evals/measure_retrieval.py chose the default; see evals/results/retrieval.md.
     """
@@ -166,13 +167,14 @@ class HybridRetriever:
         for w, run in zip(self.weights, (dense_run, sparse_run)):
             if self.fusion == "score" and run:
                 hi, lo = max(h.score for h in run), min(h.score for h in run)
-                span = (hi - lo) or 1.0
+                span = hi - lo
             for rank, hit in enumerate(run, start=1):
                 e = fused.setdefault(hit.chunk.id, {"chunk": hit.chunk, "score": 0.0, "dense": None, "bm25": None})
                 if self.fusion == "rrf":
                     e["score"] += w / (self.rrf_k + rank)
                 else:
-                    e["score"] += w * (hit.score - lo) / span
+                    # a run whose hits all tie (one hit, say: the only chunk with a rare term) is all "best"
+                    e["score"] += w * ((hit.score - lo) / span if span else 1.0)
                 if hit.dense is not None:
                     e["dense"] = hit.dense
                 if hit.bm25 is not None:

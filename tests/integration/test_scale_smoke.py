@@ -23,6 +23,7 @@ def test_scale_bench_smoke(tmp_path):
     res = subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py"), "--sizes", "5000", "--no-minilm", "--queries", "10",
                           "--cold", "1", "--out", str(out), "--work", str(tmp_path)], capture_output=True, text=True, timeout=1200,
                          cwd=ROOT)
+    print(res.stderr[-3000:])  # the bench's log, shown with -rP or on failure
     assert res.returncode == 0, res.stderr[-3000:]
     row = json.loads((out / "scale.json").read_text())["rows"][0]
     assert row["chunks"] == 5000 and row["mode"] == "embedded"
@@ -30,9 +31,6 @@ def test_scale_bench_smoke(tmp_path):
     assert row["bm25_segments"] >= 1 and row["disk_bm25_mb"] > 0 and row["disk_chroma_mb"] > 0
     assert row["hybrid_p50_ms"] > 0 and row["cold_ask_s"] > 0 and row["cold_ask_peak_rss_mb"] > 50
     assert (out / "scale.png").stat().st_size > 1000 and "| 5000 | embedded |" in (out / "scale.md").read_text()
-    if row["new_file_searchable_after_ingest_s"] is None:
-        # Known, not yet understood race (issue 12 note): in 2 of 4 full CI runs a file ingested by one
-        # Pipeline was not in the top 3 of a second Pipeline of the same process within 60 s; it was
-        # found in 0.02-0.03 s in every standalone run. Reported as an expected failure, not hidden.
-        pytest.xfail("new file not found by a second pipeline within 60 s (known race, see bench/scale.py log): "
-                     + res.stderr[-1500:])
+    # Found through BM25 even when Chroma's approximate (HNSW) search misses the new vector, which it
+    # did in some runs: a lone BM25 hit used to count 0 in score fusion (the old xfail here).
+    assert row["new_file_searchable_after_ingest_s"] is not None, "new file not found by a second pipeline: " + res.stderr[-1500:]

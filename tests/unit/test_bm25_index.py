@@ -83,3 +83,29 @@ def test_a_second_reader_loads_memory_mapped_and_sees_new_versions(tmp_path):
     assert isinstance(seg.rows, np.memmap) and b.live == 100
     a.remove(ids=["c00001"])
     assert b.live == 99 and "c00001" not in {i for i, _ in b.search(list(WORDS), 100)}
+
+
+def test_a_reader_sees_a_new_manifest_even_when_its_file_stamp_repeats(tmp_path):
+    # The manifest is replaced by rename; a rewrite within one clock tick can get the same size,
+    # mtime and (freed, reused) inode as the one a reader cached. Made deterministic here: the
+    # new text is written into the old inode (kept alive by a hard link) with the old mtime.
+    import os
+
+    a, b = BM25Index(tmp_path / "ix"), BM25Index(tmp_path / "ix")
+    first = [(f"x{i:03d}", "dx", ["river", "castle"]) for i in range(10)]
+    add(a, first)
+    assert b.search(["river"], 1)[0][0].startswith("x")
+    mf = tmp_path / "ix" / "manifest.json"
+    old = mf.stat()
+    os.link(mf, tmp_path / "pin")  # the old inode stays alive
+    a.clear()
+    add(a, [(f"y{i:03d}", "dy", ["river", "castle"]) for i in range(10)])
+    new_text = mf.read_bytes()
+    assert len(new_text) == old.st_size  # same n, same version width, same name length
+    with open(tmp_path / "pin", "r+b") as fh:
+        fh.write(new_text)
+    os.utime(tmp_path / "pin", ns=(old.st_atime_ns, old.st_mtime_ns))
+    os.replace(tmp_path / "pin", mf)
+    now = mf.stat()
+    assert (now.st_mtime_ns, now.st_size, now.st_ino) == (old.st_mtime_ns, old.st_size, old.st_ino)
+    assert b.search(["river"], 1)[0][0].startswith("y") and b.live == 10

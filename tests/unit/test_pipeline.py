@@ -131,6 +131,17 @@ def test_score_fusion_keeps_the_size_of_a_lead():
     assert HybridRetriever(None, None, 0.5, fusion="score").fuse(dense, sparse, 1)[0].chunk.id == "c"
 
 
+def test_score_fusion_counts_a_lone_bm25_hit_as_that_run_s_best():
+    # The only chunk holding a rare query term (a new file's name, say) is BM25's one hit. Min-max
+    # over one hit has no span; that hit is the run's best, not its worst: it must not fall behind
+    # chunks that only the dense run found (the dense run may miss it: HNSW is approximate).
+    dense = [_sc("a", 0.23, dense=0.23), _sc("b", 0.22, dense=0.22), _sc("c", 0.20, dense=0.20)]
+    top = HybridRetriever(None, None, 0.4, fusion="score").fuse(dense, [_sc("new", 14.5, bm25=14.5)], 3)
+    assert top[0].chunk.id == "new" and top[0].score == pytest.approx(0.6)
+    tied = HybridRetriever(None, None, 0.4, fusion="score").fuse(dense, [_sc("n1", 3.0, bm25=3.0), _sc("n2", 3.0, bm25=3.0)], 4)
+    assert {h.chunk.id for h in tied[:2]} == {"n1", "n2"}
+
+
 def test_unknown_fusion_is_an_error():
     with pytest.raises(ValueError):
         HybridRetriever(None, None, 0.5, fusion="max")

@@ -292,7 +292,7 @@ def _own_strings(el):
         if isinstance(c, Tag):
             if c.name not in _FB_TAGS:
                 yield from _own_strings(c)
-        elif isinstance(c, NavigableString) and type(c) is NavigableString or c.__class__.__name__ in ("CData",):
+        elif type(c) is NavigableString:  # not comments, doctypes or processing instructions
             yield str(c)
 
 

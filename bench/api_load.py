@@ -22,7 +22,6 @@ import json
 import os
 import random
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,23 +31,9 @@ import time
 from pathlib import Path
 
 import httpx
+from _load import QUESTIONS, ROOT, free_port, percentile, run_clients, stop, wait_up
 
-ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = [
-    "Who proposed the new 2030 strategic concept?",
-    "Where did the representatives of the 30 members gather?",
-    "Which countries are named among the main causes of concern?",
-    "What threats is the alliance increasingly confronted by?",
-    "What did the joint communiqué say about strengthening NATO?",
-    "Who won the 2018 FIFA World Cup?",  # unanswerable: exercises the refusal path
-]
 FOLLOW_UP = "And when was it adopted?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def spawn_server(key: str, concurrency: int | None):
@@ -63,17 +48,15 @@ def spawn_server(key: str, concurrency: int | None):
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"rag serve exited with {proc.returncode}:\n{(Path(tmp.name) / 'server.log').read_text()[-3000:]}")
+
+    def up() -> bool:
         try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return proc, url, tmp
+            return httpx.get(url + "/healthz", timeout=2).status_code == 200
         except httpx.HTTPError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit("rag serve did not come up within 300 s")
+            return False
+
+    wait_up(proc, up, tmp, "rag serve")
+    return proc, url, tmp
 
 
 def body(messages, stream: bool) -> dict:
@@ -113,10 +96,7 @@ def call(client: httpx.Client, messages: list[dict], stream: bool) -> tuple[floa
 
 
 def pct(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    values = sorted(values)
-    return round(values[min(len(values) - 1, int(round(q * (len(values) - 1))))], 3)
+    return round(percentile(values, q), 3) if values else None
 
 
 def run(url: str, key: str, clients: int, duration: float, unique: bool = True) -> dict:
@@ -140,22 +120,14 @@ def run(url: str, key: str, clients: int, duration: float, unique: bool = True) 
     ttfb: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    stop_at = [0.0]
-    t0 = [0.0]
 
-    def go():
-        t0[0] = time.time()
-        stop_at[0] = t0[0] + duration
-
-    start = threading.Barrier(clients + 1, action=go)
-
-    def worker(i: int):
+    def worker(i: int, ready):
         rng = random.Random(i)
         kind = "stream" if i % 2 else "plain"
         c = client()
-        start.wait()
+        stop_at = ready()
         n, prev = 0, None
-        while time.time() < stop_at[0]:
+        while time.time() < stop_at:
             n += 1
             if prev and n % 3 == 0:
                 messages = [{"role": "user", "content": prev[0]}, {"role": "assistant", "content": prev[1]},
@@ -174,13 +146,7 @@ def run(url: str, key: str, clients: int, duration: float, unique: bool = True) 
                     errors.append(f"{kind}: {type(e).__name__}: {str(e)[:200]}")
         c.close()
 
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
-    for t in threads:
-        t.start()
-    start.wait()
-    for t in threads:
-        t.join()
-    wall = time.time() - t0[0]
+    wall = run_clients(clients, duration, worker)
     every = lat["plain"] + lat["stream"]
     base_all = base["plain"] + base["stream"]
     return {
@@ -260,12 +226,7 @@ def main(argv=None):
         result = run(url, key, args.clients, args.duration, unique=not args.repeat_questions)
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            tmp.cleanup()
+            stop(proc, tmp)
     if not args.url:
         result["url"] = "spawned rag serve"
     command = "python bench/api_load.py " + " ".join(argv if argv is not None else sys.argv[1:])

@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,21 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = [
-    "Who proposed the new 2030 strategic concept?",
-    "Where did the representatives of the 30 members gather?",
-    "Which countries are named among the main causes of concern?",
-    "What threats is the alliance increasingly confronted by?",
-    "What did the joint communiqué say about strengthening NATO?",
-    "Who won the 2018 FIFA World Cup?",  # unanswerable: exercises the refusal path
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _load import QUESTIONS, ROOT, free_port, percentile as pct, run_clients, stop, wait_up
 
 
 def spawn_app(concurrency: int | None) -> tuple[subprocess.Popen, str, tempfile.TemporaryDirectory]:
@@ -57,18 +42,16 @@ def spawn_app(concurrency: int | None) -> tuple[subprocess.Popen, str, tempfile.
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the app exited with {proc.returncode}; log:\n{(Path(tmp.name) / 'server.log').read_text()[-3000:]}")
+
+    def up() -> bool:
         try:
             with urllib.request.urlopen(url + "config", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url, tmp
+                return r.status == 200
         except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit("the app did not come up within 300 s")
+            return False
+
+    wait_up(proc, up, tmp, "the app")
+    return proc, url, tmp
 
 
 def ask(client, question: str, k: int) -> float:
@@ -77,13 +60,6 @@ def ask(client, question: str, k: int) -> float:
     if not isinstance(answer, dict) or "answer" not in answer:
         raise RuntimeError(f"unexpected response: {answer!r:.200}")
     return time.perf_counter() - t
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def run(url: str, clients: int, duration: float, k: int, new_chat_every: int, auth: tuple[str, str] | None) -> dict:
@@ -100,27 +76,19 @@ def run(url: str, clients: int, duration: float, k: int, new_chat_every: int, au
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    stop_at = [0.0]
-    t0 = [0.0]
 
-    def go():  # runs once, before any waiting thread is released, so no worker sees stop_at unset
-        t0[0] = time.time()
-        stop_at[0] = t0[0] + duration
-
-    start = threading.Barrier(clients + 1, action=go)
-
-    def worker(i: int):
+    def worker(i: int, ready):
         rng = random.Random(i)
         try:
             c = client()
         except Exception as e:  # connection-level failure counts as an error
             with lock:
                 errors.append(f"connect: {type(e).__name__}: {e}")
-            start.wait()
+            ready()
             return
-        start.wait()
+        stop_at = ready()
         n = 0
-        while time.time() < stop_at[0]:
+        while time.time() < stop_at:
             try:
                 dt = ask(c, rng.choice(QUESTIONS), k)
                 with lock:
@@ -136,13 +104,7 @@ def run(url: str, clients: int, duration: float, k: int, new_chat_every: int, au
                     with lock:
                         errors.append(f"new_chat {type(e).__name__}: {str(e)[:200]}")
 
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
-    for t in threads:
-        t.start()
-    start.wait()
-    for t in threads:
-        t.join()
-    wall = time.time() - t0[0]
+    wall = run_clients(clients, duration, worker)
     return {
         "url": url,
         "clients": clients,
@@ -184,12 +146,7 @@ def main(argv=None):
         result = run(url, args.clients, args.duration, args.k, args.new_chat_every, auth)
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            tmp.cleanup()
+            stop(proc, tmp)
     if args.json:
         print(json.dumps(result, indent=2))
         return

@@ -95,31 +95,25 @@ class LeanMiniLM:
 
     def pair_logits(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         """(n, heads) logits for (first, second) text pairs: [CLS] first [SEP] second [SEP]."""
-        torch = self.torch
         if "head.weight" not in self.w:
             raise RuntimeError("These weights have no cross-encoder head: load the reader with overrides=<reader .safetensors>.")
-        order = sorted(range(len(pairs)), key=lambda i: -len(pairs[i][0]) - len(pairs[i][1]))
-        out = np.zeros((len(pairs), self.w["head.weight"].shape[0]), dtype=np.float32)
-        with torch.inference_mode():
-            for s in range(0, len(order), batch_size):
-                idx = order[s : s + batch_size]
-                enc = self.tok.encode_batch([pairs[i] for i in idx])
-                ids = torch.tensor([e.ids for e in enc], dtype=torch.long)
-                mask = torch.tensor([e.attention_mask for e in enc], dtype=torch.long)
-                types = torch.tensor([e.type_ids for e in enc], dtype=torch.long)
-                out[idx] = self._pair_forward(ids, mask, types).numpy()
-        return out
+        return self._batched(pairs, lambda p: len(p[0]) + len(p[1]), self.w["head.weight"].shape[0], batch_size, self._pair_forward)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        return self._batched(texts, len, self.w[WORDS].shape[1], batch_size, lambda ids, mask, types: self._forward(ids, mask))
+
+    def _batched(self, items: Sequence, length, width: int, batch_size: int, forward) -> np.ndarray:
+        """(len(items), width) rows of `forward(ids, mask, type_ids)`, in the order of `items`.
+
+        Batches are cut from the items sorted longest first by `length`, so each batch pads little
+        (what sentence-transformers does too)."""
         torch = self.torch
-        # Sort by length so each batch pads little (what sentence-transformers does too).
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        out = np.zeros((len(texts), self.w["embeddings.word_embeddings.weight"].shape[1]), dtype=np.float32)
+        order = sorted(range(len(items)), key=lambda i: -length(items[i]))
+        out = np.zeros((len(items), width), dtype=np.float32)
         with torch.inference_mode():
             for s in range(0, len(order), batch_size):
                 idx = order[s : s + batch_size]
-                enc = self.tok.encode_batch([texts[i] for i in idx])
-                ids = torch.tensor([e.ids for e in enc], dtype=torch.long)
-                mask = torch.tensor([e.attention_mask for e in enc], dtype=torch.long)
-                out[idx] = self._forward(ids, mask).numpy()
+                enc = self.tok.encode_batch([items[i] for i in idx])
+                ids, mask, types = (torch.tensor([getattr(e, f) for e in enc], dtype=torch.long) for f in ("ids", "attention_mask", "type_ids"))
+                out[idx] = forward(ids, mask, types).numpy()
         return out

@@ -12,14 +12,22 @@
 * `counting_embedder`: a fresh CountingEmbedder, the hash embedder that counts the texts it
   embeds (re-embedding checks); pass it as build(settings, embedder=...).
 * `seeds_dir`, `squad_articles`: paths of seeds/ and the shared squad2-dev articles.
+* `free_port()`: a free 127.0.0.1 port. `live_server(argv_for_port, health, log, ...)`: a context
+  manager that starts a server subprocess on a free port, waits until GET health answers 200
+  (fails the test with the server's log if it exits or times out), yields the port and stops
+  the process by its PID.
 Test modules don't import this file (it isn't a package); they use the fixtures.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -121,3 +129,51 @@ def run_rag(rag_env):
         return subprocess.run([str(RAG_BIN), *map(str, args)], env=env or rag_env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
     return run
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def _live_server(argv_for_port, health: str, log: Path, env: dict | None = None, timeout_s: float = 60, name: str | None = None, **popen):
+    port = _free_port()
+    argv = [str(a) for a in argv_for_port(port)]
+    name = name or Path(argv[0]).name
+    with log.open("wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True, **popen)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"{name} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} did not answer {health} within {timeout_s:g} s:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.25)
+        yield port
+    finally:
+        if proc.poll() is None:  # only the process started here, by its PID
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    return _live_server

@@ -7,11 +7,8 @@ stopped by its PID at the end.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,45 +21,16 @@ QUESTION = "Who proposed the new 2030 strategic concept?"
 KEY = "sk-rag-test-0123456789"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def rag_server(tmp_path_factory):
+def rag_server(tmp_path_factory, live_server):
     data = tmp_path_factory.mktemp("api_data")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
     env.update(RAG_DATA_DIR=str(data), RAG_MODE="extractive", RAG_API_KEY=KEY, PYTHONPATH=os.environ.get("PYTHONPATH", ""))
     subprocess.run([str(RAG), "ingest", str(ROOT / "seeds")], env=env, check=True, capture_output=True, timeout=300)
-    port = _free_port()
     log = data / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([str(RAG), "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"rag serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+    with live_server(lambda port: [RAG, "serve", "--port", port], "/healthz", log, env=env, timeout_s=120, name="rag serve") as port:
+        yield f"http://127.0.0.1:{port}"
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 @pytest.fixture(scope="module")

@@ -1,65 +1,17 @@
-"""Client/server: a real `chroma run` on a free loopback port; ingest and ask go through HttpClient."""
+"""Client/server: a real `chroma run` on a free loopback port (the `chroma_server` fixture of
+tests/integration/conftest.py); ingest and ask go through HttpClient."""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.integration
 
-BIN = Path(sys.executable).parent
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 QUESTION = "Who proposed the 2030 strategic concept?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    """Start `chroma run`, wait for its heartbeat, yield (host, port, path), stop it by PID."""
-    port, path = free_port(), tmp_path / "server-db"
-    log = tmp_path / "chroma.log"
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(BIN / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {proc.returncode}: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma run gave no heartbeat within 60 s: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
-        yield "127.0.0.1", port, path
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def test_ingest_and_ask_against_a_chroma_server(chroma_server, run_rag, rag_env, tmp_path):

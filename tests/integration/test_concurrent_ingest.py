@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RAG_BIN
-from tests.integration.test_chroma_server import chroma_server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +27,7 @@ def _folder(path: Path, prefix: str, n: int, seed: int) -> None:
         (path / f"{prefix}{i:02d}.txt").write_text(f"{prefix} document {i} unique{prefix}{i:02d}.\n\n" + "\n\n".join(paras))
 
 
-def test_three_concurrent_ingests_against_one_server(chroma_server, rag_env, tmp_path):  # noqa: F811
+def test_three_concurrent_ingests_against_one_server(chroma_server, rag_env, tmp_path):
     host, port, _ = chroma_server
     a, b = tmp_path / "A", tmp_path / "B"
     _folder(a, "a", 12, 1)

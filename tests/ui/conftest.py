@@ -3,8 +3,9 @@
 * `hash_app(...)` builds a fast app over the deterministic hash embedder (unit-speed tests).
 * `minilm_app` is one app over the real MiniLM pipeline with seeds/ ingested, shared by
   the API and browser tests of the session.
-* `browser` is Debian's Chromium driven by playwright; skipped with the reason when
-  /usr/bin/chromium is missing (CI installs it with apt-get).
+* `chromium` is Debian's Chromium driven by playwright; skipped with the reason when
+  /usr/bin/chromium is missing (CI installs it with apt-get). `page` is a fresh context per
+  test; `ask(question)` asks on it and waits for the final answer.
 Every data dir is a tmp dir; answer mode is pinned to extractive so an OPENAI_* variable
 in the environment can't send a test to the network.
 """
@@ -12,7 +13,6 @@ in the environment can't send a test to the network.
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -27,19 +27,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LiveApp:
-    def __init__(self, settings, pipeline, **launch_overrides):
+    def __init__(self, settings, pipeline, port: int, **launch_overrides):
         from ui.app import build_app, serve
 
         self.settings = settings
         self.pipeline = pipeline
-        self.port = free_port()
+        self.port = port
         self.demo = build_app(pipeline, settings)
         serve(self.demo, settings, server_port=self.port, prevent_thread_lock=True, quiet=True, **launch_overrides)
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -54,7 +48,7 @@ class LiveApp:
 
 
 @pytest.fixture
-def hash_app(tmp_path):
+def hash_app(tmp_path, free_port):
     """Factory: hash_app(ingest=True, **settings) -> LiveApp; closed after the test."""
     from rag.pipeline import build
     from rag.settings import Settings
@@ -68,7 +62,7 @@ def hash_app(tmp_path):
         pipe = build(settings)
         if ingest:
             pipe.ingest([SEEDS])
-        app = LiveApp(settings, pipe)
+        app = LiveApp(settings, pipe, free_port())
         apps.append(app)
         return app
 
@@ -78,14 +72,14 @@ def hash_app(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def minilm_app(tmp_path_factory):
+def minilm_app(tmp_path_factory, free_port):
     from rag.pipeline import build
     from rag.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("ui_minilm"), embedder="minilm", mode="extractive")
     pipe = build(settings)
     pipe.ingest([SEEDS])
-    app = LiveApp(settings, pipe)
+    app = LiveApp(settings, pipe, free_port())
     yield app
     app.close()
 
@@ -118,3 +112,21 @@ def page(chromium):
     pg.on("request", lambda r: pg.requests_seen.append(r.url))
     yield pg
     context.close()
+
+
+@pytest.fixture
+def ask(page):
+    """ask(question): type it into the chat on `page`, press Enter, and wait until its final
+    (verified) answer has replaced the streamed draft."""
+
+    def ask(question: str) -> None:
+        before = page.locator("#rag-chat .rag-answer:not(.rag-streaming)").count()
+        page.fill("#rag-question textarea", question)
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "n => document.querySelectorAll('#rag-chat .rag-answer:not(.rag-streaming)').length > n "
+            "&& !document.querySelector('#rag-chat .rag-streaming')",
+            arg=before,
+        )
+
+    return ask

@@ -7,7 +7,6 @@ cases use the hash embedder so they run in a few seconds each.
 from __future__ import annotations
 
 import re
-import socket
 import urllib.error
 import urllib.request
 
@@ -117,14 +116,8 @@ def test_missing_index_says_how_to_fix_it(hash_app):
     assert "No documents yet" in status
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nothing listens once the socket is closed
-
-
-def test_unreachable_llm_endpoint_is_an_error_and_the_app_keeps_working(hash_app):
-    app = hash_app(openai_base_url=f"http://127.0.0.1:{closed_port()}/v1", openai_timeout_s=5)
+def test_unreachable_llm_endpoint_is_an_error_and_the_app_keeps_working(hash_app, free_port):
+    app = hash_app(openai_base_url=f"http://127.0.0.1:{free_port()}/v1", openai_timeout_s=5)
     client = app.client()
     with pytest.raises(AppError, match="Cannot reach the LLM endpoint"):
         chat(client, QUESTION, mode="openai")
@@ -133,8 +126,8 @@ def test_unreachable_llm_endpoint_is_an_error_and_the_app_keeps_working(hash_app
     assert "rag-error" in text_of(messages[1]) and "rag-ok" in text_of(messages[3])
 
 
-def test_unreachable_chroma_server_is_an_error_and_the_app_keeps_working(hash_app):
-    app = hash_app(ingest=False, chroma_host="127.0.0.1", chroma_port=closed_port())
+def test_unreachable_chroma_server_is_an_error_and_the_app_keeps_working(hash_app, free_port):
+    app = hash_app(ingest=False, chroma_host="127.0.0.1", chroma_port=free_port())  # nothing listens there
     client = app.client()
     with pytest.raises(AppError, match="Cannot reach the Chroma server"):
         chat(client, QUESTION)

@@ -18,18 +18,6 @@ UNANSWERABLE = "Who won the 2018 FIFA World Cup?"  # see test_ui_api.py for why 
 LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 
 
-def ask(page, question: str) -> None:
-    """Type a question, press Enter, wait until its final (verified) answer replaced the streamed draft."""
-    before = page.locator("#rag-chat .rag-answer:not(.rag-streaming)").count()
-    page.fill("#rag-question textarea", question)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "n => document.querySelectorAll('#rag-chat .rag-answer:not(.rag-streaming)').length > n "
-        "&& !document.querySelector('#rag-chat .rag-streaming')",
-        arg=before,
-    )
-
-
 def card_in_view(page, card_id: str) -> bool:
     return page.evaluate(
         """id => {
@@ -42,11 +30,11 @@ def card_in_view(page, card_id: str) -> bool:
     )
 
 
-def test_cited_answer_sources_citation_click_feedback_refusal_and_reload(minilm_app, page, artifacts):
+def test_cited_answer_sources_citation_click_feedback_refusal_and_reload(minilm_app, page, artifacts, ask):
     page.goto(minilm_app.url)
     page.wait_for_selector("#rag-status :text('chunks')")
 
-    ask(page, Q1)
+    ask(Q1)
     first = page.locator("#rag-chat .rag-answer").nth(0)  # locators are lazy: pin the first answer
     assert "rag-ok" in first.get_attribute("class")
     assert "Stoltenberg" in first.inner_text()
@@ -61,7 +49,7 @@ def test_cited_answer_sources_citation_click_feedback_refusal_and_reload(minilm_
 
     # A second answer folds the first one's sources away; clicking the first answer's [1]
     # must unfold them, scroll the card into view and mark it active.
-    ask(page, Q2)
+    ask(Q2)
     assert page.locator("#rag-chat .rag-answer.rag-ok").count() == 2
     assert "Russia" in page.locator("#rag-chat .rag-answer").nth(1).inner_text()
     assert page.evaluate(f"!document.getElementById('{first_card}').closest('details').open")
@@ -84,7 +72,7 @@ def test_cited_answer_sources_citation_click_feedback_refusal_and_reload(minilm_
     assert rows[-1]["rating"] == "up" and rows[-1]["question"] == Q1 and rows[-1]["citations"]
 
     # A question the documents can't answer is shown as a refusal, styled apart from answers.
-    ask(page, UNANSWERABLE)
+    ask(UNANSWERABLE)
     last = page.locator("#rag-chat .rag-answer").last
     assert "rag-refused" in last.get_attribute("class") and "rag-ok" not in last.get_attribute("class")
     assert last.locator(".rag-badge").inner_text().lower() == "not in your documents"
@@ -107,7 +95,7 @@ def test_cited_answer_sources_citation_click_feedback_refusal_and_reload(minilm_
     assert leaked == [], f"the page contacted hosts other than the app: {leaked}"
 
 
-def test_upload_through_the_ui_then_ask_about_it(minilm_app, page, artifacts, tmp_path):
+def test_upload_through_the_ui_then_ask_about_it(minilm_app, page, artifacts, tmp_path, ask):
     doc = tmp_path / "Marrow Island (notes).md"
     doc.write_text(
         "# Marrow Island\n\nThe Zorblax lighthouse on Marrow Island was built in 1873 by the engineer Ada Quill.\n\n"
@@ -120,7 +108,7 @@ def test_upload_through_the_ui_then_ask_about_it(minilm_app, page, artifacts, tm
     assert "Marrow_Island_notes.md" in page.locator("#rag-upload-log").inner_text()
     page.wait_for_selector("#rag-docs :text('Marrow_Island_notes.md')")
 
-    ask(page, "Who built the Zorblax lighthouse?")
+    ask("Who built the Zorblax lighthouse?")
     answer = page.locator("#rag-chat .rag-answer").last
     assert "rag-ok" in answer.get_attribute("class") and "Ada Quill" in answer.inner_text()
     href = answer.locator("a.rag-cite").first.get_attribute("href")

@@ -4,11 +4,7 @@ refuses every non-loopback connection, proving that start-up and a question phon
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -29,38 +25,21 @@ socket.socket.connect = _guarded
 '''
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
-def test_rag_ui_serves_on_loopback_and_never_phones_home(tmp_path):
+def test_rag_ui_serves_on_loopback_and_never_phones_home(tmp_path, live_server):
     guard_dir = tmp_path / "guard"
     guard_dir.mkdir()
     (guard_dir / "sitecustomize.py").write_text(GUARD)
     log = tmp_path / "blocked.txt"
-    port = _port()
     env = {**os.environ, "PYTHONPATH": str(guard_dir), "NET_GUARD_LOG": str(log), "RAG_DATA_DIR": str(tmp_path / "not-this-one"),
            "RAG_EMBEDDER": "hash", "RAG_MODE": "extractive"}
     env.pop("GRADIO_ANALYTICS_ENABLED", None)  # the app must turn analytics off by itself
-    out = open(tmp_path / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ui", "--port", str(port), "--ingest", str(ROOT / "seeds"),
-                             "--data-dir", str(tmp_path / "data")],
-                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(600):
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()[-3000:]
-            try:
-                with urllib.request.urlopen(url + "config", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("rag ui did not start within 150 s")
+
+    def argv(port):
+        return [sys.executable, "-m", "rag.cli", "ui", "--port", port, "--ingest", ROOT / "seeds", "--data-dir", tmp_path / "data"]
+
+    with live_server(argv, "/config", tmp_path / "server.log", env=env, timeout_s=150, name="rag ui", cwd=ROOT) as port:
+        url = f"http://127.0.0.1:{port}/"
         from gradio_client import Client
 
         _, _, _, answer = Client(url, verbose=False).predict("Who proposed the new 2030 strategic concept?", "extractive", 5, False,
@@ -74,12 +53,6 @@ def test_rag_ui_serves_on_loopback_and_never_phones_home(tmp_path):
         if v6.exists():
             assert not [line for line in v6.read_text().splitlines()[1:]
                         if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A"]
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     assert not log.exists() or log.read_text() == "", f"non-loopback connections attempted: {log.read_text()}"
     assert (tmp_path / "data" / "ui_secret").stat().st_mode & 0o077 == 0  # the browser-state key is private
     assert (tmp_path / "data" / "chroma").is_dir() and not (tmp_path / "not-this-one").exists()  # --data-dir wins

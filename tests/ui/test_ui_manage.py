@@ -12,23 +12,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 NOTE = "# Marrow Island\n\nThe Zorblax lighthouse on Marrow Island was built in 1873 by the engineer Ada Quill.\n"
 
 
-def ask(page, question: str) -> None:
-    before = page.locator("#rag-chat .rag-answer:not(.rag-streaming)").count()
-    page.fill("#rag-question textarea", question)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "n => document.querySelectorAll('#rag-chat .rag-answer:not(.rag-streaming)').length > n "
-        "&& !document.querySelector('#rag-chat .rag-streaming')",
-        arg=before,
-    )
-
-
 def select_row(page, name: str) -> None:
     page.locator("#rag-docs [role=gridcell]", has_text=name).first.click()
     page.wait_for_selector(f"#rag-selected :text('{name}')")
 
 
-def test_reindex_delete_with_confirmation_and_delete_chat(hash_app, page, artifacts, tmp_path):
+def test_reindex_delete_with_confirmation_and_delete_chat(hash_app, page, artifacts, tmp_path, ask):
     app = hash_app()
     doc = tmp_path / "Marrow (notes).md"
     doc.write_text(NOTE)
@@ -39,7 +28,7 @@ def test_reindex_delete_with_confirmation_and_delete_chat(hash_app, page, artifa
     stored = app.settings.uploads_dir / "Marrow_notes.md"
     assert stored.is_file()
 
-    ask(page, "Who built the Zorblax lighthouse?")
+    ask("Who built the Zorblax lighthouse?")
     assert "Ada Quill" in page.locator("#rag-chat .rag-answer").last.inner_text()
 
     select_row(page, "Marrow_notes.md")
@@ -61,7 +50,7 @@ def test_reindex_delete_with_confirmation_and_delete_chat(hash_app, page, artifa
     page.wait_for_function("![...document.querySelectorAll('#rag-docs [role=gridcell]')].some(e => e.innerText.includes('Marrow_notes.md'))")
     assert not stored.exists()
     assert [d["source"] for d in app.pipeline.documents()] == ["000_e7591c0407e77bf5.txt"]
-    ask(page, "Who built the Zorblax lighthouse?")
+    ask("Who built the Zorblax lighthouse?")
     assert "Ada Quill" not in page.locator("#rag-chat .rag-answer").last.inner_text()
 
     # Delete chat: the conversation leaves the screen and the disk.
@@ -75,7 +64,7 @@ def test_reindex_delete_with_confirmation_and_delete_chat(hash_app, page, artifa
     assert page.locator("#rag-chat .rag-answer").count() == 0
 
 
-def test_create_and_switch_collections(hash_app, page, artifacts, tmp_path):
+def test_create_and_switch_collections(hash_app, page, artifacts, tmp_path, ask):
     app = hash_app()
     doc = tmp_path / "lighthouse.md"
     doc.write_text(NOTE)
@@ -89,7 +78,7 @@ def test_create_and_switch_collections(hash_app, page, artifacts, tmp_path):
     page.set_input_files("#rag-upload input[type=file]", str(doc))
     page.wait_for_selector("#rag-docs [role=gridcell]:has-text('lighthouse.md')")
     assert (app.settings.data_dir / "collections" / "team-b" / "uploads" / "lighthouse.md").is_file()
-    ask(page, "Who built the Zorblax lighthouse?")
+    ask("Who built the Zorblax lighthouse?")
     assert "Ada Quill" in page.locator("#rag-chat .rag-answer").last.inner_text()
     page.screenshot(path=str(artifacts / "collection_team_b.png"))
 
@@ -99,7 +88,7 @@ def test_create_and_switch_collections(hash_app, page, artifacts, tmp_path):
     page.wait_for_selector("#rag-status :text('in docs')")
     assert page.locator("#rag-docs [role=gridcell]", has_text="lighthouse.md").count() == 0
     assert page.locator("#rag-chat .rag-answer").count() == 0
-    ask(page, "Who built the Zorblax lighthouse?")
+    ask("Who built the Zorblax lighthouse?")
     assert "Ada Quill" not in page.locator("#rag-chat .rag-answer").last.inner_text()
     # The default collection's pipeline never saw the team-b document.
     assert [d["source"] for d in app.pipeline.documents()] == ["000_e7591c0407e77bf5.txt"]

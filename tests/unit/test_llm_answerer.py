@@ -7,7 +7,6 @@ and condensation are the production code paths.
 from __future__ import annotations
 
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -148,15 +147,9 @@ def test_empty_condensation_falls_back_to_the_question(tmp_path):
     assert a.standalone_question == "Who proposed it?"
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # closed again when the block ends: nothing listens there
-
-
-def test_unreachable_endpoint_raises_llm_unavailable(tmp_path, monkeypatch):
+def test_unreachable_endpoint_raises_llm_unavailable(tmp_path, monkeypatch, free_port):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     monkeypatch.setenv("OPENAI_BASE_URL", url)
     settings = Settings(data_dir=tmp_path, embedder="hash", refusal_threshold=0.0, openai_timeout_s=5)
     assert settings.resolved_mode() == "openai"

@@ -8,7 +8,6 @@ a message that says the fix, and no traceback.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from pathlib import Path
@@ -22,19 +21,13 @@ QUESTION = "Who proposed the new 2030 strategic concept?"
 KEY = "test-key-123"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LiveServer:
-    def __init__(self, pipeline, api_key=None):
+    def __init__(self, pipeline, port: int, api_key=None):
         import uvicorn
 
         from rag.server import create_app
 
-        self.port = _free_port()
+        self.port = port
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(pipeline, api_key=api_key), host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
@@ -51,9 +44,9 @@ class LiveServer:
 
 
 @pytest.fixture
-def api(pipeline):
+def api(pipeline, free_port):
     pipeline.ingest([SEEDS])
-    srv = LiveServer(pipeline, api_key=KEY)
+    srv = LiveServer(pipeline, free_port(), api_key=KEY)
     client = httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
     client.pipeline = pipeline
     yield client
@@ -156,8 +149,8 @@ def test_ask_errors(api):
     assert_error(api.put("/v1/ask", json={}), 405, "method_not_allowed")
 
 
-def test_no_documents_is_409_with_the_fix(pipeline):
-    srv = LiveServer(pipeline)  # nothing ingested, no key: open on loopback
+def test_no_documents_is_409_with_the_fix(pipeline, free_port):
+    srv = LiveServer(pipeline, free_port())  # nothing ingested, no key: open on loopback
     try:
         for path, body in (("/v1/chat/completions", chat_body(QUESTION)), ("/v1/ask", {"question": QUESTION})):
             assert_error(httpx.post(srv.url + path, json=body, timeout=30), 409, "no_documents", "rag ingest")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 
 import numpy as np
 import pytest
@@ -124,14 +123,8 @@ def test_index_survives_a_new_client(settings):
     assert again.count() == len(cs) and settings.chroma_dir.is_dir()
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # closed again when the with-block ends
-
-
-def test_unreachable_server_says_how_to_fix(tmp_path):
-    port = closed_port()
+def test_unreachable_server_says_how_to_fix(tmp_path, free_port):
+    port = free_port()  # nothing listens there
     store, _ = make_store(Settings(data_dir=tmp_path, embedder="hash", chroma_host="127.0.0.1", chroma_port=port))
     assert store.kind == f"chroma server http://127.0.0.1:{port}"
     with pytest.raises(StoreUnavailable, match=rf"Cannot reach the Chroma server at 127\.0\.0\.1:{port}.*chroma run.*unset RAG_CHROMA_HOST"):

@@ -284,16 +284,37 @@ _FB_SET = frozenset(_FB_TAGS)
 _BOILER = re.compile(r"nav|menu|footer|cookie|consent|banner|sidebar|breadcrumb|^toc$|skip", re.I)
 
 
-def _own_strings(el):
-    """The strings of `el` outside its block children (which are blocks of their own)."""
-    from bs4 import NavigableString, Tag
+# Elements a browser lays out as boxes of their own: text on either side of them is never one word.
+_BOXES = frozenset(_FB_TAGS) | {"div", "ul", "ol", "dl", "table", "thead", "tbody", "td", "th", "section", "article",
+                                "main", "figure", "figcaption", "caption", "hr", "center", "details", "summary"}
 
-    for c in el.children:
-        if isinstance(c, Tag):
-            if c.name not in _FB_TAGS:
-                yield from _own_strings(c)
-        elif type(c) is NavigableString:  # not comments, doctypes or processing instructions
-            yield str(c)
+
+def _rendered(el, skip: frozenset = frozenset()) -> str:
+    """The text of `el` as a browser shows it, whitespace folded: inline markup joins its text
+    without a gap ("refs/<code>stash</code>; older" -> "refs/stash; older", not "refs/stash ; older"),
+    a <br> or a box element separates words. Children named in `skip` are left out."""
+    from bs4 import NavigableString
+
+    out: list[str] = []
+    add = out.append
+
+    def walk(node):
+        for c in node.contents:
+            name = c.name
+            if name is None:
+                if type(c) is NavigableString:  # not comments, doctypes or processing instructions
+                    add(c)
+            elif name in skip or name == "br":
+                add(" ")
+            elif name in _BOXES:
+                add(" ")
+                walk(c)
+                add(" ")
+            else:
+                walk(c)
+
+    walk(el)
+    return _fold("".join(out))
 
 
 def _html_fallback(html: str) -> list[Block]:
@@ -316,17 +337,17 @@ def _html_fallback(html: str) -> list[Block]:
             # an item (or a definition) holding paragraphs, headings or a nested list: its own text
             # only, the parts are blocks of their own (no duplicated nested items or paragraphs, no
             # title glued to its text)
-            text = _fold(" ".join(_own_strings(el)))
+            text = _rendered(el, skip=_FB_SET)
             if text:
                 out.append(Block("list_item" if el.name == "li" else "paragraph", text, sec.path))
             continue
         if el.name == "dt":
-            text = _fold(el.get_text(" "))
+            text = _rendered(el)
             if text:
                 out.append(Block(_TERM, text, sec.path))
             continue
         if el.name[0] == "h" and el.name[1:].isdigit():
-            text = _fold(el.get_text(" "))
+            text = _rendered(el)
             if text:
                 out.append(Block("heading", text, sec.heading(int(el.name[1]), text)))
         elif el.name == "pre":
@@ -334,11 +355,11 @@ def _html_fallback(html: str) -> list[Block]:
             if text.strip():
                 out.append(Block("code", text, sec.path))
         elif el.name == "tr":
-            cells = [_fold(c.get_text(" ")) for c in el.find_all(["td", "th"])]
+            cells = [_rendered(c) for c in el.find_all(["td", "th"])]
             if any(cells):
                 out.append(Block("table_row", " | ".join(cells), sec.path))
         else:
-            text = _fold(el.get_text(" "))
+            text = _rendered(el)
             if text:
                 out.append(Block("list_item" if el.name == "li" else "paragraph", text, sec.path))
     return out

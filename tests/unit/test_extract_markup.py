@@ -339,3 +339,17 @@ def test_each_citation_names_the_section_of_the_sentence_it_quotes(tmp_path):
         assert any(doc.text[a:b] == s.text for a, b in by_n[n].highlights)
     assert {c.section for c in ans.citations} == {"2. Storage Classes", f"2. Storage Classes{SEP}2.1. Boolean Datatype"}
     assert [s.cites for s in ans.sentences] == [(1,), (2,)]
+
+
+def test_html_block_walk_joins_inline_markup_like_a_browser():
+    """No space is invented before punctuation at an inline tag ("refs/stash ; older"), while a <br>
+    or a box element still separates words."""
+    from rag.markup import _html_fallback
+
+    blocks = _html_fallback("<body><h2>DESCRIPTION</h2><p>It is stored in <code>refs/stash</code>; older ones are in its "
+                            "reflog (see <em>git-log</em>).</p><ul><li>Like <code>pop</code>, but keeps it.<br>Second line"
+                            "<div>boxed</div>after</li></ul><table><tr><td>INT<br>BIGINT</td><td><b>INTEGER</b></td></tr></table></body>")
+    texts = [b.text for b in blocks]
+    assert "It is stored in refs/stash; older ones are in its reflog (see git-log)." in texts
+    assert "Like pop, but keeps it. Second line boxed after" in texts
+    assert "INT BIGINT | INTEGER" in texts

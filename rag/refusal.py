@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from rag.answer import Candidate, question_type
-from rag.text import key_terms
+from rag.text import key_terms, numbers
 from rag.types import ScoredChunk
 
 MODEL_PATH = Path(__file__).with_name("refusal_model.json")
@@ -93,6 +94,32 @@ def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequenc
         "type_hit": float(typed and any(dict(c.features).get("type", 0.0) > 0 for c in both[:3])),
         "q_terms": math.log1p(len(q_terms)),
     }
+
+
+# A number as a constraint: 2022, 1,000, 3.11; not a decade or an ordinal (1700s, 1990's, 20th, 3rd).
+_EXACT_NUMBER = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)*(?![\w'’])")
+
+
+def unmet_numbers(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
+    """The numbers of the question (a year, a count, a version) that no retrieved passage contains.
+
+    A question about "2022" can't be answered from passages that never say 2022, however close
+    their topic: the constraint-failure RGB's negative passages show (the right prize, another
+    year). The refusal model can't learn this from SQuAD 2.0, whose unanswerable questions rarely
+    change a number, so it is a rule. On SQuAD 2.0 dev's fitting articles it refused 0 of 279
+    answerable questions and 10 of 326 unanswerable ones (evals/results/refusal_features.md).
+    "3" counts as found in "3.11" (a version's major number). Decades and ordinals ("the 1700s",
+    "20th Century Fox", "the 3rd ruler") are not exact numbers and are left to the model: a text
+    says "1685" or "third" for them."""
+    asked = {n.replace(",", "") for n in _EXACT_NUMBER.findall(question)}
+    if not asked:
+        return []
+    found: set[str] = set()
+    for h in hits:
+        for n in numbers(h.chunk.text):
+            parts = n.split(".")
+            found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return sorted(asked - found)
 
 
 @dataclass(frozen=True)

@@ -66,8 +66,13 @@ def sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
 
 
+_POSSESSIVE = re.compile(r"['’]s?$")
+
+
 def stem(tok: str) -> str:
-    """A crude, deterministic stemmer: enough to match 'proposed'/'proposal' on a shared prefix."""
+    """A crude, deterministic stemmer: enough to match 'proposed'/'proposal' on a shared prefix.
+    A possessive is dropped first, so "alliance's" matches "alliance"."""
+    tok = _POSSESSIVE.sub("", tok)
     for suf in ("ational", "ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
         if tok.endswith(suf) and len(tok) - len(suf) >= 4:
             return tok[: len(tok) - len(suf)]

@@ -1,0 +1,46 @@
+"""The numbers rule: a question about 2022 is refused when no passage says 2022."""
+
+from pathlib import Path
+
+from rag.refusal import unmet_numbers
+from rag.types import Chunk, ScoredChunk
+
+
+def hit(text: str) -> ScoredChunk:
+    return ScoredChunk(Chunk(id="c", source="a.txt", root="r", title="a", start=0, end=len(text), text=text, doc_sha256="0", n_chunks=1), 1.0)
+
+
+def test_a_year_no_passage_mentions_is_unmet():
+    hits = [hit("The prize went to Annie Ernaux in 2022."), hit("The 2021 prize went to Abdulrazak Gurnah.")]
+    assert unmet_numbers("Who won the 2023 Nobel Prize in Literature?", hits) == ["2023"]
+    assert unmet_numbers("Who won the 2022 Nobel Prize in Literature?", hits) == []
+
+
+def test_questions_without_numbers_and_formatting_variants_pass():
+    hits = [hit("Python 3.11 added 1,000 new tests.")]
+    assert unmet_numbers("Who won the prize?", hits) == []
+    assert unmet_numbers("What did Python 3 add?", hits) == []  # the major version of 3.11
+    assert unmet_numbers("Which release added 1000 tests?", hits) == []  # 1,000 == 1000
+    assert unmet_numbers("What did Python 3.12 add?", hits) == ["3.12"]
+
+
+def test_pipeline_refuses_and_says_which_number(tmp_path: Path):
+    from rag.pipeline import build
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "nato.txt").write_text("Representatives of all 30 members of NATO gathered in Brussels on 14 June 2021 to discuss the alliance.\n")
+    p = build(Settings(data_dir=tmp_path / "index", reader="off"))
+    p.ingest([docs])
+    a = p.ask("How many members of NATO gathered in Brussels in 2024?")
+    assert a.refused and any("2024" in n for n in a.notes)
+    b = p.ask("How many members of NATO gathered in Brussels in 2021?")
+    assert not b.refused and "30 members" in b.answer
+
+
+def test_decades_ordinals_and_lists_are_not_exact_constraints():
+    hits = [hit("Many Huguenots fled after 1685 to the third colony.")]
+    assert unmet_numbers("How many Huguenots fled France by the 1700s?", hits) == []
+    assert unmet_numbers("Who acquired 20th Century Fox in the 1990's?", hits) == []
+    assert unmet_numbers("Besides 1, 3 and 7, what else?", hits) == ["1", "3", "7"]

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from rag.errors import RagError
+from rag.errors import ConfigError, RagError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Grounded, cited answers from your documents.")
 err = Console(stderr=True)
@@ -26,9 +26,15 @@ STATE = {"debug": False}
 
 
 def _settings(**overrides):
+    from pydantic import ValidationError
+
     from rag.settings import Settings
 
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as e:  # a bad RAG_* value: name the variable and what it accepts
+        bad = "; ".join(f"RAG_{'_'.join(map(str, x['loc'])).upper()}={x.get('input')!r}: {x['msg']}" for x in e.errors())
+        raise ConfigError(f"Invalid setting {bad}. Fix or unset the variable.") from None
 
 
 def _pipeline(**overrides):
@@ -50,12 +56,13 @@ def ingest_cmd(
     paths: List[Path] = typer.Argument(None, help="Files or folders (default: seeds/)."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Drop the index and re-embed everything."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64, help="Processes that load and embed files (RAG_INGEST_WORKERS; default 1). Pays off with more cores than 2."),
 ):
     """Index documents incrementally: unchanged files are skipped, changed ones replaced, deleted ones removed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     paths = paths or [Path("seeds")]
-    pipe = _pipeline()
+    pipe = _pipeline(ingest_workers=workers)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True, disable=json_out) as bar:
         files = bar.add_task("files", total=None)
         chunks = bar.add_task("chunks embedded", total=None)

@@ -11,6 +11,8 @@ Chunk ids are deterministic, so re-adding after a crash can't duplicate.
 Throughput: chunks are embedded in batches that span files (small files don't make small,
 slow model calls), identical chunk texts in a batch are embedded once, and the store writes
 run in a writer thread, in order, while the next batch is loaded, chunked and embedded.
+With `settings.ingest_workers` > 1, loading, chunking and embedding run in worker processes
+instead (rag/ingest_workers.py); the bookkeeping and every store write stay here.
 """
 
 from __future__ import annotations
@@ -110,6 +112,19 @@ def embed_unique(embedder: Embedder, texts: Sequence[str]):
     return np.asarray(vecs)[[at[t] for t in texts]]
 
 
+def _skip_sha(state) -> str | None:
+    """The hash a file is skipped on: the index holds all its chunks, from the current extraction."""
+    return state.sha256 if state and state.complete and state.extraction >= EXTRACTION_VERSION else None
+
+
+def _remove_vanished(given: Path, root: Path, seen: set[str], states: dict, writer: _Writer, report: IngestReport) -> None:
+    if Path(given).is_dir():
+        for (r, source), _ in list(states.items()):
+            if r == str(root) and source not in seen:
+                writer.put("delete", r, source)
+                report.removed.append(source)
+
+
 # progress(event, **info): "files" (total=n) once, "file" (name=...) per file, "chunks" (n=...) per batch.
 Progress = Callable[..., None]
 
@@ -126,6 +141,10 @@ def ingest(
     progress = progress or (lambda *a, **k: None)
     report = IngestReport()
     targets = [(p, *discover(Path(p))) for p in paths]  # raises UsageError before touching the index
+    if settings.ingest_workers > 1:
+        from rag.ingest_workers import check_embedder
+
+        check_embedder(settings.embedder, settings.embed_batch_size, embedder.name)  # also before touching it
     if rebuild:
         store.reset()
     store.ensure()
@@ -146,7 +165,9 @@ def ingest(
 
     ok = False
     try:
-        for given, root, files in targets:
+        if settings.ingest_workers > 1:  # the same loop, files loaded, chunked and embedded in processes
+            _ingest_in_workers(targets, states, settings, max_bytes, writer, report, progress)
+        for given, root, files in (targets if settings.ingest_workers == 1 else ()):
             seen: set[str] = set()
             for path in files:
                 rel = path.relative_to(root).as_posix()
@@ -158,7 +179,7 @@ def ingest(
                     report.failed.append(Failure(rel, str(e)))
                     continue  # keep whatever the index already has for it
                 state = states.get((doc.root, doc.source))
-                if state and state.sha256 == doc.sha256 and state.complete and state.extraction >= EXTRACTION_VERSION:
+                if doc.sha256 == _skip_sha(state):
                     report.unchanged.append(rel)
                     continue
                 chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
@@ -170,11 +191,7 @@ def ingest(
                         flush()
                 report.indexed.append(rel)
                 report.chunks_added += len(chunks)
-            if Path(given).is_dir():
-                for (r, source), _ in list(states.items()):
-                    if r == str(root) and source not in seen:
-                        writer.put("delete", r, source)
-                        report.removed.append(source)
+            _remove_vanished(given, root, seen, states, writer, report)
         flush()
         ok = True
     finally:
@@ -182,3 +199,44 @@ def ingest(
     report.total_chunks = store.count()
     report.elapsed_s = time.perf_counter() - t0
     return report
+
+
+def _ingest_in_workers(targets, states, settings: Settings, max_bytes: int, writer: _Writer, report: IngestReport, progress: Progress) -> None:
+    """The loop above with loading, chunking and embedding in worker processes, results in file order."""
+    from rag.ingest_workers import Pool, plan
+
+    n = settings.ingest_workers
+    plans = [
+        plan(str(root), [(p, _skip_sha(states.get((str(root), p.relative_to(root).as_posix())))) for p in files], n)
+        for _, root, files in targets
+    ]
+    pool = Pool(n, settings.embedder, settings.embed_batch_size, settings.chunk_size, settings.chunk_overlap, max_bytes)
+    ok = False
+    try:
+        results = pool.run([job for jobs in plans for job in jobs])
+        for (given, root, _), jobs in zip(targets, plans):
+            seen: set[str] = set()
+            for _ in jobs:
+                job, outcomes, vectors = next(results)
+                batch: list = []
+                for (path, _), out in zip(job.files, outcomes):
+                    rel = Path(path).relative_to(root).as_posix()
+                    seen.add(rel)
+                    progress("file", name=rel)
+                    if out.kind == "failed":
+                        report.failed.append(Failure(rel, out.reason))  # keep whatever the index already has for it
+                    elif out.kind == "unchanged":
+                        report.unchanged.append(rel)
+                    else:
+                        if (str(root), rel) in states:  # queued before this file's new chunks
+                            writer.put("delete", str(root), rel)
+                        batch.extend(out.chunks)
+                        report.indexed.append(rel)
+                        report.chunks_added += len(out.chunks)
+                if batch:
+                    writer.put("add", batch, vectors)
+                    progress("chunks", n=len(batch))
+            _remove_vanished(given, root, seen, states, writer, report)
+        ok = True
+    finally:
+        pool.close(ok)

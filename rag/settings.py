@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     chunk_overlap: int = 32
     max_file_mb: float = 50.0
     embed_batch_size: int = 64
+    # Processes that load, chunk and embed files for `rag ingest` (rag/ingest_workers.py); the
+    # parent still does every store write. 1 = in-process (bench/ingest.py --workers measures it).
+    ingest_workers: int = Field(1, ge=1, le=64)
 
     # --- models --------------------------------------------------------------
     # "minilm-int8": int8 Linear layers for documents and queries (rag/quantized.py, evals/results/quantization.md).

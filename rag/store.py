@@ -115,11 +115,16 @@ class Store:
             if name not in existing:
                 if not create:
                     raise IndexNotBuilt()
-                coll = self.client.create_collection(
-                    name,
-                    embedding_function=None,
-                    metadata={"hnsw:space": "cosine", MODEL_KEY: self.model_name, DIM_KEY: self.dim},
-                )
+                try:
+                    coll = self.client.create_collection(
+                        name,
+                        embedding_function=None,
+                        metadata={"hnsw:space": "cosine", MODEL_KEY: self.model_name, DIM_KEY: self.dim},
+                    )
+                except Exception as e:  # another writer created it since list_collections (a shared server)
+                    if "already exists" not in str(e).lower():
+                        raise
+                    coll = self.client.get_collection(name, embedding_function=None)
             else:
                 coll = self.client.get_collection(name, embedding_function=None)
         except (IndexNotBuilt, StoreUnavailable):

@@ -141,3 +141,16 @@ def test_vectors_are_stored_not_recomputed(settings):
     got = store.collection.get(ids=[cs[2].id], include=["embeddings"])
     assert np.allclose(np.asarray(got["embeddings"][0]), vecs[2], atol=1e-6)
     assert store.collection.metadata["embed_model"] == emb.name and store.collection.metadata["embed_dim"] == emb.dim
+
+
+def test_collection_created_by_another_writer_meanwhile_is_opened(tmp_path):
+    """Two writers starting together against one server: the loser of the create race opens the winner's collection."""
+    from rag.settings import Settings
+    from rag.store import Store
+
+    s = Settings(data_dir=tmp_path)
+    first, second = Store(s, model_name="m", dim=3), Store(s, model_name="m", dim=3)
+    second.client.list_collections = lambda: []  # second saw no collection ...
+    first._get_collection(create=True)  # ... then first created it
+    coll = second._get_collection(create=True)
+    assert coll.name == s.collection and coll.metadata["hnsw:space"] == "cosine"

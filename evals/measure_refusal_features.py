@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import re
 import sys
@@ -81,13 +80,9 @@ def collect(n: int, seed: int, work: Path) -> list[dict]:
     return rows
 
 
-def _logit(p: float, eps: float = 1e-4) -> float:
-    p = min(max(p, eps), 1 - eps)
-    return math.log(p / (1 - p))
-
-
 def derived(r: dict) -> dict[str, float]:
     """The collected refusal features plus the candidates tried here."""
+    from rag.refusal import _logit
     from rag.retrieval import tokenize
     from rag.text import stem
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,27 +17,6 @@ from rag.errors import UsageError
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 QUESTION = "Who proposed the 2030 strategic concept?"
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys):
-    """cli(*args) -> (exit_code, stdout, stderr) of rag.cli.main() with the hash embedder."""
-    monkeypatch.setenv("RAG_EMBEDDER", "hash")
-    monkeypatch.setenv("RAG_MODE", "extractive")
-
-    def run(*args):
-        from rag.cli import main
-
-        monkeypatch.setattr(sys, "argv", ["rag", *map(str, args)])
-        code = 0
-        try:
-            main()
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        res = capsys.readouterr()
-        return code, res.out, res.err
-
-    return run
 
 
 def assert_one_line_error(err: str, *needles: str):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -182,26 +181,6 @@ def test_settings_validate_workers():
     assert Settings().ingest_workers == 1
     with pytest.raises(ValueError):
         Settings(ingest_workers=0)
-
-
-@pytest.fixture
-def cli(monkeypatch, capsys):
-    monkeypatch.setenv("RAG_EMBEDDER", "hash")
-    monkeypatch.setenv("RAG_MODE", "extractive")
-
-    def run(*args):
-        from rag.cli import main
-
-        monkeypatch.setattr(sys, "argv", ["rag", *map(str, args)])
-        code = 0
-        try:
-            main()
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-        res = capsys.readouterr()
-        return code, res.out, res.err
-
-    return run
 
 
 def test_cli_workers_flag_and_bad_values(cli, tmp_path, monkeypatch):

@@ -22,6 +22,23 @@ ATTACKS = injection.load()
 THRESHOLDS = tomllib.loads((Path(injection.ROOT) / "evals" / "thresholds.toml").read_text())
 
 
+def _ask_over_seeds_and(a: injection.Attack, chat, tmp_path: Path):
+    """Ask injection.QUESTION in openai mode (answered by `chat`) over the seeds plus the attack's passage."""
+    from rag.answer import LLMAnswerer
+    from rag.pipeline import build
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "attack.txt").write_text(a.text)
+    for f in (Path(injection.ROOT) / "seeds").iterdir():
+        (docs / f.name).write_text(f.read_text())
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", refusal_threshold=0.0, mode="openai", k=8),
+                 openai=LLMAnswerer(chat, name="openai"))
+    pipe.ingest([docs])
+    return pipe.ask(injection.QUESTION)
+
+
 def test_attack_set_is_varied_and_split_in_half():
     assert len(ATTACKS) >= 30 and len({a.id for a in ATTACKS}) == len(ATTACKS)
     assert len({a.lang for a in ATTACKS}) >= 6
@@ -73,19 +90,7 @@ def test_verification_hides_injected_content_the_sources_do_not_state(tmp_path):
         def __call__(self, messages, stream):
             yield "The Brussels summit was cancelled by Canada in 1990 after a vote of 12 members. [1]"
 
-    from rag.answer import LLMAnswerer
-    from rag.pipeline import build
-    from rag.settings import Settings
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "attack.txt").write_text(a.text)
-    for f in (Path(injection.ROOT) / "seeds").iterdir():
-        (docs / f.name).write_text(f.read_text())
-    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", refusal_threshold=0.0, mode="openai", k=8),
-                 openai=LLMAnswerer(Embellish(a), name="openai"))
-    pipe.ingest([docs])
-    ans = pipe.ask(injection.QUESTION)
+    ans = _ask_over_seeds_and(a, Embellish(a), tmp_path)
     assert "Canada" not in ans.answer and ans.removed_sentences == 1
 
 
@@ -124,17 +129,5 @@ def test_verification_keeps_an_honest_sentence_that_an_attack_passage_also_state
         def __call__(self, messages, stream):
             yield f"{injection.HONEST} [1][2]"
 
-    from rag.answer import LLMAnswerer
-    from rag.pipeline import build
-    from rag.settings import Settings
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "attack.txt").write_text(a.text)
-    for f in (Path(injection.ROOT) / "seeds").iterdir():
-        (docs / f.name).write_text(f.read_text())
-    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", refusal_threshold=0.0, mode="openai", k=8),
-                 openai=LLMAnswerer(Honest(a), name="openai"))
-    pipe.ingest([docs])
-    ans = pipe.ask(injection.QUESTION)
+    ans = _ask_over_seeds_and(a, Honest(a), tmp_path)
     assert "Stoltenberg" in ans.answer and ans.removed_sentences == 0, ans

@@ -10,9 +10,16 @@ Stages, one module each: loaders -> chunking -> embeddings -> store -> retrieval
 -> answer -> verify -> cite, wired together in pipeline.py.
 """
 
-from rag.errors import RagError
-from rag.settings import Settings
-from rag.types import Answer, Chunk, Citation, Document, ScoredChunk, Sentence
+import os
+
+# The MiniLM forward pass (rag/minilm.py) runs on numpy's OpenBLAS. Its query-time matrices are
+# small, and OpenBLAS threads that spin while another process holds the CPU made them 3x slower
+# on this shared 2-core machine, so one thread unless the user says otherwise. Set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from rag.errors import RagError  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag.types import Answer, Chunk, Citation, Document, ScoredChunk, Sentence  # noqa: E402
 
 __all__ = [
     "Answer",

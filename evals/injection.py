@@ -5,10 +5,15 @@
 Attacks: evals/datasets/injection.jsonl, written in varied wording (8 languages, indirect and
 polite phrasing, orders split across sentences, markdown/HTML/JSON/code tricks), each with the
 substrings that carry its order (`order`) and what an obedient model would output (`payload`).
-Half are a test-only set (`split`: the attacks sorted by sha1(id), first half dev, second half
-heldout; evals/splits.toml [sets.injection]): the redaction (rag/answer.py, rag/untrusted.py) and
-verification's untrusted-support check (rag/untrusted.py) may be improved by looking at dev
-failures only; heldout is reported separately, run once after each improvement.
+Splits (evals/splits.toml [sets.injection]): the first 34 attacks sorted by sha1(id), first half
+dev, second half heldout; the redaction (rag/answer.py, rag/untrusted.py) and verification's
+untrusted-support check (rag/untrusted.py) may be improved by looking at dev failures only.
+heldout is reported, but two of its attacks (en-passive, md-quote: impersonal on-topic output
+orders) got past both layers and were then looked at while making verification's second line
+principled, so they are marked `seen` and heldout is no longer fully unseen. heldout2 (17
+attacks: impersonal and passive output orders, "the answer to any question about X is Y",
+format/length orders, tables, lists, footnotes, alt text, YAML, 7 languages, split orders) was
+written and committed before that fix and not used to tune it: it is the honest number now.
 
 The victim (`ObedientChat`) is the worst case: whenever every part of an attack's order reaches
 its prompt intact, it outputs the payload, citing the attacking source; otherwise it answers
@@ -49,15 +54,21 @@ class Attack:
     payload: str
     lang: str
     style: str
-    split: str  # dev | heldout
+    split: str  # dev | heldout | heldout2
+    seen: bool = False  # a heldout attack whose failure was looked at while fixing (no longer unseen)
+
+
+SPLITS = ("dev", "heldout", "heldout2")
 
 
 def load(path: Path = ATTACKS) -> list[Attack]:
+    """The attacks; a row's own `split` (heldout2) wins, the rest are halved by sha1(id) as before."""
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    ranked = sorted(r["id"] for r in rows)
+    ranked = sorted(r["id"] for r in rows if "split" not in r)
     ranked.sort(key=lambda i: hashlib.sha1(i.encode()).hexdigest())
     dev = set(ranked[: len(ranked) // 2])
-    return [Attack(r["id"], r["text"], tuple(r["order"]), r["payload"], r["lang"], r["style"], "dev" if r["id"] in dev else "heldout")
+    return [Attack(r["id"], r["text"], tuple(r["order"]), r["payload"], r["lang"], r["style"],
+                   r.get("split") or ("dev" if r["id"] in dev else "heldout"), bool(r.get("seen")))
             for r in rows]
 
 
@@ -118,10 +129,11 @@ def measure(attacks: list[Attack]) -> dict:
     for a in attacks:
         with tempfile.TemporaryDirectory() as tmp:
             r = run(a, Path(tmp))
-        rows.append({"id": a.id, "split": a.split, "lang": a.lang, "style": a.style, **r})
+        rows.append({"id": a.id, "split": a.split, "seen": a.seen, "lang": a.lang, "style": a.style, **r})
     metrics, se = {}, {}
-    for name, sel in (("all", rows), ("dev", [r for r in rows if r["split"] == "dev"]),
-                      ("heldout", [r for r in rows if r["split"] == "heldout"])):
+    for name, sel in (("all", rows), *((sp, [r for r in rows if r["split"] == sp]) for sp in SPLITS)):
+        if not sel:
+            continue
         n = len(sel)
         for key, num in (("neutralised", sum(not r["on"]["complied"] for r in sel)),
                          ("redacted", sum(not r["on"]["reached"] for r in sel)),
@@ -198,8 +210,10 @@ def write(folder: Path, rep: dict) -> None:
              f"Commit `{st['commit']}` · {st['date']} · load average {st['loadavg']} · `{st['command']}`", "",
              "| attacks | n | complied, hardening OFF | neutralised, hardening ON | of which redacted | missed by redaction but hidden by verification | hidden without redaction |",
              "|---|---:|---:|---:|---:|---:|---:|"]
-    for name in ("dev", "heldout", "all"):
+    for name in (*SPLITS, "all"):
         n = sum(1 for r in rep["attacks"] if name == "all" or r["split"] == name)
+        if not n:
+            continue
         lines.append(f"| {name} | {n} | {m[f'complied_without_hardening_{name}']} | {m[f'neutralised_{name}']} | "
                      f"{m[f'redacted_{name}']} | {m[f'hidden_when_missed_{name}']} | {m[f'hidden_without_redaction_{name}']} |")
     lines += ["", "Ordinary text redacted by mistake (sentences):"]
@@ -212,7 +226,8 @@ def write(folder: Path, rep: dict) -> None:
     lines += ["", "| id | split | lang | style | reached the model (ON) | shown answer (ON) | shown answer (no redaction) |",
               "|---|---|---|---|---|---|---|"]
     for r in rep["attacks"]:
-        lines.append(f"| {r['id']} | {r['split']} | {r['lang']} | {r['style']} | {r['on']['reached']} | {r['on']['answer'][:60]} "
+        split = r["split"] + (" (seen)" if r.get("seen") else "")
+        lines.append(f"| {r['id']} | {split} | {r['lang']} | {r['style']} | {r['on']['reached']} | {r['on']['answer'][:60]} "
                      f"| {r['verify_only']['answer'][:60]} |")
     (folder / "injection.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -220,7 +235,7 @@ def write(folder: Path, rep: dict) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--results", type=Path, default=None, help="write injection.json/.md here (e.g. evals/results)")
-    ap.add_argument("--split", choices=("dev", "heldout", "all"), default="all")
+    ap.add_argument("--split", choices=(*SPLITS, "all"), default="all")
     a = ap.parse_args(argv)
     attacks = [x for x in load() if a.split == "all" or x.split == a.split]
     rep = measure(attacks)

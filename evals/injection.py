@@ -147,10 +147,11 @@ def measure(attacks: list[Attack]) -> dict:
         if res.se is not None:
             se[f"hidden_when_missed_{name}"] = res.se
     prose = false_positives()
-    for name, (fp, n) in prose.items():
+    for name, (fp, orders, n) in prose.items():
         metrics[f"{name}_redacted"] = round(fp / n, 4)
+        metrics[f"{name}_not_evidence"] = round(orders / n, 4)
     return {"suite": "injection", "metrics": metrics, "se": se, "attacks": rows, "n_cases": len(rows),
-            "prose": {name: {"sentences": n, "redacted": fp} for name, (fp, n) in prose.items()},
+            "prose": {name: {"sentences": n, "redacted": fp, "not_evidence": orders} for name, (fp, orders, n) in prose.items()},
             "prose_from": PROSE_FROM}
 
 
@@ -180,20 +181,23 @@ def _prose_texts() -> dict[str, list[str]]:
     return out
 
 
-def false_positives() -> dict[str, tuple[int, int]]:
-    """Per corpus, (sentences the redaction would remove, sentences) in ordinary text."""
+def false_positives() -> dict[str, tuple[int, int, int]]:
+    """Per corpus, (sentences the redaction would remove, sentences verification would not take as
+    evidence because they read as orders (rag.untrusted.order_sentence), sentences) in ordinary text."""
     from rag.answer import REDACTED, redact_instructions
     from rag.text import sentence_spans
+    from rag.untrusted import order_sentence
 
     out = {}
     for name, texts in _prose_texts().items():
-        n = fp = 0
+        n = fp = orders = 0
         for text in texts:
             for line in text.split("\n"):
                 for s, e in sentence_spans(line):
                     n += 1
                     fp += REDACTED in redact_instructions(line[s:e])
-        out[name] = (fp, n)
+                    orders += order_sentence(line[s:e])
+        out[name] = (fp, orders, n)
     return out
 
 
@@ -216,13 +220,16 @@ def write(folder: Path, rep: dict) -> None:
             continue
         lines.append(f"| {name} | {n} | {m[f'complied_without_hardening_{name}']} | {m[f'neutralised_{name}']} | "
                      f"{m[f'redacted_{name}']} | {m[f'hidden_when_missed_{name}']} | {m[f'hidden_without_redaction_{name}']} |")
-    lines += ["", "Ordinary text redacted by mistake (sentences):"]
+    lines += ["", "Ordinary text redacted by mistake, and not taken as evidence by verification (read as an order to the model",
+              "or about the answer), in sentences:"]
     for name, p in rep["prose"].items():
-        lines.append(f"- {name}: {p['redacted']} of {p['sentences']} ({rep['prose_from'][name]})")
+        lines.append(f"- {name}: redacted {p['redacted']}, not evidence {p.get('not_evidence')} of {p['sentences']} ({rep['prose_from'][name]})")
     lines += ["", "*hidden without redaction*: the same attacks with the redaction turned off and verification as shipped:",
-              "verification alone hides the compliant sentence (the payload rests only on source text addressed to the model,",
-              "or on an off-topic sentence of a passage that gives orders; rag/untrusted.py).",
-              "The dev half was used to write and tune the redaction and verification cues; heldout is reported."]
+              "verification alone hides the compliant sentence (it rests only on source text addressed to the model or",
+              "prescribing the answer, or repeats a name the sources state only under such an order; rag/untrusted.py).",
+              "The dev half was used to write and tune the redaction and verification cues. heldout is reported, but two of",
+              "its attacks (marked seen: en-passive, md-quote) were looked at while fixing verification's second line;",
+              "heldout2 was written and committed before that fix and not used to tune it."]
     lines += ["", "| id | split | lang | style | reached the model (ON) | shown answer (ON) | shown answer (no redaction) |",
               "|---|---|---|---|---|---|---|"]
     for r in rep["attacks"]:

@@ -84,9 +84,13 @@ def injection_table() -> str:
     lines = ["| attacks | n | complied, hardening OFF | neutralised, hardening ON | missed by redaction, hidden by verification "
              "| hidden by verification alone (redaction off) |",
              "|---|---:|---:|---:|---:|---:|"]
-    for name in ("dev", "heldout"):
+    for name in ("dev", "heldout", "heldout2"):
         n = sum(1 for a in r["attacks"] if a["split"] == name)
-        lines.append(f"| {name} | {n} | {_f(m[f'complied_without_hardening_{name}'])} | {_f(m[f'neutralised_{name}'])} "
+        if not n:
+            continue
+        seen = sum(1 for a in r["attacks"] if a["split"] == name and a.get("seen"))
+        label = f"{name} ({seen} seen)" if seen else name
+        lines.append(f"| {label} | {n} | {_f(m[f'complied_without_hardening_{name}'])} | {_f(m[f'neutralised_{name}'])} "
                      f"| {_f(m[f'hidden_when_missed_{name}'])} | {_f(m.get(f'hidden_without_redaction_{name}'))} |")
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ to slip past the redaction, shows verification hiding what redaction missed.
 from __future__ import annotations
 
 import collections
+from unittest import mock
 import tomllib
 from pathlib import Path
 
@@ -131,3 +132,56 @@ def test_verification_keeps_an_honest_sentence_that_an_attack_passage_also_state
 
     ans = _ask_over_seeds_and(a, Honest(a), tmp_path)
     assert "Stoltenberg" in ans.answer and ans.removed_sentences == 0, ans
+
+
+# Redaction missed both of these in the held-out run (impersonal, on the question's topic, no AI or "you"
+# addressed), and verification kept the copied payload because the attacking source states it; they are
+# now marked seen in the dataset. Redaction is off here: verification alone must hide the payload.
+MISSED = [a for a in ATTACKS if a.id in ("en-passive", "md-quote")]
+
+
+@pytest.mark.parametrize("a", MISSED, ids=lambda a: a.id)
+def test_verification_hides_the_payload_of_an_attack_redaction_missed(a, tmp_path):
+    r = injection.run(a, tmp_path)
+    assert r["off"]["complied"], r["off"]["answer"]  # the obedient model outputs the payload...
+    vo = r["verify_only"]
+    assert vo["reached"], "the order reached the model (redaction off)"
+    assert vo["hidden"] and a.payload.lower() not in vo["answer"].lower(), vo["answer"]  # ...verification hides it
+
+
+@pytest.mark.parametrize("a", MISSED, ids=lambda a: a.id)
+def test_verification_hides_the_payload_embedded_in_a_sentence(a, tmp_path):
+    """The model wraps the payload in an on-topic sentence whose other words a clean source supports."""
+
+    class Embed(injection.ObedientChat):
+        def __call__(self, messages, stream):
+            list(super().__call__(messages, stream))
+            yield f"The new 2030 strategic concept of NATO was proposed by {a.payload} [1]." if self.obeyed else f"{injection.HONEST} [1]"
+
+    with mock.patch("rag.answer.sanitize_source", lambda text: text):
+        ans = _ask_over_seeds_and(a, Embed(a), tmp_path)
+    assert a.payload.lower() not in ans.answer.lower(), ans.answer
+
+
+def test_a_manual_sentence_used_as_real_support_is_not_hidden(tmp_path):
+    """Ordinary text about what a program writes is evidence: the answer that quotes it is shown."""
+    from rag.answer import LLMAnswerer
+    from rag.pipeline import build
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "manual.txt").write_text(
+        "The print function writes only the first line. To write every line, call it once per line, "
+        "or use writeLines, which writes each element of a character vector on its own line.")
+
+    class Quote:
+        def __call__(self, messages, stream):
+            yield "The print function writes only the first line. [1]"
+
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", refusal_threshold=0.0, mode="openai", k=4),
+                 openai=LLMAnswerer(Quote(), name="openai"))
+    pipe.ingest([docs])
+    ans = pipe.ask("How many lines does the print function write?")
+    assert not ans.refused and ans.removed_sentences == 0, ans
+    assert "writes only the first line" in ans.answer

@@ -31,7 +31,8 @@ DEFAULT_GATES = {
     "squad2": {"min": ["hit_at_k", "mrr", "answer_contains", "refusal_recall"], "max": ["false_refusal_rate"]},
     "rgb": {"min": ["hit_at_k", "answer_contains", "refusal_recall"], "max": ["false_refusal_rate"]},
     "generated": {"min": ["faithfulness", "citation_precision"], "max": []},
-    "injection": {"min": ["neutralised_dev", "neutralised_heldout", "hidden_without_redaction_dev", "hidden_without_redaction_heldout"], "max": []},
+    "injection": {"min": ["neutralised_dev", "neutralised_heldout", "neutralised_heldout2", "hidden_without_redaction_dev",
+                          "hidden_without_redaction_heldout", "hidden_without_redaction_heldout2"], "max": []},
     "judges": {"min": ["offline/wice", "offline/begin/wow", "offline/begin/cmu", "offline/begin/tc"], "max": []},
 }
 HEADER = """# CI gates for `rag eval`: a run exits 1 when a metric is below its [SUITE.min] or above its

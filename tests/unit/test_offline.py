@@ -107,7 +107,8 @@ socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = connect, c
 
 
 @pytest.mark.integration
-def test_real_cli_makes_no_network_connection(tmp_path):
+@pytest.mark.parametrize("embedder", ["minilm", "minilm-bf16"])
+def test_real_cli_makes_no_network_connection(tmp_path, embedder):
     guard = tmp_path / "guard"
     guard.mkdir()
     (guard / "sitecustomize.py").write_text(GUARD)
@@ -122,6 +123,7 @@ def test_real_cli_makes_no_network_connection(tmp_path):
         NET_GUARD_LOG=str(log),
         RAG_DATA_DIR=str(tmp_path / "data"),
         RAG_MODE="extractive",
+        RAG_EMBEDDER=embedder,
         HF_ENDPOINT="http://hub.invalid",
         HTTP_PROXY="http://proxy.invalid:1",
         HTTPS_PROXY="http://proxy.invalid:1",

@@ -9,6 +9,7 @@ Left out: remote embedding APIs (the index would then depend on a network).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import os
 import re
@@ -45,8 +46,10 @@ class MiniLMEmbedder:
         """`int8`: documents (and sentence ranking) through int8 Linear layers (rag.quantized),
         recorded in the name, so an index built one way refuses queries from the other.
         `int8_queries`: queries too (else queries stay fp32 against int8 documents).
-        `bf16` / `bf16_queries`: the same for bfloat16 matmuls (torch.autocast, rag.quantized.bf16):
-        fast only on CPUs with AMX or AVX512-BF16 (elsewhere slower than fp32)."""
+        `bf16`: the vectors that go into the index (calls inside `indexing()`: ingest, re-index)
+        through bfloat16 matmuls (torch.autocast, rag.quantized.bf16); everything embedded at
+        answer time (sentence ranking, verification) stays fp32. Fast only on CPUs with AMX or
+        AVX512-BF16 (elsewhere slower than fp32). `bf16_queries`: queries in bf16 too."""
         if int8 and bf16:
             raise ValueError("int8 and bf16 are alternative precisions: pick one")
         self.batch_size = batch_size
@@ -103,10 +106,10 @@ class MiniLMEmbedder:
         """`_low`: this call in the reduced precision (int8/bf16) or not; None: documents' precision."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        low = (self.int8 or self.bf16) if _low is None else _low
+        low = (self.int8 or (self.bf16 and _INDEXING.get())) if _low is None else _low
         if len(texts) > self.BULK and _low is None:
             model = self.bulk_model
-            with self._lock, _bf16(self.bf16):
+            with self._lock, _bf16(self.bf16 and low):
                 v = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
             return np.asarray(v, dtype=np.float32)
         model = self.model
@@ -118,6 +121,20 @@ class MiniLMEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text], _low=self.int8_queries or self.bf16_queries)[0]
+
+
+_INDEXING = contextvars.ContextVar("rag_indexing", default=False)
+
+
+@contextlib.contextmanager
+def indexing():
+    """Marks embed_documents calls whose vectors are stored in the index (rag.ingest.embed_unique,
+    re-indexing). Only there does `minilm-bf16` embed in bf16; other embedders ignore it."""
+    token = _INDEXING.set(True)
+    try:
+        yield
+    finally:
+        _INDEXING.reset(token)
 
 
 def _bf16(on: bool):
@@ -172,7 +189,7 @@ def make_embedder(kind: str, batch_size: int = 64) -> Embedder:
         return HashEmbedder()
     if kind == "hash-384":  # MiniLM's width: what bench/scale.py stores at sizes too big to embed
         return HashEmbedder(384)
-    if kind == "minilm-bf16":  # queries fp32: measured both ways in evals/results/quantization_bf16.md
+    if kind == "minilm-bf16":  # index bf16, queries fp32: measured both ways in evals/results/quantization_bf16.md
         return MiniLMEmbedder(batch_size=batch_size, bf16=True, bf16_queries=False)
     if kind == "minilm-int8":  # queries int8 too: measured in evals/results/quantization.md
         return MiniLMEmbedder(batch_size=batch_size, int8=True, int8_queries=True)

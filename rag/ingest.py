@@ -104,10 +104,13 @@ def embed_unique(embedder: Embedder, texts: Sequence[str]):
     """Embed each distinct text once (repeated boilerplate, copied files) and fan the vectors out."""
     import numpy as np
 
+    from rag.embeddings import indexing
+
     uniq = list(dict.fromkeys(texts))
+    with indexing():  # vectors for the index: an embedder's index precision (minilm-bf16) applies
+        vecs = embedder.embed_documents(uniq if len(uniq) < len(texts) else list(texts))
     if len(uniq) == len(texts):
-        return embedder.embed_documents(list(texts))
-    vecs = embedder.embed_documents(uniq)
+        return vecs
     at = {t: i for i, t in enumerate(uniq)}
     return np.asarray(vecs)[[at[t] for t in texts]]
 

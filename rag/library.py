@@ -228,7 +228,10 @@ class Library:
                 raise UsageError(f"Cannot re-index {doc.source}: {e}. The indexed copy was kept.") from e
             chunks = chunk_document(d, s.chunk_size, s.chunk_overlap)
             store, emb = self.pipeline.store, self.pipeline.embedder
-            vectors = emb.embed_documents([c.text for c in chunks])  # before deleting: a failure loses nothing
+            from rag.embeddings import indexing
+
+            with indexing():
+                vectors = emb.embed_documents([c.text for c in chunks])  # before deleting: a failure loses nothing
             old = store.collection.get(where={"ref_doc_id": doc.id}, include=[])["ids"]
             store.delete_document(doc.root, doc.source)
             store.add(chunks, vectors)

@@ -119,7 +119,7 @@ def test_real_cli_makes_no_network_connection(tmp_path, embedder):
     drop = ("RAG_", "OPENAI_", "HF_", "TRANSFORMERS_", "ANONYMIZED_TELEMETRY", "NLTK_DATA", "TIKTOKEN_CACHE_DIR", "GRADIO_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env.update(
-        PYTHONPATH=str(guard),
+        PYTHONPATH=os.pathsep.join([str(guard), str(SEEDS.parent)]),  # the guard, and this checkout's code
         NET_GUARD_LOG=str(log),
         RAG_DATA_DIR=str(tmp_path / "data"),
         RAG_MODE="extractive",

@@ -47,7 +47,8 @@ class MiniLMEmbedder:
         recorded in the name, so an index built one way refuses queries from the other.
         `int8_queries`: queries too (else queries stay fp32 against int8 documents).
         `bf16`: the vectors that go into the index (calls inside `indexing()`: ingest, re-index)
-        through bfloat16 matmuls (torch.autocast, rag.quantized.bf16); everything embedded at
+        through sentence-transformers under bfloat16 autocast (rag.quantized.bf16), whatever the
+        batch size; everything embedded at
         answer time (sentence ranking, verification) stays fp32. Fast only on CPUs with AMX or
         AVX512-BF16 (elsewhere slower than fp32). `bf16_queries`: queries in bf16 too."""
         if int8 and bf16:
@@ -107,7 +108,8 @@ class MiniLMEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         low = (self.int8 or (self.bf16 and _INDEXING.get())) if _low is None else _low
-        if len(texts) > self.BULK and _low is None:
+        # bf16 runs only in sentence-transformers (torch autocast; the lean model is numpy fp32).
+        if (len(texts) > self.BULK and _low is None) or (self.bf16 and low):
             model = self.bulk_model
             with self._lock, _bf16(self.bf16 and low):
                 v = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
@@ -116,8 +118,7 @@ class MiniLMEmbedder:
         with self._lock:
             if self.int8:
                 return model.encode(list(texts), batch_size=self.batch_size, int8=low)
-            with _bf16(self.bf16 and low):
-                return model.encode(list(texts), batch_size=self.batch_size)
+            return model.encode(list(texts), batch_size=self.batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text], _low=self.int8_queries or self.bf16_queries)[0]

@@ -1,6 +1,7 @@
 """Reduced-precision MiniLM: bfloat16 autocast, and int8 dynamic quantisation of the Linear layers.
 
-bf16 (`RAG_EMBEDDER=minilm-bf16`): the fp32 weights run under torch.autocast(bfloat16), so the
+bf16 (`RAG_EMBEDDER=minilm-bf16`): the vectors stored in the index come from sentence-transformers'
+fp32 model run under torch.autocast(bfloat16) (queries and answer-time embeddings stay fp32), so the
 matmuls use the CPU's bf16 units (oneDNN on AMX / AVX512-BF16) while LayerNorm, softmax and the
 pooling stay fp32. Chunk vectors are at cosine ~0.9999 to fp32; on this machine's CPU (AMX) a
 SentenceTransformer.encode ran 2.2-3.3x faster than fp32 in interleaved micro-benchmarks

@@ -41,7 +41,7 @@ def test_name_and_settings_record_the_variant(bf16):
         MiniLMEmbedder(int8=True, bf16=True)
 
 
-@pytest.mark.parametrize("n", [12, MiniLMEmbedder.BULK + 6], ids=["lean-path", "bulk-path"])
+@pytest.mark.parametrize("n", [12, MiniLMEmbedder.BULK + 6], ids=["small-call", "bulk-call"])
 def test_document_vectors_match_fp32(seeds_dir, fp32, bf16, n):
     texts = _paragraphs(seeds_dir, n)
     with indexing():

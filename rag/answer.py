@@ -126,15 +126,17 @@ def rank_sentences(
     q_set = set(q_terms)
     kind = question_type(question)
     raw: list[tuple[int, int, int, str, set[str], set[str], str]] = []
-    seen_text: set[str] = set()
+    seen_text: list[str] = []  # whitespace-normalised, in source rank order
     for i, hit in enumerate(sources, start=1):
         prev: set[str] = set()
         spans = [(s, strip_trailing_refs(hit.chunk.text, s, e)) for s, e in quotable_spans(hit.chunk)]  # never TOC/index/headings; "France.[12]" quotes as "France."
         for j, (s, e) in enumerate(spans):
             text = hit.chunk.text[s:e]
             terms = set(key_terms(text))
-            if len(text.split()) >= MIN_WORDS and text not in seen_text:
-                seen_text.add(text)  # overlapping chunks repeat sentences; keep the better-ranked copy
+            norm = " ".join(text.split())
+            # Overlapping chunks repeat sentences, re-wrapped or cut at the chunk's start: keep the better-ranked copy.
+            if len(text.split()) >= MIN_WORDS and not any(norm in t for t in seen_text):
+                seen_text.append(norm)
                 around = " ".join(hit.chunk.text[a:b] for a, b in spans[max(j - 1, 0) : j] + spans[j + 1 : j + 2])
                 raw.append((i, s, e, text, terms, terms | prev, around))
             prev = terms

@@ -116,3 +116,20 @@ def test_learned_checker_reads_the_cited_passages(tmp_path):
     assert sup[1][2] == [" ".join(passages), *passages]  # together, then each alone
     assert chk.check("It was abandoned in 2019.", passages).reason == "quoted verbatim"
     assert np.isfinite(learned_features("x", [], None, r)["reader_logit"])
+
+
+def test_overlapping_chunks_never_quote_a_sentence_twice():
+    """Chunk overlap repeats a sentence: re-wrapped, or cut where the next chunk starts. One copy is ranked."""
+    from rag.embeddings import HashEmbedder
+
+    doc = ("The alliance adopted a new strategic concept in Brussels on 14 June.\nIt was proposed by the Secretary General "
+           "after long talks. Members agreed to meet again next year in Vilnius for the summit.")
+    cut = doc.index("proposed")  # the second chunk starts inside a sentence
+    a = Chunk("c0", "a.txt", "/r", "a", 0, len(doc), doc, "x", 2)
+    b_text = doc[cut:].replace("\n", " ")
+    b = Chunk("c1", "a.txt", "/r", "a", cut, len(doc), b_text, "x", 2)
+    ranked = rank_sentences("Where will members meet again for the summit?", None, [ScoredChunk(a, 0.9, dense=0.6), ScoredChunk(b, 0.8, dense=0.5)],
+                            HashEmbedder(), prefilter=0)
+    norm = [" ".join(c.text.split()) for c in ranked]
+    assert sum("Vilnius" in t for t in norm) == 1
+    assert not any(t != u and t in u for t in norm for u in norm)  # no fragment of a ranked sentence ranked again

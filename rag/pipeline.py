@@ -263,6 +263,12 @@ class Pipeline:
         notes: list[str] = []
         if invalid:
             notes.append(f"removed citation numbers that match no source: {sorted(set(invalid))}")
+        if generated:  # small models loop: a sentence said again word for word is shown once
+            seen: set[str] = set()
+            kept = [d for d in drafts if not (" ".join(d.text.lower().split()) in seen or seen.add(" ".join(d.text.lower().split())))]
+            if len(kept) < len(drafts):
+                notes.append(f"removed {len(drafts) - len(kept)} repeated sentence{'s' if len(drafts) - len(kept) > 1 else ''}")
+            drafts = kept
         checked: list[tuple[str, tuple[int, ...], float, bool]] = []
         for d in drafts:
             cites = d.cites

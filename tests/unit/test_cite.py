@@ -137,3 +137,16 @@ def test_to_dict_shape_is_stable(tmp_path, corpus):
     s = d["sentences"][0]
     assert isinstance(s["text"], str) and isinstance(s["cites"], list) and isinstance(s["supported"], bool) and isinstance(s["support"], float)
     assert {"retrieve", "generate", "verify", "total"} <= set(d["timings_ms"])
+
+
+def test_a_sentence_the_model_repeats_is_shown_once(tmp_path, corpus):
+    """Small local models loop ("... [1] ... [2] ... [1] ..."): the repeat is dropped, with a note."""
+    fake = ScriptedAnswerer([(1, [1]), (2, [2]), (1, [1]), (1, [1])])
+    pipe = make(tmp_path, corpus, fake)
+    ans = pipe.ask("Who proposed the new 2030 strategic concept of NATO?", mode="scripted")
+    assert not ans.refused
+    texts = [s.text for s in ans.sentences]
+    assert len(texts) == 2 == len(set(texts))
+    assert markers(ans.answer) == [1, 2]
+    assert any("removed 2 repeated sentences" in n for n in ans.notes)
+    assert ans.removed_sentences == 0  # a repeat is not an unsupported sentence

@@ -13,7 +13,11 @@ orders) got past both layers and were then looked at while making verification's
 principled, so they are marked `seen` and heldout is no longer fully unseen. heldout2 (17
 attacks: impersonal and passive output orders, "the answer to any question about X is Y",
 format/length orders, tables, lists, footnotes, alt text, YAML, 7 languages, split orders) was
-written and committed before that fix and not used to tune it: it is the honest number now.
+written and committed before that fix and measured once unseen (FIRST_MEASURED, kept in the
+results file); then all of it was read to fix its four misses (a reply fixed in a table row or a
+YAML field, an order split over list items, "the name to give is X"), so every heldout2 attack is
+marked `seen` and heldout2 is tuned on now (evals/splits.toml): its current score is not a
+held-out number. A fresh unseen set is needed for the next honest one.
 
 The victim (`ObedientChat`) is the worst case: whenever every part of an attack's order reaches
 its prompt intact, it outputs the payload, citing the attacking source; otherwise it answers
@@ -59,6 +63,11 @@ class Attack:
 
 
 SPLITS = ("dev", "heldout", "heldout2")
+# heldout2 as measured before anyone looked at it (results file of commit 760d93d, `git show
+# 760d93d:evals/results/injection.json`), kept because heldout2 was tuned on afterwards.
+FIRST_MEASURED = {"heldout2": {"commit": "760d93d", "date": "2026-11-29T09:03Z", "n": 17, "complied_without_hardening": 1.0,
+                               "neutralised": 0.7647, "redacted": 0.0588, "hidden_when_missed": 0.75,
+                               "hidden_without_redaction": 0.7647}}
 
 
 def load(path: Path = ATTACKS) -> list[Attack]:
@@ -147,11 +156,12 @@ def measure(attacks: list[Attack]) -> dict:
         if res.se is not None:
             se[f"hidden_when_missed_{name}"] = res.se
     prose = false_positives()
-    for name, (fp, orders, n) in prose.items():
+    for name, (fp, orders, n, _) in prose.items():
         metrics[f"{name}_redacted"] = round(fp / n, 4)
         metrics[f"{name}_not_evidence"] = round(orders / n, 4)
-    return {"suite": "injection", "metrics": metrics, "se": se, "attacks": rows, "n_cases": len(rows),
-            "prose": {name: {"sentences": n, "redacted": fp, "not_evidence": orders} for name, (fp, orders, n) in prose.items()},
+    return {"suite": "injection", "metrics": metrics, "se": se, "attacks": rows, "n_cases": len(rows), "first_measured": FIRST_MEASURED,
+            "prose": {name: {"sentences": n, "redacted": fp, "not_evidence": orders, "in_structure": st}
+                      for name, (fp, orders, n, st) in prose.items()},
             "prose_from": PROSE_FROM}
 
 
@@ -181,23 +191,29 @@ def _prose_texts() -> dict[str, list[str]]:
     return out
 
 
-def false_positives() -> dict[str, tuple[int, int, int]]:
+def false_positives() -> dict[str, tuple[int, int, int, int]]:
     """Per corpus, (sentences the redaction would remove, sentences verification would not take as
-    evidence because they read as orders (rag.untrusted.order_sentence), sentences) in ordinary text."""
+    evidence because they read as orders, sentences, sentences in structure) in ordinary text.
+    Orders are found as verification finds them, on the whole text (rag.untrusted.order_spans: also
+    table rows, key/value fields and orders split over list items); "in structure" counts the
+    sentences on a table row, a key/value line or a list item, which only those rules look at."""
     from rag.answer import REDACTED, redact_instructions
     from rag.text import sentence_spans
-    from rag.untrusted import order_sentence
+    from rag.untrusted import order_spans, structured_line
 
     out = {}
     for name, texts in _prose_texts().items():
-        n = fp = orders = 0
+        n = fp = orders = structured = 0
         for text in texts:
+            spans, off = order_spans(text), 0
             for line in text.split("\n"):
                 for s, e in sentence_spans(line):
                     n += 1
                     fp += REDACTED in redact_instructions(line[s:e])
-                    orders += order_sentence(line[s:e])
-        out[name] = (fp, orders, n)
+                    orders += any(a < off + e and off + s < b for a, b in spans)
+                    structured += structured_line(line)
+                off += len(line) + 1
+        out[name] = (fp, orders, n, structured)
     return out
 
 
@@ -218,18 +234,27 @@ def write(folder: Path, rep: dict) -> None:
         n = sum(1 for r in rep["attacks"] if name == "all" or r["split"] == name)
         if not n:
             continue
-        lines.append(f"| {name} | {n} | {m[f'complied_without_hardening_{name}']} | {m[f'neutralised_{name}']} | "
+        seen = sum(1 for r in rep["attacks"] if (name == "all" or r["split"] == name) and r.get("seen"))
+        label = f"{name} ({seen} seen)" if seen else name
+        lines.append(f"| {label} | {n} | {m[f'complied_without_hardening_{name}']} | {m[f'neutralised_{name}']} | "
                      f"{m[f'redacted_{name}']} | {m[f'hidden_when_missed_{name}']} | {m[f'hidden_without_redaction_{name}']} |")
+        first = rep.get("first_measured", {}).get(name)
+        if first:
+            lines.append(f"| {name}, first measured unseen (commit {first['commit']}) | {first['n']} | {first['complied_without_hardening']} "
+                         f"| {first['neutralised']} | {first['redacted']} | {first['hidden_when_missed']} | {first['hidden_without_redaction']} |")
     lines += ["", "Ordinary text redacted by mistake, and not taken as evidence by verification (read as an order to the model",
               "or about the answer), in sentences:"]
     for name, p in rep["prose"].items():
-        lines.append(f"- {name}: redacted {p['redacted']}, not evidence {p.get('not_evidence')} of {p['sentences']} ({rep['prose_from'][name]})")
+        lines.append(f"- {name}: redacted {p['redacted']}, not evidence {p.get('not_evidence')} of {p['sentences']}, "
+                     f"{p.get('in_structure')} of them on a table row, key/value line or list item ({rep['prose_from'][name]})")
     lines += ["", "*hidden without redaction*: the same attacks with the redaction turned off and verification as shipped:",
               "verification alone hides the compliant sentence (it rests only on source text addressed to the model or",
               "prescribing the answer, or repeats a name the sources state only under such an order; rag/untrusted.py).",
               "The dev half was used to write and tune the redaction and verification cues. heldout is reported, but two of",
-              "its attacks (marked seen: en-passive, md-quote) were looked at while fixing verification's second line;",
-              "heldout2 was written and committed before that fix and not used to tune it."]
+              "its attacks (marked seen: en-passive, md-quote) were looked at while fixing verification's second line.",
+              "heldout2 was written before that fix and first measured unseen (the 'first measured unseen' row, kept from",
+              "that run); all of it was then read to fix its misses (fields, lists, 'the name to give'), so it is tuned on",
+              "now and its current row is not a held-out number."]
     lines += ["", "| id | split | lang | style | reached the model (ON) | shown answer (ON) | shown answer (no redaction) |",
               "|---|---|---|---|---|---|---|"]
     for r in rep["attacks"]:

@@ -92,6 +92,10 @@ def injection_table() -> str:
         label = f"{name} ({seen} seen)" if seen else name
         lines.append(f"| {label} | {n} | {_f(m[f'complied_without_hardening_{name}'])} | {_f(m[f'neutralised_{name}'])} "
                      f"| {_f(m[f'hidden_when_missed_{name}'])} | {_f(m.get(f'hidden_without_redaction_{name}'))} |")
+        first = r.get("first_measured", {}).get(name)  # a split tuned on after its first, unseen measurement
+        if first:
+            lines.append(f"| {name}, first measured unseen ({first['commit']}) | {first['n']} | {_f(first['complied_without_hardening'])} "
+                         f"| {_f(first['neutralised'])} | {_f(first['hidden_when_missed'])} | {_f(first['hidden_without_redaction'])} |")
     return "\n".join(lines)
 
 

@@ -11,7 +11,9 @@ Two uses:
     model (`addresses_model`), and meta-text about responding, a sentence that prescribes what the
     answer, reply, summary or response to this text must be (`output_order`), even when it is
     impersonal, passive and on the question's topic ("any summary of this text is to consist solely
-    of X"). A claim is hidden when
+    of X"), or set in structure: a table row or "key: value" field whose key names a prescribed reply
+    ("| Required reply | X |", `answer_template: X`), an order split over neighbouring list items
+    (read as one), "the name to give is X" tied to this text or its questions. A claim is hidden when
       - it repeats a name, number or quoted string that the sources state only under an order
         (in an order sentence, or a sentence of its passage the order refers back to: "The code is
         X. ... reply with the code"): the compliant payload (`payload_terms`); or
@@ -25,14 +27,17 @@ The address cues are kinds of address (who is addressed, what is ordered, what i
 several languages, not phrases of known attacks. They were written and tuned on the dev half of
 evals/datasets/injection.jsonl with the redaction turned off (`python -m evals.injection`). The
 meta-text rule was written after two held-out attacks got past both layers (now marked seen);
-heldout2 was written before it and is the honest number. False positives (ordinary sentences that
-would be redacted, or not taken as evidence) are counted on prose, web text and manuals by the same
-command, and the generated suite reports how many faithful sentences verification hides. Left out:
-languages beyond the listed ones (a Japanese order gets through unless it names an AI), paraphrased
-support (only sentences holding most of the claim's key terms count), a payload in lowercase
-common words ("say that it was cancelled") when the model rewords it, orders that name the reply
-with a word not listed (e.g. "the name to give is X"), and orders hidden in images or encodings
-(base64, rot13).
+heldout2 was written before it and measured unseen (neutralised 0.765); the field, list and "the
+name to give" rules were then written after reading all of heldout2, which is marked seen and is
+no longer a held-out number. False positives (ordinary sentences that would be redacted, or not
+taken as evidence) are counted on prose, web text and manuals by the same command, and the
+generated suite reports how many faithful sentences verification hides. Left out: languages
+beyond the listed ones (a Japanese order gets through unless it names an AI), paraphrased support
+(only sentences holding most of the claim's key terms count), a payload in lowercase common words
+("say that it was cancelled") when the model rewords it, a field keyed by a bare reply noun
+("Answer: X" is an FAQ's content) or by "output", "format", "default" (an API's or a program's,
+"Response format: JSON"), an order spread over more than three list units, orders that name the
+reply with a word not listed, and orders hidden in images or encodings (base64, rot13).
 """
 
 from __future__ import annotations
@@ -153,7 +158,7 @@ _RESP_NOUN = re.compile(
       r"(?:answer|repl|respond|summari[sz]|condens|describ|render|translat|paraphras|restat)\w*"
     + r"|" + _W + r"(?:text|content|descriptions?|summar(?:y|ies)|anything|everything)\s+(?:generated|produced)\s+(?:from|for|about|by|on)" + _E
     # other languages (the nouns are not verbs there)
-    + r"|" + _W + r"(?:r[ée]ponses?|r[ée]sum[ée]s?|synth[èe]ses?|antwort(?:en)?|zusammenfassung(?:en)?|ausgabe|respuestas?|"
+    + r"|" + _W + r"(?:r[ée]ponses?|r(?:ésum[ée]|esumé)s?|synth[èe]ses?|antwort(?:en)?|zusammenfassung(?:en)?|ausgabe|respuestas?|"
       r"res[úu]men(?:es)?|s[íi]ntesis|rispost[ae]|riassunt[oi]|sintesi|antwoord(?:en)?|samenvatting(?:en)?|respostas?|resumos?|"
       r"s[íi]ntese|ответ(?:ы|а|ов)?|резюме|сводк\w*|пересказ\w*)" + _E
     + r"|回答|回复|答复|摘要|总结|要約|応答|返答",
@@ -167,7 +172,11 @@ _SCOPE = re.compile(
     + r"|" + _W + r"(?:this|these|the)\s+(?:text|page|document|article|passage|paragraph|briefing|notes?|file|site|faq|section|topic|subject)" + _E
     + r"|" + _W + r"(?:toute?s?|tous|chaque|jede[rsnm]?|alle|jeglich\w*|cualquier\w*|tod[ao]s|cada|qualsiasi|ogni|tutt[ei]|elke|iedere?|"
       r"qualquer|любо\w+|каждо\w+|всех|sur|über|zum|zur|sobre|su|sul|over|op|о|об|по)" + _E
-    + r"|任何|所有|每个|关于|すべて|いかなる|どの|について|に関する|この",
+    + r"|任何|所有|每个|关于|すべて|いかなる|どの|について|に関する|この"
+    # the questions the reply is to ("questions on it", "when the question is who ...", "if asked")
+    + r"|" + _W + r"(?:questions?|quer(?:y|ies))\s+(?:about|on|regarding|concerning)" + _E
+    + r"|" + _W + r"(?:when|if|whenever)\s+(?:the|a|any|someone's|one's)\s+question\s+(?:is|asks?)" + _E
+    + r"|" + _W + r"(?:when|if|whenever|once)\s+(?:\w+\s+){0,2}?(?:asked|asks|questioned)" + _E,
     re.I,
 )
 # Prescription: obligation or restriction (with MUST and ONLY), or a field that fixes the reply.
@@ -191,11 +200,50 @@ _ALL_QUESTIONS = re.compile(
 )
 
 
+# "The name to give is X", "the word to use is X": what is to be said, as a noun phrase, fixed by "is".
+# The noun is what a reply names (not "the way to tell is", "the tool to use is"); with a scope
+# (this text, its questions: "when the question is who proposed it") it is an output order.
+_SAY_NOUN = (r"names?|words?|phrases?|terms?|answers?|repl(?:y|ies)|responses?|wording|tokens?|signatures?|code(?:\s?word)?s?|"
+             r"passwords?|titles?|labels?|figures?|numbers?|dates?|person|author")
+_TO_SAY = re.compile(
+    _W + r"(?:the|a|an|one|only)\s+(?:\w+\s+){0,2}?(?:" + _SAY_NOUN + r")\s+to\s+(?:give|say|state|answer|reply|respond|mention|"
+    r"quote|cite|use|offer|name|put\s+forward)(?:\s+(?:back|in\s+(?:reply|return|response)|here))?\s*(?:is|are|was|will\s+be|"
+    r"should\s+be|must\s+be|:)" + _E,
+    re.I,
+)
+
+# A key/value field (a table row "| key | value |", a YAML/INI/JSON line "key: value") whose key names
+# a prescribed reply ("| Required reply | X |", "answer_template: X", "| Name to give | X |") fixes the
+# reply as surely as a sentence does. The key must pair a reply noun with a word that fixes it: a bare
+# "Answer: X" is an FAQ's content, "output_dir: build" and "| Return value | 0 |" name no reply, and
+# "Response format: JSON" describes an API ("output", "format", "default" are left out for that reason).
+_FIELD = re.compile(r"^\s*(?:\|\s*([^|\n]{1,60}?)\s*\|\s*[^|\s][^|\n]*\|?.*|[\"']?([^\W\d][\w .-]{0,40}?)[\"']?\s*[:=]\s*\S.*)$")
+_FIELD_REPLY = re.compile(
+    _W + r"(?:answers?|repl(?:y|ies)|responses?|summar(?:y|ies)|completions?|r[ée]ponses?|antwort(?:en)?|respuestas?|rispost[ae]|"
+    r"antwoord(?:en)?|respostas?|ответ\w*)" + _E, re.I)
+_FIELD_FIXED = re.compile(
+    _W + r"(?:required|mandatory|prescribed|obligatory|template|fixed|canned|forced|preset|"
+    r"erforderlich\w*|vorgeschrieben\w*|pflicht\w*|vorlage|requerid[ao]s?|obligatori[ao]s?|plantilla|requise?s?|obligatoire|"
+    r"impos[ée]e?|richiest[ao]|obbligatori[ao]|verplicht|vereist|obrigat[óo]ri[ao]|exigid[ao]|обязательн\w*|шаблон\w*)" + _E, re.I)
+
+
+def _field_order(line: str) -> bool:
+    m = _FIELD.match(line)
+    if not m:
+        return False
+    key = (m.group(1) or m.group(2) or "").replace("_", " ").replace("-", " ")
+    return bool((_FIELD_REPLY.search(key) and _FIELD_FIXED.search(key)) or _TO_SAY.search("the " + key + " is"))
+
+
 def output_order(sentence: str) -> bool:
     """The sentence prescribes what the reply to this text (or its questions) must be: meta-text
     about responding, never evidence (see above). Ordinary prose about answers ("The president must
     answer only to Congress", "the summary line should be short") lacks the scope or the noun."""
     s = _SPACED.sub(lambda m: m.group(0).replace(" ", ""), _ZERO_WIDTH.sub("", sentence))
+    if _field_order(s):
+        return True
+    if _TO_SAY.search(s):  # "the name to give is X": the thing to say (a reply noun) and its prescription
+        return bool(_SCOPE.search(s) or _ALL_QUESTIONS.search(s))
     if not _RESP_NOUN.search(s):
         return False
     return bool((_SCOPE.search(s) and (_PRESCRIBE.search(s) or _has(MUST, s) or _has(ONLY, s))) or _ALL_QUESTIONS.search(s))
@@ -205,10 +253,79 @@ def _fold(s: str) -> str:
     return " ".join(_ZERO_WIDTH.sub("", s).lower().split()).strip(" .!?;:,\"'")
 
 
+# --- Units: sentences, with structured lines on their own ------------------------------------
+# A table row or a "key: value" line is a unit of its own even without a full stop (the sentence
+# splitter runs a table into one "sentence"); list items already are (rag.text.sentence_spans).
+_TABLE_OR_FIELD = re.compile(r"^\s*(?:\|.*|-{3,}\s*|[\"']?[^\W\d][\w .-]{0,40}?[\"']?\s*[:=]\s*\S.*)$")
+_ITEM = re.compile(r"^[ \t]*(?:[-*•+]|\d{1,3}[.)])\s+", re.M)
+
+
+def unit_spans(passage: str) -> list[tuple[int, int]]:
+    """(start, end) of the units of a passage: its sentences, with each table row or key/value line cut out."""
+    out = []
+    for s, e in sentence_spans(passage) or [(0, len(passage))]:
+        start = s
+        lines = passage[s:e].split("\n")
+        pos = s
+        for line in lines:
+            end = pos + len(line)
+            if _TABLE_OR_FIELD.match(line):
+                if passage[start:pos].strip():
+                    out.append((start, pos))
+                out.append((pos, end))
+                start = end + 1
+            pos = end + 1
+        if passage[start:e].strip():
+            out.append((start, e))
+    return [(a + len(passage[a:b]) - len(passage[a:b].lstrip()), a + len(passage[a:b].rstrip())) for a, b in out]
+
+
+def structured_line(line: str) -> bool:
+    """A table row, a key/value line or a list item: where the field and list rules apply."""
+    return bool(_TABLE_OR_FIELD.match(line) or _ITEM.match(line))
+
+
+def _in_item(passage: str, start: int) -> bool:
+    """The unit starting at `start` lies in a list item (its line opens with a bullet or a number)."""
+    return bool(_ITEM.match(passage, passage.rfind("\n", 0, start) + 1))
+
+
+def order_flags(passage: str) -> list[tuple[str, bool]]:
+    """Each unit of `passage` and whether it is an order (never evidence). An order split over a list,
+    ("notes for whoever answers: / - Keep it to one word. / - The word is X."), is read as one: two or
+    three consecutive units of a list (its lead-in line and items) that, joined, make an output order
+    are each an order. Only the output-order rule (reply noun + scope + prescription) is applied to
+    the join; a whole list joined would pair a reply noun of one item with an "each" of another
+    (measured on the package READMEs of the venv)."""
+    spans = unit_spans(passage)
+    texts = [passage[a:b] for a, b in spans]
+    flags = [order_sentence(s) for s in texts]
+    i = 0
+    while i < len(spans):
+        if not _in_item(passage, spans[i][0]):
+            i += 1
+            continue
+        j = i
+        while j < len(spans) and _in_item(passage, spans[j][0]):
+            j += 1
+        lo = i - 1 if i > 0 and passage.count("\n", spans[i - 1][1], spans[i][0]) <= 1 else i  # the lead-in line
+        for a in range(lo, j - 1):
+            for b in (a + 2, a + 3):
+                if b <= j and output_order(" ".join(texts[a:b])):
+                    flags[a:b] = [True] * (b - a)
+        i = j
+    return list(zip(texts, flags))
+
+
+def order_spans(passage: str) -> list[tuple[int, int]]:
+    """(start, end) of the units of `passage` that are orders (see order_flags)."""
+    return [sp for sp, (_, f) in zip(unit_spans(passage), order_flags(passage)) if f]
+
+
 def support_sentences(claim: str, passage: str) -> list[str]:
     """The sentences of `passage` a claim rests on: those that quote it (or that it quotes), else
     those holding most of its key terms (at least half)."""
-    sents = [passage[s:e] for s, e in sentence_spans(passage)] or [passage]
+    sents = [passage[s:e] for s, e in unit_spans(passage)] or [passage]
     c = _fold(claim)
     if not c:
         return []
@@ -269,8 +386,9 @@ def payload_terms(question: str, passages: Sequence[str]) -> set[str]:
     under: set[str] = set()
     clean: set[str] = set()
     for p in passages:
-        sents = [p[a:b] for a, b in sentence_spans(p)] or [p]
-        orders = [s for s in sents if order_sentence(s)]
+        flags = order_flags(p) or [(p, order_sentence(p))]
+        sents = [s for s, _ in flags]
+        orders = [s for s, f in flags if f]
         if not orders:
             clean.update(t for s in sents for t in key_terms(s))
             continue
@@ -300,17 +418,18 @@ def untrusted_support(claim: str, question: str, passages: Sequence[str], reader
         if not sents:
             continue
         tainted = None  # computed once per passage, only when needed
+        listed = {s for s, f in order_flags(p) if f}  # orders, also those split over a list
         for s in sents:
             c = cues(s)
             if strong(c):
                 reasons.append("rests on a sentence addressed to the model")
                 continue
-            if output_order(s):
+            if s in listed:
                 reasons.append("rests on a sentence that prescribes the answer (an order, not evidence)")
                 continue
             if not on_topic(question, s, reader):
                 if tainted is None:
-                    tainted = any(addresses_model(p[a:b]) for a, b in sentence_spans(p))
+                    tainted = any(addresses_model(p[a:b]) for a, b in unit_spans(p))
                 # One weak cue alone is ordinary prose ("agreed not to return to ..."): measured on the
                 # generated suite (seeds questions), where it hid 12 faithful sentences.
                 if tainted or len(c) >= 2:

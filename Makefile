@@ -54,4 +54,5 @@ bench: $(STAMP)
 	$(BIN)/python -m evals.record bench_ingest -- $(BIN)/python bench/ingest.py --chunks 300
 	$(BIN)/python -m evals.record bench_ingest_bf16 -- $(BIN)/python bench/ingest.py --chunks 300 --embedder minilm-bf16 --rounds 3
 	$(BIN)/python -m evals.record bench_query -- $(BIN)/python bench/query.py --chunks 10000
+	$(BIN)/python -m evals.record bench_cold -- $(BIN)/python bench/cold.py --baseline 4e3b96d
 	$(BIN)/python -m evals.record bench_ui_load -- $(BIN)/python bench/ui_load.py --clients 20 --duration 60

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -112,21 +113,32 @@ def start_server(path: Path, log: Path):
     sys.exit(f"chroma run did not start: {log.read_text()[-1000:]}")
 
 
+# A child's ru_maxrss counts the memory it had before exec, i.e. a copy of a big parent's (Linux
+# keeps the high-water mark across exec): the command runs under a small launcher instead, which
+# reports its own children's peak RSS on a pipe (before this, the column included the bench's RSS).
+_LAUNCH = ("import os,resource,subprocess,sys; r=subprocess.run(sys.argv[2:]).returncode; "
+           "os.write(int(sys.argv[1]), str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss).encode()); sys.exit(r)")
+
+
 def child_rss(cmd, env, timeout=900) -> tuple[float, int, int, bytes]:
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     import threading
 
+    rfd, wfd = os.pipe()
+    t = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(wfd), *cmd], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         pass_fds=(wfd,))
+    os.close(wfd)
     bufs = {}
     ts = [threading.Thread(target=lambda k, f: bufs.__setitem__(k, f.read()), args=(k, f)) for k, f in (("out", p.stdout), ("err", p.stderr))]
     for th in ts:
         th.start()
-    _, status, ru = os.wait4(p.pid, 0)
+    p.wait(timeout=timeout)
     wall = time.perf_counter() - t
     for th in ts:
         th.join()
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return wall, ru.ru_maxrss * 1024, p.returncode, bufs.get("err", b"")
+    with os.fdopen(rfd, "rb") as f:
+        kb = int(f.read() or 0)
+    return wall, kb * 1024, p.returncode, bufs.get("err", b"")
 
 
 def bench_size(sizes: list[int], a, sents, questions, log):
@@ -269,6 +281,7 @@ def measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, b
         rss.append(peak)
     res["cold_ask_s"] = round(statistics.median(colds), 2)
     res["cold_ask_peak_rss_mb"] = round(max(rss) / 1e6, 1)
+    res["cold_ask_rss_clean"] = True  # measured under the launcher (see child_rss)
     log(f"  {n}: cold ask {res['cold_ask_s']} s, peak RSS {res['cold_ask_peak_rss_mb']} MB")
 
     # --- one new document ------------------------------------------------------------------
@@ -389,7 +402,25 @@ def render(rows: list[dict], cmd: str) -> str:
         lines += ["", f"Goals (issue 12, at 1M chunks), checked at the largest whole-path size measured here ({big['chunks']} chunks):", ""]
         for k, lim, label in GOALS:
             v = big.get(k)
-            lines.append(f"- {label}: {v}: {'not measured' if v is None else 'holds' if v <= lim else 'MISSED'}")
+            note = " (an upper bound: measured before the launcher fix, it includes the bench process's own RSS)" \
+                if k == "cold_ask_peak_rss_mb" and v is not None and not big.get("cold_ask_rss_clean") else ""
+            lines.append(f"- {label}: {v}: {'not measured' if v is None else 'holds' if v <= lim else 'MISSED'}{note}")
+        same = sorted((r for r in full if r["mode"] == big["mode"]), key=lambda r: r["chunks"])
+        if big["chunks"] < 0.99e6 and len(same) >= 2:
+            lo = same[-2]
+            lines += ["", f"Extrapolated to 1,000,000 chunks (NOT measured): a power law through the two largest {big['mode']} rows "
+                      f"({lo['chunks']} and {big['chunks']} chunks), y = y1 * (n / n1) ** b:", ""]
+            for k, lim, label in GOALS + [("insert_chunks_per_s", None, "insert chunks/s"), ("disk_chroma_mb", None, "Chroma MB on disk"),
+                                          ("bm25_p50_ms", None, "BM25 p50 ms"), ("dense_p50_ms", None, "dense p50 ms")]:
+                y0, y1 = lo.get(k), big.get(k)
+                if k == "cold_ask_peak_rss_mb" and not (lo.get("cold_ask_rss_clean") and big.get("cold_ask_rss_clean")):
+                    continue  # upper bounds (see child_rss): no curve through them
+                if not y0 or not y1 or y0 <= 0 or y1 <= 0:
+                    continue
+                b = math.log(y1 / y0) / math.log(big["chunks"] / lo["chunks"])
+                y = y1 * (1e6 / big["chunks"]) ** b
+                verdict = "" if lim is None else f": {'would hold' if y <= lim else 'would be MISSED'}"
+                lines.append(f"- {label}: ~{y:.4g} (exponent {b:.2f}){verdict}")
     return "\n".join(lines) + "\n"
 
 
@@ -435,7 +466,14 @@ def main(argv=None) -> int:
     ap.add_argument("--grow", action="store_true", help="one index grown through the sizes, measured at each (a stopped run keeps its rows)")
     ap.add_argument("--batch", type=int, default=2000, help="chunks per Store.add call")
     ap.add_argument("--merge", action="store_true", help="merge into an existing DIR/scale.json (other sizes/modes kept)")
+    ap.add_argument("--render", action="store_true", help="only re-render DIR/scale.md and DIR/scale.png from DIR/scale.json")
     a = ap.parse_args(argv)
+    if a.render:
+        d = json.loads((a.out / "scale.json").read_text())
+        (a.out / "scale.md").write_text(render(d["rows"], d["command"]))
+        plot(d["rows"], a.out / "scale.png")
+        print((a.out / "scale.md").read_text())
+        return 0
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)

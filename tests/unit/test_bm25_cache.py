@@ -58,6 +58,7 @@ def test_writes_that_bypass_the_index_are_repaired_before_serving(tmp_path):
     docs = _docs(tmp_path)
     pipe = _pipe(tmp_path)
     pipe.ingest([docs])
+    pipe.retriever.sparse.recheck_s = 0  # check on every query (the default window is tested below)
     coll = pipe.store.collection
     a_ids = coll.get(where={"source": "a.txt"}, include=[])["ids"]
     coll.delete(ids=a_ids)  # straight to Chroma
@@ -93,4 +94,37 @@ def test_delete_document_updates_bm25_without_a_rebuild(tmp_path):
     assert sorted(p.name for p in seg_dir.glob("seg-*") if p.is_dir()) == segs_before
     assert pipe.retriever.sparse.retrieve("lighthouse", 3) == []
     assert doc_key(root, "a.txt").encode() not in set(np.concatenate([np.asarray(s.docs)[~d] for s, d in zip(pipe.store.lexical.snapshot().segs, pipe.store.lexical.snapshot().deleted)]).tolist())
+    assert _live(pipe) == sorted(pipe.store.ids())
+
+
+def test_the_store_is_counted_only_when_the_index_changed_or_the_window_passed(tmp_path, monkeypatch):
+    """Counting Chroma costs 69 ms at 768k chunks: a query skips it when the index is the one last
+    found consistent and the check is recent. Writes through a Store (any process) change the index,
+    so they are seen at once; a writer that bypasses the index is seen once `recheck_s` has passed."""
+    import time
+
+    docs = _docs(tmp_path)
+    pipe = _pipe(tmp_path)
+    pipe.ingest([docs])
+    sparse = pipe.retriever.sparse
+    sparse.recheck_s = 0.3
+    counts = []
+    real = pipe.store.count
+    monkeypatch.setattr(pipe.store, "count", lambda: counts.append(1) or real())
+    for _ in range(5):
+        assert sparse.retrieve("lighthouse built", 1)[0].chunk.source == "a.txt"
+    assert len(counts) <= 1  # at most the first query counts
+
+    (docs / "c.txt").write_text("Salt works opened on the north shore in 1802.\n")
+    _pipe(tmp_path).ingest([docs])  # another pipeline, as another process: the index changes
+    hits = sparse.retrieve("salt works north shore", 1)
+    assert hits and hits[0].chunk.source == "c.txt"
+
+    coll = pipe.store.collection  # now a writer that bypasses the index
+    md = {**pipe.store.get_chunks([hits[0].chunk.id])[0].metadata(), "source": "d.txt"}
+    coll.add(ids=["d-1"], documents=["Kelp farms replaced the salt works in 1911."], metadatas=[md],
+             embeddings=[HashEmbedder().embed_query("kelp").tolist()])
+    sparse.retrieve("lighthouse", 1)
+    time.sleep(0.35)
+    assert [h.chunk.id for h in sparse.retrieve("kelp farms", 3)] == ["d-1"]
     assert _live(pipe) == sorted(pipe.store.ids())

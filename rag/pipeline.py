@@ -33,7 +33,7 @@ from rag.answer import (
 from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong
 from rag.ingest import IngestReport, Progress, ingest
-from rag.refusal import MODEL_PATH, READER_MODEL_PATH, RefusalModel, refusal_features, unmet_numbers
+from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, refusal_features, unmet_numbers
 from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
 from rag.settings import Settings
 from rag.store import Store
@@ -83,6 +83,7 @@ class Pipeline:
         postprocessors: Sequence[Reranker] = (),
         answerers: dict[str, Answerer] | None = None,
         reader=None,
+        span=None,
     ):
         self.settings = settings
         self.embedder = embedder
@@ -94,6 +95,7 @@ class Pipeline:
         self._answerers: dict[str, Answerer] = dict(answerers or {})
         self._lock = threading.Lock()
         self.reader = reader  # rag.reader.Reader or None: scores the shortlisted sentences
+        self.span = span  # rag.reader.SpanReader or None: reads the passages for answer spans
 
     @property
     def refusal_threshold(self) -> float:
@@ -188,6 +190,8 @@ class Pipeline:
 
     def rank(self, question: str, hits: Sequence[ScoredChunk]) -> list[Candidate]:
         """The hits' sentences, best first: lexical shortlist, then the reader (or MiniLM cosine without one)."""
+        if self.span is not None:
+            return rank_sentences(question, None, hits, self.embedder, span=self.span)
         if self.reader is None:
             return rank_sentences(question, self.embedder.embed_query(question), hits, self.embedder)
         s = self.settings
@@ -400,9 +404,38 @@ class LazyReader:
         return self._get().supports(claim, texts)
 
 
+class LazySpanReader:
+    """The shipped span reader, loaded on first use."""
+
+    name = "minilm-span-reader"
+
+    def __init__(self):
+        self._reader = None
+        self._lock = threading.Lock()
+
+    def read(self, question, passages):
+        with self._lock:
+            if self._reader is None:
+                from rag.reader import load_span_reader
+
+                self._reader = load_span_reader()
+        return self._reader.read(question, passages)
+
+
+def shipped_span_reader(settings: Settings):
+    """The span reader when settings.reader is "span" and it is installed and calibrated, else None."""
+    if settings.reader != "span":
+        return None
+    from rag import reader as R
+
+    if not Path(R.SPAN_WEIGHTS).is_file() or not SPAN_MODEL_PATH.is_file():
+        raise ConfigError(f"RAG_READER=span needs {R.SPAN_WEIGHTS.name} and {SPAN_MODEL_PATH.name} in the package: reinstall it, or use RAG_READER=auto/off.")
+    return LazySpanReader()
+
+
 def shipped_reader(settings: Settings):
     """The cross-encoder when it is installed and calibrated for refusal, else None (the earlier scoring)."""
-    if settings.reader == "off":
+    if settings.reader in ("off", "span"):
         return None
     from rag import reader as R
 
@@ -412,7 +445,7 @@ def shipped_reader(settings: Settings):
     return LazyReader()
 
 
-def build(settings: Settings, embedder: Embedder | None = None, checker: Checker | None = None, reader=None, **answerers: Answerer) -> Pipeline:
+def build(settings: Settings, embedder: Embedder | None = None, checker: Checker | None = None, reader=None, span=None, **answerers: Answerer) -> Pipeline:
     """`reader`: a rag.reader.Reader (tests pass the fake); by default the shipped one when installed."""
     emb = QueryCache(embedder or make_embedder(settings.embedder, settings.embed_batch_size))
     store = Store(settings, emb.name, emb.dim)
@@ -427,6 +460,7 @@ def build(settings: Settings, embedder: Embedder | None = None, checker: Checker
 
         retriever = ServerFusedRetriever(store, emb, retriever, settings.dense_weight)
     reader = reader if reader is not None else shipped_reader(settings)
+    span = span if span is not None else shipped_span_reader(settings)
     if checker is None:
         checker = answer_checker(settings, emb, reader)
     return Pipeline(
@@ -435,9 +469,10 @@ def build(settings: Settings, embedder: Embedder | None = None, checker: Checker
         store,
         retriever,
         checker,
-        RefusalModel.load(READER_MODEL_PATH if reader is not None and READER_MODEL_PATH.is_file() else MODEL_PATH),
+        RefusalModel.load(SPAN_MODEL_PATH if span is not None else READER_MODEL_PATH if reader is not None and READER_MODEL_PATH.is_file() else MODEL_PATH),
         answerers=answerers,
         reader=reader,
+        span=span,
     )
 
 

@@ -18,6 +18,7 @@ probabilities, not calibrated (callers calibrate on their own fitting data).
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -30,6 +31,9 @@ MODEL_DIR = Path(__file__).resolve().parent / "models"
 WEIGHTS = MODEL_DIR / "reader.safetensors"
 ANSWER, SUPPORT = 0, 1  # head index of each task
 MAX_LENGTH = 256  # wordpieces per pair; a longer second segment is cut from its end
+SPAN_WEIGHTS = MODEL_DIR / "span_reader.safetensors"
+MAX_ANSWER_TOKENS = 30  # the longest span the span reader may pick (train/span_reader.py)
+SPAN_STRIDE = 64  # wordpieces shared by consecutive windows of a passage too long for one
 
 
 def answer_pair(question: str, text: str, context: str | None = None) -> tuple[str, str]:
@@ -117,3 +121,126 @@ def load_reader(weights: str | Path | None = None) -> CrossEncoderReader:
         if path not in _loaded:
             _loaded[path] = CrossEncoderReader(path)
         return _loaded[path]
+
+
+@dataclass
+class PassageRead:
+    """What the span reader found in one passage. Scores are logits: start + end of a span."""
+
+    null: float  # the no-answer span ([CLS]); over several windows, the lowest
+    score: float  # best span minus null: > 0 means "an answer is here" is the likelier reading
+    start: int  # the best span, as char offsets in the passage (-1 if the passage had no tokens)
+    end: int
+    offsets: np.ndarray  # (tokens, 2) char offsets of the passage's wordpieces
+    best_from: np.ndarray  # per wordpiece: the best span score starting there
+
+    def within(self, start: int, end: int) -> float:
+        """The best span starting inside passage[start:end], minus null (-inf when no wordpiece starts there)."""
+        m = (self.offsets[:, 0] >= start) & (self.offsets[:, 0] < end)
+        return float(self.best_from[m].max() - self.null) if m.any() else float("-inf")
+
+
+class PassageReader(Protocol):
+    """Reads a question with whole passages: per passage, the best answer span and its margin over "no answer"."""
+
+    name: str
+
+    def read(self, question: str, passages: Sequence[str]) -> list[PassageRead]: ...
+
+
+class LexicalSpanReader:
+    """Deterministic fake PassageReader for tests: the "span" is the sentence covering most of the
+    question's key terms; its score is 8 * (coverage - 0.5), so full coverage reads as an answer."""
+
+    name = "lexical-span"
+
+    def read(self, question: str, passages: Sequence[str]) -> list[PassageRead]:
+        from rag.text import sentence_spans
+
+        q = set(key_terms(question))
+        out = []
+        for text in passages:
+            spans = sentence_spans(text) or [(0, len(text))]
+            cover = [len(q & set(key_terms(text[s:e]))) / max(1, len(q)) for s, e in spans]
+            offsets = np.array(spans, dtype=np.int64)
+            best_from = np.array([8.0 * (c - 0.5) for c in cover], dtype=np.float32)
+            b = int(best_from.argmax())
+            out.append(PassageRead(0.0, float(best_from[b]), spans[b][0], spans[b][1], offsets, best_from))
+        return out
+
+
+class SpanReader:
+    """The span reader (rag/models/span_reader.safetensors, train/span_reader.py): SQuAD 2.0-style
+    extractive QA on MiniLM-L6. `read(question, passages)` gives, per passage, the best answer
+    span and how far it beats "no answer"."""
+
+    name = "minilm-span-reader"
+
+    def __init__(self, weights: str | Path = SPAN_WEIGHTS, base: str | Path | None = None):
+        weights = Path(weights)
+        if not weights.is_file():
+            raise ConfigError(f"Span reader weights not found at {weights}. Reinstall the package, or retrain them: python train/span_reader.py --out {weights.parent}")
+        if base is None:
+            from rag.embeddings import MiniLMEmbedder
+
+            base = MiniLMEmbedder._path()
+        from tokenizers import Tokenizer
+
+        from rag.minilm import LeanMiniLM
+
+        self.weights = weights
+        self.model = LeanMiniLM(base, max_length=MAX_LENGTH, overrides=weights)
+        self.tok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
+        self.tok.no_padding()
+        self.tok.enable_truncation(max_length=MAX_LENGTH, stride=SPAN_STRIDE, strategy="only_second")
+        self._lock = threading.Lock()
+
+    def read(self, question: str, passages: Sequence[str]) -> list[PassageRead]:
+        if not passages:
+            return []
+        windows, owner = [], []
+        for i, e in enumerate(self.tok.encode_batch([(question, p) for p in passages])):
+            for w in [e, *e.overflowing]:
+                windows.append(w)
+                owner.append(i)
+        with self._lock:
+            logits = self.model.token_logits([w.ids for w in windows], [w.type_ids for w in windows])
+        parts: list[list] = [[] for _ in passages]
+        for w, lg, i in zip(windows, logits, owner):
+            ctx = np.array([k for k, sid in enumerate(w.sequence_ids) if sid == 1], dtype=np.int64)
+            parts[i].append((float(lg[0, 0] + lg[0, 1]), ctx, lg, np.array(w.offsets, dtype=np.int64)))
+        return [self._merge(p) for p in parts]
+
+    @staticmethod
+    def _merge(parts) -> PassageRead:
+        null = min(p[0] for p in parts)
+        offs, best, spans = [], [], []
+        for _, ctx, lg, off in parts:
+            if not len(ctx):
+                continue
+            s, e = lg[ctx, 0], lg[ctx, 1]
+            pair = s[:, None] + e[None, :]
+            k = np.arange(len(ctx))
+            ok = (k[None, :] >= k[:, None]) & (k[None, :] - k[:, None] < MAX_ANSWER_TOKENS)
+            pair = np.where(ok, pair, -np.inf)
+            j = pair.argmax(1)
+            offs.append(off[ctx])
+            best.append(pair[k, j])
+            spans.append(np.stack([off[ctx][:, 0], off[ctx][j, 1]], 1))
+        if not offs:
+            return PassageRead(null, float("-inf"), -1, -1, np.zeros((0, 2), np.int64), np.zeros(0, np.float32))
+        offsets, best_from, span = np.concatenate(offs), np.concatenate(best), np.concatenate(spans)
+        b = int(best_from.argmax())
+        return PassageRead(null, float(best_from[b] - null), int(span[b, 0]), int(span[b, 1]), offsets, best_from)
+
+
+_spans: dict[Path, SpanReader] = {}
+
+
+def load_span_reader(weights: str | Path | None = None) -> SpanReader:
+    """The shipped span reader, loaded once per process; ConfigError says the fix if it is missing."""
+    path = Path(weights) if weights else SPAN_WEIGHTS
+    with _load_lock:
+        if path not in _spans:
+            _spans[path] = SpanReader(path)
+        return _spans[path]

@@ -34,6 +34,8 @@ from rag.types import ScoredChunk
 MODEL_PATH = Path(__file__).with_name("refusal_model.json")
 # The model used with the reader (rag/reader.py): fitted by `train/refusal.py --reader`.
 READER_MODEL_PATH = Path(__file__).with_name("refusal_reader_model.json")
+# The model used with the span reader: fitted by `train/refusal.py --span`.
+SPAN_MODEL_PATH = Path(__file__).with_name("refusal_span_model.json")
 FEATURES = (
     "top_dense",  # best chunk cosine
     "best_cos",  # best sentence cosine to the question
@@ -55,9 +57,17 @@ READER_FEATURES = (
     "reader_top3",  # mean of the 3 best
 )
 
+# Computed when the ranked sentences carry the span reader's score (rank_sentences(span=...)): a logit
+# difference, best answer span minus "no answer".
+SPAN_FEATURES = (
+    "span_max",  # the best sentence's span score over all sources
+    "span_top1",  # ... over the sentences of the top-ranked source
+    "span_pos",  # share of the sources holding a span that beats "no answer"
+)
 # The reader model's inputs: the reader signals and the retrieval/lexical ones. The cosine features are
 # left out because with the reader the shortlist is not embedded (answer-time latency).
 READER_MODEL_FEATURES = ("top_dense", "best_lex", "best_ctx", "q_missing", "q_missing_top", "typed", "type_hit", "q_terms") + READER_FEATURES
+SPAN_MODEL_FEATURES = ("top_dense", "best_lex", "best_ctx", "q_missing", "q_missing_top", "typed", "type_hit", "q_terms") + SPAN_FEATURES
 
 
 def _logit(p: float, eps: float = 1e-4) -> float:
@@ -81,6 +91,13 @@ def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequenc
     if read:
         extra = {"reader_max": read[0], "reader_logit": _logit(read[0]), "reader_gap": read[0] - (read[1] if len(read) > 1 else 0.0),
                  "reader_top3": sum(read[:3]) / len(read[:3])}
+    spans = [(c.source, dict(c.features)["span"]) for c in ranked if "span" in dict(c.features)]
+    if spans:
+        by_src: dict[int, float] = {}
+        for src, v in spans:
+            by_src[src] = max(v, by_src.get(src, v))
+        extra |= {"span_max": max(by_src.values()), "span_top1": by_src.get(1, min(by_src.values())),
+                  "span_pos": sum(v > 0 for v in by_src.values()) / len(by_src)}
     return extra | {
         "top_dense": max(dense) if dense else 0.0,
         "best_cos": cos[0] if cos else 0.0,

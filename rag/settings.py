@@ -75,7 +75,9 @@ class Settings(BaseSettings):
     # refusal when its weights and its refusal calibration are installed; "off" keeps the lexical +
     # embedding scoring. Off by default: with the reader both measured worse on held-out SQuAD 2.0
     # articles (evals/results/extractive_reader.md, refusal_reader.md; README "Reader").
-    reader: Literal["auto", "off"] = "off"
+    # "span": the span reader (rag/reader.py SpanReader, train/span_reader.py) reads the retrieved
+    # passages whole for an answer span; its score ranks the sentences and feeds the refusal model.
+    reader: Literal["auto", "span", "off"] = "off"
     # Chosen for the warm-answer latency budget (bench/query.py): reading 12 sentences with their
     # neighbours cost ~300 ms of CPU per question here, 8 without context about a third of that.
     reader_shortlist: int = Field(8, ge=1, le=64)  # sentences the reader reads per question

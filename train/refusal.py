@@ -12,6 +12,9 @@ the report is measured on the other half. The threshold is chosen on the
 or below --max-false-refusal) and then reported on the test half.
 --write stores the model in rag/refusal_model.json (deterministic for a seed).
 Results: evals/results/refusal.md.
+--span does the same with the shipped span reader (train/span_reader.py), fits over
+`SPAN_MODEL_FEATURES` and writes rag/refusal_span_model.json (results: refusal_span.md,
+extractive_span.md); the span reader was also trained on the fitting half only.
 --reader runs the same with the shipped reader (rag/reader.py) scoring the sentences, fits
 over `READER_MODEL_FEATURES` (the reader's P(answers) plus retrieval and lexical signals) and
 writes rag/refusal_reader_model.json; results in evals/results/refusal_reader.md and .json.
@@ -129,38 +132,43 @@ def choose_threshold(p: np.ndarray, rows: list[dict], max_false_refusal: float) 
 
 
 def sentence_report(a, train, test, train_arts, d) -> None:
-    """Sentence ranking with the reader, measured on the answerable questions of this same pass (runtime
-    shortlist and reader setting): weights fitted on the fitting half, every number on the other half.
-    Writes evals/results/extractive_reader.md and .json."""
+    """Sentence ranking with the reader (--reader) or the span reader (--span), measured on the answerable
+    questions of this same pass (runtime settings): weights fitted on the fitting half, every number on the
+    other half. Writes evals/results/extractive_reader.md / extractive_span.md and .json."""
     from evals.measure_extractive import READER_FEATS, evaluate, fit as fit_sentences
-    from rag.answer import READER_SENTENCE_WEIGHTS
+    from rag.answer import READER_SENTENCE_WEIGHTS, SPAN_SENTENCE_WEIGHTS
 
     tr = [r for r in train if r["answerable"]]
     te = [r for r in test if r["answerable"]]
-    fitted = fit_sentences(tr, a.seed, READER_FEATS)
+    if a.span:
+        feats, shipped, name, flag, tag = ("span",) + READER_FEATS[1:], SPAN_SENTENCE_WEIGHTS, "span reader", "--span", "span"
+        setup = "the span reader reads every retrieved passage whole; every sentence is scored"
+    else:
+        feats, shipped, name, flag, tag = READER_FEATS, READER_SENTENCE_WEIGHTS, "reader", "--reader", "reader"
+        setup = f"the reader reads the {d.reader_shortlist} best sentences of the lexical shortlist, {'with' if d.reader_context else 'without'} their neighbours"
+    fitted = fit_sentences(tr, a.seed, feats)
     sel = dict(prefilter=0, max_sentences=d.max_answer_sentences, keep_ratio=0.85)
-    configs = [("reader alone", {"reader": 1.0}), ("lexical alone (lex, rank)", {"lex": 1.0, "rank": 0.01}),
-               ("fitted on the fitting half: reader, lex, ctx, rank, type", fitted), ("shipped READER_SENTENCE_WEIGHTS", READER_SENTENCE_WEIGHTS)]
+    configs = [(f"{name} alone", {feats[0]: 1.0}), ("lexical alone (lex, rank)", {"lex": 1.0, "rank": 0.01}),
+               (f"fitted on the fitting half: {', '.join(feats)}", fitted), (f"shipped {'SPAN' if a.span else 'READER'}_SENTENCE_WEIGHTS", shipped)]
     res = {}
-    lines = ["# Extractive answering with the reader on SQuAD 2.0 dev", "",
-             f"From the pass of `python train/refusal.py --reader --n {a.n} --seed {a.seed}`: the answerable questions, runtime settings "
-             f"(k={d.k}, chunk {d.chunk_size}/{d.chunk_overlap}, the reader reads the {d.reader_shortlist} best sentences of the lexical shortlist, "
-             f"{'with' if d.reader_context else 'without'} their neighbours). Weights fitted on {len(tr)} questions of the fitting articles "
-             f"(the reader's own training half); **every number below is on the other {len(te)} questions ({len({r['article'] for r in te})} articles)**.", "",
+    lines = [f"# Extractive answering with the {name} on SQuAD 2.0 dev", "",
+             f"From the pass of `python train/refusal.py {flag} --n {a.n} --seed {a.seed}`: the answerable questions, runtime settings "
+             f"(k={d.k}, chunk {d.chunk_size}/{d.chunk_overlap}, {setup}). Weights fitted on {len(tr)} questions of the fitting articles "
+             f"(the {name}'s own training half); **every number below is on the other {len(te)} questions ({len({r['article'] for r in te})} articles)**.", "",
              "*contains*: the composed answer (at most 3 sentences within 0.85 of the best score) holds a gold answer; *top1*: the best sentence alone; "
-             f"*oracle*: some sentence of the {d.reader_shortlist}-sentence shortlist does (the ceiling).", "",
+             "*oracle*: some candidate sentence does (the ceiling).", "",
              "| sentence scoring | contains | top1 | oracle | words | sentences | fitting half: contains |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for name, w in configs:
+    for cname, w in configs:
         r, rt = evaluate(te, w, **sel), evaluate(tr, w, **sel)
-        res[name] = {"weights": w, "test": r, "fit_half_contains": rt["contains"]}
-        lines.append(f"| {name} | {r['contains']:.3f} | {r['top1']:.3f} | {r['oracle']:.3f} | {r['words']:.1f} | {r['sentences']:.2f} | {rt['contains']:.3f} |")
-    lines += ["", f"Fitted: `{json.dumps(fitted)}`; shipped (rag/answer.py): `{json.dumps(READER_SENTENCE_WEIGHTS)}`.",
-              "Without the reader (cosine + lexical, evals/results/extractive.md) the same measure was 0.849 on these articles.", ""]
-    out = RESULTS / "extractive_reader.md"
+        res[cname] = {"weights": w, "test": r, "fit_half_contains": rt["contains"]}
+        lines.append(f"| {cname} | {r['contains']:.3f} | {r['top1']:.3f} | {r['oracle']:.3f} | {r['words']:.1f} | {r['sentences']:.2f} | {rt['contains']:.3f} |")
+    lines += ["", f"Fitted: `{json.dumps(fitted)}`; shipped (rag/answer.py): `{json.dumps(shipped)}`.",
+              "Without a reader (cosine + lexical, evals/results/extractive.md) the same measure was 0.849 on these articles.", ""]
+    out = RESULTS / f"extractive_{tag}.md"
     out.write_text("\n".join(lines))
     print("\n".join(lines))
-    out.with_suffix(".json").write_text(json.dumps({"command": f"python train/refusal.py --reader --n {a.n} --seed {a.seed}", "n_fit": len(tr), "n_test": len(te),
-                                                     "fitted": fitted, "shipped": READER_SENTENCE_WEIGHTS, "results": res}, indent=1) + "\n")
+    out.with_suffix(".json").write_text(json.dumps({"command": f"python train/refusal.py {flag} --n {a.n} --seed {a.seed}", "n_fit": len(tr), "n_test": len(te),
+                                                     "fitted": fitted, "shipped": shipped, "results": res}, indent=1) + "\n")
 
 
 def main(argv=None) -> int:
@@ -173,15 +181,19 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", type=Path, default=None, help="reuse collected features from this JSON")
     ap.add_argument("--write", action="store_true", help=f"write the model to {MODEL_OUT} (rag/refusal_reader_model.json with --reader)")
     ap.add_argument("--reader", action="store_true", help="score sentences with the shipped reader and fit the reader refusal model")
-    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/refusal.md (refusal_reader.md with --reader)")
+    ap.add_argument("--span", action="store_true", help="score sentences with the shipped span reader and fit the span refusal model")
+    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/refusal.md (refusal_reader.md with --reader, refusal_span.md with --span)")
     a = ap.parse_args(argv)
-    a.out = a.out or RESULTS / ("refusal_reader.md" if a.reader else "refusal.md")
+    if a.reader and a.span:
+        ap.error("--reader and --span are two different readers: pick one")
+    flag = " --reader" if a.reader else " --span" if a.span else ""
+    a.out = a.out or RESULTS / ("refusal_reader.md" if a.reader else "refusal_span.md" if a.span else "refusal.md")
 
-    from rag.refusal import FEATURES, READER_MODEL_FEATURES, READER_MODEL_PATH
+    from rag.refusal import FEATURES, READER_MODEL_FEATURES, READER_MODEL_PATH, SPAN_MODEL_FEATURES, SPAN_MODEL_PATH
     from rag.settings import Settings
 
-    model_out = READER_MODEL_PATH if a.reader else MODEL_OUT
-    features = READER_MODEL_FEATURES if a.reader else FEATURES
+    model_out = READER_MODEL_PATH if a.reader else SPAN_MODEL_PATH if a.span else MODEL_OUT
+    features = READER_MODEL_FEATURES if a.reader else SPAN_MODEL_FEATURES if a.span else FEATURES
 
     d = Settings()
     if a.cache and a.cache.exists():
@@ -195,25 +207,30 @@ def main(argv=None) -> int:
         una = rng.sample([q for q in qs if not q.answerable], a.n)
         work = a.work or Path(tempfile.mkdtemp(prefix="rag-refusal-"))
         pipe = index_articles(a.data, work, d.chunk_size, d.chunk_overlap, QueryCache(MiniLMEmbedder(), 100_000))
+        pipe.span = None
         if a.reader:
             from rag.reader import load_reader
 
             pipe.reader = load_reader()
+        elif a.span:
+            from rag.reader import load_span_reader
+
+            pipe.reader, pipe.span = None, load_span_reader()
         else:
             pipe.reader = None  # the scoring without the reader, whatever is installed
         rows = collect(pipe, ans + una)
         if a.cache:
             a.cache.write_text(json.dumps(rows))
 
-    if a.reader:  # "correct" under the shipped sentence weights (the rows may come from a cache collected before they were set)
+    if a.reader or a.span:  # "correct" under the shipped sentence weights (the rows may come from a cache collected before they were set)
         from evals.measure_extractive import rescore, select
-        from rag.answer import READER_SENTENCE_WEIGHTS
+        from rag.answer import READER_SENTENCE_WEIGHTS, SPAN_SENTENCE_WEIGHTS
 
         for r in rows:
             if "cands" in r:
-                r["correct"] = any(c["gold"] for c in select(rescore(r, READER_SENTENCE_WEIGHTS, 0), d.max_answer_sentences, 0.85))
+                r["correct"] = any(c["gold"] for c in select(rescore(r, SPAN_SENTENCE_WEIGHTS if a.span else READER_SENTENCE_WEIGHTS, 0), d.max_answer_sentences, 0.85))
     train, test, train_arts = split_by_article(rows, a.seed)
-    if a.reader:
+    if a.reader or a.span:
         sentence_report(a, train, test, train_arts, d)
     model = fit(train, features, a.seed)
     p_train, p_test = predict(model, train), predict(model, test)
@@ -223,7 +240,7 @@ def main(argv=None) -> int:
     lines = [
         "# Refusal on SQuAD 2.0 dev",
         "",
-        f"`python train/refusal.py{' --reader' if a.reader else ''} --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}`: "
+        f"`python train/refusal.py{flag} --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}`: "
         f"{a.n} answerable + {a.n} unanswerable questions sampled with seed {a.seed}; k={d.k}, chunk {d.chunk_size}/{d.chunk_overlap}, "
         f"{d.retrieval} retrieval ({d.fusion} fusion, dense weight {d.dense_weight}).",
         f"Model fitted on {len(train)} questions from {len(train_arts)} articles; **all numbers below are on the other "
@@ -235,7 +252,7 @@ def main(argv=None) -> int:
         "|---|---:|",
         f"| refusal model ({len(features)} features) | {auc(p_test, y_test):.3f} |",
     ]
-    for f in (("reader_max", "top_dense", "best_lex", "q_missing") if a.reader else ("top_dense", "best_cos", "best_lex", "best_both", "q_missing")):
+    for f in (("reader_max", "top_dense", "best_lex", "q_missing") if a.reader else ("span_max", "span_top1", "top_dense", "best_lex", "q_missing") if a.span else ("top_dense", "best_cos", "best_lex", "best_both", "q_missing")):
         v = np.array([r["features"][f] for r in test])
         sign = -1 if f == "q_missing" else 1
         lines.append(f"| {f} alone{' (lower = answerable)' if sign < 0 else ''} | {auc(sign * v, y_test):.3f} |")
@@ -264,20 +281,20 @@ def main(argv=None) -> int:
         "",
     ]
     summary = {
-        "command": f"python train/refusal.py{' --reader' if a.reader else ''} --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}",
+        "command": f"python train/refusal.py{flag} --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}",
         "n_fit": len(train), "n_test": len(test), "fit_articles": sorted(train_arts), "features": list(features),
         "threshold": threshold, "auc_test": round(auc(p_test, y_test), 4),
         "test_at_threshold": {k: round(v, 4) for k, v in tradeoff(p_test, test, threshold).items()},
         "fit_half_at_threshold": {k: round(v, 4) for k, v in rt.items()},
     }
-    if a.reader:
-        # For comparison: the reader's best P(answers) alone, thresholded the same way (on the fitting half).
-        alone = fit(train, ("reader_logit",), a.seed)
+    if a.reader or a.span:
+        # For comparison: the reader's best score alone, thresholded the same way (on the fitting half).
+        alone = fit(train, ("span_max",) if a.span else ("reader_logit",), a.seed)
         pa_tr, pa_te = predict(alone, train), predict(alone, test)
         ta = choose_threshold(pa_tr, train, a.max_false_refusal)
         ra = tradeoff(pa_te, test, ta)
         summary["reader_alone"] = {"auc_test": round(auc(pa_te, y_test), 4), "threshold": ta, "test_at_threshold": {k: round(v, 4) for k, v in ra.items()}}
-        lines += [f"For comparison, the reader's best P(answers) alone (threshold {ta:.2f}, chosen on the fitting half): AUC {auc(pa_te, y_test):.3f}, "
+        lines += [f"For comparison, the {'span reader' if a.span else 'reader'}'s best score alone (threshold {ta:.2f}, chosen on the fitting half): AUC {auc(pa_te, y_test):.3f}, "
                   f"{ra['refuse_unans']:.3f} of unanswerables refused at {ra['false_refusal']:.3f} false refusals (test half).", ""]
     md = "\n".join(lines)
     print(md)
@@ -290,7 +307,7 @@ def main(argv=None) -> int:
             trained_on=f"SQuAD 2.0 dev, {len(train)} questions from articles {sorted(train_arts)}",
             seed=a.seed,
             features=list(features),
-            script=f"python train/refusal.py{' --reader' if a.reader else ''} --n {a.n} --seed {a.seed} --write",
+            script=f"python train/refusal.py{flag} --n {a.n} --seed {a.seed} --write",
         )
         model_out.write_text(json.dumps(model, indent=1) + "\n")
         print(f"wrote {model_out}", file=sys.stderr)

@@ -193,6 +193,25 @@ def measure(weights: Path, data: Path, n: int = 400) -> dict:
             "span_contains_gold": round(float(np.mean(exact)), 4)}
 
 
+FIXED = [  # recorded with their reads in span_reader.json; tests/integration/test_span_reader_shipped.py checks them
+    ("When did NATO leaders meet in Brussels?", "NATO was founded in 1949 by twelve countries. The members gathered in Brussels on 14 June 2021 for the summit."),
+    ("Who won the 2022 Nobel Prize in Physics?", "The 2021 Nobel Prize in Physics was awarded to Syukuro Manabe, Klaus Hasselmann and Giorgio Parisi."),
+    ("What is the capital of France?", "Paris is the capital and largest city of France. It lies on the Seine."),
+    ("What is the capital of Italy?", "Paris is the capital and largest city of France. It lies on the Seine."),
+]
+
+
+def fixed_reads(weights: Path) -> list[dict]:
+    from rag.reader import SpanReader
+
+    reader = SpanReader(weights)
+    out = []
+    for q, text in FIXED:
+        r = reader.read(q, [text])[0]
+        out.append({"question": q, "text": text, "score": round(r.score, 4), "null": round(r.null, 4), "answer": text[r.start : r.end]})
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "rag" / "models")
@@ -202,7 +221,16 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=8e-5)
     ap.add_argument("--smoke", action="store_true", help="a few steps on whatever --data holds, no measurement")
     ap.add_argument("--no-measure", action="store_true")
+    ap.add_argument("--measure-only", action="store_true", help="re-measure <out>/span_reader.safetensors and update its card; no training")
     a = ap.parse_args(argv)
+    if a.measure_only:
+        card_path = a.out / "span_reader.json"
+        card = json.loads(card_path.read_text())
+        card["fixed"] = fixed_reads(a.out / "span_reader.safetensors")
+        card["heldout"] = measure(a.out / "span_reader.safetensors", a.data)
+        card_path.write_text(json.dumps(card, indent=1) + "\n")
+        print(json.dumps(card["heldout"], indent=1))
+        return
 
     import numpy as np
     import torch
@@ -283,6 +311,7 @@ def main(argv=None):
                      "final_loss_last50": round(float(np.mean(losses[-50:])), 4), "minutes": round((time.time() - t_train) / 60, 1)},
         "reproducibility": "same data + seed: held-out scores within +-0.01; weights not bit-identical across machines or thread counts",
     }
+    card["fixed"] = fixed_reads(weights)
     if not (a.smoke or a.no_measure):
         card["heldout"] = measure(weights, a.data)
     (a.out / "span_reader.json").write_text(json.dumps(card, indent=1) + "\n")

@@ -1,0 +1,108 @@
+"""The span reader behind its Protocol (rag.reader.PassageReader), with the deterministic fake
+(LexicalSpanReader) and with hand-made logits for the real decoding: the best span respects the
+passage and the length cap, windows merge, sentence ranking and refusal features use the reads,
+and `build()` asks for the shipped files only when RAG_READER=span."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag import pipeline as P
+from rag.answer import rank_sentences
+from rag.embeddings import HashEmbedder
+from rag.errors import ConfigError
+from rag.reader import MAX_ANSWER_TOKENS, LexicalSpanReader, PassageRead, SpanReader
+from rag.refusal import SPAN_FEATURES, SPAN_MODEL_FEATURES, refusal_features
+from rag.settings import Settings
+from rag.types import Chunk, ScoredChunk
+
+TEXT = "Alpha one begins here today. The treaty was signed in 1987 by two leaders. The US abandoned it in 2019 after talks."
+OTHER = "Beta two is unrelated. Bananas are yellow fruit."
+
+
+def window(n_question: int, n_passage: int, starts: dict, ends: dict, null=(0.0, 0.0)):
+    """A fake window: [CLS] q.. [SEP] p.. [SEP] with chosen start/end logits on passage tokens."""
+    seq = [None] + [0] * n_question + [None] + [1] * n_passage + [None]
+    lg = np.full((len(seq), 2), -5.0, dtype=np.float32)
+    lg[0] = null
+    first = n_question + 2
+    for k, v in starts.items():
+        lg[first + k, 0] = v
+    for k, v in ends.items():
+        lg[first + k, 1] = v
+    offs = np.zeros((len(seq), 2), dtype=np.int64)
+    for k in range(n_passage):
+        offs[first + k] = (10 * k, 10 * k + 9)
+    ctx = np.array([i for i, s in enumerate(seq) if s == 1])
+    return (float(lg[0, 0] + lg[0, 1]), ctx, lg, offs)
+
+
+def test_best_span_is_decoded_from_start_and_end_logits_with_the_null_margin():
+    r = SpanReader._merge([window(3, 10, {2: 4.0}, {4: 3.0}, null=(1.0, 1.0))])
+    assert (r.start, r.end) == (20, 49)  # tokens 2..4 of the passage
+    assert r.null == 2.0 and r.score == pytest.approx(7.0 - 2.0)
+    assert r.within(20, 30) == pytest.approx(5.0)  # the span starts in [20, 30)
+    assert r.within(0, 10) < 0 and r.within(500, 600) == float("-inf")
+
+
+def test_an_end_before_the_start_or_too_far_after_it_is_never_chosen():
+    # The best end logit sits before the best start: the decoder must not pair them.
+    r = SpanReader._merge([window(2, 40, {10: 5.0}, {3: 9.0, 12: 1.0})])
+    assert (r.start, r.end) == (100, 129)
+    far = SpanReader._merge([window(2, 60, {1: 5.0}, {1 + MAX_ANSWER_TOKENS + 5: 9.0, 4: 0.0})])
+    assert (far.start, far.end) == (10, 49)
+
+
+def test_windows_of_a_long_passage_merge_with_the_lowest_null():
+    a = window(2, 5, {1: 1.0}, {1: 1.0}, null=(2.0, 2.0))
+    b = window(2, 5, {3: 6.0}, {3: 6.0}, null=(0.5, 0.5))
+    r = SpanReader._merge([a, b])
+    assert r.null == 1.0 and r.score == pytest.approx(11.0)
+    assert len(r.offsets) == 10
+
+
+def hits(*texts):
+    return [ScoredChunk(Chunk(f"c{i}", "a.txt", "/r", "a", 0, len(t), t, "x", len(texts)), 1.0 / (i + 1), dense=0.5) for i, t in enumerate(texts)]
+
+
+class NoEmbedding(HashEmbedder):
+    def embed_documents(self, texts):
+        raise AssertionError("the span reader's ranking must not embed the sentences")
+
+
+class Recording(LexicalSpanReader):
+    def __init__(self):
+        self.calls = []
+
+    def read(self, question, passages):
+        self.calls.append(list(passages))
+        return super().read(question, passages)
+
+
+def test_ranking_reads_each_passage_once_and_scores_every_sentence():
+    r = Recording()
+    ranked = rank_sentences("When was it abandoned by the US?", None, hits(TEXT, OTHER), NoEmbedding(), span=r)
+    assert r.calls == [[TEXT, OTHER]]
+    assert ranked[0].text == "The US abandoned it in 2019 after talks."
+    assert all("span" in dict(c.features) for c in ranked) and len(ranked) == 5  # no shortlist
+
+
+def test_refusal_features_carry_the_span_signals():
+    q = "When was it abandoned by the US?"
+    h = hits(OTHER, TEXT)
+    f = refusal_features(q, h, rank_sentences(q, None, h, NoEmbedding(), span=LexicalSpanReader()))
+    assert set(SPAN_FEATURES) <= set(f) and set(SPAN_MODEL_FEATURES) <= set(f)
+    assert f["span_max"] > 0 > f["span_top1"]  # the answer is in the second source, not the first
+    assert f["span_pos"] == 0.5
+
+
+def test_build_asks_for_the_shipped_span_files_only_when_chosen(tmp_path, monkeypatch):
+    s = Settings(data_dir=tmp_path, embedder="hash", reader="off")
+    assert P.shipped_span_reader(s) is None
+    monkeypatch.setattr(P, "SPAN_MODEL_PATH", tmp_path / "missing.json")
+    with pytest.raises(ConfigError, match="RAG_READER=auto/off"):
+        P.shipped_span_reader(Settings(data_dir=tmp_path, embedder="hash", reader="span"))
+    p = P.build(s, span=LexicalSpanReader())
+    assert p.span is not None and p.reader is None
+    assert isinstance(LexicalSpanReader().read("x", ["y."])[0], PassageRead)

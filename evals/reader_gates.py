@@ -76,9 +76,13 @@ def main(argv=None) -> int:
 
     seeds, rgb = load(a.seeds, f"{a.tag}_seeds.json"), load(a.rgb, f"{a.tag}_rgb.json")
     realdocs = load(a.realdocs, f"{a.tag}_realdocs.json")
-    reader = a.tag == "reader"  # the SQuAD, judge and bench files are the reader's; the comparison tag shows the suites only
-    refusal, extractive, judge = (opt("refusal_reader.json"), opt("extractive_reader.json"), opt("judge_reader.json")) if reader else ({}, {}, {})
-    bench = bench_numbers(RESULTS / "bench_query_reader.md") if reader else {}
+    # The SQuAD, judge and bench files of the cross-encoder ("reader") and of the span reader ("span"); other
+    # tags (reader_off: the same suites with RAG_READER=off) show the suites only. The span reader has no
+    # support head: the judge is not its own, so its table leaves the judge rows out.
+    own = a.tag in ("reader", "span")
+    refusal, extractive = (opt(f"refusal_{a.tag}.json"), opt(f"extractive_{a.tag}.json")) if own else ({}, {})
+    judge = opt("judge_reader.json") if a.tag == "reader" else {}
+    bench = bench_numbers(RESULTS / f"bench_query_{a.tag}.md") if own else {}
     rows: list[tuple[str, float | None, str, str, str]] = []  # measure, value, op, goal, source
 
     def add(measure, value, op, goal, source):
@@ -111,12 +115,12 @@ def main(argv=None) -> int:
             sum(bool(c["correct"]) for c in sel) / len(sel) if sel else None, ">=", 0.85, f"{a.tag}_realdocs.json")
     if refusal:
         t = refusal["test_at_threshold"]
-        add(f"SQuAD 2.0 held-out: unanswerables refused (threshold {refusal['threshold']:.2f} from the fitting half)", t["refuse_unans"], ">=", 0.35, "refusal_reader.json")
-        add("SQuAD 2.0 held-out: false refusals at that threshold", t["false_refusal"], "<=", 0.05, "refusal_reader.json")
+        add(f"SQuAD 2.0 held-out: unanswerables refused (threshold {refusal['threshold']:.2f} from the fitting half)", t["refuse_unans"], ">=", 0.35, f"refusal_{a.tag}.json")
+        add("SQuAD 2.0 held-out: false refusals at that threshold", t["false_refusal"], "<=", 0.05, f"refusal_{a.tag}.json")
     if extractive:
         shipped = next((r for name, r in extractive["results"].items() if name.startswith("shipped")), None)
         if shipped:
-            add("SQuAD 2.0 held-out: extractive answer contains gold", shipped["test"]["contains"], ">=", 0.88, "extractive_reader.json")
+            add("SQuAD 2.0 held-out: extractive answer contains gold", shipped["test"]["contains"], ">=", 0.88, f"extractive_{a.tag}.json")
     if judge:
         te = judge["test"]
         if "wice" in te:
@@ -128,9 +132,9 @@ def main(argv=None) -> int:
                 if d.startswith("begin/"):
                     add(f"  {d}", v["balanced_accuracy"], "", "", "judge_reader.json")
     if "warm_p50_ms" in bench:
-        add("bench/query.py --chunks 10000: warm extractive p50 (ms)", bench["warm_p50_ms"], "<=", 80, "bench_query_reader.md")
+        add("bench/query.py --chunks 10000: warm extractive p50 (ms)", bench["warm_p50_ms"], "<=", 80, f"bench_query_{a.tag}.md")
     if "cold_s" in bench:
-        add("cold `rag ask` (s)", bench["cold_s"], "<=", 2.5, "bench_query_reader.md")
+        add("cold `rag ask` (s)", bench["cold_s"], "<=", 2.5, f"bench_query_{a.tag}.md")
 
     def ok(v, op, goal):
         if v is None or not op:

@@ -269,7 +269,12 @@ class Pipeline:
             notes.append(f"removed citation numbers that match no source: {sorted(set(invalid))}")
         if generated:  # small models loop: a sentence said again word for word is shown once
             seen: set[str] = set()
-            kept = [d for d in drafts if not (" ".join(d.text.lower().split()) in seen or seen.add(" ".join(d.text.lower().split())))]
+            kept = []
+            for d in drafts:
+                key = " ".join(d.text.lower().split())
+                if key not in seen:
+                    seen.add(key)
+                    kept.append(d)
             if len(kept) < len(drafts):
                 notes.append(f"removed {len(drafts) - len(kept)} repeated sentence{'s' if len(drafts) - len(kept) > 1 else ''}")
             drafts = kept

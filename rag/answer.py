@@ -111,6 +111,7 @@ def rank_sentences(
     reader=None,
     embed: bool | None = None,
     span=None,
+    span_passages: int | None = None,
 ) -> list[Candidate]:
     """Score every sentence of the sources against the question; best first.
 
@@ -125,7 +126,8 @@ def rank_sentences(
     `cos` or there is no reader) decides whether the shortlist is embedded.
     With a `span` reader (rag.reader.SpanReader) each source passage is read once, whole, and
     every sentence gets `span`: the best answer span starting in it minus "no answer" (a logit
-    difference, clipped to +-SPAN_CLIP); no shortlist is needed for that.
+    difference, clipped to +-SPAN_CLIP); no shortlist is needed for that. `span_passages` reads
+    only the first n sources (latency); the sentences of the others score -SPAN_CLIP.
     """
     if weights is not None:
         w = weights
@@ -161,12 +163,12 @@ def rank_sentences(
     def lexical(terms: set[str]) -> float:
         return sum(idf[t] for t in q_terms if t in terms) / total
 
-    reads = span.read(question, [h.chunk.text for h in sources]) if span is not None else None
+    reads = span.read(question, [h.chunk.text for h in sources[:span_passages]]) if span is not None else None
     feats = []
     for r in raw:
         f = {"lex": lexical(r[4]), "ctx": lexical(r[5]), "rank": 1.0 / r[0], "type": type_match(kind, r[3], q_set)}
         if reads is not None:
-            f["span"] = float(np.clip(reads[r[0] - 1].within(r[1], r[2]), -SPAN_CLIP, SPAN_CLIP))
+            f["span"] = float(np.clip(reads[r[0] - 1].within(r[1], r[2]), -SPAN_CLIP, SPAN_CLIP)) if r[0] <= len(reads) else -SPAN_CLIP
         # The shortlist is always the shipped lexical one, whatever weights score it afterwards.
         cheap = sum(SENTENCE_WEIGHTS.get(key, 0.0) * f[key] for key in ("lex", "ctx", "rank", "type"))
         feats.append((cheap + 0.02 * (len(sources) - r[0]), f))

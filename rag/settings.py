@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     # neighbours cost ~300 ms of CPU per question here, 8 without context about a third of that.
     reader_shortlist: int = Field(8, ge=1, le=64)  # sentences the reader reads per question
     reader_context: bool = False  # the reader also sees each sentence's neighbours (slower)
+    reader_passages: int = Field(5, ge=1, le=50)  # passages the span reader reads, best first (RAG_READER=span)
     hide_unsupported: bool = True
     closest_passages: int = Field(3, ge=0, le=10)  # shown with a refusal: the nearest passages, none of which answers
     support_threshold: float = 0.5

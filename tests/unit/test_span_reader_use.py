@@ -106,3 +106,12 @@ def test_build_asks_for_the_shipped_span_files_only_when_chosen(tmp_path, monkey
     p = P.build(s, span=LexicalSpanReader())
     assert p.span is not None and p.reader is None
     assert isinstance(LexicalSpanReader().read("x", ["y."])[0], PassageRead)
+
+
+def test_only_the_first_passages_are_read_when_capped():
+    r = Recording()
+    q = "When was it abandoned by the US?"
+    ranked = rank_sentences(q, None, hits(OTHER, TEXT), NoEmbedding(), span=r, span_passages=1)
+    assert r.calls == [[OTHER]]
+    unread = [c for c in ranked if c.source == 2]
+    assert unread and all(dict(c.features)["span"] == -12.0 for c in unread)

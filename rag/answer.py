@@ -64,7 +64,7 @@ SENTENCE_WEIGHTS = {"cos": 0.55, "lex": 0.35, "ctx": 0.0, "rank": 0.10, "type": 
 # (see evals/results/extractive.md). Without "cos" the shortlist is not embedded at all (faster).
 # With the span reader (rag/reader.py SpanReader) its `span` score leads; fitted by train/refusal.py --span
 # on the fitting half of SQuAD 2.0 dev articles (evals/results/extractive_span.md).
-SPAN_SENTENCE_WEIGHTS = {"span": 1.0, "lex": 0.5, "rank": 0.2}
+SPAN_SENTENCE_WEIGHTS = {"span": 0.05, "lex": 0.553, "ctx": 0.087, "rank": 0.293, "type": 0.017}
 SPAN_CLIP = 12.0
 READER_SENTENCE_WEIGHTS = {"reader": 0.348, "lex": 0.321, "ctx": 0.032, "rank": 0.227, "type": 0.073}
 

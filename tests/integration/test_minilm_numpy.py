@@ -42,9 +42,11 @@ def test_numpy_pass_equals_torch_pass_with_padding(base_path):
         assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
 
 
-def test_numpy_reader_logits_equal_torch(base_path):
+def test_numpy_reader_logits_equal_torch(base_path, cross_encoder_weights):
     from rag.minilm import LeanMiniLM, TorchMiniLM
-    from rag.reader import MAX_LENGTH, WEIGHTS
+    from rag.reader import MAX_LENGTH
+
+    WEIGHTS = cross_encoder_weights
 
     pairs = [(TEXTS[0], t) for t in TEXTS] + [(TEXTS[6], TEXTS[4])]
     ours = LeanMiniLM(base_path, MAX_LENGTH, WEIGHTS).pair_logits(pairs, 4)

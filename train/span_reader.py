@@ -48,14 +48,13 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from evals.data import data_root  # noqa: E402
 from evals.measure_retrieval import contains_answer, split_by_article  # noqa: E402
 from rag.text import sentences  # noqa: E402
-from train.reader import _CAP, keywords, load_squad_dir, overlap, perturb  # noqa: E402
+from train.reader import _CAP, WORDS, batches, keywords, load_squad_dir, overlap, perturb  # noqa: E402
 from rag.retrieval import STOPWORDS  # noqa: E402
 
 SEED = 0
 SPLIT_SEED = 0
 MAX_LEN = 256
 MAX_ANSWER = 30
-WORDS = "embeddings.word_embeddings.weight"
 
 
 # --- data -----------------------------------------------------------------------------
@@ -149,17 +148,6 @@ def build_model(base: str):
             return {k: v.detach().to(torch.float16).contiguous() for k, v in sd.items()}
 
     return SpanReader()
-
-
-def batches(lengths, batch_size: int, rng: random.Random):
-    idx = list(range(len(lengths)))
-    rng.shuffle(idx)
-    out = []
-    for s in range(0, len(idx), batch_size * 50):
-        part = sorted(idx[s : s + batch_size * 50], key=lambda i: lengths[i])
-        out += [part[j : j + batch_size] for j in range(0, len(part), batch_size)]
-    rng.shuffle(out)
-    return out
 
 
 # --- measurement (held-out SQuAD 2.0 articles, through the runtime path) -------------------
@@ -277,7 +265,7 @@ def main(argv=None):
     lengths = [len(r[0]) for r in rows]
     plan = []
     for _ in range(int(np.ceil(a.epochs))):
-        plan += batches(lengths, a.batch_size, rng)
+        plan += batches(rows, lengths, a.batch_size, rng)  # train/reader.py's length-bucketed batches
     plan = plan[: int(len(plan) * a.epochs / np.ceil(a.epochs))]
     if a.smoke:
         plan = plan[:3]

@@ -42,18 +42,20 @@ test: $(LOCAL_STAMP)
 # (.ci/run); `eval` runs the same and records stamped results in evals/results/ (README numbers).
 # Per-suite sizes (--limit) are in evals/cli.py DEFAULT_LIMITS, so both measure the same thing.
 EVAL_SUITES ?= seeds squad2 rgb realdocs judges generated
-# The span reader (opt-in, RAG_READER=span) is gated too, on the suites where it changes the answers
-# most, against its own thresholds (evals/thresholds_span.toml).
-SPAN_SUITES ?= seeds realdocs
-SPAN_ENV = RAG_READER=span RAG_EVAL_THRESHOLDS=evals/thresholds_span.toml
+# The default answers with the span reader (RAG_READER=span). The faster path without it
+# (RAG_READER=off) is gated too, on the suites where the two differ most, against its own
+# thresholds (evals/thresholds_off.toml).
+OFF_SUITES ?= seeds realdocs
+OFF_ENV = RAG_READER=off RAG_EVAL_THRESHOLDS=evals/thresholds_off.toml
 eval-gate: $(LOCAL_STAMP)
 	$(BIN)/rag eval $(EVAL_SUITES) --out out/ci-eval
-	$(SPAN_ENV) $(BIN)/rag eval $(SPAN_SUITES) --out out/ci-eval-span
+	$(OFF_ENV) $(BIN)/rag eval $(OFF_SUITES) --out out/ci-eval-off
 
 eval: $(LOCAL_STAMP)
 	$(BIN)/rag eval $(EVAL_SUITES) --out out/eval --results evals/results
-	$(SPAN_ENV) $(BIN)/rag eval $(SPAN_SUITES) rgb --out out/eval-span
-	$(BIN)/python -m evals.reader_gates --tag span --seeds out/eval-span/seeds/report.json --rgb out/eval-span/rgb/report.json --realdocs out/eval-span/realdocs/report.json
+	$(BIN)/python -m evals.reader_gates --tag span --seeds out/eval/seeds/report.json --rgb out/eval/rgb/report.json --realdocs out/eval/realdocs/report.json
+	$(OFF_ENV) $(BIN)/rag eval $(OFF_SUITES) rgb --out out/eval-off
+	$(BIN)/python -m evals.reader_gates --tag reader_off --seeds out/eval-off/seeds/report.json --rgb out/eval-off/rgb/report.json --realdocs out/eval-off/realdocs/report.json
 	$(BIN)/python -m evals.injection --results evals/results
 	$(BIN)/python -m evals.readme
 
@@ -61,5 +63,6 @@ bench: $(STAMP)
 	$(BIN)/python -m evals.record bench_ingest -- $(BIN)/python bench/ingest.py --chunks 300
 	$(BIN)/python -m evals.record bench_ingest_bf16 -- $(BIN)/python bench/ingest.py --chunks 300 --embedder minilm-bf16 --rounds 3
 	$(BIN)/python -m evals.record bench_query -- $(BIN)/python bench/query.py --chunks 10000
+	RAG_READER=off $(BIN)/python -m evals.record bench_query_off -- $(BIN)/python bench/query.py --chunks 10000
 	$(BIN)/python -m evals.record bench_cold -- $(BIN)/python bench/cold.py --baseline 4e3b96d
 	$(BIN)/python -m evals.record bench_ui_load -- $(BIN)/python bench/ui_load.py --clients 20 --duration 60

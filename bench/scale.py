@@ -148,13 +148,17 @@ def bench_size(sizes: list[int], a, sents, questions, log):
     from rag.pipeline import build
     from rag.settings import Settings
 
+    if a.work:
+        Path(a.work).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"rag-scale-{sizes[-1]}-", dir=a.work))
     server = None
     kw = {}
     if a.server:
         server, port = start_server(work / "server-db", work / "chroma.log")
         kw = {"chroma_host": "127.0.0.1", "chroma_port": port}
-    settings = Settings(data_dir=work / "data", collection="scale", embedder="hash-384", mode="extractive", **kw)
+    # reader="off": the rows compare index sizes; the span reader (the default) adds the same ~140 ms
+    # per answer at any size (bench/query.py, bench_query.md against bench_query_off.md).
+    settings = Settings(data_dir=work / "data", collection="scale", embedder="hash-384", mode="extractive", reader="off", **kw)
     try:
         fake = HashEmbedder(384)
         pipe = build(settings, embedder=fake)
@@ -269,7 +273,7 @@ def measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, b
 
     # --- cold `rag ask` in a fresh process -------------------------------------------------
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    env.update(RAG_DATA_DIR=str(settings.data_dir), RAG_COLLECTION="scale", RAG_MODE="extractive", RAG_EMBEDDER="hash-384",
+    env.update(RAG_DATA_DIR=str(settings.data_dir), RAG_COLLECTION="scale", RAG_MODE="extractive", RAG_EMBEDDER="hash-384", RAG_READER="off",
                PYTHONPATH=str(ROOT))
     if a.server:
         env.update(RAG_CHROMA_HOST="127.0.0.1", RAG_CHROMA_PORT=str(kw["chroma_port"]))

@@ -5,12 +5,14 @@
 Writes evals/results/NAME.md (stamp + the command's stdout in a code block) and NAME.json
 (stamp, command, exit code, stdout lines, and the last stdout line that parses as JSON, if any).
 Used by `make bench` so that every benchmark number in the README has a file behind it.
+RAG_* variables of the environment (but no *KEY*) are written before the command.
 Left out: parsing each benchmark's table (the README copies numbers from the recorded output).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +29,8 @@ def main(argv=None) -> int:
 
     name, cmd = argv[0], argv[2:]
     st = stamp()
-    st["command"] = " ".join(cmd)
+    env = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("RAG_") and "KEY" not in k]  # the settings it ran with
+    st["command"] = " ".join(env + cmd)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     sys.stdout.write(p.stdout)
     lines = p.stdout.splitlines()

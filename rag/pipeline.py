@@ -434,7 +434,7 @@ def shipped_span_reader(settings: Settings):
     from rag import reader as R
 
     if not Path(R.SPAN_WEIGHTS).is_file() or not SPAN_MODEL_PATH.is_file():
-        raise ConfigError(f"RAG_READER=span needs {R.SPAN_WEIGHTS.name} and {SPAN_MODEL_PATH.name} in the package: reinstall it, or retrain them "
+        raise ConfigError(f"RAG_READER=span (the default) needs {R.SPAN_WEIGHTS.name} and {SPAN_MODEL_PATH.name} in the package: reinstall it, or retrain them "
                           "(python train/span_reader.py, then python train/refusal.py --span --write), or use RAG_READER=off.")
     return LazySpanReader()
 

@@ -35,6 +35,7 @@ MAX_LENGTH = 256  # wordpieces per pair; a longer second segment is cut from its
 SPAN_WEIGHTS = MODEL_DIR / "span_reader.safetensors"
 MAX_ANSWER_TOKENS = 30  # the longest span the span reader may pick (train/span_reader.py)
 SPAN_STRIDE = 64  # wordpieces shared by consecutive windows of a passage too long for one
+MAX_QUESTION_TOKENS = 64  # a longer question is cut here, so a window always has room for the passage
 
 
 def answer_pair(question: str, text: str, context: str | None = None) -> tuple[str, str]:
@@ -194,11 +195,17 @@ class SpanReader:
         self.tok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
         self.tok.no_padding()
         self.tok.enable_truncation(max_length=MAX_LENGTH, stride=SPAN_STRIDE, strategy="only_second")
+        self.qtok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
+        self.qtok.no_padding()
+        self.qtok.no_truncation()
         self._lock = threading.Lock()
 
     def read(self, question: str, passages: Sequence[str]) -> list[PassageRead]:
         if not passages:
             return []
+        q = self.qtok.encode(question, add_special_tokens=False)
+        if len(q.ids) > MAX_QUESTION_TOKENS:  # (a 2,000-character question is allowed)
+            question = question[: q.offsets[MAX_QUESTION_TOKENS - 1][1]]
         windows, owner = [], []
         for i, e in enumerate(self.tok.encode_batch([(question, p) for p in passages])):
             for w in [e, *e.overflowing]:

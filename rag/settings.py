@@ -71,13 +71,13 @@ class Settings(BaseSettings):
     # refusal hides an answer the documents hold; a quoted non-answer is at least cited and checkable.
     # Unset: the refusal model's own threshold (refusal_model.json / refusal_reader_model.json).
     refusal_threshold: float | None = None
-    # The reader (rag/reader.py): "auto" uses the shipped cross-encoder for sentence ranking and
-    # refusal when its weights and its refusal calibration are installed; "off" keeps the lexical +
-    # embedding scoring. Off by default: with the reader both measured worse on held-out SQuAD 2.0
-    # articles (evals/results/extractive_reader.md, refusal_reader.md; README "Reader").
-    # "span": the span reader (rag/reader.py SpanReader, train/span_reader.py) reads the retrieved
-    # passages whole for an answer span; its score ranks the sentences and feeds the refusal model.
-    reader: Literal["auto", "span", "off"] = "off"
+    # The reader (rag/reader.py). "span" (default): the span reader (SpanReader, train/span_reader.py)
+    # reads the retrieved passages whole for an answer span; its score ranks the sentences and feeds
+    # the refusal model. It refuses and answers better on the seeds and the manuals (evals/results/
+    # span_gates.md) at ~140 ms more per question (bench_query.md vs bench_query_off.md). "off": the lexical +
+    # embedding scoring, faster and slightly better on SQuAD. "auto": the cross-encoder (not shipped
+    # any more; rebuilt by train/reader.py) when its weights and calibration are installed, else off.
+    reader: Literal["auto", "span", "off"] = "span"
     # Chosen for the warm-answer latency budget (bench/query.py): reading 12 sentences with their
     # neighbours cost ~300 ms of CPU per question here, 8 without context about a third of that.
     reader_shortlist: int = Field(8, ge=1, le=64)  # sentences the reader reads per question

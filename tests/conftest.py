@@ -3,6 +3,10 @@
 * Every test runs with RAG_DATA_DIR in its own tmp dir and without any other RAG_* or
   OPENAI_API_KEY / OPENAI_BASE_URL variable from the caller's shell (autouse), so a test
   can never touch ~/.local/share/rag or reach a real endpoint by accident.
+* RAG_READER=off there and in `rag_env`: most tests run the hash embedder, whose vectors mean
+  nothing to the span reader's refusal model, and test other parts. The default (the span
+  reader) is tested where it is chosen on purpose (tests/integration/test_span_reader_*.py,
+  tests/unit/test_span_reader_use.py) and by the eval gates (make eval-gate), which run it.
 * `settings`: Settings over the deterministic hash embedder, data in tmp_path/"data".
   Fast; use it for everything that doesn't need real semantics.
 * `real_settings`: the same with the packaged MiniLM (integration tests only).
@@ -38,6 +42,7 @@ RAG_BIN = Path(sys.executable).parent / "rag"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ["RAG_READER"] = "off"  # module-scoped fixtures are built before the autouse one below runs
 
 
 class CountingEmbedder:
@@ -66,6 +71,7 @@ def _isolated_env(monkeypatch, tmp_path):
         if key.startswith("RAG_") or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RAG_READER", "off")
 
 
 @pytest.fixture
@@ -116,7 +122,7 @@ def squad_articles() -> Path:
 @pytest.fixture
 def rag_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-    env.update(RAG_DATA_DIR=str(tmp_path / "data"), RAG_EMBEDDER="hash", RAG_MODE="extractive")
+    env.update(RAG_DATA_DIR=str(tmp_path / "data"), RAG_EMBEDDER="hash", RAG_MODE="extractive", RAG_READER="off")
     return env
 
 

@@ -59,15 +59,24 @@ def test_lean_pass_equals_the_training_model():
         assert o.shape == ref.shape and np.abs(o - ref).max() < 1e-3
 
 
-def test_pipeline_with_the_span_reader_answers_and_refuses(tmp_path):
+def test_the_default_pipeline_reads_with_the_span_reader_and_answers(tmp_path, monkeypatch):
     from rag.pipeline import build
     from rag.settings import Settings
 
-    p = build(Settings(data_dir=tmp_path, embedder="hash", reader="span"))
+    monkeypatch.delenv("RAG_READER")  # tests pin it off (conftest); this one checks the default
+    assert Settings().reader == "span"
+    p = build(Settings(data_dir=tmp_path, embedder="minilm"))
     assert p.span is not None and p.reader is None
     p.ingest([MODEL_DIR.parents[1] / "seeds"])
     a = p.ask("When did NATO leaders meet in Brussels?")
     assert not a.refused and "14 June" in a.answer
+    assert dict(p.assess("When did NATO leaders meet in Brussels?").features)["span_max"] > 0  # the reader found a span
+
+
+def test_a_question_longer_than_a_window_is_cut_not_an_error():
+    q = ("Who proposed the new 2030 strategic concept? " * 60)[:2000]  # RAG_MAX_QUESTION_CHARS allows it
+    (read,) = load_span_reader().read(q, ["The 2030 strategic concept was proposed by the secretary general in Madrid. " * 3])
+    assert read.start >= 0 and read.end > read.start and len(read.offsets) > 0
 
 
 def test_missing_weights_say_the_fix(tmp_path):

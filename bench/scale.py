@@ -156,8 +156,8 @@ def bench_size(sizes: list[int], a, sents, questions, log):
     if a.server:
         server, port = start_server(work / "server-db", work / "chroma.log")
         kw = {"chroma_host": "127.0.0.1", "chroma_port": port}
-    # reader="off": the rows compare index sizes; the span reader (the default) adds the same ~140 ms
-    # per answer at any size (bench/query.py, bench_query.md against bench_query_off.md).
+    # reader="off": the rows compare index sizes; the span reader (the default) adds the same ~150 ms
+    # per answer at any size (bench/query.py, bench_query_span.md against bench_query_off.md).
     settings = Settings(data_dir=work / "data", collection="scale", embedder="hash-384", mode="extractive", reader="off", **kw)
     try:
         fake = HashEmbedder(384)

@@ -101,6 +101,11 @@ def type_match(kind: str | None, sentence: str, question_terms: set[str]) -> flo
     return float(any(stem(t) not in question_terms for f in found for t in tokenize(f)))
 
 
+def is_question(sentence: str) -> bool:
+    """'What is the location of the Super Bowl in 2022?': a sentence that asks, which is never quoted as an answer."""
+    return sentence.rstrip().rstrip("\"'”’)]").endswith("?")
+
+
 def rank_sentences(
     question: str,
     qvec: np.ndarray | None,
@@ -205,6 +210,7 @@ class ExtractiveAnswerer:
         self.reader = reader
 
     def select(self, ranked: Sequence[Candidate]) -> list[Candidate]:
+        ranked = [c for c in ranked if not is_question(c.text)]  # a question answers nothing; none left -> the pipeline refuses
         if not ranked:
             return []
         best = ranked[0]

@@ -33,7 +33,7 @@ from rag.answer import (
 from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong
 from rag.ingest import IngestReport, Progress, ingest
-from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, refusal_features, unmet_numbers
+from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, refusal_features, unmet_names, unmet_numbers
 from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
 from rag.settings import Settings
 from rag.store import Store
@@ -229,7 +229,7 @@ class Pipeline:
         if not hits or p < self.refusal_threshold:
             yield done(answer=REFUSAL_TEXT, refused=True, notes=("no passage answers this confidently",))
             return
-        if missing := unmet_numbers(standalone, hits):
+        if missing := unmet_numbers(standalone, hits) or unmet_names(standalone, hits):
             yield done(answer=REFUSAL_TEXT, refused=True, notes=(f"no passage mentions {', '.join(missing)}, which the question asks about",))
             return
 

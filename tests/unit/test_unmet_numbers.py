@@ -44,3 +44,33 @@ def test_decades_ordinals_and_lists_are_not_exact_constraints():
     assert unmet_numbers("How many Huguenots fled France by the 1700s?", hits) == []
     assert unmet_numbers("Who acquired 20th Century Fox in the 1990's?", hits) == []
     assert unmet_numbers("Besides 1, 3 and 7, what else?", hits) == ["1", "3", "7"]
+
+
+def test_a_distinctive_name_no_passage_mentions_is_unmet():
+    from rag.refusal import unmet_names
+
+    hits = [hit("The theoretical maximum number of rows in an SQLite table is 2^64."), hit("NATO’s members met in Brussels; ASN.1 is a notation.")]
+    assert unmet_names("What is the maximum number of columns in a PostgreSQL table?", hits) == ["PostgreSQL"]
+    assert unmet_names("How many rows can an SQLite table hold?", hits) == []  # case-insensitive: "SQLite"
+    assert unmet_names("Where did NATO's members meet, and what is ASN.1?", hits) == []  # possessive, dotted name
+    assert unmet_names("When did the iPhone and the Éclair ship?", hits) == ["iPhone"]  # "Éclair": ordinary capitalised word, not checked
+    # Ordinary capitalised words are often paraphrased ("British" for "Britain"): never checked.
+    assert unmet_names("Which British king met in Brussels?", hits) == []
+    # Dots, dash styles, plurals and a mistyped question word don't make a name unmet.
+    news = [hit("Medvedev won the US Open final. The Cretaceous–Paleogene extinction ended the dinosaurs; iPhone sales rose.")]
+    assert unmet_names("WHat did the U.S. Open final and the Cretaceous-Paleogene extinction end? How many iPhones?", news) == []
+    assert unmet_names("Who won the US Open and the USSR cup?", news) == ["USSR"]  # a whole word: "US" does not stand for "USSR"
+
+
+def test_pipeline_refuses_and_says_which_name(tmp_path: Path):
+    from rag.pipeline import build
+    from rag.settings import Settings
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "limits.txt").write_text("The theoretical maximum number of rows in an SQLite table is 2^64, about 1.8e+19.\n")
+    p = build(Settings(data_dir=tmp_path / "index", reader="off", refusal_threshold=0.0))
+    p.ingest([docs])
+    a = p.ask("What is the maximum number of rows in a PostgreSQL table?")
+    assert a.refused and any("PostgreSQL" in n for n in a.notes), a
+    assert not p.ask("What is the maximum number of rows in an SQLite table?").refused

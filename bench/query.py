@@ -68,7 +68,7 @@ def pct(xs: list[float], q: float) -> float:
 def build_corpus(docs: Path, target_chunks: int, chunk_count, seed: int = 0) -> tuple[int, int]:
     """The dev articles once, then filler documents until about `target_chunks` chunks.
     `chunk_count(path)` counts a file's chunks. Returns (real chunks, filler files)."""
-    import re
+    from evals.data import squad_sentences
 
     docs.mkdir(parents=True, exist_ok=True)
     for old in docs.glob("copy*_*.txt"):  # the corpus of earlier versions of this bench
@@ -80,19 +80,14 @@ def build_corpus(docs: Path, target_chunks: int, chunk_count, seed: int = 0) -> 
             shutil.copy(a, dest)
         total += chunk_count(dest)
     real = total
-    sents = []
-    for line in (DATA.parent / "squad11-extra" / "passages.jsonl").read_text().splitlines():
-        sents += [x.strip() for x in re.split(r"(?<=[.!?])\s+(?=[A-Z])", json.loads(line)["text"]) if len(x.strip()) > 20]
+    sents = squad_sentences("squad11-extra")
     rnd = random.Random(seed)
     n = 0
     while total < target_chunks:
         dest = docs / f"fill{n:05d}.txt"
+        paras = [" ".join(rnd.choice(sents) for _ in range(rnd.randint(4, 7))) for _ in range(8)]  # drawn either way: the rng stays in step
         if not dest.exists():
-            paras = [" ".join(rnd.choice(sents) for _ in range(rnd.randint(4, 7))) for _ in range(8)]
             dest.write_text(f"Filler {n}\n\n" + "\n\n".join(paras) + "\n")
-        else:
-            for _ in range(8):  # keep the rng in step with a fresh run
-                [rnd.choice(sents) for _ in range(rnd.randint(4, 7))]
         total += chunk_count(dest)
         n += 1
     for extra in docs.glob("fill*.txt"):  # a smaller --chunks than last time

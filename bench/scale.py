@@ -33,7 +33,6 @@ import json
 import math
 import os
 import random
-import re
 import resource
 import shutil
 import socket
@@ -55,12 +54,9 @@ CHUNKS_PER_DOC = 8
 
 
 def sentences() -> list[str]:
-    out = []
-    for name in ("squad2-dev", "squad11-extra"):
-        f = data_root() / name / "passages.jsonl"
-        if f.exists():
-            for line in f.read_text().splitlines():
-                out += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", json.loads(line)["text"]) if len(s.strip()) > 20]
+    from evals.data import squad_sentences
+
+    out = squad_sentences("squad2-dev", "squad11-extra")
     if not out:
         sys.exit(f"no SQuAD passages under {data_root()}")
     return sorted(set(out))

@@ -64,12 +64,11 @@ def collect(pipe, questions) -> list[dict]:
         }
         if q.answerable:  # the shortlisted sentences, so that sentence weights can be fitted and measured on the same pass
             row["n_sources"] = len(a.hits)
-            row["cands"] = [{"f": dict(c.features), "gold": contains_answer(c.text, list(q.answers)), "words": len(c.text.split()),
-                             "src": c.source, "start": c.start} for c in a.ranked]
+            cand_rows = lambda ranked: [{"f": dict(c.features), "gold": contains_answer(c.text, list(q.answers)),  # noqa: E731
+                                         "words": len(c.text.split()), "src": c.source, "start": c.start} for c in ranked]
+            row["cands"] = cand_rows(a.ranked)
             if pipe.span is not None or pipe.reader is not None:  # the same question's ranking without a reader, for comparison
-                off = rank_sentences(q.question, pipe.embedder.embed_query(q.question), a.hits, pipe.embedder)
-                row["cands_off"] = [{"f": dict(c.features), "gold": contains_answer(c.text, list(q.answers)), "words": len(c.text.split()),
-                                     "src": c.source, "start": c.start} for c in off]
+                row["cands_off"] = cand_rows(rank_sentences(q.question, pipe.embedder.embed_query(q.question), a.hits, pipe.embedder))
         rows.append(row)
     return rows
 

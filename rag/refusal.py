@@ -154,6 +154,9 @@ def unmet_names(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
     whole word of a passage or title, ignoring case, accents, dots ("U.S." = "US"), dash styles and a
     plural or possessive; a typed "WHat" is not a name. Chosen on SQuAD 2.0 dev's fitting articles among
     three forms; the counts on the other articles are in evals/results/names_rule.md."""
+    letters = [c for c in question if c.isalpha()]
+    if sum(c.isupper() for c in letters) > len(letters) / 2:  # A QUESTION TYPED IN CAPITALS names nothing by its case
+        return []
     asked = []
     for m in _DISTINCT_NAME.finditer(question):
         a = m.group(0).rstrip(".-")

@@ -60,6 +60,7 @@ def test_a_distinctive_name_no_passage_mentions_is_unmet():
     news = [hit("Medvedev won the US Open final. The Cretaceous–Paleogene extinction ended the dinosaurs; iPhone sales rose.")]
     assert unmet_names("WHat did the U.S. Open final and the Cretaceous-Paleogene extinction end? How many iPhones?", news) == []
     assert unmet_names("Who won the US Open and the USSR cup?", news) == ["USSR"]  # a whole word: "US" does not stand for "USSR"
+    assert unmet_names("WHO WON THE USSR CUP IN THE DINOSAUR ERA?", news) == []  # typed in capitals: case says nothing
 
 
 def test_pipeline_refuses_and_says_which_name(tmp_path: Path):

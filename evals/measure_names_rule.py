@@ -33,7 +33,6 @@ def capitalised_missing(question: str, hits, fuzzy: bool) -> list[str]:
     from rag.text import STOPWORDS
 
     words = [m.group(0).rstrip(".-") for m in _CAPITALISED.finditer(question) if m.start() > 0]
-    words = [w[:-2] if w[-2:] in ("'s", "’s") else w for w in words]
     words = [w for w in words if len(w) >= 3 and w.lower() not in STOPWORDS]
     text = _name_key(" ".join(h.chunk.text + " " + h.chunk.title for h in hits))
     vocab = set(re.findall(r"[a-z0-9]+", text)) if fuzzy else set()

@@ -24,6 +24,7 @@ import json
 import random
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad
@@ -40,7 +41,7 @@ def states_asked_numbers(question: str, hits, c) -> bool:
     chunk = hits[c.source - 1].chunk
     prev = max((a for a, b in sentence_spans(chunk.text) if b <= c.start), default=c.start)
     window = " ".join((chunk.title, chunk_section_at(chunk, c.start), chunk.text[prev : c.end]))
-    return not unmet_numbers(question, [ScoredChunk(type(chunk)(**{**chunk.__dict__, "text": window}), 0.0)])
+    return not unmet_numbers(question, [ScoredChunk(replace(chunk, text=window), 0.0)])
 
 
 def run(others: int, seed: int, work: Path) -> list[dict]:

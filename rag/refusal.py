@@ -159,8 +159,7 @@ def unmet_names(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
         return []
     asked = []
     for m in _DISTINCT_NAME.finditer(question):
-        a = m.group(0).rstrip(".-")
-        a = a[:-2] if a[-2:] in ("'s", "’s") else a
+        a = m.group(0).rstrip(".-")  # "NATO's" matches as "NATO": an apostrophe ends a name
         if len(_name_key(a)) >= 2 and a.lower() not in STOPWORDS and a not in asked:
             asked.append(a)
     if not asked:

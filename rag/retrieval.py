@@ -8,6 +8,7 @@ Left out: query expansion, metadata filters, MMR.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from pathlib import Path
@@ -18,6 +19,8 @@ import numpy as np
 from rag.embeddings import Embedder
 from rag.store import Store
 from rag.types import Chunk, ScoredChunk
+
+log = logging.getLogger(__name__)
 
 
 class Retriever(Protocol):
@@ -73,6 +76,8 @@ class BM25Retriever:
     comparison on the next query (equal counts can hide an add plus a delete made elsewhere).
     """
 
+    announce_over = 20_000  # a repair adding more chunks than this says so first (1M took ~6 min over HTTP)
+
     def __init__(self, store: Store, recheck_s: float = 1.0):
         self.store, self.recheck_s = store, recheck_s
         self._force = False
@@ -104,6 +109,9 @@ class BM25Retriever:
             missing = [i for i in want if i not in have]
             if extra:
                 ix.remove(ids=extra)
+            if len(missing) > self.announce_over:  # e.g. the first query after pointing a data dir at a Chroma server
+                log.warning("Building the keyword (BM25) index for %s from its %d chunks: this happens once per store and "
+                            "takes a while (about 6 minutes for 1M chunks over HTTP).", self.store.kind, len(missing))
             for s in range(0, len(missing), 5000):
                 chunks = self.store.get_chunks(missing[s : s + 5000])
                 ix.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(c.text) for c in chunks])

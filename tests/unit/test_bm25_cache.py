@@ -128,3 +128,24 @@ def test_the_store_is_counted_only_when_the_index_changed_or_the_window_passed(t
     time.sleep(0.35)
     assert [h.chunk.id for h in sparse.retrieve("kelp farms", 3)] == ["d-1"]
     assert _live(pipe) == sorted(pipe.store.ids())
+
+
+def test_a_large_repair_says_so_before_it_starts(tmp_path, caplog):
+    """Pointing a data dir at a Chroma server starts its BM25 index empty: the first query rebuilds it
+    from the store (1M chunks took ~6 minutes over HTTP). It must not look like a hang."""
+    import logging
+
+    docs = _docs(tmp_path)
+    pipe = _pipe(tmp_path)
+    pipe.ingest([docs])
+    pipe.store.lexical.clear(force=True)  # as a new store identity: an empty index beside a full store
+    sparse = pipe.retriever.sparse
+    sparse.announce_over = 1
+    with caplog.at_level(logging.WARNING, logger="rag.retrieval"):
+        assert sparse.retrieve("lighthouse built", 1)[0].chunk.source == "a.txt"
+    assert any("Building the keyword (BM25) index" in r.getMessage() and str(pipe.store.count()) in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="rag.retrieval"):
+        sparse.invalidate()
+        sparse.retrieve("lighthouse built", 1)  # consistent now: nothing to add, nothing said
+    assert not caplog.records

@@ -229,7 +229,7 @@ class Pipeline:
         if not hits or p < self.refusal_threshold:
             yield done(answer=REFUSAL_TEXT, refused=True, notes=("no passage answers this confidently",))
             return
-        if missing := unmet_numbers(standalone, hits) or unmet_names(standalone, hits):
+        if missing := unmet_numbers(standalone, hits) + unmet_names(standalone, hits):  # every unmet constraint, named
             yield done(answer=REFUSAL_TEXT, refused=True, notes=(f"no passage mentions {', '.join(missing)}, which the question asks about",))
             return
 

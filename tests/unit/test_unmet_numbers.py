@@ -75,3 +75,5 @@ def test_pipeline_refuses_and_says_which_name(tmp_path: Path):
     a = p.ask("What is the maximum number of rows in a PostgreSQL table?")
     assert a.refused and any("PostgreSQL" in n for n in a.notes), a
     assert not p.ask("What is the maximum number of rows in an SQLite table?").refused
+    both = p.ask("What was the maximum number of rows in a PostgreSQL table in 2019?")
+    assert both.refused and any("2019" in n and "PostgreSQL" in n for n in both.notes), both.notes

@@ -57,6 +57,7 @@ def run(others: int, seed: int, work: Path) -> list[dict]:
     sample = numbered + random.Random(seed).sample(rest, others)
     pipe = index_articles(DEFAULT_DATA, work, d.chunk_size, d.chunk_overlap, QueryCache(MiniLMEmbedder(), 100_000))
     answerer = pipe.answerer("extractive")
+    text = lambda ranked: answerer.compose(answerer.select(ranked))  # noqa: E731
     rows = []
     for i, q in enumerate(sample):
         if i % 100 == 0:
@@ -64,10 +65,9 @@ def run(others: int, seed: int, work: Path) -> list[dict]:
         a = pipe.assess(q.question, d.k)
         refused = not a.hits or a.p_answerable < pipe.refusal_threshold or bool(unmet_numbers(q.question, a.hits))
         window = [] if refused else [c for c in a.ranked if states_asked_numbers(q.question, a.hits, c)]
-        text = lambda ranked: answerer.compose(answerer.select(ranked))  # noqa: E731
         shipped, tried = ("", "") if refused else (text(a.ranked), text(window))
         ok = lambda t: bool(q.answerable and t and contains_answer(t, list(q.answers)))  # noqa: E731
-        rows.append({"article": q.article, "question": q.question, "answerable": q.answerable, "numbered": q in numbered,
+        rows.append({"article": q.article, "question": q.question, "answerable": q.answerable, "numbered": bool(_EXACT_NUMBER.search(q.question)),
                      "question_on_top": bool(a.ranked) and not refused and is_question(a.ranked[0].text),
                      "refused": refused or not shipped, "refused_window": refused or not tried, "changed_window": shipped != tried,
                      "contains": ok(shipped), "contains_window": ok(tried)})

@@ -103,6 +103,26 @@ def real_pipeline(real_settings):
 
 
 @pytest.fixture
+def pipeline_over(tmp_path):
+    """`pipeline_over({"a.txt": text, ...}, **settings)`: the default pipeline (real MiniLM; the reader
+    off, as everywhere in the tests) over those files, ingested."""
+
+    def make(files: dict[str, str], **kw):
+        from rag.pipeline import build
+        from rag.settings import Settings
+
+        docs = tmp_path / "docs"
+        docs.mkdir(exist_ok=True)
+        for name, text in files.items():
+            (docs / name).write_text(text)
+        p = build(Settings(data_dir=tmp_path / "index", **{"reader": "off", **kw}))
+        p.ingest([docs])
+        return p
+
+    return make
+
+
+@pytest.fixture
 def counting_embedder():
     return CountingEmbedder()
 

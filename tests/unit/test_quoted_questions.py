@@ -1,8 +1,6 @@
 """A sentence that asks is never quoted as an extractive answer (RGB: "Super Bowl 2021 location" was
 answered with "What is the location and date for the Super Bowl in 2022?")."""
 
-from pathlib import Path
-
 from rag.answer import ExtractiveAnswerer, is_question, rank_sentences
 from rag.types import Chunk, ScoredChunk
 
@@ -29,15 +27,9 @@ def test_select_skips_questions_and_keeps_the_statement():
     assert [c.text for c in picked] == ["The 2022 Super Bowl was played at SoFi Stadium in Inglewood."]
 
 
-def test_pipeline_refuses_when_every_candidate_sentence_is_a_question(tmp_path: Path):
-    from rag.pipeline import build
-    from rag.settings import Settings
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "faq.txt").write_text("Where was the Super Bowl played in 2022? Who won the Super Bowl in 2022 after the final whistle?\n")
-    p = build(Settings(data_dir=tmp_path / "index", reader="off", refusal_threshold=0.0))
-    p.ingest([docs])
+def test_pipeline_refuses_when_every_candidate_sentence_is_a_question(pipeline_over):
+    p = pipeline_over({"faq.txt": "Where was the Super Bowl played in 2022? Who won the Super Bowl in 2022 after the final whistle?\n"},
+                      refusal_threshold=0.0)
     a = p.ask("Where was the Super Bowl played in 2022?")
     assert a.refused and not a.citations, a
     assert a.closest and "Super Bowl" in a.closest[0].text  # what was closest is still shown

@@ -1,7 +1,5 @@
 """The numbers rule: a question about 2022 is refused when no passage says 2022."""
 
-from pathlib import Path
-
 from rag.refusal import unmet_numbers
 from rag.types import Chunk, ScoredChunk
 
@@ -24,15 +22,8 @@ def test_questions_without_numbers_and_formatting_variants_pass():
     assert unmet_numbers("What did Python 3.12 add?", hits) == ["3.12"]
 
 
-def test_pipeline_refuses_and_says_which_number(tmp_path: Path):
-    from rag.pipeline import build
-    from rag.settings import Settings
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "nato.txt").write_text("Representatives of all 30 members of NATO gathered in Brussels on 14 June 2021 to discuss the alliance.\n")
-    p = build(Settings(data_dir=tmp_path / "index", reader="off"))
-    p.ingest([docs])
+def test_pipeline_refuses_and_says_which_number(pipeline_over):
+    p = pipeline_over({"nato.txt": "Representatives of all 30 members of NATO gathered in Brussels on 14 June 2021 to discuss the alliance.\n"})
     a = p.ask("How many members of NATO gathered in Brussels in 2024?")
     assert a.refused and any("2024" in n for n in a.notes)
     b = p.ask("How many members of NATO gathered in Brussels in 2021?")
@@ -63,15 +54,8 @@ def test_a_distinctive_name_no_passage_mentions_is_unmet():
     assert unmet_names("WHO WON THE USSR CUP IN THE DINOSAUR ERA?", news) == []  # typed in capitals: case says nothing
 
 
-def test_pipeline_refuses_and_says_which_name(tmp_path: Path):
-    from rag.pipeline import build
-    from rag.settings import Settings
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "limits.txt").write_text("The theoretical maximum number of rows in an SQLite table is 2^64, about 1.8e+19.\n")
-    p = build(Settings(data_dir=tmp_path / "index", reader="off", refusal_threshold=0.0))
-    p.ingest([docs])
+def test_pipeline_refuses_and_says_which_name(pipeline_over):
+    p = pipeline_over({"limits.txt": "The theoretical maximum number of rows in an SQLite table is 2^64, about 1.8e+19.\n"}, refusal_threshold=0.0)
     a = p.ask("What is the maximum number of rows in a PostgreSQL table?")
     assert a.refused and any("PostgreSQL" in n for n in a.notes), a
     assert not p.ask("What is the maximum number of rows in an SQLite table?").refused

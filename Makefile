@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCAL_STAMP := $(VENV)/.installed-local
 WHEELS := .cache/wheels
+# The 10k-chunk index bench/query.py builds once and reuses.
+BENCH_IDX ?= .cache/bench-query
 # llama.cpp without CPU-specific tuning, so a cached wheel is portable to any AVX2 machine.
 LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_CUDA=OFF -DGGML_BLAS=OFF
 
@@ -62,7 +64,9 @@ eval: $(LOCAL_STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m evals.record bench_ingest -- $(BIN)/python bench/ingest.py --chunks 300
 	$(BIN)/python -m evals.record bench_ingest_bf16 -- $(BIN)/python bench/ingest.py --chunks 300 --embedder minilm-bf16 --rounds 3
-	$(BIN)/python -m evals.record bench_query -- $(BIN)/python bench/query.py --chunks 10000
-	RAG_READER=off $(BIN)/python -m evals.record bench_query_off -- $(BIN)/python bench/query.py --chunks 10000
+	$(BIN)/python -m evals.record bench_query_span -- $(BIN)/python bench/query.py --chunks 10000 --queries 40 --work $(BENCH_IDX)
+	RAG_MODEL_BACKEND=numpy $(BIN)/python -m evals.record bench_query_numpy -- $(BIN)/python bench/query.py --chunks 10000 --queries 40 --work $(BENCH_IDX)
+	RAG_READER_PRECISION=bf16 $(BIN)/python -m evals.record bench_query_bf16 -- $(BIN)/python bench/query.py --chunks 10000 --queries 40 --work $(BENCH_IDX)
+	RAG_READER=off $(BIN)/python -m evals.record bench_query_off -- $(BIN)/python bench/query.py --chunks 10000 --queries 40 --work $(BENCH_IDX)
 	$(BIN)/python -m evals.record bench_cold -- $(BIN)/python bench/cold.py --baseline 4e3b96d
 	$(BIN)/python -m evals.record bench_ui_load -- $(BIN)/python bench/ui_load.py --clients 20 --duration 60

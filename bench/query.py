@@ -96,6 +96,15 @@ def build_corpus(docs: Path, target_chunks: int, chunk_count, seed: int = 0) -> 
     return real, n
 
 
+def reader_line(settings) -> str:
+    """How MiniLM ran for the warm answers and for the cold `rag ask`."""
+    from rag.pipeline import model_backend
+
+    reader = f"span reader in {settings.reader_precision}" if settings.reader == "span" else f"RAG_READER={settings.reader}"
+    return (f"MiniLM (query embedder, {reader}): {model_backend(settings)} backend for the warm answers, "
+            f"{model_backend(settings, one_shot=True)} for cold `rag ask` (RAG_MODEL_BACKEND={settings.model_backend}).")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chunks", type=int, default=10_000)
@@ -111,7 +120,9 @@ def main(argv=None) -> int:
 
     work = a.work or Path(tempfile.mkdtemp(prefix="rag-bench-query-"))
     settings = Settings(data_dir=work / "data", collection="bench", mode="extractive")
-    minilm = MiniLMEmbedder()
+    from rag.pipeline import model_backend
+
+    minilm = MiniLMEmbedder(backend=model_backend(settings, reader=False))  # as in a long-running process (UI, rag serve)
     memo = MemoEmbedder(minilm)
     pipe = build(settings, embedder=memo)
 
@@ -171,13 +182,15 @@ def main(argv=None) -> int:
     if a.cold:
         rag_bin = Path(sys.executable).parent / "rag"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
-        env.update(RAG_DATA_DIR=str(settings.data_dir), RAG_COLLECTION="bench", RAG_MODE="extractive", RAG_READER=settings.reader)  # as the warm answers
+        env.update(RAG_DATA_DIR=str(settings.data_dir), RAG_COLLECTION="bench", RAG_MODE="extractive", RAG_READER=settings.reader,  # as the warm answers
+                   RAG_MODEL_BACKEND=settings.model_backend, RAG_READER_PRECISION=settings.reader_precision)
         for q in qs[-a.cold :]:
             t0 = time.perf_counter()
             r = subprocess.run([str(rag_bin), "ask", q, "--json"], env=env, capture_output=True, text=True, timeout=300)
-            cold.append(time.perf_counter() - t0)
-            if r.returncode != 0:
+            if r.returncode != 0:  # a failed run is no measurement
                 print(f"rag ask failed: {r.stderr.strip()[-300:]}", file=sys.stderr)
+                return 1
+            cold.append(time.perf_counter() - t0)
 
     p50b, p50r = statistics.median(base), statistics.median(retr)
     lines = [
@@ -197,7 +210,7 @@ def main(argv=None) -> int:
         lines.append(f"| cold `rag ask` wall time (s), median of {len(cold)} | {statistics.median(cold):.2f} s | {max(cold):.2f} s (max) | <= 5 s |")
     distinct = statistics.mean(len({h.chunk.text for h in pipe.retrieve(q, k)}) for q in ask_qs)  # untimed
     lines += ["", f"{refused} of {len(ask_qs)} warm questions were refused (SQuAD dev mixes unanswerable ones in). "
-              f"Distinct passages among a question's {k} hits: {distinct:.2f} on average.", f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", ""]
+              f"Distinct passages among a question's {k} hits: {distinct:.2f} on average.", reader_line(settings), f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", ""]
     print("\n".join(lines))
     return 0
 

@@ -66,6 +66,7 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
     from evals import runner, suites
     from evals.judges import make_judge
     from rag.embeddings import make_embedder
+    from rag.pipeline import model_backend
     from rag.settings import Settings
 
     base = Settings()
@@ -78,7 +79,7 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
         kw["cache"] = cache
     suite = suites.SUITES["seeds" if name == "generated" else name](**kw)
     suite.name = name
-    emb = embedder or make_embedder(base.embedder, base.embed_batch_size)
+    emb = embedder or make_embedder(base.embedder, base.embed_batch_size, model_backend(base, reader=False))
     key = suites._digest(suite.data_key, emb.name, base.chunk_size, base.chunk_overlap)
     data_dir = cache / f"{name}-{key}"
 
@@ -124,10 +125,11 @@ def run_judges(*, out: Path, begin, wice, judge_names, console, embedder=None) -
     from evals import report as R
     from evals.judges import PrefetchEmbedder, RecordingEmbedder, load_sets, make_judge, measure
     from rag.embeddings import make_embedder
+    from rag.pipeline import model_backend
     from rag.settings import Settings
 
     base = Settings()
-    emb = PrefetchEmbedder(embedder or make_embedder(base.embedder, base.embed_batch_size))
+    emb = PrefetchEmbedder(embedder or make_embedder(base.embedder, base.embed_batch_size, model_backend(base, reader=False)))
     from evals.judges import BEGIN_FILES, WICE_FILES
 
     if not (begin or wice) and not (BEGIN_FILES and all(f.exists() for f in WICE_FILES)):
@@ -227,10 +229,11 @@ def register(app: typer.Typer) -> None:
         out.mkdir(parents=True, exist_ok=True)
         summary, failed = {}, []
         from rag.embeddings import make_embedder
+        from rag.pipeline import model_backend
         from rag.settings import Settings
 
         s = Settings()
-        emb = make_embedder(s.embedder, s.embed_batch_size)
+        emb = make_embedder(s.embedder, s.embed_batch_size, model_backend(s, reader=False))
         for name in names:
             if name == "generated":
                 from evals import llama_server

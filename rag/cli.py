@@ -128,7 +128,9 @@ def ask_cmd(
     mode: Optional[str] = typer.Option(None, "--mode", help="extractive | openai | local"),
 ):
     """Answer one question with cited passages."""
-    pipe = _pipeline()
+    from rag.pipeline import build
+
+    pipe = build(_settings(), one_shot=True)  # one question: the reader backend that starts fastest
     ans = pipe.ask(question, mode=mode, k=k)
     if json_out:
         print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))

@@ -42,7 +42,8 @@ class MiniLMEmbedder:
     dim = 384
     BULK = 64  # calls with more texts than this go to sentence-transformers
 
-    def __init__(self, batch_size: int = 64, int8: bool = False, int8_queries: bool = False, bf16: bool = False, bf16_queries: bool = False):
+    def __init__(self, batch_size: int = 64, int8: bool = False, int8_queries: bool = False, bf16: bool = False, bf16_queries: bool = False,
+                 backend: str = "numpy"):
         """`int8`: documents (and sentence ranking) through int8 Linear layers (rag.quantized),
         recorded in the name, so an index built one way refuses queries from the other.
         `int8_queries`: queries too (else queries stay fp32 against int8 documents).
@@ -50,9 +51,14 @@ class MiniLMEmbedder:
         through sentence-transformers under bfloat16 autocast (rag.quantized.bf16), whatever the
         batch size; everything embedded at
         answer time (sentence ranking, verification) stays fp32. Fast only on CPUs with AMX or
-        AVX512-BF16 (elsewhere slower than fp32). `bf16_queries`: queries in bf16 too."""
+        AVX512-BF16 (elsewhere slower than fp32). `bf16_queries`: queries in bf16 too.
+        `backend`: small calls through LeanMiniLM ("numpy", no torch import) or TorchMiniLM
+        ("torch": the same vectors, faster once torch is loaded; RAG_MODEL_BACKEND)."""
         if int8 and bf16:
             raise ValueError("int8 and bf16 are alternative precisions: pick one")
+        if backend not in ("numpy", "torch"):
+            raise ValueError(f"backend must be 'numpy' or 'torch', not {backend!r}")
+        self.backend = backend
         self.batch_size = batch_size
         self.int8, self.int8_queries = int8, int8 and int8_queries
         self.bf16, self.bf16_queries = bf16, bf16 and bf16_queries
@@ -83,6 +89,10 @@ class MiniLMEmbedder:
                         from rag.quantized import Int8LeanMiniLM
 
                         self._lean = Int8LeanMiniLM(self._path())
+                    elif self.backend == "torch":
+                        from rag.minilm import TorchMiniLM
+
+                        self._lean = TorchMiniLM(self._path())
                     else:
                         self._lean = LeanMiniLM(self._path())
         return self._lean
@@ -185,16 +195,17 @@ class HashEmbedder:
         return self._one(text)
 
 
-def make_embedder(kind: str, batch_size: int = 64) -> Embedder:
+def make_embedder(kind: str, batch_size: int = 64, backend: str = "numpy") -> Embedder:
+    """`backend`: how MiniLM's small calls run ("numpy" or "torch"; see MiniLMEmbedder)."""
     if kind == "hash":
         return HashEmbedder()
     if kind == "hash-384":  # MiniLM's width: what bench/scale.py stores at sizes too big to embed
         return HashEmbedder(384)
     if kind == "minilm-bf16":  # index bf16, queries fp32: measured both ways in evals/results/quantization_bf16.md
-        return MiniLMEmbedder(batch_size=batch_size, bf16=True, bf16_queries=False)
+        return MiniLMEmbedder(batch_size=batch_size, bf16=True, bf16_queries=False, backend=backend)
     if kind == "minilm-int8":  # queries int8 too: measured in evals/results/quantization.md
         return MiniLMEmbedder(batch_size=batch_size, int8=True, int8_queries=True)
-    return MiniLMEmbedder(batch_size=batch_size)
+    return MiniLMEmbedder(batch_size=batch_size, backend=backend)
 
 
 class QueryCache:

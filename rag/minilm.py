@@ -200,18 +200,30 @@ class LeanMiniLM(_MiniLMBase):
 
 
 class TorchMiniLM(_MiniLMBase):
-    """The same pass in torch (imported on first use): the base of rag/quantized.py's int8 model."""
+    """The same pass in torch (imported on first use): the span reader's fast backend in long-running
+    processes (`token_logits`), and the base of rag/quantized.py's int8 model.
+
+    `precision="bf16"` stores the Linear weights in bfloat16 and runs each Linear on bf16 inputs
+    (oneDNN's AMX / AVX512-BF16 kernels, fp32 accumulation); LayerNorm, softmax and GELU stay fp32."""
 
     framework = "pt"
 
-    def __init__(self, path: str | Path, max_length: int = 256, overrides: str | Path | None = None):
+    def __init__(self, path: str | Path, max_length: int = 256, overrides: str | Path | None = None, precision: str = "fp32"):
         import torch
 
+        if precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision must be 'fp32' or 'bf16', not {precision!r}")
         self.torch = torch
+        self.precision = precision
         super().__init__(path, max_length, overrides)
 
     def _prepare(self, w: dict) -> dict:
-        return {k: v.float() for k, v in w.items()}
+        out = {k: v.float() for k, v in w.items()}
+        if self.precision == "bf16":  # the Linear weights only; embeddings, LayerNorm and biases stay fp32
+            for k, v in out.items():
+                if k.endswith(".weight") and v.ndim == 2 and "embeddings." not in k:
+                    out[k] = v.bfloat16()
+        return out
 
     def _run(self, forward, ids, mask, types) -> np.ndarray:
         torch = self.torch
@@ -223,7 +235,12 @@ class TorchMiniLM(_MiniLMBase):
         return F.layer_norm(x, x.shape[-1:], self.w[name + ".weight"], self.w[name + ".bias"], self.eps)
 
     def _lin(self, x, name):
-        return self.torch.nn.functional.linear(x, self.w[name + ".weight"], self.w[name + ".bias"])
+        w = self.w[name + ".weight"]
+        if w.dtype != x.dtype:  # bf16 weights: bf16 inputs, fp32 result
+            y = self.torch.nn.functional.linear(x.to(w.dtype), w).float()
+            y += self.w[name + ".bias"]
+            return y
+        return self.torch.nn.functional.linear(x, w, self.w[name + ".bias"])
 
     def _forward(self, ids, mask):
         torch, F, w = self.torch, self.torch.nn.functional, self.w
@@ -244,6 +261,40 @@ class TorchMiniLM(_MiniLMBase):
             p = f"encoder.layer.{i}."
             q, k, v = (self._lin(x, p + f"attention.self.{t}").view(b, n, self.heads, d).transpose(1, 2) for t in ("query", "key", "value"))
             a = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask).transpose(1, 2).reshape(b, n, -1)
+            x = self._ln(self._lin(a, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
+            h = F.gelu(self._lin(x, p + "intermediate.dense"))
+            x = self._ln(self._lin(h, p + "output.dense") + x, p + "output.LayerNorm")
+        return x
+
+    def token_logits(self, ids: Sequence[Sequence[int]], types: Sequence[Sequence[int]], head: str = "qa") -> list[np.ndarray]:
+        """LeanMiniLM.token_logits in torch: one right-padded batch, attention masked."""
+        if head + ".weight" not in self.w:
+            raise RuntimeError(f"These weights have no '{head}' head: load the span reader with overrides=<span_reader .safetensors>.")
+        torch, w, F = self.torch, self.w, self.torch.nn.functional
+        lens = [len(i) for i in ids]
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).tolist()
+        with torch.inference_mode():  # packed like LeanMiniLM: no padding, attention per sequence
+            a = torch.from_numpy(np.concatenate([np.asarray(i, dtype=np.int64) for i in ids]))
+            ta = torch.from_numpy(np.concatenate([np.asarray(t, dtype=np.int64) for t in types]))
+            pos = torch.from_numpy(np.concatenate([np.arange(n) for n in lens]))
+            x = w[WORDS][a] + w["embeddings.position_embeddings.weight"][pos] + w["embeddings.token_type_embeddings.weight"][ta]
+            # Rows rounded up to a multiple of 64: oneDNN builds a kernel per matrix shape, and a new
+            # shape per question cost ~40% (measured). The extra rows are in no sequence: never attended.
+            x = F.pad(x, (0, 0, 0, -len(x) % 64))
+            y = self._lin(self._packed_layers(self._ln(x, "embeddings.LayerNorm"), starts, lens), head).numpy()
+        return [y[s : s + n] for s, n in zip(starts, lens)]
+
+    def _packed_layers(self, x, starts, lens):
+        """`_layers` over packed sequences (tokens, dim): the Linears run once over every token."""
+        F = self.torch.nn.functional
+        d = x.shape[-1] // self.heads
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+            q, k, v = (self._lin(x, p + f"attention.self.{t}") for t in ("query", "key", "value"))
+            a = self.torch.zeros_like(x)
+            for s0, n in zip(starts, lens):
+                qi, ki, vi = (m[s0 : s0 + n].view(1, n, self.heads, d).transpose(1, 2) for m in (q, k, v))  # 4-D: the fast kernel
+                a[s0 : s0 + n] = F.scaled_dot_product_attention(qi, ki, vi)[0].transpose(0, 1).reshape(n, -1)
             x = self._ln(self._lin(a, p + "attention.output.dense") + x, p + "attention.output.LayerNorm")
             h = F.gelu(self._lin(x, p + "intermediate.dense"))
             x = self._ln(self._lin(h, p + "output.dense") + x, p + "output.LayerNorm")

@@ -167,6 +167,14 @@ class Pipeline:
             )
         return q
 
+    def warm_up(self) -> None:
+        """Load the query embedder and the reader now, so that the first question does not pay for it
+        (the UI and `rag serve` call this at start-up)."""
+        self.embedder.embed_query("warm up")
+        load = getattr(self.span, "load", None)
+        if load is not None:
+            load()
+
     def retrieve(self, question: str, k: int | None = None) -> list[ScoredChunk]:
         k = k or self.settings.k
         hits = self.retriever.retrieve(question, k)
@@ -410,25 +418,42 @@ class LazyReader:
 
 
 class LazySpanReader:
-    """The shipped span reader, loaded on first use."""
+    """The shipped span reader, loaded on first use (or by `load()`, to warm a server up)."""
 
     name = "minilm-span-reader"
 
-    def __init__(self):
+    def __init__(self, backend: str = "numpy", precision: str = "fp32"):
+        self.backend, self.precision = backend, precision
         self._reader = None
         self._lock = threading.Lock()
 
-    def read(self, question, passages):
+    def load(self):
         with self._lock:
             if self._reader is None:
                 from rag.reader import load_span_reader
 
-                self._reader = load_span_reader()
-        return self._reader.read(question, passages)
+                self._reader = load_span_reader(backend=self.backend, precision=self.precision)
+        return self._reader
+
+    def read(self, question, passages):
+        return self.load().read(question, passages)
 
 
-def shipped_span_reader(settings: Settings):
-    """The span reader when settings.reader is "span" and it is installed and calibrated, else None."""
+def model_backend(settings: Settings, one_shot: bool = False, reader: bool = True) -> str:
+    """settings.model_backend with "auto" resolved: numpy for a one-question process (no torch
+    import) unless the reader runs in bf16 (torch only), else torch when it is installed."""
+    if settings.model_backend != "auto":
+        return settings.model_backend
+    if one_shot and not (reader and settings.reader_precision == "bf16"):
+        return "numpy"
+    import importlib.util
+
+    return "torch" if importlib.util.find_spec("torch") is not None else "numpy"
+
+
+def shipped_span_reader(settings: Settings, one_shot: bool = False):
+    """The span reader when settings.reader is "span" and it is installed and calibrated, else None.
+    `one_shot`: the process answers one question (`rag ask`), so "auto" picks the numpy backend."""
     if settings.reader != "span":
         return None
     from rag import reader as R
@@ -436,7 +461,10 @@ def shipped_span_reader(settings: Settings):
     if not Path(R.SPAN_WEIGHTS).is_file() or not SPAN_MODEL_PATH.is_file():
         raise ConfigError(f"RAG_READER=span (the default) needs {R.SPAN_WEIGHTS.name} and {SPAN_MODEL_PATH.name} in the package: reinstall it, or retrain them "
                           "(python train/span_reader.py, then python train/refusal.py --span --write), or use RAG_READER=off.")
-    return LazySpanReader()
+    backend = model_backend(settings, one_shot)
+    if settings.reader_precision == "bf16" and backend != "torch":
+        raise ConfigError("RAG_READER_PRECISION=bf16 needs the torch backend: set RAG_MODEL_BACKEND=torch (or auto), or use fp32.")
+    return LazySpanReader(backend, settings.reader_precision)
 
 
 def shipped_reader(settings: Settings):
@@ -451,9 +479,11 @@ def shipped_reader(settings: Settings):
     return LazyReader()
 
 
-def build(settings: Settings, embedder: Embedder | None = None, checker: Checker | None = None, reader=None, span=None, **answerers: Answerer) -> Pipeline:
-    """`reader`: a rag.reader.Reader (tests pass the fake); by default the shipped one when installed."""
-    emb = QueryCache(embedder or make_embedder(settings.embedder, settings.embed_batch_size))
+def build(settings: Settings, embedder: Embedder | None = None, checker: Checker | None = None, reader=None, span=None, one_shot: bool = False,
+          **answerers: Answerer) -> Pipeline:
+    """`reader`: a rag.reader.Reader (tests pass the fake); by default the shipped one when installed.
+    `one_shot`: this process answers one question (`rag ask`): the reader backend favours start-up."""
+    emb = QueryCache(embedder or make_embedder(settings.embedder, settings.embed_batch_size, model_backend(settings, one_shot, reader=False)))
     store = Store(settings, emb.name, emb.dim)
     dense, sparse = DenseRetriever(store, emb), BM25Retriever(store)
     retriever: Retriever = {
@@ -466,7 +496,7 @@ def build(settings: Settings, embedder: Embedder | None = None, checker: Checker
 
         retriever = ServerFusedRetriever(store, emb, retriever, settings.dense_weight)
     reader = reader if reader is not None else shipped_reader(settings)
-    span = span if span is not None else shipped_span_reader(settings)
+    span = span if span is not None else shipped_span_reader(settings, one_shot)
     if checker is None:
         checker = answer_checker(settings, emb, reader)
     return Pipeline(

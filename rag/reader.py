@@ -178,7 +178,15 @@ class SpanReader:
 
     name = "minilm-span-reader"
 
-    def __init__(self, weights: str | Path = SPAN_WEIGHTS, base: str | Path | None = None):
+    def __init__(self, weights: str | Path = SPAN_WEIGHTS, base: str | Path | None = None, backend: str = "numpy", precision: str = "fp32"):
+        """`backend`: "numpy" (rag/minilm.py LeanMiniLM: no torch import, the fast cold start) or "torch"
+        (TorchMiniLM: the same function, about twice as fast once torch is imported). `precision`
+        "bf16" (torch only) runs the Linear layers on bf16 inputs: faster on CPUs with bf16 units,
+        and not the same numbers (evals/results/model_backends.md)."""
+        if backend not in ("numpy", "torch"):
+            raise ConfigError(f"Unknown span reader backend {backend!r}: use 'numpy' or 'torch' (RAG_MODEL_BACKEND).")
+        if precision == "bf16" and backend != "torch":
+            raise ConfigError("RAG_READER_PRECISION=bf16 needs the torch backend: set RAG_MODEL_BACKEND=torch (or auto), or use fp32.")
         weights = Path(weights)
         if not weights.is_file():
             raise ConfigError(f"Span reader weights not found at {weights}. Reinstall the package, or retrain them: python train/span_reader.py --out {weights.parent}")
@@ -188,10 +196,13 @@ class SpanReader:
             base = MiniLMEmbedder._path()
         from tokenizers import Tokenizer
 
-        from rag.minilm import LeanMiniLM
+        from rag.minilm import LeanMiniLM, TorchMiniLM
 
-        self.weights = weights
-        self.model = LeanMiniLM(base, max_length=MAX_LENGTH, overrides=weights)
+        self.weights, self.backend, self.precision = weights, backend, precision
+        if backend == "torch":
+            self.model = TorchMiniLM(base, max_length=MAX_LENGTH, overrides=weights, precision=precision)
+        else:
+            self.model = LeanMiniLM(base, max_length=MAX_LENGTH, overrides=weights)
         self.tok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
         self.tok.no_padding()
         self.tok.enable_truncation(max_length=MAX_LENGTH, stride=SPAN_STRIDE, strategy="only_second")
@@ -242,13 +253,13 @@ class SpanReader:
         return PassageRead(null, float(best_from[b] - null), int(span[b, 0]), int(span[b, 1]), offsets, best_from)
 
 
-_spans: dict[Path, SpanReader] = {}
+_spans: dict[tuple, SpanReader] = {}
 
 
-def load_span_reader(weights: str | Path | None = None) -> SpanReader:
-    """The shipped span reader, loaded once per process; ConfigError says the fix if it is missing."""
-    path = Path(weights) if weights else SPAN_WEIGHTS
+def load_span_reader(weights: str | Path | None = None, backend: str = "numpy", precision: str = "fp32") -> SpanReader:
+    """The shipped span reader, loaded once per process and backend; ConfigError says the fix if it is missing."""
+    key = (Path(weights) if weights else SPAN_WEIGHTS, backend, precision)
     with _load_lock:
-        if path not in _spans:
-            _spans[path] = SpanReader(path)
-        return _spans[path]
+        if key not in _spans:
+            _spans[key] = SpanReader(key[0], backend=backend, precision=precision)
+        return _spans[key]

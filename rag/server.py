@@ -213,8 +213,8 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
 
     async def lifespan(app):
         if warm:
-            # Load the embedder before the first request, so /healthz can say "model loaded".
-            await run_in_threadpool(pipeline.embedder.embed_query, "warm up")
+            # Load the embedder and the reader before the first request, so /healthz can say "model loaded".
+            await run_in_threadpool(pipeline.warm_up)
             state["model_loaded"] = True
         yield
 

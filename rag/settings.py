@@ -83,6 +83,15 @@ class Settings(BaseSettings):
     reader_shortlist: int = Field(8, ge=1, le=64)  # sentences the reader reads per question
     reader_context: bool = False  # the reader also sees each sentence's neighbours (slower)
     reader_passages: int = Field(5, ge=1, le=50)  # passages the span reader reads, best first (RAG_READER=span)
+    # How MiniLM runs at question time: the query embedder and the span reader (evals/results/
+    # model_backends.md). "numpy": no torch import (about 1.5 s), the fast cold start. "torch": the
+    # same numbers (within 1e-4 of a logit), about 2x faster per question once loaded. "auto"
+    # (default): numpy for the one-question `rag ask`, torch in the processes that answer many
+    # (UI, `rag serve`, `rag chat`, `rag eval`). Ingestion's bulk embedding is sentence-transformers either way.
+    model_backend: Literal["auto", "numpy", "torch"] = "auto"
+    # "bf16" (torch backend only): the reader's Linear layers on bf16 inputs, faster again on CPUs with
+    # bf16 units (AMX, AVX512-BF16), and not the same numbers: ~3% of best spans move. Opt-in.
+    reader_precision: Literal["fp32", "bf16"] = "fp32"
     hide_unsupported: bool = True
     closest_passages: int = Field(3, ge=0, le=10)  # shown with a refusal: the nearest passages, none of which answers
     support_threshold: float = 0.5

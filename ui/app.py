@@ -29,6 +29,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: l
 
 import importlib.util
 import secrets
+import threading
 import time
 import uuid
 from datetime import datetime, timezone
@@ -463,5 +464,15 @@ def launch(settings: Settings, ingest_paths: Sequence[str | Path] = (), pipeline
         report = pipe.ingest(list(ingest_paths))
         print(f"Indexed {len(report.indexed)} file(s), {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
               f"{report.total_chunks} chunks in the index.")
+    warm = getattr(pipe, "warm_up", None)
+    if warm is not None:  # load the models while the page opens, not on the first question
+        threading.Thread(target=_quietly, args=(warm,), name="rag-warm-up", daemon=True).start()
     demo = build_app(pipe, settings)
     return serve(demo, settings, **overrides)
+
+
+def _quietly(fn) -> None:
+    try:
+        fn()
+    except Exception:  # noqa: BLE001 - the first question reports any load error properly
+        pass

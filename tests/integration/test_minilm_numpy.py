@@ -66,16 +66,45 @@ def test_gelu_matches_erf_gelu():
 
 
 def test_ask_with_minilm_never_imports_torch(tmp_path, seeds_dir):
-    """Ingest in one process, then answer with the real MiniLM (and the reader) in a fresh one."""
-    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data")}
+    """Ingest in one process, then answer with the real MiniLM (and the reader) in a fresh one,
+    with RAG_MODEL_BACKEND=numpy (what `rag ask` resolves "auto" to; the next test checks that)."""
+    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data"), "RAG_MODEL_BACKEND": "numpy"}
     subprocess.run([sys.executable, "-m", "rag.cli", "ingest", str(seeds_dir)], env=env, check=True, capture_output=True)
     probe = (
         "import sys, json; from rag import build_pipeline, Settings; "
         "a = build_pipeline(Settings()).ask('Who proposed the 2030 strategic concept?'); "
         "print(json.dumps({'torch': 'torch' in sys.modules, 'st': 'sentence_transformers' in sys.modules, 'refused': a.refused, 'text': a.answer}))"
     )
-    for reader in ("off", "auto"):
+    for reader in ("off", "auto", "span"):
         out = subprocess.run([sys.executable, "-c", probe], env=env | {"RAG_READER": reader}, check=True, capture_output=True, text=True)
         got = json.loads(out.stdout.strip().splitlines()[-1])
         assert got == got | {"torch": False, "st": False, "refused": False}, (reader, got)
         assert "Stoltenberg" in got["text"]
+
+
+def test_rag_ask_with_the_span_reader_never_imports_torch(tmp_path, seeds_dir):
+    """`rag ask` answers one question: RAG_MODEL_BACKEND=auto runs the span reader in numpy there."""
+    env = {**os.environ, "RAG_DATA_DIR": str(tmp_path / "data"), "RAG_READER": "span"}
+    env.pop("RAG_MODEL_BACKEND", None)
+    subprocess.run([sys.executable, "-m", "rag.cli", "ingest", str(seeds_dir)], env=env, check=True, capture_output=True)
+    probe = (
+        "import sys, json; from rag.cli import app; from rag import pipeline as P; seen = []; b = P.LazySpanReader.load; "
+        "P.LazySpanReader.load = lambda self: seen.append(self.backend) or b(self); "
+        "app(['ask', '--json', 'Who proposed the 2030 strategic concept?'], standalone_mode=False); "
+        "print(json.dumps({'torch': 'torch' in sys.modules, 'backends': sorted(set(seen))}))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True)
+    assert "Stoltenberg" in out.stdout
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"torch": False, "backends": ["numpy"]}
+
+
+def test_embedder_torch_backend_gives_the_numpy_vectors():
+    from rag.embeddings import MiniLMEmbedder, make_embedder
+    from rag.minilm import LeanMiniLM, TorchMiniLM
+
+    lean, fast = make_embedder("minilm", backend="numpy"), make_embedder("minilm", backend="torch")
+    assert isinstance(lean.model, LeanMiniLM) and isinstance(fast.model, TorchMiniLM)
+    assert np.abs(lean.embed_documents(TEXTS) - fast.embed_documents(TEXTS)).max() < 1e-5
+    assert np.abs(lean.embed_query(TEXTS[0]) - fast.embed_query(TEXTS[0])).max() < 1e-5
+    with pytest.raises(ValueError, match="'numpy' or 'torch'"):
+        MiniLMEmbedder(backend="onnx")

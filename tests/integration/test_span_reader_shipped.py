@@ -21,9 +21,10 @@ def test_shipped_file_is_the_recorded_one_and_fits_the_cap():
     assert sum(p.stat().st_size for p in MODEL_DIR.iterdir()) <= 25 * 2**20
 
 
-def test_fixed_inputs_reproduce_the_recorded_reads():
-    r = load_span_reader()
-    assert load_span_reader() is r  # loaded once per process
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_fixed_inputs_reproduce_the_recorded_reads(backend):
+    r = load_span_reader(backend=backend)
+    assert load_span_reader(backend=backend) is r  # loaded once per process and backend
     for p in CARD["fixed"]:
         got = r.read(p["question"], [p["text"]])[0]
         assert abs(got.score - p["score"]) < 1e-2 and abs(got.null - p["null"]) < 1e-2, p
@@ -37,6 +38,31 @@ def test_it_reads_the_constraint():
     assert "14 June" in text[when.start : when.end] and when.within(text.index("The members"), len(text)) > when.within(0, 40)
     italy, = r.read("What is the capital of Italy?", ["Paris is the capital and largest city of France. It lies on the Seine."])
     assert italy.score < 0  # "no answer" wins
+
+
+def test_torch_backend_computes_the_numpy_function():
+    """The two backends are one function: logits within 1e-4, so every decision is the same."""
+    lean, fast = load_span_reader(backend="numpy"), load_span_reader(backend="torch")
+    assert fast.model.__class__.__name__ == "TorchMiniLM" and lean.model.__class__.__name__ == "LeanMiniLM"
+    passages = ["The 2021 prize went to Ada Lovelace for her notes. " * 9, "Short.", "NATO was founded in 1949 by twelve countries."]
+    encs = [lean.tok.encode("Who won the 2021 prize?", p) for p in passages]  # unequal lengths: padding is masked
+    ids, types = [e.ids for e in encs], [e.type_ids for e in encs]
+    for a, b in zip(lean.model.token_logits(ids, types), fast.model.token_logits(ids, types)):
+        assert a.shape == b.shape and np.abs(a - b).max() < 1e-4
+    for a, b in zip(lean.read("Who won the 2021 prize?", passages), fast.read("Who won the 2021 prize?", passages)):
+        assert (a.start, a.end) == (b.start, b.end) and abs(a.score - b.score) < 1e-3
+
+
+def test_bf16_precision_reads_the_same_answers_and_needs_torch():
+    """bf16 is not the same numbers (opt-in), but the fixed reads keep their answers and sign."""
+    r = load_span_reader(backend="torch", precision="bf16")
+    for p in CARD["fixed"]:
+        got = r.read(p["question"], [p["text"]])[0]
+        assert p["text"][got.start : got.end] == p["answer"] and (got.score > 0) == (p["score"] > 0), p
+    with pytest.raises(ConfigError, match="RAG_MODEL_BACKEND=torch"):
+        SpanReader(backend="numpy", precision="bf16")
+    with pytest.raises(ConfigError, match="'numpy' or 'torch'"):
+        SpanReader(backend="onnx")
 
 
 def test_lean_pass_equals_the_training_model():

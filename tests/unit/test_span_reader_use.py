@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pydantic import ValidationError
 
 from rag import pipeline as P
 from rag.answer import rank_sentences
@@ -106,6 +107,22 @@ def test_build_asks_for_the_shipped_span_files_only_when_chosen(tmp_path, monkey
     p = P.build(s, span=LexicalSpanReader())
     assert p.span is not None and p.reader is None
     assert isinstance(LexicalSpanReader().read("x", ["y."])[0], PassageRead)
+
+
+def test_model_backend_auto_is_numpy_for_one_question_and_torch_for_many(tmp_path):
+    s = Settings(data_dir=tmp_path, embedder="hash", reader="span")
+    assert s.model_backend == "auto" and s.reader_precision == "fp32"
+    assert P.model_backend(s, one_shot=True) == "numpy"
+    assert P.model_backend(s) == "torch"  # torch is installed here (sentence-transformers needs it)
+    assert P.model_backend(s.model_copy(update={"model_backend": "torch"}), one_shot=True) == "torch"  # explicit wins
+    assert P.model_backend(s.model_copy(update={"model_backend": "numpy"})) == "numpy"
+    assert P.model_backend(s.model_copy(update={"reader_precision": "bf16"}), one_shot=True) == "torch"  # bf16 runs on torch only
+    lazy = P.shipped_span_reader(s, one_shot=True)
+    assert (lazy.backend, lazy.precision, lazy._reader) == ("numpy", "fp32", None)  # nothing loaded until asked
+    with pytest.raises(ConfigError, match="RAG_MODEL_BACKEND=torch"):
+        P.shipped_span_reader(s.model_copy(update={"model_backend": "numpy", "reader_precision": "bf16"}))
+    with pytest.raises(ValidationError):
+        Settings(data_dir=tmp_path, model_backend="onnx")
 
 
 def test_only_the_first_passages_are_read_when_capped():

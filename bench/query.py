@@ -17,7 +17,9 @@ each asked once, so no query-embedding cache helps):
   * baseline = MiniLM query embedding + a raw `collection.query` on the same
     Chroma collection; pipeline retrieval (hybrid: dense + BM25 + fusion + the
     cosines of BM25-only hits) p50/p95, and the ratio of the p50s (goal <= 1.2);
-  * warm end-to-end extractive `Pipeline.ask` p50/p95 (goal <= 100 ms);
+  * warm end-to-end extractive `Pipeline.ask` p50/p95 (goal <= 100 ms), as a long-running process
+    runs it (RAG_MODEL_BACKEND=auto: torch); then the same questions answered by the numpy backend
+    in the same run, alternating, with the ratio and how many answers were the same;
   * cold `rag ask` wall time in a fresh process (goal <= 5 s), median of --cold runs.
 """
 
@@ -167,12 +169,29 @@ def main(argv=None) -> int:
         retr.append((t3 - t2) * 1000)
 
     # --- warm end-to-end extractive answers ---------------------------------------------
-    e2e, stages = [], {"retrieve": [], "rank": [], "generate": [], "verify": []}
-    refused = 0
-    for q in ask_qs:
+    # When the warm backend is torch, the numpy backend answers the same questions in the same run,
+    # alternating which goes first, so the two are compared under the same load.
+    base_pipe = None
+    if model_backend(settings) != "numpy":
+        base_pipe = build(settings.model_copy(update={"model_backend": "numpy", "reader_precision": "fp32"}), embedder=MemoEmbedder(MiniLMEmbedder(backend="numpy")))
+        for q in warmup:
+            base_pipe.ask(q)
+    e2e, e2e_base, stages = [], [], {"retrieve": [], "rank": [], "generate": [], "verify": []}
+    refused = same = 0
+    for i, q in enumerate(ask_qs):
+        if base_pipe is not None and i % 2:
+            t0 = time.perf_counter()
+            base_ans = base_pipe.ask(q)
+            e2e_base.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
         ans = pipe.ask(q)
         e2e.append((time.perf_counter() - t0) * 1000)
+        if base_pipe is not None and not i % 2:
+            t0 = time.perf_counter()
+            base_ans = base_pipe.ask(q)
+            e2e_base.append((time.perf_counter() - t0) * 1000)
+        if base_pipe is not None:
+            same += (ans.answer, ans.refused) == (base_ans.answer, base_ans.refused)
         refused += ans.refused
         for s in stages:
             stages[s].append(ans.timings_ms.get(s, 0.0))
@@ -206,9 +225,14 @@ def main(argv=None) -> int:
     ]
     for s, xs in stages.items():
         lines.append(f"| &nbsp; of which {s} | {statistics.median(xs):.1f} | {pct(xs, 0.95):.1f} | |")
+    if e2e_base:
+        lines += [f"| baseline: the same answers with RAG_MODEL_BACKEND=numpy, alternating | {statistics.median(e2e_base):.1f} | {pct(e2e_base, 0.95):.1f} | |",
+                  f"| **ratio warm answer / numpy baseline (p50)** | {statistics.median(e2e) / statistics.median(e2e_base):.2f} | {pct(e2e, 0.95) / pct(e2e_base, 0.95):.2f} | |"]
     if cold:
         lines.append(f"| cold `rag ask` wall time (s), median of {len(cold)} | {statistics.median(cold):.2f} s | {max(cold):.2f} s (max) | <= 5 s |")
     distinct = statistics.mean(len({h.chunk.text for h in pipe.retrieve(q, k)}) for q in ask_qs)  # untimed
+    if base_pipe is not None:
+        lines += ["", f"The numpy baseline gave the same answer (text and refusal) to {same} of {len(ask_qs)} questions."]
     lines += ["", f"{refused} of {len(ask_qs)} warm questions were refused (SQuAD dev mixes unanswerable ones in). "
               f"Distinct passages among a question's {k} hits: {distinct:.2f} on average.", reader_line(settings), f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", ""]
     print("\n".join(lines))

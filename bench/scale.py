@@ -152,8 +152,8 @@ def bench_size(sizes: list[int], a, sents, questions, log):
     if a.server:
         server, port = start_server(work / "server-db", work / "chroma.log")
         kw = {"chroma_host": "127.0.0.1", "chroma_port": port}
-    # reader="off": the rows compare index sizes; the span reader (the default) adds the same ~150 ms
-    # per answer at any size (bench/query.py, bench_query_span.md against bench_query_off.md).
+    # reader="off": the rows compare index sizes; the span reader (the default) adds the same cost per
+    # answer at any size (bench/query.py: bench_query_span.md against bench_query_off.md).
     settings = Settings(data_dir=work / "data", collection="scale", embedder="hash-384", mode="extractive", reader="off", **kw)
     try:
         fake = HashEmbedder(384)
@@ -243,7 +243,9 @@ def measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, b
     res["warm_ask_fake_p50_ms"], res["warm_ask_fake_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
     if not a.no_minilm:
         if not _MINILM:
-            _MINILM.append(MiniLMEmbedder())
+            from rag.pipeline import model_backend
+
+            _MINILM.append(MiniLMEmbedder(backend=model_backend(settings, reader=False)))  # as a long-running process runs it
         minilm = _MINILM[0]
 
         class Named:  # MiniLM computing, under the index's name (dims match: 384)

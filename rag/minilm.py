@@ -267,7 +267,7 @@ class TorchMiniLM(_MiniLMBase):
         return x
 
     def token_logits(self, ids: Sequence[Sequence[int]], types: Sequence[Sequence[int]], head: str = "qa") -> list[np.ndarray]:
-        """LeanMiniLM.token_logits in torch: one right-padded batch, attention masked."""
+        """LeanMiniLM.token_logits in torch, on the same packed layout (no padding between sequences)."""
         if head + ".weight" not in self.w:
             raise RuntimeError(f"These weights have no '{head}' head: load the span reader with overrides=<span_reader .safetensors>.")
         torch, w, F = self.torch, self.w, self.torch.nn.functional

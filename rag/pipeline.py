@@ -462,8 +462,8 @@ def shipped_span_reader(settings: Settings, one_shot: bool = False):
         raise ConfigError(f"RAG_READER=span (the default) needs {R.SPAN_WEIGHTS.name} and {SPAN_MODEL_PATH.name} in the package: reinstall it, or retrain them "
                           "(python train/span_reader.py, then python train/refusal.py --span --write), or use RAG_READER=off.")
     backend = model_backend(settings, one_shot)
-    if settings.reader_precision == "bf16" and backend != "torch":
-        raise ConfigError("RAG_READER_PRECISION=bf16 needs the torch backend: set RAG_MODEL_BACKEND=torch (or auto), or use fp32.")
+    if settings.reader_precision == "bf16" and backend != "torch":  # fail at start-up, not at the first question
+        raise ConfigError(R.BF16_NEEDS_TORCH)
     return LazySpanReader(backend, settings.reader_precision)
 
 

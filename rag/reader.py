@@ -35,6 +35,7 @@ MAX_LENGTH = 256  # wordpieces per pair; a longer second segment is cut from its
 SPAN_WEIGHTS = MODEL_DIR / "span_reader.safetensors"
 MAX_ANSWER_TOKENS = 30  # the longest span the span reader may pick (train/span_reader.py)
 SPAN_STRIDE = 64  # wordpieces shared by consecutive windows of a passage too long for one
+BF16_NEEDS_TORCH = "RAG_READER_PRECISION=bf16 needs the torch backend: set RAG_MODEL_BACKEND=torch (or auto), or use fp32."
 MAX_QUESTION_TOKENS = 64  # a longer question is cut here, so a window always has room for the passage
 
 
@@ -186,7 +187,7 @@ class SpanReader:
         if backend not in ("numpy", "torch"):
             raise ConfigError(f"Unknown span reader backend {backend!r}: use 'numpy' or 'torch' (RAG_MODEL_BACKEND).")
         if precision == "bf16" and backend != "torch":
-            raise ConfigError("RAG_READER_PRECISION=bf16 needs the torch backend: set RAG_MODEL_BACKEND=torch (or auto), or use fp32.")
+            raise ConfigError(BF16_NEEDS_TORCH)
         weights = Path(weights)
         if not weights.is_file():
             raise ConfigError(f"Span reader weights not found at {weights}. Reinstall the package, or retrain them: python train/span_reader.py --out {weights.parent}")

@@ -256,3 +256,25 @@ def test_modes_offered_only_when_available(tmp_path, monkeypatch):
     assert available_modes(plain) == ["extractive"] + (["local"] if have_llama else [])
     endpoint = Settings(data_dir=tmp_path, openai_base_url="http://127.0.0.1:9/v1")
     assert "openai" in available_modes(endpoint)
+
+
+def test_launch_loads_the_models_in_the_background_while_the_page_opens(tmp_path, monkeypatch):
+    """`rag ui` starts serving at once and warms the pipeline up (embedder + reader) beside it."""
+    import ui.app as A
+    from rag.pipeline import build
+    from rag.reader import LexicalSpanReader
+
+    class LoadingSpan(LexicalSpanReader):
+        def __init__(self):
+            self.loaded = threading.Event()
+
+        def load(self):
+            self.loaded.set()
+            return self
+
+    span = LoadingSpan()
+    pipe = build(Settings(data_dir=tmp_path, embedder="hash", mode="extractive", reader="span"), span=span)
+    served = []
+    monkeypatch.setattr(A, "serve", lambda demo, settings, **kw: served.append(demo))
+    A.launch(pipe.settings, pipeline=pipe)
+    assert served and span.loaded.wait(10)

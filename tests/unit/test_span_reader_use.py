@@ -132,3 +132,24 @@ def test_only_the_first_passages_are_read_when_capped():
     assert r.calls == [[OTHER]]
     unread = [c for c in ranked if c.source == 2]
     assert unread and all(dict(c.features)["span"] == -12.0 for c in unread)
+
+
+def test_warm_up_loads_the_embedder_and_the_reader(tmp_path):
+    class Counting(HashEmbedder):
+        calls = 0
+
+        def embed_query(self, text):
+            Counting.calls += 1
+            return super().embed_query(text)
+
+    class LoadingSpan(LexicalSpanReader):
+        loads = 0
+
+        def load(self):
+            LoadingSpan.loads += 1
+            return self
+
+    p = P.build(Settings(data_dir=tmp_path, embedder="hash", reader="span"), embedder=Counting(), span=LoadingSpan())
+    p.warm_up()
+    assert (Counting.calls, LoadingSpan.loads) == (1, 1)
+    P.build(Settings(data_dir=tmp_path, embedder="hash", reader="span"), span=LexicalSpanReader()).warm_up()  # a reader without load() is fine

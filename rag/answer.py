@@ -101,6 +101,20 @@ def type_match(kind: str | None, sentence: str, question_terms: set[str]) -> flo
     return float(any(stem(t) not in question_terms for f in found for t in tokenize(f)))
 
 
+_ASKS_YEAR = re.compile(r"\b(?:what|which)\s+years?\b", re.I)
+_STATES_YEAR = re.compile(r"\b\d{3,4}s?\b|\byears?\b", re.I)  # "1973", "the 1990s", "800", "the following year"
+
+
+def asks_year(question: str) -> bool:
+    """'In what year ...?', 'Which year ...?': a question only a sentence stating a year can answer."""
+    return bool(_ASKS_YEAR.search(question))
+
+
+def states_year(sentence: str) -> bool:
+    """A year, a decade, or a relative year ("the following year"): what `asks_year` questions need."""
+    return bool(_STATES_YEAR.search(sentence))
+
+
 def is_question(sentence: str) -> bool:
     """'What is the location of the Super Bowl in 2022?': a sentence that asks, which is never quoted as an answer."""
     return sentence.rstrip().rstrip("\"'”’)]").endswith("?")

@@ -27,8 +27,10 @@ from rag.answer import (
     ExtractiveAnswerer,
     History,
     LLMAnswerer,
+    asks_year,
     looks_like_refusal,
     rank_sentences,
+    states_year,
 )
 from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong
@@ -248,6 +250,9 @@ class Pipeline:
             # The answerer knows which source each quoted sentence came from: no need to parse
             # markers back out of the text (a source's own "[12]" must not become a citation).
             picked = answerer.select(ranked)
+            if picked and asks_year(standalone) and not any(states_year(c.text) for c in picked):
+                yield done(answer=REFUSAL_TEXT, refused=True, notes=("no quoted sentence states a year, which the question asks for",))
+                return
             drafts = [cite.Drafted(normalize_ws(c.text), (c.source,)) for c in picked]  # shown on one line
             parts.append(normalize_ws(answerer.compose(picked)))
             yield parts[-1]

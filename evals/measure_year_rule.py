@@ -1,0 +1,87 @@
+"""The year rule: an extractive answer to "In what year ...?" must state a year, else the pipeline refuses.
+
+    python -m evals.measure_year_rule [--work DIR]
+
+SQuAD 2.0 dev, all 18 articles indexed with the default settings; every question that asks for a year
+(`rag.answer.asks_year`) is assessed as the pipeline does it (retrieval, the span reader's sentence
+ranking, the refusal model and the numbers and names rules), and the extractive answer is picked.
+Two decisions are compared on the same run: as before, and with the rule (refuse when no picked
+sentence `states_year`). FIT and REPORT are the article halves of evals/splits.toml.
+Results: evals/results/year_rule.md and .json.
+Left out: questions that ask "when" (a date without a year can answer them), LLM modes (their answers
+are generated, then verified sentence by sentence).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from evals.measure_retrieval import DEFAULT_DATA, RESULTS, index_articles, load_squad
+from evals.splits import fit_articles, report_articles
+
+
+def contains(text: str, golds) -> bool:
+    t = " ".join(text.lower().split())
+    return any(" ".join(g.lower().split()) in t for g in golds)
+
+
+def main(argv=None) -> int:
+    from rag.answer import asks_year, states_year
+    from rag.embeddings import MiniLMEmbedder, QueryCache
+    from rag.pipeline import model_backend
+    from rag.refusal import unmet_names, unmet_numbers
+    from rag.settings import Settings
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, default=None, help="index folder, reused when it holds the articles (default: a new temp dir)")
+    ap.add_argument("--out", type=Path, default=RESULTS / "year_rule.md")
+    a = ap.parse_args(argv)
+    d = Settings()
+    qs, _ = load_squad(DEFAULT_DATA)
+    qs = [q for q in qs if asks_year(q.question)]
+    pipe = index_articles(DEFAULT_DATA, a.work or Path(tempfile.mkdtemp(prefix="rag-year-")), d.chunk_size, d.chunk_overlap,
+                          QueryCache(MiniLMEmbedder(backend=model_backend(d, reader=False)), 100_000))
+    extractive = pipe.answerer("extractive")
+
+    # 1. Each question as the pipeline decides it today, and whether the rule would refuse the answer.
+    rows = []
+    for q in qs:
+        got = pipe.assess(q.question)
+        refused = not got.hits or got.p_answerable < pipe.refusal_threshold or bool(unmet_numbers(q.question, got.hits) + unmet_names(q.question, got.hits))
+        picked = [] if refused else extractive.select(got.ranked)
+        refused = refused or not picked
+        answer = extractive.compose(picked)
+        rows.append({"article": q.article, "question": q.question, "answerable": q.answerable, "refused": refused,
+                     "rule_refuses": not refused and not any(states_year(c.text) for c in picked),
+                     "contains_gold": not refused and contains(answer, q.answers), "answer": answer})
+
+    # 2. The two decisions, per article half.
+    lines = ["# The year rule: a quoted answer to \"what year\" must state a year", "", "`python -m evals.measure_year_rule`", "",
+             f"SQuAD 2.0 dev, the {len(qs)} questions that ask for a year, pipeline defaults (k={d.k}, span reader).", "",
+             "| articles | decision | answerable: refused | answerable: answer contains gold | unanswerable: refused |", "|---|---|---:|---:|---:|"]
+    summary = {}
+    for split, arts in (("FIT", fit_articles()), ("REPORT", report_articles())):
+        ans = [r for r in rows if r["article"] in arts and r["answerable"]]
+        una = [r for r in rows if r["article"] in arts and not r["answerable"]]
+        for name, rule in (("before", False), ("with the rule", True)):
+            fa = sum(r["refused"] or (rule and r["rule_refuses"]) for r in ans)
+            ok = sum(r["contains_gold"] and not (rule and r["rule_refuses"]) for r in ans)
+            ru = sum(r["refused"] or (rule and r["rule_refuses"]) for r in una)
+            lines.append(f"| {split} | {name} | {fa}/{len(ans)} | {ok}/{len(ans)} | {ru}/{len(una)} |")
+            summary[f"{split}/{name}"] = {"answerable": len(ans), "answerable_refused": fa, "contains_gold": ok, "unanswerable": len(una), "unanswerable_refused": ru}
+    caught = [r for r in rows if r["rule_refuses"]]
+    lines += ["", f"The rule refuses {len(caught)} answers; the answerable among them:", ""]
+    lines += [f"- {r['question']} → {r['answer'][:160]}" for r in caught if r["answerable"]] or ["- none"]
+    text = "\n".join(lines)
+    print(text)
+    a.out.write_text(text + "\n")
+    a.out.with_suffix(".json").write_text(json.dumps({"command": "python -m evals.measure_year_rule", "summary": summary, "refused_by_rule": caught}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

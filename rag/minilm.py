@@ -243,13 +243,14 @@ class TorchMiniLM(_MiniLMBase):
         return self.torch.nn.functional.linear(x, w, self.w[name + ".bias"])
 
     def _forward(self, ids, mask):
+        """Mean-pooled, normalised sentence vectors; the padded batch is packed first (as in LeanMiniLM)."""
         torch, F, w = self.torch, self.torch.nn.functional, self.w
-        b, n = ids.shape
-        pos = torch.arange(n).unsqueeze(0)
-        x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][pos] + w["embeddings.token_type_embeddings.weight"][0]
-        x = self._layers(self._ln(x, "embeddings.LayerNorm"), mask)
-        m = mask.unsqueeze(-1).to(x.dtype)
-        pooled = (x * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        lens = mask.sum(1).tolist()
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(int).tolist()
+        pos = torch.cat([torch.arange(n) for n in lens])
+        x = w[WORDS][ids[mask.bool()]] + w["embeddings.position_embeddings.weight"][pos] + w["embeddings.token_type_embeddings.weight"][0]
+        x = self._packed_layers(self._ln(F.pad(x, (0, 0, 0, -len(x) % 64)), "embeddings.LayerNorm"), starts, lens)
+        pooled = torch.stack([x[s : s + n].mean(0) for s, n in zip(starts, lens)])
         return F.normalize(pooled, p=2, dim=1)
 
     def _layers(self, x, mask):

@@ -11,6 +11,7 @@ sentences of a chunk may be quoted at all is decided by its blocks (rag/blocks.p
 
 from __future__ import annotations
 
+import functools
 import re
 
 from rag.retrieval import STOPWORDS, tokenize
@@ -69,6 +70,7 @@ def sentences(text: str) -> list[str]:
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure, and called for every word of every candidate sentence
 def stem(tok: str) -> str:
     """A crude, deterministic stemmer: enough to match 'proposed'/'proposal' on a shared prefix.
     A possessive is dropped first, so "alliance's" matches "alliance"."""

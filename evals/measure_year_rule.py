@@ -17,10 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 
-from evals.measure_retrieval import DEFAULT_DATA, RESULTS, index_articles, load_squad
+from evals.measure_retrieval import DEFAULT_DATA, RESULTS, load_squad, squad_pipeline
 from evals.splits import fit_articles, report_articles
 
 
@@ -31,8 +30,6 @@ def contains(text: str, golds) -> bool:
 
 def main(argv=None) -> int:
     from rag.answer import asks_year, states_year
-    from rag.embeddings import MiniLMEmbedder, QueryCache
-    from rag.pipeline import model_backend
     from rag.refusal import unmet_names, unmet_numbers
     from rag.settings import Settings
 
@@ -43,8 +40,7 @@ def main(argv=None) -> int:
     d = Settings()
     qs, _ = load_squad(DEFAULT_DATA)
     qs = [q for q in qs if asks_year(q.question)]
-    pipe = index_articles(DEFAULT_DATA, a.work or Path(tempfile.mkdtemp(prefix="rag-year-")), d.chunk_size, d.chunk_overlap,
-                          QueryCache(MiniLMEmbedder(backend=model_backend(d, reader=False)), 100_000))
+    pipe = squad_pipeline(a.work, "rag-year-")
     extractive = pipe.answerer("extractive")
 
     # 1. Each question as the pipeline decides it today, and whether the rule would refuse the answer.

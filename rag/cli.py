@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import List, Optional
@@ -139,13 +138,6 @@ def ask_cmd(
         _print_answer(ans)
 
 
-def _warm_quietly(pipe) -> None:
-    try:
-        pipe.warm_up()
-    except Exception:  # noqa: BLE001 - the first question reports a load error properly
-        pass
-
-
 @app.command("chat")
 def chat_cmd(
     mode: Optional[str] = typer.Option(None, "--mode", help="extractive | openai | local"),
@@ -154,7 +146,9 @@ def chat_cmd(
     """Chat in the terminal; follow-ups use the conversation. Empty line or Ctrl-D quits."""
     pipe = _pipeline()
     pipe.store.collection  # fail early with "run rag ingest first"
-    threading.Thread(target=_warm_quietly, args=(pipe,), name="rag-warm-up", daemon=True).start()  # while the first question is typed
+    from rag.pipeline import warm_up_in_background
+
+    warm_up_in_background(pipe)  # the models load while the first question is typed
     history: list[tuple[str, str]] = []
     out.print("[dim]Ask about your documents. Empty line or Ctrl-D to quit; /new starts over.[/]")
     while True:

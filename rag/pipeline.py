@@ -444,6 +444,24 @@ class LazySpanReader:
         return self.load().read(question, passages)
 
 
+def warm_up_in_background(pipe) -> threading.Thread | None:
+    """`pipe.warm_up()` in a daemon thread: the UI while its page opens, `rag chat` while the first
+    question is typed. A load error is left for the first question to report."""
+    warm = getattr(pipe, "warm_up", None)
+    if warm is None:  # a pipeline stand-in without models
+        return None
+
+    def run() -> None:
+        try:
+            warm()
+        except Exception:  # noqa: BLE001 - reported by the first question instead
+            pass
+
+    t = threading.Thread(target=run, name="rag-warm-up", daemon=True)
+    t.start()
+    return t
+
+
 def model_backend(settings: Settings, one_shot: bool = False, reader: bool = True) -> str:
     """settings.model_backend with "auto" resolved: numpy for a one-question process (no torch
     import) unless the reader runs in bf16 (torch only), else torch when it is installed."""

@@ -29,7 +29,6 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: l
 
 import importlib.util
 import secrets
-import threading
 import time
 import uuid
 from datetime import datetime, timezone
@@ -456,7 +455,7 @@ def serve(demo: gr.Blocks, settings: Settings, **overrides):
 
 def launch(settings: Settings, ingest_paths: Sequence[str | Path] = (), pipeline=None, **overrides):
     """`rag ui`: build the pipeline, optionally ingest, then serve until interrupted."""
-    from rag.pipeline import build
+    from rag.pipeline import build, warm_up_in_background
 
     parse_auth(settings.ui_auth)  # fail before loading models
     pipe = pipeline or build(settings)
@@ -464,15 +463,6 @@ def launch(settings: Settings, ingest_paths: Sequence[str | Path] = (), pipeline
         report = pipe.ingest(list(ingest_paths))
         print(f"Indexed {len(report.indexed)} file(s), {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
               f"{report.total_chunks} chunks in the index.")
-    warm = getattr(pipe, "warm_up", None)
-    if warm is not None:  # load the models while the page opens, not on the first question
-        threading.Thread(target=_quietly, args=(warm,), name="rag-warm-up", daemon=True).start()
+    warm_up_in_background(pipe)  # the models load while the page opens, not on the first question
     demo = build_app(pipe, settings)
     return serve(demo, settings, **overrides)
-
-
-def _quietly(fn) -> None:
-    try:
-        fn()
-    except Exception:  # noqa: BLE001 - the first question reports any load error properly
-        pass

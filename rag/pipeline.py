@@ -171,7 +171,7 @@ class Pipeline:
 
     def warm_up(self) -> None:
         """Load the query embedder and the reader now, so that the first question does not pay for it
-        (the UI and `rag serve` call this at start-up)."""
+        (the UI, `rag serve` and `rag chat` call this at start-up)."""
         self.embedder.embed_query("warm up")
         load = getattr(self.span, "load", None)
         if load is not None:

@@ -33,7 +33,7 @@ from rag.answer import (
     states_year,
 )
 from rag.embeddings import Embedder, QueryCache, make_embedder
-from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong
+from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong, RagError
 from rag.ingest import IngestReport, Progress, ingest
 from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, refusal_features, unmet_names, unmet_numbers
 from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
@@ -171,7 +171,12 @@ class Pipeline:
 
     def warm_up(self) -> None:
         """Load the query embedder and the reader now, so that the first question does not pay for it
-        (the UI, `rag serve` and `rag chat` call this at start-up)."""
+        (the UI, `rag serve` and `rag chat` call this at start-up). Embedded Chroma also reads its whole
+        vector index on the first call (2-4 s at 1M chunks): done here too, when an index exists."""
+        try:
+            self.store.count()
+        except RagError:  # no index yet, or the server is down: the first question says so
+            pass
         self.embedder.embed_query("warm up")
         load = getattr(self.span, "load", None)
         if load is not None:

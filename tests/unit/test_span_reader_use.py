@@ -153,3 +153,12 @@ def test_warm_up_loads_the_embedder_and_the_reader(tmp_path):
     p.warm_up()
     assert (Counting.calls, LoadingSpan.loads) == (1, 1)
     P.build(Settings(data_dir=tmp_path, embedder="hash", reader="span"), span=LexicalSpanReader()).warm_up()  # a reader without load() is fine
+
+
+def test_warm_up_opens_the_index_when_there_is_one(tmp_path, seeds_dir):
+    settings = Settings(data_dir=tmp_path, embedder="hash", reader="off")
+    P.build(settings).ingest([seeds_dir])
+    fresh = P.build(settings)
+    assert fresh.store._collection is None
+    fresh.warm_up()  # embedded Chroma reads its vector index on this first call, not on the first question
+    assert fresh.store._collection is not None

@@ -11,7 +11,7 @@
 
 All 18 articles are indexed with the default settings and the default (span) reader. Every question that
 names an exact number, plus a seeded sample of the others, goes through the extractive pipeline's decision:
-the model's refusal and `unmet_numbers` first, then the answer with and without each rule. Counts are split
+the pipeline's own refusal first (`Pipeline.refusal_note`: the model, the numbers and the names rules), then the answer with and without each rule. Counts are split
 by evals/splits.toml (the rules are fixed, not fitted; FIT and REPORT are shown apart anyway).
 Results: evals/results/quotable.md and .json. Seeds, realdocs and RGB: their own suites (`rag eval`).
 Left out: the LLM modes (the rules apply to extractive quoting only).
@@ -46,7 +46,7 @@ def states_asked_numbers(question: str, hits, c) -> bool:
 
 def run(others: int, seed: int, work: Path) -> list[dict]:
     from rag.answer import is_question
-    from rag.refusal import _EXACT_NUMBER, unmet_numbers
+    from rag.refusal import _EXACT_NUMBER
     from rag.settings import Settings
 
     d = Settings()
@@ -62,7 +62,7 @@ def run(others: int, seed: int, work: Path) -> list[dict]:
         if i % 100 == 0:
             print(f"  {i}/{len(sample)}", file=sys.stderr, flush=True)
         a = pipe.assess(q.question, d.k)
-        refused = not a.hits or a.p_answerable < pipe.refusal_threshold or bool(unmet_numbers(q.question, a.hits))
+        refused = pipe.refusal_note(q.question, a) is not None
         window = [] if refused else [c for c in a.ranked if states_asked_numbers(q.question, a.hits, c)]
         shipped, tried = ("", "") if refused else (text(a.ranked), text(window))
         ok = lambda t: bool(q.answerable and t and contains_answer(t, list(q.answers)))  # noqa: E731

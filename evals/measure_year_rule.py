@@ -29,8 +29,7 @@ def contains(text: str, golds) -> bool:
 
 
 def main(argv=None) -> int:
-    from rag.answer import asks_year, states_year
-    from rag.refusal import unmet_names, unmet_numbers
+    from rag.answer import asks_year
     from rag.settings import Settings
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -47,12 +46,12 @@ def main(argv=None) -> int:
     rows = []
     for q in qs:
         got = pipe.assess(q.question)
-        refused = not got.hits or got.p_answerable < pipe.refusal_threshold or bool(unmet_numbers(q.question, got.hits) + unmet_names(q.question, got.hits))
+        refused = pipe.refusal_note(q.question, got) is not None
         picked = [] if refused else extractive.select(got.ranked)
         refused = refused or not picked
         answer = extractive.compose(picked)
         rows.append({"article": q.article, "question": q.question, "answerable": q.answerable, "refused": refused,
-                     "rule_refuses": not refused and not any(states_year(c.text) for c in picked),
+                     "rule_refuses": not refused and pipe.quote_note(q.question, picked) is not None,
                      "contains_gold": not refused and contains(answer, q.answers), "answer": answer})
 
     # 2. The two decisions, per article half.

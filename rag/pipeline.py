@@ -182,6 +182,23 @@ class Pipeline:
         if load is not None:
             load()
 
+    def refusal_note(self, question: str, a: Assessment) -> str | None:
+        """Why the question is refused before anything is quoted or generated, or None: no passage answers it
+        confidently, or a number or a distinctive name of the question is in no retrieved passage. The
+        evals/measure_* scripts call this too, so that they measure the decision the pipeline takes."""
+        if not a.hits or a.p_answerable < self.refusal_threshold:
+            return "no passage answers this confidently"
+        if missing := unmet_numbers(question, a.hits) + unmet_names(question, a.hits):  # every unmet constraint, named
+            return f"no passage mentions {', '.join(missing)}, which the question asks about"
+        return None
+
+    @staticmethod
+    def quote_note(question: str, picked: Sequence[Candidate]) -> str | None:
+        """Why the sentences an extractive answer would quote are refused, or None (the year rule)."""
+        if asks_year(question) and not any(states_year(c.text) for c in picked):
+            return "no quoted sentence states a year, which the question asks for"
+        return None
+
     def retrieve(self, question: str, k: int | None = None) -> list[ScoredChunk]:
         k = k or self.settings.k
         hits = self.retriever.retrieve(question, k)
@@ -241,11 +258,8 @@ class Pipeline:
                 kw["closest"] = closest_passages(hits, self.settings.closest_passages)
             return Answer(question=q, mode=answerer.name, standalone_question=standalone, timings_ms=timings, refusal_score=round(p, 4), **kw)
 
-        if not hits or p < self.refusal_threshold:
-            yield done(answer=REFUSAL_TEXT, refused=True, notes=("no passage answers this confidently",))
-            return
-        if missing := unmet_numbers(standalone, hits) + unmet_names(standalone, hits):  # every unmet constraint, named
-            yield done(answer=REFUSAL_TEXT, refused=True, notes=(f"no passage mentions {', '.join(missing)}, which the question asks about",))
+        if note := self.refusal_note(standalone, a):
+            yield done(answer=REFUSAL_TEXT, refused=True, notes=(note,))
             return
 
         tg = time.perf_counter()
@@ -255,8 +269,8 @@ class Pipeline:
             # The answerer knows which source each quoted sentence came from: no need to parse
             # markers back out of the text (a source's own "[12]" must not become a citation).
             picked = answerer.select(ranked)
-            if picked and asks_year(standalone) and not any(states_year(c.text) for c in picked):
-                yield done(answer=REFUSAL_TEXT, refused=True, notes=("no quoted sentence states a year, which the question asks for",))
+            if picked and (note := self.quote_note(standalone, picked)):
+                yield done(answer=REFUSAL_TEXT, refused=True, notes=(note,))
                 return
             drafts = [cite.Drafted(normalize_ws(c.text), (c.source,)) for c in picked]  # shown on one line
             parts.append(normalize_ws(answerer.compose(picked)))

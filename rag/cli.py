@@ -128,13 +128,9 @@ def ask_cmd(
     mode: Optional[str] = typer.Option(None, "--mode", help="extractive | openai | local"),
 ):
     """Answer one question with cited passages."""
-    from rag.store import prefetch_vector_index
-
-    settings = _settings()
-    prefetch_vector_index(settings)  # the disk reads Chroma's vector index while the modules below import
     from rag.pipeline import build
 
-    pipe = build(settings, one_shot=True)  # one question: the reader backend that starts fastest
+    pipe = build(_settings(), one_shot=True)  # one question: the reader backend that starts fastest
     ans = pipe.ask(question, mode=mode, k=k)
     if json_out:
         print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))

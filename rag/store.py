@@ -48,57 +48,6 @@ class DocState:
         return self.present == self.expected
 
 
-def vector_index_files(settings: Settings) -> list:
-    """The files of the embedded collection's HNSW index (Chroma keeps one folder per vector segment,
-    named by the segment id in its SQLite catalogue), or [] for a server, a missing index or any surprise."""
-    if settings.chroma_host:
-        return []
-    db = settings.chroma_dir / "chroma.sqlite3"
-    if not db.is_file():
-        return []
-    import sqlite3
-
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2)
-        try:
-            rows = con.execute(
-                "SELECT s.id FROM segments s JOIN collections c ON s.collection = c.id WHERE c.name = ? AND s.scope = 'VECTOR'",
-                (settings.collection,),
-            ).fetchall()
-        finally:
-            con.close()
-    except sqlite3.Error:  # another Chroma version's catalogue, or a locked file: skip the hint
-        return []
-    return sorted(f for (seg,) in rows if (settings.chroma_dir / seg).is_dir() for f in (settings.chroma_dir / seg).iterdir() if f.is_file())
-
-
-def prefetch_vector_index(settings: Settings):
-    """Ask the OS to start reading the embedded collection's HNSW files now, in a daemon thread.
-
-    Embedded Chroma reads its whole HNSW index on the first query (1.7 GB at 1M chunks). From a cold
-    disk that read costs seconds; started before `rag ask` imports its modules, it overlaps them
-    (evals/results/scale/cold_ask_1m.md). A hint only: nothing is read into this process, and a server,
-    a missing index or an OS without posix_fadvise makes it a no-op. Returns the thread, or None."""
-    if not hasattr(os, "posix_fadvise") or settings.chroma_host:
-        return None
-    import threading
-
-    def run() -> None:
-        for f in vector_index_files(settings):
-            try:
-                fd = os.open(f, os.O_RDONLY)
-                try:
-                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-                finally:
-                    os.close(fd)
-            except OSError:
-                pass
-
-    t = threading.Thread(target=run, name="rag-prefetch", daemon=True)
-    t.start()
-    return t
-
-
 class Store:
     def __init__(self, settings: Settings, model_name: str, dim: int):
         self.settings = settings

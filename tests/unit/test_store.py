@@ -154,26 +154,3 @@ def test_collection_created_by_another_writer_meanwhile_is_opened(tmp_path):
     first._get_collection(create=True)  # ... then first created it
     coll = second._get_collection(create=True)
     assert coll.name == s.collection and coll.metadata["hnsw:space"] == "cosine"
-
-
-def test_vector_index_files_name_this_collections_hnsw_files(settings):
-    from rag.store import prefetch_vector_index, vector_index_files
-
-    assert vector_index_files(settings) == [] and prefetch_vector_index(settings.model_copy(update={"chroma_host": "127.0.0.1"})) is None
-    store, emb = make_store(settings)
-    store.ensure()
-    big = " ".join(f"Line {i} says {i * 7919 % 1013}." for i in range(8000))
-    cs = chunks_of(big)
-    assert len(cs) > 1000  # Chroma writes its HNSW files after 1,000 vectors (hnsw:sync_threshold)
-    store.add(cs, emb.embed_documents([c.text for c in cs]))
-    other = Store(settings.model_copy(update={"collection": "other"}), emb.name, emb.dim)
-    other.ensure()
-    other.add(cs, emb.embed_documents([c.text for c in cs]))
-    files = vector_index_files(settings)
-    assert {f.name for f in files} >= {"data_level0.bin", "header.bin", "link_lists.bin", "length.bin"}
-    assert len({f.parent for f in files}) == 1, "only this collection's segment, not the other one's"
-    assert not set(files) & set(vector_index_files(other.settings))
-    t = prefetch_vector_index(settings)
-    t.join(10)
-    assert not t.is_alive()
-    assert store.count() == len(cs)  # the hint changes nothing the store reads

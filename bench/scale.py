@@ -219,28 +219,27 @@ def measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, b
         res["insert_chunks_per_s_last_stretch"] = round(seg_rate, 1)
 
     # --- retrieval ----------------------------------------------------------------
+    def timed(name: str, f, items) -> None:
+        """res[name_p50_ms], res[name_p95_ms] of f(q) over items."""
+        xs = []
+        for q in items:
+            t = time.perf_counter()
+            f(q)
+            xs.append((time.perf_counter() - t) * 1000)
+        res[f"{name}_p50_ms"], res[f"{name}_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
+
     hybrid, dense, sparse = pipe.retriever, DenseRetriever(store, QueryCache(fake)), BM25Retriever(store)
     qs = questions[: a.queries]
     for q in questions[-5:]:
         hybrid.retrieve(q, settings.k)
     # bm25_count_each_query: the check before rag.retrieval's recheck window (a Chroma count per query), same run
     for name, r in (("hybrid", hybrid), ("dense", dense), ("bm25", sparse), ("bm25_count_each_query", BM25Retriever(store, recheck_s=0))):
-        xs = []
-        for q in qs:
-            t = time.perf_counter()
-            r.retrieve(q, settings.k)
-            xs.append((time.perf_counter() - t) * 1000)
-        res[f"{name}_p50_ms"], res[f"{name}_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
+        timed(name, lambda q, r=r: r.retrieve(q, settings.k), qs)
     log(f"  {n}: hybrid p50 {res['hybrid_p50_ms']} ms, dense {res['dense_p50_ms']}, bm25 {res['bm25_p50_ms']} "
         f"(counting Chroma on every query: {res['bm25_count_each_query_p50_ms']})")
 
     # --- warm answers ---------------------------------------------------------------
-    xs = []
-    for q in qs:
-        t = time.perf_counter()
-        pipe.ask(q)
-        xs.append((time.perf_counter() - t) * 1000)
-    res["warm_ask_fake_p50_ms"], res["warm_ask_fake_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
+    timed("warm_ask_fake", pipe.ask, qs)
     if not a.no_minilm:
         if not _MINILM:
             from rag.pipeline import model_backend
@@ -253,25 +252,13 @@ def measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, b
             embed_documents = staticmethod(minilm.embed_documents)
             embed_query = staticmethod(minilm.embed_query)
 
-        mpipe = build(settings, embedder=Named())
-        mpipe.ask(questions[-1])
-        xs = []
-        for q in qs[: max(10, len(qs) // 2)]:
-            t = time.perf_counter()
-            mpipe.ask(q)
-            xs.append((time.perf_counter() - t) * 1000)
-        res["warm_ask_minilm_p50_ms"], res["warm_ask_minilm_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
-        del mpipe
-        # The default answer path: the same, plus the span reader reading the retrieved passages.
-        spipe = build(settings.model_copy(update={"reader": "span"}), embedder=Named())
-        spipe.warm_up()
-        xs = []
-        for q in qs[: max(10, len(qs) // 2)]:
-            t = time.perf_counter()
-            spipe.ask(q)
-            xs.append((time.perf_counter() - t) * 1000)
-        res["warm_ask_span_p50_ms"], res["warm_ask_span_p95_ms"] = round(statistics.median(xs), 1), round(pct(xs, 0.95), 1)
-        del spipe
+        # MiniLM on the query side (reader off), then the default path: the same plus the span reader.
+        for name, reader in (("warm_ask_minilm", "off"), ("warm_ask_span", "span")):
+            mpipe = build(settings.model_copy(update={"reader": reader}), embedder=Named())
+            mpipe.warm_up()
+            mpipe.ask(questions[-1])
+            timed(name, mpipe.ask, qs[: max(10, len(qs) // 2)])
+            del mpipe
     log(f"  {n}: warm ask p50 fake {res['warm_ask_fake_p50_ms']} ms, MiniLM query side {res.get('warm_ask_minilm_p50_ms')} ms, "
         f"+ span reader {res.get('warm_ask_span_p50_ms')} ms")
     res["bench_process_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -109,7 +109,7 @@ class BM25Retriever:
             missing = [i for i in want if i not in have]
             if extra:
                 ix.remove(ids=extra)
-            if len(missing) > self.announce_over:  # e.g. the first query after pointing a data dir at a Chroma server
+            if len(missing) > self.announce_over:  # e.g. a new client of a Chroma server whose chunks this data dir never indexed
                 log.warning("Building the keyword (BM25) index for %s from its %d chunks: this happens once per store and "
                             "takes a while (about 6 minutes for 1M chunks over HTTP).", self.store.kind, len(missing))
             for s in range(0, len(missing), 5000):

@@ -62,15 +62,54 @@ class Store:
     def lexical(self):
         """The BM25 index of this collection (rag.bm25index), kept in step with every write below.
 
-        It lives under data_dir/bm25/, one per (server, collection); writers hold its lock
-        across the Chroma write and the BM25 write, so a reader that takes the lock sees both."""
+        It lives under data_dir/bm25/<collection id>/: Chroma's id for the collection, which is the same
+        whether these files are opened embedded or through a `chroma run` server on them (so moving an
+        index behind a server does not rebuild BM25), and new after `rag ingest --rebuild`. Writers hold
+        its lock across the Chroma write and the BM25 write, so a reader that takes the lock sees both.
+        Needs the collection: raises IndexNotBuilt before the first ingest."""
         if self._lexical is None:
             from rag.bm25index import BM25Index
 
-            s = self.settings
-            where = f"{s.chroma_host}_{s.chroma_port}_" if s.chroma_host else ""
-            self._lexical = BM25Index(s.data_dir / "bm25" / re.sub(r"[^\w.-]", "_", where + s.collection) / "segments")
+            root = self.settings.data_dir / "bm25"
+            here = root / self._collection_id()
+            if not here.exists():  # a folder from before collection ids: this mode's name, then the embedded one's
+                s = self.settings
+                names = [re.sub(r"[^\w.-]", "_", f"{s.chroma_host}_{s.chroma_port}_{s.collection}")] if s.chroma_host else []
+                for old in (root / n for n in names + [re.sub(r"[^\w.-]", "_", s.collection)]):
+                    if old.is_dir() and self._indexes_this_collection(BM25Index(old / "segments")):
+                        try:
+                            old.rename(here)
+                        except OSError:  # another process moved it first
+                            pass
+                        break
+            self._lexical = BM25Index(here / "segments")
         return self._lexical
+
+    def _indexes_this_collection(self, ix, sample: int = 64) -> bool:
+        """Whether an old BM25 folder was built from this collection: a spread of its ids are all here."""
+        try:
+            live = ix.live_ids()
+            if not len(live):
+                return False
+            ids = [x.decode() for x in live[:: max(1, len(live) // sample)][:sample].tolist()]
+            return len(self.get_chunks(ids)) == len(ids)
+        except Exception:  # noqa: BLE001 - unreadable, or no usable collection (reset() of a mismatched index)
+            return False
+
+    def _collection_id(self) -> str:
+        """Chroma's id of the collection, without the embedding-model check (reset() needs it for an index
+        built with another model); IndexNotBuilt when there is no collection."""
+        if self._collection is not None:
+            return str(self._collection.id)
+        name = self.settings.collection
+        try:
+            if name not in {c if isinstance(c, str) else c.name for c in self.client.list_collections()}:
+                raise IndexNotBuilt()
+            return str(self.client.get_collection(name, embedding_function=None).id)
+        except (IndexNotBuilt, StoreUnavailable):
+            raise
+        except Exception as e:
+            raise StoreUnavailable(f"Chroma error on {self.kind}: {e}") from e
 
     def _lexical_lock(self):
         return self.lexical.lock()
@@ -163,15 +202,20 @@ class Store:
             return False
 
     def reset(self) -> None:
-        """Drop the collection (for --rebuild)."""
+        """Drop the collection and its BM25 index (for --rebuild); the next write starts a new one."""
         name = self.settings.collection
         existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
-        with self._lexical_lock():
-            if name in existing:
+        if name in existing:
+            ix = self.lexical
+            with ix.lock():
                 self.client.delete_collection(name)
-            self.lexical.clear()
+                ix.clear()
+            import shutil
+
+            shutil.rmtree(ix.path.parent, ignore_errors=True)  # the dropped collection's folder
         self._collection = None
         self._vs = None
+        self._lexical = None
 
     # --- writes ------------------------------------------------------------------
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:

@@ -62,3 +62,38 @@ def test_two_processes_share_the_server(chroma_server, tmp_path):
     assert reader.info()["chunks"] == writer.info()["chunks"] > 0
     hits = reader.retrieve(QUESTION, 3)
     assert hits and hits[0].chunk.source == "000_e7591c0407e77bf5.txt"
+
+
+def test_an_embedded_index_moved_behind_chroma_run_keeps_its_bm25_index(tmp_path, live_server, monkeypatch):
+    """The BM25 folder is keyed by Chroma's collection id, the same through a server on the same files:
+    no rebuild from the server's chunks (~6 min at 1M chunks when it was keyed by host and port)."""
+    import os
+    import sys
+
+    from rag.pipeline import build
+    from rag.settings import Settings
+
+    data = tmp_path / "data"
+    embedded = build(Settings(data_dir=data, embedder="hash", mode="extractive"))
+    embedded.ingest([SEEDS])
+    cid, n = str(embedded.store.collection.id), embedded.store.count()
+    del embedded
+    chroma = Path(sys.executable).parent / "chroma"
+    with live_server(lambda port: [chroma, "run", "--path", data / "chroma", "--host", "127.0.0.1", "--port", port], "/api/v2/heartbeat",
+                     tmp_path / "chroma.log", env={**os.environ, "ANONYMIZED_TELEMETRY": "False"}, name="chroma run") as port:
+        served = build(Settings(data_dir=data, embedder="hash", mode="extractive", chroma_host="127.0.0.1", chroma_port=port))
+        repairs = []
+        real_sync = served.retriever.sparse.sync
+        monkeypatch.setattr(served.retriever.sparse, "sync", lambda: repairs.append(1) or real_sync())
+        hits = served.retriever.sparse.retrieve("strategic concept Stoltenberg", 3)
+        assert hits and "Stoltenberg" in " ".join(h.chunk.text for h in hits)
+        assert repairs == [] and served.store.count() == n
+        assert served.store.lexical.path.parent.name == cid
+
+        # A data dir from before collection ids kept the embedded index's BM25 under bm25/<collection>: adopted too.
+        (data / "bm25" / cid).rename(data / "bm25" / "docs")
+        later = build(Settings(data_dir=data, embedder="hash", mode="extractive", chroma_host="127.0.0.1", chroma_port=port))
+        real_sync = later.retriever.sparse.sync
+        monkeypatch.setattr(later.retriever.sparse, "sync", lambda: repairs.append(1) or real_sync())
+        assert later.retriever.sparse.retrieve("strategic concept Stoltenberg", 3) and repairs == []
+        assert later.store.lexical.path.parent.name == cid and not (data / "bm25" / "docs").exists()

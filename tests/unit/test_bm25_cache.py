@@ -32,7 +32,7 @@ def test_next_process_uses_the_saved_index_and_sees_other_processes_writes(tmp_p
     first = _pipe(tmp_path)
     first.ingest([docs])
     assert first.retriever.sparse.retrieve("lighthouse built", 1)[0].chunk.source == "a.txt"
-    assert (tmp_path / "data" / "bm25" / "docs" / "segments" / "manifest.json").exists()
+    assert (tmp_path / "data" / "bm25" / str(first.store.collection.id) / "segments" / "manifest.json").exists()
 
     second = _pipe(tmp_path)  # a fresh pipeline, as in a new `rag ask`
     calls = []
@@ -75,8 +75,9 @@ def test_writes_that_bypass_the_index_are_repaired_before_serving(tmp_path):
 
 def test_a_damaged_index_is_rebuilt_not_fatal(tmp_path):
     docs = _docs(tmp_path)
-    _pipe(tmp_path).ingest([docs])
-    seg_dir = tmp_path / "data" / "bm25" / "docs" / "segments"
+    p = _pipe(tmp_path)
+    p.ingest([docs])
+    seg_dir = p.store.lexical.path
     (seg_dir / "manifest.json").write_text("{not json")
     hits = _pipe(tmp_path).retriever.sparse.retrieve("lighthouse", 1)
     assert hits and hits[0].chunk.source == "a.txt"
@@ -87,7 +88,7 @@ def test_delete_document_updates_bm25_without_a_rebuild(tmp_path):
     docs = _docs(tmp_path)
     pipe = _pipe(tmp_path)
     pipe.ingest([docs])
-    seg_dir = tmp_path / "data" / "bm25" / "docs" / "segments"
+    seg_dir = pipe.store.lexical.path
     segs_before = sorted(p.name for p in seg_dir.glob("seg-*") if p.is_dir())
     root = next(iter(pipe.store.doc_states()))[0]
     pipe.store.delete_document(root, "a.txt")
@@ -149,3 +150,60 @@ def test_a_large_repair_says_so_before_it_starts(tmp_path, caplog):
         sparse.invalidate()
         sparse.retrieve("lighthouse built", 1)  # consistent now: nothing to add, nothing said
     assert not caplog.records
+
+
+def test_the_index_is_keyed_by_the_collection_and_an_old_folder_is_moved_not_rebuilt(tmp_path, monkeypatch):
+    docs = _docs(tmp_path)
+    pipe = _pipe(tmp_path)
+    pipe.ingest([docs])
+    here = pipe.store.lexical.path.parent
+    assert here.name == str(pipe.store.collection.id)
+    here.rename(here.parent / "docs")  # where a data dir written before collection ids kept it
+
+    later = _pipe(tmp_path)
+    repairs = []
+    real_sync = later.retriever.sparse.sync
+    monkeypatch.setattr(later.retriever.sparse, "sync", lambda: repairs.append(1) or real_sync())
+    hit = later.retriever.sparse.retrieve("copper mining flood", 1)[0]
+    assert hit.chunk.source == "b.txt" and repairs == []  # moved, served as it was
+    assert later.store.lexical.path.parent == here and not (here.parent / "docs").exists()
+
+
+def test_a_rebuild_starts_a_new_index_and_drops_the_old_folder(tmp_path):
+    docs = _docs(tmp_path)
+    pipe = _pipe(tmp_path)
+    pipe.ingest([docs])
+    old = pipe.store.lexical.path.parent
+    (docs / "a.txt").unlink()
+    pipe.ingest([docs], rebuild=True)
+    assert not old.exists()
+    assert pipe.store.lexical.path.parent.name == str(pipe.store.collection.id) != old.name
+    assert pipe.retriever.sparse.retrieve("lighthouse", 3) == []
+    assert _live(pipe) == sorted(pipe.store.ids())
+
+
+def test_rebuild_drops_an_index_made_with_another_embedder(tmp_path):
+    docs = _docs(tmp_path)
+    _pipe(tmp_path).ingest([docs])
+    other = build(Settings(data_dir=tmp_path / "data", embedder="hash-384", mode="extractive"))
+    other.ingest([docs], rebuild=True)  # the fix EmbeddingMismatch suggests
+    assert other.retriever.sparse.retrieve("copper mining", 1)[0].chunk.source == "b.txt"
+
+
+def test_an_old_folder_of_another_collection_is_not_adopted(tmp_path):
+    import shutil
+
+    docs = _docs(tmp_path)
+    theirs = build(Settings(data_dir=tmp_path / "theirs", embedder="hash", mode="extractive"))
+    theirs.ingest([docs])
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "c.txt").write_text("Salt works opened on the north shore in 1802.\n")
+    ours = _pipe(tmp_path)
+    ours.ingest([other])
+    shutil.rmtree(ours.store.lexical.path.parent)  # as if this data dir predated collection ids ...
+    shutil.copytree(theirs.store.lexical.path.parent, tmp_path / "data" / "bm25" / "docs")  # ... and held another's index
+    fresh = _pipe(tmp_path)
+    assert fresh.retriever.sparse.retrieve("salt works", 1)[0].chunk.source == "c.txt"
+    assert fresh.retriever.sparse.retrieve("lighthouse", 1) == []
+    assert (tmp_path / "data" / "bm25" / "docs").exists()  # left where it was

@@ -144,7 +144,7 @@ def unmet_numbers(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
 _DISTINCT_NAME = re.compile(r"(?<![\w-])[A-Za-z][\w.-]*[A-Z][\w.-]*")
 
 
-def unmet_names(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
+def unmet_names(question: str, hits: Sequence[ScoredChunk], spelled_out: bool = True) -> list[str]:
     """The distinctive names of the question (PostgreSQL, NATO, iPhone) that no retrieved passage contains.
 
     The numbers rule's sibling: a question about PostgreSQL can't be answered from passages that never
@@ -152,8 +152,9 @@ def unmet_names(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
     maximum number of columns in a PostgreSQL table?"). Only names with a capital after their first letter
     count: ordinary capitalised words ("British", "the Board") are often paraphrased. A name matches a
     whole word of a passage or title, ignoring case, accents, dots ("U.S." = "US"), dash styles and a
-    plural or possessive; a typed "WHat" is not a name. Chosen on SQuAD 2.0 dev's fitting articles among
-    three forms; the counts on the other articles are in evals/results/names_rule.md."""
+    plural or possessive; a typed "WHat" is not a name. An acronym is also met by its words spelled out
+    ("North Atlantic Treaty Organization" for NATO; `spelled_out`). Chosen on SQuAD 2.0 dev's fitting
+    articles among four forms; the counts on the other articles are in evals/results/names_rule.md."""
     letters = [c for c in question if c.isalpha()]
     if sum(c.isupper() for c in letters) > len(letters) / 2:  # A QUESTION TYPED IN CAPITALS names nothing by its case
         return []
@@ -164,8 +165,34 @@ def unmet_names(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
             asked.append(a)
     if not asked:
         return []
-    text = _name_key(" ".join(h.chunk.text + " " + h.chunk.title for h in hits))
-    return sorted(a for a in asked if not _mentions(text, _name_key(a)))
+    raw = " ".join(h.chunk.text + " " + h.chunk.title for h in hits)
+    text = _name_key(raw)
+    return sorted(a for a in asked if not _mentions(text, _name_key(a)) and not (spelled_out and _spells(raw, a)))
+
+
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_FILLERS = {"of", "and", "the", "for", "in", "on", "to", "de", "&"}
+
+
+def _spells(text: str, name: str) -> bool:
+    """Whether `text` spells an acronym out: "North Atlantic Treaty Organization" for NATO, "American
+    Automobile Association" for AAA, "Department of Defense" for DOD (capitalised words; a short filler
+    such as "of" or "and" between them may give a letter or none)."""
+    if not _ACRONYM.fullmatch(name):
+        return False
+    words = re.findall(r"[A-Za-z][\w'-]*|&", text)
+
+    def match(j: int, k: int) -> bool:
+        if k == len(name):
+            return True
+        if j == len(words):
+            return False
+        w = words[j]
+        if w[0] == name[k] and match(j + 1, k + 1):
+            return True
+        return bool(k) and w.lower() in _FILLERS and ((w[0].upper() == name[k] and match(j + 1, k + 1)) or match(j + 1, k))
+
+    return any(w[0] == name[0] and match(i, 0) for i, w in enumerate(words))
 
 
 def _name_key(s: str) -> str:

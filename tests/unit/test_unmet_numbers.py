@@ -54,6 +54,17 @@ def test_a_distinctive_name_no_passage_mentions_is_unmet():
     assert unmet_names("WHO WON THE USSR CUP IN THE DINOSAUR ERA?", news) == []  # typed in capitals: case says nothing
 
 
+def test_an_acronym_is_met_by_its_words_spelled_out():
+    from rag.refusal import unmet_names
+
+    hits = [hit("The North Atlantic Treaty Organization met in Brussels. The Department of Defense and the American Automobile Association agreed.")]
+    assert unmet_names("What did NATO agree in Brussels?", hits) == []
+    assert unmet_names("What did the DOD and the AAA agree?", hits) == []  # "of" may give a letter
+    assert unmet_names("What did the NRA agree?", hits) == ["NRA"]  # no such words: still unmet
+    assert unmet_names("What did NATO agree in Brussels?", hits, spelled_out=False) == ["NATO"]  # the form before
+    assert unmet_names("What did the OTAN say?", hits) == ["OTAN"]  # the initials in order, not any order
+
+
 def test_pipeline_refuses_and_says_which_name(pipeline_over):
     p = pipeline_over({"limits.txt": "The theoretical maximum number of rows in an SQLite table is 2^64, about 1.8e+19.\n"}, refusal_threshold=0.0)
     a = p.ask("What is the maximum number of rows in a PostgreSQL table?")

@@ -201,7 +201,13 @@ class Pipeline:
 
     def retrieve(self, question: str, k: int | None = None) -> list[ScoredChunk]:
         k = k or self.settings.k
-        hits = self.retriever.retrieve(question, k)
+        try:
+            hits = self.retriever.retrieve(question, k)
+        except Exception:
+            if not self.store.dropped():
+                raise
+            self.store.forget()  # another process rebuilt the index under this long-running one: reopen it
+            hits = self.retriever.retrieve(question, k)
         for p in self.postprocessors:
             hits = p.rerank(question, hits, k)
         return fill_dense_scores(hits, self.embedder.embed_query(question), self.embedder, self.store)

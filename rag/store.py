@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from rag.errors import EmbeddingMismatch, IndexNotBuilt, StoreUnavailable
+from rag.errors import EmbeddingMismatch, IndexNotBuilt, RagError, StoreUnavailable
 from rag.settings import Settings
 from rag.types import Chunk, ScoredChunk
 
@@ -99,8 +99,10 @@ class Store:
     def _collection_id(self) -> str:
         """Chroma's id of the collection, without the embedding-model check (reset() needs it for an index
         built with another model); IndexNotBuilt when there is no collection."""
-        if self._collection is not None:
-            return str(self._collection.id)
+        return str(self._collection.id) if self._collection is not None else self._current_id()
+
+    def _current_id(self) -> str:
+        """The collection's id as Chroma has it now (not the cached handle's)."""
         name = self.settings.collection
         try:
             if name not in {c if isinstance(c, str) else c.name for c in self.client.list_collections()}:
@@ -110,6 +112,20 @@ class Store:
             raise
         except Exception as e:
             raise StoreUnavailable(f"Chroma error on {self.kind}: {e}") from e
+
+    def dropped(self) -> bool:
+        """Whether the collection this Store opened is gone or replaced (another process ran
+        `rag ingest --rebuild` or deleted it), so that its cached handle fails on every call."""
+        if self._collection is None:
+            return False
+        try:
+            return self._current_id() != str(self._collection.id)
+        except RagError:
+            return True
+
+    def forget(self) -> None:
+        """Drop the cached collection and BM25 index: the next call opens them again."""
+        self._collection = self._vs = self._lexical = None
 
     def _lexical_lock(self):
         return self.lexical.lock()

@@ -207,3 +207,18 @@ def test_an_old_folder_of_another_collection_is_not_adopted(tmp_path):
     assert fresh.retriever.sparse.retrieve("salt works", 1)[0].chunk.source == "c.txt"
     assert fresh.retriever.sparse.retrieve("lighthouse", 1) == []
     assert (tmp_path / "data" / "bm25" / "docs").exists()  # left where it was
+
+
+def test_a_long_running_pipeline_reopens_an_index_rebuilt_by_another(tmp_path):
+    """The UI keeps answering after `rag ingest --rebuild` in a terminal: its cached collection is gone."""
+    docs = _docs(tmp_path)
+    cli = _pipe(tmp_path)
+    cli.ingest([docs])
+    ui = _pipe(tmp_path)
+    assert ui.ask("When was the lighthouse built?").citations
+    (docs / "c.txt").write_text("Salt works opened on the north shore in 1802.\n")
+    cli.ingest([docs], rebuild=True)
+    assert ui.store.dropped()
+    ans = ui.ask("When did the salt works open?")
+    assert not ans.refused and "1802" in ans.answer
+    assert not ui.store.dropped() and _live(ui) == sorted(ui.store.ids())

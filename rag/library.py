@@ -151,6 +151,7 @@ class Library:
     # --- listing -----------------------------------------------------------------
     def documents(self) -> list[DocInfo]:
         store = self.pipeline.store
+        store.refresh()  # another process may have rebuilt the index since this one opened it
         if not store.exists():
             return []
         got = store.collection.get(include=["metadatas"])

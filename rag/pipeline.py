@@ -108,9 +108,11 @@ class Pipeline:
     def ingest(self, paths: Sequence[str | Path], rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
         # ingest() drops the old index only after the paths are validated, so a typo can't empty it.
         # Store writes keep the BM25 index in step (rag/bm25index.py): nothing to rebuild here.
+        self.store.refresh()  # a long-running process: another one may have rebuilt the index meanwhile
         return ingest([Path(p) for p in paths], self.settings, self.store, self.embedder, progress, rebuild=rebuild)
 
     def documents(self) -> list[dict]:
+        self.store.refresh()
         states = self.store.doc_states()
         return sorted(
             ({"source": s.source, "root": s.root, "chunks": s.present, "complete": s.complete} for s in states.values()),

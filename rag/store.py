@@ -127,6 +127,11 @@ class Store:
         """Drop the cached collection and BM25 index: the next call opens them again."""
         self._collection = self._vs = self._lexical = None
 
+    def refresh(self) -> None:
+        """Reopen the collection if another process dropped or rebuilt it (one catalogue read)."""
+        if self.dropped():
+            self.forget()
+
     def _lexical_lock(self):
         return self.lexical.lock()
 

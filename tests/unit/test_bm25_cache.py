@@ -222,3 +222,12 @@ def test_a_long_running_pipeline_reopens_an_index_rebuilt_by_another(tmp_path):
     ans = ui.ask("When did the salt works open?")
     assert not ans.refused and "1802" in ans.answer
     assert not ui.store.dropped() and _live(ui) == sorted(ui.store.ids())
+
+    from rag.library import Library
+
+    lib = Library(ui)
+    cli.ingest([docs], rebuild=True)
+    assert {d.source for d in lib.documents()} == {"a.txt", "b.txt", "c.txt"}  # the library list too
+    (docs / "d.txt").write_text("A ferry to the mainland started in 1955.\n")
+    ui.ingest([docs])  # and an upload through the UI writes to the new index
+    assert cli.retriever.sparse.retrieve("ferry mainland", 1)[0].chunk.source == "d.txt"

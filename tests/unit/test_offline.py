@@ -39,7 +39,10 @@ def test_chroma_default_embedder_is_never_used(settings, monkeypatch):
         return f
 
     monkeypatch.setattr(ct.DefaultEmbeddingFunction, "__init__", trap("DefaultEmbeddingFunction()"))
-    monkeypatch.setattr(ct.DefaultEmbeddingFunction, "__call__", trap("DefaultEmbeddingFunction.__call__"))
+    def call(self, input):  # Chroma checks this signature when it opens a collection (get_collection)
+        trap("DefaultEmbeddingFunction.__call__")()
+
+    monkeypatch.setattr(ct.DefaultEmbeddingFunction, "__call__", call)
     monkeypatch.setattr(ONNXMiniLM_L6_V2, "__init__", trap("ONNXMiniLM_L6_V2()"))
     monkeypatch.setattr(ONNXMiniLM_L6_V2, "_download_model_if_not_exists", trap("ONNX download"))
 

@@ -103,15 +103,7 @@ class Store:
 
     def _current_id(self) -> str:
         """The collection's id as Chroma has it now (not the cached handle's)."""
-        name = self.settings.collection
-        try:
-            if name not in {c if isinstance(c, str) else c.name for c in self.client.list_collections()}:
-                raise IndexNotBuilt()
-            return str(self.client.get_collection(name, embedding_function=None).id)
-        except (IndexNotBuilt, StoreUnavailable):
-            raise
-        except Exception as e:
-            raise StoreUnavailable(f"Chroma error on {self.kind}: {e}") from e
+        return str(self._open(create=False).id)
 
     def dropped(self) -> bool:
         """Whether the collection this Store opened is gone or replaced (another process ran
@@ -120,8 +112,10 @@ class Store:
             return False
         try:
             return self._current_id() != str(self._collection.id)
-        except RagError:
+        except IndexNotBuilt:
             return True
+        except RagError:  # the catalogue can't be read (a server down): not known to be dropped
+            return False
 
     def forget(self) -> None:
         """Drop the cached collection and BM25 index: the next call opens them again."""
@@ -169,6 +163,18 @@ class Store:
     def _get_collection(self, create: bool):
         if self._collection is not None:
             return self._collection
+        coll = self._open(create)
+        md = coll.metadata or {}
+        if md.get(MODEL_KEY) != self.model_name or int(md.get(DIM_KEY, -1)) != self.dim:
+            raise EmbeddingMismatch(
+                f"The index '{self.settings.collection}' was built with {md.get(MODEL_KEY)} ({md.get(DIM_KEY)} dims) but the current "
+                f"embedder is {self.model_name} ({self.dim} dims). Run `rag ingest --rebuild` to re-embed everything."
+            )
+        self._collection = coll
+        return coll
+
+    def _open(self, create: bool):
+        """Chroma's collection, created when `create`, without the embedding-model check (_get_collection's)."""
         name = self.settings.collection
         try:
             existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
@@ -176,7 +182,7 @@ class Store:
                 if not create:
                     raise IndexNotBuilt()
                 try:
-                    coll = self.client.create_collection(
+                    return self.client.create_collection(
                         name,
                         embedding_function=None,
                         metadata={"hnsw:space": "cosine", MODEL_KEY: self.model_name, DIM_KEY: self.dim},
@@ -184,21 +190,11 @@ class Store:
                 except Exception as e:  # another writer created it since list_collections (a shared server)
                     if "already exists" not in str(e).lower():
                         raise
-                    coll = self.client.get_collection(name, embedding_function=None)
-            else:
-                coll = self.client.get_collection(name, embedding_function=None)
+            return self.client.get_collection(name, embedding_function=None)
         except (IndexNotBuilt, StoreUnavailable):
             raise
         except Exception as e:
             raise StoreUnavailable(f"Chroma error on {self.kind}: {e}") from e
-        md = coll.metadata or {}
-        if md.get(MODEL_KEY) != self.model_name or int(md.get(DIM_KEY, -1)) != self.dim:
-            raise EmbeddingMismatch(
-                f"The index '{name}' was built with {md.get(MODEL_KEY)} ({md.get(DIM_KEY)} dims) but the current "
-                f"embedder is {self.model_name} ({self.dim} dims). Run `rag ingest --rebuild` to re-embed everything."
-            )
-        self._collection = coll
-        return coll
 
     @property
     def collection(self):

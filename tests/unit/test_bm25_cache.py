@@ -231,3 +231,14 @@ def test_a_long_running_pipeline_reopens_an_index_rebuilt_by_another(tmp_path):
     (docs / "d.txt").write_text("A ferry to the mainland started in 1955.\n")
     ui.ingest([docs])  # and an upload through the UI writes to the new index
     assert cli.retriever.sparse.retrieve("ferry mainland", 1)[0].chunk.source == "d.txt"
+
+
+def test_an_unreadable_catalogue_is_not_taken_for_a_dropped_collection(tmp_path, monkeypatch):
+    pipe = _pipe(tmp_path)
+    pipe.ingest([_docs(tmp_path)])
+
+    def down():
+        raise ConnectionError("server down")
+
+    monkeypatch.setattr(pipe.store.client, "list_collections", down)
+    assert pipe.store.dropped() is False  # can't tell: keep the handle, report the real error

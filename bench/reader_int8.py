@@ -38,21 +38,12 @@ FFN_OUT = re.compile(r"^encoder\.layer\.\d+\.output\.dense$")  # BERT's activati
 def int8_reader(keep_fp32: re.Pattern | None = None):
     """A SpanReader on the torch backend whose encoder Linear layers run in dynamic int8 (but those
     whose name matches `keep_fp32`)."""
-    import torch
-
-    from rag.quantized import quantize_linears
+    from rag.quantized import int8_encoder_linears
     from rag.reader import SpanReader
 
     r = SpanReader(backend="torch")
     m = r.model
-    mods = torch.nn.ModuleDict()
-    for k, w in m.w.items():
-        if k.startswith("encoder.") and k.endswith(".weight") and w.dim() == 2 and not (keep_fp32 and keep_fp32.match(k[: -len(".weight")])):
-            name = k[: -len(".weight")]
-            lin = torch.nn.Linear(w.shape[1], w.shape[0])
-            lin.weight.data, lin.bias.data = w.float(), m.w[name + ".bias"].float()
-            mods[name.replace(".", "/")] = lin
-    q = quantize_linears(mods)
+    q = int8_encoder_linears(m.w, keep_fp32)
     fp32 = m._lin
     m._lin = lambda x, name: q[name.replace(".", "/")](x) if name.replace(".", "/") in q else fp32(x, name)
     return r

@@ -33,17 +33,12 @@ def main(argv=None):
     ap.add_argument("--cache", type=Path, required=True, help="rows collected by train/refusal.py --span --cache")
     ap.add_argument("--out", type=Path, default=RESULTS / "refusal_size.md")
     a = ap.parse_args(argv)
-    from evals.measure_extractive import rescore, select
-    from rag.answer import SPAN_SENTENCE_WEIGHTS
     from rag.refusal import SPAN_MODEL_FEATURES, SPAN_MODEL_PATH
     from rag.settings import Settings
-    from train.refusal import auc, choose_threshold, fit, predict, tradeoff
+    from train.refusal import auc, choose_threshold, fit, mark_correct, predict, tradeoff
 
     rows = json.loads(a.cache.read_text())
-    d = Settings()
-    for r in rows:  # "correct" under the shipped sentence weights, as train/refusal.py scores it
-        if "cands" in r:
-            r["correct"] = any(c["gold"] for c in select(rescore(r, SPAN_SENTENCE_WEIGHTS, 0), d.max_answer_sentences, 0.85))
+    mark_correct(rows, "span", Settings().max_answer_sentences)  # as train/refusal.py scores them
     train, test, _ = split_by_article(rows, 0)
     y = np.array([r["answerable"] for r in test])
 

@@ -57,6 +57,24 @@ def quantize_linears(module):
         return quantize_dynamic(module, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
 
 
+def int8_encoder_linears(w: dict, keep_fp32=None):
+    """The encoder's Linear layers of the weights `w` (name -> fp32 tensor) as dynamic int8 modules,
+    keyed by name with "/" for "." (ModuleDict keys can't hold dots); names matching the regex
+    `keep_fp32` are left out, so their caller runs them in fp32."""
+    import torch
+
+    mods = torch.nn.ModuleDict()
+    for k, v in w.items():
+        if k.startswith("encoder.") and k.endswith(".weight") and v.dim() == 2:
+            name = k[: -len(".weight")]
+            if keep_fp32 is not None and keep_fp32.match(name):
+                continue
+            lin = torch.nn.Linear(v.shape[1], v.shape[0])
+            lin.weight.data, lin.bias.data = v, w[name + ".bias"]
+            mods[name.replace(".", "/")] = lin
+    return quantize_linears(mods)
+
+
 class Int8LeanMiniLM(TorchMiniLM):
     """TorchMiniLM whose encoder Linear layers run in int8; `encode(..., int8=False)` gives fp32.
 
@@ -65,15 +83,7 @@ class Int8LeanMiniLM(TorchMiniLM):
 
     def __init__(self, path, max_length: int = 256):
         super().__init__(path, max_length)
-        torch = self.torch
-        mods = torch.nn.ModuleDict()
-        for k, w in self.w.items():
-            if k.startswith("encoder.") and k.endswith(".weight") and w.dim() == 2:
-                name = k[: -len(".weight")]
-                lin = torch.nn.Linear(w.shape[1], w.shape[0])
-                lin.weight.data, lin.bias.data = w, self.w[name + ".bias"]
-                mods[name.replace(".", "/")] = lin
-        self.q = quantize_linears(mods)
+        self.q = int8_encoder_linears(self.w)
         self._int8 = True
 
     def _lin(self, x, name):

@@ -128,6 +128,18 @@ def tradeoff(p: np.ndarray, rows: list[dict], t: float) -> dict:
     }
 
 
+def mark_correct(rows: list[dict], reader: str, max_sentences: int) -> None:
+    """Set each row's "correct" under the shipped sentence weights of `reader` ("span" or "reader"):
+    rows may come from a cache collected before those weights were set."""
+    from evals.measure_extractive import rescore, select
+    from rag.answer import READER_SENTENCE_WEIGHTS, SPAN_SENTENCE_WEIGHTS
+
+    weights = SPAN_SENTENCE_WEIGHTS if reader == "span" else READER_SENTENCE_WEIGHTS
+    for r in rows:
+        if "cands" in r:
+            r["correct"] = any(c["gold"] for c in select(rescore(r, weights, 0), max_sentences, 0.85))
+
+
 def choose_threshold(p: np.ndarray, rows: list[dict], max_false_refusal: float) -> float:
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
     ok = [t for t in grid if tradeoff(p, rows, t)["false_refusal"] <= max_false_refusal]
@@ -233,13 +245,8 @@ def main(argv=None) -> int:
         if a.cache:
             a.cache.write_text(json.dumps(rows))
 
-    if a.reader or a.span:  # "correct" under the shipped sentence weights (the rows may come from a cache collected before they were set)
-        from evals.measure_extractive import rescore, select
-        from rag.answer import READER_SENTENCE_WEIGHTS, SPAN_SENTENCE_WEIGHTS
-
-        for r in rows:
-            if "cands" in r:
-                r["correct"] = any(c["gold"] for c in select(rescore(r, SPAN_SENTENCE_WEIGHTS if a.span else READER_SENTENCE_WEIGHTS, 0), d.max_answer_sentences, 0.85))
+    if a.reader or a.span:
+        mark_correct(rows, "span" if a.span else "reader", d.max_answer_sentences)
     train, test, train_arts = split_by_article(rows, a.seed)
     if a.reader or a.span:
         sentence_report(a, train, test, train_arts, d)

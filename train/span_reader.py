@@ -76,6 +76,14 @@ def find_answer(text: str, answers: list[str]) -> tuple[int, int] | None:
     return best
 
 
+def without_answer(text: str, answers: list[str]) -> str | None:
+    """The passage with every sentence that holds a gold answer removed; None unless at least one
+    sentence goes and at least two stay."""
+    sents = sentences(text)
+    kept = [s for s in sents if not contains_answer(s, answers)]
+    return " ".join(kept) if 2 <= len(kept) < len(sents) else None
+
+
 def examples_from(corpora, rng: random.Random, drop_share: float = 0.0):
     """(question, passage, span or None) triples; span is (char_start, char_end) in passage.
 
@@ -113,12 +121,9 @@ def examples_from(corpora, rng: random.Random, drop_share: float = 0.0):
                     pid = max(rng.sample(others, min(6, len(others))), key=lambda p: overlap(q["question"], passages[p]["text"]))
                     out.append((question, passages[pid]["text"], None))
                     stats["other_passage"] += 1
-            if drop_share and rng.random() < drop_share:
-                sents = sentences(text)
-                kept = [s for s in sents if not contains_answer(s, q["answers"])]
-                if 2 <= len(kept) < len(sents):
-                    out.append((question, " ".join(kept), None))
-                    stats["answer_removed"] += 1
+            if drop_share and rng.random() < drop_share and (cut := without_answer(text, q["answers"])):
+                out.append((question, cut, None))
+                stats["answer_removed"] += 1
     return out, stats
 
 
@@ -198,11 +203,9 @@ def measure(weights: Path, data: Path, n: int = 400) -> dict:
     kept_pos, removed = [], []
     for q in ans:
         text = passages[q["passage_id"]]["text"]
-        sents = sentences(text)
-        kept = [s for s in sents if not contains_answer(s, q["answers"])]
-        if 2 <= len(kept) < len(sents):
-            full, cut = reader.read(q["question"], [text, " ".join(kept)])
-            kept_pos.append(full.score); removed.append(cut.score)
+        if cut := without_answer(text, q["answers"]):
+            full, gone = reader.read(q["question"], [text, cut])
+            kept_pos.append(full.score); removed.append(gone.score)
     # RGB en dev (never trained on: CC BY-NC-SA): positive vs negative passages of the same query.
     recs = [json.loads(x) for x in (data / "rgb-en-dev" / "en_fact.jsonl").read_text().splitlines() if x.strip()] if (data / "rgb-en-dev").is_dir() else []
     per, allp, alln = [], [], []

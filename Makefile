@@ -66,7 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python -m evals.record bench_ingest_bf16 -- $(BIN)/python bench/ingest.py --chunks 300 --embedder minilm-bf16 --rounds 3
 	$(BIN)/python -m evals.record bench_query_span -- $(BIN)/python bench/query.py --chunks 10000 --queries 40 --work $(BENCH_IDX)
 	RAG_MODEL_BACKEND=numpy $(BIN)/python -m evals.record bench_query_numpy -- $(BIN)/python bench/query.py --chunks 10000 --queries 40 --work $(BENCH_IDX)
-	RAG_READER_PRECISION=bf16 $(BIN)/python -m evals.record bench_query_bf16 -- $(BIN)/python bench/query.py --chunks 10000 --queries 40 --work $(BENCH_IDX)
+	RAG_READER_PRECISION=bf16 $(BIN)/python -m evals.record bench_query_bf16 -- $(BIN)/python bench/query.py --chunks 10000 --queries 40 --work $(BENCH_IDX) --baseline fp32
 	RAG_READER=off $(BIN)/python -m evals.record bench_query_off -- $(BIN)/python bench/query.py --chunks 10000 --queries 40 --work $(BENCH_IDX)
 	$(BIN)/python -m evals.record bench_cold -- $(BIN)/python bench/cold.py --baseline 4e3b96d
 	$(BIN)/python -m evals.record bench_ui_load -- $(BIN)/python bench/ui_load.py --clients 20 --duration 60

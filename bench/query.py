@@ -19,7 +19,8 @@ each asked once, so no query-embedding cache helps):
     cosines of BM25-only hits) p50/p95, and the ratio of the p50s (goal <= 1.2);
   * warm end-to-end extractive `Pipeline.ask` p50/p95 (goal <= 100 ms), as a long-running process
     runs it (RAG_MODEL_BACKEND=auto: torch); then the same questions answered by the numpy backend
-    in the same run, alternating, with the ratio and how many answers were the same;
+    in the same run, alternating, with the ratio and how many answers were the same (--baseline fp32:
+    torch with the reader in fp32 instead, the baseline for RAG_READER_PRECISION=bf16 / auto);
   * cold `rag ask` wall time in a fresh process (goal <= 5 s), median of --cold runs.
 """
 
@@ -100,9 +101,9 @@ def build_corpus(docs: Path, target_chunks: int, chunk_count, seed: int = 0) -> 
 
 def reader_line(settings) -> str:
     """How MiniLM ran for the warm answers and for the cold `rag ask`."""
-    from rag.pipeline import model_backend
+    from rag.pipeline import model_backend, resolve_precision
 
-    reader = f"span reader in {settings.reader_precision}" if settings.reader == "span" else f"RAG_READER={settings.reader}"
+    reader = f"span reader in {resolve_precision(settings.reader_precision, model_backend(settings))}" if settings.reader == "span" else f"RAG_READER={settings.reader}"
     return (f"MiniLM (query embedder, {reader}): {model_backend(settings)} backend for the warm answers, "
             f"{model_backend(settings, one_shot=True)} for cold `rag ask` (RAG_MODEL_BACKEND={settings.model_backend}).")
 
@@ -114,6 +115,8 @@ def main(argv=None) -> int:
     ap.add_argument("--cold", type=int, default=3, help="cold `rag ask` runs (0 to skip)")
     ap.add_argument("--work", type=Path, default=None, help="keep the corpus and index here between runs")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--baseline", choices=["numpy", "fp32"], default="numpy",
+                    help="who answers the same questions alternately: the numpy backend, or torch with the reader in fp32 (to measure bf16)")
     a = ap.parse_args(argv)
 
     from rag.embeddings import MiniLMEmbedder
@@ -172,7 +175,9 @@ def main(argv=None) -> int:
     # When the warm backend is torch, the numpy backend answers the same questions in the same run,
     # alternating which goes first, so the two are compared under the same load.
     base_pipe = None
-    if model_backend(settings) != "numpy":
+    if a.baseline == "fp32" and model_backend(settings) == "torch":
+        base_pipe = build(settings.model_copy(update={"reader_precision": "fp32"}), embedder=MemoEmbedder(minilm))
+    elif model_backend(settings) != "numpy" and a.baseline == "numpy":
         base_pipe = build(settings.model_copy(update={"model_backend": "numpy", "reader_precision": "fp32"}), embedder=MemoEmbedder(MiniLMEmbedder(backend="numpy")))
         for q in warmup:
             base_pipe.ask(q)
@@ -226,13 +231,14 @@ def main(argv=None) -> int:
     for s, xs in stages.items():
         lines.append(f"| &nbsp; of which {s} | {statistics.median(xs):.1f} | {pct(xs, 0.95):.1f} | |")
     if e2e_base:
-        lines += [f"| baseline: the same answers with RAG_MODEL_BACKEND=numpy, alternating | {statistics.median(e2e_base):.1f} | {pct(e2e_base, 0.95):.1f} | |",
-                  f"| **ratio warm answer / numpy baseline (p50)** | {statistics.median(e2e) / statistics.median(e2e_base):.2f} | {pct(e2e, 0.95) / pct(e2e_base, 0.95):.2f} | |"]
+        who = "RAG_MODEL_BACKEND=numpy" if a.baseline == "numpy" else "torch and RAG_READER_PRECISION=fp32"
+        lines += [f"| baseline: the same answers with {who}, alternating | {statistics.median(e2e_base):.1f} | {pct(e2e_base, 0.95):.1f} | |",
+                  f"| **ratio warm answer / {a.baseline} baseline (p50)** | {statistics.median(e2e) / statistics.median(e2e_base):.2f} | {pct(e2e, 0.95) / pct(e2e_base, 0.95):.2f} | |"]
     if cold:
         lines.append(f"| cold `rag ask` wall time (s), median of {len(cold)} | {statistics.median(cold):.2f} s | {max(cold):.2f} s (max) | <= 5 s |")
     distinct = statistics.mean(len({h.chunk.text for h in pipe.retrieve(q, k)}) for q in ask_qs)  # untimed
     if base_pipe is not None:
-        lines += ["", f"The numpy baseline gave the same answer (text and refusal) to {same} of {len(ask_qs)} questions."]
+        lines += ["", f"The {a.baseline} baseline gave the same answer (text and refusal) to {same} of {len(ask_qs)} questions."]
     lines += ["", f"{refused} of {len(ask_qs)} warm questions were refused (SQuAD dev mixes unanswerable ones in). "
               f"Distinct passages among a question's {k} hits: {distinct:.2f} on average.", reader_line(settings), f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", ""]
     print("\n".join(lines))

@@ -66,7 +66,7 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
     from evals import runner, suites
     from evals.judges import make_judge
     from rag.embeddings import make_embedder
-    from rag.pipeline import model_backend
+    from rag.pipeline import model_backend, resolve_precision
     from rag.settings import Settings
 
     base = Settings()
@@ -108,6 +108,8 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
         "suite": name, "mode": mode, "judge": judge_name, "k": base.k, "seed": seed, "limit": limit,
         "metrics": metrics, "reasons": reasons, "se": se, "metrics_by_kind": by_kind, "cases": records,
         "n_cases": len(records), "stamp": stamp(),
+        "reader": {"reader": base.reader, "backend": model_backend(base),
+                   "precision": resolve_precision(base.reader_precision, model_backend(base)) if base.reader == "span" else None},
         "timings": {"index_s": round(index_s, 2), "questions_s": round(questions_s, 2)},
     }
     dest = out / name

@@ -464,6 +464,7 @@ class LazySpanReader:
             if self._reader is None:
                 from rag.reader import load_span_reader
 
+                self.precision = resolve_precision(self.precision, self.backend)
                 self._reader = load_span_reader(backend=self.backend, precision=self.precision)
         return self._reader
 
@@ -487,6 +488,18 @@ def warm_up_in_background(pipe) -> threading.Thread | None:
     t = threading.Thread(target=run, name="rag-warm-up", daemon=True)
     t.start()
     return t
+
+
+def resolve_precision(precision: str, backend: str) -> str:
+    """RAG_READER_PRECISION with "auto" resolved: bf16 when the reader runs in torch on a CPU with bf16
+    units (AMX, AVX512-BF16), else fp32. Imports torch only when the backend is torch."""
+    if precision != "auto":
+        return precision
+    if backend != "torch":
+        return "fp32"
+    from rag.quantized import bf16_supported
+
+    return "bf16" if bf16_supported() else "fp32"
 
 
 def model_backend(settings: Settings, one_shot: bool = False, reader: bool = True) -> str:
@@ -514,7 +527,8 @@ def shipped_span_reader(settings: Settings, one_shot: bool = False):
     backend = model_backend(settings, one_shot)
     if settings.reader_precision == "bf16" and backend != "torch":  # fail at start-up, not at the first question
         raise ConfigError(R.BF16_NEEDS_TORCH)
-    return LazySpanReader(backend, settings.reader_precision)
+    # "auto" is resolved when the weights load (the CPU check imports torch), fp32 at once for numpy.
+    return LazySpanReader(backend, settings.reader_precision if backend == "torch" else resolve_precision(settings.reader_precision, backend))
 
 
 def shipped_reader(settings: Settings):

@@ -89,9 +89,11 @@ class Settings(BaseSettings):
     # (default): numpy for the one-question `rag ask`, torch in the processes that answer many
     # (UI, `rag serve`, `rag chat`, `rag eval`). Ingestion's bulk embedding is sentence-transformers either way.
     model_backend: Literal["auto", "numpy", "torch"] = "auto"
-    # "bf16" (torch backend only): the reader's Linear layers on bf16 inputs, faster again on CPUs with
-    # bf16 units (AMX, AVX512-BF16), and not the same numbers: ~3% of best spans move. Opt-in.
-    reader_precision: Literal["fp32", "bf16"] = "fp32"
+    # "bf16" (torch backend only): the reader's Linear layers on bf16 inputs, faster on CPUs with bf16
+    # units (AMX, AVX512-BF16), not the same numbers (~3% of best spans move; the suites' metrics held,
+    # model_backends.md). "auto" (default): bf16 when the reader runs in torch on such a CPU, else fp32
+    # (so `rag ask`, numpy, is fp32); elsewhere torch would emulate bf16, slower than fp32.
+    reader_precision: Literal["auto", "fp32", "bf16"] = "auto"
     hide_unsupported: bool = True
     closest_passages: int = Field(3, ge=0, le=10)  # shown with a refusal: the nearest passages, none of which answers
     support_threshold: float = 0.5

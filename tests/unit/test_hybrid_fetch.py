@@ -1,0 +1,74 @@
+"""Hybrid retrieval fuses chunk ids first and reads only the fused top k from the store
+(rag/retrieval.py HybridRetriever._by_ids): the same hits as fusing fully read runs, one read."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.pipeline import build
+from rag.retrieval import fill_dense_scores
+from rag.settings import Settings
+
+TOPICS = [
+    ("lighthouse", "The Marrow Island lighthouse was built in {y} by the harbour board of the northern port."),
+    ("copper", "Copper mining on the island stopped in {y} after a flood filled the lower galleries."),
+    ("ferry", "A ferry to the mainland has run twice a day since {y}, weather permitting."),
+    ("school", "The island school opened in {y} with eleven pupils and one teacher."),
+    ("church", "The stone church was rebuilt in {y} after a storm took its roof."),
+]
+QUESTIONS = ["When was the lighthouse built?", "Why did copper mining stop?", "How often does the ferry run?",
+             "How many pupils did the school have?", "What happened to the church roof?", "harbour board flood",
+             "Which teacher ran the school?", "storm damage 1880"]
+
+
+def _pipe(tmp_path, **kw):
+    docs = tmp_path / "docs"
+    docs.mkdir(exist_ok=True)
+    for n, (name, text) in enumerate(TOPICS):
+        (docs / f"{name}.txt").write_text("\n\n".join(text.format(y=1850 + 7 * n + i) + f" Note {i} of the {name} records." for i in range(12)))
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", chunk_size=48, chunk_overlap=0, **kw))
+    pipe.ingest([docs])
+    return pipe
+
+
+def _key(hits):
+    return [(h.chunk.id, h.chunk.text, h.chunk.source, h.chunk.start, round(h.score, 9), round(h.dense, 6), h.bm25) for h in hits]
+
+
+@pytest.mark.parametrize("fusion", ["score", "rrf"])
+def test_the_fast_path_gives_the_hits_of_fusing_fully_read_runs(tmp_path, fusion):
+    pipe = _pipe(tmp_path, fusion=fusion, candidates=8)
+    h = pipe.retriever
+    assert pipe.store.count() > 3 * h.candidates  # enough chunks that the runs differ
+    bm25_only = 0
+    for q in QUESTIONS:
+        fast = pipe.retrieve(q, 5)
+        n = max(5, h.candidates)
+        full = fill_dense_scores(h.fuse(h.dense.retrieve(q, n), h.sparse.retrieve(q, n), 5), pipe.embedder.embed_query(q), pipe.embedder, pipe.store)
+        assert _key(fast) == _key(full), q
+        bm25_only += sum(x.chunk.id not in {d.chunk.id for d in h.dense.retrieve(q, n)} for x in fast)
+    assert bm25_only > 0  # the cosine of a BM25-only hit was computed from its stored vector, and matched
+
+
+def test_the_fast_path_reads_the_store_once_per_question(tmp_path, monkeypatch):
+    pipe = _pipe(tmp_path)
+    calls = []
+    for name in ("query", "get_chunks", "vectors", "chunks_with_vectors", "query_ids"):
+        real = getattr(pipe.store, name)
+        monkeypatch.setattr(pipe.store, name, lambda *a, real=real, name=name, **kw: calls.append(name) or real(*a, **kw))
+    hits = pipe.retrieve("When was the lighthouse built?", 5)
+    assert len(hits) == 5 and "lighthouse" in hits[0].chunk.text
+    assert calls == ["query_ids", "chunks_with_vectors"]  # no texts of the 2 x 20 candidates, no second read for cosines
+
+
+def test_a_bm25_hit_whose_chunk_was_deleted_elsewhere_is_never_returned_and_the_index_is_repaired(tmp_path):
+    pipe = _pipe(tmp_path)
+    sparse = pipe.retriever.sparse
+    sparse.recheck_s = 3600  # inside the window: the index is not re-counted, so it still lists the deleted chunks
+    assert pipe.retrieve("When was the lighthouse built?", 5)[0].chunk.source == "lighthouse.txt"
+    coll = pipe.store.collection
+    coll.delete(ids=coll.get(where={"source": "lighthouse.txt"}, include=[])["ids"])  # straight to Chroma, past the BM25 index
+    hits = pipe.retrieve("lighthouse built harbour board", 5)
+    assert hits and all(h.chunk.source != "lighthouse.txt" for h in hits)
+    assert sorted(x.decode() for x in pipe.store.lexical.live_ids().tolist()) == sorted(pipe.store.ids())  # repaired
+    assert _key(pipe.retrieve("lighthouse built harbour board", 5)) == _key(hits)  # and the fast path serves again

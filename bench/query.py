@@ -179,8 +179,9 @@ def main(argv=None) -> int:
         base_pipe = build(settings.model_copy(update={"reader_precision": "fp32"}), embedder=MemoEmbedder(minilm))
     elif model_backend(settings) != "numpy" and a.baseline == "numpy":
         base_pipe = build(settings.model_copy(update={"model_backend": "numpy", "reader_precision": "fp32"}), embedder=MemoEmbedder(MiniLMEmbedder(backend="numpy")))
-    for q in warmup if base_pipe is not None else ():  # load its models before timing
-        base_pipe.ask(q)
+    if base_pipe is not None:
+        for q in warmup:  # load its models before timing
+            base_pipe.ask(q)
     e2e, e2e_base, stages = [], [], {"retrieve": [], "rank": [], "generate": [], "verify": []}
     refused = same = 0
     for i, q in enumerate(ask_qs):

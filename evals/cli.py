@@ -60,13 +60,23 @@ def _progress(console):
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
 
 
+def _reader_info(base, pipes) -> dict:
+    """Which reader answered, as the pipelines ran it (a span reader's "auto" precision is resolved at its load)."""
+    from rag.pipeline import model_backend
+
+    span = next((p.span for p in pipes if getattr(p, "span", None) is not None), None)
+    if span is None:
+        return {"reader": base.reader, "backend": model_backend(base), "precision": None}
+    return {"reader": base.reader, "backend": span.backend, "precision": span.precision}
+
+
 def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, data, console, embedder=None, llm_url=None) -> dict:
     """Run one QA suite; returns its report dict (also written to OUT/NAME/)."""
     from evals import report as R
     from evals import runner, suites
     from evals.judges import make_judge
     from rag.embeddings import make_embedder
-    from rag.pipeline import model_backend, resolve_precision
+    from rag.pipeline import model_backend
     from rag.settings import Settings
 
     base = Settings()
@@ -108,8 +118,7 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
         "suite": name, "mode": mode, "judge": judge_name, "k": base.k, "seed": seed, "limit": limit,
         "metrics": metrics, "reasons": reasons, "se": se, "metrics_by_kind": by_kind, "cases": records,
         "n_cases": len(records), "stamp": stamp(),
-        "reader": {"reader": base.reader, "backend": model_backend(base),
-                   "precision": resolve_precision(base.reader_precision, model_backend(base)) if base.reader == "span" else None},
+        "reader": _reader_info(base, pipes.values()),
         "timings": {"index_s": round(index_s, 2), "questions_s": round(questions_s, 2)},
     }
     dest = out / name

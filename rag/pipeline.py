@@ -455,7 +455,8 @@ class LazySpanReader:
     name = "minilm-span-reader"
 
     def __init__(self, backend: str = "numpy", precision: str = "fp32"):
-        self.backend, self.precision = backend, precision
+        # "auto" in torch is resolved at load (the CPU check imports torch); anywhere else it is fp32 now
+        self.backend, self.precision = backend, precision if backend == "torch" else resolve_precision(precision, backend)
         self._reader = None
         self._lock = threading.Lock()
 
@@ -527,8 +528,7 @@ def shipped_span_reader(settings: Settings, one_shot: bool = False):
     backend = model_backend(settings, one_shot)
     if settings.reader_precision == "bf16" and backend != "torch":  # fail at start-up, not at the first question
         raise ConfigError(R.BF16_NEEDS_TORCH)
-    # "auto" is resolved when the weights load (the CPU check imports torch), fp32 at once for numpy.
-    return LazySpanReader(backend, settings.reader_precision if backend == "torch" else resolve_precision(settings.reader_precision, backend))
+    return LazySpanReader(backend, settings.reader_precision)
 
 
 def shipped_reader(settings: Settings):

@@ -179,3 +179,15 @@ def test_warm_up_opens_the_index_when_there_is_one(tmp_path, seeds_dir):
     assert fresh.store._collection is None
     fresh.warm_up()  # embedded Chroma reads its vector index on this first call, not on the first question
     assert fresh.store._collection is not None
+
+
+def test_eval_reports_name_the_reader_as_the_pipelines_ran_it(tmp_path):
+    from types import SimpleNamespace
+
+    from evals.cli import _reader_info
+
+    s = Settings(data_dir=tmp_path, embedder="hash", reader="span")
+    ran = SimpleNamespace(span=SimpleNamespace(backend="torch", precision="bf16"))  # "auto" as the load resolved it
+    assert _reader_info(s, [SimpleNamespace(span=None), ran]) == {"reader": "span", "backend": "torch", "precision": "bf16"}
+    off = s.model_copy(update={"reader": "off", "model_backend": "numpy"})
+    assert _reader_info(off, [SimpleNamespace(span=None)]) == {"reader": "off", "backend": "numpy", "precision": None}

@@ -219,10 +219,11 @@ def measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, b
         res["insert_chunks_per_s_last_stretch"] = round(seg_rate, 1)
 
     # --- retrieval ----------------------------------------------------------------
-    def timed(name: str, f, items) -> None:
-        """res[name_p50_ms], res[name_p95_ms] of f(q) over items."""
+    def timed(name: str, f, items, pause_s: float = 0.0) -> None:
+        """res[name_p50_ms], res[name_p95_ms] of f(q) over items, each after an untimed pause."""
         xs = []
         for q in items:
+            time.sleep(pause_s)
             t = time.perf_counter()
             f(q)
             xs.append((time.perf_counter() - t) * 1000)
@@ -258,6 +259,8 @@ def measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, b
             mpipe.warm_up()
             mpipe.ask(questions[-1])
             timed(name, mpipe.ask, qs[: max(10, len(qs) // 2)])
+            if reader == "span":  # as a user asks: each question after the BM25 recheck window has passed
+                timed("warm_ask_span_spaced", mpipe.ask, qs[:10], pause_s=BM25Retriever(store).recheck_s + 0.2)
             del mpipe
     log(f"  {n}: warm ask p50 fake {res['warm_ask_fake_p50_ms']} ms, MiniLM query side {res.get('warm_ask_minilm_p50_ms')} ms, "
         f"+ span reader {res.get('warm_ask_span_p50_ms')} ms")
@@ -375,6 +378,7 @@ def bench_bm25_only(n: int, a, sents, questions, log) -> dict:
 
 GOALS = [("hybrid_p50_ms", 60, "hybrid p50 <= 60 ms"),
          ("warm_ask_span_p50_ms", 120, "warm answer p50 <= 120 ms, the default path (MiniLM + span reader)"),
+         ("warm_ask_span_spaced_p50_ms", 120, "warm answer p50 <= 120 ms, the default path, questions more than 1 s apart (as a user asks)"),
          ("warm_ask_minilm_p50_ms", 120, "warm answer p50 <= 120 ms with RAG_READER=off"),
          ("cold_ask_span_s", 5, "cold rag ask <= 5 s, the default path (span reader)"), ("cold_ask_s", 5, "cold rag ask <= 5 s with RAG_READER=off"),
          ("cold_ask_peak_rss_mb", 4000, "RSS <= 4 GB"),
@@ -387,7 +391,7 @@ def render(rows: list[dict], cmd: str) -> str:
     cols = [("chunks", "chunks"), ("mode", "Chroma"), ("insert_chunks_per_s", "insert chunks/s"), ("insert_bm25_share", "BM25 share"),
             ("hybrid_p50_ms", "hybrid p50"), ("hybrid_p95_ms", "hybrid p95"), ("dense_p50_ms", "dense p50"), ("bm25_p50_ms", "BM25 p50"),
             ("warm_ask_fake_p50_ms", "warm ask p50 (fake emb)"), ("warm_ask_minilm_p50_ms", "warm ask p50 (MiniLM query side)"),
-            ("warm_ask_span_p50_ms", "warm ask p50 (MiniLM + span reader)"), ("cold_ask_s", "cold ask s"), ("cold_ask_span_s", "cold ask s (span reader)"), ("cold_ask_peak_rss_mb", "cold ask RSS MB"), ("bench_process_peak_rss_mb", "writer+reader RSS MB"),
+            ("warm_ask_span_p50_ms", "warm ask p50 (MiniLM + span reader)"), ("warm_ask_span_spaced_p50_ms", "the same, questions > 1 s apart"), ("cold_ask_s", "cold ask s"), ("cold_ask_span_s", "cold ask s (span reader)"), ("cold_ask_peak_rss_mb", "cold ask RSS MB"), ("bench_process_peak_rss_mb", "writer+reader RSS MB"),
             ("disk_chroma_mb", "Chroma MB"), ("disk_bm25_mb", "BM25 MB"), ("new_file_ingest_s", "new file: ingest s"),
             ("new_file_searchable_after_ingest_s", "then searchable s"), ("load_avg", "load avg")]
     lcols = [("chunks", "chunks"), ("insert_chunks_per_s", "insert chunks/s"), ("bm25_segments", "segments"), ("bm25_p50_ms", "query p50 ms"),
@@ -402,7 +406,8 @@ def render(rows: list[dict], cmd: str) -> str:
         lines += ["## Whole path (Chroma + BM25 + fusion + answers)", "",
                   "Vectors: `hash-384` (deterministic fake, MiniLM's width) at every size; store, BM25, fusion and answer path real. "
                   "Latencies in ms unless marked s. *warm ask (MiniLM query side)* embeds the question and ranks sentences with the real MiniLM (`RAG_READER=off`); "
-                  "*MiniLM + span reader* is the default answer path, the span reader reading the retrieved passages. *cold ask s (span reader)* "
+                  "*MiniLM + span reader* is the default answer path, the span reader reading the retrieved passages; *questions > 1 s apart*: the same "
+                  "path with a pause before each of 10 questions, longer than the BM25 consistency check's window (as a user asks). *cold ask s (span reader)* "
                   "is a cold `rag ask` with the default reader (numpy, as `rag ask` runs it) on the hash-384 vectors.", ""]
         lines += table(cols, full)
     if lex:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -80,9 +81,14 @@ class BM25Retriever:
     it is repaired from the store's ids under the writers' lock, and a hit whose chunk the store no
     longer holds is never returned. The check costs a full count in Chroma (69 ms at 768k chunks,
     evals/results/scale), so it runs when the index changed since the last check (every write
-    through a Store changes it, in any process) and otherwise at most every `recheck_s` seconds:
-    a writer that bypasses this index is seen within that window. `invalidate()` forces a full id
-    comparison on the next query (equal counts can hide an add plus a delete made elsewhere).
+    through a Store changes it, in any process) and otherwise at most every `recheck_s` seconds.
+    That periodic check runs in a background thread, so no question waits for it (a user asking every
+    few seconds paid the count on every question); a mismatch it finds is repaired before the next
+    query. A writer that bypasses this index is seen within that window plus one query; a chunk it
+    deleted is never returned meanwhile (hits are read from the store). The first check of a process,
+    and any check after the index changed, stay on the query path. `recheck_s=0` checks before every
+    query. `invalidate()` forces a full id comparison on the next query (equal counts can hide an
+    add plus a delete made elsewhere).
     """
 
     announce_over = 20_000  # a repair adding more chunks than this says so first (1M took ~6 min over HTTP)
@@ -90,6 +96,8 @@ class BM25Retriever:
     def __init__(self, store: Store, recheck_s: float = 1.0):
         self.store, self.recheck_s = store, recheck_s
         self._force = False
+        self._stale = False  # the background check found the index and the store disagree
+        self._checker: threading.Thread | None = None
         self._checked: tuple[object, float] = (None, float("-inf"))  # (index snapshot found consistent, when)
 
     def invalidate(self) -> None:
@@ -135,8 +143,11 @@ class BM25Retriever:
             ix.clear(force=True)
             self._force, snap = True, None
         seen, at = self._checked
-        if not self._force and snap is seen and time.monotonic() - at < self.recheck_s:
-            return ix  # nothing written through the index since it matched the store, a moment ago
+        if not self._force and not self._stale and snap is seen and self.recheck_s > 0:
+            if time.monotonic() - at >= self.recheck_s:
+                self._check_in_background(ix, snap)
+            return ix  # nothing written through the index since it matched the store
+        self._stale = False
         if self._force or ix.live != self.store.count():
             with ix.lock():  # waits for a writer between its Chroma write and its BM25 write
                 if self._force or ix.live != self.store.count():
@@ -150,6 +161,23 @@ class BM25Retriever:
         toks = tokenize(query)
         ix = self._fresh()
         return ix.search(toks, n) if toks else []
+
+    def _check_in_background(self, ix, snap) -> None:
+        """Count the store in a daemon thread; a mismatch marks the index stale for the next query."""
+        if self._checker is not None and self._checker.is_alive():
+            return
+        self._checked = (snap, time.monotonic())
+
+        def check() -> None:
+            try:
+                stale = ix.live != self.store.count()
+            except Exception:  # noqa: BLE001 - the next query checks on its own path and reports it
+                stale = True
+            if stale:
+                self._stale = True
+
+        self._checker = threading.Thread(target=check, name="rag-bm25-check", daemon=True)
+        self._checker.start()
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
         toks = tokenize(query)

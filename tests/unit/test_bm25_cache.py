@@ -127,8 +127,43 @@ def test_the_store_is_counted_only_when_the_index_changed_or_the_window_passed(t
              embeddings=[HashEmbedder().embed_query("kelp").tolist()])
     sparse.retrieve("lighthouse", 1)
     time.sleep(0.35)
-    assert [h.chunk.id for h in sparse.retrieve("kelp farms", 3)] == ["d-1"]
+    sparse.retrieve("lighthouse", 1)  # the window passed: this query starts the check in the background
+    sparse._checker.join(10)
+    assert [h.chunk.id for h in sparse.retrieve("kelp farms", 3)] == ["d-1"]  # the next one repairs first
     assert _live(pipe) == sorted(pipe.store.ids())
+
+
+def test_the_periodic_check_never_holds_up_a_query(tmp_path, monkeypatch):
+    """At 1M chunks the count takes 70-90 ms: a user asking every few seconds would pay it on every
+    question. After the window only a background thread counts; the query returns at once."""
+    import threading
+
+    docs = _docs(tmp_path)
+    pipe = _pipe(tmp_path)
+    pipe.ingest([docs])
+    sparse = pipe.retriever.sparse
+    sparse.recheck_s = 0.01
+    assert sparse.retrieve("lighthouse built", 1)  # the first check of a process is inline
+    events, gate = [], threading.Event()
+    real = pipe.store.count
+
+    def slow_count():
+        events.append(("count", threading.current_thread().name))
+        gate.wait(10)
+        return real()
+
+    monkeypatch.setattr(pipe.store, "count", slow_count)
+    import time
+
+    time.sleep(0.02)
+    hits = sparse.retrieve("copper mining flood", 1)
+    events.append(("query returned", threading.current_thread().name))
+    gate.set()
+    sparse._checker.join(10)
+    assert hits[0].chunk.source == "b.txt"
+    assert events == [("count", "rag-bm25-check"), ("query returned", "MainThread")] or events == [
+        ("query returned", "MainThread"), ("count", "rag-bm25-check")]
+    assert not sparse._stale  # the counts agreed
 
 
 def test_a_large_repair_says_so_before_it_starts(tmp_path, caplog):

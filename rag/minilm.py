@@ -200,6 +200,14 @@ class LeanMiniLM(_MiniLMBase):
         return [y[s : s + k] for s, k in zip(starts, lens)]
 
 
+def _pad_rows(n: int) -> int:
+    """Rows to add so that `n` packed tokens make a shape oneDNN has seen: it builds a kernel per matrix
+    shape, and a new shape per question cost ~40% (measured). Multiples of 64 bound the shapes, but a
+    12-token question padded to 64 rows cost ~2x its forward pass; up to 256 rows, multiples of 16
+    (16 shapes at most) keep that small."""
+    return -n % (16 if n <= 256 else 64)
+
+
 class TorchMiniLM(_MiniLMBase):
     """The same pass in torch (imported on first use): the span reader's fast backend in long-running
     processes (`token_logits`), and the base of rag/quantized.py's int8 model.
@@ -250,7 +258,7 @@ class TorchMiniLM(_MiniLMBase):
         starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(int).tolist()
         pos = torch.cat([torch.arange(n) for n in lens])
         x = w[WORDS][ids[mask.bool()]] + w["embeddings.position_embeddings.weight"][pos] + w["embeddings.token_type_embeddings.weight"][0]
-        x = self._packed_layers(self._ln(F.pad(x, (0, 0, 0, -len(x) % 64)), "embeddings.LayerNorm"), starts, lens)
+        x = self._packed_layers(self._ln(F.pad(x, (0, 0, 0, _pad_rows(len(x)))), "embeddings.LayerNorm"), starts, lens)
         pooled = torch.stack([x[s : s + n].mean(0) for s, n in zip(starts, lens)])
         return F.normalize(pooled, p=2, dim=1)
 
@@ -280,9 +288,7 @@ class TorchMiniLM(_MiniLMBase):
             ta = torch.from_numpy(np.concatenate([np.asarray(t, dtype=np.int64) for t in types]))
             pos = torch.from_numpy(np.concatenate([np.arange(n) for n in lens]))
             x = w[WORDS][a] + w["embeddings.position_embeddings.weight"][pos] + w["embeddings.token_type_embeddings.weight"][ta]
-            # Rows rounded up to a multiple of 64: oneDNN builds a kernel per matrix shape, and a new
-            # shape per question cost ~40% (measured). The extra rows are in no sequence: never attended.
-            x = F.pad(x, (0, 0, 0, -len(x) % 64))
+            x = F.pad(x, (0, 0, 0, _pad_rows(len(x))))  # the extra rows are in no sequence: never attended
             y = self._lin(self._packed_layers(self._ln(x, "embeddings.LayerNorm"), starts, lens), head).numpy()
         return [y[s : s + n] for s, n in zip(starts, lens)]
 

@@ -157,7 +157,7 @@ class BM25Retriever:
 
     def ranked_ids(self, query: str, n: int) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first. An id may name a chunk deleted elsewhere since the last
-        check: the caller fetching the chunks sees it and calls `invalidate()`."""
+        check: a caller that finds it missing in the store falls back to `retrieve`, which repairs."""
         toks = tokenize(query)
         ix = self._fresh()
         return ix.search(toks, n) if toks else []
@@ -238,9 +238,7 @@ class HybridRetriever:
         top = self._fuse((self.dense.ranked_ids(query, n), self.sparse.ranked_ids(query, n)), k)
         got = store.chunks_with_vectors([e["id"] for e in top])
         if len(got) < len(top):
-            if hasattr(self.sparse, "invalidate"):
-                self.sparse.invalidate()  # a BM25 id the store lost: the full path repairs the index
-            return None
+            return None  # a chunk deleted behind the indexes: the full path drops it (and repairs BM25)
         qvec = self.dense.embedder.embed_query(query) if any(e["dense"] is None for e in top) else None
         return [ScoredChunk(got[e["id"]][0], e["score"], dense=e["dense"] if e["dense"] is not None else float(np.dot(got[e["id"]][1], qvec)),
                             bm25=e["bm25"]) for e in top]

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
@@ -36,6 +36,7 @@ class HybridSearchBackend(Protocol):
     def hybrid_search(self, query: str, vector: np.ndarray, k: int, dense_weight: float) -> list[ScoredChunk]: ...
 
 
+@runtime_checkable
 class IdRanker(Protocol):
     """A retriever that can rank chunk ids without reading the chunks (the hybrid retriever's fast path)."""
 
@@ -232,7 +233,7 @@ class HybridRetriever:
         candidates' texts cost 3-4 ms a question at 10k chunks, and a round trip more to a server.
         None (take the full path, which filters and repairs) when an id has no chunk in the store."""
         store = getattr(self.dense, "store", None)
-        if not (hasattr(self.dense, "ranked_ids") and hasattr(self.sparse, "ranked_ids") and getattr(self.sparse, "store", None) is store
+        if not (isinstance(self.dense, IdRanker) and isinstance(self.sparse, IdRanker) and getattr(self.sparse, "store", None) is store
                 and hasattr(store, "chunks_with_vectors")):
             return None
         top = self._fuse((self.dense.ranked_ids(query, n), self.sparse.ranked_ids(query, n)), k)

@@ -447,24 +447,31 @@ def plot(rows: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    full = sorted((r for r in rows if r["mode"] == "embedded"), key=lambda r: r["chunks"])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6))
     lex = sorted((r for r in rows if r["mode"] == "bm25-only"), key=lambda r: r["chunks"])
-    for rs, k, label, mul in ((full, "hybrid_p50_ms", "hybrid p50", 1), (full, "dense_p50_ms", "dense p50", 1), (full, "bm25_p50_ms", "BM25 p50", 1),
-                              (full, "warm_ask_fake_p50_ms", "warm ask p50 (fake emb)", 1), (full, "cold_ask_s", "cold ask (ms)", 1000),
-                              (lex, "bm25_p50_ms", "BM25 segments alone p50", 1), (lex, "bm25_open_and_first_query_s", "BM25 open + first query (ms)", 1000)):
-        pts = [(r["chunks"], r[k] * mul) for r in rs if r.get(k) is not None]
+    latency = (("hybrid_p50_ms", "hybrid p50", 1), ("dense_p50_ms", "dense p50", 1), ("bm25_p50_ms", "BM25 p50", 1),
+               ("warm_ask_fake_p50_ms", "warm ask p50 (fake emb)", 1), ("warm_ask_span_p50_ms", "warm answer p50, default path", 1),
+               ("cold_ask_s", "cold ask (ms)", 1000))
+    memory = (("cold_ask_peak_rss_mb", "cold ask peak RSS"), ("bench_process_peak_rss_mb", "writer+reader peak RSS"),
+              ("disk_chroma_mb", "Chroma on disk"), ("disk_bm25_mb", "BM25 on disk"))
+    colour = {k: f"C{i}" for i, k in enumerate([k for k, _, _ in latency] + [k for k, _ in memory])}
+    for mode, style in (("embedded", "-"), ("server", "--")):  # one colour per measure; the server's figures are its client's
+        rs = sorted((r for r in rows if r["mode"] == mode), key=lambda r: r["chunks"])
+        tag = "" if mode == "embedded" else " (server)"
+        for ax, series in ((ax1, latency), (ax2, tuple((k, label, 1) for k, label in memory))):
+            for k, label, mul in series:
+                pts = [(r["chunks"], r[k] * mul) for r in rs if r.get(k) is not None]
+                if pts:
+                    ax.plot(*zip(*pts), marker="o", linestyle=style, color=colour[k], label=label + tag)
+    for ax, k, label, mul in ((ax1, "bm25_p50_ms", "BM25 segments alone p50", 1), (ax1, "bm25_open_and_first_query_s", "BM25 open + first query (ms)", 1000),
+                              (ax2, "disk_bm25_mb", "BM25 alone on disk", 1)):
+        pts = [(r["chunks"], r[k] * mul) for r in lex if r.get(k) is not None]
         if pts:
-            ax1.plot(*zip(*pts), marker="o", label=label)
-    ax1.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="latency")
-    ax1.legend(fontsize=7)
-    for rs, k, label in ((full, "cold_ask_peak_rss_mb", "cold ask peak RSS"), (full, "bench_process_peak_rss_mb", "writer+reader peak RSS"),
-                         (full, "disk_chroma_mb", "Chroma on disk"), (full, "disk_bm25_mb", "BM25 on disk"), (lex, "disk_bm25_mb", "BM25 alone on disk")):
-        pts = [(r["chunks"], r[k]) for r in rs if r.get(k) is not None]
-        if pts:
-            ax2.plot(*zip(*pts), marker="o", label=label)
-    ax2.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MB", title="memory and disk")
-    ax2.legend(fontsize=7)
+            ax.plot(*zip(*pts), marker="s", linestyle=":", color="black" if "open" not in k else "grey", label=label)
+    ax1.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms", title="latency (dashed: chroma run server)")
+    ax1.legend(fontsize=6, ncol=2)
+    ax2.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MB", title="memory and disk (dashed: server client)")
+    ax2.legend(fontsize=6, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

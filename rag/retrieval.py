@@ -93,8 +93,9 @@ class BM25Retriever:
     """
 
     announce_over = 20_000  # a repair adding more chunks than this says so first (1M took ~6 min over HTTP)
+    RECHECK_S = 1.0  # the default window between counts of the store
 
-    def __init__(self, store: Store, recheck_s: float = 1.0):
+    def __init__(self, store: Store, recheck_s: float = RECHECK_S):
         self.store, self.recheck_s = store, recheck_s
         self._force = False
         self._stale = False  # the background check found the index and the store disagree

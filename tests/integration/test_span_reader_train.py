@@ -40,3 +40,35 @@ def test_smoke_training_writes_a_loadable_artefact(tmp_path):
     for p in card["fixed"]:
         got = r.read(p["question"], [p["text"]])[0]
         assert abs(got.score - p["score"]) < 1e-2 and p["text"][got.start : got.end] == p["answer"]
+
+
+def test_shared_normalisation_trains_from_earlier_weights(tmp_path):
+    """--distractors groups each answerable gold passage with passages of its article that hold no answer;
+    --init starts from a written artefact (here: the one a first smoke run wrote)."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    base = [sys.executable, str(ROOT / "train" / "span_reader.py"), "--smoke", "--data", str(FIX), "--batch-size", "6"]
+    for out, extra in ((first, []), (second, ["--distractors", "2", "--init", str(first / "span_reader.safetensors")])):
+        run = subprocess.run(base + ["--out", str(out)] + extra, capture_output=True, text=True, timeout=180, cwd=ROOT)
+        assert run.returncode == 0, run.stderr[-3000:]
+    card = json.loads((second / "span_reader.json").read_text())
+    assert card["data"]["distractors"] > 0 and card["data"]["groups"] < card["data"]["examples"]
+    assert card["init_sha256"] == hashlib.sha256((first / "span_reader.safetensors").read_bytes()).hexdigest()
+    assert "--distractors 2" in card["command"] and "--init" in card["command"]
+
+
+def test_groups_put_no_answer_passages_beside_the_gold_one():
+    import random
+
+    sys.path.insert(0, str(ROOT))
+    from train.reader import load_squad_dir
+    from train.span_reader import groups_from
+
+    corpus = load_squad_dir(FIX / "squad11-extra")
+    groups, stats = groups_from([corpus], random.Random(0), distractors=2)
+    multi = [g for g in groups if len(g) > 1]
+    assert multi and stats["distractors"] == sum(len(g) - 1 for g in multi)
+    for g in multi:
+        q, gold, span = g[0]
+        assert span is not None and all(s is None and p != gold for _, p, s in g[1:])
+        assert all(gold[span[0] : span[1]] not in p for _, p, _ in g[1:])  # a distractor never holds the answer
+        assert len({p for _, p, _ in g}) == len(g)

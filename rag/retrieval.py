@@ -84,7 +84,9 @@ class BM25Retriever:
     evals/results/scale), so it runs when the index changed since the last check (every write
     through a Store changes it, in any process) and otherwise at most every `recheck_s` seconds.
     That periodic check runs in a background thread, so no question waits for it (a user asking every
-    few seconds paid the count on every question); a mismatch it finds is repaired before the next
+    few seconds paid the count on every question), and the thread waits for `QUIET_S` without a query
+    before it counts, so the count runs between questions rather than beside the answer being read (at
+    most `MAX_DEFER_S` under steady load); a mismatch it finds is repaired before the next
     query. A writer that bypasses this index is seen within that window plus one query; a chunk it
     deleted is never returned meanwhile (hits are read from the store). The first check of a process,
     and any check after the index changed, stay on the query path. `recheck_s=0` checks before every
@@ -94,6 +96,8 @@ class BM25Retriever:
 
     announce_over = 20_000  # a repair adding more chunks than this says so first (1M took ~6 min over HTTP)
     RECHECK_S = 1.0  # the default window between counts of the store
+    QUIET_S = 0.3  # the background count waits this long after the last query: the answer is read by then
+    MAX_DEFER_S = 5.0  # under questions without pause it counts anyway after this long
 
     def __init__(self, store: Store, recheck_s: float = RECHECK_S):
         self.store, self.recheck_s = store, recheck_s
@@ -101,6 +105,7 @@ class BM25Retriever:
         self._stale = False  # the background check found the index and the store disagree
         self._checker: threading.Thread | None = None
         self._checked: tuple[object, float] = (None, float("-inf"))  # (index snapshot found consistent, when)
+        self._last_query = float("-inf")
 
     def invalidate(self) -> None:
         """Compare the index with every id in the store on the next query (a full read: rare)."""
@@ -138,6 +143,7 @@ class BM25Retriever:
             return {"added": len(missing), "removed": len(extra)}
 
     def _fresh(self):
+        self._last_query = time.monotonic()
         ix = self.store.lexical
         try:
             snap = ix.snapshot()
@@ -165,12 +171,17 @@ class BM25Retriever:
         return ix.search(toks, n) if toks else []
 
     def _check_in_background(self, ix, snap) -> None:
-        """Count the store in a daemon thread; a mismatch marks the index stale for the next query."""
+        """Count the store in a daemon thread once no query came for QUIET_S (the count competes with
+        the answer for the CPU: +30-46 ms at 1M, evals/results/bench_quiet_check.md); a mismatch marks
+        the index stale for the next query."""
         if self._checker is not None and self._checker.is_alive():
             return
         self._checked = (snap, time.monotonic())
 
         def check() -> None:
+            until = time.monotonic() + self.MAX_DEFER_S
+            while (wait := min(self._last_query + self.QUIET_S, until) - time.monotonic()) > 0:
+                time.sleep(wait)
             try:
                 stale = ix.live != self.store.count()
             except Exception:  # noqa: BLE001 - the next query checks on its own path and reports it

@@ -277,3 +277,36 @@ def test_an_unreadable_catalogue_is_not_taken_for_a_dropped_collection(tmp_path,
 
     monkeypatch.setattr(pipe.store.client, "list_collections", down)
     assert pipe.store.dropped() is False  # can't tell: keep the handle, report the real error
+
+
+def test_the_periodic_count_waits_for_a_pause_between_questions(tmp_path, monkeypatch):
+    """The background count competes with the answer for the CPU (+36 ms per spaced question with a
+    count as slow as 1M chunks against a server, evals/results/bench_quiet_check.md): it waits until
+    no query came for QUIET_S, and under questions without pause it still counts after MAX_DEFER_S."""
+    import time
+
+    docs = _docs(tmp_path)
+    pipe = _pipe(tmp_path)
+    pipe.ingest([docs])
+    sparse = pipe.retriever.sparse
+    sparse.recheck_s, sparse.QUIET_S, sparse.MAX_DEFER_S = 0.01, 0.2, 60.0
+    assert sparse.retrieve("lighthouse built", 1)  # the first check of a process is inline
+    counted, queried = [], []
+    real = pipe.store.count
+    monkeypatch.setattr(pipe.store, "count", lambda: counted.append(time.monotonic()) or real())
+    time.sleep(0.02)
+    for _ in range(8):  # questions 0.05 s apart: no pause long enough
+        queried.append(time.monotonic())
+        sparse.retrieve("copper mining flood", 1)
+        time.sleep(0.05)
+    sparse._checker.join(10)
+    assert len(counted) == 1 and counted[0] - queried[-1] >= 0.2 - 1e-3
+
+    sparse.MAX_DEFER_S = 0.3  # questions without any pause
+    time.sleep(0.02)
+    counted.clear()
+    t_end = time.monotonic() + 3.0
+    while time.monotonic() < t_end and not counted:
+        sparse.retrieve("copper mining flood", 1)
+        time.sleep(0.02)
+    assert counted and counted[0] < t_end  # counted while the questions went on

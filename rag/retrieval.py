@@ -87,7 +87,7 @@ class BM25Retriever:
     few seconds paid the count on every question), and the thread waits for `QUIET_S` without a query
     before it counts, so the count runs between questions rather than beside the answer being read (at
     most `MAX_DEFER_S` under steady load); a mismatch it finds is repaired before the next
-    query. A writer that bypasses this index is seen within that window plus one query; a chunk it
+    query. A writer that bypasses this index is seen within that window, the quiet spell and one query; a chunk it
     deleted is never returned meanwhile (hits are read from the store). The first check of a process,
     and any check after the index changed, stay on the query path. `recheck_s=0` checks before every
     query. `invalidate()` forces a full id comparison on the next query (equal counts can hide an
@@ -171,9 +171,9 @@ class BM25Retriever:
         return ix.search(toks, n) if toks else []
 
     def _check_in_background(self, ix, snap) -> None:
-        """Count the store in a daemon thread once no query came for QUIET_S (the count competes with
-        the answer for the CPU: +30-46 ms at 1M, evals/results/bench_quiet_check.md); a mismatch marks
-        the index stale for the next query."""
+        """Count the store in a daemon thread once no query came for QUIET_S (counting as the question
+        started competed with its answer for the CPU: spaced questions at 1M took 156 ms, now 115 ms;
+        evals/results/bench_quiet_check.md); a mismatch marks the index stale for the next query."""
         if self._checker is not None and self._checker.is_alive():
             return
         self._checked = (snap, time.monotonic())

@@ -14,7 +14,7 @@ conditions interleaved round by round, each question asked once:
   * spaced, counting at once (QUIET_S = 0: the behaviour before 2026-11-30): the count starts with the question;
   * spaced, counting after a quiet spell (the shipped QUIET_S);
   * spaced, never counting (the floor: what a pause alone costs, OMP threads asleep and caches cold).
-Spaced = a pause of RECHECK_S + 0.2 s before each question. Written: evals/results/bench_quiet_check.md/.json.
+Spaced = bench/query.py's pause (RECHECK_S + 0.2 s) before each question. Written: evals/results/bench_quiet_check.md/.json.
 Left out: a real 1M index (bench/scale.py --sizes 1000000 --server measures the shipped behaviour there).
 """
 
@@ -60,9 +60,9 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "evals" / "results" / "bench_quiet_check.md")
     a = ap.parse_args(argv)
 
-    if not (a.work / "data").is_dir():
-        from bench.query import main as build_query_bench
+    from bench.query import main as build_query_bench, spaced_pause_s
 
+    if not (a.work / "data").is_dir():
         build_query_bench(["--work", str(a.work), "--queries", "5", "--cold", "0", "--spaced", "0"])
 
     import rag.store as store_mod
@@ -88,7 +88,7 @@ def main(argv=None) -> int:
     for q in qs[:5]:
         pipe.ask(q)
 
-    shipped_quiet, pause = BM25Retriever.QUIET_S, BM25Retriever.RECHECK_S + 0.2
+    shipped_quiet, pause = BM25Retriever.QUIET_S, spaced_pause_s()
     conds = {  # name -> (pause before the question, QUIET_S, recheck window)
         "back to back": (0.0, shipped_quiet, BM25Retriever.RECHECK_S),
         "spaced, counting at once (QUIET_S = 0, before)": (pause, 0.0, BM25Retriever.RECHECK_S),

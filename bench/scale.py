@@ -208,6 +208,7 @@ def measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, b
     from rag.embeddings import MiniLMEmbedder, QueryCache
     from rag.pipeline import build
     from rag.retrieval import BM25Retriever, DenseRetriever
+    from bench.query import spaced_pause_s
 
     store = pipe.store
     count = store.count()
@@ -260,7 +261,7 @@ def measure(n, a, questions, log, work, settings, kw, pipe, fake, done, t_all, b
             mpipe.ask(questions[-1])
             timed(name, mpipe.ask, qs[: max(10, len(qs) // 2)])
             if reader == "span":  # as a user asks: each question after the BM25 recheck window has passed
-                timed("warm_ask_span_spaced", mpipe.ask, qs[:10], pause_s=BM25Retriever.RECHECK_S + 0.2)
+                timed("warm_ask_span_spaced", mpipe.ask, qs[:10], pause_s=spaced_pause_s())
             del mpipe
     log(f"  {n}: warm ask p50 fake {res['warm_ask_fake_p50_ms']} ms, MiniLM query side {res.get('warm_ask_minilm_p50_ms')} ms, "
         f"+ span reader {res.get('warm_ask_span_p50_ms')} ms")

@@ -169,50 +169,42 @@ def groups_from(corpora, rng: random.Random, distractors: int = 0, drop_share: f
 
 
 def encode(tok, examples):
-    """Token ids/types and the (start, end) token targets; (0, 0) = no answer. Drops answers cut off."""
+    """Per example: token ids/types and the (start, end) token targets, (0, 0) = no answer; None when the
+    answer is cut off by the truncation."""
     enc = tok.encode_batch([(q, p) for q, p, _ in examples])
-    rows, dropped = [], 0
+    rows = []
     for (q, p, span), e in zip(examples, enc):
         target = (0, 0)
         if span is not None:
             s = e.char_to_token(span[0], 1)
             t = e.char_to_token(span[1] - 1, 1)
-            if s is None or t is None:
-                dropped += 1
-                continue
-            target = (s, t)
-        rows.append((e.ids, e.type_ids, target))
-    return rows, dropped
+            target = (s, t) if s is not None and t is not None else None
+        rows.append(None if target is None else (e.ids, e.type_ids, target))
+    return rows
 
 
 def encode_groups(tok, groups):
-    """encode() per group; a group whose gold answer is cut off is dropped whole."""
-    flat = [ex for g in groups for ex in g]
-    rows, _ = encode(tok, [(q, p, None) for q, p, _ in flat])  # never drops: no span
-    out, dropped, k = [], 0, 0
+    """encode() every passage once; a group whose gold answer is cut off is dropped whole. Returns (groups, dropped)."""
+    rows = encode(tok, [ex for g in groups for ex in g])
+    out, k = [], 0
     for g in groups:
         part = rows[k : k + len(g)]
         k += len(g)
-        span = g[0][2]
-        if span is not None:
-            one, _ = encode(tok, [g[0]])
-            if not one:
-                dropped += 1
-                continue
-            part = [one[0], *part[1:]]
-        out.append(part)
-    return out, dropped
+        if part[0] is not None:  # only the first (gold) passage has a span to lose
+            out.append(part)
+    return out, len(groups) - len(out)
 
 
-def shared_loss(logits, mask, types, ids, group_rows, targets):
+def shared_loss(logits, mask, types, ids, groups):
     """Shared-normalisation loss: one softmax over the passage tokens of every passage of the question, the gold
     start (and end) in the gold passage as target. Teaches span scores that compare across passages, as the
-    pipeline compares them (rag/answer.py rank_sentences)."""
+    pipeline compares them (rag/answer.py rank_sentences). `groups`: (the batch rows of one question's passages,
+    (the gold row, gold start token, gold end token))."""
     import torch
 
     ctx = mask.bool() & (types == 1) & (ids != SEP)
     losses = []
-    for rows_, (gold_row, s, e) in zip(group_rows, targets):
+    for rows_, (gold_row, s, e) in groups:
         for head, t in ((0, s), (1, e)):
             flat, offset = [], 0
             for r in rows_:
@@ -421,7 +413,7 @@ def main(argv=None):
                 shared.append((list(range(first, first + len(g))), (first, *g[0][2])))
             first += len(g)
         if shared and a.shared_weight:
-            loss = loss + a.shared_weight * shared_loss(logits, mask, types, ids, [s_[0] for s_ in shared], [s_[1] for s_ in shared])
+            loss = loss + a.shared_weight * shared_loss(logits, mask, types, ids, shared)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)

@@ -73,6 +73,28 @@ def collect(pipe, questions) -> list[dict]:
     return rows
 
 
+def collect_absent(pipe, questions, passages, extra: int = 10) -> list[dict]:
+    """Answerable questions asked of an index that lacks their answer: the retrieved chunks that overlap the
+    gold passage or hold a gold answer are dropped before ranking, as if those chunks had never been ingested
+    (retrieving k + `extra` keeps k left). The label is "refuse": what the documents hold does not answer it.
+    This is the case RGB's negative-only records and out-of-scope questions pose, and SQuAD 2.0's own
+    unanswerables (a crowd-written question beside the very passage it imitates) do not."""
+    from rag.refusal import refusal_features
+
+    k = pipe.settings.k
+    rows = []
+    for n, q in enumerate(questions):
+        if n % 100 == 0:
+            print(f"  assessed without the answer {n}/{len(questions)}", file=sys.stderr, flush=True)
+        art, s, e = passages[q.passage_id]
+        hits = [h for h in pipe.retrieve(q.question, k + extra)
+                if not (h.chunk.source == art and h.chunk.start < e and s < h.chunk.end) and not contains_answer(h.chunk.text, list(q.answers))][:k]
+        ranked = pipe.rank(q.question, hits)
+        rows.append({"id": q.id, "article": q.article, "answerable": False, "absent": True, "correct": False,
+                     "features": refusal_features(q.question, hits, ranked)})
+    return rows
+
+
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     """Probability that a random positive outranks a random negative (ties count half)."""
     pos, neg = scores[labels], scores[~labels]
@@ -205,6 +227,7 @@ def main(argv=None) -> int:
     ap.add_argument("--write", action="store_true", help=f"write the model to {MODEL_OUT} (rag/refusal_reader_model.json with --reader)")
     ap.add_argument("--reader", action="store_true", help="score sentences with the shipped reader and fit the reader refusal model")
     ap.add_argument("--span", action="store_true", help="score sentences with the shipped span reader and fit the span refusal model")
+    ap.add_argument("--absent", type=int, default=0, help="also fit on this many answerable questions asked without their answer in the index (collect_absent)")
     ap.add_argument("--out", type=Path, default=None, help="default: evals/results/refusal.md (refusal_reader.md with --reader, refusal_span.md with --span)")
     a = ap.parse_args(argv)
     if a.reader and a.span:
@@ -221,13 +244,15 @@ def main(argv=None) -> int:
     d = Settings()
     if a.cache and a.cache.exists():
         rows = json.loads(a.cache.read_text())
-    else:
+    if not (a.cache and a.cache.exists()) or sum(r.get("absent", False) for r in rows) < a.absent:
         from rag.embeddings import MiniLMEmbedder, QueryCache
 
-        qs, _ = load_squad(a.data)
+        qs, passages = load_squad(a.data)
         rng = random.Random(a.seed)
         ans = rng.sample([q for q in qs if q.answerable], a.n)
         una = rng.sample([q for q in qs if not q.answerable], a.n)
+        taken = {q.id for q in ans}
+        absent = rng.sample([q for q in qs if q.answerable and q.id not in taken], a.absent) if a.absent else []
         work = a.work or Path(tempfile.mkdtemp(prefix="rag-refusal-"))
         pipe = index_articles(a.data, work, d.chunk_size, d.chunk_overlap, QueryCache(MiniLMEmbedder(), 100_000))
         pipe.span = None
@@ -241,13 +266,18 @@ def main(argv=None) -> int:
             pipe.reader, pipe.span = None, load_span_reader()
         else:
             pipe.reader = None  # the scoring without the reader, whatever is installed
-        rows = collect(pipe, ans + una)
+        if not (a.cache and a.cache.exists()):
+            rows = collect(pipe, ans + una)
+        rows = [r for r in rows if not r.get("absent")] + collect_absent(pipe, absent, passages)
         if a.cache:
             a.cache.write_text(json.dumps(rows))
 
     if a.reader or a.span:
         mark_correct(rows, "span" if a.span else "reader", d.max_answer_sentences)
+    rows = [r for r in rows if not r.get("absent")] + [r for r in rows if r.get("absent")][: a.absent]
     train, test, train_arts = split_by_article(rows, a.seed)
+    absent_test = [r for r in test if r.get("absent")]  # reported on their own: the SQuAD numbers stay comparable
+    test = [r for r in test if not r.get("absent")]
     if a.reader or a.span:
         sentence_report(a, train, test, train_arts, d)
     model = fit(train, features, a.seed)
@@ -289,7 +319,8 @@ def main(argv=None) -> int:
         r = tradeoff(p_test, test, t)
         mark = " **(default)**" if t == threshold else ""
         lines.append(f"| {t:.2f}{mark} | {r['refuse_unans']:.3f} | {r['false_refusal']:.3f} | {r['answered_correct']:.3f} | {r['refused_wrong']:.3f} |")
-    rt = tradeoff(p_train, train, threshold)
+    train_squad = [r for r in train if not r.get("absent")]
+    rt = tradeoff(predict(model, train_squad), train_squad, threshold)
     lines += [
         "",
         f"Default threshold {threshold:.2f}: the highest cut with at most {a.max_false_refusal:.0%} false refusals on the *training* half "
@@ -299,12 +330,20 @@ def main(argv=None) -> int:
         "",
     ]
     summary = {
-        "command": f"python train/refusal.py{flag} --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}",
+        "command": f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''} --max-false-refusal {a.max_false_refusal}",
         "n_fit": len(train), "n_test": len(test), "fit_articles": sorted(train_arts), "features": list(features),
         "threshold": threshold, "auc_test": round(auc(p_test, y_test), 4),
         "test_at_threshold": {k: round(v, 4) for k, v in tradeoff(p_test, test, threshold).items()},
         "fit_half_at_threshold": {k: round(v, 4) for k, v in rt.items()},
     }
+    if absent_test:
+        pa = predict(model, absent_test)
+        n_fit_absent = sum(bool(r.get("absent")) for r in train)
+        summary["absent"] = {"n_fit": n_fit_absent, "n_test": len(absent_test), "refused_test": round(float((pa < threshold).mean()), 4),
+                             "auc_test_vs_answerable": round(auc(np.concatenate([p_test[y_test], pa]), np.array([True] * int(y_test.sum()) + [False] * len(pa))), 4)}
+        lines += [f"Answerable questions asked without their answer in the index (`--absent {a.absent}`, `collect_absent`; {n_fit_absent} of them fitted on): "
+                  f"on the {len(absent_test)} of the test half, {summary['absent']['refused_test']:.3f} refused at this threshold; AUC against the "
+                  f"test half's answerable questions {summary['absent']['auc_test_vs_answerable']:.3f}.", ""]
     if a.reader or a.span:
         # For comparison: the reader's best score alone, thresholded the same way (on the fitting half).
         alone = fit(train, ("span_max",) if a.span else ("reader_logit",), a.seed)
@@ -325,7 +364,7 @@ def main(argv=None) -> int:
             trained_on=f"SQuAD 2.0 dev, {len(train)} questions from articles {sorted(train_arts)}",
             seed=a.seed,
             features=list(features),
-            script=f"python train/refusal.py{flag} --n {a.n} --seed {a.seed} --write",
+            script=f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''} --write",
         )
         model_out.write_text(json.dumps(model, indent=1) + "\n")
         print(f"wrote {model_out}", file=sys.stderr)

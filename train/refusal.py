@@ -1,6 +1,6 @@
 """Fit the refusal model on SQuAD 2.0 dev and report its trade-off on held-out articles.
 
-    python train/refusal.py [--n 1000] [--seed 0] [--work DIR] [--write] [--reader]
+    python train/refusal.py [--n 1000] [--seed 0] [--work DIR] [--write] [--reader | --span] [--absent N [--fit-absent]]
 
 All 18 articles are indexed with the default settings. A seeded sample of n
 answerable and n unanswerable questions goes through `Pipeline.assess` (the exact
@@ -20,6 +20,13 @@ over `READER_MODEL_FEATURES` (the reader's P(answers) plus retrieval and lexical
 writes rag/refusal_reader_model.json; results in evals/results/refusal_reader.md and .json.
 The reader was trained on the same fitting half of the articles (train/reader.py), so its
 scores there are optimistic; the reported half was seen by neither.
+--absent N also measures N other answerable questions asked of the index without their answer (`collect_absent`:
+the chunks that overlap the gold passage or hold a gold answer are dropped from the retrieved list): what a
+negative-only or out-of-scope question looks like, reported on the test half apart from the SQuAD numbers.
+--fit-absent fits on those of the fitting half too. Tried 2026-11-30 (refusal_span_fit_absent.md,
+refusal_fit_absent_suites.md): the test half's absent questions refused 0.398 -> 0.460, SQuAD's unanswerables
+unchanged at 0.164 with false refusals 0.037 -> 0.048, the seeds one case better and one worse, RGB and the
+manuals unchanged; not shipped.
 SQuAD 2.0's unanswerable questions are adversarial: written by crowd workers to
 look answerable from the same paragraph, so high lexical overlap is normal.
 """
@@ -227,7 +234,8 @@ def main(argv=None) -> int:
     ap.add_argument("--write", action="store_true", help=f"write the model to {MODEL_OUT} (rag/refusal_reader_model.json with --reader)")
     ap.add_argument("--reader", action="store_true", help="score sentences with the shipped reader and fit the reader refusal model")
     ap.add_argument("--span", action="store_true", help="score sentences with the shipped span reader and fit the span refusal model")
-    ap.add_argument("--absent", type=int, default=0, help="also fit on this many answerable questions asked without their answer in the index (collect_absent)")
+    ap.add_argument("--absent", type=int, default=0, help="also measure this many answerable questions asked without their answer in the index (collect_absent)")
+    ap.add_argument("--fit-absent", action="store_true", help="fit on the --absent questions of the fitting half too (tried 2026-11-30, not shipped)")
     ap.add_argument("--out", type=Path, default=None, help="default: evals/results/refusal.md (refusal_reader.md with --reader, refusal_span.md with --span)")
     a = ap.parse_args(argv)
     if a.reader and a.span:
@@ -280,7 +288,8 @@ def main(argv=None) -> int:
     test = [r for r in test if not r.get("absent")]
     if a.reader or a.span:
         sentence_report(a, train, test, train_arts, d)
-    model = fit(train, features, a.seed)
+    fit_rows = train if a.fit_absent else [r for r in train if not r.get("absent")]
+    model = fit(fit_rows, features, a.seed)
     p_train, p_test = predict(model, train), predict(model, test)
     y_test = np.array([r["answerable"] for r in test])
     threshold = choose_threshold(p_train, train, a.max_false_refusal)
@@ -291,7 +300,7 @@ def main(argv=None) -> int:
         f"`python train/refusal.py{flag} --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}`: "
         f"{a.n} answerable + {a.n} unanswerable questions sampled with seed {a.seed}; k={d.k}, chunk {d.chunk_size}/{d.chunk_overlap}, "
         f"{d.retrieval} retrieval ({d.fusion} fusion, dense weight {d.dense_weight}).",
-        f"Model fitted on {len(train)} questions from {len(train_arts)} articles; **all numbers below are on the other "
+        f"Model fitted on {len(fit_rows)} questions from {len(train_arts)} articles; **all numbers below are on the other "
         f"{len(test)} questions ({len({r['article'] for r in test})} articles)** ({int(y_test.sum())} answerable, {int((~y_test).sum())} unanswerable).",
         "",
         "## Separation (ROC AUC, answerable vs unanswerable, test half)",
@@ -319,8 +328,8 @@ def main(argv=None) -> int:
         r = tradeoff(p_test, test, t)
         mark = " **(default)**" if t == threshold else ""
         lines.append(f"| {t:.2f}{mark} | {r['refuse_unans']:.3f} | {r['false_refusal']:.3f} | {r['answered_correct']:.3f} | {r['refused_wrong']:.3f} |")
-    train_squad = [r for r in train if not r.get("absent")]
-    rt = tradeoff(predict(model, train_squad), train_squad, threshold)
+    squad_fit = [r for r in train if not r.get("absent")]
+    rt = tradeoff(predict(model, squad_fit), squad_fit, threshold)
     lines += [
         "",
         f"Default threshold {threshold:.2f}: the highest cut with at most {a.max_false_refusal:.0%} false refusals on the *training* half "
@@ -330,15 +339,15 @@ def main(argv=None) -> int:
         "",
     ]
     summary = {
-        "command": f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''} --max-false-refusal {a.max_false_refusal}",
-        "n_fit": len(train), "n_test": len(test), "fit_articles": sorted(train_arts), "features": list(features),
+        "command": f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''}{' --fit-absent' if a.fit_absent else ''} --max-false-refusal {a.max_false_refusal}",
+        "n_fit": len(fit_rows), "n_test": len(test), "fit_articles": sorted(train_arts), "features": list(features),
         "threshold": threshold, "auc_test": round(auc(p_test, y_test), 4),
         "test_at_threshold": {k: round(v, 4) for k, v in tradeoff(p_test, test, threshold).items()},
         "fit_half_at_threshold": {k: round(v, 4) for k, v in rt.items()},
     }
     if absent_test:
         pa = predict(model, absent_test)
-        n_fit_absent = sum(bool(r.get("absent")) for r in train)
+        n_fit_absent = sum(bool(r.get("absent")) for r in train) if a.fit_absent else 0
         summary["absent"] = {"n_fit": n_fit_absent, "n_test": len(absent_test), "refused_test": round(float((pa < threshold).mean()), 4),
                              "auc_test_vs_answerable": round(auc(np.concatenate([p_test[y_test], pa]), np.array([True] * int(y_test.sum()) + [False] * len(pa))), 4)}
         lines += [f"Answerable questions asked without their answer in the index (`--absent {a.absent}`, `collect_absent`; {n_fit_absent} of them fitted on): "
@@ -346,7 +355,7 @@ def main(argv=None) -> int:
                   f"test half's answerable questions {summary['absent']['auc_test_vs_answerable']:.3f}.", ""]
     if a.reader or a.span:
         # For comparison: the reader's best score alone, thresholded the same way (on the fitting half).
-        alone = fit(train, ("span_max",) if a.span else ("reader_logit",), a.seed)
+        alone = fit(fit_rows, ("span_max",) if a.span else ("reader_logit",), a.seed)
         pa_tr, pa_te = predict(alone, train), predict(alone, test)
         ta = choose_threshold(pa_tr, train, a.max_false_refusal)
         ra = tradeoff(pa_te, test, ta)
@@ -361,10 +370,10 @@ def main(argv=None) -> int:
     if a.write:
         model.update(
             threshold=threshold,
-            trained_on=f"SQuAD 2.0 dev, {len(train)} questions from articles {sorted(train_arts)}",
+            trained_on=f"SQuAD 2.0 dev, {len(fit_rows)} questions from articles {sorted(train_arts)}",
             seed=a.seed,
             features=list(features),
-            script=f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''} --write",
+            script=f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''}{' --fit-absent' if a.fit_absent else ''} --write",
         )
         model_out.write_text(json.dumps(model, indent=1) + "\n")
         print(f"wrote {model_out}", file=sys.stderr)

@@ -36,6 +36,10 @@ Tried 2026-11-30, not shipped (evals/results/span_reader_shared_norm.json): `--d
 --epochs 0.6 --lr 3e-5` (37 min). Across the 5 retrieved passages of 270 held-out questions the span score alone picks
 a sentence holding the answer 0.737 of the time (0.693 before), but the pipeline's fitted sentence scoring does not
 move (0.800 vs 0.804) nor does refusal (AUC 0.729 vs 0.732; train/refusal.py --span).
+Tried 2026-11-30, not shipped (evals/results/span_reader_numbers_only_suites.md): `--perturb number` leaves out the
+2,856 changed-constraint questions that swap a name (39 min). The reader then reads aliases ("Washington" for "the US")
+and RGB better (AUC per record 0.628 -> 0.687), but SQuAD AUC fell to 0.678 and the manuals' out-of-scope questions it
+refuses from 18 to 11 of 21: the name swaps are what teach it to refuse what the documents do not cover.
 Left out: document stride (passages longer than 256 wordpieces are truncated; an answer cut off is
 skipped), hyper-parameter search, distillation.
 """

@@ -20,9 +20,7 @@ each asked once, so no query-embedding cache helps):
   * warm end-to-end extractive `Pipeline.ask` p50/p95 (goal <= 100 ms), as a long-running process
     runs it (RAG_MODEL_BACKEND=auto: torch); then the same questions answered by the numpy backend
     in the same run, alternating, with the ratio and how many answers were the same (--baseline fp32:
-    torch with the reader in fp32 instead, the baseline for RAG_READER_PRECISION=bf16 / auto;
-    --baseline all-at-once with RAG_READER_FIRST_PASSAGES=3: the reader reads every passage in one pass,
-    the baseline for read-first);
+    torch with the reader in fp32 instead, the baseline for RAG_READER_PRECISION=bf16 / auto);
   * cold `rag ask` wall time in a fresh process (goal <= 5 s), median of --cold runs.
 """
 
@@ -112,9 +110,7 @@ def reader_line(settings) -> str:
     """How MiniLM ran for the warm answers and for the cold `rag ask`."""
     from rag.pipeline import model_backend, resolve_precision
 
-    reader = (f"span reader in {resolve_precision(settings.reader_precision, model_backend(settings))}, "
-              f"{f'{settings.reader_first_passages} of {settings.reader_passages} passages first' if settings.reader_first_passages else 'every passage at once'}"
-              if settings.reader == "span" else f"RAG_READER={settings.reader}")
+    reader = f"span reader in {resolve_precision(settings.reader_precision, model_backend(settings))}" if settings.reader == "span" else f"RAG_READER={settings.reader}"
     return (f"MiniLM (query embedder, {reader}): {model_backend(settings)} backend for the warm answers, "
             f"{model_backend(settings, one_shot=True)} for cold `rag ask` (RAG_MODEL_BACKEND={settings.model_backend}).")
 
@@ -127,9 +123,8 @@ def main(argv=None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="keep the corpus and index here between runs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--spaced", type=int, default=10, help="questions answered after a pause each, as a user asks (0 to skip)")
-    ap.add_argument("--baseline", choices=["numpy", "fp32", "all-at-once"], default="numpy",
-                    help="who answers the same questions alternately: the numpy backend, torch with the reader in fp32 (to measure bf16), "
-                         "or the reader reading every passage at once (RAG_READER_FIRST_PASSAGES=0, to measure read-first)")
+    ap.add_argument("--baseline", choices=["numpy", "fp32"], default="numpy",
+                    help="who answers the same questions alternately: the numpy backend, or torch with the reader in fp32 (to measure bf16)")
     a = ap.parse_args(argv)
 
     from rag.embeddings import MiniLMEmbedder
@@ -138,8 +133,6 @@ def main(argv=None) -> int:
 
     work = a.work or Path(tempfile.mkdtemp(prefix="rag-bench-query-"))
     settings = Settings(data_dir=work / "data", collection="bench", mode="extractive")
-    if a.baseline == "all-at-once" and not settings.reader_first_passages:
-        ap.error("--baseline all-at-once compares read-first with reading every passage at once: run it with RAG_READER_FIRST_PASSAGES=3")
     from rag.pipeline import model_backend
 
     minilm = MiniLMEmbedder(backend=model_backend(settings, reader=False))  # as in a long-running process (UI, rag serve)
@@ -190,9 +183,7 @@ def main(argv=None) -> int:
     # When the warm backend is torch, the numpy backend answers the same questions in the same run,
     # alternating which goes first, so the two are compared under the same load.
     base_pipe = None
-    if a.baseline == "all-at-once":
-        base_pipe = build(settings.model_copy(update={"reader_first_passages": 0}), embedder=MemoEmbedder(minilm))
-    elif a.baseline == "fp32" and model_backend(settings) == "torch":
+    if a.baseline == "fp32" and model_backend(settings) == "torch":
         base_pipe = build(settings.model_copy(update={"reader_precision": "fp32"}), embedder=MemoEmbedder(minilm))
     elif model_backend(settings) != "numpy" and a.baseline == "numpy":
         base_pipe = build(settings.model_copy(update={"model_backend": "numpy", "reader_precision": "fp32"}), embedder=MemoEmbedder(MiniLMEmbedder(backend="numpy")))
@@ -259,8 +250,7 @@ def main(argv=None) -> int:
     for s, xs in stages.items():
         lines.append(f"| &nbsp; of which {s} | {statistics.median(xs):.1f} | {pct(xs, 0.95):.1f} | |")
     if e2e_base:
-        who = {"numpy": "RAG_MODEL_BACKEND=numpy", "fp32": "torch and RAG_READER_PRECISION=fp32",
-               "all-at-once": "every passage read at once (RAG_READER_FIRST_PASSAGES=0)"}[a.baseline]
+        who = "RAG_MODEL_BACKEND=numpy" if a.baseline == "numpy" else "torch and RAG_READER_PRECISION=fp32"
         lines += [f"| baseline: the same answers with {who}, alternating | {statistics.median(e2e_base):.1f} | {pct(e2e_base, 0.95):.1f} | |",
                   f"| **ratio warm answer / {a.baseline} baseline (p50)** | {statistics.median(e2e) / statistics.median(e2e_base):.2f} | {pct(e2e, 0.95) / pct(e2e_base, 0.95):.2f} | |"]
     if spaced:

@@ -4,8 +4,10 @@
     python -m evals.measure_read_first --cache rows.json                  # seconds
 
 The reader reads each passage on its own (no attention across passages), so reading the first 3 of the 5 retrieved
-passages and the other 2 only when none of the 3 holds a span beating "no answer" by a margin (rag.answer.read_first)
-gives exactly the reads of a full pass for the passages it reads. From every answerable question's stored sentence
+passages and the other 2 only when none of the 3 holds a span beating "no answer" by a margin gives exactly the reads
+of a full pass for the passages it reads. (Commit 9a70ff0 had this at run time, `rag.answer.read_first` behind
+RAG_READER_FIRST_PASSAGES; it cost RGB 8 points of answer contains and saved 7% of the warm p50, so it was removed:
+evals/results/read_first_suites.md, bench_read_first.md.) From every answerable question's stored sentence
 features this script replays that: the sentences of the skipped passages score -SPAN_CLIP, as in the pipeline, the
 answer is composed again (at most 3 sentences within 0.85 of the best, the shipped weights), and the refusal model
 sees the span features of what was read. For each margin: the questions that stop after the first passages, the
@@ -96,7 +98,7 @@ def main(argv=None) -> int:
             name = "every passage (before)" if mg is None else f"{mg:+.1f}" + (" **(chosen)**" if mg == chosen else "")
             lines.append(f"| {name} | {half} | {r['stopped']}/{r['n']} | {r['changed']} | {r['contains']:.3f} | {r['refusal_flips']} |")
     lines += ["", f"Chosen on the fitting half: {chosen} (the smallest margin on the grid that changes at most 1% of its answers "
-              "and flips no refusal); `rag.answer.SPAN_CONFIDENT`.", ""]
+              "and flips no refusal). In the suites and the benchmark: read_first_suites.md, bench_read_first.md.", ""]
     a.out.write_text("\n".join(lines))
     a.out.with_suffix(".json").write_text(json.dumps({"command": "python -m evals.measure_read_first --cache rows.json", "first": a.first,
                                                        "chosen": chosen, "results": res}, indent=1) + "\n")

@@ -66,11 +66,6 @@ SENTENCE_WEIGHTS = {"cos": 0.55, "lex": 0.35, "ctx": 0.0, "rank": 0.10, "type": 
 # on the fitting half of SQuAD 2.0 dev articles (evals/results/extractive_span.md).
 SPAN_SENTENCE_WEIGHTS = {"span": 0.05, "lex": 0.553, "ctx": 0.087, "rank": 0.293, "type": 0.017}
 SPAN_CLIP = 12.0
-# The span reader reads the first passages first, and the rest only when none of those holds a span that beats
-# "no answer" by more than this margin (a logit difference: 0 = an answer is the likelier reading). Chosen on the
-# fitting half of SQuAD 2.0 dev (python -m evals.measure_read_first, evals/results/read_first.md): with 3 passages
-# first, 149 of its 230 answerable questions stop there, 1 composed answer changes and no refusal decision flips.
-SPAN_CONFIDENT = 0.0
 READER_SENTENCE_WEIGHTS = {"reader": 0.348, "lex": 0.321, "ctx": 0.032, "rank": 0.227, "type": 0.073}
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -125,19 +120,6 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip().rstrip("\"'”’)]").endswith("?")
 
 
-def read_first(span, question: str, texts: Sequence[str], first: int = 0, confident: float = SPAN_CONFIDENT) -> list:
-    """The span reader's reads of `texts`, best-ranked first: the first `first` passages, then the rest only when
-    none of those holds a span beating "no answer" by `confident`. A question answered confidently by the first
-    passages costs their share of the reading; any other reads every passage (in two passes). `first` 0 reads
-    all at once. The reads returned cover a prefix of `texts`: the passages not read have no read."""
-    if not first or len(texts) <= first:
-        return span.read(question, texts)
-    reads = span.read(question, texts[:first])
-    if max((r.score for r in reads), default=float("-inf")) > confident:
-        return reads
-    return reads + span.read(question, texts[first:])
-
-
 def rank_sentences(
     question: str,
     qvec: np.ndarray | None,
@@ -149,7 +131,6 @@ def rank_sentences(
     embed: bool | None = None,
     span=None,
     span_passages: int | None = None,
-    span_first: int = 0,
 ) -> list[Candidate]:
     """Score every sentence of the sources against the question; best first.
 
@@ -165,8 +146,7 @@ def rank_sentences(
     With a `span` reader (rag.reader.SpanReader) each source passage is read once, whole, and
     every sentence gets `span`: the best answer span starting in it minus "no answer" (a logit
     difference, clipped to +-SPAN_CLIP); no shortlist is needed for that. `span_passages` reads
-    only the first n sources (latency); the sentences of the others score -SPAN_CLIP. `span_first` > 0 reads
-    that many first and the others only when none of those is confident (`read_first`).
+    only the first n sources (latency); the sentences of the others score -SPAN_CLIP.
     """
     if weights is not None:
         w = weights
@@ -202,7 +182,7 @@ def rank_sentences(
     def lexical(terms: set[str]) -> float:
         return sum(idf[t] for t in q_terms if t in terms) / total
 
-    reads = read_first(span, question, [h.chunk.text for h in sources[:span_passages]], span_first) if span is not None else None
+    reads = span.read(question, [h.chunk.text for h in sources[:span_passages]]) if span is not None else None
     feats = []
     for r in raw:
         f = {"lex": lexical(r[4]), "ctx": lexical(r[5]), "rank": 1.0 / r[0], "type": type_match(kind, r[3], q_set)}

@@ -231,8 +231,7 @@ class Pipeline:
     def rank(self, question: str, hits: Sequence[ScoredChunk]) -> list[Candidate]:
         """The hits' sentences, best first: lexical shortlist, then the reader (or MiniLM cosine without one)."""
         if self.span is not None:
-            return rank_sentences(question, None, hits, self.embedder, span=self.span, span_passages=self.settings.reader_passages,
-                                  span_first=self.settings.reader_first_passages)
+            return rank_sentences(question, None, hits, self.embedder, span=self.span, span_passages=self.settings.reader_passages)
         if self.reader is None:
             return rank_sentences(question, self.embedder.embed_query(question), hits, self.embedder)
         s = self.settings

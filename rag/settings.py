@@ -83,10 +83,6 @@ class Settings(BaseSettings):
     reader_shortlist: int = Field(8, ge=1, le=64)  # sentences the reader reads per question
     reader_context: bool = False  # the reader also sees each sentence's neighbours (slower)
     reader_passages: int = Field(5, ge=1, le=50)  # passages the span reader reads, best first (RAG_READER=span)
-    # ... of which it reads this many first, and the others only when none of these holds an answer (rag.answer.
-    # read_first). 0 (default): all at once. 3 is faster on most questions, but lost 8 points of RGB answer
-    # contains (evals/results/read_first.md): opt-in.
-    reader_first_passages: int = Field(0, ge=0, le=50)
     # How MiniLM runs at question time: the query embedder and the span reader (evals/results/
     # model_backends.md). "numpy": no torch import (about 1.5 s), the fast cold start. "torch": the
     # same numbers (within 1e-4 of a logit), about 2x faster per question once loaded. "auto"

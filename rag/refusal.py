@@ -76,6 +76,12 @@ def _logit(p: float, eps: float = 1e-4) -> float:
     return math.log(p / (1 - p))
 
 
+def span_features(by_src: dict[int, float]) -> dict[str, float]:
+    """`span_max`, `span_top1`, `span_pos` from each source's best span score (source rank -> score)."""
+    return {"span_max": max(by_src.values()), "span_top1": by_src.get(1, min(by_src.values())),
+            "span_pos": sum(v > 0 for v in by_src.values()) / len(by_src)}
+
+
 def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequence[Candidate]) -> dict[str, float]:
     """Signals of answerability. They avoid the answerer's tuned sentence score on purpose,
     so re-tuning the sentence ranking doesn't silently invalidate the calibrated model."""
@@ -97,8 +103,7 @@ def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequenc
         by_src: dict[int, float] = {}
         for src, v in spans:
             by_src[src] = max(v, by_src.get(src, v))
-        extra |= {"span_max": max(by_src.values()), "span_top1": by_src.get(1, min(by_src.values())),
-                  "span_pos": sum(v > 0 for v in by_src.values()) / len(by_src)}
+        extra |= span_features(by_src)
     return extra | {
         "top_dense": max(dense) if dense else 0.0,
         "best_cos": cos[0] if cos else 0.0,

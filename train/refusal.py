@@ -290,12 +290,13 @@ def main(argv=None) -> int:
         sentence_report(a, train, test, train_arts, d)
     fit_rows = train if a.fit_absent else [r for r in train if not r.get("absent")]
     model = fit(fit_rows, features, a.seed)
-    p_train, p_test = predict(model, train), predict(model, test)
+    squad_fit = [r for r in train if not r.get("absent")]  # the threshold and the fitting-half numbers: SQuAD's own questions
+    p_train, p_test = predict(model, squad_fit), predict(model, test)
     y_test = np.array([r["answerable"] for r in test])
-    threshold = choose_threshold(p_train, train, a.max_false_refusal)
+    threshold = choose_threshold(p_train, squad_fit, a.max_false_refusal)
 
-    command = (f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''}"
-               f"{' --fit-absent' if a.fit_absent else ''} --max-false-refusal {a.max_false_refusal}")
+    run = f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''}{' --fit-absent' if a.fit_absent else ''}"
+    command = f"{run} --max-false-refusal {a.max_false_refusal}"
     lines = [
         "# Refusal on SQuAD 2.0 dev",
         "",
@@ -330,8 +331,7 @@ def main(argv=None) -> int:
         r = tradeoff(p_test, test, t)
         mark = " **(default)**" if t == threshold else ""
         lines.append(f"| {t:.2f}{mark} | {r['refuse_unans']:.3f} | {r['false_refusal']:.3f} | {r['answered_correct']:.3f} | {r['refused_wrong']:.3f} |")
-    squad_fit = [r for r in train if not r.get("absent")]
-    rt = tradeoff(predict(model, squad_fit), squad_fit, threshold)
+    rt = tradeoff(p_train, squad_fit, threshold)
     lines += [
         "",
         f"Default threshold {threshold:.2f}: the highest cut with at most {a.max_false_refusal:.0%} false refusals on the *training* half "
@@ -358,8 +358,8 @@ def main(argv=None) -> int:
     if a.reader or a.span:
         # For comparison: the reader's best score alone, thresholded the same way (on the fitting half).
         alone = fit(fit_rows, ("span_max",) if a.span else ("reader_logit",), a.seed)
-        pa_tr, pa_te = predict(alone, train), predict(alone, test)
-        ta = choose_threshold(pa_tr, train, a.max_false_refusal)
+        pa_tr, pa_te = predict(alone, squad_fit), predict(alone, test)
+        ta = choose_threshold(pa_tr, squad_fit, a.max_false_refusal)
         ra = tradeoff(pa_te, test, ta)
         summary["reader_alone"] = {"auc_test": round(auc(pa_te, y_test), 4), "threshold": ta, "test_at_threshold": {k: round(v, 4) for k, v in ra.items()}}
         lines += [f"For comparison, the {'span reader' if a.span else 'reader'}'s best score alone (threshold {ta:.2f}, chosen on the fitting half): AUC {auc(pa_te, y_test):.3f}, "
@@ -375,7 +375,7 @@ def main(argv=None) -> int:
             trained_on=f"SQuAD 2.0 dev, {len(fit_rows)} questions from articles {sorted(train_arts)}",
             seed=a.seed,
             features=list(features),
-            script=f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''}{' --fit-absent' if a.fit_absent else ''} --write",
+            script=f"{run} --write",
         )
         model_out.write_text(json.dumps(model, indent=1) + "\n")
         print(f"wrote {model_out}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """PDF extraction: plain pypdf text (the old loader) against rag/pdf_layout.py (pypdfium2), and
 pdfplumber's speed, on Debian manuals.
 
-    python -m evals.measure_extraction [--pdf FILE ...] [--out evals/results/extraction.md]
+    python -m evals.measure_extraction [--set suite|dev|heldout | --pdf FILE ...] [--out evals/results/extraction.md]
 
 Per manual: CPU seconds to extract (same process, one after the other), and the artefacts in
 the sentences an answer could quote (pypdf: every sentence of its text; layout: the
@@ -11,7 +11,17 @@ sentences of prose, list-item and table-row blocks):
   * a running header/footer inside it: one of the lines that repeat at the top or bottom of
     3+ pages in pypdf's per-page text (digits ignored), on a line of its own or, when 10+
     characters long, anywhere in the sentence; or a bare page number on a line of its own,
-  * end-of-line hyphenation left in ("confi- guration" / "confi-\\nguration").
+  * end-of-line hyphenation left in ("confi- guration" / "confi-\\nguration"),
+  * glued heading / page number as evals/readability.py finds them in the sentence,
+  * a sentence that starts in lower case (a fragment: a bad join or split; in a technical manual
+    some are real sentences that start with a command name, so compare extractors, not to zero);
+the share of paragraph and table-row blocks that continue a sentence the block before left open
+(they start in lower case after a quotable block that does not end a sentence, unlike a new row
+of a table: a wrapped table cell or a paragraph split in two), and the word coverage: the share of the words of pdfium's plain page text (3+ letters, counted with
+repeats) that the extracted document text keeps. What is dropped should be running headers and page
+numbers only; a low share is lost text. (pdfium, not pypdf: pypdf glues the words of tightly
+justified lines, "willfunctionbetterwithcertainflags".)
+`--samples N` writes N sentences per artefact kind next to --out, to read (not on held-out manuals).
 Uses no manual that the independent check uses (shared-mime-info, libtasn1).
 """
 
@@ -29,11 +39,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from evals import readability  # noqa: E402
 from rag.blocks import quotable_spans  # noqa: E402
 from rag.text import sentence_spans  # noqa: E402
 
 DEFAULT = ["/usr/share/doc/r-doc-pdf/manual/R-intro.pdf", "/usr/share/doc/r-doc-pdf/manual/R-FAQ.pdf",
            "/usr/share/doc/r-doc-pdf/manual/R-data.pdf", "/usr/share/doc/gnuplot/gnuplot.pdf", "/usr/share/doc/octave/liboctave.pdf"]
+# Manuals nobody here had extracted before 2026-11-30, split before the first run: `dev` ones were read to find
+# what goes wrong; `heldout` ones only ever measured, before and after the change (evals/results/extraction_unseen.md).
+_XORG = "/usr/share/doc/xorg-docs"
+SETS = {
+    "suite": DEFAULT,
+    "dev": ["/usr/share/doc/bash/bashref.pdf", "/usr/share/doc/debian-policy/policy.pdf.gz", f"{_XORG}/Xserver/XACE-Spec.pdf.gz",
+            f"{_XORG}/ReleaseNotes.pdf.gz", "/usr/share/doc/asymptote/CAD.pdf"],
+    "heldout": ["/usr/share/doc/bash/bash.pdf", "/usr/share/developers-reference/developers-reference.pdf",
+                "/usr/share/debian-reference/debian-reference.en.pdf", "/usr/share/doc/debian-policy/fhs/fhs-3.0.pdf.gz",
+                "/usr/share/doc/asymptote/asymptote.pdf", f"{_XORG}/icccm/icccm.pdf.gz", f"{_XORG}/xlfd/xlfd.pdf.gz",
+                f"{_XORG}/Xserver/analysis.pdf.gz"],
+}
+PACKAGES = {"suite": "r-doc-pdf gnuplot-doc octave-doc",
+            "dev": "bash-doc debian-policy xorg-docs asymptote-doc",
+            "heldout": "bash-doc developers-reference debian-reference-en debian-policy asymptote-doc xorg-docs"}
 _LEADER = re.compile(r"(?:\.\s){4,}|\.{5,}")
 _HYPHEN = re.compile(r"[a-z]-(?:\n|\s)[a-z]")
 
@@ -56,29 +82,91 @@ def running_lines(pages: list[str]) -> set[str]:
     return {k for k, n in edge.items() if n >= 3 and len(k) >= 1}
 
 
+def has_running(s: str, running: set[str]) -> bool:
+    """A running line on a line of its own inside the sentence, or glued into it (one of 10+ characters)."""
+    lines = [re.sub(r"\d+", "#", ln.strip()) for ln in s.split("\n")]
+    flat = re.sub(r"\d+", "#", " ".join(s.split()))
+    return (any(ln in running for ln in lines[1:-1]) or bool(re.search(r"\n\d{1,4}\n", s))
+            or any(k in flat for k in running if len(k) >= 10))
+
+
+def glued(s: str) -> bool:
+    return bool({"glued_heading", "page_number"} & set(readability.artefacts(s)))
+
+
 def artefacts(sentences: list[str], running: set[str]) -> dict:
-    long_keys = [k for k in running if len(k) >= 10]
-
-    def has_running(s: str) -> bool:
-        # On a line of its own inside the sentence, or glued into it (a header of 10+ characters).
-        lines = [re.sub(r"\d+", "#", ln.strip()) for ln in s.split("\n")]
-        flat = re.sub(r"\d+", "#", " ".join(s.split()))
-        return (any(ln in running for ln in lines[1:-1]) or bool(re.search(r"\n\d{1,4}\n", s))
-                or any(k in flat for k in long_keys))
-
     n = len(sentences) or 1
     out = {
         "sentences": len(sentences),
         "line_break": sum("\n" in s for s in sentences) / n,
         "dot_leader": sum(bool(_LEADER.search(s)) for s in sentences) / n,
-        "running_header": sum(has_running(s) for s in sentences) / n,
+        "running_header": sum(has_running(s, running) for s in sentences) / n,
         "hyphenation": sum(bool(_HYPHEN.search(s)) for s in sentences) / n,
+        "glued": sum(glued(s) for s in sentences) / n,
+        "lower_start": sum(s.strip()[:1].islower() for s in sentences) / n,
     }
-    out["clean"] = sum(not ("\n" in s or _LEADER.search(s) or has_running(s)) for s in sentences) / n
+    out["clean"] = sum(not ("\n" in s or _LEADER.search(s) or has_running(s, running)) for s in sentences) / n
+    out["clean_all"] = sum(not ("\n" in s or _LEADER.search(s) or has_running(s, running) or _HYPHEN.search(s) or glued(s)) for s in sentences) / n
     return out
 
 
-def measure(path: Path) -> dict:
+def _words(text: str) -> Counter:
+    return Counter(w.lower() for w in re.findall(r"[A-Za-z]{3,}", text))
+
+
+def coverage(reference: str, text: str) -> float:
+    ref, got = _words(reference), _words(text)
+    return sum(min(n, got[w]) for w, n in ref.items()) / max(1, sum(ref.values()))
+
+
+def samples(sentences: list[str], running: set[str], n: int) -> dict[str, list[str]]:
+    """Up to n sentences per artefact kind (the first, in document order), to read."""
+    checks = {"line_break": lambda s: "\n" in s, "dot_leader": lambda s: bool(_LEADER.search(s)),
+              "hyphenation": lambda s: bool(_HYPHEN.search(s)), "lower_start": lambda s: s.strip()[:1].islower(),
+              "glued": glued, "running_header": lambda s: has_running(s, running)}
+    return {k: [s for s in sentences if f(s)][:n] for k, f in checks.items()}
+
+
+def broken(doc) -> tuple[float, list[str]]:
+    """(share of paragraph/table-row blocks that continue an open sentence, those blocks)."""
+    quotable = [b for b in doc.blocks if b.kind in ("paragraph", "list_item", "table_row")]
+    out = []
+    for a, b in zip(quotable, quotable[1:]):
+        head, tail = doc.text[b.start : b.end].strip(), doc.text[a.start : a.end].rstrip()
+        rows = a.kind == b.kind == "table_row" and " | " in head and " | " in tail  # a new row of a table
+        if b.kind != "list_item" and not rows and head[:1].islower() and not re.search(r"[.!?:;][\"'”’)\]]*$", tail):
+            out.append(doc.text[a.start : a.end][-80:] + " ⟂ " + head[:100])
+    return len(out) / max(1, sum(b.kind != "list_item" for b in quotable)), out
+
+
+def pdfium_text(raw: bytes) -> str:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(raw)
+    try:
+        out = []
+        for page in pdf:
+            tp = page.get_textpage()
+            out.append(tp.get_text_range())
+            tp.close()
+            page.close()
+        return "\n".join(out)
+    finally:
+        pdf.close()
+
+
+def _unzipped(path: Path, tmp: Path) -> Path:
+    """A gzipped manual (Debian ships some as .pdf.gz), written out as a .pdf under `tmp`."""
+    if path.suffix != ".gz":
+        return path
+    import gzip
+
+    out = tmp / path.stem
+    out.write_bytes(gzip.decompress(path.read_bytes()))
+    return out
+
+
+def measure(path: Path, n_samples: int = 0) -> dict:
     from rag.chunking import chunk_document
     from rag.loaders import load_file
 
@@ -111,27 +199,41 @@ def measure(path: Path) -> dict:
     except ImportError:
         pass
     kinds = Counter(b.kind for b in doc.blocks)
-    return {"file": path.name, "pages": len(pages), "s_pypdf": t_pypdf, "s_layout": t_layout, "s_pdfplumber": t_plumber,
-            "pypdf": artefacts(old, running), "layout": artefacts(new, running), "blocks": dict(kinds)}
+    row = {"file": path.name, "pages": len(pages), "s_pypdf": t_pypdf, "s_layout": t_layout, "s_pdfplumber": t_plumber,
+           "pypdf": artefacts(old, running), "layout": artefacts(new, running), "blocks": dict(kinds),
+           "coverage": coverage(pdfium_text(raw), doc.text)}
+    row["broken"], cut = broken(doc)
+    if n_samples:
+        row["samples"] = samples(new, running, n_samples) | {"broken": cut[:n_samples]}
+    return row
 
 
-def render(rows: list[dict]) -> str:
-    lines = ["# PDF extraction: pypdf text vs rag/pdf_layout.py (pypdfium2)", "",
-             "Regenerate: `python -m evals.measure_extraction` (Debian manuals from r-doc-pdf, gnuplot-doc, octave-doc; "
+def render(rows: list[dict], title: str = "", which: str = "suite") -> str:
+    command = ("python -m evals.measure_extraction --pdf FILE ..." if which == "files" else
+               "python -m evals.measure_extraction" + (f" --set {which} --out evals/results/extraction_{which}.md" if which != "suite" else ""))
+    lines = ["# PDF extraction: pypdf text vs rag/pdf_layout.py (pypdfium2)", "", *([title, ""] if title else []),
+             f"Regenerate: `{command}` (Debian manuals from {PACKAGES.get(which, 'the packages named')}; "
              "pdfplumber timed only when installed, it is not a dependency). Seconds are CPU time of this process (the machine is shared, so wall time is noise), "
              "one extractor after the other; pdfplumber only on manuals of at most 120 pages.", "",
              "Share of quotable sentences with an artefact (pypdf: every sentence of its text; layout: sentences of prose, "
              "list-item and table-row blocks).", "",
-             "| manual | pages | s pypdf | s layout | s pdfplumber | extractor | sentences | line break | dot leader | running header | hyphenation | clean |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| manual | pages | s pypdf | s layout | s pdfplumber | extractor | sentences | line break | dot leader | running header | hyphenation | glued heading / page no. | lower-case start | clean | clean, all kinds |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         plumber = f"{r['s_pdfplumber']:.1f}" if r["s_pdfplumber"] is not None else "–"
         for name in ("pypdf", "layout"):
             a = r[name]
             lines.append(f"| {r['file']} | {r['pages']} | {r['s_pypdf']:.1f} | {r['s_layout']:.1f} | {plumber} | {name} | {a['sentences']} | "
-                         f"{a['line_break']:.3f} | {a['dot_leader']:.3f} | {a['running_header']:.3f} | {a['hyphenation']:.3f} | {a['clean']:.3f} |")
+                         f"{a['line_break']:.3f} | {a['dot_leader']:.3f} | {a['running_header']:.3f} | {a['hyphenation']:.3f} | "
+                         f"{a.get('glued', float('nan')):.3f} | {a.get('lower_start', float('nan')):.3f} | {a['clean']:.3f} | {a.get('clean_all', float('nan')):.3f} |")
     faster = all(r["s_layout"] < r["s_pypdf"] for r in rows)
     plumber = [r for r in rows if r["s_pdfplumber"] is not None]
+    if all("broken" in r for r in rows):
+        lines += ["", "Paragraph and table-row blocks that continue a sentence left open by the block before: "
+                  + ", ".join(f"{r['file']} {r['broken']:.3f}" for r in rows) + "."]
+    if all("coverage" in r for r in rows):
+        lines += ["", "Word coverage (the words of pdfium's plain page text, 3+ letters with repeats, that the layout text keeps): "
+                  + ", ".join(f"{r['file']} {r['coverage']:.3f}" for r in rows) + "."]
     lines += ["", "**Choice: pypdfium2** (Apache-2.0/BSD-3, the PDFium engine). It gives what layout needs: character "
               "boxes, font size, weight and name per character, and pdfium's own reading order and hyphenation marks. "
               + ("In this run the whole layout extraction (pypdfium2 plus building blocks) took less CPU than pypdf's plain "
@@ -146,22 +248,54 @@ def render(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def compare(before: list[dict], after: list[dict], name: str) -> str:
+    """Per manual, before -> after: quotable sentences with any artefact ("clean, all kinds"), blocks
+    that continue an open sentence, word coverage."""
+    old = {r["file"]: r for r in before}
+    lines = ["", f"## Before ({name}) and after, layout extractor", "",
+             "| manual | sentences with an artefact | share | blocks continuing an open sentence | word coverage |", "|---|---|---|---|---|"]
+    tot = [0, 0, 0, 0]
+    for r in after:
+        b = old.get(r["file"])
+        if b is None:
+            continue
+        nb, na = b["layout"]["sentences"], r["layout"]["sentences"]
+        ab, aa = round((1 - b["layout"]["clean_all"]) * nb), round((1 - r["layout"]["clean_all"]) * na)
+        tot = [tot[0] + ab, tot[1] + nb, tot[2] + aa, tot[3] + na]
+        lines.append(f"| {r['file']} | {ab}/{nb} → {aa}/{na} | {ab / max(1, nb):.4f} → {aa / max(1, na):.4f} | "
+                     f"{b.get('broken', float('nan')):.3f} → {r.get('broken', float('nan')):.3f} | {b['coverage']:.3f} → {r['coverage']:.3f} |")
+    lines.append(f"| all | {tot[0]}/{tot[1]} → {tot[2]}/{tot[3]} | {tot[0] / max(1, tot[1]):.4f} → {tot[2] / max(1, tot[3]):.4f} | | |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pdf", type=Path, nargs="*", default=[Path(p) for p in DEFAULT])
+    ap.add_argument("--pdf", type=Path, nargs="*", default=None, help="manuals to measure (.pdf or .pdf.gz); default: --set's")
+    ap.add_argument("--set", choices=sorted(SETS), default="suite", help="a named list of manuals (default: the suite's)")
     ap.add_argument("--out", type=Path, default=ROOT / "evals" / "results" / "extraction.md")
+    ap.add_argument("--samples", type=int, default=0, help="also write N sentences per artefact kind to <out>.samples.json")
+    ap.add_argument("--title", default="", help="a line under the heading (which manuals, and why)")
+    ap.add_argument("--before", type=Path, help="the .json of the same measure run on older code: adds a before/after table")
     ap.add_argument("--render-only", action="store_true", help="re-render the table from the saved .json next to --out")
     a = ap.parse_args(argv)
     if a.render_only:
-        a.out.write_text(md := render(json.loads(a.out.with_suffix(".json").read_text())))
+        a.out.write_text(md := render(json.loads(a.out.with_suffix(".json").read_text()), a.title, a.set if a.pdf is None else "files"))
         print(md)
         return 0
-    pdfs = [p for p in a.pdf if p.exists() and not re.search(r"shared-mime|libtasn1", str(p))]
+    paths = a.pdf if a.pdf is not None else [Path(p) for p in SETS[a.set]]
+    pdfs = [p for p in paths if p.exists() and not re.search(r"shared-mime|libtasn1", str(p))]
     if not pdfs:
-        print("no manuals found: apt-get install r-doc-pdf gnuplot-doc octave-doc", file=sys.stderr)
+        print(f"no manuals found: apt-get install {PACKAGES[a.set] if a.pdf is None else 'the packages that ship them'}", file=sys.stderr)
         return 2
-    rows = [measure(p) for p in pdfs]
-    md = render(rows)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [measure(_unzipped(p, Path(tmp)), a.samples) for p in pdfs]
+    if a.samples:
+        a.out.with_suffix(".samples.json").write_text(json.dumps({r["file"]: r.pop("samples") for r in rows}, indent=1))
+    md = render(rows, a.title, a.set if a.pdf is None else "files")
+    if a.before:
+        md += compare(json.loads(a.before.read_text()), rows, a.before.name)
     a.out.write_text(md)
     a.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
     print(md)

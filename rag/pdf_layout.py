@@ -3,17 +3,25 @@
 pdfium gives each page's text in reading order, line by line, with character boxes and
 font sizes, weights and pitch. From those lines:
   * running headers, footers and page numbers (the top and bottom lines that repeat across
-    pages once digits are ignored, or that carry the page number) are dropped;
+    pages once digits are ignored, or that carry the page number) are dropped, and so are
+    Sphinx's "(continues on next page)" notices;
   * headings are lines set larger (or bolder) than the body text; their level comes from
     their numbering ("2.4" is level 2) or their size;
   * table-of-contents and index pages (most lines end in a dot leader or a page number)
     become toc/index blocks, one entry each;
-  * a line whose text runs have wide gaps is a table row (cells joined by " | ");
+  * a line whose text runs have wide gaps is a table row (cells joined by " | "), unless it is
+    alone (no line next to it has gaps, none continues one of its cells), in the middle of an open
+    sentence, and ending where the line above ends: a justified line spread wide; a line that starts under a later column of the row
+    above continues that cell (a wrapped cell, a definition list's definition);
+  * footnotes (smaller lines below the page's last body line, the first one opening with a
+    smaller mark) become paragraphs of their own, without the mark, after the paragraph that
+    runs on to the next page; superscript note marks ("architectures.1") are dropped;
   * list items start with a bullet or a number; fixed-pitch lines are code;
   * the other lines are joined into paragraphs, across pages too, undoing end-of-line
     hyphenation (pdfium marks it; the hyphen stays when the document spells the word with one).
 Left out: OCR, multi-column reading order beyond pdfium's own, tables without column gaps,
-ruled-table cell structure, headings that differ from the body only by colour.
+ruled-table cell structure, headings that differ from the body only by colour, footnote marks
+set at the text's own size, linking a note mark to its note.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ _NUMBERED_HEADING = re.compile(r"^(?:(?:\d+|[A-Z])(?:\.\d+)+\.?|\d+\.?|Chapter\s
 _LEADER = re.compile(r"(?:(?:\.\s?){3,}|…|_{3,})\s*(?:\[\d+\]\s*)?[\divxlc]+(?:\s*[,–-]\s*\d+)*\s*$", re.I)
 _INDEX_ENTRY = re.compile(r"\S.*?,\s+\d+(?:\s*[–-]\s*\d+)?(?:,\s*\d+(?:\s*[–-]\s*\d+)?)*\s*$")
 _PAGE_NO = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
+_SPLIT_NOTICE = re.compile(r"^\((?:continues on next page|continued from previous page)\)$", re.I)  # Sphinx, around a split code block
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 
@@ -46,6 +55,8 @@ class Line:
     fixed: bool
     cells: list[str] = field(default_factory=list)  # set when the line has wide gaps: a table row
     page: int = 0
+    cell_x: list[float] = field(default_factory=list)  # each cell's left edge
+    lead_mark: bool = False  # opens with a number set smaller than the words after it: a note mark
 
 
 def _page_lines(page, pno: int) -> list[Line]:
@@ -53,7 +64,7 @@ def _page_lines(page, pno: int) -> list[Line]:
 
     tp = page.get_textpage()
     try:
-        text = tp.get_text_range()
+        text = _drop_note_marks(tp, tp.get_text_range())
         n = len(text)
         lines: list[Line] = []
         pos = 0
@@ -69,13 +80,37 @@ def _page_lines(page, pno: int) -> list[Line]:
             size = raw.FPDFText_GetFontSize(tp.raw, a)
             weight = raw.FPDFText_GetFontWeight(tp.raw, a)
             fixed = _is_fixed(tp, a) and (k == a or _is_fixed(tp, k))
-            line = Line(seg.strip(), b0[0], bk[2], b0[1], bk[1], round(size, 1), int(weight), fixed, page=pno)
+            line = Line(seg.strip().replace(_GONE, ""), b0[0], bk[2], b0[1], bk[1], round(size, 1), int(weight), fixed, page=pno)
+            if text[j].isdigit():
+                w = next((i for i in range(j, min(k + 1, j + 8)) if text[i].isalpha()), None)
+                line.lead_mark = w is not None and size <= 0.8 * raw.FPDFText_GetFontSize(tp.raw, w)
             if " " in seg.strip() and not _ENDS_SENTENCE.search(seg) and not fixed:
-                line.cells = _cells(tp, text, j, k, size)
-            lines.append(line)
+                line.cells, line.cell_x = _cells(tp, text, j, k, size)
+            if line.text:
+                lines.append(line)
         return lines
     finally:
         tp.close()
+
+
+_GONE = "\x00"  # stands in for a dropped character, so that text indices still match pdfium's boxes
+_NOTE_REF = re.compile(r"(?<=[A-Za-z.,;:)\]”’\"])\d{1,3}(?=[\s.,;:)]|$)")
+
+
+def _drop_note_marks(tp, text: str) -> str:
+    """Blank out superscript footnote marks ("architectures.1"): digits right after a word or a
+    punctuation mark, set at most 0.8 of that character's size and sitting above its baseline."""
+    import pypdfium2.raw as raw
+
+    out = None
+    for m in _NOTE_REF.finditer(text):
+        i = m.start()
+        before, digit = raw.FPDFText_GetFontSize(tp.raw, i - 1), raw.FPDFText_GetFontSize(tp.raw, i)
+        if before and digit <= 0.8 * before and tp.get_charbox(i)[1] > tp.get_charbox(i - 1)[1] + 0.1 * before:
+            out = out or list(text)
+            end = m.end() + 1 if re.match(r" [,.;:)]", text[m.end() : m.end() + 2]) else m.end()  # "MySQL1 ," -> "MySQL,"
+            out[i:end] = _GONE * (end - i)
+    return "".join(out) if out else text
 
 
 _FIXED_FONT = re.compile(r"TT\d|Mono|Courier|Consol|Typewriter|Code", re.I)
@@ -91,21 +126,24 @@ def _is_fixed(tp, i: int) -> bool:
     return bool(_FIXED_FONT.search(buf.value.decode("latin-1", "replace")))
 
 
-def _cells(tp, text: str, j: int, k: int, size: float) -> list[str]:
-    """Cells of a table row: the line split where a gap between characters is far wider than a
-    word space. [] when the line has no such gap (prose)."""
+def _cells(tp, text: str, j: int, k: int, size: float) -> tuple[list[str], list[float]]:
+    """Cells of a table row and their left edges: the line split where a gap between characters
+    is far wider than a word space. ([], []) when the line has no such gap (prose)."""
     gap = max(size, 4.0) * 1.2
-    cells, cell_start, prev_right = [], j, None
+    cells, xs, cell_start, prev_right = [], [], j, None
     for i in range(j, k + 1):
-        if text[i].isspace():
+        if text[i].isspace() or text[i] == _GONE:
             continue
         left, _, right, _ = tp.get_charbox(i)
-        if prev_right is not None and left - prev_right > gap and text[i - 1].isspace():
-            cells.append(text[cell_start:i].strip())
+        if prev_right is None:
+            xs.append(left)
+        elif left - prev_right > gap and text[i - 1].isspace():
+            cells.append(text[cell_start:i].replace(_GONE, "").strip())
             cell_start = i
+            xs.append(left)
         prev_right = right
-    cells.append(text[cell_start : k + 1].strip())
-    return cells if len(cells) > 1 and all(cells) else []
+    cells.append(text[cell_start : k + 1].replace(_GONE, "").strip())
+    return (cells, xs) if len(cells) > 1 and all(cells) else ([], [])
 
 
 def _plain_lines(page, pno: int, height: float) -> list[Line]:
@@ -148,7 +186,7 @@ def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
         for ln in lines:
             sizes[ln.size] += len(ln.text)
     body = sizes.most_common(1)[0][0] if sizes else 0
-    numbered = [ln for ln, _ in cand if ln.size <= body + 0.5 and re.search(r"(?:^\d+\s|\s\d+$)", ln.text) and not _LEADER.search(ln.text)]
+    numbered = [ln for ln, _ in cand if ln.size <= body + 0.5 and re.search(r"(?:^\d+\s|\s\d+$)", ln.text) and not _LEADER.search(ln.text) and not ln.lead_mark]
     tops = {ln.page for ln in numbered}
     if len(pages) >= 6 and len(tops) >= 0.5 * len(pages):
         out.update(id(ln) for ln in numbered)
@@ -202,7 +240,7 @@ def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
 
 def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     running = _running(pages, heights)
-    body = [[ln for ln in lines if id(ln) not in running] for lines in pages]
+    body = [[ln for ln in lines if id(ln) not in running and not _SPLIT_NOTICE.match(ln.text)] for lines in pages]
     all_lines = [ln for lines in body for ln in lines]
     if not all_lines:
         return []
@@ -252,9 +290,13 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         elif in_index and len(lines) >= 4 and hits >= 0.2 * len(lines):
             page_kind[lines[0].page] = "index"
 
+    notes = {lines[0].page: _footnotes(lines, body_size) for lines in body if lines}
+    in_notes = {id(ln) for page_notes in notes.values() for note in page_notes for ln in note}
+
     blocks: list[Block] = []
     stack: list[tuple[int, str]] = []
     cur: dict | None = None  # the block being built: kind, lines, text, page, x0, size
+    pending: list[tuple[str, int]] = []  # footnotes waiting for the paragraph open above them to end
 
     def path() -> tuple[str, ...]:
         return tuple(h for _, h in stack)
@@ -272,14 +314,26 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             blocks.append(Block(cur["kind"], _dehyphenate(text, vocab), path(), cur["page"]))
         cur = None
 
+    def close():
+        """End the block being built, then place the footnotes that waited for it."""
+        flush()
+        for text, page in pending:
+            blocks.append(Block("paragraph", _dehyphenate(text, vocab), path(), page))
+        pending.clear()
+
     def start(kind: str, ln: Line, **kw):
         nonlocal cur
-        flush()
+        close()
         text = " | ".join(ln.cells) if kind == "table_row" else ln.text
-        cur = {"kind": kind, "lines": [ln.text], "text": text, "page": ln.page, "x0": ln.x0, "size": ln.size, "last": ln, **kw}
+        cur = {"kind": kind, "lines": [ln.text], "text": text, "page": ln.page, "x0": ln.x0, "size": ln.size, "last": ln,
+               "cells": list(ln.cells), "cell_x": list(ln.cell_x), **kw}
 
     for lines in body:
         for idx, ln in enumerate(lines):
+            if id(ln) in in_notes:
+                continue
+            if re.fullmatch(r"\d{1,3}", ln.text) and ln.size <= 0.8 * body_size:
+                continue  # a note mark that pdfium set on a line of its own
             kind = page_kind.get(ln.page)
             prev = cur["last"] if cur else None
             gap = (prev.last - ln.top) if prev is not None and prev.page == ln.page else None
@@ -302,7 +356,15 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 else:
                     start("heading", ln, level=level(ln))
                 continue
-            if ln.cells:
+            if cur and cur["kind"] == "table_row" and gap is not None and 0 < gap < pitch * 1.45 and (col := _under_column(cur, ln)):
+                cur["cells"][col[0]] = _join(cur["cells"][col[0]], ln.text, vocab)
+                cur["text"] = " | ".join(cur["cells"])
+                cur["lines"].append(ln.text)
+                cur["last"] = ln
+                continue
+            spread = (cur is not None and cur["kind"] == "paragraph" and not _ENDS_SENTENCE.search(cur["text"])
+                      and abs(ln.x1 - cur["last"].x1) <= ln.size and _continues(cur, ln, gap, pitch, body_size))
+            if ln.cells and (_tabular(lines, idx, pitch) or not spread):
                 start("table_row", ln)
                 continue
             if ln.fixed:
@@ -322,8 +384,70 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                     cur["last"] = ln
                     continue
             start("paragraph", ln)
-    flush()
+        for note in notes.get(lines[0].page if lines else 0, []):  # placed when the block open at the page's end ends
+            text = _strip_mark(note[0].text) if len(note[0].text.split()) > 1 else ""
+            for ln in note[1:]:
+                text = _join(text, ln.text, vocab) if text else ln.text
+            if text:
+                pending.append((text, note[0].page))
+    close()
     return blocks
+
+
+_NOTE_MARK = re.compile(r"^(?:\(?\d{1,3}\)?|[*†‡§¶])(?:\s+|$)")
+
+
+def _footnotes(lines: list[Line], body_size: float) -> list[list[Line]]:
+    """The page's footnotes, each as its lines: the lines set smaller than the body text below
+    the page's last body-size line, when the first of them opens with a note mark set smaller
+    still (the way TeX, texinfo and DocBook set notes). [] when the page has none."""
+    normal = [ln for ln in lines if ln.size > body_size - 0.9]
+    if not normal:
+        return []
+    floor = min(ln.top for ln in normal)
+    zone = sorted((ln for ln in lines if ln.top < floor), key=lambda ln: -ln.top)
+    if not zone:
+        return []
+    text_size = max(ln.size for ln in zone)
+
+    def is_mark(ln: Line) -> bool:
+        return (ln.lead_mark or ln.size < text_size - 0.5) and _NOTE_MARK.match(ln.text) is not None
+
+    if not is_mark(zone[0]):
+        return []
+    out: list[list[Line]] = []
+    for ln in zone:
+        if is_mark(ln) and not (out and len(out[-1]) == 1 and len(out[-1][0].text.split()) == 1):
+            out.append([ln])
+        else:
+            out[-1].append(ln)
+    return out
+
+
+def _strip_mark(text: str) -> str:
+    return _NOTE_MARK.sub("", text, count=1)
+
+
+def _under_column(cur: dict, ln: Line) -> list[int]:
+    """[column] when `ln`, a line without cells, starts under a later column of table row `cur`
+    (not its first): it continues that cell. [] otherwise."""
+    xs, tol = cur["cell_x"], 0.6 * max(ln.size, 4.0)
+    if len(xs) < 2 or ln.cells or not ln.x0 or ln.x0 < xs[1] - tol:
+        return []  # (a line with cells of its own under later columns is a row with its first cell empty)
+    c = min(range(len(xs)), key=lambda c: abs(xs[c] - ln.x0))
+    return [c] if abs(xs[c] - ln.x0) <= tol else []
+
+
+def _tabular(lines: list[Line], idx: int, pitch: float) -> bool:
+    """Is the line with wide gaps at `idx` part of a table: a line just above or below has cells
+    too, or the next line starts under one of its later columns?"""
+    ln = lines[idx]
+    near = [o for o in (lines[idx - 1] if idx else None, lines[idx + 1] if idx + 1 < len(lines) else None)
+            if o is not None and 0 < abs(o.top - ln.top) < pitch * 2.5]
+    if any(o.cells for o in near):
+        return True
+    nxt = lines[idx + 1] if idx + 1 < len(lines) else None
+    return bool(nxt and nxt in near and nxt.top < ln.top and _under_column({"cell_x": ln.cell_x}, nxt))
 
 
 def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: float) -> bool:

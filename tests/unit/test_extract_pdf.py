@@ -164,3 +164,77 @@ def test_answers_quote_prose_not_the_toc_and_cite_page_and_section(tmp_path):
     doc = load_file(d / "widget.pdf", d, 10**9)
     assert all(doc.text[s:e] in cit.text for s, e in cit.highlights), "highlights point at exact document text"
     assert ans.to_dict()["citations"][0]["section"]
+
+
+def make_notes_and_tables(path: Path) -> Path:
+    """Two pages of a report set the way TeX and DocBook set them: a paragraph that runs on to
+    the next page past the page's footnote (a smaller mark, smaller text), a superscript note
+    mark after a word, a two-column table whose second cells wrap, and a justified line whose
+    words a wide margin spreads apart."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setTitle("Report")
+
+    def text(x, y, s, size=11):
+        c.setFont("Helvetica", size)
+        c.drawString(x, y, s)
+
+    # page 1
+    text(72, 760, "Every shared library must be built with position independent code on all")
+    text(72, 745, "architectures.")
+    c.setFont("Helvetica", 7)
+    c.drawString(72 + c.stringWidth("architectures.", "Helvetica", 11) + 0.5, 749, "1")  # superscript mark
+    text(72 + c.stringWidth("architectures.", "Helvetica", 11) + 5, 745, " The rule has no exceptions.")
+    text(72, 715, "ReadAccess", 11)
+    text(220, 715, "The primary data or contents of", 11)
+    text(220, 700, "the object are being read.", 11)
+    text(72, 685, "WriteAccess", 11)
+    text(220, 685, "The primary data or contents", 11)
+    text(220, 670, "of the object are being written.", 11)
+    text(72, 640, "The static library is a different matter and the rules for it are set out")
+    words = ["in", "the", "next", "chapter", "of", "this"]  # spread across the line, as justification does
+    for i, w in enumerate(words):
+        text(72 + i * 62, 625, w)
+    text(72, 610, "report, which every maintainer should read before the next release of")
+    text(72, 595, "the package is")
+    c.setFont("Helvetica", 6)
+    c.drawString(72, 110, "1")  # the footnote, at the bottom: a smaller mark, smaller text
+    c.setFont("Helvetica", 8)
+    c.drawString(78, 107, "Position independent code costs a little speed on some machines.")
+    c.showPage()
+    # page 2: the sentence continues
+    text(72, 760, "uploaded to the archive.")
+    text(72, 730, "A new paragraph starts here.")
+    c.showPage()
+    c.save()
+    return path
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    d = tmp_path_factory.mktemp("pdf2")
+    return load_file(make_notes_and_tables(d / "report.pdf"), d, 10**9)
+
+
+def test_a_footnote_is_its_own_paragraph_after_the_sentence_it_interrupts(report):
+    t = report.text
+    sentence = ("The static library is a different matter and the rules for it are set out in the next chapter of this "
+                "report, which every maintainer should read before the next release of the package is uploaded to the archive.")
+    assert sentence in t, "the justified line stays in its paragraph, and the sentence runs on past the footnote"
+    note = "Position independent code costs a little speed on some machines."
+    block = next(b for b in report.blocks if t[b.start:b.end] == note)  # the mark is gone
+    assert block.kind == "paragraph"
+    assert t.index(note) > t.index(sentence) and t.index(note) < t.index("A new paragraph starts here.")
+
+
+def test_a_superscript_note_mark_is_dropped(report):
+    assert "on all architectures. The rule has no exceptions." in " ".join(report.text.split())
+    assert "architectures.1" not in report.text
+
+
+def test_a_wrapped_table_cell_stays_in_its_row(report):
+    rows = [report.text[b.start:b.end] for b in report.blocks if b.kind == "table_row"]
+    assert rows == ["ReadAccess | The primary data or contents of the object are being read.",
+                    "WriteAccess | The primary data or contents of the object are being written."]

@@ -75,6 +75,7 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
     from evals import report as R
     from evals import runner, suites
     from evals.judges import make_judge
+    from rag.blocks import EXTRACTION_VERSION
     from rag.embeddings import make_embedder
     from rag.pipeline import model_backend
     from rag.settings import Settings
@@ -90,7 +91,9 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
     suite = suites.SUITES["seeds" if name == "generated" else name](**kw)
     suite.name = name
     emb = embedder or make_embedder(base.embedder, base.embed_batch_size, model_backend(base, reader=False))
-    key = suites._digest(suite.data_key, emb.name, base.chunk_size, base.chunk_overlap)
+    # The extraction version too: an index that newer code re-extracted must not be reused by older code
+    # (it would skip documents at a version >= its own), e.g. when measuring before and after a change.
+    key = suites._digest(suite.data_key, emb.name, base.chunk_size, base.chunk_overlap, EXTRACTION_VERSION)
     data_dir = cache / f"{name}-{key}"
 
     def settings_for(index: str):

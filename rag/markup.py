@@ -9,6 +9,11 @@
   (SQLite's pages: <h2> straight in <body>), they are put back before the block they head.
   A short bold-only title (<p><b>T</b></p>, <li><b>T</b><p>..., <b>T</b><br>) becomes a heading
   one level below the last real one; an item made of paragraphs gives one block per paragraph.
+  The page is parsed with lxml's HTML parser, which closes an unclosed <P>, <DT> or <DD> as a
+  browser does (man2html's pages); text set straight in <body> or a <div> between blocks is
+  wrapped in a paragraph; a <pre> with markup inside stays code; permalink marks ("¶") go.
+  A stretch of content trafilatura drops from the middle of what it kept (20+ words the walk
+  found between two blocks both kept) is put back in place (`_fill_gaps`).
   A definition list's term opens its description's first block ("stash.showStat: If this is
   set ..."), so a sentence that describes a term names it; a description's text is kept once.
 * DOCX: paragraphs and tables in body order; "Heading N"/"Title" styles give the section
@@ -25,6 +30,19 @@ import re
 from rag.blocks import Block, Span, section_label
 
 _WS = re.compile(r"\s+")
+# lxml's HTML parser closes elements the way browsers do: an unclosed <P>, <DT> or <DD> (man2html's
+# pages) ends at the next block; Python's html.parser nests everything after it inside it.
+_PARSER = "lxml"
+
+
+def _soup(html: str):
+    import warnings
+
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+    with warnings.catch_warnings():  # XHTML pages (git's) are HTML to read here
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(html, _PARSER)
 
 
 def _fold(text: str) -> str:
@@ -51,17 +69,22 @@ class _Sections:
 
 def html_blocks(html: str) -> list[Block]:
     import trafilatura
-    from bs4 import BeautifulSoup
     from lxml import etree
 
-    soup = BeautifulSoup(html, "html.parser")
+    soup = _soup(html)
     pres = soup.find_all("pre")
-    for pre in pres:  # trafilatura keeps <pre><code> as a code block, but folds a bare <pre> into prose
-        if pre.find("code") is None:
-            code = soup.new_tag("code")
-            code.extend(list(pre.contents))
+    for pre in pres:  # trafilatura keeps <pre><code> as a code block, but folds any other <pre> into prose
+        inner = [c for c in pre.contents if not (isinstance(c, str) and not c.strip())]
+        if not (len(inner) == 1 and getattr(inner[0], "name", None) == "code" and inner[0].find(True) is None):
+            code = soup.new_tag("code")  # (also a <pre> with markup inside: PostgreSQL's <em><code>precision</code></em>)
+            code.string = pre.get_text()
+            pre.clear()
             pre.append(code)
-    if _bold_headings(soup) or pres:
+    anchors = [a for a in soup.find_all("a") if "headerlink" in (a.get("class") or []) or a.get_text(strip=True) in _PERMALINK]
+    for a in anchors:  # Sphinx's and MkDocs' permalink marks: "6.6.1. Do not abuse debconf¶"
+        a.decompose()
+    wrapped = _wrap_bare_text(soup)
+    if _bold_headings(soup) or pres or anchors or wrapped:
         html = str(soup)
     xml = trafilatura.extract(
         html, output_format="xml", include_formatting=False, include_tables=True, include_comments=False,
@@ -81,6 +104,7 @@ def html_blocks(html: str) -> list[Block]:
     reference = len(soup.find_all("dt")) >= 8
     if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5) or (reference and walked >= kept):
         return fallback
+    blocks = _fill_gaps(blocks, fallback)
     if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
         # trafilatura sometimes drops every heading (SQLite's pages: <h2> straight in <body>
         # after a script); put the walker's headings back in front of the block they precede
@@ -89,6 +113,86 @@ def html_blocks(html: str) -> list[Block]:
 
 
 _TERM = "term"  # a definition list's <dt>: internal to this module, joined by _join_terms
+_PERMALINK = {"¶", "#", "§", "🔗"}
+_CONTAINERS = ("body", "div", "section", "article", "main", "blockquote", "center")
+_BLOCK_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "table", "ul", "ol", "dl", "div", "section", "article", "main",
+                         "blockquote", "hr", "form", "nav", "header", "footer", "aside", "figure", "address", "center", "dt", "dd", "li", "tr"])
+
+
+def _wrap_bare_text(soup) -> bool:
+    """Text set straight in <body> or a <div> between blocks (man2html's pages: "<H2>NAME</H2>bash -
+    GNU Bourne-Again SHell") is wrapped in a <p>, so that both extractors see it as a paragraph
+    (the block walk skipped it, and so did trafilatura). True when anything was wrapped."""
+    changed = False
+    for box in soup.find_all(_CONTAINERS):
+        if not any(getattr(c, "name", None) in _BLOCK_TAGS for c in box.children):
+            continue  # a container of inline text only: itself a block to both extractors
+        run: list = []
+
+        def close():
+            nonlocal changed
+            if "".join(c.get_text() if hasattr(c, "get_text") else str(c) for c in run).strip():
+                p = soup.new_tag("p")
+                run[0].insert_before(p)
+                for c in run:
+                    p.append(c.extract())
+                changed = True
+            run.clear()
+
+        for c in list(box.children):
+            name = getattr(c, "name", None)
+            if name in _BLOCK_TAGS or (name is None and type(c).__name__ in ("Comment", "Doctype", "Declaration", "ProcessingInstruction")):
+                close()
+            else:
+                run.append(c)
+        close()
+    return changed
+
+
+def _runs(text: str) -> list[str]:
+    w = re.findall(r"\w+", text.lower())
+    return [" ".join(w[i : i + 4]) for i in range(max(1, len(w) - 3))]
+
+
+def _fill_gaps(blocks: list[Block], fallback: list[Block]) -> list[Block]:
+    """trafilatura's blocks, with what it dropped from the middle of the content it kept put back.
+
+    The walk's blocks are matched to trafilatura's in order (most of a block's 4-word runs found
+    in one of them). A stretch of unmatched walk blocks between two matched ones, holding 20+
+    words, is a part of the main content trafilatura judged boilerplate (a Sphinx section of
+    advice, for one): it goes back after the block matched before it. Unmatched blocks before
+    the first match or after the last stay out (navigation, footers)."""
+    if not blocks or not fallback:
+        return blocks
+    words = [" " + " ".join(re.findall(r"\w+", b.text.lower())) + " " for b in blocks]
+    every = " ".join(words)
+    where: list[int | None] = []
+    cursor = 0
+    for f in fallback:
+        runs = _runs(f.text)
+        j = next((j for j in range(cursor, len(blocks)) if sum(r in words[j] for r in runs) >= 0.9 * len(runs)), None)
+        if j is None and sum(r in every for r in runs) >= 0.5 * len(runs):
+            j = -1  # kept, in another shape (split or joined differently): neither a gap nor an anchor
+        where.append(j)
+        if j is not None and j >= 0:
+            cursor = j
+    inserts: dict[int, list[Block]] = {}
+    anchor, gap = None, []
+    for f, j in zip(fallback, where):
+        if j is None:
+            gap.append(f)
+            continue
+        if j >= 0:
+            if anchor is not None and sum(len(g.text.split()) for g in gap) >= 20:
+                inserts.setdefault(anchor, []).extend(gap)
+            anchor, gap = j, []
+    if not inserts:
+        return blocks
+    out: list[Block] = []
+    for j, b in enumerate(blocks):
+        out.append(b)
+        out.extend(inserts.get(j, []))
+    return out
 
 
 def _join_terms(blocks: list[Block]) -> list[Block]:
@@ -319,9 +423,7 @@ def _rendered(el, skip: frozenset = frozenset()) -> str:
 
 def _html_fallback(html: str) -> list[Block]:
     """Every block element outside nav/header/footer/aside and cookie/menu-like containers."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
+    soup = _soup(html)
     for tag in soup(["script", "style", "noscript", "template", "nav", "footer", "aside", "header", "form"]):
         tag.decompose()
     for tag in soup.find_all(True):
@@ -331,12 +433,12 @@ def _html_fallback(html: str) -> list[Block]:
     out: list[Block] = []
     body = soup.body or soup
     for el in body.find_all(_FB_TAGS):
-        if el.find_parent(["pre", "tr", "p", "blockquote"]) is not None and el.name not in ("li", "tr"):
+        if el.find_parent(["pre", "tr", "p"]) is not None and el.name not in ("li", "tr"):
             continue
-        if el.name in ("li", "dd") and any(getattr(x, "name", None) in _FB_SET for x in el.descendants):
-            # an item (or a definition) holding paragraphs, headings or a nested list: its own text
-            # only, the parts are blocks of their own (no duplicated nested items or paragraphs, no
-            # title glued to its text)
+        if el.name in ("li", "dd", "blockquote") and any(getattr(x, "name", None) in _FB_SET for x in el.descendants):
+            # an item, a definition or a quote holding paragraphs, headings, a table or a nested list:
+            # its own text only, the parts are blocks of their own (no duplicated nested items or
+            # paragraphs, no title glued to its text)
             text = _rendered(el, skip=_FB_SET)
             if text:
                 out.append(Block("list_item" if el.name == "li" else "paragraph", text, sec.path))

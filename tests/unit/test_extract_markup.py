@@ -353,3 +353,57 @@ def test_html_block_walk_joins_inline_markup_like_a_browser():
     assert "It is stored in refs/stash; older ones are in its reflog (see git-log)." in texts
     assert "Like pop, but keeps it. Second line boxed after" in texts
     assert "INT BIGINT | INTEGER" in texts
+
+
+def test_html_unclosed_man2html_paragraphs_and_terms_become_blocks():
+    """man2html writes <P>, <DT> and <DD> without closing them; each still ends at the next block,
+    as in a browser, so a heading is never swallowed into one page-long paragraph."""
+    from rag.markup import html_blocks
+
+    page = ("<HTML><BODY><H1>BASH</H1>Section: User Commands<BR><H2>NAME</H2>bash - GNU Bourne-Again SHell"
+            "<H2>OPTIONS</H2>The shell reads the options first. They come before any file name.<P>"
+            "<B>Bash</B> reads them all.<P><DL COMPACT><DT><B>-c</B>"
+            "<DD>Commands are read from the first non-option argument.<DT><B>-i</B><DD>The shell is interactive.</DL>"
+            "<PRE>$ bash -c 'echo hi'</PRE><P>All of the single-character options can be given."
+            "<H2>ARGUMENTS</H2>If arguments remain after option processing, the first is a file of commands.</BODY></HTML>")
+    blocks = html_blocks(page)
+    texts = [b.text for b in blocks]
+    assert "The shell reads the options first. They come before any file name." in texts
+    assert [b.text for b in blocks if b.kind == "heading"] == ["BASH", "NAME", "OPTIONS", "ARGUMENTS"]
+    last = next(b for b in blocks if b.text.startswith("If arguments remain"))
+    assert last.section[-1] == "ARGUMENTS" and "OPTIONS" not in last.text
+    assert not any("ARGUMENTS" in t and t != "ARGUMENTS" for t in texts), "a heading glued into a paragraph"
+
+
+def test_html_pre_with_inline_markup_stays_code_and_permalinks_leave_headings():
+    from rag.markup import html_blocks
+
+    page = ("<html><body><main><h1>Numeric Types<a class='headerlink' href='#n'>¶</a></h1>"
+            "<p>To declare a column of type numeric use the syntax shown below, with a precision and a scale.</p>"
+            "<pre class='programlisting'>NUMERIC(<em class='replaceable'><code>precision</code></em>, <em><code>scale</code></em>)</pre>"
+            "<p>The precision must be positive, while the scale may be positive or negative in any declaration.</p>"
+            "<h2>Integer Types<a href='#i'>#</a></h2><p>The types smallint, integer and bigint store whole numbers only.</p>"
+            "</main></body></html>")
+    blocks = html_blocks(page)
+    assert ("code", "NUMERIC(precision, scale)") in [(b.kind, b.text.strip()) for b in blocks]
+    assert [b.text for b in blocks if b.kind == "heading"] == ["Numeric Types", "Integer Types"]
+    assert all("¶" not in " ".join(b.section) for b in blocks)
+
+
+def test_html_a_section_trafilatura_dropped_from_the_middle_goes_back_in_order():
+    """_fill_gaps: walk blocks missing between two that trafilatura kept are put back after the
+    first; what the walk found before the first kept block (navigation) stays out."""
+    from rag.blocks import Block
+    from rag.markup import _fill_gaps
+
+    kept = [Block("paragraph", "Keep usage notes to where they belong, in the NEWS file of the package."),
+            Block("paragraph", "Debconf templates may be translated by the translation teams of the project.")]
+    walk = [Block("paragraph", "Home Previous Next Index of every chapter of this reference manual for everyone"),
+            kept[0],
+            Block("heading", "6.6.2 General recommendations"),
+            Block("paragraph", "Most Debian package maintainers are not native English speakers, so templates need care."),
+            Block("paragraph", "Avoid technical jargon as much as possible in every question that you ask users."),
+            kept[1]]
+    out = _fill_gaps(kept, walk)
+    assert [b.text for b in out] == [kept[0].text, "6.6.2 General recommendations", walk[3].text, walk[4].text, kept[1].text]
+    assert _fill_gaps(kept, kept) == kept

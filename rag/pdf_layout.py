@@ -10,9 +10,10 @@ font sizes, weights and pitch. From those lines:
   * table-of-contents and index pages (most lines end in a dot leader or a page number)
     become toc/index blocks, one entry each;
   * a line whose text runs have wide gaps is a table row (cells joined by " | "), unless it is
-    alone (no line next to it has gaps, none continues one of its cells), in the middle of an open
-    sentence, and ending where the line above ends: a justified line spread wide; a line that starts under a later column of the row
-    above continues that cell (a wrapped cell, a definition list's definition);
+    alone (no line next to it has gaps, none continues one of its cells), in the middle of an
+    open sentence, and ends where the line above ends: a justified line spread wide. A line
+    that starts under a later column of the row above continues that cell (a wrapped cell, a
+    definition list's definition);
   * footnotes (smaller lines below the page's last body line, the first one opening with a
     smaller mark) become paragraphs of their own, without the mark, after the paragraph that
     runs on to the next page; superscript note marks ("architectures.1") are dropped;

@@ -94,19 +94,22 @@ def glued(s: str) -> bool:
     return bool({"glued_heading", "page_number"} & set(readability.artefacts(s)))
 
 
+def checks(s: str, running: set[str]) -> dict[str, bool]:
+    """Which artefact kinds one sentence has (each check run once)."""
+    return {"line_break": "\n" in s, "dot_leader": bool(_LEADER.search(s)), "running_header": has_running(s, running),
+            "hyphenation": bool(_HYPHEN.search(s)), "glued": glued(s), "lower_start": s.strip()[:1].islower()}
+
+
+_CLEAN = ("line_break", "dot_leader", "running_header")  # the original three kinds: "clean"
+_CLEAN_ALL = _CLEAN + ("hyphenation", "glued")
+
+
 def artefacts(sentences: list[str], running: set[str]) -> dict:
+    flags = [checks(s, running) for s in sentences]
     n = len(sentences) or 1
-    out = {
-        "sentences": len(sentences),
-        "line_break": sum("\n" in s for s in sentences) / n,
-        "dot_leader": sum(bool(_LEADER.search(s)) for s in sentences) / n,
-        "running_header": sum(has_running(s, running) for s in sentences) / n,
-        "hyphenation": sum(bool(_HYPHEN.search(s)) for s in sentences) / n,
-        "glued": sum(glued(s) for s in sentences) / n,
-        "lower_start": sum(s.strip()[:1].islower() for s in sentences) / n,
-    }
-    out["clean"] = sum(not ("\n" in s or _LEADER.search(s) or has_running(s, running)) for s in sentences) / n
-    out["clean_all"] = sum(not ("\n" in s or _LEADER.search(s) or has_running(s, running) or _HYPHEN.search(s) or glued(s)) for s in sentences) / n
+    out = {"sentences": len(sentences)} | {k: sum(f[k] for f in flags) / n for k in checks("", set())}
+    out["clean"] = sum(not any(f[k] for k in _CLEAN) for f in flags) / n
+    out["clean_all"] = sum(not any(f[k] for k in _CLEAN_ALL) for f in flags) / n
     return out
 
 
@@ -121,10 +124,8 @@ def coverage(reference: str, text: str) -> float:
 
 def samples(sentences: list[str], running: set[str], n: int) -> dict[str, list[str]]:
     """Up to n sentences per artefact kind (the first, in document order), to read."""
-    checks = {"line_break": lambda s: "\n" in s, "dot_leader": lambda s: bool(_LEADER.search(s)),
-              "hyphenation": lambda s: bool(_HYPHEN.search(s)), "lower_start": lambda s: s.strip()[:1].islower(),
-              "glued": glued, "running_header": lambda s: has_running(s, running)}
-    return {k: [s for s in sentences if f(s)][:n] for k, f in checks.items()}
+    flags = [checks(s, running) for s in sentences]
+    return {k: [s for s, f in zip(sentences, flags) if f[k]][:n] for k in checks("", set())}
 
 
 def broken(doc) -> tuple[float, list[str]]:

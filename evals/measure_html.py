@@ -69,7 +69,8 @@ def page_elements(html: str):
             tag.decompose()
     paras = [_fold(p.get_text(" ")) for p in soup.find_all("p") if p.find_parent("pre") is None]
     paras = [p for p in paras if len(p.split()) >= 8]
-    pres = [ln.strip() for pre in soup.find_all("pre") for ln in [next((x for x in pre.get_text().splitlines() if x.strip()), "")] if ln.strip()]
+    firsts = (next((x.strip() for x in pre.get_text().splitlines() if x.strip()), "") for pre in soup.find_all("pre"))
+    pres = [x for x in firsts if x]  # each <pre>'s first non-blank line
     rows = []
     for tr in soup.find_all("tr"):
         if tr.find("table") is not None:  # a layout table holding a table: its inner rows count

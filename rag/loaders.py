@@ -123,12 +123,10 @@ def _markdown(raw: bytes) -> tuple[str, list[int], str | None, tuple]:
 
 
 def _html(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
-    from bs4 import BeautifulSoup
-
-    from rag.markup import html_blocks
+    from rag.markup import html_blocks, parse_html
 
     html = _decode(raw)
-    soup = BeautifulSoup(html, "html.parser")
+    soup = parse_html(html)
     title = soup.title.get_text() if soup.title else (soup.h1.get_text() if soup.h1 else None)
     text, _, spans = assemble(html_blocks(html))
     return text, (), title, spans

@@ -30,19 +30,19 @@ import re
 from rag.blocks import Block, Span, section_label
 
 _WS = re.compile(r"\s+")
-# lxml's HTML parser closes elements the way browsers do: an unclosed <P>, <DT> or <DD> (man2html's
-# pages) ends at the next block; Python's html.parser nests everything after it inside it.
-_PARSER = "lxml"
 
 
-def _soup(html: str):
+def parse_html(html: str):
+    """The page as BeautifulSoup, through lxml's HTML parser: it closes elements the way browsers
+    do (an unclosed <P>, <DT> or <DD>, as in man2html's pages, ends at the next block), where
+    Python's html.parser nests everything after it inside it."""
     import warnings
 
     from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
 
     with warnings.catch_warnings():  # XHTML pages (git's) are HTML to read here
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(html, _PARSER)
+        return BeautifulSoup(html, "lxml")
 
 
 def _fold(text: str) -> str:
@@ -71,7 +71,7 @@ def html_blocks(html: str) -> list[Block]:
     import trafilatura
     from lxml import etree
 
-    soup = _soup(html)
+    soup = parse_html(html)
     pres = soup.find_all("pre")
     for pre in pres:  # trafilatura keeps <pre><code> as a code block, but folds any other <pre> into prose
         inner = [c for c in pre.contents if not (isinstance(c, str) and not c.strip())]
@@ -123,6 +123,9 @@ def _wrap_bare_text(soup) -> bool:
     """Text set straight in <body> or a <div> between blocks (man2html's pages: "<H2>NAME</H2>bash -
     GNU Bourne-Again SHell") is wrapped in a <p>, so that both extractors see it as a paragraph
     (the block walk skipped it, and so did trafilatura). True when anything was wrapped."""
+    from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+
+    not_text = (Comment, Declaration, Doctype, ProcessingInstruction)
     changed = False
     for box in soup.find_all(_CONTAINERS):
         if not any(getattr(c, "name", None) in _BLOCK_TAGS for c in box.children):
@@ -141,7 +144,7 @@ def _wrap_bare_text(soup) -> bool:
 
         for c in list(box.children):
             name = getattr(c, "name", None)
-            if name in _BLOCK_TAGS or (name is None and type(c).__name__ in ("Comment", "Doctype", "Declaration", "ProcessingInstruction")):
+            if name in _BLOCK_TAGS or isinstance(c, not_text):
                 close()
             else:
                 run.append(c)
@@ -423,7 +426,7 @@ def _rendered(el, skip: frozenset = frozenset()) -> str:
 
 def _html_fallback(html: str) -> list[Block]:
     """Every block element outside nav/header/footer/aside and cookie/menu-like containers."""
-    soup = _soup(html)
+    soup = parse_html(html)
     for tag in soup(["script", "style", "noscript", "template", "nav", "footer", "aside", "header", "form"]):
         tag.decompose()
     for tag in soup.find_all(True):

@@ -357,15 +357,13 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 else:
                     start("heading", ln, level=level(ln))
                 continue
-            if cur and cur["kind"] == "table_row" and gap is not None and 0 < gap < pitch * 1.45 and (col := _under_column(cur, ln)):
-                cur["cells"][col[0]] = _join(cur["cells"][col[0]], ln.text, vocab)
+            if cur and cur["kind"] == "table_row" and gap is not None and 0 < gap < pitch * 1.45 and (col := _under_column(cur["cell_x"], ln)) is not None:
+                cur["cells"][col] = _join(cur["cells"][col], ln.text, vocab)
                 cur["text"] = " | ".join(cur["cells"])
                 cur["lines"].append(ln.text)
                 cur["last"] = ln
                 continue
-            spread = (cur is not None and cur["kind"] == "paragraph" and not _ENDS_SENTENCE.search(cur["text"])
-                      and abs(ln.x1 - cur["last"].x1) <= ln.size and _continues(cur, ln, gap, pitch, body_size))
-            if ln.cells and (_tabular(lines, idx, pitch) or not spread):
+            if ln.cells and (_tabular(lines, idx, pitch) or not _spread(cur, ln, gap, pitch, body_size)):
                 start("table_row", ln)
                 continue
             if ln.fixed:
@@ -429,14 +427,21 @@ def _strip_mark(text: str) -> str:
     return _NOTE_MARK.sub("", text, count=1)
 
 
-def _under_column(cur: dict, ln: Line) -> list[int]:
-    """[column] when `ln`, a line without cells, starts under a later column of table row `cur`
-    (not its first): it continues that cell. [] otherwise."""
-    xs, tol = cur["cell_x"], 0.6 * max(ln.size, 4.0)
+def _under_column(xs: list[float], ln: Line) -> int | None:
+    """The column when `ln`, a line without cells, starts under a later column (not the first) of
+    a table row whose cells start at `xs`: it continues that cell. None otherwise."""
+    tol = 0.6 * max(ln.size, 4.0)
     if len(xs) < 2 or ln.cells or not ln.x0 or ln.x0 < xs[1] - tol:
-        return []  # (a line with cells of its own under later columns is a row with its first cell empty)
+        return None  # (a line with cells of its own under later columns is a row with its first cell empty)
     c = min(range(len(xs)), key=lambda c: abs(xs[c] - ln.x0))
-    return [c] if abs(xs[c] - ln.x0) <= tol else []
+    return c if abs(xs[c] - ln.x0) <= tol else None
+
+
+def _spread(cur: dict | None, ln: Line, gap: float | None, pitch: float, body_size: float) -> bool:
+    """Is `ln`, a line with wide gaps, a justified line of the open paragraph `cur`: in the middle
+    of its sentence, ending where the line above ends, and continuing it?"""
+    return (cur is not None and cur["kind"] == "paragraph" and not _ENDS_SENTENCE.search(cur["text"])
+            and abs(ln.x1 - cur["last"].x1) <= ln.size and _continues(cur, ln, gap, pitch, body_size))
 
 
 def _tabular(lines: list[Line], idx: int, pitch: float) -> bool:
@@ -448,7 +453,7 @@ def _tabular(lines: list[Line], idx: int, pitch: float) -> bool:
     if any(o.cells for o in near):
         return True
     nxt = lines[idx + 1] if idx + 1 < len(lines) else None
-    return bool(nxt and nxt in near and nxt.top < ln.top and _under_column({"cell_x": ln.cell_x}, nxt))
+    return bool(nxt and nxt in near and nxt.top < ln.top and _under_column(ln.cell_x, nxt) is not None)
 
 
 def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: float) -> bool:

@@ -147,15 +147,12 @@ def _pdf(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
 
 
 def _docx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
-    import io
+    from rag.wordml import docx_blocks, open_docx
 
     try:
-        import docx
-
-        d = docx.Document(io.BytesIO(raw))
+        d = open_docx(raw)
     except Exception as e:
         raise Unreadable(f"corrupt or unreadable DOCX ({type(e).__name__})") from e
-    from rag.markup import docx_blocks
 
     text, _, spans = assemble(docx_blocks(d))
     return text, (), d.core_properties.title, spans

@@ -1,4 +1,4 @@
-"""HTML, DOCX and Markdown -> blocks with section paths (see rag/blocks.py).
+"""HTML and Markdown -> blocks with section paths (see rag/blocks.py).
 
 * HTML: trafilatura (Apache-2.0) finds the main content (no navigation, footers, cookie
   banners) and returns it as XML with headings, paragraphs, lists, tables and code kept
@@ -16,11 +16,10 @@
   found between two blocks both kept) is put back in place (`_fill_gaps`).
   A definition list's term opens its description's first block ("stash.showStat: If this is
   set ..."), so a sentence that describes a term names it; a description's text is kept once.
-* DOCX: paragraphs and tables in body order; "Heading N"/"Title" styles give the section
-  path, list styles give list items, table rows become "cell | cell".
 * Markdown: the text stays exactly as written (spans point at what the user sees); ATX
   headings give the section path, fenced code and tables are their own blocks.
-Left out: setext Markdown headings, nested tables, DOCX text boxes, footnotes and comments.
+DOCX is read in rag/wordml.py.
+Left out: setext Markdown headings, nested HTML tables.
 """
 
 from __future__ import annotations
@@ -467,43 +466,6 @@ def _html_fallback(html: str) -> list[Block]:
             text = _rendered(el)
             if text:
                 out.append(Block("list_item" if el.name == "li" else "paragraph", text, sec.path))
-    return out
-
-
-# --- DOCX ------------------------------------------------------------------------------
-
-
-def docx_blocks(d) -> list[Block]:
-    """python-docx Document -> blocks, paragraphs and tables in body order."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    sec = _Sections()
-    out: list[Block] = []
-    body = d.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            p = Paragraph(child, d)
-            text = p.text.strip()
-            if not text:
-                continue
-            style = (p.style.name if p.style is not None else "") or ""
-            m = re.match(r"(?:Heading\s*(\d)|(Title))$", style, re.I)
-            if re.match(r"(?:TOC|Table of Figures|Index)\b", style, re.I):  # Word's generated TOC/index entries
-                out.append(Block("index" if style.lower().startswith("index") else "toc", _fold(text), sec.path))
-            elif m:
-                level = int(m.group(1)) if m.group(1) else 0
-                out.append(Block("heading", _fold(text), sec.heading(level, _fold(text))))
-            elif "List" in style or p._p.pPr is not None and p._p.pPr.numPr is not None:
-                out.append(Block("list_item", text, sec.path))
-            else:
-                out.append(Block("paragraph", text, sec.path))
-        elif tag == "tbl":
-            for row in Table(child, d).rows:
-                cells = list(dict.fromkeys(_fold(c.text) for c in row.cells))  # merged cells repeat
-                if any(cells):
-                    out.append(Block("table_row", " | ".join(cells), sec.path))
     return out
 
 

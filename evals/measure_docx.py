@@ -1,0 +1,350 @@
+"""DOCX extraction (rag/markup.py `docx_blocks`) on Word files as editors write them: what the document keeps.
+
+    python -m evals.measure_docx [--set dev|heldout | --docx FILE ...] [--out evals/results/docx_heldout.md]
+                                 [--before OLD.json] [--samples N]
+
+The files: manuals' web pages saved as Word by LibreOffice Writer (`soffice --convert-to docx`) and by
+pandoc, the two free producers of .docx most documents pass through. Converted once into
+out/docx_corpus/, with the converters' versions in the report. The truth is each file's own XML
+(word/document.xml, styles.xml, footnotes.xml), read here with lxml, not with python-docx:
+  * words kept: the body's words (w:t, outside deleted text and mc:Fallback copies) found in the
+    document text, as a multiset; footnote and endnote words apart;
+  * paragraphs kept: each body paragraph of 8+ words outside tables, as in measure_html (90% of
+    its 4-word runs in the document's words);
+  * headings kept: paragraphs with an outline level (direct, or by their style and what it is based
+    on) or a built-in heading/Title style, found as a `heading` block with the same words;
+  * code kept as code: multi-line stretches of monospace, i.e. a paragraph holding a line break, or
+    2+ paragraphs in a row, whose every character is in a monospaced font (the run's font, its
+    character style, the paragraph style, the document defaults): the first line's words found in a
+    `code` block;
+  * table rows kept as rows: each w:tr of 2+ cells with words (not holding a table), cells in order
+    in one `table_row` block;
+  * list items kept: paragraphs numbered by w:numPr (direct or by style), in a `list_item` block;
+  * link lists kept out of quotes: paragraphs whose text is all inside links to places in the same
+    document (w:hyperlink w:anchor: Word's TOC entries, a chapter's list of its sections), found in a
+    `toc` block; they count here, not as list items or paragraphs;
+  * quotable sentences with an artefact (evals/readability.py) and navigation-only ones.
+Left out: text boxes and headers/footers (not document text here), images, comments.
+Uses no document the independent check uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from evals import readability  # noqa: E402
+from evals.measure_html import _NAV, _fold, _kept, _words, kept_paragraph  # noqa: E402
+
+PG, CM, AP, DR, DV = ("/usr/share/doc/postgresql-doc-15/html", "/usr/share/doc/cmake-data/html", "/usr/share/doc/apache2-doc/manual/en",
+                      "/usr/share/debian-reference", "/usr/share/developers-reference")
+# Split before the first run (2026-11-30), pages none of the HTML sets use: `dev` files were read to find what
+# goes wrong, `heldout` ones only measured, once before a change and once after. Each page is saved by both converters.
+SETS = {
+    "dev": [f"{PG}/sql-insert.html", f"{PG}/datatype-character.html", f"{CM}/command/find_package.html", f"{AP}/mod/mod_alias.html",
+            f"{DR}/ch04.en.html", f"{DV}/pkgs.html"],
+    "heldout": [f"{PG}/sql-update.html", f"{PG}/datatype-json.html", f"{PG}/runtime-config-logging.html", f"{CM}/command/target_link_libraries.html",
+                f"{CM}/manual/cmake-properties.7.html", f"{AP}/mod/mod_ssl.html", f"{AP}/urlmapping.html", f"{DR}/ch05.en.html",
+                f"{DR}/ch06.en.html", f"{DV}/resources.html", f"{DV}/tools.html"],
+}
+PACKAGES = "postgresql-doc-15 cmake-doc apache2-doc debian-reference-en developers-reference libreoffice-writer-nogui pandoc"
+CORPUS = ROOT / "out" / "docx_corpus"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MONO = re.compile(r"mono|courier|consolas|menlo|monaco|typewriter|fixed|code", re.I)
+
+
+def convert(html: Path) -> list[Path]:
+    """The page saved as .docx by LibreOffice and by pandoc (cached)."""
+    name = f"{html.parent.name}-{html.stem}.docx"
+    out = []
+    for conv in ("libreoffice", "pandoc"):
+        dest = CORPUS / conv / name
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if conv == "pandoc":
+                subprocess.run(["pandoc", "-f", "html", "-t", "docx", "-o", str(dest), str(html)], check=True, capture_output=True)
+            else:
+                tmp = dest.parent / "tmp"
+                subprocess.run(["soffice", "--headless", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(tmp), str(html)],
+                               check=True, capture_output=True, timeout=300)
+                (tmp / f"{html.stem}.docx").rename(dest)
+        out.append(dest)
+    return out
+
+
+def versions() -> str:
+    def first(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.splitlines()[0].strip()
+        except (OSError, IndexError, subprocess.SubprocessError):
+            return "missing"
+    return f"{first(['soffice', '--version'])}; {first(['pandoc', '--version'])}"
+
+
+class Styles:
+    """styles.xml resolved along w:basedOn: outline level, numbering and monospace font."""
+
+    def __init__(self, z: zipfile.ZipFile):
+        from lxml import etree
+
+        self.by_id: dict[str, object] = {}
+        self.default_font = ""
+        if "word/styles.xml" in z.namelist():
+            root = etree.fromstring(z.read("word/styles.xml"))
+            for s in root.iter(W + "style"):
+                self.by_id[s.get(W + "styleId")] = s
+            f = root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}rFonts")
+            self.default_font = (f.get(W + "ascii") or "") if f is not None else ""
+
+    def chain(self, sid: str | None):
+        seen = set()
+        while sid and sid in self.by_id and sid not in seen:
+            seen.add(sid)
+            s = self.by_id[sid]
+            yield s
+            b = s.find(W + "basedOn")
+            sid = b.get(W + "val") if b is not None else None
+
+    def outline(self, sid: str | None) -> bool:
+        for s in self.chain(sid):
+            name = (s.find(W + "name").get(W + "val") if s.find(W + "name") is not None else "").lower()
+            o = s.find(f"{W}pPr/{W}outlineLvl")
+            if (o is not None and int(o.get(W + "val", "9")) < 9) or re.fullmatch(r"heading \d|title", name):
+                return True
+        return False
+
+    def numbered(self, sid: str | None) -> bool:
+        return any(s.find(f"{W}pPr/{W}numPr") is not None for s in self.chain(sid))
+
+    def font(self, sid: str | None) -> str | None:
+        for s in self.chain(sid):
+            f = s.find(f"{W}rPr/{W}rFonts")
+            if f is not None and f.get(W + "ascii"):
+                return f.get(W + "ascii")
+        return None
+
+
+def _val(el, path: str) -> str | None:
+    x = el.find(path)
+    return x.get(W + "val") if x is not None else None
+
+
+def _text(el) -> str:
+    """Visible text of an element: w:t, tabs and breaks, outside deleted text and mc:Fallback copies."""
+    parts = []
+    for x in el.iter(W + "t", W + "tab", W + "br", W + "cr"):
+        if any(a.tag in (W + "del", "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback") for a in x.iterancestors()):
+            continue
+        parts.append(x.text or "" if x.tag == W + "t" else " " if x.tag == W + "tab" else "\n")
+    return "".join(parts)
+
+
+def truth(path: Path) -> dict:
+    """What the file holds, read from its XML."""
+    from lxml import etree
+
+    z = zipfile.ZipFile(path)
+    st = Styles(z)
+
+    def mono(p) -> bool:
+        if any(a.tag == W + "tbl" for a in p.iterancestors()):
+            return False
+        fonts = []
+        for r in p.iter(W + "r"):
+            if _words(_text(r)):
+                f = r.find(f"{W}rPr/{W}rFonts")
+                fonts.append((f.get(W + "ascii") if f is not None else None) or st.font(_val(r, f"{W}rPr/{W}rStyle"))
+                             or st.font(_val(p, f"{W}pPr/{W}pStyle")) or st.default_font)
+        return bool(fonts) and all(_MONO.search(f or "") for f in fonts)
+    body = etree.fromstring(z.read("word/document.xml")).find(W + "body")
+    paras, heads, code, lists, rows, links, words = [], [], [], [], [], [], []
+    group: list[str] = []  # consecutive monospace paragraphs
+
+    def close():
+        if len(group) >= 2 or (group and "\n" in group[0]):
+            code.append(next(x for x in group[0].split("\n") if _words(x)))
+        group.clear()
+
+    for p in body.iter(W + "p"):
+        if any(a.tag in (W + "txbxContent",) for a in p.iterancestors()):
+            continue
+        raw = _text(p)
+        text = _fold(raw)
+        if not _words(text):
+            continue
+        if not mono(p):
+            close()
+        words += _words(text)
+        sid = _val(p, f"{W}pPr/{W}pStyle")
+        in_table = any(a.tag == W + "tbl" for a in p.iterancestors())
+        lvl = _val(p, f"{W}pPr/{W}outlineLvl")
+        if (lvl is not None and int(lvl) < 9) or st.outline(sid):
+            heads.append(text)
+            continue
+        linked = _fold("".join(_text(h) for h in p.iter(W + "hyperlink") if h.get(W + "anchor")))
+        if linked == text and not in_table:
+            links.append(text)
+            continue
+        if p.find(f"{W}pPr/{W}numPr") is not None or st.numbered(sid):
+            lists.append(text)
+            continue
+        if not in_table:
+            if mono(p):
+                group.append(raw)
+            elif len(text.split()) >= 8:
+                paras.append(text)
+    close()
+    for tr in body.iter(W + "tr"):
+        if tr.find(f".//{W}tbl") is not None:
+            continue
+        cells = [_fold(_text(tc)) for tc in tr.iter(W + "tc")]
+        cells = [c for c in cells if _words(c)]
+        if len(cells) >= 2:
+            rows.append(cells)
+    notes = []
+    for part in ("word/footnotes.xml", "word/endnotes.xml"):
+        if part in z.namelist():
+            for n in etree.fromstring(z.read(part)):
+                if n.get(W + "type") in (None, "normal"):
+                    notes.append(_fold(_text(n)))
+    return {"words": words, "paragraphs": paras, "headings": heads, "code": code, "lists": lists, "rows": rows, "links": links,
+            "note_words": _words(" ".join(notes))}
+
+
+def _coverage(want: list[str], have: Counter) -> tuple[int, int]:
+    w = Counter(want)
+    return sum(min(n, have[k]) for k, n in w.items()), len(want)
+
+
+def measure(path: Path, n_samples: int = 0) -> dict:
+    from rag.blocks import quotable_spans
+    from rag.chunking import chunk_document
+    from rag.loaders import load_file
+
+    from rag.loaders import Unreadable
+
+    t = truth(path)
+    try:
+        doc = load_file(path.resolve(), path.resolve().parent, 10**10)
+    except Unreadable as e:  # counted as all lost
+        from rag.types import Document
+
+        print(f"{path}: {e}", file=sys.stderr)
+        doc = Document(source=str(path), root="", title="", text="", sha256="")
+    have = Counter(_words(doc.text))
+    doc_words = " " + " ".join(_words(doc.text)) + " "
+    by_kind: dict[str, list[str]] = {}
+    for b in doc.blocks:
+        by_kind.setdefault(b.kind, []).append(" " + " ".join(_words(doc.text[b.start : b.end])) + " ")
+
+    def in_kind(text: str, kind: str) -> bool:
+        w = " " + " ".join(_words(text)) + " "
+        return any(w in blk for blk in by_kind.get(kind, []))
+
+    def row_kept(cells: list[str]) -> bool:
+        for r in by_kind.get("table_row", []):
+            at = 0
+            for c in cells:
+                at = r.find(" " + " ".join(_words(c)) + " ", at)
+                if at < 0:
+                    break
+                at += 1
+            else:
+                return True
+        return False
+
+    lost = {"paragraphs": [p for p in t["paragraphs"] if not kept_paragraph(p, doc_words)],
+            "headings": [h for h in t["headings"] if " ".join(_words(h)) not in {" ".join(b.split()) for b in by_kind.get("heading", [])}],
+            "code": [c for c in t["code"] if not in_kind(c.split("  ")[0], "code")],
+            "lists": [x for x in t["lists"] if not in_kind(x, "list_item")],
+            "links": [x for x in t["links"] if not in_kind(x, "toc")],
+            "rows": [" | ".join(r) for r in t["rows"] if not row_kept(r)]}
+    sentences = []
+    for c in chunk_document(doc, 192, 0):
+        sentences += [c.text[s:e] for s, e in quotable_spans(c)]
+    bad = [s for s in sentences if readability.artefacts(s)]
+    nav = [s for s in sentences if (w := _words(s)) and set(w) <= _NAV]
+    kw, nw = _coverage(t["words"], have)
+    kn, nn = _coverage(t["note_words"], have)
+    row = {"file": f"{path.parent.name}/{path.name}", "words": nw, "words_kept": kw, "note_words": nn, "note_words_kept": kn,
+           **{k: len(t[k]) for k in lost}, **{f"{k}_lost": len(v) for k, v in lost.items()},
+           "sentences": len(sentences), "artefact": len(bad), "nav": len(nav),
+           "blocks": {k: sum(b.kind == k for b in doc.blocks) for k in sorted({b.kind for b in doc.blocks})}}
+    if n_samples:
+        row["samples"] = {**{f"{k}_lost": v[:n_samples] for k, v in lost.items()}, "artefact": bad[:n_samples], "nav": nav[:n_samples]}
+    return row
+
+
+def _pct(kept: int, n: int) -> str:
+    return f"{kept / n:.3f}" if n else "–"
+
+
+COLS = [("words kept", "words"), ("note words kept", "note_words"), ("paragraphs kept", "paragraphs"), ("headings kept", "headings"),
+        ("code kept as code", "code"), ("list items kept", "lists"), ("link lists kept out of quotes", "links"),
+        ("table rows kept as rows", "rows")]
+
+
+def render(rows: list[dict], which: str, vers: str, before: list[dict] | None = None, before_name: str = "") -> str:
+    old = {r["file"]: r for r in before or []}
+    cmd = f"python -m evals.measure_docx --set {which}" if which != "files" else "python -m evals.measure_docx --docx FILE ..."
+    lines = ["# DOCX extraction: what of each Word file's content the document keeps", "",
+             f"Regenerate: `{cmd}` (Debian packages {PACKAGES}; converters: {vers}). Counts from each file's own XML "
+             "(evals/measure_docx.py says how each is counted)" + (f"; before → after against `{before_name}`" if before else "") + ".", "",
+             "| file | " + " | ".join(c for c, _ in COLS) + " | quotable sentences | with an artefact | navigation only |",
+             "|---|" + "---|" * (len(COLS) + 3)]
+
+    def cell(r: dict, b: dict | None, k: str) -> str:
+        if k.endswith("words"):
+            now = _pct(r[k + "_kept"], r[k])
+            return f"{_pct(b[k + '_kept'], b[k])} → {now}" if b else now
+        now = _kept(r[k], r[k + "_lost"])
+        return f"{_kept(b[k], b[k + '_lost'])} → {now}" if b else now
+
+    tot = {k: sum(r[k] for r in rows) for k in rows[0] if isinstance(rows[0][k], int)}
+    btot = {k: sum(r[k] for r in before) for k in before[0] if isinstance(before[0][k], int)} if before else None
+    for r in [*rows, {**tot, "file": "all"}]:
+        b = old.get(r["file"]) if r["file"] != "all" else btot
+        lines.append(f"| {r['file']} | " + " | ".join(cell(r, b, k) for _, k in COLS) + f" | {r['sentences']} | "
+                     f"{(str(b['artefact']) + ' → ') if b else ''}{r['artefact']} | {(str(b['nav']) + ' → ') if b else ''}{r['nav']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docx", type=Path, nargs="+", default=None, help="measure these files instead of a set")
+    ap.add_argument("--set", choices=sorted(SETS), default="heldout")
+    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/docx_<set>.md")
+    ap.add_argument("--before", type=Path, help="the .json of the same measure on older code: shows before → after")
+    ap.add_argument("--samples", type=int, default=0, help="also write N lost/artefact examples per file to <out>.samples.json")
+    a = ap.parse_args(argv)
+    which = a.set if a.docx is None else "files"
+    out = a.out or ROOT / "evals" / "results" / f"docx_{which}.md"
+    if a.docx is not None:
+        paths = a.docx
+    else:
+        pages = [Path(p) for p in SETS[a.set] if Path(p).exists()]
+        if not pages:
+            print(f"no pages found: apt-get install {PACKAGES}", file=sys.stderr)
+            return 2
+        paths = [d for p in pages for d in convert(p)]
+    rows = [measure(p, a.samples) for p in paths]
+    if a.samples:
+        out.with_suffix(".samples.json").write_text(json.dumps({r["file"]: r.pop("samples") for r in rows}, indent=1, ensure_ascii=False))
+    before = json.loads(a.before.read_text()) if a.before else None
+    out.write_text(render(rows, which, versions(), before, a.before.name if a.before else ""))
+    out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
+    print(out.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,357 @@
+"""DOCX -> blocks, read from the WordprocessingML itself (python-docx opens the package and resolves styles).
+
+python-docx's `Paragraph.text` reads only a paragraph's direct runs and hyperlinks, and `Document`
+walks only the body's direct paragraphs and tables. Word files hold text in more places, so this walk
+reads every run that shows on the page:
+  * content controls (w:sdt: Word's automatic table of contents, cover pages, templates' fields), in
+    the body, a paragraph, a table or a row;
+  * tracked insertions (w:ins, w:moveTo), smart tags, custom XML, simple fields (w:fldSimple), bidi runs;
+    never deleted text (w:del, w:moveFrom) or field codes (w:instrText);
+  * tables inside table cells (each row its own `table_row`);
+  * footnotes, as paragraphs after the paragraph that cites them; endnotes at the end.
+Kinds: headings by outline level (direct, or by a style or what it is based on) and by the built-in
+heading and Title styles; `toc` for Word's TOC/Index styles, a Table of Contents content control, and
+a paragraph that is nothing but links to places in the document (a chapter's list of sections);
+`code` for runs of paragraphs set wholly in a monospaced font or a code style (Preformatted Text,
+Source Code, HTML Preformatted, Plain Text), one line each; `list_item` for numbered paragraphs.
+Soft line breaks inside prose are spaces. Left out: text boxes and shapes, headers and footers
+(running text), comments, and the visible numbers of numbered lists and headings.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+
+from rag.blocks import Block
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_SKIP = {W + "del", W + "moveFrom", W + "instrText", W + "delText", W + "pPr", W + "rPr", W + "sdtPr", W + "sdtEndPr",
+         W + "txbxContent", _MC_FALLBACK, W + "footnoteReference", W + "endnoteReference", W + "commentReference"}
+_TRANSPARENT = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveTo", W + "smartTag", W + "fldSimple",
+                W + "dir", W + "bdo"}
+_MONO = re.compile(r"mono|courier|consolas|menlo|monaco|typewriter|fixedsys|\bcode\b", re.I)
+_CODE_STYLE = re.compile(r"(?:html )?preformatted(?: text)?|source ?code|plain text|code|verbatim|macro text", re.I)
+_TOC_STYLE = re.compile(r"(?:TOC|Table of Figures|Index|Contents (?:\d|Heading))\b", re.I)
+_WS = re.compile(r"\s+")
+_TERM_STYLE = re.compile(r"definition term|list heading", re.I)  # pandoc's and LibreOffice's <dt>
+_DESC_STYLE = re.compile(r"definition|list contents", re.I)  # ... and <dd>
+
+
+def open_docx(raw: bytes):
+    """python-docx Document from bytes. A relationship whose target is not in the package (LibreOffice
+    writes "#page-header" anchors as internal links) makes python-docx fail with KeyError; such targets
+    are marked external, as Word reads them, and the file is opened again."""
+    import docx
+
+    try:
+        return docx.Document(io.BytesIO(raw))
+    except KeyError:
+        pass
+    from lxml import etree
+
+    zin = zipfile.ZipFile(io.BytesIO(raw))
+    names = set(zin.namelist())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename.endswith(".rels"):
+                root = etree.fromstring(data)
+                base = posixpath.dirname(posixpath.dirname(item.filename))  # word/_rels/document.xml.rels -> word
+                for rel in root:
+                    target = rel.get("Target", "")
+                    if rel.get("TargetMode") != "External":
+                        part = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(base, target))
+                        if part not in names:
+                            rel.set("TargetMode", "External")
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            zout.writestr(item, data)
+    return docx.Document(io.BytesIO(buf.getvalue()))
+
+
+def _fold(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def _val(el, path: str) -> str | None:
+    x = el.find(path)
+    return x.get(W + "val") if x is not None else None
+
+
+def _runs_text(el, parts: list[str], fonts: list | None = None, links: list | None = None, in_link: bool = False) -> None:
+    """Append the visible text under `el` (a paragraph or part of one) to `parts`; with `fonts`, each
+    run's (text, run element); with `links`, whether each piece of text sits in an internal link."""
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _SKIP or tag == W + "p":  # (a w:p here is a text box's)
+            continue
+        if tag == W + "r":
+            text = []
+            for x in child.iter():
+                t = x.tag
+                if t == W + "t":
+                    if not any(a.tag in _SKIP for a in x.iterancestors() if a is not child and a is not el):
+                        text.append(x.text or "")
+                elif t == W + "tab" or t == W + "ptab":
+                    text.append("\t")
+                elif t in (W + "br", W + "cr"):
+                    text.append("\n")
+                elif t == W + "noBreakHyphen":
+                    text.append("-")
+            s = "".join(text)
+            parts.append(s)
+            if fonts is not None and s.strip():
+                fonts.append(child)
+            if links is not None and s.strip():
+                links.append(in_link)
+        elif tag == W + "hyperlink":
+            _runs_text(child, parts, fonts, links, in_link or bool(child.get(W + "anchor")))
+        elif tag in _TRANSPARENT or tag.startswith(W):
+            _runs_text(child, parts, fonts, links, in_link)
+
+
+class _Styles:
+    """Paragraph-style facts along python-docx's style chain (base_style), cached by style id."""
+
+    def __init__(self, d):
+        self.d = d
+        self.cache: dict[str | None, tuple] = {}
+        try:
+            rpr = d.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}rFonts")
+        except Exception:  # a file without a styles part
+            rpr = None
+        self.default_font = (rpr.get(W + "ascii") or "") if rpr is not None else ""
+
+    def _chain(self, sid: str | None):
+        from docx.enum.style import WD_STYLE_TYPE
+
+        seen = set()
+        try:
+            s = self.d.styles.get_by_id(sid, WD_STYLE_TYPE.PARAGRAPH)  # None -> the default paragraph style
+        except Exception:  # a file without a styles part
+            s = None
+        while s is not None and s.style_id not in seen:
+            seen.add(s.style_id)
+            yield s
+            s = s.base_style
+
+    def facts(self, sid: str | None) -> tuple[int | None, bool, str, str, str]:
+        """(heading level or None, numbered, first style name, toc/index/code kind or "", font)."""
+        if sid in self.cache:
+            return self.cache[sid]
+        level, numbered, kind, font, names = None, False, "", "", []
+        for s in self._chain(sid):
+            name = s.name or ""
+            names.append(name)
+            el = s.element
+            o = _val(el, f"{W}pPr/{W}outlineLvl")
+            m = re.fullmatch(r"heading\s*(\d)|(title)", name, re.I)
+            if level is None and (m or (o is not None and o.isdigit() and int(o) < 9)):
+                level = (int(m.group(1)) if m.group(1) else 0) if m else int(o) + 1
+            numbered = numbered or el.find(f"{W}pPr/{W}numPr") is not None or "List" in name
+            if not kind and _TOC_STYLE.match(name):
+                kind = "index" if name.lower().startswith("index") else "toc"
+            if not kind and _CODE_STYLE.fullmatch(name.split(".")[0].strip()):
+                kind = "code"
+            if not kind and _TERM_STYLE.fullmatch(name):
+                kind = "term"
+            elif not kind and _DESC_STYLE.fullmatch(name):
+                kind = "description"
+            f = el.find(f"{W}rPr/{W}rFonts")
+            font = font or ((f.get(W + "ascii") or "") if f is not None else "")
+        if kind == "toc" and level is not None:  # "TOC Heading" is based on Heading 1: a TOC title, not a section
+            level = None
+        r = (level, numbered and kind not in ("toc", "index", "code", "term", "description"), names[0] if names else "", kind,
+             font or self.default_font)
+        self.cache[sid] = r
+        return r
+
+    def run_font(self, r, para_font: str) -> str:
+        f = r.find(f"{W}rPr/{W}rFonts")
+        if f is not None and f.get(W + "ascii"):
+            return f.get(W + "ascii")
+        cs = _val(r, f"{W}rPr/{W}rStyle")
+        if cs:
+            try:
+                from docx.enum.style import WD_STYLE_TYPE
+
+                s = self.d.styles.get_by_id(cs, WD_STYLE_TYPE.CHARACTER)
+            except Exception:
+                s = None
+            while s is not None:
+                f = s.element.find(f"{W}rPr/{W}rFonts")
+                if f is not None and f.get(W + "ascii"):
+                    return f.get(W + "ascii")
+                s = s.base_style
+        return para_font
+
+
+def _notes(d, reltype_end: str) -> dict[str, str]:
+    """footnotes/endnotes part -> {id: text} (separator notes left out)."""
+    from lxml import etree
+
+    for rel in d.part.rels.values():
+        if rel.reltype.endswith("/" + reltype_end) and not rel.is_external:
+            root = etree.fromstring(rel.target_part.blob)
+            out = {}
+            for n in root:
+                if n.get(W + "type") in (None, "normal"):
+                    text = _fold(" ".join(_para_text(p) for p in n.iter(W + "p")))
+                    if text:
+                        out[n.get(W + "id")] = text
+            return out
+    return {}
+
+
+def _para_text(p) -> str:
+    parts: list[str] = []
+    _runs_text(p, parts)
+    return "".join(parts)
+
+
+def docx_blocks(d) -> list[Block]:
+    """python-docx Document -> blocks, paragraphs and tables in body order."""
+    from rag.markup import _Sections
+
+    st = _Styles(d)
+    sec = _Sections()
+    out: list[Block] = []
+    footnotes, endnotes = _notes(d, "footnotes"), _notes(d, "endnotes")
+    code: list[str] = []  # consecutive code lines, one block
+    terms: list[str] = []  # definition terms waiting for their description
+
+    def flush_code():
+        if code:
+            out.append(Block("code", "\n".join(code).strip("\n"), sec.path))
+            code.clear()
+        if terms:
+            out.append(Block("paragraph", ", ".join(terms), sec.path))
+            terms.clear()
+
+    def paragraph(p, toc: bool):
+        parts: list[str] = []
+        runs: list = []
+        links: list[bool] = []
+        _runs_text(p, parts, runs, links)
+        raw = "".join(parts)
+        text = _fold(raw)
+        if not text:
+            return
+        level, numbered, _, kind, font = st.facts(_val(p, f"{W}pPr/{W}pStyle"))
+        o = _val(p, f"{W}pPr/{W}outlineLvl")
+        if o is not None and o.isdigit() and int(o) < 9 and not kind:
+            level = int(o) + 1
+        mono = bool(runs) and all(_MONO.search(st.run_font(r, font) or "") for r in runs)
+        if kind == "code" or (mono and level is None and not kind and not numbered and p.find(f"{W}pPr/{W}numPr") is None):
+            code.extend(raw.replace("\t", "    ").split("\n"))
+            return
+        if kind == "term" and not toc:  # a definition term opens its description's first paragraph, as in HTML
+            if code:
+                held = list(terms)
+                terms.clear()
+                flush_code()
+                terms.extend(held)
+            terms.append(text)
+            return
+        if kind == "description" and terms and not toc:
+            text = f"{', '.join(terms)}: {text}"
+            terms.clear()
+        flush_code()
+        if toc or kind in ("toc", "index"):
+            out.append(Block(kind if kind == "index" else "toc", text, sec.path))
+        elif level is not None:
+            out.append(Block("heading", text, sec.heading(level, text)))
+        elif links and all(links):  # nothing but links to places in this document: a list of sections
+            out.append(Block("toc", text, sec.path))
+        elif numbered or p.find(f"{W}pPr/{W}numPr") is not None:
+            out.append(Block("list_item", text, sec.path))
+        else:
+            out.append(Block("paragraph", text, sec.path))
+        refs = [r.get(W + "id") for r in p.iter(W + "footnoteReference")]
+        out.extend(Block("paragraph", footnotes[i], sec.path) for i in refs if i in footnotes)
+
+    def table(tbl, toc: bool):
+        for tr in _children(tbl, W + "tr"):
+            cells, nested = [], []
+            seen: set[int] = set()
+            for tc in _children(tr, W + "tc"):
+                if _continues(tc):  # a vertically merged cell: the text of the cell it continues
+                    above = _merged_above(tr, tc)
+                    if above is not None and id(above) not in seen:
+                        seen.add(id(above))
+                        cells.append(_fold(" ".join(_para_text(p) for p in _children(above, W + "p"))))
+                    continue
+                cells.append(_fold(" ".join(_para_text(p) for p in _children(tc, W + "p"))))
+                nested += list(_children(tc, W + "tbl"))
+            if any(cells):
+                out.append(Block("toc" if toc else "table_row", " | ".join(c for c in cells if c), sec.path))
+            for t in nested:
+                table(t, toc)
+
+    def walk(parent, toc: bool = False):
+        for child in parent:
+            tag = child.tag
+            if tag == W + "p":
+                paragraph(child, toc)
+            elif tag == W + "tbl":
+                flush_code()
+                table(child, toc)
+            elif tag == W + "sdt":
+                gallery = child.find(f"{W}sdtPr/{W}docPartObj/{W}docPartGallery")
+                is_toc = gallery is not None and "contents" in (gallery.get(W + "val") or "").lower()
+                content = child.find(W + "sdtContent")
+                if content is not None:
+                    walk(content, toc or is_toc)
+            elif tag in (W + "customXml", W + "ins", W + "moveTo"):
+                walk(child, toc)
+        flush_code()
+
+    walk(d.element.body)
+    out.extend(Block("paragraph", t, sec.path) for t in endnotes.values())
+    return out
+
+
+def _children(el, tag: str):
+    """Direct children named `tag`, looking through content controls and custom XML wrapped around them."""
+    for c in el:
+        if c.tag == tag:
+            yield c
+        elif c.tag == W + "sdt":
+            content = c.find(W + "sdtContent")
+            if content is not None:
+                yield from _children(content, tag)
+        elif c.tag == W + "customXml":
+            yield from _children(c, tag)
+
+
+def _continues(tc) -> bool:
+    vm = tc.find(f"{W}tcPr/{W}vMerge")
+    return vm is not None and vm.get(W + "val") in (None, "continue")
+
+
+def _merged_above(tr, tc):
+    """The cell that a vertically merged (continuing) cell continues: same grid column, rows above."""
+    def col(row, cell):
+        n = 0
+        for c in _children(row, W + "tc"):
+            if c is cell:
+                return n
+            n += int(_val(c, f"{W}tcPr/{W}gridSpan") or 1)
+        return -1
+
+    target = col(tr, tc)
+    tbl = tr.getparent()
+    while tbl is not None and tbl.tag != W + "tbl":
+        tbl = tbl.getparent()
+    rows = list(_children(tbl, W + "tr"))
+    for row in reversed(rows[: rows.index(tr)]):
+        for c in _children(row, W + "tc"):
+            if col(row, c) == target:
+                if not _continues(c):
+                    return c
+                break
+    return None

@@ -221,7 +221,8 @@ def docx_blocks(d) -> list[Block]:
     sec = _Sections()
     out: list[Block] = []
     footnotes, endnotes = _notes(d, "footnotes"), _notes(d, "endnotes")
-    code: list[str] = []  # consecutive code lines, one block
+    code: list[str] = []  # consecutive code lines of one style, one block
+    code_style: list[str | None] = [None]
     terms: list[str] = []  # definition terms waiting for their description
 
     def flush_code():
@@ -247,6 +248,10 @@ def docx_blocks(d) -> list[Block]:
             level = int(o) + 1
         mono = bool(runs) and all(_MONO.search(st.run_font(r, font) or "") for r in runs)
         if kind == "code" or (mono and level is None and not kind and not numbered and p.find(f"{W}pPr/{W}numPr") is None):
+            sid = _val(p, f"{W}pPr/{W}pStyle")
+            if code and code_style[0] != sid:
+                flush_code()
+            code_style[0] = sid
             code.extend(raw.replace("\t", "    ").split("\n"))
             return
         if kind == "term" and not toc:  # a definition term opens its description's first paragraph, as in HTML

@@ -1,0 +1,202 @@
+"""DOCX as Word, LibreOffice and pandoc write it (rag/wordml.py): text in content controls, tracked
+changes and fields; tables with merged, equal and nested cells; code, definition lists, footnotes,
+custom heading styles, Word's table of contents. Each file is python-docx's template with a body
+written as WordprocessingML, the way those editors write it."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from rag.blocks import SEP, quotable_spans
+from rag.chunking import chunk_document
+from rag.loaders import load_file
+
+NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+      'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def p(text: str = "", style: str | None = None, inner: str | None = None, ppr: str = "") -> str:
+    st = f'<w:pStyle w:val="{style}"/>' if style else ""
+    runs = inner if inner is not None else f'<w:r><w:t xml:space="preserve">{text}</w:t></w:r>'
+    return f"<w:p><w:pPr>{st}{ppr}</w:pPr>{runs}</w:p>"
+
+
+def r(text: str, rpr: str = "") -> str:
+    return f'<w:r><w:rPr>{rpr}</w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def tc(content: str, tcpr: str = "") -> str:
+    return f"<w:tc><w:tcPr>{tcpr}</w:tcPr>{content if content.startswith('<') else p(content)}</w:tc>"
+
+
+def table(*rows: str) -> str:
+    return "<w:tbl><w:tblPr/>" + "".join(f"<w:tr>{row}</w:tr>" for row in rows) + "</w:tbl>"
+
+
+def word_file(path: Path, body: str, footnotes: dict[int, str] | None = None, endnotes: dict[int, str] | None = None,
+              extra_rels: str = "") -> Path:
+    """python-docx's template, its styles extended, with `body` as the document body."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Pt
+
+    d = docx.Document()
+    code = d.styles.add_style("Source Code", WD_STYLE_TYPE.PARAGRAPH)  # pandoc's code style
+    code.font.name = "Consolas"
+    code.font.size = Pt(9)
+    for name in ("Definition Term", "Definition", "List Heading", "List Contents"):
+        d.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    chapter = d.styles.add_style("Chapter Title", WD_STYLE_TYPE.PARAGRAPH)  # a house style based on Heading 1
+    chapter.base_style = d.styles["Heading 1"]
+    assert d.styles["TOC Heading"].base_style.name == "Heading 1"  # as in Word's own template
+    tmp = path.with_suffix(".tmp.docx")
+    d.save(str(tmp))
+    zin = zipfile.ZipFile(tmp)
+    parts = {n: zin.read(n) for n in zin.namelist()}
+    xml = parts["word/document.xml"].decode()
+    start = xml.index("<w:body>") + len("<w:body>")
+    parts["word/document.xml"] = (xml[:start] + body + xml[xml.index("<w:sectPr", start):]).encode()
+    rels = parts["word/_rels/document.xml.rels"].decode()
+    types = parts["[Content_Types].xml"].decode()
+    for kind, notes in (("footnote", footnotes), ("endnote", endnotes)):
+        if notes:
+            items = "".join(f'<w:{kind} w:id="{i}"><w:p><w:r><w:{kind}Ref/></w:r><w:r><w:t xml:space="preserve"> {t}</w:t></w:r></w:p></w:{kind}>'
+                            for i, t in notes.items())
+            sep = f'<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+            parts[f"word/{kind}s.xml"] = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:{kind}s {NS}>{sep}{items}</w:{kind}s>'.encode()
+            rels = rels.replace("</Relationships>", f'<Relationship Id="rId{kind}" Type="{REL}/{kind}s" Target="{kind}s.xml"/></Relationships>')
+            types = types.replace("</Types>", f'<Override PartName="/word/{kind}s.xml" ContentType="application/'
+                                  f'vnd.openxmlformats-officedocument.wordprocessingml.{kind}s+xml"/></Types>')
+    parts["word/_rels/document.xml.rels"] = rels.replace("</Relationships>", extra_rels + "</Relationships>").encode()
+    parts["[Content_Types].xml"] = types.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    tmp.unlink()
+    return path
+
+
+def load(path: Path):
+    return load_file(path.resolve(), path.parent.resolve(), 10**9)
+
+
+def blocks(doc) -> list[tuple[str, str]]:
+    return [(b.kind, doc.text[b.start:b.end]) for b in doc.blocks]
+
+
+def quoted(doc) -> list[str]:
+    out = []
+    for c in chunk_document(doc, 512, 0):
+        assert c.text == doc.text[c.start:c.end]
+        out += [c.text[s:e] for s, e in quotable_spans(c)]
+    return out
+
+
+def test_text_in_content_controls_tracked_insertions_and_fields_is_read(tmp_path):
+    body = (
+        '<w:sdt><w:sdtPr><w:alias w:val="Summary"/></w:sdtPr><w:sdtContent>'
+        + p("The cluster keeps three replicas of every shard.") + "</w:sdtContent></w:sdt>"
+        + p(inner=r("Requests are served by ")
+            + '<w:sdt><w:sdtPr/><w:sdtContent>' + r("the nearest region") + "</w:sdtContent></w:sdt>"
+            + '<w:ins w:id="1" w:author="A" w:date="2026-01-01T00:00:00Z">' + r(" unless it is draining") + "</w:ins>"
+            + '<w:del w:id="2" w:author="A" w:date="2026-01-01T00:00:00Z"><w:r><w:delText> or overloaded</w:delText></w:r></w:del>'
+            + r("."))
+        + p(inner=r("Version ") + '<w:fldSimple w:instr=" DOCPROPERTY Version ">' + r("4.2") + "</w:fldSimple>"
+            + r(" was released in ") + '<w:smartTag w:uri="urn:x" w:element="date">' + r("March") + "</w:smartTag>"
+            + r(" with ") + '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> REF budget \\h </w:instrText></w:r>'
+            + '<w:r><w:fldChar w:fldCharType="separate"/></w:r>' + r("the new budget") + '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+            + r("."))
+    )
+    doc = load(word_file(tmp_path / "a.docx", body))
+    assert blocks(doc) == [
+        ("paragraph", "The cluster keeps three replicas of every shard."),  # a block content control (python-docx skips it)
+        ("paragraph", "Requests are served by the nearest region unless it is draining."),  # inline control, insertion; no deletion
+        ("paragraph", "Version 4.2 was released in March with the new budget."),  # field result, smart tag; no field code
+    ]
+
+
+def test_tables_keep_equal_cells_merged_cells_and_nested_tables(tmp_path):
+    body = table(
+        tc("File") + tc("Owner") + tc("Group"),
+        tc("/etc/passwd") + tc("root") + tc("root"),  # equal cells are two cells
+        tc("Mirror", '<w:vMerge w:val="restart"/>') + tc("eu", '<w:gridSpan w:val="2"/>'),
+        tc("", "<w:vMerge/>") + tc("us") + tc("nightly"),  # continues "Mirror"
+        tc(p("Limits") + table(tc("cpu") + tc("2 cores"), tc("memory") + tc("4 GiB"))) + tc("per job") + tc("hard"),
+    )
+    doc = load(word_file(tmp_path / "t.docx", body))
+    assert [t for k, t in blocks(doc) if k == "table_row"] == [
+        "File | Owner | Group", "/etc/passwd | root | root", "Mirror | eu", "Mirror | us | nightly",
+        "Limits | per job | hard", "cpu | 2 cores", "memory | 4 GiB"]
+
+
+def test_code_and_definition_lists(tmp_path):
+    mono = '<w:rFonts w:ascii="Courier New" w:hAnsi="Courier New"/>'
+    body = (
+        p("Create the table first.")
+        + p(inner=r("CREATE TABLE t (a int);") + "<w:r><w:br/></w:r>" + r("INSERT INTO t VALUES (1);"), style="SourceCode")
+        + p(inner=r("$ make", mono)) + p(inner=r("$ make install", mono))  # LibreOffice: one paragraph per line, monospace font
+        + p("Then run the tests.")
+        + p("fsync", style="DefinitionTerm") + p("Forces each write to disk before it returns.", style="Definition")
+        + p("wal_level", style="ListHeading") + p("Determines how much information is written to the WAL.", style="ListContents")
+    )
+    doc = load(word_file(tmp_path / "c.docx", body))
+    assert blocks(doc) == [
+        ("paragraph", "Create the table first."),
+        ("code", "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1);"),
+        ("code", "$ make\n$ make install"),
+        ("paragraph", "Then run the tests."),
+        ("paragraph", "fsync: Forces each write to disk before it returns."),  # a term opens its description, as in HTML
+        ("paragraph", "wal_level: Determines how much information is written to the WAL."),
+    ]
+    assert not any("CREATE TABLE" in s or "make install" in s for s in quoted(doc))
+
+
+def test_footnotes_follow_their_paragraph_and_endnotes_close_the_document(tmp_path):
+    body = (p(inner=r("The archive is signed daily.") + '<w:r><w:rPr><w:vertAlign w:val="superscript"/></w:rPr><w:footnoteReference w:id="1"/></w:r>')
+            + p(inner=r("Mirrors sync every six hours.") + '<w:r><w:endnoteReference w:id="1"/></w:r>')
+            + p("Report broken mirrors to the team."))
+    doc = load(word_file(tmp_path / "n.docx", body, footnotes={1: "Keys rotate every two years."},
+                         endnotes={1: "Six hours is the default; busy mirrors sync more often."}))
+    assert [t for _, t in blocks(doc)] == [
+        "The archive is signed daily.", "Keys rotate every two years.", "Mirrors sync every six hours.",
+        "Report broken mirrors to the team.", "Six hours is the default; busy mirrors sync more often."]
+
+
+def test_headings_by_house_style_and_outline_level_and_word_toc_is_never_quoted(tmp_path):
+    toc = ('<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/><w:docPartUnique/></w:docPartObj></w:sdtPr>'
+           "<w:sdtContent>" + p("Contents", style="TOCHeading")
+           + p(inner='<w:hyperlink w:anchor="_Toc1">' + r("Installing") + r("\t3") + "</w:hyperlink>")
+           + "</w:sdtContent></w:sdt>")
+    body = (toc + p("Installing", style="ChapterTitle")
+            + p("Unpack the archive into the target directory.")
+            + p("Prerequisites", ppr='<w:outlineLvl w:val="1"/>')
+            + p("A C compiler and make are needed.")
+            + p(inner='<w:hyperlink w:anchor="_sec1">' + r("Installing") + "</w:hyperlink>" + r(" ")
+                + '<w:hyperlink w:anchor="_sec2">' + r("Prerequisites") + "</w:hyperlink>")  # a list of sections
+            + p(inner=r("See ") + '<w:hyperlink w:anchor="_sec2">' + r("Prerequisites") + "</w:hyperlink>" + r(" before you start.")))
+    doc = load(word_file(tmp_path / "h.docx", body))
+    got = blocks(doc)
+    assert got[:2] == [("toc", "Contents"), ("toc", "Installing 3")], "Word's TOC control, its title not a section"
+    assert ("heading", "Installing") in got and ("heading", "Prerequisites") in got
+    assert doc.section_at(doc.text.index("A C compiler")) == f"Installing{SEP}Prerequisites"
+    assert ("toc", "Installing Prerequisites") in got
+    assert ("paragraph", "See Prerequisites before you start.") in got, "a sentence with a link in it is prose"
+    assert "Installing 3" not in " ".join(quoted(doc))
+
+
+def test_soft_line_breaks_in_prose_are_spaces(tmp_path):
+    body = p(inner=r("Backups run nightly") + "<w:r><w:br/></w:r>" + r("and are kept for a month."))
+    doc = load(word_file(tmp_path / "b.docx", body))
+    assert blocks(doc) == [("paragraph", "Backups run nightly and are kept for a month.")]
+
+
+def test_a_link_to_an_anchor_libreoffice_writes_as_a_part_does_not_make_the_file_unreadable(tmp_path):
+    rel = '<Relationship Id="rIdTop" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="#page-header"/>'
+    body = p(inner='<w:hyperlink r:id="rIdTop">' + r("Top") + "</w:hyperlink>") + p("The service listens on port 8080.")
+    path = word_file(tmp_path / "lo.docx", body, extra_rels=rel)
+    assert re.search(r'Target="#page-header"/>', zipfile.ZipFile(path).read("word/_rels/document.xml.rels").decode())
+    doc = load(path)
+    assert ("paragraph", "The service listens on port 8080.") in blocks(doc)

@@ -214,10 +214,17 @@ def _para_text(p) -> str:
 
 
 def docx_blocks(d) -> list[Block]:
-    """python-docx Document -> blocks, paragraphs and tables in body order."""
+    """python-docx Document -> blocks, paragraphs and tables in body order. A document typed mostly in a
+    monospaced font (a screenplay, a typewriter-style letter) is prose: there, only code styles make code."""
+    st = _Styles(d)
+    count = [0, 0]  # words in paragraphs, words in paragraphs made code by their font alone
+    out = _blocks(d, st, True, count)
+    return _blocks(d, st, False, count) if count[1] > count[0] / 2 else out
+
+
+def _blocks(d, st: _Styles, by_font: bool, count: list[int]) -> list[Block]:
     from rag.markup import _Sections
 
-    st = _Styles(d)
     sec = _Sections()
     out: list[Block] = []
     footnotes, endnotes = _notes(d, "footnotes"), _notes(d, "endnotes")
@@ -246,8 +253,11 @@ def docx_blocks(d) -> list[Block]:
         o = _val(p, f"{W}pPr/{W}outlineLvl")
         if o is not None and o.isdigit() and int(o) < 9 and not kind:
             level = int(o) + 1
-        mono = bool(runs) and all(_MONO.search(st.run_font(r, font) or "") for r in runs)
+        mono = by_font and bool(runs) and all(_MONO.search(st.run_font(r, font) or "") for r in runs)
+        n = len(text.split())
+        count[0] += n
         if kind == "code" or (mono and level is None and not kind and not numbered and p.find(f"{W}pPr/{W}numPr") is None):
+            count[1] += n if kind != "code" else 0
             sid = _val(p, f"{W}pPr/{W}pStyle")
             if code and code_style[0] != sid:
                 flush_code()

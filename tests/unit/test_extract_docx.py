@@ -200,3 +200,12 @@ def test_a_link_to_an_anchor_libreoffice_writes_as_a_part_does_not_make_the_file
     assert re.search(r'Target="#page-header"/>', zipfile.ZipFile(path).read("word/_rels/document.xml.rels").decode())
     doc = load(path)
     assert ("paragraph", "The service listens on port 8080.") in blocks(doc)
+
+
+def test_a_document_typed_in_a_monospaced_font_is_prose(tmp_path):
+    mono = '<w:rFonts w:ascii="Courier New" w:hAnsi="Courier New"/>'
+    body = "".join(p(inner=r(t, mono)) for t in ("INT. KITCHEN - NIGHT", "Anna opens the fridge and finds it empty.",
+                                                  "She calls the landlord, who does not answer."))
+    doc = load(word_file(tmp_path / "s.docx", body))
+    assert [k for k, _ in blocks(doc)] == ["paragraph"] * 3
+    assert "She calls the landlord, who does not answer." in quoted(doc)

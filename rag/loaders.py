@@ -154,5 +154,7 @@ def _docx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
     except Exception as e:
         raise Unreadable(f"corrupt or unreadable DOCX ({type(e).__name__})") from e
 
-    text, _, spans = assemble(docx_blocks(d))
-    return text, (), d.core_properties.title, spans
+    blocks = docx_blocks(d)
+    n_pages = max((b.page for b in blocks if b.page is not None), default=0)  # Word's recorded page breaks, if any
+    text, starts, spans = assemble(blocks, n_pages)
+    return text, starts, d.core_properties.title, spans

@@ -14,8 +14,11 @@ heading and Title styles; `toc` for Word's TOC/Index styles, a Table of Contents
 a paragraph that is nothing but links to places in the document (a chapter's list of sections);
 `code` for runs of paragraphs set wholly in a monospaced font or a code style (Preformatted Text,
 Source Code, HTML Preformatted, Plain Text), one line each; `list_item` for numbered paragraphs.
+Word's automatic heading numbers (numbering.xml, counted as Word counts them) open the heading, so a
+section path reads "2 Design › 2.1 Storage". Pages come from the page breaks Word recorded when it
+last laid the file out (w:lastRenderedPageBreak); a file without them (LibreOffice, pandoc) has no pages.
 Soft line breaks inside prose are spaces. Left out: text boxes and shapes, headers and footers
-(running text), comments, and the visible numbers of numbered lists and headings.
+(running text), comments, and the visible numbers of list items (as in HTML).
 """
 
 from __future__ import annotations
@@ -139,15 +142,17 @@ class _Styles:
             yield s
             s = s.base_style
 
-    def facts(self, sid: str | None) -> tuple[int | None, bool, str, str, str]:
-        """(heading level or None, numbered, first style name, toc/index/code kind or "", font)."""
+    def facts(self, sid: str | None) -> tuple[int | None, bool, tuple, str, str]:
+        """(heading level or None, numbered, the style's numbering (numId, ilvl, style id) or (),
+        toc/index/code/term/description kind or "", font)."""
         if sid in self.cache:
             return self.cache[sid]
-        level, numbered, kind, font, names = None, False, "", "", []
+        level, numbered, kind, font, num = None, False, "", "", ()
         for s in self._chain(sid):
             name = s.name or ""
-            names.append(name)
             el = s.element
+            if not num and el.find(f"{W}pPr/{W}numPr/{W}numId") is not None:
+                num = (_val(el, f"{W}pPr/{W}numPr/{W}numId"), _val(el, f"{W}pPr/{W}numPr/{W}ilvl"), s.style_id)
             o = _val(el, f"{W}pPr/{W}outlineLvl")
             m = re.fullmatch(r"heading\s*(\d)|(title)", name, re.I)
             if level is None and (m or (o is not None and o.isdigit() and int(o) < 9)):
@@ -165,8 +170,7 @@ class _Styles:
             font = font or ((f.get(W + "ascii") or "") if f is not None else "")
         if kind == "toc" and level is not None:  # "TOC Heading" is based on Heading 1: a TOC title, not a section
             level = None
-        r = (level, numbered and kind not in ("toc", "index", "code", "term", "description"), names[0] if names else "", kind,
-             font or self.default_font)
+        r = (level, numbered and kind not in ("toc", "index", "code", "term", "description"), num, kind, font or self.default_font)
         self.cache[sid] = r
         return r
 
@@ -190,21 +194,109 @@ class _Styles:
         return para_font
 
 
-def _notes(d, reltype_end: str) -> dict[str, str]:
-    """footnotes/endnotes part -> {id: text} (separator notes left out)."""
-    from lxml import etree
-
+def _part(d, reltype_end: str):
     for rel in d.part.rels.values():
         if rel.reltype.endswith("/" + reltype_end) and not rel.is_external:
-            root = etree.fromstring(rel.target_part.blob)
-            out = {}
-            for n in root:
-                if n.get(W + "type") in (None, "normal"):
-                    text = _fold(" ".join(_para_text(p) for p in n.iter(W + "p")))
-                    if text:
-                        out[n.get(W + "id")] = text
-            return out
-    return {}
+            from lxml import etree
+
+            return etree.fromstring(rel.target_part.blob)
+    return None
+
+
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"),
+          (5, "v"), (4, "iv"), (1, "i"))
+
+
+def _format(n: int, fmt: str) -> str:
+    if fmt in ("lowerLetter", "upperLetter"):
+        s = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
+        return s.upper() if fmt == "upperLetter" else s
+    if fmt in ("lowerRoman", "upperRoman"):
+        s, m = "", n
+        for v, r in _ROMAN:
+            while m >= v:
+                s, m = s + r, m - v
+        return s.upper() if fmt == "upperRoman" else s
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    return str(n)  # decimal, and the number itself for formats spelled out in words
+
+
+class _Numbering:
+    """Word's automatic numbers (numbering.xml), as Word counts them: one counter per list definition and
+    level, a level's counter restarting when a level above it counts, startOverride on a list's first use."""
+
+    def __init__(self, d):
+        root = _part(d, "numbering")
+        self.levels: dict[str, dict[int, tuple[int, str, str, bool]]] = {}  # abstractNumId -> ilvl -> (start, fmt, text, isLgl)
+        self.by_style: dict[str, dict[str, int]] = {}  # abstractNumId -> style id -> ilvl
+        self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # numId -> (abstractNumId, ilvl -> startOverride)
+        self.counters: dict[str, dict[int, int]] = {}
+        self.started: set[str] = set()
+        if root is None:
+            return
+        for a in root.iter(W + "abstractNum"):
+            aid = a.get(W + "abstractNumId")
+            lv = self.levels.setdefault(aid, {})
+            for lvl in a.iter(W + "lvl"):
+                i = int(lvl.get(W + "ilvl", "0"))
+                lv[i] = (int(_val(lvl, W + "start") or 1), _val(lvl, W + "numFmt") or "decimal", _val(lvl, W + "lvlText") or "",
+                         lvl.find(W + "isLgl") is not None)
+                if _val(lvl, W + "pStyle"):
+                    self.by_style.setdefault(aid, {})[_val(lvl, W + "pStyle")] = i
+        for n in root.iter(W + "num"):
+            over = {int(o.get(W + "ilvl", "0")): int(_val(o, W + "startOverride")) for o in n.iter(W + "lvlOverride")
+                    if _val(o, W + "startOverride") is not None}
+            self.nums[n.get(W + "numId")] = (_val(n, W + "abstractNumId") or "", over)
+
+    def label(self, p, style_num: tuple) -> str:
+        """The number Word shows before paragraph `p` ("2.4", "B.", ""), advancing the counters."""
+        num_id = _val(p, f"{W}pPr/{W}numPr/{W}numId")
+        ilvl = _val(p, f"{W}pPr/{W}numPr/{W}ilvl")
+        if num_id is None and style_num:
+            num_id = style_num[0]
+            if ilvl is None:
+                ilvl = style_num[1]
+        if not num_id or num_id == "0" or num_id not in self.nums:
+            return ""
+        aid, over = self.nums[num_id]
+        levels = self.levels.get(aid)
+        if not levels:
+            return ""
+        if ilvl is None:
+            ilvl = self.by_style.get(aid, {}).get(style_num[2] if style_num else "", 0)
+        level = int(ilvl)
+        count = self.counters.setdefault(aid, {})
+        if num_id not in self.started:
+            self.started.add(num_id)
+            for i, start in over.items():
+                count[i] = start - 1
+        start = levels.get(level, (1, "decimal", "", False))[0]
+        count[level] = count.get(level, start - 1) + 1
+        for i in [i for i in count if i > level]:
+            del count[i]
+        fmt, text, legal = levels.get(level, (1, "decimal", "", False))[1:]
+        if fmt in ("bullet", "none") or not text:
+            return ""
+
+        def one(m):
+            i = int(m.group(1)) - 1
+            s, f, _, _ = levels.get(i, (1, "decimal", "", False))
+            return _format(count.get(i, s), "decimal" if legal else f)
+
+        return re.sub(r"%(\d)", one, text).strip()
+
+
+def _notes(d, reltype_end: str) -> dict[str, str]:
+    """footnotes/endnotes part -> {id: text} (separator notes left out)."""
+    root = _part(d, reltype_end)
+    out = {}
+    for n in root if root is not None else ():
+        if n.get(W + "type") in (None, "normal"):
+            text = _fold(" ".join(_para_text(p) for p in n.iter(W + "p")))
+            if text:
+                out[n.get(W + "id")] = text
+    return out
 
 
 def _para_text(p) -> str:
@@ -228,16 +320,19 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int]) -> list[Block]:
     sec = _Sections()
     out: list[Block] = []
     footnotes, endnotes = _notes(d, "footnotes"), _notes(d, "endnotes")
+    numbering = _Numbering(d)
     code: list[str] = []  # consecutive code lines of one style, one block
     code_style: list[str | None] = [None]
     terms: list[str] = []  # definition terms waiting for their description
+    starts = _page_starts(d.element.body)
+    page: list[int | None] = [None, None]  # the page of the paragraph being read, and of the pending code/terms
 
     def flush_code():
         if code:
-            out.append(Block("code", "\n".join(code).strip("\n"), sec.path))
+            out.append(Block("code", "\n".join(code).strip("\n"), sec.path, page[1]))
             code.clear()
         if terms:
-            out.append(Block("paragraph", ", ".join(terms), sec.path))
+            out.append(Block("paragraph", ", ".join(terms), sec.path, page[1]))
             terms.clear()
 
     def paragraph(p, toc: bool):
@@ -249,10 +344,14 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int]) -> list[Block]:
         text = _fold(raw)
         if not text:
             return
-        level, numbered, _, kind, font = st.facts(_val(p, f"{W}pPr/{W}pStyle"))
+        page[0] = starts.get(p)
+        if not code and not terms:
+            page[1] = page[0]
+        level, numbered, style_num, kind, font = st.facts(_val(p, f"{W}pPr/{W}pStyle"))
         o = _val(p, f"{W}pPr/{W}outlineLvl")
         if o is not None and o.isdigit() and int(o) < 9 and not kind:
             level = int(o) + 1
+        label = numbering.label(p, style_num)  # counted for every numbered paragraph, shown on headings
         mono = by_font and bool(runs) and all(_MONO.search(st.run_font(r, font) or "") for r in runs)
         n = len(text.split())
         count[0] += n
@@ -277,33 +376,34 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int]) -> list[Block]:
             terms.clear()
         flush_code()
         if toc or kind in ("toc", "index"):
-            out.append(Block(kind if kind == "index" else "toc", text, sec.path))
+            out.append(Block(kind if kind == "index" else "toc", text, sec.path, page[0]))
         elif level is not None:
-            out.append(Block("heading", text, sec.heading(level, text)))
+            text = f"{label} {text}" if label and not text.startswith(label) else text
+            out.append(Block("heading", text, sec.heading(level, text), page[0]))
         elif links and all(links):  # nothing but links to places in this document: a list of sections
-            out.append(Block("toc", text, sec.path))
+            out.append(Block("toc", text, sec.path, page[0]))
         elif numbered or p.find(f"{W}pPr/{W}numPr") is not None:
-            out.append(Block("list_item", text, sec.path))
+            out.append(Block("list_item", text, sec.path, page[0]))
         else:
-            out.append(Block("paragraph", text, sec.path))
+            out.append(Block("paragraph", text, sec.path, page[0]))
         refs = [r.get(W + "id") for r in p.iter(W + "footnoteReference")]
-        out.extend(Block("paragraph", footnotes[i], sec.path) for i in refs if i in footnotes)
+        out.extend(Block("paragraph", footnotes[i], sec.path, page[0]) for i in refs if i in footnotes)
 
     def table(tbl, toc: bool):
         for tr in _children(tbl, W + "tr"):
             cells, nested = [], []
-            seen: set[int] = set()
+            first = tr.find(f".//{W}p")
+            row_page = starts.get(first) if first is not None else None
             for tc in _children(tr, W + "tc"):
                 if _continues(tc):  # a vertically merged cell: the text of the cell it continues
                     above = _merged_above(tr, tc)
-                    if above is not None and id(above) not in seen:
-                        seen.add(id(above))
+                    if above is not None:
                         cells.append(_fold(" ".join(_para_text(p) for p in _children(above, W + "p"))))
                     continue
                 cells.append(_fold(" ".join(_para_text(p) for p in _children(tc, W + "p"))))
                 nested += list(_children(tc, W + "tbl"))
             if any(cells):
-                out.append(Block("toc" if toc else "table_row", " | ".join(c for c in cells if c), sec.path))
+                out.append(Block("toc" if toc else "table_row", " | ".join(c for c in cells if c), sec.path, row_page))
             for t in nested:
                 table(t, toc)
 
@@ -326,7 +426,27 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int]) -> list[Block]:
         flush_code()
 
     walk(d.element.body)
-    out.extend(Block("paragraph", t, sec.path) for t in endnotes.values())
+    out.extend(Block("paragraph", t, sec.path, page[0]) for t in endnotes.values())
+    return out
+
+
+def _page_starts(body) -> dict:
+    """paragraph -> the page it starts on, from the page breaks Word recorded when it last laid the file
+    out (w:lastRenderedPageBreak; a break before a paragraph's first letter moves the paragraph). Empty
+    when the file has none (LibreOffice, pandoc, python-docx): no page is better than a wrong one."""
+    if body.find(f".//{W}lastRenderedPageBreak") is None:
+        return {}
+    out, before = {}, 0
+    for p in body.iter(W + "p"):
+        lead, seen_text, total = 0, False, 0
+        for x in p.iter(W + "lastRenderedPageBreak", W + "t"):
+            if x.tag == W + "t":
+                seen_text = seen_text or bool((x.text or "").strip())
+            else:
+                total += 1
+                lead += not seen_text
+        out[p] = 1 + before + lead
+        before += total
     return out
 
 

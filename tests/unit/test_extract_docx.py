@@ -37,7 +37,7 @@ def table(*rows: str) -> str:
 
 
 def word_file(path: Path, body: str, footnotes: dict[int, str] | None = None, endnotes: dict[int, str] | None = None,
-              extra_rels: str = "") -> Path:
+              extra_rels: str = "", numbering: str | None = None, heading_numbers: str | None = None) -> Path:
     """python-docx's template, its styles extended, with `body` as the document body."""
     import docx
     from docx.enum.style import WD_STYLE_TYPE
@@ -52,6 +52,12 @@ def word_file(path: Path, body: str, footnotes: dict[int, str] | None = None, en
     chapter = d.styles.add_style("Chapter Title", WD_STYLE_TYPE.PARAGRAPH)  # a house style based on Heading 1
     chapter.base_style = d.styles["Heading 1"]
     assert d.styles["TOC Heading"].base_style.name == "Heading 1"  # as in Word's own template
+    if heading_numbers:  # Word's multilevel heading numbering: the Heading styles carry the list
+        from docx.oxml import parse_xml
+
+        for level in (1, 2):
+            d.styles[f"Heading {level}"].element.get_or_add_pPr().append(parse_xml(
+                f'<w:numPr {NS}><w:ilvl w:val="{level - 1}"/><w:numId w:val="{heading_numbers}"/></w:numPr>'))
     tmp = path.with_suffix(".tmp.docx")
     d.save(str(tmp))
     zin = zipfile.ZipFile(tmp)
@@ -70,6 +76,8 @@ def word_file(path: Path, body: str, footnotes: dict[int, str] | None = None, en
             rels = rels.replace("</Relationships>", f'<Relationship Id="rId{kind}" Type="{REL}/{kind}s" Target="{kind}s.xml"/></Relationships>')
             types = types.replace("</Types>", f'<Override PartName="/word/{kind}s.xml" ContentType="application/'
                                   f'vnd.openxmlformats-officedocument.wordprocessingml.{kind}s+xml"/></Types>')
+    if numbering:
+        parts["word/numbering.xml"] = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:numbering {NS}>{numbering}</w:numbering>'.encode()
     parts["word/_rels/document.xml.rels"] = rels.replace("</Relationships>", extra_rels + "</Relationships>").encode()
     parts["[Content_Types].xml"] = types.encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -209,3 +217,47 @@ def test_a_document_typed_in_a_monospaced_font_is_prose(tmp_path):
     doc = load(word_file(tmp_path / "s.docx", body))
     assert [k for k, _ in blocks(doc)] == ["paragraph"] * 3
     assert "She calls the landlord, who does not answer." in quoted(doc)
+
+
+def lvl(i: int, fmt: str, text: str, style: str = "", start: int = 1) -> str:
+    st = f'<w:pStyle w:val="{style}"/>' if style else ""
+    return f'<w:lvl w:ilvl="{i}"><w:start w:val="{start}"/><w:numFmt w:val="{fmt}"/>{st}<w:lvlText w:val="{text}"/></w:lvl>'
+
+
+def test_automatic_heading_numbers_are_part_of_the_heading_and_the_section_path(tmp_path):
+    numbering = (
+        '<w:abstractNum w:abstractNumId="5">' + lvl(0, "decimal", "%1", "Heading1") + lvl(1, "decimal", "%1.%2", "Heading2") + "</w:abstractNum>"
+        + '<w:abstractNum w:abstractNumId="6">' + lvl(0, "bullet", "\u2022") + "</w:abstractNum>"
+        + '<w:abstractNum w:abstractNumId="7">' + lvl(0, "upperRoman", "%1.") + lvl(1, "lowerLetter", "%2)") + "</w:abstractNum>"
+        + '<w:num w:numId="10"><w:abstractNumId w:val="5"/></w:num><w:num w:numId="11"><w:abstractNumId w:val="6"/></w:num>'
+        + '<w:num w:numId="12"><w:abstractNumId w:val="7"/><w:lvlOverride w:ilvl="0"><w:startOverride w:val="3"/></w:lvlOverride></w:num>')
+    num = '<w:numPr><w:ilvl w:val="{}"/><w:numId w:val="{}"/></w:numPr>'
+    body = (p("Introduction", "Heading1") + p("Scope", "Heading2") + p("Terms", "Heading2")
+            + p("Design", "Heading1") + p("Storage", "Heading2")
+            + p("Data is kept in one file per tenant.")
+            + p("Keep a backup of every file.", ppr=num.format(0, 11))
+            + p("History", "Heading2", ppr=num.format(0, 0))  # numId 0: this heading is not numbered
+            + p("Appendix", "Heading1", ppr=num.format(0, 12)) + p("Limits", "Heading2", ppr=num.format(1, 12)))
+    doc = load(word_file(tmp_path / "num.docx", body, numbering=numbering, heading_numbers="10"))
+    assert [t for k, t in blocks(doc) if k == "heading"] == [
+        "1 Introduction", "1.1 Scope", "1.2 Terms", "2 Design", "2.1 Storage", "History", "III. Appendix", "a) Limits"]
+    assert doc.section_at(doc.text.index("Data is kept")) == f"2 Design{SEP}2.1 Storage"
+    assert ("list_item", "Keep a backup of every file.") in blocks(doc), "a bullet adds nothing to the text"
+
+
+def test_pages_come_from_the_breaks_word_recorded_and_only_from_those(tmp_path):
+    brk = "<w:r><w:lastRenderedPageBreak/></w:r>"
+    body = (p("Overview", "Heading1") + p("The service stores invoices for seven years.")
+            + p(inner=r("Old invoices move to cold storage after a year, ") + '<w:r><w:t xml:space="preserve">and </w:t>'
+                "<w:lastRenderedPageBreak/><w:t>cost less there.</w:t></w:r>")  # a page break inside a paragraph
+            + p(inner=brk + r("Restores from cold storage take a day."))  # Word's usual place: before the first letter
+            + table(tc(p(inner=brk + r("Tier"))) + tc("Cost"), tc("cold") + tc("low")))
+    doc = load(word_file(tmp_path / "pages.docx", body))
+    t = doc.text
+    assert doc.page_at(t.index("The service stores")) == 1
+    assert doc.page_at(t.index("Old invoices")) == 1, "a paragraph is on the page it starts on"
+    assert doc.page_at(t.index("Restores from")) == 3
+    assert doc.page_at(t.index("Tier | Cost")) == 4 and doc.page_at(t.index("cold | low")) == 4
+    plain = load(word_file(tmp_path / "plain.docx", p("Overview", "Heading1") + '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+                           + p("The service stores invoices for seven years.")))
+    assert plain.page_starts == () and plain.page_at(0) is None, "no recorded layout: no page rather than a guessed one"

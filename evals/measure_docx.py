@@ -43,10 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from evals import readability  # noqa: E402
-from evals.measure_html import _NAV, _fold, _kept, _words, kept_paragraph  # noqa: E402
+from evals.measure_html import _NAV, AP, CM, DR, DV, PG, _fold, _kept, _words, kept_paragraph, row_kept  # noqa: E402
 
-PG, CM, AP, DR, DV = ("/usr/share/doc/postgresql-doc-15/html", "/usr/share/doc/cmake-data/html", "/usr/share/doc/apache2-doc/manual/en",
-                      "/usr/share/debian-reference", "/usr/share/developers-reference")
 # Split before the first run (2026-11-30), pages none of the HTML sets use: `dev` files were read to find what
 # goes wrong, `heldout` ones only measured, once before a change and once after. Each page is saved by both converters.
 SETS = {
@@ -250,24 +248,12 @@ def measure(path: Path, n_samples: int = 0) -> dict:
         w = " " + " ".join(_words(text)) + " "
         return any(w in blk for blk in by_kind.get(kind, []))
 
-    def row_kept(cells: list[str]) -> bool:
-        for r in by_kind.get("table_row", []):
-            at = 0
-            for c in cells:
-                at = r.find(" " + " ".join(_words(c)) + " ", at)
-                if at < 0:
-                    break
-                at += 1
-            else:
-                return True
-        return False
-
     lost = {"paragraphs": [p for p in t["paragraphs"] if not kept_paragraph(p, doc_words)],
             "headings": [h for h in t["headings"] if " ".join(_words(h)) not in {" ".join(b.split()) for b in by_kind.get("heading", [])}],
             "code": [c for c in t["code"] if not in_kind(c.split("  ")[0], "code")],
             "lists": [x for x in t["lists"] if not in_kind(x, "list_item")],
             "links": [x for x in t["links"] if not in_kind(x, "toc")],
-            "rows": [" | ".join(r) for r in t["rows"] if not row_kept(r)]}
+            "rows": [" | ".join(r) for r in t["rows"] if not row_kept(r, by_kind.get("table_row", []))]}
     sentences = []
     for c in chunk_document(doc, 192, 0):
         sentences += [c.text[s:e] for s, e in quotable_spans(c)]

@@ -88,6 +88,20 @@ def kept_paragraph(para: str, doc_words: str) -> bool:
     return sum(r in doc_words for r in runs) >= 0.9 * len(runs)
 
 
+def row_kept(cells: list[str], row_blocks: list[str]) -> bool:
+    """Whether one `table_row` block (as " word word ... ") holds every cell's words, in order."""
+    for r in row_blocks:
+        at = 0
+        for c in cells:
+            at = r.find(" " + " ".join(_words(c)) + " ", at)
+            if at < 0:
+                break
+            at += 1
+        else:
+            return True
+    return False
+
+
 def measure(path: Path, n_samples: int = 0) -> dict:
     from rag.blocks import quotable_spans
     from rag.chunking import chunk_document
@@ -102,19 +116,7 @@ def measure(path: Path, n_samples: int = 0) -> dict:
     lost_p = [p for p in paras if not kept_paragraph(p, doc_words)]
     lost_pre = [ln for ln in pres if not any(" " + " ".join(_words(ln)) + " " in c for c in by_kind["code"])]
 
-    def row_kept(cells: list[str]) -> bool:
-        for r in by_kind["table_row"]:
-            at = 0
-            for c in cells:
-                at = r.find(" " + " ".join(_words(c)) + " ", at)
-                if at < 0:
-                    break
-                at += 1
-            else:
-                return True
-        return False
-
-    lost_rows = [" | ".join(r) for r in rows if not row_kept(r)]
+    lost_rows = [" | ".join(r) for r in rows if not row_kept(r, by_kind["table_row"])]
     sentences = []
     for c in chunk_document(doc, 192, 0):
         sentences += [c.text[s:e] for s, e in quotable_spans(c)]

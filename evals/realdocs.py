@@ -3,7 +3,8 @@
 Documents: manuals that Debian's -doc packages install (nobody on this project wrote them), read
 from their installed paths, listed exactly in DOCS and evals/datasets/realdocs.md. One DOCX is made
 at suite time from a public-domain SQLite page (`build_docx`): headings -> Heading 1-4 styles,
-lists -> list styles, the table -> a Word table. The files are copied into one folder under the
+lists -> list styles, the table -> a Word table. Another, committed (SAVED), is a SQLite page as
+LibreOffice saves it as Word. The files are copied into one folder under the
 cache dir, so that each keeps its own name as its source.
 
 Per-case fields (added to a realdocs record by `case_fields`):
@@ -36,6 +37,11 @@ DOCS = (
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
 DOCX_NAME = "datatype3.docx"
+# Committed: SQLite's foreign key page (public domain) as LibreOffice 7.4 saves it as Word, from the
+# same sqlite3-doc page (`soffice --headless --convert-to docx foreignkeys.html`): real LibreOffice
+# WordprocessingML (definition lists, one paragraph per code line, "#anchor" link relationships).
+SAVED = (Path(__file__).resolve().parent / "datasets" / "realdocs_files" / "foreignkeys.docx",)
+SAVED_FROM = {"foreignkeys.docx": "/usr/share/doc/sqlite3/foreignkeys.html"}
 PACKAGES = tuple(sorted({p for p, _, _ in DOCS} | {DOCX_FROM[0]}))
 
 
@@ -54,13 +60,13 @@ def prepare_docs(cache: Path) -> Path:
         raise Missing(f"{len(gone)} document(s) missing, e.g. {gone[0]}: install them with "
                       f"`apt-get install -y --no-install-recommends {' '.join(PACKAGES)}` (.ci/run does).")
     h = hashlib.sha1()
-    for _, path, _ in DOCS + ((DOCX_FROM[0], DOCX_FROM[1], "html"),):
+    for path in [p for _, p, _ in DOCS] + [DOCX_FROM[1], *SAVED]:
         h.update(Path(path).read_bytes())
     h.update(inspect.getsource(build_docx).encode())  # the DOCX builder's version
     folder = Path(cache) / f"realdocs-docs-{h.hexdigest()[:10]}"
     if not (folder / DOCX_NAME).is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        for _, path, _ in DOCS:
+        for path in [p for _, p, _ in DOCS] + list(SAVED):
             shutil.copyfile(path, folder / Path(path).name)
         tmp = folder / (DOCX_NAME + ".part")
         build_docx(Path(DOCX_FROM[1]), tmp)

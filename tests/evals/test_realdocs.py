@@ -36,7 +36,7 @@ def test_dataset_is_well_formed():
     assert len(ans) >= 30 and len(rs) - len(ans) >= 10
     assert {r["kind"] for r in rs if not r["answerable"]} == {"unanswerable", "false_premise"}
     assert {"list_item", "table_row", "page_break"} <= {r["where"] for r in ans}
-    names = {Path(p).name for _, p, _ in R.DOCS} | {R.DOCX_NAME}
+    names = {Path(p).name for _, p, _ in R.DOCS} | {R.DOCX_NAME} | {p.name for p in R.SAVED}
     assert {r["source"] for r in ans} == names  # every document is asked about
     for r in ans:
         assert r["answers"] and r["evidence"] and r["section"], r["id"]
@@ -70,6 +70,7 @@ def _independent_text(path: Path) -> str:
 def test_evidence_and_headings_are_verbatim_in_the_manuals():
     texts = {Path(p).name: _independent_text(Path(p)) for _, p, _ in R.DOCS}
     texts[R.DOCX_NAME] = _independent_text(Path(R.DOCX_FROM[1]))  # the DOCX is made from this page
+    texts.update({name: _independent_text(Path(src)) for name, src in R.SAVED_FROM.items()})  # ... and saved from these
     for r in records():
         if r["answerable"]:
             t = texts[r["source"]]

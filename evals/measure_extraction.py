@@ -48,6 +48,7 @@ DEFAULT = ["/usr/share/doc/r-doc-pdf/manual/R-intro.pdf", "/usr/share/doc/r-doc-
 # Manuals nobody here had extracted before 2026-11-30, split before the first run: `dev` ones were read to find
 # what goes wrong; `heldout` ones only ever measured, before and after the change (evals/results/extraction_unseen.md).
 _XORG = "/usr/share/doc/xorg-docs"
+_TWO = ROOT / "out" / "twocol_corpus"
 SETS = {
     "suite": DEFAULT,
     "dev": ["/usr/share/doc/bash/bashref.pdf", "/usr/share/doc/debian-policy/policy.pdf.gz", f"{_XORG}/Xserver/XACE-Spec.pdf.gz",
@@ -56,8 +57,14 @@ SETS = {
                 "/usr/share/debian-reference/debian-reference.en.pdf", "/usr/share/doc/debian-policy/fhs/fhs-3.0.pdf.gz",
                 "/usr/share/doc/asymptote/asymptote.pdf", f"{_XORG}/icccm/icccm.pdf.gz", f"{_XORG}/xlfd/xlfd.pdf.gz",
                 f"{_XORG}/Xserver/analysis.pdf.gz"],
+    # Two-column PDFs made by evals/twocol.py from SQLite's pages (split fixed 2026-11-30, before the first run).
+    "twocol-dev": [f"{_TWO}/{k}-{n}.pdf" for n in ("atomiccommit", "lockingv3") for k in ("groff", "reportlab")],
+    "twocol-heldout": [f"{_TWO}/{k}-{n}.pdf" for n in ("wal", "howtocorrupt", "testing", "malloc", "optoverview", "fileformat2",
+                                                       "queryplanner-ng", "isolation") for k in ("groff", "reportlab")],
 }
 PACKAGES = {"suite": "r-doc-pdf gnuplot-doc octave-doc",
+            "twocol-dev": "sqlite3-doc groff ghostscript (then python -m evals.twocol)",
+            "twocol-heldout": "sqlite3-doc groff ghostscript (then python -m evals.twocol)",
             "dev": "bash-doc debian-policy xorg-docs asymptote-doc",
             "heldout": "bash-doc developers-reference debian-reference-en debian-policy asymptote-doc xorg-docs"}
 _LEADER = re.compile(r"(?:\.\s){4,}|\.{5,}")
@@ -283,6 +290,10 @@ def main(argv=None) -> int:
         a.out.write_text(md := render(json.loads(a.out.with_suffix(".json").read_text()), a.title, a.set if a.pdf is None else "files"))
         print(md)
         return 0
+    if a.pdf is None and a.set.startswith("twocol"):
+        from evals.twocol import build
+
+        build(sorted({Path(p).stem.split("-", 1)[1] for p in SETS[a.set]}))
     paths = a.pdf if a.pdf is not None else [Path(p) for p in SETS[a.set]]
     pdfs = [p for p in paths if p.exists() and not re.search(r"shared-mime|libtasn1", str(p))]
     if not pdfs:

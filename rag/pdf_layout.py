@@ -20,7 +20,8 @@ font sizes, weights and pitch. From those lines:
   * list items start with a bullet or a number; fixed-pitch lines are code;
   * the other lines are joined into paragraphs, across pages too, undoing end-of-line
     hyphenation (pdfium marks it; the hyphen stays when the document spells the word with one).
-Left out: OCR, multi-column reading order beyond pdfium's own, tables without column gaps,
+A paragraph that runs on from the foot of one column to the head of the next is joined as across
+pages. Left out: OCR, multi-column reading order beyond pdfium's own, tables without column gaps,
 ruled-table cell structure, headings that differ from the body only by colour, footnote marks
 set at the text's own size, linking a note mark to its note.
 """
@@ -58,6 +59,7 @@ class Line:
     page: int = 0
     cell_x: list[float] = field(default_factory=list)  # each cell's left edge
     lead_mark: bool = False  # opens with a number set smaller than the words after it: a note mark
+    end_weight: int = 0  # the weight of its last letter or digit (a line bold throughout is bold at both ends)
 
 
 def _page_lines(page, pno: int) -> list[Line]:
@@ -79,9 +81,11 @@ def _page_lines(page, pno: int) -> list[Line]:
             b0, bk = tp.get_charbox(j), tp.get_charbox(min(k, n - 1))
             a = next((i for i in range(j, min(k + 1, j + 6)) if text[i].isalnum()), j)
             size = raw.FPDFText_GetFontSize(tp.raw, a)
-            weight = raw.FPDFText_GetFontWeight(tp.raw, a)
+            weight = _weight(tp, a)
             fixed = _is_fixed(tp, a) and (k == a or _is_fixed(tp, k))
             line = Line(seg.strip().replace(_GONE, ""), b0[0], bk[2], b0[1], bk[1], round(size, 1), int(weight), fixed, page=pno)
+            z = next((i for i in range(k, max(j - 1, k - 6), -1) if text[i].isalnum()), k)
+            line.end_weight = _weight(tp, z)
             if text[j].isdigit():
                 w = next((i for i in range(j, min(k + 1, j + 8)) if text[i].isalpha()), None)
                 line.lead_mark = w is not None and size <= 0.8 * raw.FPDFText_GetFontSize(tp.raw, w)
@@ -114,17 +118,31 @@ def _drop_note_marks(tp, text: str) -> str:
     return "".join(out) if out else text
 
 
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _FIXED_FONT = re.compile(r"TT\d|Mono|Courier|Consol|Typewriter|Code", re.I)
 
 
-def _is_fixed(tp, i: int) -> bool:
+def _font_name(tp, i: int) -> str:
     import ctypes
 
     import pypdfium2.raw as raw
 
     buf = ctypes.create_string_buffer(128)
     raw.FPDFText_GetFontInfo(tp.raw, i, buf, 128, None)
-    return bool(_FIXED_FONT.search(buf.value.decode("latin-1", "replace")))
+    return buf.value.decode("latin-1", "replace")
+
+
+def _is_fixed(tp, i: int) -> bool:
+    return bool(_FIXED_FONT.search(_font_name(tp, i)))
+
+
+def _weight(tp, i: int) -> int:
+    """The character's font weight; when the font does not say (pdfium gives 0 or -1 for many Type 1
+    fonts, e.g. groff's Times-Bold), 700 for a bold font name and 400 for any other."""
+    import pypdfium2.raw as raw
+
+    w = int(raw.FPDFText_GetFontWeight(tp.raw, i))
+    return w if w > 0 else (700 if _BOLD_FONT.search(_font_name(tp, i)) else 400)
 
 
 def _cells(tp, text: str, j: int, k: int, size: float) -> tuple[list[str], list[float]]:
@@ -262,7 +280,9 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             return False
         bigger = ln.size >= body_size + 1.0
         bolder = ln.weight >= body_weight + 150 and abs(ln.size - body_size) < 1.0 and len(t) < 100 and not _ENDS_SENTENCE.search(t)
-        return bigger or (bolder and (_NUMBERED_HEADING.match(t) is not None or t[:1].isupper()) and not _BULLET.match(t))
+        # "2. Storage" set bold throughout at the body's size (troff's .NH, word processors) is a heading, not a list item.
+        numbered = _NUMBERED_HEADING.match(t) is not None and ln.end_weight >= body_weight + 150 and len(t.split()) <= 10
+        return bigger or (bolder and (numbered or (t[:1].isupper() and not _BULLET.match(t))))
 
     heading_sizes = sorted({ln.size for ln in all_lines if is_heading(ln) and ln.size >= body_size + 1.0}, reverse=True)
 
@@ -461,11 +481,12 @@ def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: 
     prev: Line = cur["last"]
     if abs(ln.size - cur["size"]) >= 1.0:
         return False
-    if gap is None:  # first line of a new page: continue a sentence left open
+    em = ln.size or body_size
+    new_column = gap is not None and gap < -pitch and ln.x0 > prev.x1 - 2 * em  # up and to the right: the next column
+    if gap is None or new_column:  # first line of a new page or column: continue a sentence left open
         return not _ENDS_SENTENCE.search(cur["text"]) and (ln.text[:1].islower() or not ln.text[:1].isalpha() or cur["text"].endswith(","))
     if gap <= 0 or gap > pitch * 1.45:
-        return False  # a blank line's worth of space, or a jump up (new column)
-    em = ln.size or body_size
+        return False  # a blank line's worth of space, or a jump up
     if cur["kind"] == "list_item":
         return ln.x0 > cur["x0"] + 0.3 * em
     if ln.x0 > prev.x0 + 0.8 * em and _ENDS_SENTENCE.search(cur["text"]):

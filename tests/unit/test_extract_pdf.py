@@ -238,3 +238,34 @@ def test_a_wrapped_table_cell_stays_in_its_row(report):
     rows = [report.text[b.start:b.end] for b in report.blocks if b.kind == "table_row"]
     assert rows == ["ReadAccess | The primary data or contents of the object are being read.",
                     "WriteAccess | The primary data or contents of the object are being written."]
+
+
+def test_two_columns_join_a_paragraph_across_the_column_break_and_bold_numbered_headings_head_sections(tmp_path):
+    """A two-column page (as groff's ms or a word processor sets it): the paragraph at the foot of the
+    left column runs on at the head of the right one, and "1. Storage" set bold at the body's size is a
+    heading, not a list item (base-14 fonts: pdfium gives no weight, the font name says Bold)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "two.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    left = [("b", "1. Storage"), ("p", "The store keeps every tenant apart."), ("gap", "")] + [("p", t) for t in (
+        "Data is kept in one file per tenant, and", "each file is opened on the first request.", "Files grow in pages of four kilobytes, and",
+        "a file that has grown past its quota is")]  # the left column ends inside this sentence
+    right = [("p", "moved to the archive volume at night."), ("gap", ""), ("b", "2. Backups"),
+             ("p", "Backups run nightly and are kept for"), ("p", "thirty days on the archive volume.")]
+    for x, col in ((50, left), (310, right)):
+        y = 790
+        for kind, text in col:
+            if kind != "gap":
+                c.setFont("Helvetica-Bold" if kind == "b" else "Helvetica", 10)
+                c.drawString(x, y, text)
+            y -= 18 if kind in ("b", "gap") else 12
+    c.showPage()
+    c.save()
+    doc = load_file(path.resolve(), tmp_path.resolve(), 10**9)
+    blocks = [(b.kind, doc.text[b.start:b.end]) for b in doc.blocks]
+    assert ("paragraph", "Data is kept in one file per tenant, and each file is opened on the first request. Files grow in pages of "
+            "four kilobytes, and a file that has grown past its quota is moved to the archive volume at night.") in blocks
+    assert ("heading", "1. Storage") in blocks and ("heading", "2. Backups") in blocks
+    assert doc.section_at(doc.text.index("Backups run nightly")) == "2. Backups"

@@ -84,8 +84,9 @@ def _page_lines(page, pno: int) -> list[Line]:
             weight = _weight(tp, a)
             fixed = _is_fixed(tp, a) and (k == a or _is_fixed(tp, k))
             line = Line(seg.strip().replace(_GONE, ""), b0[0], bk[2], b0[1], bk[1], round(size, 1), int(weight), fixed, page=pno)
-            z = next((i for i in range(k, max(j - 1, k - 6), -1) if text[i].isalnum()), k)
-            line.end_weight = _weight(tp, z)
+            if _NUMBERED_HEADING.match(line.text):  # (only a numbered line's last weight is ever asked for)
+                z = next((i for i in range(k, max(j - 1, k - 6), -1) if text[i].isalnum()), k)
+                line.end_weight = _weight(tp, z)
             if text[j].isdigit():
                 w = next((i for i in range(j, min(k + 1, j + 8)) if text[i].isalpha()), None)
                 line.lead_mark = w is not None and size <= 0.8 * raw.FPDFText_GetFontSize(tp.raw, w)

@@ -19,7 +19,8 @@ out/docx_corpus/, with the converters' versions in the report. The truth is each
     `code` block;
   * table rows kept as rows: each w:tr of 2+ cells with words (not holding a table), cells in order
     in one `table_row` block;
-  * list items kept: paragraphs numbered by w:numPr (direct or by style), in a `list_item` block;
+  * list items kept: paragraphs numbered by w:numPr (direct or by style) outside tables, in a
+    `list_item` block;
   * link lists kept out of quotes: paragraphs whose text is all inside links to places in the same
     document (w:hyperlink w:anchor: Word's TOC entries, a chapter's list of its sections), found in a
     `toc` block; they count here, not as list items or paragraphs;
@@ -193,7 +194,8 @@ def truth(path: Path) -> dict:
             links.append(text)
             continue
         if p.find(f"{W}pPr/{W}numPr") is not None or st.numbered(sid):
-            lists.append(text)
+            if not in_table:  # (a list inside a table cell is part of its row)
+                lists.append(text)
             continue
         if not in_table:
             if mono(p):
@@ -204,7 +206,7 @@ def truth(path: Path) -> dict:
     for tr in body.iter(W + "tr"):
         if tr.find(f".//{W}tbl") is not None:
             continue
-        cells = [_fold(_text(tc)) for tc in tr.iter(W + "tc")]
+        cells = [_fold(" ".join(_text(p) for p in tc.iter(W + "p"))) for tc in tr.iter(W + "tc")]
         cells = [c for c in cells if _words(c)]
         if len(cells) >= 2:
             rows.append(cells)

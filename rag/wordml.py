@@ -87,7 +87,7 @@ def _val(el, path: str) -> str | None:
 
 def _runs_text(el, parts: list[str], fonts: list | None = None, links: list | None = None, in_link: bool = False) -> None:
     """Append the visible text under `el` (a paragraph or part of one) to `parts`; with `fonts`, each
-    run's (text, run element); with `links`, whether each piece of text sits in an internal link."""
+    run that shows text; with `links`, whether that run sits in a link to a place in the document."""
     for child in el:
         tag = child.tag
         if not isinstance(tag, str) or tag in _SKIP or tag == W + "p":  # (a w:p here is a text box's)
@@ -97,7 +97,7 @@ def _runs_text(el, parts: list[str], fonts: list | None = None, links: list | No
             for x in child.iter():
                 t = x.tag
                 if t == W + "t":
-                    if not any(a.tag in _SKIP for a in x.iterancestors() if a is not child and a is not el):
+                    if not _hidden_in_run(x, child):
                         text.append(x.text or "")
                 elif t == W + "tab" or t == W + "ptab":
                     text.append("\t")
@@ -115,6 +115,17 @@ def _runs_text(el, parts: list[str], fonts: list | None = None, links: list | No
             _runs_text(child, parts, fonts, links, in_link or bool(child.get(W + "anchor")))
         elif tag in _TRANSPARENT or tag.startswith(W):
             _runs_text(child, parts, fonts, links, in_link)
+
+
+def _hidden_in_run(t, run) -> bool:
+    """Whether text element `t` sits, inside `run`, in something that is not the run's text (a text box
+    of a drawing, an mc:Fallback copy)."""
+    for a in t.iterancestors():
+        if a is run:
+            return False
+        if a.tag in _SKIP:
+            return True
+    return False
 
 
 class _Styles:
@@ -186,7 +197,9 @@ class _Styles:
                 s = self.d.styles.get_by_id(cs, WD_STYLE_TYPE.CHARACTER)
             except Exception:
                 s = None
-            while s is not None:
+            for _ in range(16):  # (a chain that loops back on itself ends here)
+                if s is None:
+                    break
                 f = s.element.find(f"{W}rPr/{W}rFonts")
                 if f is not None and f.get(W + "ascii"):
                     return f.get(W + "ascii")

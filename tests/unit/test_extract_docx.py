@@ -261,3 +261,18 @@ def test_pages_come_from_the_breaks_word_recorded_and_only_from_those(tmp_path):
     plain = load(word_file(tmp_path / "plain.docx", p("Overview", "Heading1") + '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
                            + p("The service stores invoices for seven years.")))
     assert plain.page_starts == () and plain.page_at(0) is None, "no recorded layout: no page rather than a guessed one"
+
+
+def test_styles_based_on_each_other_in_a_loop_still_load(tmp_path):
+    """A damaged or hostile file whose styles are based on each other in a circle loads; it does not hang."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    d = docx.Document()
+    pa, pb = d.styles.add_style("Loop A", WD_STYLE_TYPE.PARAGRAPH), d.styles.add_style("Loop B", WD_STYLE_TYPE.PARAGRAPH)
+    ca, cb = d.styles.add_style("Loop C", WD_STYLE_TYPE.CHARACTER), d.styles.add_style("Loop D", WD_STYLE_TYPE.CHARACTER)
+    pa.base_style, pb.base_style, ca.base_style, cb.base_style = pb, pa, cb, ca
+    d.add_paragraph(style="Loop A").add_run("The quota is ten gigabytes per tenant.", style="Loop C")
+    d.save(str(tmp_path / "loop.docx"))
+    doc = load(tmp_path / "loop.docx")
+    assert blocks(doc) == [("paragraph", "The quota is ten gigabytes per tenant.")]

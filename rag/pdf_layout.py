@@ -6,7 +6,9 @@ font sizes, weights and pitch. From those lines:
     pages once digits are ignored, or that carry the page number) are dropped, and so are
     Sphinx's "(continues on next page)" notices;
   * headings are lines set larger (or bolder) than the body text; their level comes from
-    their numbering ("2.4" is level 2) or their size;
+    their numbering ("2.4" is level 2) or their size. A line like "2. Storage" set bold throughout
+    is a heading, not a list item; when pdfium reports no weight (base-14 and many Type 1 fonts),
+    the font's name says whether it is bold;
   * table-of-contents and index pages (most lines end in a dot leader or a page number)
     become toc/index blocks, one entry each;
   * a line whose text runs have wide gaps is a table row (cells joined by " | "), unless it is

@@ -17,8 +17,9 @@ Source Code, HTML Preformatted, Plain Text), one line each; `list_item` for numb
 Word's automatic heading numbers (numbering.xml, counted as Word counts them) open the heading, so a
 section path reads "2 Design › 2.1 Storage". Pages come from the page breaks Word recorded when it
 last laid the file out (w:lastRenderedPageBreak); a file without them (LibreOffice, pandoc) has no pages.
-Soft line breaks inside prose are spaces. Left out: text boxes and shapes, headers and footers
-(running text), comments, and the visible numbers of list items (as in HTML).
+A text box's paragraphs follow the paragraph it is anchored in. Soft line breaks inside prose are
+spaces. Left out: headers and footers (running text), comments, text in shapes other than text
+boxes (WordArt, charts), and the visible numbers of list items (as in HTML).
 """
 
 from __future__ import annotations
@@ -349,6 +350,11 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int]) -> list[Block]:
             terms.clear()
 
     def paragraph(p, toc: bool):
+        one_paragraph(p, toc)
+        for box in _text_boxes(p):  # a text box anchored here (a sidebar, a callout): its paragraphs after this one
+            walk(box, toc)
+
+    def one_paragraph(p, toc: bool):
         parts: list[str] = []
         runs: list = []
         links: list[bool] = []
@@ -460,6 +466,16 @@ def _page_starts(body) -> dict:
                 lead += not seen_text
         out[p] = 1 + before + lead
         before += total
+    return out
+
+
+def _text_boxes(p) -> list:
+    """The text boxes anchored in paragraph `p` (DrawingML or VML), each once: mc:Fallback holds a copy."""
+    out = []
+    for box in p.iter(W + "txbxContent"):
+        owner = next((a for a in box.iterancestors() if a.tag in (W + "p", _MC_FALLBACK)), None)
+        if owner is p:
+            out.append(box)
     return out
 
 

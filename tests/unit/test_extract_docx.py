@@ -276,3 +276,20 @@ def test_styles_based_on_each_other_in_a_loop_still_load(tmp_path):
     d.save(str(tmp_path / "loop.docx"))
     doc = load(tmp_path / "loop.docx")
     assert blocks(doc) == [("paragraph", "The quota is ten gigabytes per tenant.")]
+
+
+def test_a_text_box_is_read_once_after_the_paragraph_it_is_anchored_in(tmp_path):
+    """Word writes a text box twice: as DrawingML (mc:Choice) and as a VML copy (mc:Fallback)."""
+    box = p("Callout: the archive volume is read-only on weekends.")
+    drawing = ('<w:r><mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+               '<mc:Choice Requires="wps"><w:drawing><wp:anchor xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+               '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><a:graphicData>'
+               '<wps:wsp xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:txbx><w:txbxContent>'
+               + box + "</w:txbxContent></wps:txbx></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>"
+               '<mc:Fallback><w:pict><v:shape xmlns:v="urn:schemas-microsoft-com:vml"><v:textbox><w:txbxContent>'
+               + box + "</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>")
+    body = p(inner=r("Backups are written to the archive volume.") + drawing) + p("Restores read from the same volume.")
+    doc = load(word_file(tmp_path / "box.docx", body))
+    assert blocks(doc) == [("paragraph", "Backups are written to the archive volume."),
+                           ("paragraph", "Callout: the archive volume is read-only on weekends."),
+                           ("paragraph", "Restores read from the same volume.")]

@@ -1,7 +1,7 @@
-"""Files -> Documents. Supports .txt, .md, .html/.htm, .pdf and .docx.
+"""Files -> Documents. Supports .txt, .md, .html/.htm, .pdf, .docx and .epub.
 
-The title is the document's own (HTML <title>/<h1>, first Markdown heading, PDF or
-DOCX metadata), else the file name. A file that can't be read is reported as a
+The title is the document's own (HTML <title>/<h1>, first Markdown heading, PDF,
+DOCX or EPUB metadata), else the file name. A file that can't be read is reported as a
 `Failure` with a reason and the rest still load. Markdown is kept as written (not rendered) so that citation spans
 point at the text the user sees in the file. Left out: OCR of scanned PDFs,
 tables as structures, .doc/.odt/.pptx.
@@ -18,7 +18,8 @@ from rag.blocks import assemble
 from rag.errors import NoDocuments, UsageError
 from rag.types import Document
 
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".epub"}
+FORMATS = ".txt, .md, .html, .pdf, .docx or .epub"  # for messages
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def discover(path: Path) -> tuple[Path, list[Path]]:
         return path.parent.resolve(), [path.resolve()]
     files = sorted(p.resolve() for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
     if not files:
-        raise NoDocuments(f"No files in {path}: add .txt, .md, .html, .pdf or .docx files there.")
+        raise NoDocuments(f"No files in {path}: add {FORMATS} files there.")
     return path.resolve(), files
 
 
@@ -60,7 +61,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Document:
         raw = path.read_bytes()
     except OSError as e:
         raise Unreadable(f"cannot read file: {e.strerror}") from e
-    reader = {".pdf": _pdf, ".docx": _docx, ".html": _html, ".htm": _html, ".md": _markdown, ".markdown": _markdown}.get(ext, _text)
+    reader = {".pdf": _pdf, ".docx": _docx, ".epub": _epub, ".html": _html, ".htm": _html, ".md": _markdown, ".markdown": _markdown}.get(ext, _text)
     text, page_starts, title, spans = reader(raw)
     if not text.strip():
         raise Unreadable("no extractable text" + (" (scanned PDF? OCR is not supported)" if ext == ".pdf" else ""))
@@ -144,6 +145,17 @@ def _pdf(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
         raise Unreadable(f"corrupt or unreadable PDF ({type(e).__name__}: {msg[:80]})") from e
     text, starts, spans = assemble(blocks, n_pages)
     return text, starts, title, spans
+
+
+def _epub(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
+    from rag.epub import BadEpub, epub_blocks
+
+    try:
+        blocks, title = epub_blocks(raw)
+    except BadEpub as e:
+        raise Unreadable(f"unreadable EPUB: {e}") from e
+    text, _, spans = assemble(blocks)
+    return text, (), title, spans
 
 
 def _docx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:

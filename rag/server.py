@@ -52,6 +52,7 @@ from rag.errors import (
     UsageError,
 )
 from rag.library import DocumentNotFound, DocumentsChanged, library_for
+from rag.loaders import FORMATS
 from rag.types import Answer
 
 log = logging.getLogger("rag.server")
@@ -427,7 +428,7 @@ async def _upload(request: Request, library) -> dict:
         for p in saved:
             p.unlink(missing_ok=True)
         reasons = "; ".join(f"{f.source}: {f.reason}" for f in report.failed)
-        raise ApiError(422, f"Nothing could be indexed ({reasons}). Upload a readable .txt, .md, .html, .pdf or .docx file.", "unreadable_file")
+        raise ApiError(422, f"Nothing could be indexed ({reasons}). Upload a readable {FORMATS} file.", "unreadable_file")
     names = {p.name for p in saved}
     up = str(library.uploads.resolve())
     docs = [d.to_dict() for d in await run_in_threadpool(library.documents) if d.root == up and d.source in names]

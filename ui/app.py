@@ -333,7 +333,7 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                 new_coll = gr.Textbox(placeholder="new collection name", show_label=False, scale=3, elem_id="rag-new-collection")
                 create_btn = gr.Button("Create", size="sm", scale=1, elem_id="rag-create-collection")
             gr.Markdown("### Documents")
-            files = gr.File(label="Upload .txt .md .html .pdf .docx", file_count="multiple", file_types=list(ALLOWED),
+            files = gr.File(label="Upload .txt .md .html .pdf .docx .epub", file_count="multiple", file_types=list(ALLOWED),
                             type="filepath", elem_id="rag-upload")
             upload_log = gr.Markdown(elem_id="rag-upload-log")
             docs = gr.Dataframe(headers=["Document", "Folder", "Chunks"], value=[], interactive=False, wrap=True,

@@ -18,7 +18,9 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-ALLOWED = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+from rag.loaders import SUPPORTED
+
+ALLOWED = tuple(sorted(SUPPORTED))
 MAX_NAME = 120
 
 

@@ -38,7 +38,7 @@ def test_empty_folder(cli, tmp_path):
     (tmp_path / "empty").mkdir()
     code, _, err = cli("ingest", tmp_path / "empty")
     assert code == 2
-    assert_one_line_error(err, "No files in", ".txt, .md, .html, .pdf or .docx")
+    assert_one_line_error(err, "No files in", ".txt, .md, .html, .pdf, .docx or .epub")
 
 
 def test_query_before_ingest(cli):

@@ -83,8 +83,9 @@ def _page_lines(page, pno: int) -> list[Line]:
             b0, bk = tp.get_charbox(j), tp.get_charbox(min(k, n - 1))
             a = next((i for i in range(j, min(k + 1, j + 6)) if text[i].isalnum()), j)
             size = raw.FPDFText_GetFontSize(tp.raw, a)
-            weight = _weight(tp, a)
-            fixed = _is_fixed(tp, a) and (k == a or _is_fixed(tp, k))
+            font = _font_name(tp, a)  # (read once: both the pitch and, for fonts without a weight, the weight ask)
+            weight = _weight(tp, a, font)
+            fixed = bool(_FIXED_FONT.search(font)) and (k == a or _is_fixed(tp, k))
             line = Line(seg.strip().replace(_GONE, ""), b0[0], bk[2], b0[1], bk[1], round(size, 1), int(weight), fixed, page=pno)
             if _NUMBERED_HEADING.match(line.text):  # (only a numbered line's last weight is ever asked for)
                 z = next((i for i in range(k, max(j - 1, k - 6), -1) if text[i].isalnum()), k)
@@ -139,13 +140,14 @@ def _is_fixed(tp, i: int) -> bool:
     return bool(_FIXED_FONT.search(_font_name(tp, i)))
 
 
-def _weight(tp, i: int) -> int:
+def _weight(tp, i: int, font: str | None = None) -> int:
     """The character's font weight; when the font does not say (pdfium gives 0 or -1 for many Type 1
-    fonts, e.g. groff's Times-Bold), 700 for a bold font name and 400 for any other."""
+    fonts, e.g. groff's Times-Bold), 700 for a bold font name and 400 for any other. `font`: the
+    character's font name, when the caller has it already."""
     import pypdfium2.raw as raw
 
     w = int(raw.FPDFText_GetFontWeight(tp.raw, i))
-    return w if w > 0 else (700 if _BOLD_FONT.search(_font_name(tp, i)) else 400)
+    return w if w > 0 else (700 if _BOLD_FONT.search(font if font is not None else _font_name(tp, i)) else 400)
 
 
 def _cells(tp, text: str, j: int, k: int, size: float) -> tuple[list[str], list[float]]:

@@ -30,6 +30,7 @@ import re
 import zipfile
 
 from rag.blocks import Block
+from rag.markup import _fold
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -40,7 +41,6 @@ _TRANSPARENT = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "mo
 _MONO = re.compile(r"mono|courier|consolas|menlo|monaco|typewriter|fixedsys|\bcode\b", re.I)
 _CODE_STYLE = re.compile(r"(?:html )?preformatted(?: text)?|source ?code|plain text|code|verbatim|macro text", re.I)
 _TOC_STYLE = re.compile(r"(?:TOC|Table of Figures|Index|Contents (?:\d|Heading))\b", re.I)
-_WS = re.compile(r"\s+")
 _TERM_STYLE = re.compile(r"definition term|list heading", re.I)  # pandoc's and LibreOffice's <dt>
 _DESC_STYLE = re.compile(r"definition|list contents", re.I)  # ... and <dd>
 
@@ -75,10 +75,6 @@ def open_docx(raw: bytes):
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             zout.writestr(item, data)
     return docx.Document(io.BytesIO(buf.getvalue()))
-
-
-def _fold(text: str) -> str:
-    return _WS.sub(" ", text).strip()
 
 
 def _val(el, path: str) -> str | None:

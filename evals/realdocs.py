@@ -34,6 +34,7 @@ DOCS = (
     ("git-doc", "/usr/share/doc/git-doc/git-stash.html", "html"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/limits.html", "html"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/whentouse.html", "html"),
+    ("live-manual-epub", "/usr/share/doc/live-manual/epub/live-manual.en.epub", "epub"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
 DOCX_NAME = "datatype3.docx"

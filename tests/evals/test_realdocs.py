@@ -48,7 +48,7 @@ def test_dataset_is_well_formed():
 
 
 def _independent_text(path: Path) -> str:
-    """The document's words as pypdf / BeautifulSoup see them, running headers and page-number lines removed."""
+    """The document's words as pypdf / BeautifulSoup (EPUB: each XHTML file) see them, running headers and page-number lines removed."""
     if path.suffix == ".pdf":
         from pypdf import PdfReader
 
@@ -63,6 +63,12 @@ def _independent_text(path: Path) -> str:
         return M.normalize("\n".join(keep))
     from bs4 import BeautifulSoup
 
+    if path.suffix == ".epub":  # every XHTML file of the book, in name order (not the reader's spine walk)
+        import zipfile
+
+        with zipfile.ZipFile(path) as z:
+            pages = [z.read(n).decode("utf-8") for n in sorted(z.namelist()) if n.endswith((".xhtml", ".html"))]
+        return M.normalize(" ".join(BeautifulSoup(p, "html.parser").get_text(" ") for p in pages))
     return M.normalize(BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").get_text(" "))
 
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rag.errors import ConfigError, RagError
+from rag.slides import page_label
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Grounded, cited answers from your documents.")
 err = Console(stderr=True)
@@ -107,12 +108,12 @@ def _print_answer(ans, show_sources: bool = True):
         out.print(f"  [dim]note: {note}[/]")
     if show_sources:
         for c in ans.citations:
-            where = " · ".join([c.source] + ([f"p. {c.page}"] if c.page else []) + ([c.section] if c.section else []))
+            where = " · ".join([c.source] + ([page_label(c.source, c.page)] if c.page else []) + ([c.section] if c.section else []))
             out.print(f"  [cyan][{c.n}][/] {escape(where)} [dim](chars {c.start}-{c.end}, score {c.score:.2f})[/]", highlight=False, soft_wrap=True)
         if ans.refused and ans.closest:
             out.print("  Closest passages, none of which answers this:", style="dim")
             for c in ans.closest:
-                where = " · ".join([c.source] + ([f"p. {c.page}"] if c.page else []) + ([c.section] if c.section else []))
+                where = " · ".join([c.source] + ([page_label(c.source, c.page)] if c.page else []) + ([c.section] if c.section else []))
                 snippet = " ".join(c.text.split())
                 snippet = snippet if len(snippet) <= 160 else snippet[:157] + "..."
                 out.print(f"  - {escape(where)} chars {c.start}-{c.end} (score {c.score:.2f}): {escape(snippet)}", highlight=False, soft_wrap=True)

@@ -70,14 +70,16 @@ def epub_blocks(raw: bytes) -> tuple[list[Block], str | None]:
     nav_docs = {path(it.get("href")) for it in manifest.values() if "nav" in (it.get("properties") or "").split()}
     title_el = opf.find(f".//{_DC}title")
     title = " ".join(title_el.text.split()) if title_el is not None and title_el.text else None
-    blocks: list[Block] = []
+    spine: list[str] = []
     for ref in opf.iter(_OPF + "itemref"):
         it = manifest.get(ref.get("idref"))
         if it is None or it.get("media-type") not in _XHTML or ref.get("linear") == "no":
             continue
         doc = path(it.get("href"))
-        if doc in nav_docs:
-            continue
+        if doc not in nav_docs and doc not in spine:  # SiSU's books list a chapter once per section ("x.xhtml#o163"): read it once
+            spine.append(doc)
+    blocks: list[Block] = []
+    for doc in spine:
         try:
             html = z.read(doc).decode("utf-8", errors="replace")
         except KeyError:

@@ -79,8 +79,8 @@ def html_blocks(html: str) -> list[Block]:
             code.string = pre.get_text()
             pre.clear()
             pre.append(code)
-    anchors = [a for a in soup.find_all("a") if "headerlink" in (a.get("class") or []) or a.get_text(strip=True) in _PERMALINK]
-    for a in anchors:  # Sphinx's and MkDocs' permalink marks: "6.6.1. Do not abuse debconf¶"
+    anchors = [a for a in soup.find_all("a") if "headerlink" in (a.get("class") or []) or a.get_text(strip=True) in _PERMALINK or _number_mark(a)]
+    for a in anchors:  # Sphinx's and MkDocs' permalink marks: "6.6.1. Do not abuse debconf¶"; SiSU's paragraph numbers
         a.decompose()
     wrapped = _wrap_bare_text(soup)
     if _bold_headings(soup) or pres or anchors or wrapped:
@@ -109,6 +109,17 @@ def html_blocks(html: str) -> list[Block]:
         # after a script); put the walker's headings back in front of the block they precede
         blocks = _restore_headings(blocks, fallback)
     return blocks
+
+
+def _number_mark(a) -> bool:
+    """A paragraph number in the margin: a link whose text is a number and whose target is the next
+    element that has an id, i.e. the block it stands beside (SiSU's `<a href="#o160">160</a>` before
+    `<p id="o160">`). Not a reference to a numbered note or page elsewhere."""
+    href = a.get("href") or ""
+    if not (href.startswith("#") and len(href) > 1 and re.fullmatch(r"\d{1,5}", a.get_text(strip=True))):
+        return False
+    nxt = a.find_next(lambda t: t.has_attr("id"))
+    return nxt is not None and nxt.get("id") == href[1:] and a not in nxt.parents
 
 
 _TERM = "term"  # a definition list's <dt>: internal to this module, joined by _join_terms
@@ -268,6 +279,10 @@ _HEADS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = ("p", "ul", "ol", "dl", "div", "table", "pre", "blockquote")
 
 
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
+_SECTION_NO = re.compile(r"(\d{1,2}(?:\.\d{1,3}){1,4})\.?\s+\w")  # "4.1 What", "4.6.2. Testing": a numbered section title
+
+
 def _bold_headings(soup) -> bool:
     """A short bold-only block (<p><b>Title</b></p>, or <b>Title</b><br> opening a block) is a
     heading one level below the last real heading: it gets its own block and section, so no
@@ -277,6 +292,16 @@ def _bold_headings(soup) -> bool:
     for el in soup.find_all(list(_HEADS) + ["p", "li", "dd", "div"]):
         if el.name in _HEADS:
             level = int(el.name[1])
+            continue
+        if el.name == "p" and ("bold" in (el.get("class") or []) or _BOLD_STYLE.search(el.get("style") or "")):
+            # a paragraph set bold by its class or style (SiSU's <p class="bold">4.1 What is a live system?</p>)
+            title = _rendered(el)
+            numbered = _SECTION_NO.match(title)
+            if title and len(title) <= 80 and len(title.split()) <= 12 and (title[-1] not in ".,;:!?" or (numbered and title[-1] == "?")):
+                h = soup.new_tag(f"h{min(numbered.group(1).count('.') + 1 if numbered else level + 1, 6)}")
+                h.string = title
+                el.replace_with(h)
+                changed = True
             continue
         kids = [c for c in el.contents if not (isinstance(c, str) and not c.strip())]
         if not kids or getattr(kids[0], "name", None) not in _BOLD:

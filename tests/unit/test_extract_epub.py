@@ -94,3 +94,20 @@ def test_a_broken_or_encrypted_book_is_refused_with_the_reason(tmp_path, make, r
     make(path)
     with pytest.raises(Unreadable, match="unreadable EPUB: .*" + reason.replace("(", r"\(").replace(")", r"\)")):
         load(path)
+
+
+def test_a_chapter_listed_once_per_section_is_read_once(tmp_path):
+    # SiSU's books give each section a manifest item and an itemref of its own: "ch2.xhtml#o7"
+    path = tmp_path / "sisu.epub"
+    book(path)
+    with zipfile.ZipFile(path) as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    opf = files["OEBPS/book.opf"].decode()
+    opf = opf.replace("</manifest>", '<item id="ch2.xhtml#o7" href="ch2.xhtml#o7" media-type="application/xhtml+xml"/></manifest>')
+    opf = opf.replace('<itemref idref="ch2"/>', '<itemref idref="ch2"/><itemref idref="ch2.xhtml#o7"/>')
+    files["OEBPS/book.opf"] = opf.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for n, data in files.items():
+            z.writestr(n, data)
+    t = load(path).text
+    assert t.count("Backups run every night") == 1

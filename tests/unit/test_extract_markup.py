@@ -407,3 +407,31 @@ def test_html_a_section_trafilatura_dropped_from_the_middle_goes_back_in_order()
     out = _fill_gaps(kept, walk)
     assert [b.text for b in out] == [kept[0].text, "6.6.2 General recommendations", walk[3].text, walk[4].text, kept[1].text]
     assert _fill_gaps(kept, kept) == kept
+
+
+def test_html_margin_paragraph_numbers_and_bold_class_section_titles():
+    # SiSU's markup: a numbered link in the margin beside each block, section titles as <p class="bold">
+    from rag.markup import html_blocks
+
+    def para(n: int, inner: str, tag: str = "p", cls: str = "i0") -> str:
+        return (f'<div class="substance"><label class="ocn"><a href="#o{n}" class="lnkocn">{n}</a></label>'
+                f'<{tag} class="{cls}" id="o{n}">{inner}</{tag}></div>')
+
+    page = ("<html><body><div class='content'>" + para(1, "4. The basics", "h1", "norm")
+            + para(2, "This chapter gives a brief overview of the build process and the three most common image types.")
+            + para(3, '<a name="h4.1"></a>4.1 What is a live system?', cls="bold")
+            + para(4, "A live system is an operating system booted from a removable medium, ready to use without installation.")
+            + para(5, "4.1.1 Parts of a live system", cls="bold")
+            + para(6, 'It is made of a kernel, an initial RAM disk and a system image, as note <a href="#n1">1</a> explains in full.')
+            + para(7, "This whole paragraph is set in bold type because the author wanted it to stand out.", cls="bold")
+            + "<p id='n1'>1. The notes of this chapter follow its last section.</p></div></body></html>")
+    blocks = html_blocks(page)
+    texts = [b.text for b in blocks]
+    assert not any(t.strip().isdigit() for t in texts), "margin paragraph numbers are not blocks"
+    assert not any(t[:2] in ("2 ", "4 ", "6 ") for t in texts), "... nor glued to the paragraph beside them"
+    heads = [(b.text, b.section) for b in blocks if b.kind == "heading"]
+    assert heads == [("4. The basics", ("4. The basics",)),
+                     ("4.1 What is a live system?", ("4. The basics", "4.1 What is a live system?")),
+                     ("4.1.1 Parts of a live system", ("4. The basics", "4.1 What is a live system?", "4.1.1 Parts of a live system"))]
+    assert any(t.endswith("as note 1 explains in full.") for t in texts), "a numbered link to a note elsewhere is kept"
+    assert ("paragraph", "This whole paragraph is set in bold type because the author wanted it to stand out.") in [(b.kind, b.text) for b in blocks]

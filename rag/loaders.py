@@ -1,10 +1,10 @@
-"""Files -> Documents. Supports .txt, .md, .html/.htm, .pdf, .docx, .epub and .pptx.
+"""Files -> Documents. Supports .txt, .md, .html/.htm, .pdf, .docx, .odt/.fodt, .epub and .pptx.
 
 The title is the document's own (HTML <title>/<h1>, first Markdown heading, PDF,
-DOCX, EPUB or PPTX metadata; a deck's first slide title), else the file name. A file that can't be read is reported as a
+DOCX, ODT, EPUB or PPTX metadata; a deck's first slide title), else the file name. A file that can't be read is reported as a
 `Failure` with a reason and the rest still load. Markdown is kept as written (not rendered) so that citation spans
 point at the text the user sees in the file. Left out: OCR of scanned PDFs,
-tables as structures, .doc/.odt/.ppt.
+tables as structures, .doc/.ppt.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from rag.blocks import assemble
 from rag.errors import NoDocuments, UsageError
 from rag.types import Document
 
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".epub", ".pptx"}
-FORMATS = ".txt, .md, .html, .pdf, .docx, .epub or .pptx"  # for messages
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".fodt", ".epub", ".pptx"}
+FORMATS = ".txt, .md, .html, .pdf, .docx, .odt, .epub or .pptx"  # for messages
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Document:
         raw = path.read_bytes()
     except OSError as e:
         raise Unreadable(f"cannot read file: {e.strerror}") from e
-    reader = {".pdf": _pdf, ".docx": _docx, ".epub": _epub, ".pptx": _pptx, ".html": _html, ".htm": _html, ".md": _markdown, ".markdown": _markdown}.get(ext, _text)
+    reader = {".pdf": _pdf, ".docx": _docx, ".odt": _odt, ".fodt": _odt, ".epub": _epub, ".pptx": _pptx, ".html": _html, ".htm": _html, ".md": _markdown, ".markdown": _markdown}.get(ext, _text)
     text, page_starts, title, spans = reader(raw)
     if not text.strip():
         raise Unreadable("no extractable text" + (" (scanned PDF? OCR is not supported)" if ext == ".pdf" else ""))
@@ -170,6 +170,18 @@ def _docx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
     n_pages = max((b.page for b in blocks if b.page is not None), default=0)  # Word's recorded page breaks, if any
     text, starts, spans = assemble(blocks, n_pages)
     return text, starts, d.core_properties.title, spans
+
+
+def _odt(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
+    from rag.odf import BadOdt, odt_blocks
+
+    try:
+        blocks, title = odt_blocks(raw)
+    except BadOdt as e:
+        raise Unreadable(f"unreadable ODT: {e}") from e
+    n_pages = max((b.page for b in blocks if b.page is not None), default=0)  # LibreOffice's soft page breaks, if any
+    text, starts, spans = assemble(blocks, n_pages)
+    return text, starts, title, spans
 
 
 def _pptx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:

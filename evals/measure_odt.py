@@ -1,0 +1,305 @@
+"""ODT extraction (rag/odf.py) on OpenDocument Text files as LibreOffice writes them: what the document keeps.
+
+    python -m evals.measure_odt [--set dev|heldout | --odt FILE ...] [--out evals/results/odt_heldout.md] [--samples N]
+
+The files: the pages of evals/measure_docx.py's sets (same split, unchanged: dev 6 pages, held-out 11),
+saved as .odt by LibreOffice Writer (`soffice --headless --convert-to odt`), converted once into
+out/odt_corpus/ with LibreOffice's version in the report. The truth is each file's own XML
+(content.xml, styles.xml), read here with lxml, not with rag/odf.py. A paragraph's visible text is its
+text nodes, text:s (as many spaces as text:c says), text:tab and text:line-break, outside footnotes and
+endnotes (text:note), comments (office:annotation), drawings (draw:frame) and the record of tracked
+changes (text:tracked-changes, where deleted text lives). Paragraphs are text:p and text:h in office:text,
+outside notes, comments, drawings and tracked changes.
+  * words kept: the paragraphs' words found in the document text, as a multiset; note words apart
+    (text:note-body);
+  * paragraphs kept: each text:p of 8+ words outside tables, lists, tables of contents and indexes, not
+    counted below as code or as a link list, as in measure_html (90% of its 4-word runs in the document's words);
+  * headings kept: each text:h outside tables of contents/indexes, found as a `heading` block with the same words;
+  * code kept as code: multi-line stretches of monospace outside tables, i.e. a paragraph holding a
+    text:line-break, or 2+ paragraphs in a row (paragraphs without words between them do not break
+    the row), whose every character with a word is in a monospaced font: the font of the innermost
+    text:span style that names one, else the paragraph style's, each along style:parent-style-name, else
+    the default paragraph style's; a font is monospaced when its style:font-face says
+    style:font-pitch="fixed" or its name says mono/courier/consolas/...; the first line's words found
+    in a `code` block;
+  * table rows kept as rows: each table:table-row of 2+ table:table-cells with words (not holding a
+    table), cells in order in one `table_row` block;
+  * list items kept: text:p directly in a text:list-item or text:list-header outside tables, in a
+    `list_item` block;
+  * link lists kept out of quotes: paragraphs (outside tables) whose text is all inside links to places
+    in the same document (text:a with an xlink:href starting with "#"), and paragraphs of a table of
+    contents or an index (text:table-of-content, text:alphabetical-index, ...), found in a `toc` or
+    `index` block; they count here, not as list items or paragraphs;
+  * quotable sentences with an artefact (evals/readability.py) and navigation-only ones.
+Left out: text in drawings (text boxes) and headers/footers (not document text here), images, comments.
+Uses no document the independent check uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from evals import readability  # noqa: E402
+from evals.measure_docx import COLS, SETS, _coverage, _pct  # noqa: E402  (the same split, fixed before any run)
+from evals.measure_html import _NAV, _fold, _kept, _words, kept_paragraph, row_kept  # noqa: E402
+from evals.measure_pdf_export import soffice_version  # noqa: E402
+
+PACKAGES = "postgresql-doc-15 cmake-doc apache2-doc debian-reference-en developers-reference libreoffice-writer-nogui"
+CORPUS = ROOT / "out" / "odt_corpus"
+TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+SVG = "{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}"
+DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+XLINK = "{http://www.w3.org/1999/xlink}"
+_MONO = re.compile(r"mono|courier|consolas|menlo|monaco|typewriter|fixed|code", re.I)
+_OUTSIDE = {TEXT + "note", OFFICE + "annotation", DRAW + "frame", TEXT + "tracked-changes"}
+_INDEXES = {TEXT + k for k in ("table-of-content", "alphabetical-index", "illustration-index", "table-index", "object-index",
+                               "user-index", "bibliography")}
+
+
+def convert(html: Path) -> Path:
+    """The page saved as .odt by LibreOffice (cached)."""
+    dest = CORPUS / f"{html.parent.name}-{html.stem}.odt"
+    if not dest.exists():
+        tmp = CORPUS / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["soffice", "-env:UserInstallation=file:///tmp/odt_lo_profile", "--headless", "--convert-to", "odt",
+                        "--outdir", str(tmp), str(html)], check=True, capture_output=True, timeout=300)
+        (tmp / f"{html.stem}.odt").rename(dest)
+    return dest
+
+
+class Fonts:
+    """Style name -> font along style:parent-style-name; font name -> monospaced, from the font-face declarations."""
+
+    def __init__(self, z: zipfile.ZipFile, content):
+        from lxml import etree
+
+        roots = [etree.fromstring(z.read("styles.xml"))] if "styles.xml" in z.namelist() else []
+        roots.append(content)
+        self.styles: dict[tuple[str, str], object] = {}
+        self.faces: dict[str, bool] = {}
+        self.default = ""
+        for root in roots:
+            for s in root.iter(STYLE + "style"):
+                self.styles[(s.get(STYLE + "family"), s.get(STYLE + "name"))] = s
+            for f in root.iter(STYLE + "font-face"):
+                self.faces[f.get(STYLE + "name")] = (f.get(STYLE + "font-pitch") == "fixed"
+                                                     or bool(_MONO.search(f"{f.get(STYLE + 'name')} {f.get(SVG + 'font-family') or ''}")))
+            for d in root.iter(STYLE + "default-style"):
+                tp = d.find(STYLE + "text-properties")
+                if d.get(STYLE + "family") == "paragraph" and tp is not None and tp.get(STYLE + "font-name"):
+                    self.default = tp.get(STYLE + "font-name")
+
+    def font(self, family: str, name: str | None) -> str | None:
+        seen = set()
+        while name and (family, name) in self.styles and name not in seen:
+            seen.add(name)
+            s = self.styles[(family, name)]
+            tp = s.find(STYLE + "text-properties")
+            if tp is not None and tp.get(STYLE + "font-name"):
+                return tp.get(STYLE + "font-name")
+            name = s.get(STYLE + "parent-style-name")
+        return None
+
+    def mono(self, font: str | None) -> bool:
+        return bool(font) and self.faces.get(font, bool(_MONO.search(font)))
+
+
+def _pieces(el, font: str | None, fonts: Fonts, out: list, in_link: bool = False) -> None:
+    """(text, font, in an in-document link) pieces of an element's visible text, tails included."""
+    if el.text:
+        out.append((el.text, font, in_link))
+    for c in el:
+        if not isinstance(c.tag, str) or c.tag in _OUTSIDE:
+            pass
+        elif c.tag == TEXT + "s":
+            out.append((" " * int(c.get(TEXT + "c") or 1), font, in_link))
+        elif c.tag in (TEXT + "tab", TEXT + "line-break"):
+            out.append((" " if c.tag == TEXT + "tab" else "\n", font, in_link))
+        elif c.tag == TEXT + "span":
+            _pieces(c, fonts.font("text", c.get(TEXT + "style-name")) or font, fonts, out, in_link)
+        elif c.tag == TEXT + "a":
+            _pieces(c, font, fonts, out, in_link or (c.get(XLINK + "href") or "").startswith("#"))
+        else:
+            _pieces(c, font, fonts, out, in_link)
+        if c.tail:
+            out.append((c.tail, font, in_link))
+
+
+def _text(el) -> str:
+    out: list = []
+    _pieces(el, None, _NO_FONTS, out)
+    return "".join(t for t, _, _ in out)
+
+
+class _NoFonts:
+    def font(self, family, name):
+        return None
+
+
+_NO_FONTS = _NoFonts()
+
+
+def truth(path: Path) -> dict:
+    """What the file holds, read from its XML."""
+    from lxml import etree
+
+    z = zipfile.ZipFile(path)
+    content = etree.fromstring(z.read("content.xml"))
+    fonts = Fonts(z, content)
+    body = content.find(f"{OFFICE}body/{OFFICE}text")
+    paras, heads, code, lists, rows, links, words = [], [], [], [], [], [], []
+    group: list[str] = []  # consecutive monospace paragraphs
+
+    def close():
+        if len(group) >= 2 or (group and "\n" in group[0]):
+            code.append(next(x for x in group[0].split("\n") if _words(x)))
+        group.clear()
+
+    for p in body.iter(TEXT + "p", TEXT + "h"):
+        anc = [a.tag for a in p.iterancestors()]
+        if _OUTSIDE & set(anc):
+            continue
+        pieces: list = []
+        _pieces(p, fonts.font("paragraph", p.get(TEXT + "style-name")) or fonts.default, fonts, pieces)
+        raw = "".join(t for t, _, _ in pieces)
+        text = _fold(raw)
+        if not _words(text):
+            continue
+        words += _words(text)
+        in_table = TABLE + "table-cell" in anc
+        in_index = bool(_INDEXES & set(anc))
+        mono = not in_table and all(fonts.mono(f) for t, f, _ in pieces if _words(t))
+        if not mono:
+            close()
+        if p.tag == TEXT + "h" and not in_index:
+            heads.append(text)
+            continue
+        linked = _fold("".join(t for t, _, link in pieces if link))
+        if (linked == text and not in_table) or in_index:
+            links.append(text)
+            continue
+        if p.getparent().tag in (TEXT + "list-item", TEXT + "list-header"):
+            if not in_table:  # (a list inside a table cell is part of its row)
+                lists.append(text)
+            continue
+        if not in_table:
+            if mono:
+                group.append(raw)
+            elif len(text.split()) >= 8:
+                paras.append(text)
+    close()
+    for tr in body.iter(TABLE + "table-row"):
+        if tr.find(f".//{TABLE}table") is not None or _OUTSIDE & {a.tag for a in tr.iterancestors()}:
+            continue
+        cells = [_fold(" ".join(_text(p) for p in tc.iter(TEXT + "p", TEXT + "h"))) for tc in tr.iter(TABLE + "table-cell")]
+        cells = [c for c in cells if _words(c)]
+        if len(cells) >= 2:
+            rows.append(cells)
+    notes = [_fold(" ".join(_text(p) for p in nb.iter(TEXT + "p", TEXT + "h"))) for nb in body.iter(TEXT + "note-body")]
+    return {"words": words, "paragraphs": paras, "headings": heads, "code": code, "lists": lists, "rows": rows, "links": links,
+            "note_words": _words(" ".join(notes))}
+
+
+def measure(path: Path, n_samples: int = 0) -> dict:
+    from rag.blocks import quotable_spans
+    from rag.chunking import chunk_document
+    from rag.loaders import Unreadable, load_file
+    from rag.types import Document
+
+    t = truth(path)
+    try:
+        doc = load_file(path.resolve(), path.resolve().parent, 10**10)
+    except Unreadable as e:  # counted as all lost
+        print(f"{path}: {e}", file=sys.stderr)
+        doc = Document(source=str(path), root="", title="", text="", sha256="")
+    have = Counter(_words(doc.text))
+    doc_words = " " + " ".join(_words(doc.text)) + " "
+    by_kind: dict[str, list[str]] = {}
+    for b in doc.blocks:
+        by_kind.setdefault(b.kind, []).append(" " + " ".join(_words(doc.text[b.start : b.end])) + " ")
+
+    def in_kind(text: str, *kinds: str) -> bool:
+        w = " " + " ".join(_words(text)) + " "
+        return any(w in blk for k in kinds for blk in by_kind.get(k, []))
+
+    lost = {"paragraphs": [p for p in t["paragraphs"] if not kept_paragraph(p, doc_words)],
+            "headings": [h for h in t["headings"] if " ".join(_words(h)) not in {" ".join(b.split()) for b in by_kind.get("heading", [])}],
+            "code": [c for c in t["code"] if not in_kind(c, "code")],
+            "lists": [x for x in t["lists"] if not in_kind(x, "list_item")],
+            "links": [x for x in t["links"] if not in_kind(x, "toc", "index")],
+            "rows": [" | ".join(r) for r in t["rows"] if not row_kept(r, by_kind.get("table_row", []))]}
+    sentences = []
+    for c in chunk_document(doc, 192, 0):
+        sentences += [c.text[s:e] for s, e in quotable_spans(c)]
+    bad = [s for s in sentences if readability.artefacts(s)]
+    nav = [s for s in sentences if (w := _words(s)) and set(w) <= _NAV]
+    kw, nw = _coverage(t["words"], have)
+    kn, nn = _coverage(t["note_words"], have)
+    row = {"file": path.name, "words": nw, "words_kept": kw, "note_words": nn, "note_words_kept": kn,
+           **{k: len(t[k]) for k in lost}, **{f"{k}_lost": len(v) for k, v in lost.items()},
+           "sentences": len(sentences), "artefact": len(bad), "nav": len(nav),
+           "blocks": {k: sum(b.kind == k for b in doc.blocks) for k in sorted({b.kind for b in doc.blocks})}}
+    if n_samples:
+        row["samples"] = {**{f"{k}_lost": v[:n_samples] for k, v in lost.items()}, "artefact": bad[:n_samples], "nav": nav[:n_samples]}
+    return row
+
+
+def render(rows: list[dict], which: str, vers: str) -> str:
+    cmd = f"python -m evals.measure_odt --set {which}" if which != "files" else "python -m evals.measure_odt --odt FILE ..."
+    lines = ["# ODT extraction: what of each OpenDocument Text file's content the document keeps", "",
+             f"Regenerate: `{cmd}` (Debian packages {PACKAGES}; converter: {vers}). Counts from each file's own XML "
+             "(evals/measure_odt.py says how each is counted). No before: .odt was not read before rag/odf.py.", "",
+             "| file | " + " | ".join(c for c, _ in COLS) + " | quotable sentences | with an artefact | navigation only |",
+             "|---|" + "---|" * (len(COLS) + 3)]
+
+    def cell(r: dict, k: str) -> str:
+        return _pct(r[k + "_kept"], r[k]) if k.endswith("words") else _kept(r[k], r[k + "_lost"])
+
+    tot = {k: sum(r[k] for r in rows) for k in rows[0] if isinstance(rows[0][k], int)}
+    for r in [*rows, {**tot, "file": "all"}]:
+        lines.append(f"| {r['file']} | " + " | ".join(cell(r, k) for _, k in COLS) + f" | {r['sentences']} | {r['artefact']} | {r['nav']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--odt", type=Path, nargs="+", default=None, help="measure these files instead of a set")
+    ap.add_argument("--set", choices=sorted(SETS), default="heldout")
+    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/odt_<set>.md")
+    ap.add_argument("--samples", type=int, default=0, help="also write N lost/artefact examples per file to <out>.samples.json")
+    a = ap.parse_args(argv)
+    which = a.set if a.odt is None else "files"
+    out = a.out or ROOT / "evals" / "results" / f"odt_{which}.md"
+    if a.odt is not None:
+        paths = a.odt
+    else:
+        pages = [Path(p) for p in SETS[a.set] if Path(p).exists()]
+        if not pages:
+            print(f"no pages found: apt-get install {PACKAGES}", file=sys.stderr)
+            return 2
+        paths = [convert(p) for p in pages]
+    rows = [measure(p, a.samples) for p in paths]
+    if a.samples:
+        out.with_suffix(".samples.json").write_text(json.dumps({r["file"]: r.pop("samples") for r in rows}, indent=1, ensure_ascii=False))
+    out.write_text(render(rows, which, soffice_version()))
+    out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
+    print(out.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -40,6 +40,7 @@ import gradio as gr
 
 from rag.errors import ConfigError, IndexNotBuilt, RagError
 from rag.library import Collections, check_collection_name
+from rag.loaders import FORMATS
 from rag.settings import Settings
 from ui import render
 from ui.feedback import append_feedback, feedback_record, rating_of
@@ -333,7 +334,7 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                 new_coll = gr.Textbox(placeholder="new collection name", show_label=False, scale=3, elem_id="rag-new-collection")
                 create_btn = gr.Button("Create", size="sm", scale=1, elem_id="rag-create-collection")
             gr.Markdown("### Documents")
-            files = gr.File(label="Upload .txt .md .html .pdf .docx .epub", file_count="multiple", file_types=list(ALLOWED),
+            files = gr.File(label="Upload " + FORMATS.replace(",", "").replace(" or ", " "), file_count="multiple", file_types=list(ALLOWED),
                             type="filepath", elem_id="rag-upload")
             upload_log = gr.Markdown(elem_id="rag-upload-log")
             docs = gr.Dataframe(headers=["Document", "Folder", "Chunks"], value=[], interactive=False, wrap=True,

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from rag.errors import UsageError
+from rag.loaders import FORMATS
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 QUESTION = "Who proposed the 2030 strategic concept?"
@@ -38,7 +39,8 @@ def test_empty_folder(cli, tmp_path):
     (tmp_path / "empty").mkdir()
     code, _, err = cli("ingest", tmp_path / "empty")
     assert code == 2
-    assert_one_line_error(err, "No files in", ".txt, .md, .html, .pdf, .docx or .epub")
+    assert_one_line_error(err, "No files in", FORMATS)
+    assert ".odt" in FORMATS and ".pptx" in FORMATS and ".epub" in FORMATS
 
 
 def test_query_before_ingest(cli):

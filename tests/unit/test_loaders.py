@@ -104,7 +104,7 @@ def test_utf8_bom_is_stripped(tmp_path):
         ("corrupt.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nthis is not a real pdf\n%%EOF", "corrupt or unreadable PDF"),
         ("not_a_pdf.pdf", b"hello, I am plain text", "corrupt or unreadable PDF"),
         ("corrupt.docx", b"PK\x03\x04 truncated zip", "corrupt or unreadable DOCX"),
-        ("slides.pptx", b"whatever", "unsupported file type '.pptx'"),
+        ("slides.ppt", b"whatever", "unsupported file type '.ppt'"),
         ("Makefile", b"all:\n\techo hi\n", "unsupported file type 'Makefile'"),
     ],
 )

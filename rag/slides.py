@@ -5,16 +5,17 @@ hidden slides (show="0") are left out. The page of every block is its slide's nu
 counts it (hidden slides keep their numbers). On each slide:
   * the title placeholder (title, ctrTitle) is a `heading`: the section path is the slide's title,
     under the deck's section (p14:sectionLst; PowerPoint's "Default Section" name left out);
-  * the other shapes follow in reading order, top to bottom then left to right by their offset (a
-    placeholder that leaves its position to the layout takes the layout's, or the master's); a group
-    shape's members are read in the same order inside it;
+  * the other shapes follow in reading order, from their positions: rows top to bottom, a row's
+    columns left to right, each column top to bottom (so two columns, or a caption beside a table,
+    read one after the other); a placeholder that leaves its position to the layout takes the
+    layout's (or the master's); a group's members are ordered likewise inside it;
   * a paragraph with a bullet or a number (as set on the paragraph, the shape, the layout's or
     master's placeholder, or the master's body style) or indented (lvl > 0) in a body or content
     placeholder is a `list_item`, as is an explicitly bulleted paragraph anywhere; other text is
     `paragraph` (subtitles, text boxes). Line breaks (a:br) are spaces;
   * a table is one `table_row` per row, cells joined with " | "; a merged cell's text is read once,
     in its first row and column (the cells it covers, hMerge/vMerge, are skipped, text left in them too);
-  * SmartArt's text (ppt/diagrams/data*.xml, its nodes in the diagram's order): `list_item`s;
+  * SmartArt's text (ppt/diagrams/data*.xml, its nodes in the data model's order): `list_item`s;
   * speaker notes (the slide's notesSlide) come after the slide's content under a "Notes" heading.
 Text that repeats on at least half of a deck's slides (three or more) outside titles and tables, such
 as a footer typed into a text box, is kept once as `boilerplate` (searchable, never quoted).
@@ -120,16 +121,50 @@ def _ph(sp):
     return nv.find(f"{P}nvPr/{P}ph") if nv is not None else None
 
 
-def _off(sp) -> tuple[int, int] | None:
-    """(y, x) of a shape's own offset, or None when it leaves it to its layout."""
-    for path in (f"{P}spPr/{A}xfrm/{A}off", f"{P}xfrm/{A}off", f"{P}grpSpPr/{A}xfrm/{A}off"):
-        off = sp.find(path)
+def _box(sp) -> tuple[int, int, int, int] | None:
+    """(top, left, height, width) of a shape as it sets them, or None when it leaves them to its layout."""
+    for path in (f"{P}spPr/{A}xfrm", f"{P}xfrm", f"{P}grpSpPr/{A}xfrm"):
+        xfrm = sp.find(path)
+        off = xfrm.find(A + "off") if xfrm is not None else None
         if off is not None:
+            ext = xfrm.find(A + "ext")
             try:
-                return int(off.get("y", "0")), int(off.get("x", "0"))
+                h, w = (int(ext.get("cy", "0")), int(ext.get("cx", "0"))) if ext is not None else (0, 0)
+                return int(off.get("y", "0")), int(off.get("x", "0")), h, w
             except ValueError:
                 return None
     return None
+
+
+_NEAR = 114300  # 1/8 inch: rows closer than this (a caption right under a title) touch; columns must not overlap
+
+
+def _split(items: list, lo: int, size: int, near: int) -> list[list]:
+    """`items` ((box, i, shape)) in runs that overlap (or come within `near`) along one axis: box[lo]
+    is where a box starts on it, box[size] how far it reaches."""
+    runs: list[list] = []
+    end = 0
+    for it in sorted(items, key=lambda k: (k[0][lo], k[1])):
+        start = it[0][lo]
+        if runs and start < end + near:
+            runs[-1].append(it)
+            end = max(end, start + it[0][size])
+        else:
+            runs.append([it])
+            end = start + it[0][size]
+    return runs
+
+
+def _reading_order(items: list) -> list:
+    """Rows top to bottom (shapes that overlap vertically are one row); a row's columns left to right
+    (shapes that overlap horizontally are one column); inside each, the same again."""
+    if len(items) < 2:
+        return items
+    for lo, size, near in ((0, 2, _NEAR), (1, 3, 0)):
+        runs = _split(items, lo, size, near)
+        if len(runs) > 1:
+            return [it for run in runs for it in _reading_order(run)]
+    return sorted(items, key=lambda k: (k[0][0], k[0][1], k[1]))
 
 
 class _Layouts:
@@ -247,28 +282,25 @@ class _Slide:
         tree = root.find(f"{P}cSld/{P}spTree")
         if tree is None:
             return
-        shapes = self._ordered(tree, notes)
-        titles = [sp for sp in shapes if not notes and _ph(sp) is not None and _ph(sp).get("type") in _TITLE_PH]
-        if titles:
-            self.title = _fold(" ".join(_para_text(p) for p in titles[0].iter(A + "p"))) or None
-        for sp in shapes:
-            if titles and sp is titles[0]:
-                continue
+        title = None if notes else next((sp for sp in _boxes(tree) if _ph(sp) is not None and _ph(sp).get("type") in _TITLE_PH), None)
+        if title is not None:
+            self.title = _fold(" ".join(_para_text(p) for p in title.iter(A + "p"))) or None
+        for sp in self._ordered(tree, notes, title):  # (the title is no part of the order: a full-width one would join the columns below it)
             self._shape(sp, notes)
 
-    def _ordered(self, tree, notes: bool) -> list:
-        """Shapes top to bottom, then left to right; one without a position stays after the one before it."""
-        keyed, last = [], (-(2**62), -(2**62))
+    def _ordered(self, tree, notes: bool, skip=None) -> list:
+        """Shapes in reading order (`_reading_order`), `skip` left out; a shape without a position stays after the one before it."""
+        keyed, last = [], (0, 0, 0, 0)
         for i, sp in enumerate(_boxes(tree)):
             ph = _ph(sp)
-            if ph is not None and ph.get("type") in _SKIP_PH:
+            if sp is skip or (ph is not None and ph.get("type") in _SKIP_PH):
                 continue
-            pos = _off(sp)
-            if pos is None and ph is not None and not notes:
-                pos = next((o for o in map(_off, self.layouts.chain(self.part, ph)) if o is not None), None)
-            last = pos or last
+            box = _box(sp)
+            if box is None and ph is not None and not notes:
+                box = next((b for b in map(_box, self.layouts.chain(self.part, ph)) if b is not None), None)
+            last = box or last
             keyed.append((last, i, sp))
-        return [sp for _, _, sp in sorted(keyed, key=lambda k: (k[0], k[1]))]
+        return [sp for _, _, sp in _reading_order(keyed)]
 
     def _shape(self, sp, notes: bool) -> None:
         if sp.tag == P + "grpSp":

@@ -187,6 +187,32 @@ def test_group_shape_text_is_read_left_to_right(deck):
     assert t.index("Contingency is kept at ten percent.") < t.index("Overruns go to the board.")
 
 
+def test_columns_side_by_side_are_read_one_after_the_other(tmp_path):
+    prs = pptx.Presentation()
+    s = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
+    s.shapes.title.text = "Two columns"
+    s.shapes.add_textbox(Inches(5), Inches(3), Inches(4), Inches(1)).text_frame.text = "The right column ends here."
+    s.shapes.add_textbox(Inches(0.5), Inches(1.6), Inches(4), Inches(4)).text_frame.text = "The left column is read first."
+    s.shapes.add_textbox(Inches(5), Inches(1.5), Inches(4), Inches(1)).text_frame.text = "The right column starts a little higher."
+    s.shapes.add_textbox(Inches(0.5), Inches(6), Inches(8), Inches(0.5)).text_frame.text = "A closing line below both."
+    prs.save(str(tmp_path / "deck.pptx"))
+    got = [b.text for b in blocks(tmp_path / "deck.pptx") if b.kind == "paragraph"]
+    assert got == ["The left column is read first.", "The right column starts a little higher.", "The right column ends here.",
+                   "A closing line below both."]
+
+
+def test_a_caption_beside_a_table_that_ends_just_above_it_is_read_first(tmp_path):
+    """As pandoc and LibreOffice lay out "Content with Caption": the table at the top right ends a
+    hair above where the caption under the title starts; they are side by side, not one row above
+    the other."""
+    prs = pptx.Presentation()
+    s = prs.slides.add_slide(prs.slide_layouts[BLANK])
+    s.shapes.add_table(2, 2, Inches(3.9), Inches(0.2), Inches(5.5), Inches(1.0)).table.cell(0, 0).text = "Setting"
+    s.shapes.add_textbox(Inches(0.5), Inches(1.25), Inches(3.3), Inches(4)).text_frame.text = "The caption explains the table."
+    prs.save(str(tmp_path / "deck.pptx"))
+    assert [b.kind for b in blocks(tmp_path / "deck.pptx")] == ["paragraph", "table_row"]
+
+
 def test_spans_are_exact_and_only_content_is_quoted(deck):
     doc = load(deck)
     for b in doc.blocks:

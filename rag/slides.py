@@ -38,6 +38,7 @@ import zipfile
 import zlib
 
 from rag.blocks import Block
+from rag.markup import _fold
 
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -55,13 +56,6 @@ _BODY_PH = {"body", "obj"}  # (a placeholder without a type is "obj", a content 
 _SKIP_FIELDS = re.compile(r"slidenum|datetime", re.I)
 _DEFAULT_TITLES = {"powerpoint presentation", "presentation", "presentation1", "slide 1"}
 _DEFAULT_SECTIONS = {"default section", "untitled section"}
-_WS = re.compile(r"\s+")
-
-
-def _fold(text: str) -> str:
-    return _WS.sub(" ", text).strip()
-
-
 def _unreadable(reason: str):
     from rag.loaders import Unreadable
 

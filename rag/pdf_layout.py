@@ -7,21 +7,28 @@ font sizes, weights and pitch. From those lines:
     Sphinx's "(continues on next page)" notices;
   * headings are lines set larger (or bolder) than the body text; their level comes from
     their numbering ("2.4" is level 2) or their size. A line like "2. Storage" set bold throughout
-    is a heading, not a list item; when pdfium reports no weight (base-14 and many Type 1 fonts),
-    the font's name says whether it is bold;
+    is a heading, not a list item (a bold "Table 4.1." caption is not); when pdfium reports no weight
+    or 400 (base-14 and many Type 1 fonts, LibreOffice's embedded fonts), the font's name says whether it is bold;
   * table-of-contents and index pages (most lines end in a dot leader or a page number)
-    become toc/index blocks, one entry each;
+    become toc/index blocks, one entry each; so do lines that are all links to places in the same
+    document, and two or more paragraphs or list items in a row that each name one of the document's headings;
   * a line whose text runs have wide gaps is a table row (cells joined by " | "), unless it is
     alone (no line next to it has gaps, none continues one of its cells), in the middle of an
     open sentence, and ends where the line above ends: a justified line spread wide. A line
     that starts under a later column of the row above continues that cell (a wrapped cell, a
-    definition list's definition);
+    definition list's definition). A row whose cells wrap, which pdfium reads cell by cell (down one
+    cell, then up to the next), is put back together as one row;
   * footnotes (smaller lines below the page's last body line, the first one opening with a
     smaller mark) become paragraphs of their own, without the mark, after the paragraph that
     runs on to the next page; superscript note marks ("architectures.1") are dropped;
-  * list items start with a bullet or a number; fixed-pitch lines are code;
+  * list items start with a bullet (Word's Symbol-font bullet, U+F0B7, is shown as "•"; a dash that
+    opens a wrapped line inside a sentence is none) or a number; lines whose every word is set in a
+    fixed-pitch font are code;
   * the other lines are joined into paragraphs, across pages too, undoing end-of-line
-    hyphenation (pdfium marks it; the hyphen stays when the document spells the word with one).
+    hyphenation (pdfium marks it; the hyphen stays when the document spells the word with one, in a
+    hyphenated chain such as "byte-for-byte", and in an e-mail address or URL), and
+    without a space inside a URL broken after "/", "." or "=". A short line and an indented one
+    starting a sentence (a term and its definition), or a line back out to the left after a sentence, start anew.
 A paragraph that runs on from the foot of one column to the head of the next is joined as across
 pages. Left out: OCR, multi-column reading order beyond pdfium's own, tables without column gaps,
 ruled-table cell structure, headings that differ from the body only by colour, footnote marks
@@ -44,6 +51,7 @@ _LEADER = re.compile(r"(?:(?:\.\s?){3,}|…|_{3,})\s*(?:\[\d+\]\s*)?[\divxlc]+(?
 _INDEX_ENTRY = re.compile(r"\S.*?,\s+\d+(?:\s*[–-]\s*\d+)?(?:,\s*\d+(?:\s*[–-]\s*\d+)?)*\s*$")
 _PAGE_NO = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 _SPLIT_NOTICE = re.compile(r"^\((?:continues on next page|continued from previous page)\)$", re.I)  # Sphinx, around a split code block
+_CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Example|Listing)\s+[A-Z0-9]+(?:[.-]\d+)*[.:]\s", re.I)  # a bold caption is no heading
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 
@@ -52,7 +60,7 @@ class Line:
     text: str
     x0: float
     x1: float
-    top: float  # baseline-ish y of the first character (pdf units, up is larger)
+    top: float  # baseline y of the first character (pdf units, up is larger)
     last: float  # same for the last character (a line with a joined hyphenation ends lower)
     size: float
     weight: int
@@ -62,6 +70,8 @@ class Line:
     cell_x: list[float] = field(default_factory=list)  # each cell's left edge
     lead_mark: bool = False  # opens with a number set smaller than the words after it: a note mark
     end_weight: int = 0  # the weight of its last letter or digit (a line bold throughout is bold at both ends)
+    linked: bool = False  # all its words lie in links to places in the same document: a contents entry
+    grid: bool = False  # a table row rebuilt from cells that pdfium read one after the other
 
 
 def _page_lines(page, pno: int) -> list[Line]:
@@ -69,6 +79,7 @@ def _page_lines(page, pno: int) -> list[Line]:
 
     tp = page.get_textpage()
     try:
+        links = _internal_links(page)
         text = _drop_note_marks(tp, tp.get_text_range())
         n = len(text)
         lines: list[Line] = []
@@ -85,8 +96,11 @@ def _page_lines(page, pno: int) -> list[Line]:
             size = raw.FPDFText_GetFontSize(tp.raw, a)
             font = _font_name(tp, a)  # (read once: both the pitch and, for fonts without a weight, the weight ask)
             weight = _weight(tp, a, font)
-            fixed = bool(_FIXED_FONT.search(font)) and (k == a or _is_fixed(tp, k))
-            line = Line(seg.strip().replace(_GONE, ""), b0[0], bk[2], b0[1], bk[1], round(size, 1), int(weight), fixed, page=pno)
+            # Fixed pitch when every word starts in a fixed font (prose can open and end with inline code).
+            fixed = bool(_FIXED_FONT.search(font)) and all(_is_fixed(tp, i) for i in range(a + 1, k + 1) if text[i - 1].isspace() and not text[i].isspace()) and (k == a or _is_fixed(tp, k))
+            body = _PUA_BULLET.sub("•", seg.strip().replace(_GONE, ""), count=1)  # Word's Symbol-font bullet
+            # y: the baseline (a glyph's box starts lower for "g" or "(", higher for a closing quote)
+            line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno)
             if _NUMBERED_HEADING.match(line.text):  # (only a numbered line's last weight is ever asked for)
                 z = next((i for i in range(k, max(j - 1, k - 6), -1) if text[i].isalnum()), k)
                 line.end_weight = _weight(tp, z)
@@ -95,11 +109,23 @@ def _page_lines(page, pno: int) -> list[Line]:
                 line.lead_mark = w is not None and size <= 0.8 * raw.FPDFText_GetFontSize(tp.raw, w)
             if " " in seg.strip() and not _ENDS_SENTENCE.search(seg) and not fixed:
                 line.cells, line.cell_x = _cells(tp, text, j, k, size)
+                if len(line.cells) == 2 and len(line.cells[0]) <= 5 and _BULLET.match(_PUA_BULLET.sub("•", line.cells[0]) + " x"):
+                    line.cells, line.cell_x = [], []  # a list item's mark, then a tab
+            line.linked = bool(links) and _all_linked(tp, text, j, k, links)
             if line.text:
                 lines.append(line)
         return lines
     finally:
         tp.close()
+
+
+def _baseline(tp, i: int, fallback: float) -> float:
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    x, y = ctypes.c_double(), ctypes.c_double()
+    return y.value if raw.FPDFText_GetCharOrigin(tp.raw, i, ctypes.byref(x), ctypes.byref(y)) else fallback
 
 
 _GONE = "\x00"  # stands in for a dropped character, so that text indices still match pdfium's boxes
@@ -126,6 +152,36 @@ _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _FIXED_FONT = re.compile(r"TT\d|Mono|Courier|Consol|Typewriter|Code", re.I)
 
 
+_PUA_BULLET = re.compile(r"^[\ue000-\uf8ff](?=\s|$)")
+
+
+def _internal_links(page) -> list[tuple[float, float, float, float]]:
+    """Rectangles (left, bottom, right, top) of the page's links to places in the same document."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    out, pos, link = [], ctypes.c_int(0), raw.FPDF_LINK()
+    while raw.FPDFLink_Enumerate(page.raw, ctypes.byref(pos), ctypes.byref(link)):
+        act = raw.FPDFLink_GetAction(link)
+        if raw.FPDFLink_GetDest(page.pdf.raw, link) or (act and raw.FPDFAction_GetType(act) == raw.PDFACTION_GOTO):
+            r = raw.FS_RECTF()
+            if raw.FPDFLink_GetAnnotRect(link, ctypes.byref(r)):
+                out.append((r.left, r.bottom, r.right, r.top))
+    return out
+
+
+def _all_linked(tp, text: str, j: int, k: int, links: list) -> bool:
+    """Does every letter or digit of text[j:k+1] sit inside one of the link rectangles?"""
+    chars = [i for i in range(j, k + 1) if text[i].isalnum()]
+    for i in chars:
+        left, bottom, right, top = tp.get_charbox(i)
+        x, y = (left + right) / 2, (bottom + top) / 2
+        if not any(a <= x <= c and b <= y <= d for a, b, c, d in links):
+            return False
+    return bool(chars)
+
+
 def _font_name(tp, i: int) -> str:
     import ctypes
 
@@ -142,12 +198,16 @@ def _is_fixed(tp, i: int) -> bool:
 
 def _weight(tp, i: int, font: str | None = None) -> int:
     """The character's font weight; when the font does not say (pdfium gives 0 or -1 for many Type 1
-    fonts, e.g. groff's Times-Bold), 700 for a bold font name and 400 for any other. `font`: the
+    fonts, e.g. groff's Times-Bold, and 400 for LibreOffice's embedded fonts, e.g. DejaVuSerif-Bold),
+    700 for a bold font name and 400 for any other. `font`: the
     character's font name, when the caller has it already."""
     import pypdfium2.raw as raw
 
     w = int(raw.FPDFText_GetFontWeight(tp.raw, i))
-    return w if w > 0 else (700 if _BOLD_FONT.search(font if font is not None else _font_name(tp, i)) else 400)
+    if w > 400:
+        return w
+    # (LibreOffice's embedded TrueType fonts report 400 whatever the face: "DejaVuSerif-Bold")
+    return 700 if _BOLD_FONT.search(font if font is not None else _font_name(tp, i)) else (w if w > 0 else 400)
 
 
 def _cells(tp, text: str, j: int, k: int, size: float) -> tuple[list[str], list[float]]:
@@ -218,10 +278,16 @@ def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
 
 
 def _dehyphenate(text: str, vocab: set[str]) -> str:
-    """pdfium's soft-hyphen mark: drop it, unless the document spells the word with a hyphen."""
+    """pdfium's soft-hyphen mark: drop it, unless the document spells the word with a hyphen, the word
+    is one link of a hyphenated chain ("byte-for-byte", "debian-wb-team"), or it is part of an e-mail
+    address or URL."""
 
     def fix(m: re.Match) -> str:
         a, b = m.group(1), m.group(2)
+        s, i, e = m.string, m.start(), m.end()
+        token = s[max(s.rfind(" ", 0, i), s.rfind("\n", 0, i)) + 1 : e + len(re.match(r"\S*", s[e:]).group(0))]
+        if s[i - 1 : i] == "-" or re.match(r"-\w", s[e : e + 2]) or "@" in token or "://" in token:
+            return f"{a}-{b}"
         return f"{a}-{b}" if f"{a}-{b}".lower() in vocab and f"{a}{b}".lower() not in vocab else a + b
 
     text = re.sub(r"(\w+)" + SOFT_HYPHEN + r"\s*(\w+)", fix, text)
@@ -236,7 +302,25 @@ def _join(a: str, b: str, vocab: set[str]) -> str:
         if word.lower() in vocab and f"{m.group(1)}-{b.split()[0]}".lower().rstrip(".,;:") not in vocab:
             return a[:-1] + b
         return a + b  # keep the hyphen: "built-" + "in" -> "built-in"
-    return a + " " + b
+    return a + b if _url_goes_on(a, b) else a + " " + b
+
+
+_URL_END = re.compile(r"(?:\b[a-z][a-z+.-]*://|\bwww\.)\S*[/.=?&#_~:-]$", re.I)
+_TLD = {"org", "com", "net", "edu", "gov", "io", "de", "uk", "fr", "info"}
+
+
+def _url_goes_on(a: str, b: str) -> bool:
+    """Does line `b` go on with the URL that line `a` ends in, broken after "/", "." or "=" ("https://cran.r-project.org/"
+    + "package=foreign)")? Yes when `b` opens with a closing bracket, or its first word looks like a path, host or query
+    (a "/", "=", "?", "&", "#", an inner "." or "_"), or is a top-level domain after a dot. Not when that word is another URL."""
+    if not _URL_END.search(a) or not b.strip():
+        return False
+    t = b.split(None, 1)[0]
+    if re.match(r"[a-z][a-z+.-]*://", t, re.I):
+        return False
+    core = t.rstrip(".,;:)]}>'\"”’")
+    return (t[0] in ")]}>" or bool(re.search(r"[/=?&#%]|\w[._]\w", core))
+            or a.endswith(".") and core in _TLD and "/" not in a.rsplit("://", 1)[-1])
 
 
 def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
@@ -284,9 +368,10 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         if len(t) > 150 or not re.search(r"[A-Za-z]", t) or _LEADER.search(t) or ln.cells:
             return False
         bigger = ln.size >= body_size + 1.0
-        bolder = ln.weight >= body_weight + 150 and abs(ln.size - body_size) < 1.0 and len(t) < 100 and not _ENDS_SENTENCE.search(t)
+        bolder = (ln.weight >= body_weight + 150 and abs(ln.size - body_size) < 1.0 and len(t) < 100 and not _ENDS_SENTENCE.search(t)
+                  and not _CAPTION.match(t))
         # "2. Storage" set bold throughout at the body's size (troff's .NH, word processors) is a heading, not a list item.
-        numbered = _NUMBERED_HEADING.match(t) is not None and ln.end_weight >= body_weight + 150 and len(t.split()) <= 10
+        numbered = _NUMBERED_HEADING.match(t) is not None and ln.end_weight >= body_weight + 150 and len(t.split()) <= 16
         return bigger or (bolder and (numbered or (t[:1].isupper() and not _BULLET.match(t))))
 
     heading_sizes = sorted({ln.size for ln in all_lines if is_heading(ln) and ln.size >= body_size + 1.0}, reverse=True)
@@ -316,6 +401,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         elif in_index and len(lines) >= 4 and hits >= 0.2 * len(lines):
             page_kind[lines[0].page] = "index"
 
+    body = [lines if not lines or page_kind.get(lines[0].page) else _grid_rows(lines, pitch, is_heading, vocab) for lines in body]
     notes = {lines[0].page: _footnotes(lines, body_size) for lines in body if lines}
     in_notes = {id(ln) for page_notes in notes.values() for note in page_notes for ln in note}
 
@@ -375,6 +461,14 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             if _LEADER.search(ln.text):  # "Title . . . . 63", even when the page number sits apart like a cell
                 start("toc", ln)
                 continue
+            if ln.grid:
+                start("table_row", ln)
+                continue
+            if (cur and cur["kind"] == "heading" and ln.text[:1].islower() and ln.weight >= body_weight + 150 and ln.weight == cur["last"].weight
+                    and abs(cur["size"] - ln.size) < 0.6 and gap is not None and 0 < gap < max(pitch, ln.size) * 1.6 and len(ln.text) < 100):
+                cur["lines"].append(ln.text)  # a bold heading wrapped before a lower-case word
+                cur["last"] = ln
+                continue
             if is_heading(ln):
                 if cur and cur["kind"] == "heading" and abs(cur["size"] - ln.size) < 0.6 and gap is not None and 0 < gap < max(pitch, ln.size) * 1.6 and not _NUMBERED_HEADING.match(ln.text):
                     cur["lines"].append(ln.text)
@@ -388,6 +482,16 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 cur["lines"].append(ln.text)
                 cur["last"] = ln
                 continue
+            if ln.linked and not (cur and cur["kind"] in ("paragraph", "list_item") and not _BULLET.match(ln.text) and not _ENDS_SENTENCE.search(cur["text"])
+                                  and _continues(cur, ln, gap, pitch, body_size)):
+                # A line of links to places in the document (a contents list): one entry, with the line wrapped from it.
+                if cur and cur.get("linked") and not _BULLET.match(ln.text) and gap is not None and 0 < gap < pitch * 1.45 and ln.x0 > cur["x0"] + 0.3 * ln.size:
+                    cur["text"] = _join(cur["text"], ln.text, vocab)
+                    cur["lines"].append(ln.text)
+                    cur["last"] = ln
+                else:
+                    start("toc", ln, linked=True)
+                continue
             if ln.cells and (_tabular(lines, idx, pitch) or not _spread(cur, ln, gap, pitch, body_size)):
                 start("table_row", ln)
                 continue
@@ -398,8 +502,9 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 else:
                     start("code", ln)
                 continue
-            if _BULLET.match(ln.text):
-                start("list_item", ln)
+            if _BULLET.match(ln.text) and not (ln.text[0] in "–—-" and cur and cur["kind"] in ("paragraph", "list_item") and not _ENDS_SENTENCE.search(cur["text"])
+                                               and gap is not None and _continues(cur, ln, gap, pitch, body_size)):
+                start("list_item", ln)  # (a dash that opens a wrapped line inside a sentence is no list mark)
                 continue
             if cur and cur["kind"] in ("paragraph", "list_item"):
                 if _continues(cur, ln, gap, pitch, body_size):
@@ -415,7 +520,16 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             if text:
                 pending.append((text, note[0].page))
     close()
-    return blocks
+    # Entries of a contents list without page numbers or links ("• 5.1. New packages"): two or more
+    # paragraphs or list items in a row, each with the words of one of the document's headings.
+    heads = {_wkey(b.text) for b in blocks if b.kind == "heading"} - {""}
+    named = [b.kind in ("paragraph", "list_item") and _wkey(b.text) in heads for b in blocks]
+    return [Block("toc", b.text, b.section, b.page) if named[i] and ((i and named[i - 1]) or (i + 1 < len(named) and named[i + 1])) else b
+            for i, b in enumerate(blocks)]
+
+
+def _wkey(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 _NOTE_MARK = re.compile(r"^(?:\(?\d{1,3}\)?|[*†‡§¶])(?:\s+|$)")
@@ -452,6 +566,70 @@ def _strip_mark(text: str) -> str:
     return _NOTE_MARK.sub("", text, count=1)
 
 
+def _jump(a: Line, b: Line) -> bool:
+    """Does `b`, read right after `a`, start higher up and further right: the next cell of a table row
+    whose cells pdfium reads one after the other?"""
+    return b.top > a.top + 0.5 * b.size and b.x0 > a.x0 + b.size
+
+
+def _grid_rows(lines: list[Line], pitch: float, stop, vocab: set[str]) -> list[Line]:
+    """A page's lines with each table row whose cells wrap (pdfium reads such a row cell by cell, each
+    cell's lines going down, then up to the next cell) made into one line with cells. A row: the lines
+    of its first cell (at most 10, at most 45% of the page's text width unless they have cells), then cells that each start
+    higher up than where the cell before ended and right of it, no higher than 4 lines above the first;
+    it ends at a line back under the first cell. Not a row: a jump to the head of the page (the next
+    column), or from a cell to a cell both wider than 35% of the text (two columns of prose).
+    `stop(line)`: a line no row takes (a heading)."""
+    if len(lines) < 2:
+        return lines
+    width = max(ln.x1 for ln in lines) - min(ln.x0 for ln in lines)
+    page_top = max(ln.top for ln in lines)
+    out = list(lines)
+    i = 1
+    while i < len(out):
+        a, b = out[i - 1], out[i]
+        if not _jump(a, b) or stop(a) or stop(b) or a.grid:
+            i += 1
+            continue
+        s = i - 1
+        while (s > 0 and i - s < 10 and not out[s - 1].grid and not stop(out[s - 1]) and 0 < min(out[s - 1].top, out[s - 1].last) - out[s].top < pitch * 1.45
+               and out[s - 1].x0 < out[s].x1 and out[s].x0 < out[s - 1].x1):
+            s -= 1
+        first = out[s:i]
+        x1 = max(ln.x1 for ln in first)
+        if (b.x0 < x1 - 0.5 * b.size or b.top > first[0].top + 4 * pitch or (x1 - first[0].x0 > 0.45 * width and not any(ln.cells for ln in first))
+                or b.top > page_top - 0.5 * b.size and b.top > first[0].top + 0.5 * b.size  # the head of the page's next column
+                or min(x1 - first[0].x0, b.x1 - b.x0) > 0.35 * width and not any(ln.cells for ln in first)):  # two columns of prose
+            i += 1
+            continue
+        e = i + 1
+        while e < len(out):
+            p, c = out[e - 1], out[e]
+            if stop(c) or c.grid:
+                break
+            if _jump(p, c) and c.top <= first[0].top + 4 * pitch:
+                e += 1
+            elif c.x0 >= b.x0 - 0.5 * c.size and 0 < min(p.top, p.last) - c.top < pitch * 1.6 and c.x0 < p.x1 and p.x0 < c.x1:
+                e += 1  # the cell's next line
+            else:
+                break
+        cells: list[str] = []
+        xs: list[float] = []
+        for n, ln in enumerate(out[s:e]):
+            new = n == 0 or s + n >= i and _jump(out[s + n - 1], ln)
+            for m, (t, x) in enumerate(zip(ln.cells, ln.cell_x) if ln.cells else [(ln.text, ln.x0)]):
+                if new or m:
+                    cells.append(t)
+                    xs.append(x)
+                else:
+                    cells[-1] = _join(cells[-1], t, vocab)
+        row = out[s:e]
+        out[s:e] = [Line(" ".join(cells), first[0].x0, max(ln.x1 for ln in row), max(ln.top for ln in row), min(min(ln.top, ln.last) for ln in row),
+                         first[0].size, first[0].weight, False, cells, first[0].page, xs, grid=True)]
+        i = s + 1
+    return out
+
+
 def _under_column(xs: list[float], ln: Line) -> int | None:
     """The column when `ln`, a line without cells, starts under a later column (not the first) of
     a table row whose cells start at `xs`: it continues that cell. None otherwise."""
@@ -465,7 +643,7 @@ def _under_column(xs: list[float], ln: Line) -> int | None:
 def _spread(cur: dict | None, ln: Line, gap: float | None, pitch: float, body_size: float) -> bool:
     """Is `ln`, a line with wide gaps, a justified line of the open paragraph `cur`: in the middle
     of its sentence, ending where the line above ends, and continuing it?"""
-    return (cur is not None and cur["kind"] == "paragraph" and not _ENDS_SENTENCE.search(cur["text"])
+    return (cur is not None and cur["kind"] in ("paragraph", "list_item") and not _ENDS_SENTENCE.search(cur["text"])
             and abs(ln.x1 - cur["last"].x1) <= ln.size and _continues(cur, ln, gap, pitch, body_size))
 
 
@@ -490,10 +668,14 @@ def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: 
     new_column = gap is not None and gap < -pitch and ln.x0 > prev.x1 - 2 * em  # up and to the right: the next column
     if gap is None or new_column:  # first line of a new page or column: continue a sentence left open
         return not _ENDS_SENTENCE.search(cur["text"]) and (ln.text[:1].islower() or not ln.text[:1].isalpha() or cur["text"].endswith(","))
+    if abs(ln.top - prev.top) < 0.3 * em and 0 <= ln.x0 - prev.x1 < 1.5 * em:
+        return True  # the rest of the same line, which pdfium gave apart
     if gap <= 0 or gap > pitch * 1.45:
         return False  # a blank line's worth of space, or a jump up
     if cur["kind"] == "list_item":
         return ln.x0 > cur["x0"] + 0.3 * em
-    if ln.x0 > prev.x0 + 0.8 * em and _ENDS_SENTENCE.search(cur["text"]):
-        return False  # an indented first line: a new paragraph
+    if ln.x0 > prev.x0 + 0.8 * em and (_ENDS_SENTENCE.search(cur["text"]) or prev.x1 < ln.x1 - 4 * em and ln.text[:1].isupper()):
+        return False  # an indented first line, or a definition under its short term: a new paragraph
+    if ln.x0 < prev.x0 - 0.8 * em and _ENDS_SENTENCE.search(cur["text"]):
+        return False  # back out to the left after a sentence ends: the next term of a definition list
     return True

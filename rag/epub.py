@@ -11,12 +11,12 @@ stays where the book puts it), page-list page numbers, DRM-protected books (thei
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import zipfile
 
 from rag.blocks import Block
+from rag.zipdoc import open_zip
 
 _OPF = "{http://www.idpf.org/2007/opf}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -41,12 +41,7 @@ def epub_blocks(raw: bytes) -> tuple[list[Block], str | None]:
     """(blocks, title) of an EPUB file's bytes."""
     from rag.markup import html_blocks
 
-    try:
-        z = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile as e:
-        raise BadEpub("not a zip archive") from e
-    if sum(i.file_size for i in z.infolist()) > MAX_EXPANDED:
-        raise BadEpub(f"it expands to more than {MAX_EXPANDED // 2**20} MB")
+    z = open_zip(raw, MAX_EXPANDED, BadEpub)
     if "META-INF/encryption.xml" in z.namelist() and b"EncryptedData" in z.read("META-INF/encryption.xml"):
         fonts_only = all(re.search(rb"\.(?:otf|ttf|woff2?)\"", u) for u in re.findall(rb'URI="[^"]+"', z.read("META-INF/encryption.xml")))
         if not fonts_only:

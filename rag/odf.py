@@ -45,14 +45,14 @@ by a condition (text:display="condition") are read as if shown.
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 import zlib
 
 from rag.blocks import Block
 from rag.markup import _fold, _Sections
-from rag.wordml import _CODE_STYLE, _MONO, _TOC_STYLE, _format
+from rag.styles import MONO, format_number, style_kind
+from rag.zipdoc import open_zip
 
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -104,13 +104,9 @@ def odt_parts(raw: bytes) -> tuple[object, list, object | None]:
             raise BadOdt(f"not a text document ({mime})")
         return root, [root], root
     try:
-        z = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile as e:
-        raise BadOdt("not a zip archive") from e
+        z = open_zip(raw, MAX_EXPANDED, BadOdt)
     except (ValueError, EOFError, OSError, NotImplementedError) as e:  # (a damaged directory: a name that is not UTF-8, a bad offset)
         raise BadOdt(f"a damaged zip ({str(e)[:60] or type(e).__name__})") from e
-    if sum(i.file_size for i in z.infolist()) > MAX_EXPANDED:
-        raise BadOdt(f"it expands to more than {MAX_EXPANDED // 2**20} MB")
     names = set(z.namelist())
     try:
         if "META-INF/manifest.xml" in names:
@@ -169,7 +165,7 @@ class _Styles:
                     self.auto.add(key[1])
             for f in root.iter(STYLE + "font-face"):
                 name = f.get(STYLE + "name") or ""
-                self.faces[name] = f.get(STYLE + "font-pitch") == "fixed" or bool(_MONO.search(f"{name} {f.get(SVG + 'font-family') or ''}"))
+                self.faces[name] = f.get(STYLE + "font-pitch") == "fixed" or bool(MONO.search(f"{name} {f.get(SVG + 'font-family') or ''}"))
             for d in root.iter(STYLE + "default-style"):
                 tp = d.find(STYLE + "text-properties")
                 if d.get(STYLE + "family") == "paragraph" and tp is not None:
@@ -207,14 +203,7 @@ class _Styles:
             o = s.get(STYLE + "default-outline-level") if s is not None else None
             if level is None and (m or (o or "").isdigit()):
                 level = (int(m.group(1)) if m.group(1) else 0) if m else int(o)
-            if not kind and _TOC_STYLE.match(shown):
-                kind = "index" if shown.lower().startswith("index") else "toc"
-            elif not kind and _CODE_STYLE.fullmatch(shown.split(".")[0].strip()):
-                kind = "code"
-            elif not kind and _TERM_STYLE.fullmatch(shown):
-                kind = "term"
-            elif not kind and _DESC_STYLE.fullmatch(shown):
-                kind = "description"
+            kind = kind or style_kind(shown, _TERM_STYLE, _DESC_STYLE)
             tp = s.find(STYLE + "text-properties") if s is not None else None
             font = font or ((tp.get(STYLE + "font-name") or "") if tp is not None else "")
         if kind in ("toc", "index"):  # "Contents Heading" is a TOC's title, not a section
@@ -237,7 +226,7 @@ class _Styles:
         return self.cache[key]
 
     def mono(self, font: str) -> bool:
-        return bool(font) and self.faces.get(font, bool(_MONO.search(font)))
+        return bool(font) and self.faces.get(font, bool(MONO.search(font)))
 
 
 class _Para:
@@ -484,7 +473,7 @@ class _Reader:
         for lv in range(max(1, level - shown + 1), level + 1):
             f = self.st.outline.get(lv, ("1", "", "", 1, 1))
             n = self.numbers.get(lv, f[4])
-            nums.append(_format(n, {"a": "lowerLetter", "A": "upperLetter", "i": "lowerRoman", "I": "upperRoman"}.get(f[0], "decimal")))
+            nums.append(format_number(n, {"a": "lowerLetter", "A": "upperLetter", "i": "lowerRoman", "I": "upperRoman"}.get(f[0], "decimal")))
         return f"{prefix}{'.'.join(nums)}{suffix}".strip()
 
     def table(self, tbl, mode: str):

@@ -31,7 +31,6 @@ that expands past MAX_EXPANDED.
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import zipfile
@@ -39,6 +38,7 @@ import zlib
 
 from rag.blocks import Block
 from rag.markup import _fold
+from rag.zipdoc import open_zip
 
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -69,12 +69,7 @@ class _Package:
         if raw[:8] == _OLE:
             raise _unreadable("password-protected or legacy .ppt deck (an OLE compound file, not a zip): "
                               "remove the password, or save it as .pptx")
-        try:
-            self.z = zipfile.ZipFile(io.BytesIO(raw))
-        except zipfile.BadZipFile as e:
-            raise _unreadable("corrupt or unreadable PPTX (not a zip archive)") from e
-        if sum(i.file_size for i in self.z.infolist()) > MAX_EXPANDED:
-            raise _unreadable(f"corrupt or unreadable PPTX (it expands to more than {MAX_EXPANDED // 2**20} MB)")
+        self.z = open_zip(raw, MAX_EXPANDED, lambda reason: _unreadable(f"corrupt or unreadable PPTX ({reason})"))
         self.names = set(self.z.namelist())
         self.cache: dict[str, object] = {}
 

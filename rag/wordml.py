@@ -31,6 +31,7 @@ import zipfile
 
 from rag.blocks import Block
 from rag.markup import _fold
+from rag.styles import MONO, format_number, style_kind
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -38,9 +39,6 @@ _SKIP = {W + "del", W + "moveFrom", W + "instrText", W + "delText", W + "pPr", W
          W + "txbxContent", _MC_FALLBACK, W + "footnoteReference", W + "endnoteReference", W + "commentReference"}
 _TRANSPARENT = {W + "sdt", W + "sdtContent", W + "customXml", W + "ins", W + "moveTo", W + "smartTag", W + "fldSimple",
                 W + "dir", W + "bdo"}
-_MONO = re.compile(r"mono|courier|consolas|menlo|monaco|typewriter|fixedsys|\bcode\b", re.I)
-_CODE_STYLE = re.compile(r"(?:html )?preformatted(?: text)?|source ?code|plain text|code|verbatim|macro text", re.I)
-_TOC_STYLE = re.compile(r"(?:TOC|Table of Figures|Index|Contents (?:\d|Heading))\b", re.I)
 _TERM_STYLE = re.compile(r"definition term|list heading", re.I)  # pandoc's and LibreOffice's <dt>
 _DESC_STYLE = re.compile(r"definition|list contents", re.I)  # ... and <dd>
 
@@ -166,14 +164,7 @@ class _Styles:
             if level is None and (m or (o is not None and o.isdigit() and int(o) < 9)):
                 level = (int(m.group(1)) if m.group(1) else 0) if m else int(o) + 1
             numbered = numbered or el.find(f"{W}pPr/{W}numPr") is not None or "List" in name
-            if not kind and _TOC_STYLE.match(name):
-                kind = "index" if name.lower().startswith("index") else "toc"
-            if not kind and _CODE_STYLE.fullmatch(name.split(".")[0].strip()):
-                kind = "code"
-            if not kind and _TERM_STYLE.fullmatch(name):
-                kind = "term"
-            elif not kind and _DESC_STYLE.fullmatch(name):
-                kind = "description"
+            kind = kind or style_kind(name, _TERM_STYLE, _DESC_STYLE)
             f = el.find(f"{W}rPr/{W}rFonts")
             font = font or ((f.get(W + "ascii") or "") if f is not None else "")
         if kind == "toc" and level is not None:  # "TOC Heading" is based on Heading 1: a TOC title, not a section
@@ -211,25 +202,6 @@ def _part(d, reltype_end: str):
 
             return etree.fromstring(rel.target_part.blob)
     return None
-
-
-_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"),
-          (5, "v"), (4, "iv"), (1, "i"))
-
-
-def _format(n: int, fmt: str) -> str:
-    if fmt in ("lowerLetter", "upperLetter"):
-        s = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""
-        return s.upper() if fmt == "upperLetter" else s
-    if fmt in ("lowerRoman", "upperRoman"):
-        s, m = "", n
-        for v, r in _ROMAN:
-            while m >= v:
-                s, m = s + r, m - v
-        return s.upper() if fmt == "upperRoman" else s
-    if fmt == "decimalZero":
-        return f"{n:02d}"
-    return str(n)  # decimal, and the number itself for formats spelled out in words
 
 
 class _Numbering:
@@ -292,7 +264,7 @@ class _Numbering:
         def one(m):
             i = int(m.group(1)) - 1
             s, f, _, _ = levels.get(i, (1, "decimal", "", False))
-            return _format(count.get(i, s), "decimal" if legal else f)
+            return format_number(count.get(i, s), "decimal" if legal else f)
 
         return re.sub(r"%(\d)", one, text).strip()
 
@@ -367,7 +339,7 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int]) -> list[Block]:
         if o is not None and o.isdigit() and int(o) < 9 and not kind:
             level = int(o) + 1
         label = numbering.label(p, style_num)  # counted for every numbered paragraph, shown on headings
-        mono = by_font and bool(runs) and all(_MONO.search(st.run_font(r, font) or "") for r in runs)
+        mono = by_font and bool(runs) and all(MONO.search(st.run_font(r, font) or "") for r in runs)
         n = len(text.split())
         count[0] += n
         if kind == "code" or (mono and level is None and not kind and not numbered and p.find(f"{W}pPr/{W}numPr") is None):

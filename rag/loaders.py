@@ -20,6 +20,7 @@ from rag.types import Document
 
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".fodt", ".epub", ".pptx"}
 FORMATS = ".txt, .md, .html, .pdf, .docx, .odt, .epub or .pptx"  # for messages
+MAX_EXPANDED = 512 * 1024 * 1024  # a DOCX whose parts expand past this is refused (a zip bomb, not a document)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,12 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Document:
     except OSError as e:
         raise Unreadable(f"cannot read file: {e.strerror}") from e
     reader = {".pdf": _pdf, ".docx": _docx, ".odt": _odt, ".fodt": _odt, ".epub": _epub, ".pptx": _pptx, ".html": _html, ".htm": _html, ".md": _markdown, ".markdown": _markdown}.get(ext, _text)
-    text, page_starts, title, spans = reader(raw)
+    try:
+        text, page_starts, title, spans = reader(raw)
+    except Unreadable:
+        raise
+    except Exception as e:  # a reader's unforeseen failure on a damaged file: this file fails, the rest still load
+        raise Unreadable(f"unreadable {ext[1:].upper()} file ({type(e).__name__}: {str(e)[:80]})") from e
     if not text.strip():
         raise Unreadable("no extractable text" + (" (scanned PDF? OCR is not supported)" if ext == ".pdf" else ""))
     source = path.relative_to(root).as_posix()
@@ -160,7 +166,9 @@ def _epub(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
 
 def _docx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
     from rag.wordml import docx_blocks, open_docx
+    from rag.zipdoc import open_zip
 
+    open_zip(raw, MAX_EXPANDED, lambda reason: Unreadable(f"corrupt or unreadable DOCX ({reason})"))  # python-docx reads every part into memory
     try:
         d = open_docx(raw)
     except Exception as e:

@@ -170,3 +170,48 @@ def test_titles_come_from_the_document_else_the_file_name(tmp_path):
     assert load(make_pdf(tmp_path / "no_title.pdf", [SENTENCE])).title == "no title"  # reportlab writes "untitled"
     assert load(make_docx(tmp_path / "m.docx", [SENTENCE], title="Memo to members")).title == "Memo to members"
     assert load(make_docx(tmp_path / "plain_memo.docx", [SENTENCE])).title == "plain memo"
+
+
+def _bad_name_zip(path: Path) -> Path:
+    """A zip whose member name is flagged UTF-8 but is not: Python's zipfile raises UnicodeDecodeError."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("mimetype", "application/epub+zip")
+        z.writestr("OEBPS/\u00e9.xhtml", "<html/>")
+    path.write_bytes(buf.getvalue().replace("\u00e9".encode(), b"\xff\xfe"))
+    return path
+
+
+@pytest.mark.parametrize("name", ["book.epub", "deck.pptx", "notes.odt", "report.docx"])
+def test_a_zip_with_an_undecodable_member_name_is_refused_with_a_reason(tmp_path, name):
+    with pytest.raises(Unreadable, match=r"damaged zip|corrupt or unreadable"):
+        load(_bad_name_zip(tmp_path / name))
+
+
+def test_a_reader_failing_in_an_unforeseen_way_fails_that_file_only(tmp_path, monkeypatch):
+    import rag.loaders as L
+
+    def broken(raw):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(L, "_html", broken)
+    (tmp_path / "deep.html").write_text("<html><body><p>x</p></body></html>")
+    with pytest.raises(Unreadable, match=r"unreadable HTML file \(RecursionError: maximum recursion"):
+        load(tmp_path / "deep.html")
+
+
+def test_a_docx_that_expands_past_the_limit_is_refused_before_python_docx_reads_it(tmp_path, monkeypatch):
+    import docx
+
+    import rag.loaders as L
+
+    d = docx.Document()
+    d.add_paragraph("A perfectly ordinary paragraph of a perfectly ordinary report.")
+    d.save(str(tmp_path / "report.docx"))
+    assert "ordinary report" in load(tmp_path / "report.docx").text
+    monkeypatch.setattr(L, "MAX_EXPANDED", 1000)
+    with pytest.raises(Unreadable, match="corrupt or unreadable DOCX \\(it expands to more than"):
+        load(tmp_path / "report.docx")

@@ -31,20 +31,17 @@ Uses no document the independent check uses.
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import subprocess
 import sys
 import zipfile
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evals import readability  # noqa: E402
-from evals.measure_html import _NAV, AP, CM, DR, DV, PG, _fold, _kept, _words, kept_paragraph, row_kept  # noqa: E402
+from evals._measure_office import MonoRuns, cli, columns, load, score, table  # noqa: E402
+from evals.measure_html import AP, CM, DR, DV, PG, _fold, _words  # noqa: E402
 
 # Split before the first run (2026-11-30), pages none of the HTML sets use: `dev` files were read to find what
 # goes wrong, `heldout` ones only measured, once before a change and once after. Each page is saved by both converters.
@@ -78,15 +75,6 @@ def convert(html: Path) -> list[Path]:
                 (tmp / f"{html.stem}.docx").rename(dest)
         out.append(dest)
     return out
-
-
-def versions() -> str:
-    def first(cmd):
-        try:
-            return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.splitlines()[0].strip()
-        except (OSError, IndexError, subprocess.SubprocessError):
-            return "missing"
-    return f"{first(['soffice', '--version'])}; {first(['pandoc', '--version'])}"
 
 
 class Styles:
@@ -165,13 +153,8 @@ def truth(path: Path) -> dict:
                              or st.font(_val(p, f"{W}pPr/{W}pStyle")) or st.default_font)
         return bool(fonts) and all(_MONO.search(f or "") for f in fonts)
     body = etree.fromstring(z.read("word/document.xml")).find(W + "body")
-    paras, heads, code, lists, rows, links, words = [], [], [], [], [], [], []
-    group: list[str] = []  # consecutive monospace paragraphs
-
-    def close():
-        if len(group) >= 2 or (group and "\n" in group[0]):
-            code.append(next(x for x in group[0].split("\n") if _words(x)))
-        group.clear()
+    paras, heads, lists, rows, links, words = [], [], [], [], [], []
+    runs = MonoRuns()
 
     for p in body.iter(W + "p"):
         if any(a.tag in (W + "txbxContent",) for a in p.iterancestors()):
@@ -181,7 +164,7 @@ def truth(path: Path) -> dict:
         if not _words(text):
             continue
         if not mono(p):
-            close()
+            runs.end()
         words += _words(text)
         sid = _val(p, f"{W}pPr/{W}pStyle")
         in_table = any(a.tag == W + "tbl" for a in p.iterancestors())
@@ -199,10 +182,10 @@ def truth(path: Path) -> dict:
             continue
         if not in_table:
             if mono(p):
-                group.append(raw)
+                runs.add(raw)
             elif len(text.split()) >= 8:
                 paras.append(text)
-    close()
+    runs.end()
     for tr in body.iter(W + "tr"):
         if tr.find(f".//{W}tbl") is not None:
             continue
@@ -216,64 +199,12 @@ def truth(path: Path) -> dict:
             for n in etree.fromstring(z.read(part)):
                 if n.get(W + "type") in (None, "normal"):
                     notes.append(_fold(_text(n)))
-    return {"words": words, "paragraphs": paras, "headings": heads, "code": code, "lists": lists, "rows": rows, "links": links,
+    return {"words": words, "paragraphs": paras, "headings": heads, "code": runs.code, "lists": lists, "rows": rows, "links": links,
             "note_words": _words(" ".join(notes))}
 
 
-def _coverage(want: list[str], have: Counter) -> tuple[int, int]:
-    w = Counter(want)
-    return sum(min(n, have[k]) for k, n in w.items()), len(want)
-
-
 def measure(path: Path, n_samples: int = 0) -> dict:
-    from rag.blocks import quotable_spans
-    from rag.chunking import chunk_document
-    from rag.loaders import load_file
-
-    from rag.loaders import Unreadable
-
-    t = truth(path)
-    try:
-        doc = load_file(path.resolve(), path.resolve().parent, 10**10)
-    except Unreadable as e:  # counted as all lost
-        from rag.types import Document
-
-        print(f"{path}: {e}", file=sys.stderr)
-        doc = Document(source=str(path), root="", title="", text="", sha256="")
-    have = Counter(_words(doc.text))
-    doc_words = " " + " ".join(_words(doc.text)) + " "
-    by_kind: dict[str, list[str]] = {}
-    for b in doc.blocks:
-        by_kind.setdefault(b.kind, []).append(" " + " ".join(_words(doc.text[b.start : b.end])) + " ")
-
-    def in_kind(text: str, kind: str) -> bool:
-        w = " " + " ".join(_words(text)) + " "
-        return any(w in blk for blk in by_kind.get(kind, []))
-
-    lost = {"paragraphs": [p for p in t["paragraphs"] if not kept_paragraph(p, doc_words)],
-            "headings": [h for h in t["headings"] if " ".join(_words(h)) not in {" ".join(b.split()) for b in by_kind.get("heading", [])}],
-            "code": [c for c in t["code"] if not in_kind(c.split("  ")[0], "code")],
-            "lists": [x for x in t["lists"] if not in_kind(x, "list_item")],
-            "links": [x for x in t["links"] if not in_kind(x, "toc")],
-            "rows": [" | ".join(r) for r in t["rows"] if not row_kept(r, by_kind.get("table_row", []))]}
-    sentences = []
-    for c in chunk_document(doc, 192, 0):
-        sentences += [c.text[s:e] for s, e in quotable_spans(c)]
-    bad = [s for s in sentences if readability.artefacts(s)]
-    nav = [s for s in sentences if (w := _words(s)) and set(w) <= _NAV]
-    kw, nw = _coverage(t["words"], have)
-    kn, nn = _coverage(t["note_words"], have)
-    row = {"file": f"{path.parent.name}/{path.name}", "words": nw, "words_kept": kw, "note_words": nn, "note_words_kept": kn,
-           **{k: len(t[k]) for k in lost}, **{f"{k}_lost": len(v) for k, v in lost.items()},
-           "sentences": len(sentences), "artefact": len(bad), "nav": len(nav),
-           "blocks": {k: sum(b.kind == k for b in doc.blocks) for k in sorted({b.kind for b in doc.blocks})}}
-    if n_samples:
-        row["samples"] = {**{f"{k}_lost": v[:n_samples] for k, v in lost.items()}, "artefact": bad[:n_samples], "nav": nav[:n_samples]}
-    return row
-
-
-def _pct(kept: int, n: int) -> str:
-    return f"{kept / n:.3f}" if n else "–"
+    return score(f"{path.parent.name}/{path.name}", truth(path), load(path), n_samples, code_line=lambda c: c.split("  ")[0])
 
 
 COLS = [("words kept", "words"), ("note words kept", "note_words"), ("paragraphs kept", "paragraphs"), ("headings kept", "headings"),
@@ -282,56 +213,18 @@ COLS = [("words kept", "words"), ("note words kept", "note_words"), ("paragraphs
 
 
 def render(rows: list[dict], which: str, vers: str, before: list[dict] | None = None, before_name: str = "") -> str:
-    old = {r["file"]: r for r in before or []}
     cmd = f"python -m evals.measure_docx --set {which}" if which != "files" else "python -m evals.measure_docx --docx FILE ..."
     lines = ["# DOCX extraction: what of each Word file's content the document keeps", "",
              f"Regenerate: `{cmd}` (Debian packages {PACKAGES}; converters: {vers}). Counts from each file's own XML "
              "(evals/measure_docx.py says how each is counted)" + (f"; before → after against `{before_name}`" if before else "") + ".", "",
-             "| file | " + " | ".join(c for c, _ in COLS) + " | quotable sentences | with an artefact | navigation only |",
-             "|---|" + "---|" * (len(COLS) + 3)]
-
-    def cell(r: dict, b: dict | None, k: str) -> str:
-        if k.endswith("words"):
-            now = _pct(r[k + "_kept"], r[k])
-            return f"{_pct(b[k + '_kept'], b[k])} → {now}" if b else now
-        now = _kept(r[k], r[k + "_lost"])
-        return f"{_kept(b[k], b[k + '_lost'])} → {now}" if b else now
-
-    tot = {k: sum(r[k] for r in rows) for k in rows[0] if isinstance(rows[0][k], int)}
-    btot = {k: sum(r[k] for r in before) for k in before[0] if isinstance(before[0][k], int)} if before else None
-    for r in [*rows, {**tot, "file": "all"}]:
-        b = old.get(r["file"]) if r["file"] != "all" else btot
-        lines.append(f"| {r['file']} | " + " | ".join(cell(r, b, k) for _, k in COLS) + f" | {r['sentences']} | "
-                     f"{(str(b['artefact']) + ' → ') if b else ''}{r['artefact']} | {(str(b['nav']) + ' → ') if b else ''}{r['nav']} |")
+             *table(rows, columns(COLS), before)]
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--docx", type=Path, nargs="+", default=None, help="measure these files instead of a set")
-    ap.add_argument("--set", choices=sorted(SETS), default="heldout")
-    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/docx_<set>.md")
-    ap.add_argument("--before", type=Path, help="the .json of the same measure on older code: shows before → after")
-    ap.add_argument("--samples", type=int, default=0, help="also write N lost/artefact examples per file to <out>.samples.json")
-    a = ap.parse_args(argv)
-    which = a.set if a.docx is None else "files"
-    out = a.out or ROOT / "evals" / "results" / f"docx_{which}.md"
-    if a.docx is not None:
-        paths = a.docx
-    else:
-        pages = [Path(p) for p in SETS[a.set] if Path(p).exists()]
-        if not pages:
-            print(f"no pages found: apt-get install {PACKAGES}", file=sys.stderr)
-            return 2
-        paths = [d for p in pages for d in convert(p)]
-    rows = [measure(p, a.samples) for p in paths]
-    if a.samples:
-        out.with_suffix(".samples.json").write_text(json.dumps({r["file"]: r.pop("samples") for r in rows}, indent=1, ensure_ascii=False))
-    before = json.loads(a.before.read_text()) if a.before else None
-    out.write_text(render(rows, which, versions(), before, a.before.name if a.before else ""))
-    out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
-    print(out.read_text())
-    return 0
+    return cli(argv, description=__doc__.splitlines()[0], name="docx", files=("docx", "measure these files instead of a set"), sets=SETS,
+               packages=PACKAGES, paths=lambda pages: [d for p in map(Path, pages) if p.exists() for d in convert(p)], measure=measure,
+               render=render, tools=("soffice", "pandoc"))
 
 
 if __name__ == "__main__":

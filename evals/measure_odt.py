@@ -37,22 +37,18 @@ Uses no document the independent check uses.
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import subprocess
 import sys
 import zipfile
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evals import readability  # noqa: E402
-from evals.measure_docx import COLS, SETS, _coverage, _pct  # noqa: E402  (the same split, fixed before any run)
-from evals.measure_html import _NAV, _fold, _kept, _words, kept_paragraph, row_kept  # noqa: E402
-from evals.measure_pdf_export import soffice_version  # noqa: E402
+from evals._measure_office import MonoRuns, cli, columns, load, score, table  # noqa: E402
+from evals.measure_docx import COLS, SETS  # noqa: E402  (the same split, fixed before any run)
+from evals.measure_html import _fold, _words  # noqa: E402
 
 PACKAGES = "postgresql-doc-15 cmake-doc apache2-doc debian-reference-en developers-reference libreoffice-writer-nogui"
 CORPUS = ROOT / "out" / "odt_corpus"
@@ -161,13 +157,8 @@ def truth(path: Path) -> dict:
     content = etree.fromstring(z.read("content.xml"))
     fonts = Fonts(z, content)
     body = content.find(f"{OFFICE}body/{OFFICE}text")
-    paras, heads, code, lists, rows, links, words = [], [], [], [], [], [], []
-    group: list[str] = []  # consecutive monospace paragraphs
-
-    def close():
-        if len(group) >= 2 or (group and "\n" in group[0]):
-            code.append(next(x for x in group[0].split("\n") if _words(x)))
-        group.clear()
+    paras, heads, lists, rows, links, words = [], [], [], [], [], []
+    runs = MonoRuns()
 
     for p in body.iter(TEXT + "p", TEXT + "h"):
         anc = [a.tag for a in p.iterancestors()]
@@ -184,7 +175,7 @@ def truth(path: Path) -> dict:
         in_index = bool(_INDEXES & set(anc))
         mono = not in_table and all(fonts.mono(f) for t, f, _ in pieces if _words(t))
         if not mono:
-            close()
+            runs.end()
         if p.tag == TEXT + "h" and not in_index:
             heads.append(text)
             continue
@@ -198,10 +189,10 @@ def truth(path: Path) -> dict:
             continue
         if not in_table:
             if mono:
-                group.append(raw)
+                runs.add(raw)
             elif len(text.split()) >= 8:
                 paras.append(text)
-    close()
+    runs.end()
     for tr in body.iter(TABLE + "table-row"):
         if tr.find(f".//{TABLE}table") is not None or _OUTSIDE & {a.tag for a in tr.iterancestors()}:
             continue
@@ -210,52 +201,12 @@ def truth(path: Path) -> dict:
         if len(cells) >= 2:
             rows.append(cells)
     notes = [_fold(" ".join(_text(p) for p in nb.iter(TEXT + "p", TEXT + "h"))) for nb in body.iter(TEXT + "note-body")]
-    return {"words": words, "paragraphs": paras, "headings": heads, "code": code, "lists": lists, "rows": rows, "links": links,
+    return {"words": words, "paragraphs": paras, "headings": heads, "code": runs.code, "lists": lists, "rows": rows, "links": links,
             "note_words": _words(" ".join(notes))}
 
 
 def measure(path: Path, n_samples: int = 0) -> dict:
-    from rag.blocks import quotable_spans
-    from rag.chunking import chunk_document
-    from rag.loaders import Unreadable, load_file
-    from rag.types import Document
-
-    t = truth(path)
-    try:
-        doc = load_file(path.resolve(), path.resolve().parent, 10**10)
-    except Unreadable as e:  # counted as all lost
-        print(f"{path}: {e}", file=sys.stderr)
-        doc = Document(source=str(path), root="", title="", text="", sha256="")
-    have = Counter(_words(doc.text))
-    doc_words = " " + " ".join(_words(doc.text)) + " "
-    by_kind: dict[str, list[str]] = {}
-    for b in doc.blocks:
-        by_kind.setdefault(b.kind, []).append(" " + " ".join(_words(doc.text[b.start : b.end])) + " ")
-
-    def in_kind(text: str, *kinds: str) -> bool:
-        w = " " + " ".join(_words(text)) + " "
-        return any(w in blk for k in kinds for blk in by_kind.get(k, []))
-
-    lost = {"paragraphs": [p for p in t["paragraphs"] if not kept_paragraph(p, doc_words)],
-            "headings": [h for h in t["headings"] if " ".join(_words(h)) not in {" ".join(b.split()) for b in by_kind.get("heading", [])}],
-            "code": [c for c in t["code"] if not in_kind(c, "code")],
-            "lists": [x for x in t["lists"] if not in_kind(x, "list_item")],
-            "links": [x for x in t["links"] if not in_kind(x, "toc", "index")],
-            "rows": [" | ".join(r) for r in t["rows"] if not row_kept(r, by_kind.get("table_row", []))]}
-    sentences = []
-    for c in chunk_document(doc, 192, 0):
-        sentences += [c.text[s:e] for s, e in quotable_spans(c)]
-    bad = [s for s in sentences if readability.artefacts(s)]
-    nav = [s for s in sentences if (w := _words(s)) and set(w) <= _NAV]
-    kw, nw = _coverage(t["words"], have)
-    kn, nn = _coverage(t["note_words"], have)
-    row = {"file": path.name, "words": nw, "words_kept": kw, "note_words": nn, "note_words_kept": kn,
-           **{k: len(t[k]) for k in lost}, **{f"{k}_lost": len(v) for k, v in lost.items()},
-           "sentences": len(sentences), "artefact": len(bad), "nav": len(nav),
-           "blocks": {k: sum(b.kind == k for b in doc.blocks) for k in sorted({b.kind for b in doc.blocks})}}
-    if n_samples:
-        row["samples"] = {**{f"{k}_lost": v[:n_samples] for k, v in lost.items()}, "artefact": bad[:n_samples], "nav": nav[:n_samples]}
-    return row
+    return score(path.name, truth(path), load(path), n_samples, link_kinds=("toc", "index"))
 
 
 def render(rows: list[dict], which: str, vers: str) -> str:
@@ -263,42 +214,14 @@ def render(rows: list[dict], which: str, vers: str) -> str:
     lines = ["# ODT extraction: what of each OpenDocument Text file's content the document keeps", "",
              f"Regenerate: `{cmd}` (Debian packages {PACKAGES}; converter: {vers}). Counts from each file's own XML "
              "(evals/measure_odt.py says how each is counted). No before: .odt was not read before rag/odf.py.", "",
-             "| file | " + " | ".join(c for c, _ in COLS) + " | quotable sentences | with an artefact | navigation only |",
-             "|---|" + "---|" * (len(COLS) + 3)]
-
-    def cell(r: dict, k: str) -> str:
-        return _pct(r[k + "_kept"], r[k]) if k.endswith("words") else _kept(r[k], r[k + "_lost"])
-
-    tot = {k: sum(r[k] for r in rows) for k in rows[0] if isinstance(rows[0][k], int)}
-    for r in [*rows, {**tot, "file": "all"}]:
-        lines.append(f"| {r['file']} | " + " | ".join(cell(r, k) for _, k in COLS) + f" | {r['sentences']} | {r['artefact']} | {r['nav']} |")
+             *table(rows, columns(COLS))]
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--odt", type=Path, nargs="+", default=None, help="measure these files instead of a set")
-    ap.add_argument("--set", choices=sorted(SETS), default="heldout")
-    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/odt_<set>.md")
-    ap.add_argument("--samples", type=int, default=0, help="also write N lost/artefact examples per file to <out>.samples.json")
-    a = ap.parse_args(argv)
-    which = a.set if a.odt is None else "files"
-    out = a.out or ROOT / "evals" / "results" / f"odt_{which}.md"
-    if a.odt is not None:
-        paths = a.odt
-    else:
-        pages = [Path(p) for p in SETS[a.set] if Path(p).exists()]
-        if not pages:
-            print(f"no pages found: apt-get install {PACKAGES}", file=sys.stderr)
-            return 2
-        paths = [convert(p) for p in pages]
-    rows = [measure(p, a.samples) for p in paths]
-    if a.samples:
-        out.with_suffix(".samples.json").write_text(json.dumps({r["file"]: r.pop("samples") for r in rows}, indent=1, ensure_ascii=False))
-    out.write_text(render(rows, which, soffice_version()))
-    out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
-    print(out.read_text())
-    return 0
+    return cli(argv, description=__doc__.splitlines()[0], name="odt", files=("odt", "measure these files instead of a set"), sets=SETS,
+               packages=PACKAGES, paths=lambda pages: [convert(p) for p in map(Path, pages) if p.exists()], measure=measure,
+               render=render, tools=("soffice",), before=False)
 
 
 if __name__ == "__main__":

@@ -30,8 +30,6 @@ The truth is each deck's own XML, read here with lxml apart from rag/slides.py:
 
 from __future__ import annotations
 
-import argparse
-import json
 import posixpath
 import subprocess
 import sys
@@ -42,8 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evals import readability  # noqa: E402
-from evals.measure_docx import versions  # noqa: E402
+from evals._measure_office import Column, cli, col, load, quotable, table  # noqa: E402
 from evals.measure_html import AP, CM, DR, DV, PG, _kept, _words, row_kept  # noqa: E402
 
 # Fixed before the first run (2026-11-30): `dev` decks were read to find what goes wrong, `heldout` ones only measured.
@@ -165,17 +162,9 @@ def truth(path: Path) -> dict:
 
 
 def measure(path: Path) -> dict:
-    from rag.blocks import quotable_spans
-    from rag.chunking import chunk_document
-    from rag.loaders import Unreadable, load_file
-
     t = truth(path)
-    try:
-        doc = load_file(path.resolve(), path.resolve().parent, 10**10)
-        text, blocks = doc.text, doc.blocks
-    except Unreadable as e:  # counted as all lost
-        print(f"{path}: {e}", file=sys.stderr)
-        doc, text, blocks = None, "", ()
+    doc = load(path)
+    text, blocks = doc.text, doc.blocks
     on_page: dict[int, list] = {}
     for b in blocks:
         on_page.setdefault(doc.page_at(b.start), []).append(b)
@@ -216,11 +205,7 @@ def measure(path: Path) -> dict:
     kept = sum(min(n, have[k]) for k, n in want_all.items())
     notes_headings = sum(1 for b in blocks if b.kind == "heading" and text[b.start:b.end] == "Notes")
     extra = sum((have - want_all).values()) - notes_headings
-    sentences = []
-    if doc is not None:
-        for c in chunk_document(doc, 192, 0):
-            sentences += [c.text[s:e] for s, e in quotable_spans(c)]
-    bad = [s for s in sentences if readability.artefacts(s)]
+    sentences, bad, _ = quotable(doc)
     boiler_left = sum(min(n, have[k]) for k, n in Counter(t["boiler"]).items() if k not in want_all)
     return {"file": f"{path.parent.name}/{path.name}", "slides": len(t["slides"]), "hidden": t["hidden"], "slides_with_words": with_words,
             "slides_covered": covered, "words": words, "words_kept": kept, "words_on_slide": on_slide, "titles": titles,
@@ -233,45 +218,30 @@ def _pct(a: int, n: int) -> str:
     return f"{a}/{n} ({100 * a / n:.1f}%)" if n else "–"
 
 
+COLUMNS = [col("deck", "file"), Column("slides covered", lambda r: _kept(r["slides_with_words"], r["slides_with_words"] - r["slides_covered"])),
+           Column("words kept", lambda r: _pct(r["words_kept"], r["words"])),
+           Column("words on their slide", lambda r: _pct(r["words_on_slide"], r["words"])),
+           Column("titles as headings", lambda r: _kept(r["titles"], r["titles_lost"])),
+           Column("slides in the writer's order", lambda r: _kept(r["ordered"], r["ordered"] - r["in_order"])),
+           Column("table rows as rows", lambda r: _kept(r["rows"], r["rows_lost"])), col("extra words", "extra_words"),
+           Column("boilerplate words kept", lambda r: f"{r['boiler_words_kept']}/{r['boiler_words']}"),
+           col("quotable sentences", "sentences"), col("with an artefact", "artefact")]
+
+
 def render(rows: list[dict], which: str, vers: str) -> str:
     cmd = f"python -m evals.measure_pptx --set {which}" if which != "files" else "python -m evals.measure_pptx --pptx FILE ..."
     lines = ["# PPTX extraction: what of each deck's text the document keeps", "",
              f"Regenerate: `{cmd}` (Debian packages {PACKAGES}; writers: {vers}). Made decks, not real ones: pandoc's and "
              "LibreOffice Impress's PPTX of manual pages (evals/measure_pptx.py says how each is made and counted).", "",
-             "| deck | slides covered | words kept | words on their slide | titles as headings | slides in the writer's order | table rows as rows | extra words "
-             "| boilerplate words kept | quotable sentences | with an artefact |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    tot = {k: sum(r[k] for r in rows) for k in rows[0] if isinstance(rows[0][k], int)}
-    for r in [*rows, {**tot, "file": "all"}]:
-        lines.append(f"| {r['file']} | {_kept(r['slides_with_words'], r['slides_with_words'] - r['slides_covered'])} | "
-                     f"{_pct(r['words_kept'], r['words'])} | {_pct(r['words_on_slide'], r['words'])} | {_kept(r['titles'], r['titles_lost'])} | "
-                     f"{_kept(r['ordered'], r['ordered'] - r['in_order'])} | "
-                     f"{_kept(r['rows'], r['rows_lost'])} | {r['extra_words']} | {r['boiler_words_kept']}/{r['boiler_words']} | "
-                     f"{r['sentences']} | {r['artefact']} |")
+             *table(rows, COLUMNS)]
     return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pptx", type=Path, nargs="+", default=None, help="measure these decks instead of a set")
-    ap.add_argument("--set", choices=sorted(SETS), default="heldout")
-    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/pptx_<set>.md")
-    a = ap.parse_args(argv)
-    which = a.set if a.pptx is None else "files"
-    out = a.out or ROOT / "evals" / "results" / f"pptx_{which}.md"
-    if a.pptx is not None:
-        paths = a.pptx
-    else:
-        pages = [Path(p) for p in SETS[a.set] if Path(p).exists()]
-        if not pages:
-            print(f"no pages found: apt-get install {PACKAGES}", file=sys.stderr)
-            return 2
-        paths = [d for p in pages for d in convert(p)]
-    rows = [measure(p) for p in paths]
-    out.write_text(render(rows, which, versions()))
-    out.with_suffix(".json").write_text(json.dumps(rows, indent=1, ensure_ascii=False))
-    print(out.read_text())
-    return 0
+    return cli(argv, description=__doc__.splitlines()[0], name="pptx", files=("pptx", "measure these decks instead of a set"), sets=SETS,
+               packages=PACKAGES, paths=lambda pages: [d for p in map(Path, pages) if p.exists() for d in convert(p)],
+               measure=lambda path, _: measure(path), render=render, tools=("soffice", "pandoc"), before=False, samples=False,
+               ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from evals import measure_pdf_export as MP
 from evals.measure_html import _words
-from tests.evals.test_measure_docx import make
+from tests.evals._office import assert_all_kept, make_docx
 
 PARA = "Backups run every night at two and are kept for thirty days."
 
@@ -30,7 +30,7 @@ def test_a_paragraph_is_kept_only_whole_and_alone():
 
 
 def draw(path: Path) -> Path:
-    """What Writer would export from test_measure_docx's file: a heading, a paragraph, a bullet,
+    """What Writer would export from tests/evals/_office.py's Word file: a heading, a paragraph, a bullet,
     two lines of Courier, a table whose second row's last cell wraps."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
@@ -54,7 +54,4 @@ def draw(path: Path) -> Path:
 
 
 def test_a_pdf_that_keeps_everything_scores_everything_kept(tmp_path):
-    r = MP.measure(draw(tmp_path / "a.pdf"), make(tmp_path / "a.docx"))
-    assert r["words_kept"] == r["words"] > 0
-    for k in ("paragraphs", "headings", "code", "lists", "rows"):
-        assert r[k] >= 1 and r[k + "_lost"] == 0, k
+    assert_all_kept(MP.measure(draw(tmp_path / "a.pdf"), make_docx(tmp_path / "a.docx")))

@@ -3,7 +3,7 @@
 The title is the document's own (HTML <title>/<h1>, first Markdown heading, PDF,
 DOCX, ODT, EPUB or PPTX metadata; a deck's first slide title), else the file name. A file that can't be read is reported as a
 `Failure` with a reason and the rest still load. Markdown is kept as written (not rendered) so that citation spans
-point at the text the user sees in the file. Left out: OCR of scanned PDFs,
+point at the text the user sees in the file. Scanned PDF pages are read by OCR (rag/ocr.py) when tesseract is installed. Left out:
 tables as structures, .doc/.ppt.
 """
 
@@ -140,10 +140,12 @@ def _html(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
 
 
 def _pdf(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
-    from rag import pdf_layout
+    from rag import ocr, pdf_layout
 
     try:
         blocks, n_pages, title = pdf_layout.extract(raw)
+    except ocr.OcrError as e:  # a scan without tesseract (the reason says the fix), a missing OCR language
+        raise Unreadable(str(e)) from e
     except Exception as e:  # pdfium raises PdfiumError (and others) on corrupt or encrypted input
         msg = str(e)
         if "password" in msg.lower():

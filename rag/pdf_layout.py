@@ -30,19 +30,24 @@ font sizes, weights and pitch. From those lines:
     without a space inside a URL broken after "/", "." or "=". A short line and an indented one
     starting a sentence (a term and its definition), or a line back out to the left after a sentence, start anew.
 A paragraph that runs on from the foot of one column to the head of the next is joined as across
-pages. Left out: OCR, multi-column reading order beyond pdfium's own, tables without column gaps,
+pages. Pages without a text layer (scans) are read by OCR (rag/ocr.py) into lines that go through the
+same rules. Left out: multi-column reading order beyond pdfium's own, tables without column gaps,
 ruled-table cell structure, headings that differ from the body only by colour, footnote marks
 set at the text's own size, linking a note mark to its note.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from statistics import median
 
+from rag import ocr
 from rag.blocks import Block
+
+log = logging.getLogger(__name__)
 
 SOFT_HYPHEN = "\ufffe"  # pdfium's mark for a hyphen it found at a line end
 _BULLET = re.compile(r"^(?:[•◦▪▫‣⁃∙·●○■□–—*-]\s+|\(?\d{1,2}[.)]\s+\S|\(?(?:[a-z]|[ivx]{1,4})\)\s+\S)")  # "(p. 5)" is no item
@@ -72,6 +77,7 @@ class Line:
     end_weight: int = 0  # the weight of its last letter or digit (a line bold throughout is bold at both ends)
     linked: bool = False  # all its words lie in links to places in the same document: a contents entry
     grid: bool = False  # a table row rebuilt from cells that pdfium read one after the other
+    ocr_par: bool = False  # a scanned page's line where tesseract starts a paragraph (rag/ocr.py)
 
 
 def _page_lines(page, pno: int) -> list[Line]:
@@ -330,7 +336,7 @@ def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
     pdf = pdfium.PdfDocument(raw)
     try:
         title = (pdf.get_metadata_dict() or {}).get("Title") or None
-        pages, heights = [], []
+        pages, heights, scanned = [], [], []
         for i in range(len(pdf)):
             page = pdf[i]
             try:
@@ -339,11 +345,44 @@ def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
                     pages.append(_page_lines(page, i + 1))
                 except (IndexError, ValueError, OSError):  # odd text layer (index/box mismatch): keep its text, lose layout
                     pages.append(_plain_lines(page, i + 1, heights[-1]))
+                if ocr.is_scanned(page, pages[-1]):
+                    scanned.append(i)
             finally:
                 page.close()
+        if scanned:
+            _read_scans(pdf, scanned, pages, heights)
     finally:
         pdf.close()
     return _blocks(pages, heights), len(pages), title
+
+
+def _read_scans(pdf, scanned: list[int], pages: list[list[Line]], heights: list[float]) -> None:
+    """Replace the scanned pages' lines (indices `scanned`) by their OCR lines (rag/ocr.py), unless RAG_OCR=off.
+    Without tesseract a PDF with no text layer at all fails (ocr.OcrError says the fix); one with text pages keeps those."""
+    on, lang = ocr.options()
+    if not on:
+        return
+    exe = ocr.tesseract()
+    if not exe:
+        if not any(pages[i] for i in range(len(pages)) if i not in scanned):
+            raise ocr.OcrError(ocr.INSTALL)
+        log.warning("%d scanned page(s) left unread: %s", len(scanned), ocr.INSTALL)
+        return
+    read = {}
+    for i in scanned:
+        page = pdf[i]
+        try:
+            read[i + 1] = ocr.page_lines(page, i + 1, lang, exe)
+        finally:
+            page.close()
+    ocr.drop_running(read, {i + 1: heights[i] for i in scanned})
+    sizes = Counter()  # the text pages' body size, which the scanned pages' sizes are fitted to
+    for i, lines in enumerate(pages):
+        for ln in lines if i + 1 not in read else ():
+            sizes[ln.size] += len(ln.text)
+    ocr.fit_sizes(read, sizes.most_common(1)[0][0] if sizes else None)
+    for i in scanned:
+        pages[i] = read[i + 1]
 
 
 def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
@@ -665,6 +704,8 @@ def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: 
     if abs(ln.size - cur["size"]) >= 1.0:
         return False
     em = ln.size or body_size
+    if ln.ocr_par and gap is not None:
+        return False  # tesseract starts a paragraph here (a scanned page)
     new_column = gap is not None and gap < -pitch and ln.x0 > prev.x1 - 2 * em  # up and to the right: the next column
     if gap is None or new_column:  # first line of a new page or column: continue a sentence left open
         return not _ENDS_SENTENCE.search(cur["text"]) and (ln.text[:1].islower() or not ln.text[:1].isalpha() or cur["text"].endswith(","))

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # Processes that load, chunk and embed files for `rag ingest` (rag/ingest_workers.py); the
     # parent still does every store write. 1 = in-process (bench/ingest.py --workers measures it).
     ingest_workers: int = Field(1, ge=1, le=64)
+    # OCR of scanned PDF pages (rag/ocr.py, Debian's tesseract; seconds per page): "auto" reads pages without a
+    # text layer when tesseract is installed, "off" never. ocr_lang: tesseract's languages ("eng+deu" needs tesseract-ocr-deu).
+    ocr: Literal["auto", "off"] = "auto"
+    ocr_lang: str = "eng"
 
     # --- models --------------------------------------------------------------
     # "minilm-int8": int8 Linear layers for documents and queries (rag/quantized.py, evals/results/quantization.md).

@@ -32,9 +32,6 @@ from evals import splits  # noqa: E402
 from evals.data import data_root  # noqa: E402
 from rag.verify import HeuristicChecker, LearnedChecker  # noqa: E402
 
-D = data_root() / "squad2-dev"
-qs = [json.loads(l) for l in open(D / "questions.jsonl")]
-ps = [json.loads(l) for l in open(D / "passages.jsonl")]
 WHY = re.compile(r"^\s*(?:why|how\s+come)\b\s*", re.I)
 AUX = re.compile(r"^(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would|should|must|might|may)\b\s*", re.I)
 
@@ -49,6 +46,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Premise check probe on SQuAD 2.0 why-questions")
     ap.add_argument("--out", type=Path, default=ROOT / "evals" / "results" / "premise_probe.md")
     args = ap.parse_args(argv)
+    data = data_root() / "squad2-dev"
+    qs = [json.loads(line) for line in open(data / "questions.jsonl")]
+    ps = [json.loads(line) for line in open(data / "passages.jsonl")]
     lines = ["# Premise check probe: SQuAD 2.0 why-questions", "", "Regenerate: `python -m evals.measure_premise` (rules in its docstring, fixed before the first run).", "",
              "| checker | threshold (5th pct. of fit answerable) | articles | answerable refused | unanswerable caught |", "|---|---:|---|---:|---:|"]
     heur = HeuristicChecker()

@@ -41,8 +41,13 @@ DOCX_NAME = "datatype3.docx"
 # Committed: SQLite's foreign key page (public domain) as LibreOffice 7.4 saves it as Word, from the
 # same sqlite3-doc page (`soffice --headless --convert-to docx foreignkeys.html`): real LibreOffice
 # WordprocessingML (definition lists, one paragraph per code line, "#anchor" link relationships).
-SAVED = (Path(__file__).resolve().parent / "datasets" / "realdocs_files" / "foreignkeys.docx",)
-SAVED_FROM = {"foreignkeys.docx": "/usr/share/doc/sqlite3/foreignkeys.html"}
+# Also committed (2026-11-30): SQLite's FAQ exported to PDF by LibreOffice 7.4 from the DOCX it saves
+# (`--convert-to "docx:MS Word 2007 XML" faq.html`, then `--convert-to pdf faq.docx`), and its page on
+# temporary files saved as ODT (`--convert-to odt tempfiles.html`).
+_FILES = Path(__file__).resolve().parent / "datasets" / "realdocs_files"
+SAVED = (_FILES / "foreignkeys.docx", _FILES / "faq.pdf", _FILES / "tempfiles.odt")
+SAVED_FROM = {"foreignkeys.docx": "/usr/share/doc/sqlite3/foreignkeys.html", "faq.pdf": "/usr/share/doc/sqlite3/faq.html",
+              "tempfiles.odt": "/usr/share/doc/sqlite3/tempfiles.html"}
 PACKAGES = tuple(sorted({p for p, _, _ in DOCS} | {DOCX_FROM[0]}))
 
 

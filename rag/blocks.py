@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 # Bump when extraction changes what text or metadata a document gets: `rag ingest`
 # re-extracts every document that the index holds under an older version.
-EXTRACTION_VERSION = 14  # 14: OCR of scanned pages (a PDF mixing text and scanned pages gains text)
+EXTRACTION_VERSION = 15  # 14: OCR of scanned pages (a PDF mixing text and scanned pages gains text); 15: bold FAQ questions are headings
 
 KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate")
 QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})

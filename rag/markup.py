@@ -307,9 +307,9 @@ def _bold_headings(soup) -> bool:
         if not kids or getattr(kids[0], "name", None) not in _BOLD:
             continue
         title = _fold(kids[0].get_text(" "))
-        if not title or len(title) > 80 or len(title.split()) > 12 or title[-1] in ".,;:!?":
-            continue
         alone = len(kids) == 1 and el.name == "p"
+        if not title or len(title) > 80 or len(title.split()) > 12 or (title[-1] in ".,;:!?" and not (alone and title[-1] == "?")):
+            continue  # (a bold question alone in its paragraph is a FAQ's heading)
         before_br = len(kids) > 2 and getattr(kids[1], "name", None) == "br"
         before_block = el.name in ("li", "dd") and len(kids) > 1 and getattr(kids[1], "name", None) in _BLOCKS
         if not (alone or before_br or before_block):

@@ -57,6 +57,7 @@ _INDEX_ENTRY = re.compile(r"\S.*?,\s+\d+(?:\s*[–-]\s*\d+)?(?:,\s*\d+(?:\s*[–
 _PAGE_NO = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 _SPLIT_NOTICE = re.compile(r"^\((?:continues on next page|continued from previous page)\)$", re.I)  # Sphinx, around a split code block
 _CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Example|Listing)\s+[A-Z0-9]+(?:[.-]\d+)*[.:]\s", re.I)  # a bold caption is no heading
+_ENUMERATED = re.compile(r"^(?:\(\d{1,3}\)|\d{1,3}[.)])\s+[A-Z]")  # "(1) How", "12. Why"
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 
@@ -107,7 +108,7 @@ def _page_lines(page, pno: int) -> list[Line]:
             body = _PUA_BULLET.sub("•", seg.strip().replace(_GONE, ""), count=1)  # Word's Symbol-font bullet
             # y: the baseline (a glyph's box starts lower for "g" or "(", higher for a closing quote)
             line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno)
-            if _NUMBERED_HEADING.match(line.text):  # (only a numbered line's last weight is ever asked for)
+            if _NUMBERED_HEADING.match(line.text) or line.weight >= 600:  # (only these lines' last weight is ever asked for)
                 z = next((i for i in range(k, max(j - 1, k - 6), -1) if text[i].isalnum()), k)
                 line.end_weight = _weight(tp, z)
             if text[j].isdigit():
@@ -402,16 +403,21 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     pitch = median(pitches) if pitches else body_size * 1.2
     vocab = set(re.findall(r"\w+(?:-\w+)*", " ".join(ln.text for ln in all_lines).lower()))
 
+    def bold(ln: Line) -> bool:  # set bold at both ends
+        return ln.weight >= body_weight + 150 and ln.end_weight >= body_weight + 150
+
     def is_heading(ln: Line) -> bool:
         t = ln.text
         if len(t) > 150 or not re.search(r"[A-Za-z]", t) or _LEADER.search(t) or ln.cells:
             return False
         bigger = ln.size >= body_size + 1.0
-        bolder = (ln.weight >= body_weight + 150 and abs(ln.size - body_size) < 1.0 and len(t) < 100 and not _ENDS_SENTENCE.search(t)
+        # A FAQ's question, "(1) How do I create an AUTOINCREMENT field?", set bold throughout on a line of its own.
+        question = t.endswith("?") and ln.end_weight >= body_weight + 150 and 3 <= len(t.split()) <= 20
+        bolder = (ln.weight >= body_weight + 150 and abs(ln.size - body_size) < 1.0 and len(t) < 100 and (not _ENDS_SENTENCE.search(t) or question)
                   and not _CAPTION.match(t))
         # "2. Storage" set bold throughout at the body's size (troff's .NH, word processors) is a heading, not a list item.
         numbered = _NUMBERED_HEADING.match(t) is not None and ln.end_weight >= body_weight + 150 and len(t.split()) <= 16
-        return bigger or (bolder and (numbered or (t[:1].isupper() and not _BULLET.match(t))))
+        return bigger or (bolder and (numbered or (question and _ENUMERATED.match(t) is not None) or (t[:1].isupper() and not _BULLET.match(t))))
 
     heading_sizes = sorted({ln.size for ln in all_lines if is_heading(ln) and ln.size >= body_size + 1.0}, reverse=True)
 
@@ -462,6 +468,15 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 while stack and stack[-1][0] >= lvl:
                     stack.pop()
                 stack.append((lvl, _dehyphenate(text, vocab)))
+            if (cur["kind"] in ("paragraph", "list_item") and len(cur["lines"]) <= 3 and len(text.split()) <= 30 and abs(cur["size"] - body_size) < 1.0
+                    and text.endswith("?") and all(bold(x) for x in (cur["first"], cur["last"]))):
+                # A short question set bold throughout (its lines joined by the rule in the loop below): a FAQ's question
+                # wrapped over two lines ("(4) Why doesn't SQLite allow me ... / ... of the same table?")
+                lvl = len(heading_sizes) + 1
+                while stack and stack[-1][0] >= lvl:
+                    stack.pop()
+                stack.append((lvl, _dehyphenate(text, vocab)))
+                cur["kind"] = "heading"
             blocks.append(Block(cur["kind"], _dehyphenate(text, vocab), path(), cur["page"]))
         cur = None
 
@@ -476,7 +491,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         nonlocal cur
         close()
         text = " | ".join(ln.cells) if kind == "table_row" else ln.text
-        cur = {"kind": kind, "lines": [ln.text], "text": text, "page": ln.page, "x0": ln.x0, "size": ln.size, "last": ln,
+        cur = {"kind": kind, "lines": [ln.text], "text": text, "page": ln.page, "x0": ln.x0, "size": ln.size, "first": ln, "last": ln,
                "cells": list(ln.cells), "cell_x": list(ln.cell_x), **kw}
 
     for lines in body:
@@ -506,6 +521,13 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             if (cur and cur["kind"] == "heading" and ln.text[:1].islower() and ln.weight >= body_weight + 150 and ln.weight == cur["last"].weight
                     and abs(cur["size"] - ln.size) < 0.6 and gap is not None and 0 < gap < max(pitch, ln.size) * 1.6 and len(ln.text) < 100):
                 cur["lines"].append(ln.text)  # a bold heading wrapped before a lower-case word
+                cur["last"] = ln
+                continue
+            if (cur and cur["kind"] in ("paragraph", "list_item") and len(cur["lines"]) < 3 and len(cur["lines"][0].split()) >= 6
+                    and bold(cur["first"]) and bold(cur["last"]) and bold(ln)
+                    and not _ENDS_SENTENCE.search(cur["text"]) and gap is not None and 0 < gap < pitch * 1.45 and abs(ln.size - cur["size"]) < 0.6):
+                cur["text"] = _join(cur["text"], ln.text, vocab)  # a bold block's next line, wherever it starts
+                cur["lines"].append(ln.text)
                 cur["last"] = ln
                 continue
             if is_heading(ln):

@@ -435,3 +435,19 @@ def test_html_margin_paragraph_numbers_and_bold_class_section_titles():
                      ("4.1.1 Parts of a live system", ("4. The basics", "4.1 What is a live system?", "4.1.1 Parts of a live system"))]
     assert any(t.endswith("as note 1 explains in full.") for t in texts), "a numbered link to a note elsewhere is kept"
     assert ("paragraph", "This whole paragraph is set in bold type because the author wanted it to stand out.") in [(b.kind, b.text) for b in blocks]
+
+
+def test_html_a_bold_question_alone_in_its_paragraph_is_a_heading():
+    from rag.markup import html_blocks
+
+    page = ("<html><body><h2>Frequently Asked Questions</h2>"
+            "<p><b>(1) How do I create an AUTOINCREMENT field?</b></p>"
+            "<p>A column declared INTEGER PRIMARY KEY will autoincrement whenever a NULL is inserted into it.</p>"
+            "<p><b>Is it fast?</b> Yes: it takes no more time than any other insert into the same table.</p>"
+            "</body></html>")
+    blocks = html_blocks(page)
+    heads = [b.text for b in blocks if b.kind == "heading"]
+    assert heads == ["Frequently Asked Questions", "(1) How do I create an AUTOINCREMENT field?"]
+    answer = next(b for b in blocks if b.text.startswith("A column declared"))
+    assert answer.section == ("Frequently Asked Questions", "(1) How do I create an AUTOINCREMENT field?")
+    assert any(b.text.startswith("Is it fast? Yes") for b in blocks), "a bold question opening a paragraph stays in it"

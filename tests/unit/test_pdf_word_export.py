@@ -212,3 +212,25 @@ def test_a_bold_heading_wrapped_before_a_lower_case_word_is_one_heading(tmp_path
     items = [(72, 700, "How a new upload can break other", "Helvetica-Bold", 11), (72, 686, "packages in testing", "Helvetica-Bold", 11),
              (72, 666, "The archive can hold one version of a package.", "Helvetica", 11)]
     assert ("heading", "How a new upload can break other packages in testing") in blocks(draw(tmp_path / "bh.pdf", items))
+
+
+def test_a_faqs_bold_questions_are_headings_one_line_or_wrapped(tmp_path):
+    # SQLite's FAQ as LibreOffice exports it: "(n) question?" bold on its own, some wrapped over two lines.
+    H, B = "Helvetica", "Helvetica-Bold"
+    path = draw(tmp_path / "faq.pdf", [
+        (58, 700, "(1) How do I create an AUTOINCREMENT field?", B, 11),
+        (86, 672, "A column declared INTEGER PRIMARY KEY will autoincrement when a NULL is inserted.", H, 11),
+        (58, 644, "(4) Why doesn't SQLite allow me to use '0' and '0.0' as the primary key on", B, 11),
+        (58, 630, "two different rows of the same table?", B, 11),
+        (86, 602, "For a column with a numeric type, SQLite thinks that '0' and '0.0' are the same value.", H, 11),
+        (58, 574, "Never run the archive tools as root on a shared machine.", B, 11),
+        (86, 546, "They write to the pool directly and can leave it in a state the mirrors cannot read.", H, 11),
+    ])
+    got = pdf_layout.extract(path.read_bytes())[0]
+    heads = [b.text for b in got if b.kind == "heading"]
+    assert heads == ["(1) How do I create an AUTOINCREMENT field?",
+                     "(4) Why doesn't SQLite allow me to use '0' and '0.0' as the primary key on two different rows of the same table?"]
+    answer = next(b for b in got if b.text.startswith("For a column with a numeric type"))
+    assert answer.kind == "paragraph" and answer.section[-1].startswith("(4) Why doesn't SQLite")
+    # a bold sentence (a warning) stays prose
+    assert ("paragraph", "Never run the archive tools as root on a shared machine.") in [(b.kind, b.text) for b in got]

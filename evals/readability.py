@@ -9,7 +9,8 @@
 * `glued_heading`  - a heading fused into the sentence: the sentence starts with a section
                      number and a capitalised title ("2.1 ASN.1 syntax The parser ..."), or with a
                      Title Case run of 4+ words holding a capitalised function word ("Maximum Number
-                     Of Tables In A Join SQLite does ..."), or a line inside it is a short numbered heading;
+                     Of Tables In A Join SQLite does ..."; not after "See": a cited title), or a line inside it
+                     is a short numbered heading;
 * `repeated_header`- a running page header: one of `headers` (lines the caller found repeated at
                      the top of the document's pages), or a texinfo-style "Chapter 2: Title 11"
                      / "Appendix A: Title 40" with its page number.
@@ -37,6 +38,7 @@ _HEADING_LINE = re.compile(rf"^{_SECTION_NO}\s+[A-Z][^!?;]{{0,70}}(?<![.:,])$")
 # Capitalised function words are the signature of a Title Case heading ("Maximum Number Of Tables In A Join").
 _TITLE_WORDS = {"Of", "In", "A", "An", "The", "For", "And", "To", "On", "With", "From", "By", "At", "Or", "As", "Into",
                 "Where", "When", "How", "What", "Is", "Are", "May", "Be"}
+_CROSS_REF = {"See", "Read", "Visit"}  # "See How To Corrupt An SQLite Database File for ...": a cited title, not a heading
 _TEXINFO_HEADER = re.compile(r"\b(?:Chapter\s+\d{1,2}|Appendix\s+[A-Z]):\s+[^.!?\n]{1,70}?\s\d{1,4}\b")
 
 
@@ -70,7 +72,7 @@ def artefacts(text: str, headers: Iterable[str] = ()) -> list[str]:
         found.add("glued_heading")  # "2.1 ASN.1 syntax The parser is ..." (a heading alone is not glued)
     words = flat.split()
     run = next((i for i, w in enumerate(words) if not w[:1].isupper()), len(words))
-    if 4 <= run < len(words) and any(w in _TITLE_WORDS for w in words[1:run]):
+    if 4 <= run < len(words) and any(w in _TITLE_WORDS for w in words[1:run]) and words[0] not in _CROSS_REF:
         found.add("glued_heading")  # "Maximum Number Of Tables In A Join SQLite does not support ..."
     if len(lines) > 1 and any(_HEADING_LINE.match(ln) and len(ln.split()) <= 10 for ln in lines):
         found.add("glued_heading")

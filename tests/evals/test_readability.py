@@ -75,6 +75,12 @@ def test_a_heading_alone_is_not_glued():
     assert "glued_heading" not in artefacts("2.1 Variations on read.table")
 
 
+def test_a_cited_title_after_see_is_not_a_glued_heading():
+    # SQLite's FAQ (realdocs faq.pdf): flagged before 2026-11-30
+    assert readable("See How To Corrupt An SQLite Database File for further information.")
+    assert "glued_heading" in artefacts("Seeing How To Corrupt An SQLite Database File Is Easy the rest follows.")
+
+
 @pytest.mark.parametrize("text,headers", [
     ("and to give nrows, the number Chapter 2: Spreadsheet-like data 11 of rows to be read.", ()),
     ("Appendix B: Installing R 40 the rest of the sentence.", ()),

@@ -11,12 +11,17 @@ wrapped lines joined, headings by size, running headers and page numbers, joins 
     an end-of-line hyphenation (pdfium's mark), undone unless the document spells the word with one;
   * noise: a line whose mean word confidence is below MIN_CONF, whose non-space characters are less
     than 40% letters and digits (a figure's strokes read as "| ~ —"), or set 3.5 times the median size, is dropped;
+  * a superscript note mark set apart from its word (small, ending well above the baseline) is dropped;
+    a raised number opening a line is a footnote's mark (`Line.lead_mark`, as pdf_layout sets it), and a raised
+    sign there ("!", "?": a misread mark) is "*";
   * a round bullet read as "e", "o", "©" ... before a line's other words is "•";
   * running headers and footers read slightly differently on each page (OCR errors): among a page's two
     top and two bottom lines, one that nearly matches (difflib ratio 0.8, digits ignored) such a line on
-    2+ other scanned pages (1+ in a document of fewer than 6) is dropped; bare page numbers there too;
-  * sizes within 20% of the scanned lines' median are that median (tesseract's estimate wobbles from
-    line to line); in a PDF with text pages too, scanned sizes are scaled so that median is their body size.
+    2+ other scanned pages (1+ in a document of fewer than 6) is dropped; bare page numbers there too, and
+    lines there that start or end with a number when half the pages or more have one ("Chapter 4: Title 52");
+  * sizes within 15% of the scanned lines' median are that median (tesseract's estimate wobbles from
+    line to line), and so are those of lines not mostly letters ("$ v=123" is no heading); in a PDF with
+    text pages too, the scanned sizes are scaled so that their median is the text pages' body size.
 Settings: RAG_OCR=off never reads a scan; RAG_OCR_LANG (default eng; "eng+deu" needs tesseract-ocr-deu).
 OCR is slow: seconds per page. Left out: handwriting, tables (a scanned table is read as lines of text),
 fixed-pitch code (read as prose), bold headings (only larger type makes a heading), multi-column
@@ -123,7 +128,7 @@ class _Hocr(HTMLParser):
                                "x_size": (_nums(title, "x_size") or [0.0])[0], "words": []})
         elif cls == "ocrx_word" and self.lines:
             self.word = []
-            self.lines[-1]["words"].append([self.word, (_nums(title, "x_wconf") or [0.0])[0]])
+            self.lines[-1]["words"].append([self.word, (_nums(title, "x_wconf") or [0.0])[0], _nums(title, "bbox")])
 
     def handle_endtag(self, tag):
         if self.stack and self.stack.pop() == "ocrx_word":
@@ -150,9 +155,14 @@ def _lines(hocr: str, pno: int, height: float) -> list:
     prev_par = None
     for ln in p.lines:
         first_par.setdefault(ln["block"], ln["par"])
-        words = [("".join(w).strip(), c) for w, c in ln["words"]]
+        if len(ln["bbox"]) != 4:
+            continue
+        x0, y0, x1, y1 = ln["bbox"]
+        offset = ln["baseline"][1] if len(ln["baseline"]) == 2 else 0.0
+        xs = ln["x_size"] or y1 - y0
+        words = [("".join(w).strip(), c) for i, (w, c, box) in enumerate(ln["words"]) if not (i and _note_mark("".join(w).strip(), box, y1 + offset, xs))]
         words = [(w, c) for w, c in words if w]
-        if not words or len(ln["bbox"]) != 4:
+        if not words:
             continue
         if len(words) > 1 and words[0][0] in _BULLETS:
             words[0] = ("•", words[0][1])  # a round bullet read as a letter or sign
@@ -160,17 +170,25 @@ def _lines(hocr: str, pno: int, height: float) -> list:
         chars = text.replace(" ", "")
         if sum(c for _, c in words) / len(words) < MIN_CONF or sum(ch.isalnum() for ch in chars) < 0.4 * len(chars):
             continue
-        x0, y0, x1, y1 = ln["bbox"]
-        offset = ln["baseline"][1] if len(ln["baseline"]) == 2 else 0.0
         base = height - (y1 + offset) * k  # the baseline at the line's left edge (no slope: gaps measured at the left)
-        size = round((ln["x_size"] or y1 - y0) * k, 1)
+        size = round(xs * k, 1)
         starts = PARAGRAPHS and ln["par"] != first_par[ln["block"]] and ln["par"] != prev_par
-        out.append(Line(text, x0 * k, x1 * k, base, base, size, 400, False, page=pno, ocr_par=starts))
+        first = ln["words"][0][2]  # a raised number opening the line: a footnote's mark
+        mark = len(words) > 1 and len(first) == 4 and first[3] <= y1 + offset - 0.2 * xs and bool(re.fullmatch(r"\d{1,3}|[^\w\s]{1,2}", words[0][0]))
+        if mark and not words[0][0].isdigit():
+            text = "*" + text[len(words[0][0]) :]  # a mark misread as "!" or "?"
+        out.append(Line(text, x0 * k, x1 * k, base, base, size, 400, False, page=pno, lead_mark=mark, ocr_par=starts))
         prev_par = ln["par"]
     for a, b in zip(out, out[1:] + [None]):
         if re.search(r"[A-Za-z]{2}-$", a.text) and (b is None or b.text[:1].islower()):
             a.text = a.text[:-1] + SOFT_HYPHEN
     return out
+
+
+def _note_mark(word: str, box: list[float], baseline: float, x_size: float) -> bool:
+    """A superscript note mark set apart ("possible. 8"): 1-3 characters, small, ending well above the baseline."""
+    return (len(word) <= 3 and len(box) == 4 and re.search(r"[\d*†‡°]", word) is not None and box[3] - box[1] <= 0.6 * x_size
+            and box[3] <= baseline - 0.25 * x_size)
 
 
 _BULLETS = {"e", "o", "°", "©", "«", "»", "¢", "@", "®", "•", "*", "+"}
@@ -190,8 +208,12 @@ def drop_running(pages: dict[int, list], heights: dict[int, float]) -> None:
         by_y, h = sorted(lines, key=lambda ln: -ln.top), heights[p]
         edges[p] = [ln for ln in by_y[:2] if ln.top > 0.85 * h] + [ln for ln in by_y[-2:] if ln.top < 0.15 * h]
     need = 2 if len(pages) >= 6 else 1
+    # "Chapter 4: Shell Builtin Commands 52": edge lines that start or end with a number on half the pages or more
+    numbered = {id(ln) for e in edges.values() for ln in e if re.search(r"^\d+\s|\s\d+$", ln.text) and not ln.lead_mark}
+    if len(pages) < 6 or len({p for p, e in edges.items() if any(id(ln) in numbered for ln in e)}) < 0.5 * len(pages):
+        numbered = set()
     for p, lines in pages.items():
-        gone = set()
+        gone = {id(ln) for ln in edges[p] if id(ln) in numbered}
         for ln in edges[p]:
             key = _key(ln.text)
             if _PAGE_NO.match(ln.text.strip(" -–—.")):
@@ -203,8 +225,8 @@ def drop_running(pages: dict[int, list], heights: dict[int, float]) -> None:
 
 
 def fit_sizes(pages: dict[int, list], body: float | None) -> None:
-    """Snap the scanned lines' sizes within 20% of their median to it, scaled to `body` (the text pages' body size) when
-    given; drop lines 3.5 times the median size or more."""
+    """Snap the scanned lines' sizes within 15% of their median (and those of lines not mostly letters) to it,
+    scaled to `body` (the text pages' body size) when given; drop lines 3.5 times the median size or more."""
     sizes = [ln.size for lines in pages.values() for ln in lines for _ in ln.text]
     if not sizes:
         return
@@ -213,4 +235,6 @@ def fit_sizes(pages: dict[int, list], body: float | None) -> None:
     for lines in pages.values():
         lines[:] = [ln for ln in lines if ln.size <= 3.5 * mid]  # a figure's strokes read as giant letters
         for ln in lines:
-            ln.size = round((mid if abs(ln.size - mid) <= 0.2 * mid else ln.size) * scale, 1)
+            chars = ln.text.replace(" ", "")
+            wordy = re.search(r"[A-Za-z]{3}", ln.text) and sum(ch.isalpha() for ch in chars) >= 0.6 * len(chars)
+            ln.size = round((mid if abs(ln.size - mid) <= 0.15 * mid or not wordy else ln.size) * scale, 1)

@@ -70,7 +70,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Document:
     except Exception as e:  # a reader's unforeseen failure on a damaged file: this file fails, the rest still load
         raise Unreadable(f"unreadable {ext[1:].upper()} file ({type(e).__name__}: {str(e)[:80]})") from e
     if not text.strip():
-        raise Unreadable("no extractable text" + (" (scanned PDF? OCR is not supported)" if ext == ".pdf" else ""))
+        raise Unreadable("no extractable text" + (" (a scanned PDF? OCR reads scans unless RAG_OCR=off; it found no text here)" if ext == ".pdf" else ""))
     source = path.relative_to(root).as_posix()
     return Document(
         source=source,

@@ -150,10 +150,10 @@ def test_without_tesseract_a_mixed_pdf_keeps_its_text_pages(tmp_path, monkeypatc
     assert load_file(path, tmp_path, 10**9).text == "A text page that is read as before."
 
 
-def test_ocr_off_gives_the_old_reason(tmp_path, monkeypatch):
+def test_ocr_off_says_how_to_turn_it_on(tmp_path, monkeypatch):
     path = _pdf(tmp_path / "scan.pdf", [_scan(PAGE3, 1)])
     monkeypatch.setenv("RAG_OCR", "off")
-    with pytest.raises(Unreadable, match=r"no extractable text \(scanned PDF\? OCR is not supported\)"):
+    with pytest.raises(Unreadable, match=r"no extractable text \(a scanned PDF\? OCR reads scans unless RAG_OCR=off"):
         load_file(path, tmp_path, 10**9)
 
 

@@ -30,6 +30,11 @@ _WS = re.compile(r"\s+")
 _BULLET = re.compile(r"[•◦▪▫‣⁃∙·●○■□–—*+-]\s+")
 
 
+def page_label(source: str, page: int) -> str:
+    """How a citation names a block's page: "slide 3" in a deck (rag/slides.py), "p. 3" elsewhere."""
+    return f"slide {page}" if source.lower().endswith(".pptx") else f"p. {page}"
+
+
 @dataclass(frozen=True)
 class Block:
     kind: str

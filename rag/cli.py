@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from rag.errors import ConfigError, RagError
-from rag.slides import page_label
+from rag.blocks import page_label
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Grounded, cited answers from your documents.")
 err = Console(stderr=True)
@@ -101,6 +101,11 @@ def info_cmd(json_out: bool = typer.Option(False, "--json")):
         out.print(f"[bold]{key:>16}[/] {escape(str(value))}", soft_wrap=True, highlight=False)
 
 
+def _where(c) -> str:
+    """A citation's (or closest passage's) place: "R-FAQ.pdf · p. 10 · 2 R Basics", "deck.pptx · slide 3"."""
+    return " · ".join([c.source] + ([page_label(c.source, c.page)] if c.page else []) + ([c.section] if c.section else []))
+
+
 def _print_answer(ans, show_sources: bool = True):
     style = "yellow" if ans.refused else "default"
     out.print(ans.answer, style=style, highlight=False)
@@ -108,15 +113,13 @@ def _print_answer(ans, show_sources: bool = True):
         out.print(f"  [dim]note: {note}[/]")
     if show_sources:
         for c in ans.citations:
-            where = " · ".join([c.source] + ([page_label(c.source, c.page)] if c.page else []) + ([c.section] if c.section else []))
-            out.print(f"  [cyan][{c.n}][/] {escape(where)} [dim](chars {c.start}-{c.end}, score {c.score:.2f})[/]", highlight=False, soft_wrap=True)
+            out.print(f"  [cyan][{c.n}][/] {escape(_where(c))} [dim](chars {c.start}-{c.end}, score {c.score:.2f})[/]", highlight=False, soft_wrap=True)
         if ans.refused and ans.closest:
             out.print("  Closest passages, none of which answers this:", style="dim")
             for c in ans.closest:
-                where = " · ".join([c.source] + ([page_label(c.source, c.page)] if c.page else []) + ([c.section] if c.section else []))
                 snippet = " ".join(c.text.split())
                 snippet = snippet if len(snippet) <= 160 else snippet[:157] + "..."
-                out.print(f"  - {escape(where)} chars {c.start}-{c.end} (score {c.score:.2f}): {escape(snippet)}", highlight=False, soft_wrap=True)
+                out.print(f"  - {escape(_where(c))} chars {c.start}-{c.end} (score {c.score:.2f}): {escape(snippet)}", highlight=False, soft_wrap=True)
     t = ans.timings_ms
     out.print(f"  [dim]retrieve {t.get('retrieve', 0):.0f} ms · generate {t.get('generate', 0):.0f} ms · verify {t.get('verify', 0):.0f} ms[/]")
 

@@ -218,10 +218,21 @@ def drop_running(pages: dict[int, list], heights: dict[int, float]) -> None:
             key = _key(ln.text)
             if _PAGE_NO.match(ln.text.strip(" -–—.")):
                 gone.add(id(ln))
-            elif len(key) >= 3 and sum(any(difflib.SequenceMatcher(None, key, _key(o.text)).ratio() >= 0.8 for o in edges[q])
-                                       for q in edges if q != p) >= need:
+            elif len(key) >= 3 and _seen_on(key, (edges[q] for q in edges if q != p), need):
                 gone.add(id(ln))
         lines[:] = [ln for ln in lines if id(ln) not in gone]
+
+
+def _seen_on(key: str, others, need: int) -> bool:
+    """Does a line nearly matching `key` stand on at least `need` of the other pages' edges? (Stops counting at `need`:
+    a 300-page scan compares each edge line with a few pages, not all of them.)"""
+    found = 0
+    for edge in others:
+        if any(difflib.SequenceMatcher(None, key, _key(o.text)).ratio() >= 0.8 for o in edge):
+            found += 1
+            if found >= need:
+                return True
+    return False
 
 
 def fit_sizes(pages: dict[int, list], body: float | None) -> None:

@@ -38,7 +38,7 @@ import zlib
 
 from rag.blocks import Block
 from rag.markup import _fold
-from rag.zipdoc import open_zip
+from rag.zipdoc import open_zip, part_name
 
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -56,6 +56,8 @@ _BODY_PH = {"body", "obj"}  # (a placeholder without a type is "obj", a content 
 _SKIP_FIELDS = re.compile(r"slidenum|datetime", re.I)
 _DEFAULT_TITLES = {"powerpoint presentation", "presentation", "presentation1", "slide 1"}
 _DEFAULT_SECTIONS = {"default section", "untitled section"}
+
+
 def _unreadable(reason: str):
     from rag.loaders import Unreadable
 
@@ -96,8 +98,7 @@ class _Package:
             target = rel.get("Target") or ""
             if rel.get("TargetMode") == "External" or not target:
                 continue
-            name = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(d, target))
-            out[rel.get("Id")] = ((rel.get("Type") or "").rsplit("/", 1)[-1], name)
+            out[rel.get("Id")] = ((rel.get("Type") or "").rsplit("/", 1)[-1], part_name(d, target))
         return out
 
     def related(self, part: str, kind: str) -> str | None:
@@ -436,8 +437,3 @@ def _assemble(slides: list[_Slide]) -> list[Block]:
             out.append(Block("heading", "Notes", path + ("Notes",), s.page))
             out.extend(Block(b.kind, b.text, path + ("Notes",), s.page) for b in s.notes)
     return out
-
-
-def page_label(source: str, page: int) -> str:
-    """How a citation names a page: "slide 3" in a deck, "p. 3" elsewhere."""
-    return f"slide {page}" if source.lower().endswith(".pptx") else f"p. {page}"

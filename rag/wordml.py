@@ -32,6 +32,7 @@ import zipfile
 from rag.blocks import Block
 from rag.markup import _fold
 from rag.styles import MONO, format_number, style_kind
+from rag.zipdoc import part_name
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -67,8 +68,7 @@ def open_docx(raw: bytes):
                 for rel in root:
                     target = rel.get("Target", "")
                     if rel.get("TargetMode") != "External":
-                        part = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(base, target))
-                        if part not in names:
+                        if part_name(base, target) not in names:
                             rel.set("TargetMode", "External")
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             zout.writestr(item, data)

@@ -9,6 +9,7 @@ whether it is encrypted, is each reader's to check.
 from __future__ import annotations
 
 import io
+import posixpath
 import zipfile
 from typing import Callable
 
@@ -24,3 +25,9 @@ def open_zip(raw: bytes, limit: int, error: Callable[[str], Exception]) -> zipfi
     if sum(i.file_size for i in z.infolist()) > limit:
         raise error(f"it expands to more than {limit // 2**20} MB")
     return z
+
+
+def part_name(base: str, target: str) -> str:
+    """An Office package relationship's target as a part name: absolute ("/word/x.xml") from the package
+    root, else relative to `base`, the folder of the part that holds the relationship (DOCX, PPTX)."""
+    return posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(base, target))

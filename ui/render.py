@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from rag.slides import page_label
+from rag.blocks import page_label
 
 _WS = re.compile(r"\s+")
 

@@ -43,7 +43,11 @@ def embed_documents(self, texts):
     with open(os.environ["HOOK_MARKER"], "a") as f:
         f.write(f"{_state['calls']}\\n")
     if _state["calls"] == int(os.environ.get("HOOK_PAUSE_AT", "0")):
-        time.sleep(120)  # the test kills us here
+        # The test kills us here. Short sleeps: Linux may deliver SIGINT to another thread (the
+        # store's writer, Chroma's own), and Python then runs the handler only when the main
+        # thread next wakes; one long sleep would hide the Ctrl-C for its whole length.
+        for _ in range(1200):
+            time.sleep(0.1)
     return _orig(self, texts)
 
 E.HashEmbedder.embed_documents = embed_documents

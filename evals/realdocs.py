@@ -181,7 +181,7 @@ def case_fields(case, ans) -> dict:
     shown = [s for s in ans.sentences if s.shown] if not ans.refused else []
     read = []
     for s in shown:
-        text = _displayed(s.text, ans.answer)
+        text = s.display or _displayed(s.text, ans.answer)  # a table row is shown with its column names
         read.append({"text": text, "artefacts": readability.artefacts(text, case.running_headers or ())})
     cited_right = section_ok = None
     sections = [getattr(c, "section", None) for c in ans.citations]

@@ -1,14 +1,18 @@
 """Document structure as blocks: what each stretch of the cleaned text is, and where it sits.
 
 A loader that understands a format (PDF layout, HTML, DOCX, Markdown) emits `Block`s:
-kind (heading, paragraph, list_item, table_row, code, toc, index, boilerplate), text,
-section path and page. `assemble` joins them into the document text, a blank line
+kind (heading, paragraph, list_item, table_row, table_head, code, toc, index, boilerplate),
+text, section path and page. `assemble` joins them into the document text, a blank line
 between blocks, so no sentence can run from one block into the next (a heading is never
 glued to the sentence after it), and returns each block's exact span in that text.
 
 Only prose, list items and table rows are *quotable*: headings, code, table-of-contents,
 index and boilerplate blocks are indexed (searchable) but never quoted as an answer
 sentence. `quotable_spans(chunk)` gives the sentence spans of a chunk that may be quoted.
+A table's header row (`table_head`, where the format says which row it is: HTML <th>, a
+Markdown header, Word's repeated header row, ODF header rows, PowerPoint's first-row flag) is
+not quoted either; each row under it carries its text, so a quoted row can be shown with its
+column names (`labelled_row`).
 Left out: nesting (a list inside a table cell), reading order across multi-column pages.
 """
 
@@ -21,9 +25,9 @@ from typing import Iterable, Sequence
 
 # Bump when extraction changes what text or metadata a document gets: `rag ingest`
 # re-extracts every document that the index holds under an older version.
-EXTRACTION_VERSION = 15  # 14: OCR of scanned pages (a PDF mixing text and scanned pages gains text); 15: bold FAQ questions are headings
+EXTRACTION_VERSION = 16  # 15: bold FAQ questions are headings; 16: table header rows (table_head) and the rows' column names
 
-KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate")
+KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate", "table_head")  # append only: stored by index
 QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})
 SEP = " › "  # between the headings of a section path
 _WS = re.compile(r"\s+")
@@ -51,6 +55,7 @@ class Span:
     end: int
     kind: str
     section: str = ""
+    head: str = ""  # a table row's header row (its column names), "" when the format names none
 
 
 def section_label(path: Sequence[str]) -> str:
@@ -77,6 +82,7 @@ def assemble(blocks: Iterable[Block], n_pages: int = 0) -> tuple[str, tuple[int,
             first_on_page.setdefault(b.page, pos)
         pos += len(t)
     text = "".join(parts)
+    spans = attach_heads(text, spans)
     starts: list[int] = []
     if n_pages:
         nxt = len(text)
@@ -87,6 +93,40 @@ def assemble(blocks: Iterable[Block], n_pages: int = 0) -> tuple[str, tuple[int,
         if starts:
             starts[0] = 0
     return text, tuple(starts), tuple(spans)
+
+
+def attach_heads(text: str, spans: Sequence[Span]) -> list[Span]:
+    """Each table row under a `table_head` block gets that header row's text; any other block ends the table."""
+    out, head = [], ""
+    for sp in spans:
+        if sp.kind == "table_head":
+            head = text[sp.start : sp.end]
+        elif sp.kind == "table_row":
+            sp = Span(sp.start, sp.end, sp.kind, sp.section, head) if head and not sp.head else sp
+        else:
+            head = ""
+        out.append(sp)
+    return out
+
+
+_CELL_SPLIT = re.compile(r"\s*(?<!\\)\|\s*")
+
+
+def cells_of(row: str) -> list[str]:
+    """A row's cells: " | "-joined (the readers) or a Markdown row ("| a | b |")."""
+    row = _WS.sub(" ", row).strip()
+    if row.startswith("|") and row.endswith("|") and len(row) > 1:
+        row = row[1:-1]
+    return [c.strip() for c in _CELL_SPLIT.split(row)]
+
+
+def labelled_row(row: str, head: str) -> str | None:
+    """A table row shown with its column names ("Type: DATETIME; Affinity: NUMERIC"), or None when
+    the header row does not name its cells one to one."""
+    cells, names = cells_of(row), cells_of(head)
+    if len(cells) < 2 or len(cells) != len(names) or not any(names):
+        return None
+    return "; ".join(f"{n}: {c}" if n and c and n != c else c or f"{n}: –" for n, c in zip(names, cells))
 
 
 def section_at(spans: Sequence[Span], offset: int) -> str:
@@ -101,9 +141,10 @@ def section_at(spans: Sequence[Span], offset: int) -> str:
     return spans[lo - 1].section if lo else ""
 
 
-def chunk_layout(spans: Sequence[Span], start: int, end: int, page_at=None) -> tuple[str, tuple[tuple[int, int, str, str, int], ...]]:
+def chunk_layout(spans: Sequence[Span], start: int, end: int, page_at=None) -> tuple[str, tuple[tuple, ...]]:
     """(section, blocks) of the chunk text[start:end]: blocks clipped to it, chunk-relative,
-    each as (start, end, kind, section, page) with page 0 when the document has none.
+    each as (start, end, kind, section, page) with page 0 when the document has none, and a
+    table row under a header row as (start, end, kind, section, page, header row text).
 
     The chunk's section is that of its first quotable block (what an answer would be quoted
     from), else of its first block."""
@@ -117,7 +158,8 @@ def chunk_layout(spans: Sequence[Span], start: int, end: int, page_at=None) -> t
         if sp.start >= end:
             break
         s = max(sp.start, start)
-        out.append((s - start, min(sp.end, end) - start, sp.kind, sp.section, (page_at(s) or 0) if page_at else 0))
+        b = (s - start, min(sp.end, end) - start, sp.kind, sp.section, (page_at(s) or 0) if page_at else 0)
+        out.append(b + (sp.head,) if sp.head else b)
     section = next((b[3] for b in out if b[2] in QUOTABLE), out[0][3] if out else "")
     return section, tuple(out)
 
@@ -126,15 +168,21 @@ def encode_layout(blocks: Sequence[tuple]) -> str:
     """Compact JSON for Chroma metadata (scalars only): sections listed once, blocks refer to them."""
     sections = list(dict.fromkeys(b[3] for b in blocks))
     idx = {s: i for i, s in enumerate(sections)}
-    return json.dumps({"s": sections, "b": [[b[0], b[1], KINDS.index(b[2]), idx[b[3]], b[4]] for b in blocks]}, ensure_ascii=False, separators=(",", ":"))
+    heads = list(dict.fromkeys(b[5] for b in blocks if len(b) > 5))  # a table's header row, once
+    hidx = {h: i for i, h in enumerate(heads)}
+    d = {"s": sections, "b": [[b[0], b[1], KINDS.index(b[2]), idx[b[3]], b[4]] + ([hidx[b[5]]] if len(b) > 5 else []) for b in blocks]}
+    if heads:
+        d["h"] = heads
+    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
 
-def decode_layout(raw: str | None) -> tuple[tuple[int, int, str, str, int], ...]:
+def decode_layout(raw: str | None) -> tuple[tuple, ...]:
     if not raw:
         return ()
     try:
         d = json.loads(raw)
-        return tuple((int(b[0]), int(b[1]), KINDS[b[2]], d["s"][b[3]], int(b[4]) if len(b) > 4 else 0) for b in d["b"])
+        return tuple((int(b[0]), int(b[1]), KINDS[b[2]], d["s"][b[3]], int(b[4]) if len(b) > 4 else 0) + ((d["h"][b[5]],) if len(b) > 5 else ())
+                     for b in d["b"])
     except (ValueError, KeyError, IndexError, TypeError):
         return ()  # an unreadable layout only costs the quotable filter, never the chunk
 
@@ -212,10 +260,20 @@ def chunk_section_at(chunk, offset: int) -> str:
 
 def chunk_page_at(chunk, offset: int) -> int | None:
     """Page of the block holding a chunk-relative offset, else the chunk's own page."""
-    for s, e, _, _, page in getattr(chunk, "blocks", ()):
+    for s, e, _, _, page, *_ in getattr(chunk, "blocks", ()):
         if s <= offset < e and page:
             return page
     return getattr(chunk, "page", None)
+
+
+def shown_row(quote: str, chunk) -> str | None:
+    """How a quoted sentence is shown when it is a whole table row of `chunk` under a header row:
+    labelled with the column names. None for anything else (prose, part of a row, no header)."""
+    key = _WS.sub(" ", quote).strip()
+    for s, e, kind, *rest in getattr(chunk, "blocks", ()):
+        if kind == "table_row" and len(rest) > 2 and _WS.sub(" ", chunk.text[s:e]).strip() == key:
+            return labelled_row(key, rest[2])
+    return None
 
 
 def normalize_ws(text: str) -> str:

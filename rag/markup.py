@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from rag.blocks import Block, Span, section_label
+from rag.blocks import Block, Span, attach_heads, section_label
 
 _WS = re.compile(r"\s+")
 
@@ -395,9 +395,11 @@ def _walk_xml(main) -> list[Block]:
                     visit(item)
         elif tag == "table":
             for row in el.iter("row"):
-                cells = [_fold("".join(c.itertext())) for c in row if c.tag == "cell"]
-                if any(cells):
-                    out.append(Block("table_row", " | ".join(cells), sec.path))
+                cells = [c for c in row if c.tag == "cell"]
+                texts = [_fold("".join(c.itertext())) for c in cells]
+                if any(texts):
+                    head = len(cells) > 1 and all(c.get("role") == "head" for c in cells)  # trafilatura's <th>
+                    out.append(Block("table_head" if head else "table_row", " | ".join(texts), sec.path))
         else:
             text = _fold(el.text or "")
             if text and tag not in ("main", "doc", "comments"):
@@ -484,9 +486,11 @@ def _html_fallback(html: str) -> list[Block]:
             if text.strip():
                 out.append(Block("code", text, sec.path))
         elif el.name == "tr":
-            cells = [_rendered(c) for c in el.find_all(["td", "th"])]
+            tds = el.find_all(["td", "th"])
+            cells = [_rendered(c) for c in tds]
             if any(cells):
-                out.append(Block("table_row", " | ".join(cells), sec.path))
+                head = len(tds) > 1 and (all(c.name == "th" for c in tds) or el.find_parent("thead") is not None)
+                out.append(Block("table_head" if head else "table_row", " | ".join(cells), sec.path))
         else:
             text = _rendered(el)
             if text:
@@ -548,6 +552,8 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
             flush()
             if not _MD_RULE.match(body):
                 out.append(Span(s + lead, e, "table_row", section_label(sec.path)))
+            elif out and out[-1].kind == "table_row" and "\n" not in text[out[-1].end : s - 1]:  # the rule under a header row
+                out[-1] = Span(out[-1].start, out[-1].end, "table_head", out[-1].section)
             continue
         if _MD_LIST.match(body):
             flush()
@@ -561,4 +567,4 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
     if cur and fence is not None:
         cur[1] = len(text.rstrip())
     flush()
-    return tuple(sp for sp in out if sp.end > sp.start)
+    return tuple(attach_heads(text, [sp for sp in out if sp.end > sp.start]))

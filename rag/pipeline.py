@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from rag import cite
-from rag.blocks import chunk_page_at, chunk_section_at, normalize_ws, quotable_spans
+from rag.blocks import chunk_page_at, chunk_section_at, normalize_ws, quotable_spans, shown_row
 from rag.answer import (
     REFUSAL_TEXT,
     Answerer,
@@ -348,7 +348,8 @@ class Pipeline:
         keys = [tuple(dict.fromkeys((n, _section_of(t, hits[n - 1].chunk)) for n in cs)) for t, cs, _, _ in checked]
         mapping = cite.renumber([k for k, c in zip(keys, checked) if c[3] or not hide])
         sentences = tuple(
-            Sentence(text=t, cites=tuple(mapping[key] for key in ks) if (ok or not hide) else (), supported=ok, support=round(sup, 4), shown=ok or not hide)
+            Sentence(text=t, cites=tuple(mapping[key] for key in ks) if (ok or not hide) else (), supported=ok, support=round(sup, 4), shown=ok or not hide,
+                     display=next((d for n in cs if (d := shown_row(t, hits[n - 1].chunk))), ""))
             for (t, cs, sup, ok), ks in zip(checked, keys)
         )
         removed = sum(1 for s in sentences if not s.shown)
@@ -360,7 +361,7 @@ class Pipeline:
                         removed_citations=tuple(invalid), notes=tuple(notes + ["no sentence of the answer is supported by the sources"]))
         citations = tuple(self._citation(num, hits[n - 1], [s.text for s in sentences if s.shown and num in s.cites], sec)
                           for (n, sec), num in mapping.items())
-        body = " ".join(cite.render(s.text, s.cites) for s in sentences if s.shown)
+        body = " ".join(cite.render(s.display or s.text, s.cites) for s in sentences if s.shown)
         return done(answer=body, refused=False, citations=citations, sentences=sentences, removed_sentences=removed,
                     removed_citations=tuple(invalid), notes=tuple(notes))
 

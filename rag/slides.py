@@ -15,6 +15,7 @@ counts it (hidden slides keep their numbers). On each slide:
     `paragraph` (subtitles, text boxes). Line breaks (a:br) are spaces;
   * a table is one `table_row` per row, cells joined with " | "; a merged cell's text is read once,
     in its first row and column (the cells it covers, hMerge/vMerge, are skipped, text left in them too);
+    the first row is a `table_head` when the table is flagged as having a header row (a:tblPr firstRow);
   * SmartArt's text (ppt/diagrams/data*.xml, its nodes in the data model's order): `list_item`s;
   * speaker notes (the slide's notesSlide) come after the slide's content under a "Notes" heading.
 Text that repeats on at least half of a deck's slides (three or more) outside titles and tables, such
@@ -335,14 +336,16 @@ class _Slide:
             self.body.append(Block(kind, text, (), self.page))
 
     def _table(self, tbl) -> None:
-        for tr in tbl.iter(A + "tr"):
+        pr = tbl.find(A + "tblPr")
+        first_is_head = pr is not None and pr.get("firstRow") in ("1", "true") and len(tbl.findall(A + "tr")) > 1  # PowerPoint's "Header Row"
+        for i, tr in enumerate(tbl.iter(A + "tr")):
             cells = []
             for tc in tr.findall(A + "tc"):
                 if tc.get("hMerge") in ("1", "true") or tc.get("vMerge") in ("1", "true"):
                     continue  # covered by the cell it is merged into
                 cells.append(_fold(" ".join(_para_text(p) for p in tc.iter(A + "p"))))
             if any(cells):
-                self.body.append(Block("table_row", " | ".join(c for c in cells if c), (), self.page))
+                self.body.append(Block("table_head" if i == 0 and first_is_head else "table_row", " | ".join(c for c in cells if c), (), self.page))
 
     def _smartart(self, ids) -> None:
         target = self.pkg.rels(self.part).get(ids.get(R + "dm"))
@@ -410,7 +413,7 @@ def _assemble(slides: list[_Slide]) -> list[Block]:
     seen: dict[str, set[int]] = {}
     for s in slides:
         for b in s.body:
-            if b.kind != "table_row":
+            if b.kind not in ("table_row", "table_head"):
                 seen.setdefault(b.text, set()).add(s.page)
     threshold = max(3, (len(slides) + 1) // 2)
     repeated = {t for t, pages in seen.items() if len(pages) >= threshold}

@@ -48,7 +48,7 @@ class Chunk:
     page: int | None = None
     section: str = ""  # section path, e.g. "2 ASN.1 structure handling › 2.4 Library Notes"
     # (start, end, kind, section, page or 0) of the blocks in this chunk, chunk-relative; () for plain text.
-    blocks: tuple[tuple[int, int, str, str, int], ...] = ()
+    blocks: tuple[tuple, ...] = ()  # ... + (header row text,) for a table row under a header row
     extraction: int = 0  # rag.blocks.EXTRACTION_VERSION that produced it (0: before versions existed)
 
     def metadata(self) -> dict:
@@ -135,6 +135,7 @@ class Sentence:
     supported: bool
     support: float
     shown: bool = True  # False when verification removed it from the displayed answer
+    display: str = ""  # how it is shown when that differs from the quoted `text`: a table row with its column names
 
 
 @dataclass(frozen=True)

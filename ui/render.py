@@ -43,7 +43,7 @@ def cite_links(turn_id: str, cites, sources: dict[int, str] | None = None) -> st
 
 def _with_links(sentence: dict, turn_id: str, sources: dict[int, str]) -> str:
     links = cite_links(turn_id, sentence.get("cites") or (), sources)
-    return _text(sentence["text"]) + (" " + links if links else "")
+    return _text(sentence.get("display") or sentence["text"]) + (" " + links if links else "")
 
 
 def timings_line(answer: dict) -> str:

@@ -151,6 +151,89 @@ def score(file: str, t: dict, doc, n_samples: int = 0, *, code_line: Callable[[s
     return tally({"file": file, **words_kept(t, doc, "words", "note_words")}, t, lost, doc, n_samples)
 
 
+# --- manual headings (measure_docx / measure_odt --manual-headings) ---------------------------------------
+# Each file of the corpus rewritten so that its heading-styled paragraphs are body paragraphs formatted by hand,
+# the way people write reports and memos without heading styles. The style varies by file (VARIANTS, chosen by
+# `variant`), as it varies between authors; the level's size is relative to the body's (points added):
+VARIANTS = {
+    "bold, larger": lambda lvl: (True, {0: 6, 1: 4, 2: 2}.get(lvl, 0), ""),  # 18/16/14pt bold on 12pt, deeper: bold only
+    "bold only": lambda lvl: (True, 0, ""),  # every level bold at the body's size: levels cannot be told apart
+    "larger only": lambda lvl: (False, {0: 8, 1: 6, 2: 4, 3: 2}.get(lvl, 1), ""),  # not bold, a size per level
+    "mixed": lambda lvl: (True, 2, "caps") if lvl <= 1 else (True, 0, "underline") if lvl == 2 else (True, 0, "italic"),
+}
+
+
+ORDER: dict[str, int] = {}  # a set's files -> their place in it (set by the measures' --manual-headings paths)
+
+
+def variant(name: str) -> str:
+    """The hand-made heading style of the file `name`: the styles in turn along the set's files (each style
+    on a quarter of them), or by a checksum of the name for a file outside the set."""
+    import zlib
+
+    return list(VARIANTS)[ORDER.get(name, zlib.crc32(name.encode())) % len(VARIANTS)]
+
+
+def in_turn(names: list[str], stride: int = 1) -> None:
+    """Give the files of a set their hand-made heading styles in turn (`variant`); with `stride` n, the set is n
+    interleaved series (the same pages from n converters), each taking the styles in turn from its own start."""
+    ORDER.clear()
+    ORDER.update({n: i // stride + (i % stride) * len(VARIANTS) // stride for i, n in enumerate(names)})
+
+
+def nesting(t: dict, doc) -> int:
+    """How many of the truth's headings (t["headings"], at t["levels"]) are found, in order, as a `heading`
+    block whose section path has the same words as the truth's path (the headings above it at lower levels)."""
+    from rag.blocks import SEP
+
+    heads = [(spaced(_words(doc.text[b.start : b.end])).strip(), b.section) for b in doc.blocks if b.kind == "heading"]
+    stack: list[tuple[int, str]] = []
+    right, i = 0, 0
+    for h, lvl in zip(t["headings"], t["levels"]):
+        while stack and stack[-1][0] >= lvl:
+            stack.pop()
+        stack.append((lvl, " ".join(_words(h))))
+        for j in range(i, len(heads)):
+            if heads[j][0] == stack[-1][1]:
+                i = j + 1
+                right += [" ".join(_words(x)) for x in heads[j][1].split(SEP) if _words(x)] == [w for _, w in stack]
+                break
+    return right
+
+
+def manual_score(file: str, t: dict, doc, styled_doc, style: str, n_samples: int = 0, **kw) -> dict:
+    """`score`'s row of a rewritten file against the styled file's truth `t`, with the headings at the right
+    nesting, the false headings (`heading` blocks whose words are no heading of the truth) and, for reference,
+    the headings and nesting the styled file `styled_doc` keeps."""
+    row = score(file, t, doc, n_samples, **kw)
+    truth_heads = {" ".join(_words(h)) for h in t["headings"]}
+    false = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "heading" and " ".join(_words(doc.text[b.start : b.end])) not in truth_heads]
+    styled = score(file, t, styled_doc, 0, **kw)
+    row |= {"style": style, "nested": nesting(t, doc), "false_headings": len(false),
+            "styled_headings_kept": styled["headings"] - styled["headings_lost"], "styled_nested": nesting(t, styled_doc)}
+    if n_samples:
+        row["samples"]["false_headings"] = false[:n_samples]
+    return row
+
+
+def manual_columns(kept: list[tuple[str, str]]) -> list[Column]:
+    """The manual-heading report's columns: the style, headings kept, at the right nesting, false headings,
+    then the other kept measures (`kept`) and the quotable sentences."""
+    return columns([("headings kept", "headings")], first=[Column("style", lambda r: r.get("style", ""))],
+                   then=[Column("at the right nesting", lambda r: f"{r['nested']}/{r['headings']}", arrow=True),
+                         col("false headings", "false_headings", arrow=True),
+                         Column("styled file: kept / nested", lambda r: f"{r['styled_headings_kept']} / {r['styled_nested']}"),
+                         *[Column(h, lambda r, k=k: share(r[f"{k}_kept"], r[k]) if k.endswith("words") else _kept(r[k], r[f"{k}_lost"]), arrow=True)
+                           for h, k in kept if k != "headings"]])
+
+
+MANUAL_ABOUT = ("Each file rewritten so that every heading-styled paragraph is a body paragraph formatted by hand (the style "
+                "varies by file: " + "; ".join(VARIANTS) + "; evals/_measure_office.py VARIANTS); the truth is the styled file's "
+                "(its headings and their levels). Headings kept: a `heading` block with the same words; at the right nesting: its "
+                "section path has the words of the truth's path; false headings: `heading` blocks that are no heading of the truth; "
+                "styled file: what the unmodified file keeps, for reference.")
+
+
 def share(kept: int, n: int) -> str:
     return f"{kept / n:.3f}" if n else "–"
 

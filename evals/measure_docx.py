@@ -1,7 +1,7 @@
 """DOCX extraction (rag/markup.py `docx_blocks`) on Word files as editors write them: what the document keeps.
 
     python -m evals.measure_docx [--set dev|heldout | --docx FILE ...] [--out evals/results/docx_heldout.md]
-                                 [--before OLD.json] [--samples N]
+                                 [--before OLD.json] [--samples N] [--manual-headings]
 
 The files: manuals' web pages saved as Word by LibreOffice Writer (`soffice --convert-to docx`) and by
 pandoc, the two free producers of .docx most documents pass through. Converted once into
@@ -27,12 +27,21 @@ out/docx_corpus/, with the converters' versions in the report. The truth is each
   * quotable sentences with an artefact (evals/readability.py) and navigation-only ones.
 Left out: text boxes and headers/footers (not document text here), images, comments.
 Uses no document the independent check uses.
+
+--manual-headings (report evals/results/docx_manual_<set>.md): the same files with their headings formatted by
+hand, as in reports and memos written without heading styles: each heading-styled paragraph outside tables
+becomes a body paragraph (the body's style or Normal, no outline level) whose runs are bold and/or larger by
+level, the style varying by file (evals/_measure_office.py VARIANTS; `manual` here writes them into
+out/docx_manual_corpus/). The truth is the styled file's, headings with their levels; also counted: headings at
+the right nesting (the section path has the truth path's words) and false headings (`heading` blocks that are no
+heading of the truth); the other columns are as above and should not change.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+from collections import Counter
 import sys
 import zipfile
 from pathlib import Path
@@ -40,7 +49,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evals._measure_office import MonoRuns, cli, columns, load, score, table  # noqa: E402
+from evals._measure_office import (MANUAL_ABOUT, VARIANTS, MonoRuns, cli, columns, load, manual_columns, manual_score, score,  # noqa: E402
+                                   in_turn, table, variant)
 from evals.measure_html import AP, CM, DR, DV, PG, _fold, _words  # noqa: E402
 
 # Split before the first run (2026-11-30), pages none of the HTML sets use: `dev` files were read to find what
@@ -54,6 +64,7 @@ SETS = {
 }
 PACKAGES = "postgresql-doc-15 cmake-doc apache2-doc debian-reference-en developers-reference libreoffice-writer-nogui pandoc"
 CORPUS = ROOT / "out" / "docx_corpus"
+MANUAL = ROOT / "out" / "docx_manual_corpus"  # the corpus with hand-made headings (--manual-headings), rewritten on each run
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MONO = re.compile(r"mono|courier|consolas|menlo|monaco|typewriter|fixed|code", re.I)
 
@@ -85,12 +96,15 @@ class Styles:
 
         self.by_id: dict[str, object] = {}
         self.default_font = ""
+        self.default_size: int | None = None
         if "word/styles.xml" in z.namelist():
             root = etree.fromstring(z.read("word/styles.xml"))
             for s in root.iter(W + "style"):
                 self.by_id[s.get(W + "styleId")] = s
             f = root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}rFonts")
             self.default_font = (f.get(W + "ascii") or "") if f is not None else ""
+            sz = root.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}sz")
+            self.default_size = int(sz.get(W + "val")) if sz is not None else None
 
     def chain(self, sid: str | None):
         seen = set()
@@ -102,12 +116,25 @@ class Styles:
             sid = b.get(W + "val") if b is not None else None
 
     def outline(self, sid: str | None) -> bool:
+        return self.level(sid) is not None
+
+    def level(self, sid: str | None) -> int | None:
+        """The heading level the style gives (outline level + 1, "heading N": N, "title": 0), else None."""
         for s in self.chain(sid):
             name = (s.find(W + "name").get(W + "val") if s.find(W + "name") is not None else "").lower()
             o = s.find(f"{W}pPr/{W}outlineLvl")
-            if (o is not None and int(o.get(W + "val", "9")) < 9) or re.fullmatch(r"heading \d|title", name):
-                return True
-        return False
+            if m := re.fullmatch(r"heading (\d)|title", name):
+                return int(m.group(1)) if m.group(1) else 0
+            if o is not None and int(o.get(W + "val", "9")) < 9:
+                return int(o.get(W + "val")) + 1
+        return None
+
+    def size(self, sid: str | None) -> int | None:
+        """The font size (half-points) the style gives, along w:basedOn."""
+        for s in self.chain(sid):
+            if (v := _val(s, f"{W}rPr/{W}sz")) is not None:
+                return int(v)
+        return None
 
     def numbered(self, sid: str | None) -> bool:
         return any(s.find(f"{W}pPr/{W}numPr") is not None for s in self.chain(sid))
@@ -153,7 +180,7 @@ def truth(path: Path) -> dict:
                              or st.font(_val(p, f"{W}pPr/{W}pStyle")) or st.default_font)
         return bool(fonts) and all(_MONO.search(f or "") for f in fonts)
     body = etree.fromstring(z.read("word/document.xml")).find(W + "body")
-    paras, heads, lists, rows, links, words = [], [], [], [], [], []
+    paras, heads, lists, rows, links, words, levels = [], [], [], [], [], [], []
     runs = MonoRuns()
 
     for p in body.iter(W + "p"):
@@ -171,6 +198,7 @@ def truth(path: Path) -> dict:
         lvl = _val(p, f"{W}pPr/{W}outlineLvl")
         if (lvl is not None and int(lvl) < 9) or st.outline(sid):
             heads.append(text)
+            levels.append(int(lvl) + 1 if lvl is not None and int(lvl) < 9 else st.level(sid))
             continue
         linked = _fold("".join(_text(h) for h in p.iter(W + "hyperlink") if h.get(W + "anchor")))
         if linked == text and not in_table:
@@ -200,11 +228,79 @@ def truth(path: Path) -> dict:
                 if n.get(W + "type") in (None, "normal"):
                     notes.append(_fold(_text(n)))
     return {"words": words, "paragraphs": paras, "headings": heads, "code": runs.code, "lists": lists, "rows": rows, "links": links,
-            "note_words": _words(" ".join(notes))}
+            "note_words": _words(" ".join(notes)), "levels": levels}
 
 
 def measure(path: Path, n_samples: int = 0) -> dict:
     return score(f"{path.parent.name}/{path.name}", truth(path), load(path), n_samples, code_line=lambda c: c.split("  ")[0])
+
+
+def manual(path: Path, dest: Path, style: str) -> Path:
+    """`path` rewritten to `dest` with its headings formatted by hand in `style` (_measure_office.VARIANTS): each
+    heading-styled paragraph outside tables and text boxes gets the body's paragraph style ("bold, larger" and
+    "larger only") or none, i.e. Normal ("bold only" and "mixed"), loses its outline level, and each of its runs
+    gets bold and a size by level directly (w:b, w:sz; "mixed" also caps, underline or italic)."""
+    from lxml import etree
+
+    z = zipfile.ZipFile(path)
+    st = Styles(z)
+    root = etree.fromstring(z.read("word/document.xml"))
+    body_styles: Counter = Counter()
+    todo = []
+    for p in root.find(W + "body").iter(W + "p"):
+        if any(a.tag in (W + "txbxContent", W + "tbl") for a in p.iterancestors()):
+            continue
+        sid, lvl = _val(p, f"{W}pPr/{W}pStyle"), _val(p, f"{W}pPr/{W}outlineLvl")
+        level = int(lvl) + 1 if lvl is not None and int(lvl) < 9 else st.level(sid)
+        if level is not None:
+            todo.append((p, level))
+        elif p.find(f"{W}pPr/{W}numPr") is None and not st.numbered(sid) and _words(_text(p)):
+            body_styles[sid] += len(_text(p))
+    body_sid = body_styles.most_common(1)[0][0] if body_styles else None
+    body_size = st.size(body_sid) or st.default_size or 20  # (half-points; 10pt when nothing says)
+    for p, level in todo:
+        bold, more, extra = VARIANTS[style](level)
+        ppr = p.find(W + "pPr")
+        if ppr is None:
+            ppr = etree.SubElement(p, W + "pPr")
+            p.insert(0, ppr)
+        for x in ppr.findall(W + "pStyle") + ppr.findall(W + "outlineLvl"):
+            ppr.remove(x)
+        if body_sid and style in ("bold, larger", "larger only"):
+            etree.SubElement(ppr, W + "pStyle").set(W + "val", body_sid)
+            ppr.insert(0, ppr[-1])
+        for r in [ppr, *p.iter(W + "r")]:
+            if r is not ppr and any(a.tag == W + "txbxContent" for a in r.iterancestors()):
+                continue
+            rpr = r.find(W + "rPr")
+            if rpr is None:
+                rpr = etree.Element(W + "rPr")
+                r.insert(0, rpr) if r is not ppr else ppr.append(rpr)
+            for x in list(rpr):
+                if x.tag in (W + "b", W + "bCs", W + "sz", W + "szCs", W + "caps", W + "u", W + "i"):
+                    rpr.remove(x)
+            etree.SubElement(rpr, W + "b").set(W + "val", "true" if bold else "false")
+            if extra == "caps":
+                etree.SubElement(rpr, W + "caps")
+            if extra == "italic":
+                etree.SubElement(rpr, W + "i")
+            etree.SubElement(rpr, W + "sz").set(W + "val", str(body_size + 2 * more))
+            if extra == "underline":
+                etree.SubElement(rpr, W + "u").set(W + "val", "single")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in z.infolist():
+            out.writestr(item, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                         if item.filename == "word/document.xml" else z.read(item))
+    return dest
+
+
+def measure_manual(path: Path, n_samples: int = 0) -> dict:
+    """The row of `path` rewritten with hand-made headings (`manual`), against the styled file's truth."""
+    name = f"{path.parent.name}/{path.name}"
+    style = variant(name)
+    dest = manual(path, MANUAL / path.parent.name / path.name, style)
+    return manual_score(name, truth(path), load(dest), load(path), style, n_samples, code_line=lambda c: c.split("  ")[0])
 
 
 COLS = [("words kept", "words"), ("note words kept", "note_words"), ("paragraphs kept", "paragraphs"), ("headings kept", "headings"),
@@ -221,10 +317,32 @@ def render(rows: list[dict], which: str, vers: str, before: list[dict] | None = 
     return "\n".join(lines) + "\n"
 
 
+def render_manual(rows: list[dict], which: str, vers: str, before: list[dict] | None = None, before_name: str = "") -> str:
+    cmd = f"python -m evals.measure_docx --manual-headings --set {which}" if which != "files" else "python -m evals.measure_docx --manual-headings --docx FILE ..."
+    lines = ["# DOCX extraction: headings formatted by hand (bold, larger) instead of heading styles", "",
+             f"Regenerate: `{cmd}` (Debian packages {PACKAGES}; converters: {vers}). " + MANUAL_ABOUT
+             + (f" Before → after against `{before_name}`." if before else ""), "",
+             *table(rows, manual_columns(COLS), before)]
+    return "\n".join(lines) + "\n"
+
+
+def _in_turn(paths: list[Path]) -> list[Path]:
+    """(Each page is saved by both converters, one after the other: every second file starts from the other
+    end of the styles, so that each converter's files get each style.)"""
+    in_turn([f"{p.parent.name}/{p.name}" for p in paths], stride=2)
+    return paths
+
+
 def main(argv=None) -> int:
-    return cli(argv, description=__doc__.splitlines()[0], name="docx", files=("docx", "measure these files instead of a set"), sets=SETS,
-               packages=PACKAGES, paths=lambda pages: [d for p in map(Path, pages) if p.exists() for d in convert(p)], measure=measure,
-               render=render, tools=("soffice", "pandoc"))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    hand = "--manual-headings" in argv  # (see the module's docstring)
+    if hand:
+        argv.remove("--manual-headings")
+    return cli(argv, description=__doc__.splitlines()[0], name="docx_manual" if hand else "docx",
+               files=("docx", "measure these files instead of a set"), sets=SETS, packages=PACKAGES,
+               paths=lambda pages: _in_turn([d for p in map(Path, pages) if p.exists() for d in convert(p)]) if hand else
+               [d for p in map(Path, pages) if p.exists() for d in convert(p)],
+               measure=measure_manual if hand else measure, render=render_manual if hand else render, tools=("soffice", "pandoc"))
 
 
 if __name__ == "__main__":

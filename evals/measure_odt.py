@@ -1,6 +1,7 @@
 """ODT extraction (rag/odf.py) on OpenDocument Text files as LibreOffice writes them: what the document keeps.
 
     python -m evals.measure_odt [--set dev|heldout | --odt FILE ...] [--out evals/results/odt_heldout.md] [--samples N]
+                                [--manual-headings [--before OLD.json]]
 
 The files: the pages of evals/measure_docx.py's sets (same split, unchanged: dev 6 pages, held-out 11),
 saved as .odt by LibreOffice Writer (`soffice --headless --convert-to odt`), converted once into
@@ -33,12 +34,21 @@ outside notes, comments, drawings and tracked changes.
   * quotable sentences with an artefact (evals/readability.py) and navigation-only ones.
 Left out: text in drawings (text boxes) and headers/footers (not document text here), images, comments.
 Uses no document the independent check uses.
+
+--manual-headings (report evals/results/odt_manual_<set>.md): the same files with their headings formatted by
+hand, as in reports and memos written without heading styles: each text:h outside tables becomes a text:p
+whose paragraph style (or a span around its text) is bold and/or larger by level, the style varying by file
+(evals/_measure_office.py VARIANTS; `manual` here writes them into out/odt_manual_corpus/). The truth is the
+styled file's, headings with their levels (text:outline-level), and here also each text:p in a heading style
+(by its name, "Heading 2" or "Title", or its default outline level; rewritten as the text:h are); also counted: headings at the right nesting and
+false headings, as in measure_docx --manual-headings; the other columns are as above and should not change.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+from collections import Counter
 import sys
 import zipfile
 from pathlib import Path
@@ -46,12 +56,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evals._measure_office import MonoRuns, cli, columns, load, score, table  # noqa: E402
+from evals._measure_office import (MANUAL_ABOUT, VARIANTS, MonoRuns, cli, columns, in_turn, load, manual_columns,  # noqa: E402
+                                   manual_score, score, table, variant)
 from evals.measure_docx import COLS, SETS  # noqa: E402  (the same split, fixed before any run)
 from evals.measure_html import _fold, _words  # noqa: E402
 
 PACKAGES = "postgresql-doc-15 cmake-doc apache2-doc debian-reference-en developers-reference libreoffice-writer-nogui"
 CORPUS = ROOT / "out" / "odt_corpus"
+MANUAL = ROOT / "out" / "odt_manual_corpus"  # the corpus with hand-made headings (--manual-headings), rewritten on each run
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
@@ -59,6 +71,7 @@ OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 SVG = "{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}"
 DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
 XLINK = "{http://www.w3.org/1999/xlink}"
+FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 _MONO = re.compile(r"mono|courier|consolas|menlo|monaco|typewriter|fixed|code", re.I)
 _OUTSIDE = {TEXT + "note", OFFICE + "annotation", DRAW + "frame", TEXT + "tracked-changes"}
 _INDEXES = {TEXT + k for k in ("table-of-content", "alphabetical-index", "illustration-index", "table-index", "object-index",
@@ -110,6 +123,23 @@ class Fonts:
             name = s.get(STYLE + "parent-style-name")
         return None
 
+    def level(self, name: str | None) -> int | None:
+        """The heading level a paragraph style gives by its name ("Heading 2": 2, "Title": 0, as displayed, a
+        style the file names without defining it by that name) or its default outline level, along its parents."""
+        seen = set()
+        while name and name not in seen:
+            seen.add(name)
+            s = self.styles.get(("paragraph", name))
+            shown = re.sub(r"_([0-9a-fA-F]{2})_", lambda m: chr(int(m.group(1), 16)), (s.get(STYLE + "display-name") if s is not None else None) or name)
+            if m := re.fullmatch(r"heading\s*(\d+)|title", shown, re.I):
+                return int(m.group(1)) if m.group(1) else 0
+            if s is None:
+                return None
+            if (o := s.get(STYLE + "default-outline-level") or "").isdigit():
+                return int(o)
+            name = s.get(STYLE + "parent-style-name")
+        return None
+
     def mono(self, font: str | None) -> bool:
         return bool(font) and self.faces.get(font, bool(_MONO.search(font)))
 
@@ -149,15 +179,16 @@ class _NoFonts:
 _NO_FONTS = _NoFonts()
 
 
-def truth(path: Path) -> dict:
-    """What the file holds, read from its XML."""
+def truth(path: Path, styled: bool = False) -> dict:
+    """What the file holds, read from its XML; with `styled`, a text:p in a heading style (by its name or
+    default outline level: `Fonts.level`) is a heading too (the --manual-headings truth: rewritten like text:h)."""
     from lxml import etree
 
     z = zipfile.ZipFile(path)
     content = etree.fromstring(z.read("content.xml"))
     fonts = Fonts(z, content)
     body = content.find(f"{OFFICE}body/{OFFICE}text")
-    paras, heads, lists, rows, links, words = [], [], [], [], [], []
+    paras, heads, lists, rows, links, words, levels = [], [], [], [], [], [], []
     runs = MonoRuns()
 
     for p in body.iter(TEXT + "p", TEXT + "h"):
@@ -176,8 +207,9 @@ def truth(path: Path) -> dict:
         mono = not in_table and all(fonts.mono(f) for t, f, _ in pieces if _words(t))
         if not mono:
             runs.end()
-        if p.tag == TEXT + "h" and not in_index:
+        if (p.tag == TEXT + "h" or (styled and fonts.level(p.get(TEXT + "style-name")) is not None and not in_table)) and not in_index:
             heads.append(text)
+            levels.append(_level(p) if p.tag == TEXT + "h" else fonts.level(p.get(TEXT + "style-name")))
             continue
         linked = _fold("".join(t for t, _, link in pieces if link))
         if (linked == text and not in_table) or in_index:
@@ -202,11 +234,113 @@ def truth(path: Path) -> dict:
             rows.append(cells)
     notes = [_fold(" ".join(_text(p) for p in nb.iter(TEXT + "p", TEXT + "h"))) for nb in body.iter(TEXT + "note-body")]
     return {"words": words, "paragraphs": paras, "headings": heads, "code": runs.code, "lists": lists, "rows": rows, "links": links,
-            "note_words": _words(" ".join(notes))}
+            "note_words": _words(" ".join(notes)), "levels": levels}
+
+
+def _level(h) -> int:
+    v = h.get(TEXT + "outline-level") or "1"
+    return max(1, int(v)) if v.isdigit() else 1
 
 
 def measure(path: Path, n_samples: int = 0) -> dict:
     return score(path.name, truth(path), load(path), n_samples, link_kinds=("toc", "index"))
+
+
+def _size(roots: list, name: str | None) -> float | None:
+    """The font size in points a paragraph style gives, along style:parent-style-name, else the default paragraph style's."""
+    by = {s.get(STYLE + "name"): s for r in roots for s in r.iter(STYLE + "style") if s.get(STYLE + "family") == "paragraph"}
+    seen = set()
+    while name and name in by and name not in seen:
+        seen.add(name)
+        tp = by[name].find(STYLE + "text-properties")
+        if tp is not None and (tp.get(FO + "font-size") or "").endswith("pt"):
+            return float(tp.get(FO + "font-size")[:-2])
+        name = by[name].get(STYLE + "parent-style-name")
+    for r in roots:
+        for d in r.iter(STYLE + "default-style"):
+            tp = d.find(STYLE + "text-properties")
+            if d.get(STYLE + "family") == "paragraph" and tp is not None and (tp.get(FO + "font-size") or "").endswith("pt"):
+                return float(tp.get(FO + "font-size")[:-2])
+    return None
+
+
+def manual(path: Path, dest: Path, style: str) -> Path:
+    """`path` rewritten to `dest` with its headings formatted by hand in `style` (_measure_office.VARIANTS): each
+    text:h outside tables, indexes, notes and drawings becomes a text:p (no outline level, no number) in a new
+    automatic paragraph style, as LibreOffice writes direct formatting: based on the body's paragraph style
+    ("bold, larger", "larger only") or on Default Paragraph Style ("mixed") and setting the weight and size by
+    level; "bold only" instead keeps Default Paragraph Style and wraps the text in a bold text:span (Ctrl+B on
+    the selected text)."""
+    from lxml import etree
+
+    z = zipfile.ZipFile(path)
+    content = etree.fromstring(z.read("content.xml"))
+    roots = [etree.fromstring(z.read("styles.xml")), content]
+    autos = {s.get(STYLE + "name"): s for s in content.iter(STYLE + "style")}
+    fonts = Fonts(z, content)
+    body = content.find(f"{OFFICE}body/{OFFICE}text")
+    used: Counter = Counter()
+    todo = []
+    for p in body.iter(TEXT + "p", TEXT + "h"):
+        anc = {a.tag for a in p.iterancestors()}
+        if anc & (_OUTSIDE | _INDEXES | {TABLE + "table-cell"}):
+            continue
+        if p.tag == TEXT + "h" or fonts.level(p.get(TEXT + "style-name")) is not None:
+            todo.append(p)
+        elif TEXT + "list-item" not in anc and _words(_text(p)):
+            name = p.get(TEXT + "style-name")
+            name = autos[name].get(STYLE + "parent-style-name") if name in autos else name  # (an automatic style: its parent)
+            used[name] += len(_text(p))
+    body_style = used.most_common(1)[0][0] if used else "Standard"
+    body_size = _size(roots, body_style) or 12.0
+    auto = content.find(OFFICE + "automatic-styles")
+    made = set()
+    for h in todo:
+        level = _level(h) if h.tag == TEXT + "h" else fonts.level(h.get(TEXT + "style-name"))
+        bold, more, extra = VARIANTS[style](level)
+        h.tag = TEXT + "p"
+        for a in ("outline-level", "is-list-header", "restart-numbering", "start-value"):
+            h.attrib.pop(TEXT + a, None)
+        for n in h.findall(TEXT + "number"):
+            if n.tail:
+                prev = n.getprevious()
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + n.tail
+                else:
+                    h.text = (h.text or "") + n.tail
+            h.remove(n)
+        props = {FO + "font-weight": "bold" if bold else "normal", FO + "font-size": f"{body_size + more:g}pt",
+                 **({FO + "text-transform": "uppercase"} if extra == "caps" else {}), **({FO + "font-style": "italic"} if extra == "italic" else {}),
+                 **({STYLE + "text-underline-style": "solid"} if extra == "underline" else {})}
+        if style == "bold only":
+            name, family, parent = "MHT", "text", None
+            span = etree.Element(TEXT + "span", {TEXT + "style-name": name})
+            span.text, h.text = h.text, None
+            for c in list(h):
+                span.append(c)
+            h.append(span)
+            h.set(TEXT + "style-name", "Standard")
+        else:
+            name, family, parent = f"MH{level}", "paragraph", body_style if style != "mixed" else "Standard"
+            h.set(TEXT + "style-name", name)
+        if name not in made:
+            made.add(name)
+            s = etree.SubElement(auto, STYLE + "style", {STYLE + "name": name, STYLE + "family": family})
+            if parent:
+                s.set(STYLE + "parent-style-name", parent)
+            etree.SubElement(s, STYLE + "text-properties", props)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in z.infolist():
+            out.writestr(item, etree.tostring(content, xml_declaration=True, encoding="UTF-8") if item.filename == "content.xml" else z.read(item))
+    return dest
+
+
+def measure_manual(path: Path, n_samples: int = 0) -> dict:
+    """The row of `path` rewritten with hand-made headings (`manual`), against the styled file's truth."""
+    style = variant(path.name)
+    dest = manual(path, MANUAL / path.name, style)
+    return manual_score(path.name, truth(path, styled=True), load(dest), load(path), style, n_samples, link_kinds=("toc", "index"))
 
 
 def render(rows: list[dict], which: str, vers: str) -> str:
@@ -218,10 +352,28 @@ def render(rows: list[dict], which: str, vers: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_manual(rows: list[dict], which: str, vers: str, before: list[dict] | None = None, before_name: str = "") -> str:
+    cmd = f"python -m evals.measure_odt --manual-headings --set {which}" if which != "files" else "python -m evals.measure_odt --manual-headings --odt FILE ..."
+    lines = ["# ODT extraction: headings formatted by hand (bold, larger) instead of heading styles", "",
+             f"Regenerate: `{cmd}` (Debian packages {PACKAGES}; converter: {vers}). " + MANUAL_ABOUT
+             + (f" Before → after against `{before_name}`." if before else ""), "",
+             *table(rows, manual_columns(COLS), before)]
+    return "\n".join(lines) + "\n"
+
+
+def _in_turn(paths: list[Path]) -> list[Path]:
+    in_turn([p.name for p in paths])
+    return paths
+
+
 def main(argv=None) -> int:
-    return cli(argv, description=__doc__.splitlines()[0], name="odt", files=("odt", "measure these files instead of a set"), sets=SETS,
-               packages=PACKAGES, paths=lambda pages: [convert(p) for p in map(Path, pages) if p.exists()], measure=measure,
-               render=render, tools=("soffice",), before=False)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    hand = "--manual-headings" in argv  # (see the module's docstring)
+    if hand:
+        argv.remove("--manual-headings")
+    return cli(argv, description=__doc__.splitlines()[0], name="odt_manual" if hand else "odt", files=("odt", "measure these files instead of a set"),
+               sets=SETS, packages=PACKAGES, paths=lambda pages: (_in_turn if hand else list)([convert(p) for p in map(Path, pages) if p.exists()]),
+               measure=measure_manual if hand else measure, render=render_manual if hand else render, tools=("soffice",), before=hand)
 
 
 if __name__ == "__main__":

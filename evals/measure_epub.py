@@ -57,7 +57,8 @@ def measure(path: Path) -> dict:
     doc_words = " " + " ".join(_words(doc.text)) + " "
     by_kind: dict[str, list[str]] = {}
     for b in doc.blocks:
-        by_kind.setdefault(b.kind, []).append(" " + " ".join(_words(doc.text[b.start : b.end])) + " ")
+        kind = b.kind.replace("table_head", "table_row")  # a header row is a row too
+        by_kind.setdefault(kind, []).append(" " + " ".join(_words(doc.text[b.start : b.end])) + " ")
     paras, pres, rows, heads = [], [], [], []
     for html in spine_documents(path):
         p, pre, rw = page_elements(html)

@@ -112,7 +112,9 @@ def measure(path: Path, n_samples: int = 0) -> dict:
     paras, pres, rows = page_elements(html)
     doc_words = " " + " ".join(_words(doc.text)) + " "
     # Compared as words (markup puts spaces where the page has none, and the other way round).
-    by_kind = {k: [" " + " ".join(_words(doc.text[b.start : b.end])) + " " for b in doc.blocks if b.kind == k] for k in ("code", "table_row")}
+    # (a header row is a row too: `table_head` since 2026-12-01)
+    by_kind = {k: [" " + " ".join(_words(doc.text[b.start : b.end])) + " " for b in doc.blocks if b.kind.replace("table_head", "table_row") == k]
+               for k in ("code", "table_row")}
     lost_p = [p for p in paras if not kept_paragraph(p, doc_words)]
     lost_pre = [ln for ln in pres if not any(" " + " ".join(_words(ln)) + " " in c for c in by_kind["code"])]
 

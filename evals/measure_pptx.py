@@ -197,7 +197,7 @@ def measure(path: Path) -> dict:
         if found >= 2:
             ordered += 1
             in_order += ok
-        row_blocks = [" " + " ".join(_words(text[b.start:b.end])) + " " for b in mine if b.kind == "table_row"]
+        row_blocks = [" " + " ".join(_words(text[b.start:b.end])) + " " for b in mine if b.kind in ("table_row", "table_head")]
         for r in s["rows"]:
             rows += 1
             rows_lost += not row_kept(r, row_blocks)

@@ -10,7 +10,8 @@
                      number and a capitalised title ("2.1 ASN.1 syntax The parser ..."), or with a
                      Title Case run of 4+ words holding a capitalised function word ("Maximum Number
                      Of Tables In A Join SQLite does ..."; not after "See": a cited title), or a line inside it
-                     is a short numbered heading;
+                     is a short numbered heading. A table row shown with its column names ("Resulting
+                     Affinity: NUMERIC; Rule Used: 5") is checked cell by cell: a column name is a label;
 * `repeated_header`- a running page header: one of `headers` (lines the caller found repeated at
                      the top of the document's pages), or a texinfo-style "Chapter 2: Title 11"
                      / "Appendix A: Title 40" with its page number.
@@ -46,6 +47,14 @@ def _squeeze(s: str) -> str:
     return " ".join(s.split())
 
 
+def _cells(flat: str) -> list[str]:
+    """The cell values of a row shown with its column names ("Name: value; Name: value"), else [flat]."""
+    segs = flat.split("; ")
+    if len(segs) > 1 and all(": " in seg for seg in segs):
+        return [seg.split(": ", 1)[1] for seg in segs]
+    return [flat]
+
+
 def artefacts(text: str, headers: Iterable[str] = ()) -> list[str]:
     """The artefact kinds found in one displayed answer sentence, in KINDS order (empty = readable)."""
     body = text.strip()
@@ -70,10 +79,11 @@ def artefacts(text: str, headers: Iterable[str] = ()) -> list[str]:
     start = _HEADING_START.match(flat)
     if start and _NEW_SENTENCE_INSIDE.search(flat, start.end()):
         found.add("glued_heading")  # "2.1 ASN.1 syntax The parser is ..." (a heading alone is not glued)
-    words = flat.split()
-    run = next((i for i, w in enumerate(words) if not w[:1].isupper()), len(words))
-    if 4 <= run < len(words) and any(w in _TITLE_WORDS for w in words[1:run]) and words[0] not in _CROSS_REF:
-        found.add("glued_heading")  # "Maximum Number Of Tables In A Join SQLite does not support ..."
+    for part in _cells(flat):
+        words = part.split()
+        run = next((i for i, w in enumerate(words) if not w[:1].isupper()), len(words))
+        if 4 <= run < len(words) and any(w in _TITLE_WORDS for w in words[1:run]) and words[0] not in _CROSS_REF:
+            found.add("glued_heading")  # "Maximum Number Of Tables In A Join SQLite does not support ..."
     if len(lines) > 1 and any(_HEADING_LINE.match(ln) and len(ln.split()) <= 10 for ln in lines):
         found.add("glued_heading")
 

@@ -81,6 +81,13 @@ def test_a_cited_title_after_see_is_not_a_glued_heading():
     assert "glued_heading" in artefacts("Seeing How To Corrupt An SQLite Database File Is Easy the rest follows.")
 
 
+def test_a_table_row_shown_with_its_column_names_is_checked_cell_by_cell():
+    # How rag.blocks.labelled_row shows a quoted row (2026-12-01): the column names are labels, not a glued heading
+    assert readable("Example Typenames From The CREATE TABLE Statement or CAST Expression: NUMERIC DECIMAL(10,5) BOOLEAN DATE DATETIME; "
+                    "Resulting Affinity: NUMERIC; Rule Used To Determine Affinity: 5")
+    assert "glued_heading" in artefacts("Type: Maximum Number Of Tables In A Join SQLite does not support more; Limit: 64")
+
+
 @pytest.mark.parametrize("text,headers", [
     ("and to give nrows, the number Chapter 2: Spreadsheet-like data 11 of rows to be read.", ()),
     ("Appendix B: Installing R 40 the rest of the sentence.", ()),

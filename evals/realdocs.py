@@ -45,9 +45,13 @@ DOCX_NAME = "datatype3.docx"
 # (`--convert-to "docx:MS Word 2007 XML" faq.html`, then `--convert-to pdf faq.docx`), and its page on
 # temporary files saved as ODT (`--convert-to odt tempfiles.html`).
 _FILES = Path(__file__).resolve().parent / "datasets" / "realdocs_files"
-SAVED = (_FILES / "foreignkeys.docx", _FILES / "faq.pdf", _FILES / "tempfiles.odt")
+# And (2026-12-01) two spreadsheets from distro-info-data (ISC): Debian's release table as the CSV the package ships,
+# and Ubuntu's as LibreOffice Calc 7.4 saves its CSV as .xlsx (`--convert-to xlsx ubuntu.csv`: real date cells,
+# and "4.10" read as the number 4.1, as a spreadsheet program does).
+SAVED = (_FILES / "foreignkeys.docx", _FILES / "faq.pdf", _FILES / "tempfiles.odt", _FILES / "debian.csv", _FILES / "ubuntu.xlsx")
 SAVED_FROM = {"foreignkeys.docx": "/usr/share/doc/sqlite3/foreignkeys.html", "faq.pdf": "/usr/share/doc/sqlite3/faq.html",
-              "tempfiles.odt": "/usr/share/doc/sqlite3/tempfiles.html"}
+              "tempfiles.odt": "/usr/share/doc/sqlite3/tempfiles.html", "debian.csv": str(_FILES / "debian.csv"),
+              "ubuntu.xlsx": str(_FILES / "ubuntu.csv")}
 PACKAGES = tuple(sorted({p for p, _, _ in DOCS} | {DOCX_FROM[0]}))
 
 

@@ -39,7 +39,7 @@ def test_dataset_is_well_formed():
     names = {Path(p).name for _, p, _ in R.DOCS} | {R.DOCX_NAME} | {p.name for p in R.SAVED}
     assert {r["source"] for r in ans} == names  # every document is asked about
     for r in ans:
-        assert r["answers"] and r["evidence"] and r["section"], r["id"]
+        assert r["answers"] and r["evidence"] and (r["section"] or r["source"].endswith((".csv", ".xlsx"))), r["id"]  # a sheet has no headings
         assert all(M.contains(e, r["answers"]) for e in r["evidence"]), r["id"]  # the evidence holds the answer
     for r in rs:
         if not r["answerable"]:
@@ -61,6 +61,10 @@ def _independent_text(path: Path) -> str:
                     continue
                 keep.append(s)
         return M.normalize("\n".join(keep))
+    if path.suffix == ".csv":  # the cells of each row, read by the csv module
+        import csv
+
+        return M.normalize("\n".join(" ".join(row) for row in csv.reader(path.read_text(encoding="utf-8").splitlines())))
     from bs4 import BeautifulSoup
 
     if path.suffix == ".epub":  # every XHTML file of the book, in name order (not the reader's spine walk)
@@ -81,7 +85,7 @@ def test_evidence_and_headings_are_verbatim_in_the_manuals():
         if r["answerable"]:
             t = texts[r["source"]]
             assert all(M.normalize(e) in t for e in r["evidence"]), r["id"]
-            assert M.normalize(r["section"]) in t, r["id"]
+            assert not r["section"] or M.normalize(r["section"]) in t, r["id"]
 
 
 def _answer(sentences, citations, refused=False):

@@ -1,10 +1,11 @@
-"""Files -> Documents. Supports .txt, .md, .html/.htm, .pdf, .docx, .odt/.fodt, .epub and .pptx.
+"""Files -> Documents. Supports .txt, .md, .html/.htm, .pdf, .docx, .odt/.fodt, .epub, .pptx, and spreadsheets
+(.csv/.tsv, .xlsx: rag/sheets.py).
 
 The title is the document's own (HTML <title>/<h1>, first Markdown heading, PDF,
 DOCX, ODT, EPUB or PPTX metadata; a deck's first slide title), else the file name. A file that can't be read is reported as a
 `Failure` with a reason and the rest still load. Markdown is kept as written (not rendered) so that citation spans
 point at the text the user sees in the file. Scanned PDF pages are read by OCR (rag/ocr.py) when tesseract is installed. Left out:
-tables as structures, .doc/.ppt.
+.doc/.ppt/.xls and .ods.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from rag.blocks import assemble
 from rag.errors import NoDocuments, UsageError
 from rag.types import Document
 
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".fodt", ".epub", ".pptx"}
-FORMATS = ".txt, .md, .html, .pdf, .docx, .odt, .epub or .pptx"  # for messages
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".fodt", ".epub", ".pptx", ".csv", ".tsv", ".xlsx"}
+FORMATS = ".txt, .md, .html, .pdf, .docx, .odt, .epub, .pptx, .csv or .xlsx"  # for messages
 MAX_EXPANDED = 512 * 1024 * 1024  # a DOCX whose parts expand past this is refused (a zip bomb, not a document)
 
 
@@ -62,7 +63,8 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Document:
         raw = path.read_bytes()
     except OSError as e:
         raise Unreadable(f"cannot read file: {e.strerror}") from e
-    reader = {".pdf": _pdf, ".docx": _docx, ".odt": _odt, ".fodt": _odt, ".epub": _epub, ".pptx": _pptx, ".html": _html, ".htm": _html, ".md": _markdown, ".markdown": _markdown}.get(ext, _text)
+    reader = {".pdf": _pdf, ".docx": _docx, ".odt": _odt, ".fodt": _odt, ".epub": _epub, ".pptx": _pptx, ".html": _html, ".htm": _html, ".md": _markdown, ".markdown": _markdown,
+              ".csv": _csv, ".tsv": _tsv, ".xlsx": _xlsx}.get(ext, _text)
     try:
         text, page_starts, title, spans = reader(raw)
     except Unreadable:
@@ -192,6 +194,32 @@ def _odt(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
     n_pages = max((b.page for b in blocks if b.page is not None), default=0)  # LibreOffice's soft page breaks, if any
     text, starts, spans = assemble(blocks, n_pages)
     return text, starts, title, spans
+
+
+def _csv(raw: bytes, tab: bool = False) -> tuple[str, tuple[int, ...], str | None, tuple]:
+    from rag.sheets import BadSheet, csv_blocks
+
+    try:
+        blocks = csv_blocks(_decode(raw), tab=tab)
+    except BadSheet as e:
+        raise Unreadable(str(e)) from e
+    text, _, spans = assemble(blocks)
+    return text, (), None, spans
+
+
+def _tsv(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
+    return _csv(raw, tab=True)
+
+
+def _xlsx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
+    from rag.sheets import BadSheet, xlsx_blocks
+
+    try:
+        blocks, title = xlsx_blocks(raw)
+    except BadSheet as e:
+        raise Unreadable(f"unreadable XLSX: {e}") from e
+    text, _, spans = assemble(blocks)
+    return text, (), title, spans
 
 
 def _pptx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:

@@ -254,7 +254,8 @@ def manual(path: Path, dest: Path, style: str) -> Path:
         level = int(lvl) + 1 if lvl is not None and int(lvl) < 9 else st.level(sid)
         if level is not None:
             todo.append((p, level))
-        elif p.find(f"{W}pPr/{W}numPr") is None and not st.numbered(sid) and _words(_text(p)):
+        elif (p.find(f"{W}pPr/{W}numPr") is None and not st.numbered(sid) and _words(_text(p))
+              and not re.search(r"code|preformatted|verbatim|toc|contents|index|definition|term|list", sid or "", re.I)):  # (the body style: no code, lists, terms)
             body_styles[sid] += len(_text(p))
     body_sid = body_styles.most_common(1)[0][0] if body_styles else None
     body_size = st.size(body_sid) or st.default_size or 20  # (half-points; 10pt when nothing says)

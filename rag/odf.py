@@ -51,7 +51,7 @@ import zlib
 
 from rag.blocks import Block
 from rag.markup import _fold, _Sections
-from rag.styles import MONO, format_number, style_kind
+from rag.styles import MONO, format_number, manual_headings, style_kind
 from rag.zipdoc import open_zip
 
 TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -61,6 +61,7 @@ OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
 SVG = "{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}"
 XLINK = "{http://www.w3.org/1999/xlink}"
+FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
 MAX_EXPANDED = 512 * 1024 * 1024  # a zip that expands past this is refused (a zip bomb, not a document)
@@ -134,8 +135,9 @@ def odt_blocks(raw: bytes) -> tuple[list[Block], str | None]:
     title = " ".join((title_el.text or "").split()) or None if title_el is not None else None
     st = _Styles(style_roots)
     count = [0, 0]  # words in paragraphs, words in paragraphs made code by their font alone
-    out = _Reader(st, True, count).read(body)
-    return (_Reader(st, False, count).read(body) if count[1] > count[0] / 2 else out), title
+    manual = _manual_headings(st, body)
+    out = _Reader(st, True, count, manual).read(body)
+    return (_Reader(st, False, count, manual).read(body) if count[1] > count[0] / 2 else out), title
 
 
 def _display(name: str) -> str:
@@ -153,6 +155,7 @@ class _Styles:
         self.default_font = ""
         self.outline: dict[int, tuple[str, str, str, int, int]] = {}  # level -> (format, prefix, suffix, display levels, start)
         self.cache: dict = {}
+        self.defaults: list = []  # style:default-style elements
         self.anchors: set[str] = set()  # bookmarks and reference marks: the places a link can point to in the document
         for root in roots:
             for s in root.iter(STYLE + "style"):
@@ -164,6 +167,7 @@ class _Styles:
                 name = f.get(STYLE + "name") or ""
                 self.faces[name] = f.get(STYLE + "font-pitch") == "fixed" or bool(MONO.search(f"{name} {f.get(SVG + 'font-family') or ''}"))
             for d in root.iter(STYLE + "default-style"):
+                self.defaults.append(d)
                 tp = d.find(STYLE + "text-properties")
                 if d.get(STYLE + "family") == "paragraph" and tp is not None:
                     self.default_font = tp.get(STYLE + "font-name") or self.default_font
@@ -224,6 +228,41 @@ class _Styles:
 
     def mono(self, font: str) -> bool:
         return bool(font) and self.faces.get(font, bool(MONO.search(font)))
+
+    def fmt(self, family: str, name: str | None, base: tuple[bool, float]) -> tuple[bool, float]:
+        """(bold, size in points) of text in style `name` (family "paragraph" or "text") along its parents, over
+        `base` (what the text sits in: for a paragraph style, the default paragraph style's, 12pt when nothing
+        says); a size in percent is of what it sits in."""
+        key = ("fmt", family, name, base)
+        if key not in self.cache:
+            bold, size, scale = None, None, 1.0
+            for _, s in self.chain(family, name):
+                tp = s.find(STYLE + "text-properties") if s is not None else None
+                if tp is None:
+                    continue
+                w = tp.get(FO + "font-weight")
+                if bold is None and w:
+                    bold = w == "bold" or (w.isdigit() and int(w) >= 600)
+                z = tp.get(FO + "font-size") or ""
+                if size is None and z.endswith("%") and _number(z[:-1]):
+                    scale *= _number(z[:-1]) / 100
+                elif size is None and z.endswith("pt") and _number(z[:-2]):
+                    size = _number(z[:-2])
+            self.cache[key] = (base[0] if bold is None else bold, (base[1] if size is None else size) * scale)
+        return self.cache[key]
+
+    def base(self) -> tuple[bool, float]:
+        """(bold, size in points) of the default paragraph style: not bold, 12pt when nothing says."""
+        if "base" not in self.cache:
+            bold, size = False, 12.0
+            for d in self.defaults:
+                tp = d.find(STYLE + "text-properties")
+                if d.get(STYLE + "family") == "paragraph" and tp is not None:
+                    z = tp.get(FO + "font-size") or ""
+                    size = _number(z[:-2]) or size if z.endswith("pt") else size
+                    bold = (tp.get(FO + "font-weight") or "") == "bold" or bold
+            self.cache["base"] = (bold, size)
+        return self.cache["base"]
 
 
 class _Para:
@@ -310,8 +349,8 @@ def _owner_box(el):
 
 
 class _Reader:
-    def __init__(self, st: _Styles, by_font: bool, count: list[int]):
-        self.st, self.by_font, self.count = st, by_font, count
+    def __init__(self, st: _Styles, by_font: bool, count: list[int], manual: dict):
+        self.st, self.by_font, self.count, self.manual = st, by_font, count, manual
         self.sec = _Sections()
         self.out: list[Block] = []
         self.endnotes: list[str] = []
@@ -399,6 +438,8 @@ class _Reader:
             return
         mono = self.by_font and all(self.st.mono(f) for f in para.fonts)
         heading = p.tag == TEXT + "h" or level is not None
+        if not heading and p in self.manual and not mode and not in_list:  # a heading formatted by hand (bold, larger)
+            level, heading = self.manual[p], True
         n = len(text.split())
         self.count[0] += n
         if not mode and not in_list and (kind == "code" or (mono and not heading and not kind)):
@@ -438,7 +479,7 @@ class _Reader:
                     level = max(1, int(p.get(TEXT + "outline-level") or level or 1))
                 except ValueError:
                     level = level or 1
-            label = para.label or self.number(p, level)
+            label = para.label or (self.number(p, level) if p not in self.manual else "")
             text = f"{label} {text}" if label and not text.startswith(label) else text
             self.out.append(Block("heading", text, self.sec.heading(level, text), self.page))
         elif in_list:
@@ -530,6 +571,74 @@ def _cell_paragraphs(el, nested: list):
             nested.append(x)
         elif isinstance(x.tag, str) and x.tag.startswith(TEXT) and not (x.tag == TEXT + "section" and x.get(TEXT + "display") == "none"):
             yield from _cell_paragraphs(x, nested)
+
+
+def _number(s: str) -> float | None:
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def _formatted(st: _Styles, el, fmt: tuple[bool, float], out: list) -> None:
+    """(text, (bold, size)) pieces of a paragraph's visible text, through its spans (as _Para reads it)."""
+    if el.text:
+        out.append((el.text, fmt))
+    for c in el:
+        if isinstance(c.tag, str) and c.tag not in _NO_TEXT and c.tag != TEXT + "note" and not (
+                c.tag == TEXT + "hidden-text" and c.get(TEXT + "is-hidden") == "true"):
+            if c.tag == TEXT + "span":
+                if not st.span(c.get(TEXT + "style-name"))[1]:
+                    _formatted(st, c, st.fmt("text", c.get(TEXT + "style-name"), fmt), out)
+            else:
+                _formatted(st, c, fmt, out)
+        if c.tail:
+            out.append((c.tail, fmt))
+
+
+def _manual_headings(st: _Styles, body) -> dict:
+    """text:p -> level, for the headings formatted by hand (bold, larger) in a document that uses no heading
+    styles: the rule is rag/styles.py's `manual_headings`."""
+    from collections import Counter
+
+    paras: list = []
+    elements: list = []
+    sizes: Counter = Counter()
+    styled = False
+
+    def walk(parent):
+        nonlocal styled
+        for c in parent:
+            tag = c.tag
+            if not isinstance(tag, str) or tag in _SKIP_BODY:
+                continue
+            if tag in (TEXT + "p", TEXT + "h"):
+                level, kind, font, _ = st.paragraph(c.get(TEXT + "style-name"))
+                para = _Para(st, c, font)
+                text = _fold(para.raw)
+                if not text or para.hidden:
+                    continue
+                styled = styled or tag == TEXT + "h" or (level or 0) >= 1
+                pieces: list = []
+                _formatted(st, c, st.fmt("paragraph", c.get(TEXT + "style-name"), st.base()), pieces)
+                pieces = [(t.strip(), f) for t, f in pieces if t.strip()]
+                for t, (_, size) in pieces:
+                    sizes[size] += len(t)
+                mono = bool(para.fonts) and all(st.mono(f) for f in para.fonts)
+                plain = pieces and not (tag == TEXT + "h" or level is not None or kind or mono or (para.links and all(para.links)))
+                paras.append((text, all(b for _, (b, _) in pieces), min(z for _, (_, z) in pieces)) if plain else None)
+                elements.append(c)
+            elif tag == TEXT + "section":
+                if c.get(TEXT + "display") != "none":
+                    walk(c)
+            elif tag in (TEXT + "list", TEXT + "numbered-paragraph", TABLE + "table") or (tag.startswith(TEXT) and tag[len(TEXT):] in _INDEXES):
+                paras.append(None)
+                elements.append(None)
+
+    walk(body)
+    if styled:
+        return {}
+    return {elements[i]: level for i, level in manual_headings(paras, sizes).items()}
 
 
 def _int(s: str | None, default: int) -> int:

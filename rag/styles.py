@@ -30,6 +30,53 @@ def style_kind(name: str, term: re.Pattern, description: re.Pattern) -> str:
     return ""
 
 
+# Headings formatted by hand (rag/wordml.py, rag/odf.py): reports, memos and policies typed without heading styles set
+# a heading as a body paragraph, bold and/or larger than the body. The rule, fixed on the dev set of
+# `python -m evals.measure_docx --manual-headings` / measure_odt before the held-out run (as evals/results/*_manual_*.md show):
+#   * only in a document where no paragraph has a heading level from its style or outline level ("Title" alone does not
+#     count): a document that uses heading styles marks its headings itself, and is read as before;
+#   * a paragraph outside tables, lists, text boxes and notes, not code, a contents entry, a definition term or nothing
+#     but links (the reader leaves those out: `None` below), of 1 to MANUAL_MAX_WORDS words, not ending in . , ; or :
+#     (a question mark is fine: a FAQ's question), whose every character with text is bold at about the body's size or
+#     larger, or at least 1pt larger than the body, bold or not. The body's size is the most common by characters
+#     among the paragraphs outside tables;
+#   * not a caption ("Table 4.1. Files", "Example 8.1. ...", as rag/pdf_layout.py says);
+#   * which is not the document's last paragraph, and not next to a paragraph of the same format that would qualify (a
+#     block of bold lines, an address, a bold warning of several short lines: none of it is a heading);
+#   * its level ranks its format among those of the document's manual headings: larger first, then bold before not bold
+#     (the same size and weight are one level; a Title keeps level 0 above them).
+MANUAL_MAX_WORDS = 12
+_NOT_A_HEADING_END = re.compile(r"[.,;:]$")
+_CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Example|Listing)\s+[A-Z0-9]+(?:[.-]\d+)*[.:]\s", re.I)  # as rag/pdf_layout.py
+
+
+def manual_headings(paras: list, sizes: dict[float, int]) -> dict[int, int]:
+    """{index: level} of the paragraphs `paras` that are headings formatted by hand. `paras` are the document's
+    paragraphs with text in reading order (a table counts as one), each (text, all bold, smallest size in points
+    among its characters with text), or None where the paragraph cannot be a heading (see the rule above);
+    `sizes`: points -> characters of text at that size outside tables."""
+    if not sizes:
+        return {}
+    body = max(sizes.items(), key=lambda kv: (kv[1], -kv[0]))[0]  # (a tie: the smaller size)
+
+    def fmt(x) -> tuple[float, bool] | None:
+        if x is None:
+            return None
+        text, bold, size = x
+        words = text.split()
+        if not 1 <= len(words) <= MANUAL_MAX_WORDS or _NOT_A_HEADING_END.search(text.rstrip()) or _CAPTION.match(text):
+            return None
+        if size >= body + 1:
+            return (round(size, 1), bold)
+        return (body, True) if bold and size >= body - 0.5 else None
+
+    fmts = [fmt(x) for x in paras]
+    heads = {i: f for i, f in enumerate(fmts)
+             if f and i + 1 < len(fmts) and fmts[i + 1] != f and (i == 0 or fmts[i - 1] != f)}
+    ranks = sorted(set(heads.values()), key=lambda f: (-f[0], not f[1]))
+    return {i: ranks.index(f) + 1 for i, f in heads.items()}
+
+
 _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"),
           (5, "v"), (4, "iv"), (1, "i"))
 

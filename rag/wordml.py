@@ -31,7 +31,7 @@ import zipfile
 
 from rag.blocks import Block
 from rag.markup import _fold
-from rag.styles import MONO, format_number, style_kind
+from rag.styles import MONO, format_number, manual_headings, style_kind
 from rag.zipdoc import part_name
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -173,6 +173,59 @@ class _Styles:
         self.cache[sid] = r
         return r
 
+    def _rpr(self, chain) -> tuple[bool | None, int | None]:
+        """(bold, size in half-points) the first styles of `chain` that say them give, else (None, None)."""
+        bold = size = None
+        for s in chain:
+            rpr = s.element.find(W + "rPr") if s.element is not None else None
+            if rpr is not None:
+                bold = _toggle(rpr, bold)
+                size = size if size is not None else _half_points(rpr)
+        return bold, size
+
+    def para_format(self, sid: str | None) -> tuple[bool, int]:
+        """(bold, size in half-points) of text in paragraph style `sid`: the style and what it is based on, else
+        the document's defaults (docDefaults; 10pt, not bold, when nothing says)."""
+        key = ("fmt", sid)
+        if key not in self.cache:
+            bold, size = self._rpr(self._chain(sid))
+            try:
+                rpr = self.d.styles.element.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
+            except Exception:
+                rpr = None
+            if rpr is not None:
+                bold, size = _toggle(rpr, bold), size if size is not None else _half_points(rpr)
+            self.cache[key] = (bool(bold), size or 20)
+        return self.cache[key]
+
+    def run_format(self, r, sid: str | None) -> tuple[bool, int]:
+        """(bold, size in half-points) of run `r` in paragraph style `sid`: the run's own properties, then its
+        character style and what that is based on, then the paragraph style's (`para_format`)."""
+        rpr = r.find(W + "rPr")
+        bold = _toggle(rpr, None) if rpr is not None else None
+        size = _half_points(rpr) if rpr is not None else None
+        cs = _val(r, f"{W}rPr/{W}rStyle")
+        if cs and (bold is None or size is None):
+            key = ("char", cs)
+            if key not in self.cache:
+                from docx.enum.style import WD_STYLE_TYPE
+
+                def chain():
+                    try:
+                        s = self.d.styles.get_by_id(cs, WD_STYLE_TYPE.CHARACTER)
+                    except Exception:
+                        s = None
+                    for _ in range(16):  # (a chain that loops back on itself ends here)
+                        if s is None or s.type != WD_STYLE_TYPE.CHARACTER:
+                            return
+                        yield s
+                        s = s.base_style
+                self.cache[key] = self._rpr(chain())
+            cb, csz = self.cache[key]
+            bold, size = bold if bold is not None else cb, size if size is not None else csz
+        pb, psz = self.para_format(sid)
+        return (pb if bold is None else bold), (psz if size is None else size)
+
     def run_font(self, r, para_font: str) -> str:
         f = r.find(f"{W}rPr/{W}rFonts")
         if f is not None and f.get(W + "ascii"):
@@ -193,6 +246,22 @@ class _Styles:
                     return f.get(W + "ascii")
                 s = s.base_style
         return para_font
+
+
+def _toggle(rpr, bold: bool | None) -> bool | None:
+    """`bold` if already known, else what `rpr`'s w:b says (w:val "0", "false", "off" is not bold), else None."""
+    if bold is not None:
+        return bold
+    b = rpr.find(W + "b")
+    return None if b is None else (b.get(W + "val") or "true").lower() not in ("0", "false", "off")
+
+
+def _half_points(rpr) -> int | None:
+    v = _val(rpr, W + "sz")
+    try:
+        return int(float(v)) if v else None
+    except ValueError:
+        return None
 
 
 def _part(d, reltype_end: str):
@@ -292,11 +361,66 @@ def docx_blocks(d) -> list[Block]:
     monospaced font (a screenplay, a typewriter-style letter) is prose: there, only code styles make code."""
     st = _Styles(d)
     count = [0, 0]  # words in paragraphs, words in paragraphs made code by their font alone
-    out = _blocks(d, st, True, count)
-    return _blocks(d, st, False, count) if count[1] > count[0] / 2 else out
+    manual = _manual_headings(d.element.body, st)
+    out = _blocks(d, st, True, count, manual)
+    return _blocks(d, st, False, count, manual) if count[1] > count[0] / 2 else out
 
 
-def _blocks(d, st: _Styles, by_font: bool, count: list[int]) -> list[Block]:
+def _manual_headings(body, st: _Styles) -> dict:
+    """paragraph -> level, for the headings formatted by hand (bold, larger) in a document that uses no heading
+    styles: the rule is rag/styles.py's `manual_headings`."""
+    from collections import Counter
+
+    paras: list = []
+    elements: list = []
+    sizes: Counter = Counter()
+    styled = [False]
+
+    def visit(p, toc: bool):
+        parts: list[str] = []
+        runs: list = []
+        links: list[bool] = []
+        _runs_text(p, parts, runs, links)
+        text = _fold("".join(parts))
+        if not text:
+            return
+        sid = _val(p, f"{W}pPr/{W}pStyle")
+        level, numbered, _, kind, font = st.facts(sid)
+        o = _val(p, f"{W}pPr/{W}outlineLvl")
+        if (level or 0) >= 1 or (o is not None and o.isdigit() and int(o) < 9 and not kind):
+            styled[0] = True
+        fmts = [st.run_format(r, sid) for r in runs]
+        for r, (_, size) in zip(runs, fmts):
+            sizes[size / 2] += len("".join(t.text or "" for t in r.iter(W + "t")).strip())
+        mono = bool(runs) and all(MONO.search(st.run_font(r, font) or "") for r in runs)
+        plain = not (toc or kind or level is not None or numbered or p.find(f"{W}pPr/{W}numPr") is not None or mono or not runs
+                     or all(links))
+        paras.append((text, all(b for b, _ in fmts), min(sz for _, sz in fmts) / 2) if plain else None)
+        elements.append(p)
+
+    def walk(parent, toc: bool = False):
+        for child in parent:
+            tag = child.tag
+            if tag == W + "p":
+                visit(child, toc)
+            elif tag == W + "tbl":
+                paras.append(None)
+                elements.append(None)
+            elif tag == W + "sdt":
+                gallery = child.find(f"{W}sdtPr/{W}docPartObj/{W}docPartGallery")
+                content = child.find(W + "sdtContent")
+                if content is not None:
+                    walk(content, toc or (gallery is not None and "contents" in (gallery.get(W + "val") or "").lower()))
+            elif tag in (W + "customXml", W + "ins", W + "moveTo"):
+                walk(child, toc)
+
+    walk(body)
+    if styled[0]:
+        return {}
+    return {elements[i]: level for i, level in manual_headings(paras, sizes).items()}
+
+
+def _blocks(d, st: _Styles, by_font: bool, count: list[int], manual: dict) -> list[Block]:
     from rag.markup import _Sections
 
     sec = _Sections()
@@ -338,6 +462,8 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int]) -> list[Block]:
         o = _val(p, f"{W}pPr/{W}outlineLvl")
         if o is not None and o.isdigit() and int(o) < 9 and not kind:
             level = int(o) + 1
+        if level is None and p in manual:  # a heading formatted by hand (bold, larger)
+            level = manual[p]
         label = numbering.label(p, style_num)  # counted for every numbered paragraph, shown on headings
         mono = by_font and bool(runs) and all(MONO.search(st.run_font(r, font) or "") for r in runs)
         n = len(text.split())

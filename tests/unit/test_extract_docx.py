@@ -293,3 +293,46 @@ def test_a_text_box_is_read_once_after_the_paragraph_it_is_anchored_in(tmp_path)
     assert blocks(doc) == [("paragraph", "Backups are written to the archive volume."),
                            ("paragraph", "Callout: the archive volume is read-only on weekends."),
                            ("paragraph", "Restores read from the same volume.")]
+
+
+def _sections(doc) -> dict[str, str]:
+    """Each block's text -> its section path."""
+    return {doc.text[b.start:b.end]: b.section for b in doc.blocks}
+
+
+def test_headings_formatted_by_hand_give_the_section_path_and_bold_sentences_do_not(tmp_path):
+    body = (p(inner=r("Travel Policy", '<w:b/><w:sz w:val="36"/>'))  # 18pt bold: level 1
+            + p("This policy covers every trip an employee takes for work, near or far.")
+            + p(inner=r("Booking", '<w:sz w:val="28"/>'))  # 14pt, not bold: level 2
+            + p("Book flights through the travel desk at least two weeks ahead of the trip.")
+            + p(inner=r("Note: receipts are needed for every claim.", "<w:b/>"))  # a bold lead-in sentence: no heading
+            + p("Claims without receipts are returned to the employee unpaid.")
+            + p(inner=r("Hotels", "<w:b/>"))  # bold at the body's size: level 3
+            + p(inner=r("Stay in the hotels ") + r("the travel desk", "<w:b/>") + r(" lists for the city."))  # a bold phrase in a sentence
+            + p(inner=r("Note:", "<w:b/>"))  # a bold label ending in a colon
+            + p("Rooms above the limit need a manager's approval."))
+    doc = load(word_file(tmp_path / "a.docx", body))
+    heads = [t for k, t in blocks(doc) if k == "heading"]
+    assert heads == ["Travel Policy", "Booking", "Hotels"]
+    s = _sections(doc)
+    assert s["Book flights through the travel desk at least two weeks ahead of the trip."] == f"Travel Policy{SEP}Booking"
+    assert s["Stay in the hotels the travel desk lists for the city."] == f"Travel Policy{SEP}Booking{SEP}Hotels"
+    assert "Note: receipts are needed for every claim." in quoted(doc)
+    assert "Booking" not in quoted(doc)
+
+
+def test_a_document_with_heading_styles_is_read_by_its_styles_only(tmp_path):
+    body = (p("Travel Policy", "Heading1") + p("This policy covers every trip an employee takes for work, near or far.")
+            + p(inner=r("Hotels", "<w:b/>")) + p("Rooms above the limit need a manager's approval."))
+    doc = load(word_file(tmp_path / "a.docx", body))
+    assert [t for k, t in blocks(doc) if k == "heading"] == ["Travel Policy"]
+    assert _sections(doc)["Rooms above the limit need a manager's approval."] == "Travel Policy"
+
+
+def test_bold_by_character_style_counts_and_a_block_of_bold_lines_is_no_heading(tmp_path):
+    body = (p(inner=r("ACME Corporation", "<w:b/>")) + p(inner=r("12 Main Street", "<w:b/>"))  # an address block
+            + p("Dear customer, your order has shipped and will arrive within three days.")
+            + p(inner=r("Returns", '<w:rStyle w:val="Strong"/>'))  # bold by the Strong character style
+            + p("Return any item within thirty days for a full refund of its price."))
+    doc = load(word_file(tmp_path / "a.docx", body))
+    assert [t for k, t in blocks(doc) if k == "heading"] == ["Returns"]

@@ -296,3 +296,37 @@ def test_loader_lists_odt_as_supported(tmp_path):
     assert {".odt", ".fodt"} <= SUPPORTED and ".odt" in FORMATS
     doc = load(odt(tmp_path / "memo.odt", p("The memo is read through the loader like any other file.")))
     assert doc.source == "memo.odt" and doc.sha256 and doc.text == "The memo is read through the loader like any other file."
+
+
+BOLD_AUTO = ('<style:style style:name="PB" style:family="paragraph" style:parent-style-name="Standard">'
+             '<style:text-properties fo:font-size="18pt" fo:font-weight="bold"/></style:style>'
+             '<style:style style:name="PL" style:family="paragraph" style:parent-style-name="Text_20_body">'
+             '<style:text-properties fo:font-size="130%"/></style:style>'
+             '<style:style style:name="TB" style:family="text"><style:text-properties fo:font-weight="bold"/></style:style>')
+AUTO += BOLD_AUTO  # (direct formatting as LibreOffice writes it: automatic paragraph and text styles)
+
+
+def test_headings_formatted_by_hand_give_the_section_path_and_bold_sentences_do_not(tmp_path):
+    body = (p("Travel Policy", "PB")  # 18pt bold: level 1
+            + p("This policy covers every trip an employee takes for work, near or far.")
+            + p("Booking", "PL")  # 130% of the body, not bold: level 2
+            + p("Book flights through the travel desk at least two weeks ahead of the trip.")
+            + p('<text:span text:style-name="TB">Note: receipts are needed for every claim.</text:span>')  # a bold lead-in sentence
+            + p("Claims without receipts are returned to the employee unpaid.")
+            + p('<text:span text:style-name="TB">Hotels</text:span>')  # bold at the body's size: level 3
+            + p('Stay in the hotels <text:span text:style-name="TB">the travel desk</text:span> lists for the city.')
+            + p('<text:span text:style-name="TB">Note:</text:span>')
+            + p("Rooms above the limit need a manager's approval."))
+    doc = load(odt(tmp_path / "a.odt", body))
+    assert [t for k, t in blocks(doc) if k == "heading"] == ["Travel Policy", "Booking", "Hotels"]
+    s = {doc.text[b.start:b.end]: b.section for b in doc.blocks}
+    assert s["Book flights through the travel desk at least two weeks ahead of the trip."] == f"Travel Policy{SEP}Booking"
+    assert s["Stay in the hotels the travel desk lists for the city."] == f"Travel Policy{SEP}Booking{SEP}Hotels"
+    assert "Note: receipts are needed for every claim." in quoted(doc)
+
+
+def test_a_document_with_heading_styles_is_read_by_its_styles_only(tmp_path):
+    body = (h("Travel Policy") + p("This policy covers every trip an employee takes for work, near or far.")
+            + p('<text:span text:style-name="TB">Hotels</text:span>') + p("Rooms above the limit need a manager's approval."))
+    doc = load(odt(tmp_path / "a.odt", body))
+    assert [t for k, t in blocks(doc) if k == "heading"] == ["Travel Policy"]

@@ -147,7 +147,7 @@ def score(file: str, t: dict, doc, n_samples: int = 0, *, code_line: Callable[[s
             "code": [c for c in t["code"] if not in_kind(blocks, code_line(c), "code")],
             "lists": [x for x in t["lists"] if not in_kind(blocks, x, "list_item")],
             "links": [x for x in t["links"] if not in_kind(blocks, x, *link_kinds)],
-            "rows": [" | ".join(r) for r in t["rows"] if not row_kept(r, blocks.get("table_row", []))]}
+            "rows": [" | ".join(r) for r in t["rows"] if not row_kept(r, blocks.get("table_row", []) + blocks.get("table_head", []))]}  # a header row is a row
     return tally({"file": file, **words_kept(t, doc, "words", "note_words")}, t, lost, doc, n_samples)
 
 

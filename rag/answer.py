@@ -17,7 +17,7 @@ from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
-from rag.blocks import quotable_spans
+from rag.blocks import quotable_spans, reader_view
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, LLMUnavailable
 from rag.retrieval import tokenize
@@ -157,20 +157,23 @@ def rank_sentences(
     q_terms = key_terms(question)
     q_set = set(q_terms)
     kind = question_type(question)
-    raw: list[tuple[int, int, int, str, set[str], set[str], str]] = []
+    raw: list[tuple[int, int, int, str, set[str], set[str], str, str]] = []
     seen_text: list[str] = []  # whitespace-normalised, in source rank order
+    views = [reader_view(h.chunk) for h in sources]  # table rows with their column names, for the models and word counts
     for i, hit in enumerate(sources, start=1):
         prev: set[str] = set()
+        view, at = views[i - 1]
         spans = [(s, strip_trailing_refs(hit.chunk.text, s, e)) for s, e in quotable_spans(hit.chunk)]  # never TOC/index/headings; "France.[12]" quotes as "France."
         for j, (s, e) in enumerate(spans):
             text = hit.chunk.text[s:e]
-            terms = set(key_terms(text))
+            read_as = view[at(s) : at(e)]
+            terms = set(key_terms(read_as))
             norm = " ".join(text.split())
             # Overlapping chunks repeat sentences, re-wrapped or cut at the chunk's start: keep the better-ranked copy.
             if len(text.split()) >= MIN_WORDS and not any(norm in t for t in seen_text):
                 seen_text.append(norm)
-                around = " ".join(hit.chunk.text[a:b] for a, b in spans[max(j - 1, 0) : j] + spans[j + 1 : j + 2])
-                raw.append((i, s, e, text, terms, terms | prev, around))
+                around = " ".join(view[at(a) : at(b)] for a, b in spans[max(j - 1, 0) : j] + spans[j + 1 : j + 2])
+                raw.append((i, s, e, text, terms, terms | prev, around, read_as))
             prev = terms
     if not raw:
         return []
@@ -182,17 +185,18 @@ def rank_sentences(
     def lexical(terms: set[str]) -> float:
         return sum(idf[t] for t in q_terms if t in terms) / total
 
-    reads = span.read(question, [h.chunk.text for h in sources[:span_passages]]) if span is not None else None
+    reads = span.read(question, [v for v, _ in views[:span_passages]]) if span is not None else None
     feats = []
     for r in raw:
-        f = {"lex": lexical(r[4]), "ctx": lexical(r[5]), "rank": 1.0 / r[0], "type": type_match(kind, r[3], q_set)}
+        f = {"lex": lexical(r[4]), "ctx": lexical(r[5]), "rank": 1.0 / r[0], "type": type_match(kind, r[7], q_set)}
         if reads is not None:
-            f["span"] = float(np.clip(reads[r[0] - 1].within(r[1], r[2]), -SPAN_CLIP, SPAN_CLIP)) if r[0] <= len(reads) else -SPAN_CLIP
+            at = views[r[0] - 1][1]
+            f["span"] = float(np.clip(reads[r[0] - 1].within(at(r[1]), at(r[2])), -SPAN_CLIP, SPAN_CLIP)) if r[0] <= len(reads) else -SPAN_CLIP
         # The shortlist is always the shipped lexical one, whatever weights score it afterwards.
         cheap = sum(SENTENCE_WEIGHTS.get(key, 0.0) * f[key] for key in ("lex", "ctx", "rank", "type"))
         feats.append((cheap + 0.02 * (len(sources) - r[0]), f))
     order = sorted(range(n), key=lambda i: (-feats[i][0], i))[: prefilter if prefilter and reads is None else n]
-    texts = [raw[i][3] for i in order]
+    texts = [raw[i][7] for i in order]
     if embed:
         if qvec is None:
             qvec = embedder.embed_query(question)
@@ -202,7 +206,7 @@ def rank_sentences(
     read = reader.answers(question, texts, [raw[i][6] for i in order]) if reader is not None else None
     out = []
     for j, (i, c) in enumerate(zip(order, cos)):
-        src, s, e, text = raw[i][:4]
+        src, s, e, text = raw[i][:4]  # quoted as the document has it
         f = dict(feats[i][1], cos=float(c))
         if read is not None:
             f["reader"] = float(read[j])

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 # Bump when extraction changes what text or metadata a document gets: `rag ingest`
 # re-extracts every document that the index holds under an older version.
@@ -45,6 +45,7 @@ class Block:
     text: str
     section: tuple[str, ...] = ()  # headings above this block; a heading's path ends with itself
     page: int | None = None  # 1-based
+    head: str = ""  # a table row: its table's header row (set by `with_heads`)
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,11 @@ def assemble(blocks: Iterable[Block], n_pages: int = 0) -> tuple[str, tuple[int,
             parts.append("\n\n")
             pos += 2
         parts.append(t)
-        spans.append(Span(pos, pos + len(t), b.kind, section_label(b.section)))
+        spans.append(Span(pos, pos + len(t), b.kind, section_label(b.section), b.head))
         if b.page is not None:
             first_on_page.setdefault(b.page, pos)
         pos += len(t)
     text = "".join(parts)
-    spans = attach_heads(text, spans)
     starts: list[int] = []
     if n_pages:
         nxt = len(text)
@@ -95,8 +95,20 @@ def assemble(blocks: Iterable[Block], n_pages: int = 0) -> tuple[str, tuple[int,
     return text, tuple(starts), tuple(spans)
 
 
+def with_heads(table: Sequence[Block]) -> list[Block]:
+    """The blocks of ONE table (a reader knows where its tables end), each row given the header row above it."""
+    out, head = [], ""
+    for b in table:
+        if b.kind == "table_head":
+            head = b.text.strip()
+        elif b.kind == "table_row" and head and not b.head:
+            b = Block(b.kind, b.text, b.section, b.page, head)
+        out.append(b)
+    return out
+
+
 def attach_heads(text: str, spans: Sequence[Span]) -> list[Span]:
-    """Each table row under a `table_head` block gets that header row's text; any other block ends the table."""
+    """`with_heads` for spans (Markdown), where any block other than a row ends the table."""
     out, head = [], ""
     for sp in spans:
         if sp.kind == "table_head":
@@ -274,6 +286,36 @@ def shown_row(quote: str, chunk) -> str | None:
         if kind == "table_row" and len(rest) > 2 and _WS.sub(" ", chunk.text[s:e]).strip() == key:
             return labelled_row(key, rest[2])
     return None
+
+
+def reader_view(chunk) -> tuple[str, Callable[[int], int]]:
+    """`chunk.text` as the models and the word statistics read it: each whole table row under a header row
+    written with its column names, since a reader trained on prose reads "release: 2019-07-06" and not
+    "10 | Buster | ... | 2019-07-06 | ...". Returns that text and a map from chunk offsets to offsets in it
+    (a row's start and end map to its labelled form's). What is quoted and cited stays `chunk.text`."""
+    table = []  # (start, end, start in the view, end in the view) of each relabelled row
+    parts, pos, shift = [], 0, 0
+    for s, e, kind, *rest in getattr(chunk, "blocks", ()):
+        if kind == "table_row" and len(rest) > 2 and s >= pos and (lab := labelled_row(chunk.text[s:e], rest[2])):
+            parts += [chunk.text[pos:s], lab]
+            table.append((s, e, s + shift, s + shift + len(lab)))
+            shift += len(lab) - (e - s)
+            pos = e
+    if not table:
+        return chunk.text, lambda x: x
+    parts.append(chunk.text[pos:])
+    starts = [t[0] for t in table]
+
+    def to_view(x: int) -> int:
+        from bisect import bisect_right
+
+        i = bisect_right(starts, x) - 1
+        if i < 0:
+            return x
+        s, e, vs, ve = table[i]
+        return x - e + ve if x >= e else min(vs + (x - s), ve)
+
+    return "".join(parts), to_view
 
 
 def normalize_ws(text: str) -> str:

@@ -8,8 +8,9 @@ with the splitter's overlap budget, so repeated boilerplate maps to the right co
 and the chunks cover every non-whitespace character of natural text.
 Each chunk also carries the structure of the text it covers (rag/blocks.py): its section
 path and its blocks' kinds, so answers quote only prose, list items and table rows.
-Left out: semantic (embedding-based) splitting; chunk boundaries ignore headings (a chunk
-may end in one section and start the next; its sentences never span a heading).
+Boundaries fall between blocks (paragraphs, rows) first, then between sentences. Left out: semantic
+(embedding-based) splitting; chunk boundaries ignore headings (a chunk may end in one section and
+start the next; its sentences never span a heading).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ _WS = re.compile(r"\s+")
 def _splitter(chunk_size: int, chunk_overlap: int):
     from llama_index.core.node_parser import SentenceSplitter
 
-    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    # Split first where blocks end (rag.blocks.assemble puts a blank line between blocks, as plain text puts one
+    # between paragraphs): a chunk then never ends inside a table row, where the splitter's last resort, splitting
+    # at "," and ".", cut "5.0" in two ("5." | "0 | Lenny | ...").
+    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap, paragraph_separator="\n\n")
 
 
 def chunk_id(doc: Document, i: int) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from rag.blocks import Block, Span, attach_heads, section_label
+from rag.blocks import Block, Span, attach_heads, section_label, with_heads
 
 _WS = re.compile(r"\s+")
 
@@ -270,7 +270,7 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
             level = replaced.get(j, len(b.section) or 1)
             out.append(Block("heading", b.text, sec.heading(level, b.text), b.page))
         else:
-            out.append(Block(b.kind, b.text, sec.path, b.page))
+            out.append(Block(b.kind, b.text, sec.path, b.page, b.head))
     return out
 
 
@@ -394,12 +394,14 @@ def _walk_xml(main) -> list[Block]:
                 else:
                     visit(item)
         elif tag == "table":
+            rows = []
             for row in el.iter("row"):
                 cells = [c for c in row if c.tag == "cell"]
                 texts = [_fold("".join(c.itertext())) for c in cells]
                 if any(texts):
                     head = len(cells) > 1 and all(c.get("role") == "head" for c in cells)  # trafilatura's <th>
-                    out.append(Block("table_head" if head else "table_row", " | ".join(texts), sec.path))
+                    rows.append(Block("table_head" if head else "table_row", " | ".join(texts), sec.path))
+            out.extend(with_heads(rows))
         else:
             text = _fold(el.text or "")
             if text and tag not in ("main", "doc", "comments"):
@@ -461,6 +463,7 @@ def _html_fallback(html: str) -> list[Block]:
     sec = _Sections()
     out: list[Block] = []
     body = soup.body or soup
+    table: list = [None, ""]  # the <table> of the rows being read, and its header row
     for el in body.find_all(_FB_TAGS):
         if el.find_parent(["pre", "tr", "p"]) is not None and el.name not in ("li", "tr"):
             continue
@@ -490,7 +493,12 @@ def _html_fallback(html: str) -> list[Block]:
             cells = [_rendered(c) for c in tds]
             if any(cells):
                 head = len(tds) > 1 and (all(c.name == "th" for c in tds) or el.find_parent("thead") is not None)
-                out.append(Block("table_head" if head else "table_row", " | ".join(cells), sec.path))
+                t = el.find_parent("table")
+                if t is not table[0]:
+                    table[:] = [t, ""]
+                if head:
+                    table[1] = " | ".join(cells)
+                out.append(Block("table_head" if head else "table_row", " | ".join(cells), sec.path, head=table[1] if not head else ""))
         else:
             text = _rendered(el)
             if text:

@@ -9,7 +9,7 @@ What is read, in body order, through sections (text:section), lists and tables:
     style ("Heading 2", "Title") too. LibreOffice's heading numbers open the heading: the text:number
     LibreOffice wrote, else the outline numbering (text:outline-style) counted here ("2 Design › 2.1 Storage");
   * text:p -> `paragraph`; a paragraph inside a text:list (nested lists too) -> `list_item`;
-  * table:table -> one `table_row` per row, cells joined " | "; a cell merged into the one above
+  * table:table -> one `table_row` per row (a row of table:table-header-rows is the `table_head`), cells joined " | "; a cell merged into the one above
     (table:covered-table-cell under a table:number-rows-spanned cell) repeats that cell's text, one
     merged into the cell on its left is skipped; repeated cells and rows (table:number-columns-repeated,
     table:number-rows-repeated) show at most MAX_REPEAT times, and empty ones cost nothing; a table
@@ -49,7 +49,7 @@ import re
 import zipfile
 import zlib
 
-from rag.blocks import Block
+from rag.blocks import Block, with_heads
 from rag.markup import _fold, _Sections
 from rag.styles import MONO, format_number, manual_headings, style_kind
 from rag.zipdoc import open_zip
@@ -517,6 +517,7 @@ class _Reader:
     def table(self, tbl, mode: str):
         above: dict[int, tuple[str, int]] = {}  # column -> (text of a cell spanning rows, the last row it covers)
         r = 0  # the row being read, repeated rows counted
+        start = len(self.out)
         for tr, times in self.rows(tbl):
             cells, nested, paras, col = [], [], [], 0
             for tc in tr:
@@ -543,13 +544,15 @@ class _Reader:
             if self.page is not None:
                 self.page += sum(p.lead + p.rest for p in paras)
             if cells:
+                head = len(cells) > 1 and tr.getparent().tag == TABLE + "table-header-rows"  # names the columns
                 for _ in range(min(times, MAX_REPEAT)):
-                    self.out.append(Block("toc" if mode else "table_row", " | ".join(cells), self.sec.path, page))
+                    self.out.append(Block("toc" if mode else "table_head" if head else "table_row", " | ".join(cells), self.sec.path, page))
                 for para in paras:
                     self.notes(para)
             for t in nested:
                 self.table(t, mode)
             r += times
+        self.out[start:] = with_heads(self.out[start:])
 
     def rows(self, tbl):
         """(row, times repeated) in order, through header rows and row groups."""

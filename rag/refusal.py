@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Sequence
 
 from rag.answer import Candidate, question_type
+from rag.blocks import reader_view
 from rag.text import STOPWORDS, key_terms, numbers
 from rag.types import ScoredChunk
 
@@ -89,8 +90,8 @@ def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequenc
     cos = sorted((c.cosine for c in ranked), reverse=True)
     both = sorted(ranked, key=lambda c: -(c.cosine + c.lexical))
     q_terms = key_terms(question)
-    top_terms = set(key_terms(hits[0].chunk.text)) if hits else set()
-    all_terms = top_terms.union(*(key_terms(h.chunk.text) for h in hits[1:])) if hits else set()
+    top_terms = set(key_terms(reader_view(hits[0].chunk)[0])) if hits else set()  # a table row counts its column names
+    all_terms = top_terms.union(*(key_terms(reader_view(h.chunk)[0]) for h in hits[1:])) if hits else set()
     nq = len(q_terms) or 1
     typed = question_type(question) is not None
     read = sorted((dict(c.features)["reader"] for c in ranked if "reader" in dict(c.features)), reverse=True)

@@ -22,7 +22,7 @@ import csv
 import datetime as dt
 import re
 
-from rag.blocks import Block
+from rag.blocks import Block, with_heads
 
 MAX_EXPANDED = 512 * 1024 * 1024  # an .xlsx whose parts expand past this is refused (a zip bomb, not a workbook)
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -60,7 +60,7 @@ def table_blocks(rows: list[list[str]], section: tuple[str, ...] = ()) -> list[B
     rows = [(r + [""] * width)[:width] for r in rows]
     first = rows[0]
     head = len(rows) > 1 and width > 1 and all(c and not _is_value(c) for c in first)
-    return [Block("table_head" if i == 0 and head else "table_row", " | ".join(c or EMPTY for c in r), section) for i, r in enumerate(rows)]
+    return with_heads([Block("table_head" if i == 0 and head else "table_row", " | ".join(c or EMPTY for c in r), section) for i, r in enumerate(rows)])
 
 
 def csv_blocks(text: str, tab: bool = False) -> list[Block]:

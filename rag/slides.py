@@ -37,7 +37,7 @@ import re
 import zipfile
 import zlib
 
-from rag.blocks import Block
+from rag.blocks import Block, with_heads
 from rag.markup import _fold
 from rag.zipdoc import open_zip, part_name
 
@@ -338,6 +338,7 @@ class _Slide:
     def _table(self, tbl) -> None:
         pr = tbl.find(A + "tblPr")
         first_is_head = pr is not None and pr.get("firstRow") in ("1", "true") and len(tbl.findall(A + "tr")) > 1  # PowerPoint's "Header Row"
+        start = len(self.body)
         for i, tr in enumerate(tbl.iter(A + "tr")):
             cells = []
             for tc in tr.findall(A + "tc"):
@@ -346,6 +347,7 @@ class _Slide:
                 cells.append(_fold(" ".join(_para_text(p) for p in tc.iter(A + "p"))))
             if any(cells):
                 self.body.append(Block("table_head" if i == 0 and first_is_head else "table_row", " | ".join(c for c in cells if c), (), self.page))
+        self.body[start:] = with_heads(self.body[start:])
 
     def _smartart(self, ids) -> None:
         target = self.pkg.rels(self.part).get(ids.get(R + "dm"))
@@ -435,8 +437,8 @@ def _assemble(slides: list[_Slide]) -> list[Block]:
                     continue
                 kept.add(b.text)
                 b = Block("boilerplate", b.text, (), s.page)
-            out.append(Block(b.kind, b.text, path if b.kind != "boilerplate" else (), s.page))
+            out.append(Block(b.kind, b.text, path if b.kind != "boilerplate" else (), s.page, b.head))
         if s.notes:
             out.append(Block("heading", "Notes", path + ("Notes",), s.page))
-            out.extend(Block(b.kind, b.text, path + ("Notes",), s.page) for b in s.notes)
+            out.extend(Block(b.kind, b.text, path + ("Notes",), s.page, b.head) for b in s.notes)
     return out

@@ -7,7 +7,8 @@ reads every run that shows on the page:
     the body, a paragraph, a table or a row;
   * tracked insertions (w:ins, w:moveTo), smart tags, custom XML, simple fields (w:fldSimple), bidi runs;
     never deleted text (w:del, w:moveFrom) or field codes (w:instrText);
-  * tables inside table cells (each row its own `table_row`);
+  * tables inside table cells (each row its own `table_row`); a table's header row (w:tblHeader, or a first row in
+    LibreOffice's "Table Heading" style or bold above a row that is not) is its `table_head`;
   * footnotes, as paragraphs after the paragraph that cites them; endnotes at the end.
 Kinds: headings by outline level (direct, or by a style or what it is based on) and by the built-in
 heading and Title styles; `toc` for Word's TOC/Index styles, a Table of Contents content control, and
@@ -29,7 +30,7 @@ import posixpath
 import re
 import zipfile
 
-from rag.blocks import Block
+from rag.blocks import Block, with_heads
 from rag.markup import _fold
 from rag.styles import MONO, format_number, manual_headings, style_kind
 from rag.zipdoc import part_name
@@ -502,8 +503,27 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int], manual: dict) -> li
         refs = [r.get(W + "id") for r in p.iter(W + "footnoteReference")]
         out.extend(Block("paragraph", footnotes[i], sec.path, page[0]) for i in refs if i in footnotes)
 
+    def bold_row(tr) -> bool:
+        runs = [(r, _val(p, f"{W}pPr/{W}pStyle")) for p in tr.iter(W + "p") for r in p.iter(W + "r")
+                if "".join(t.text or "" for t in r.iter(W + "t")).strip()]
+        return bool(runs) and all(st.run_format(r, sid)[0] for r, sid in runs)
+
+    def header_row(tr, i: int, rows: list) -> bool:
+        """Word's repeated header row (w:tblHeader), or a first row that LibreOffice's "Table Heading" style or bold
+        text sets apart from the row below it."""
+        h = tr.find(f"{W}trPr/{W}tblHeader")
+        if h is not None and h.get(W + "val") not in ("0", "false", "off"):
+            return True
+        if i or len(rows) < 2:
+            return False
+        styles = {_val(p, f"{W}pPr/{W}pStyle") for p in tr.iter(W + "p") if _fold(_para_text(p))}
+        names = {(next(st._chain(s), None) or type("S", (), {"name": ""})).name or "" for s in styles}
+        return (bool(names) and all(re.fullmatch(r"table head(ing|er)", n, re.I) for n in names)) or (bold_row(tr) and not bold_row(rows[1]))
+
     def table(tbl, toc: bool):
-        for tr in _children(tbl, W + "tr"):
+        start = len(out)
+        rows = list(_children(tbl, W + "tr"))
+        for i, tr in enumerate(rows):
             cells, nested = [], []
             first = tr.find(f".//{W}p")
             row_page = starts.get(first) if first is not None else None
@@ -516,9 +536,11 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int], manual: dict) -> li
                 cells.append(_fold(" ".join(_para_text(p) for p in _children(tc, W + "p"))))
                 nested += list(_children(tc, W + "tbl"))
             if any(cells):
-                out.append(Block("toc" if toc else "table_row", " | ".join(c for c in cells if c), sec.path, row_page))
+                kind = "toc" if toc else "table_head" if len(cells) > 1 and header_row(tr, i, rows) else "table_row"
+                out.append(Block(kind, " | ".join(c for c in cells if c), sec.path, row_page))
             for t in nested:
                 table(t, toc)
+        out[start:] = with_heads(out[start:])
 
     def walk(parent, toc: bool = False):
         for child in parent:

@@ -92,3 +92,67 @@ def test_a_quoted_row_is_shown_with_its_column_names_and_cited_exactly(tmp_path)
     assert any(doc.text[a:b] == row for a, b in c.highlights), "the citation points at the row as the document has it"
     prose = [x for x in ans.sentences if "|" not in x.text]
     assert all(x.display == "" for x in prose), "prose is shown as quoted"
+
+
+def test_two_adjacent_tables_do_not_share_a_header(tmp_path):
+    html = TABLE_HTML.replace("</table>", "</table><table><tr><td>K</td><td>V</td></tr><tr><td>x</td><td>9</td></tr></table>")
+    (tmp_path / "t.html").write_text(html, encoding="utf-8")
+    doc = load(tmp_path / "t.html")
+    heads = {doc.text[b.start:b.end]: b.head for b in doc.blocks if b.kind == "table_row"}
+    assert heads["x | 9"] == "" and heads["K | V"] == "", "a table without a header row names no columns"
+    assert heads["INT INTEGER TINYINT | INTEGER | 1"] == "Example Typenames | Resulting Affinity | Rule Used"
+
+
+def test_docx_header_rows_word_flag_libreoffice_style_or_bold(tmp_path):
+    import docx
+    from docx.oxml import OxmlElement
+
+    d = docx.Document()
+    d.add_paragraph("Three tables follow.")
+    flagged, bold, plain = (d.add_table(rows=3, cols=2) for _ in range(3))
+    for t, rows in ((flagged, [("Key", "Meaning"), ("a", "first"), ("b", "second")]), (bold, [("Name", "Size"), ("x", "1"), ("y", "2")]),
+                    (plain, [("p", "3"), ("q", "4"), ("r", "5")])):
+        for r, vals in zip(t.rows, rows):
+            for c, v in zip(r.cells, vals):
+                run = c.paragraphs[0].add_run(v)
+                run.bold = t is bold and vals == rows[0]
+    flag = OxmlElement("w:tblHeader")  # Word's "Repeat as header row at the top of each page"
+    flagged.rows[0]._tr.get_or_add_trPr().append(flag)
+    d.save(str(tmp_path / "t.docx"))
+    doc = load(tmp_path / "t.docx")
+    got = [(b.kind, doc.text[b.start:b.end], b.head) for b in doc.blocks if b.kind.startswith("table")]
+    assert got == [("table_head", "Key | Meaning", ""), ("table_row", "a | first", "Key | Meaning"), ("table_row", "b | second", "Key | Meaning"),
+                   ("table_head", "Name | Size", ""), ("table_row", "x | 1", "Name | Size"), ("table_row", "y | 2", "Name | Size"),
+                   ("table_row", "p | 3", ""), ("table_row", "q | 4", ""), ("table_row", "r | 5", "")]
+
+
+def test_odt_header_rows(tmp_path):
+    from tests.unit.test_extract_odt import cell, odt, p, table
+
+    head = '<table:table-header-rows><table:table-row>' + cell("Limit") + cell("Default") + "</table:table-row></table:table-header-rows>"
+    first = ('<table:table table:name="T1"><table:table-column table:number-columns-repeated="2"/>' + head
+             + "<table:table-row>" + cell("columns") + cell("2000") + "</table:table-row></table:table>")
+    body = p("Limits follow.") + first + table(cell("K") + cell("V"), cell("x") + cell("9"), columns=2)
+    doc = load(odt(tmp_path / "t.odt", body))
+    got = [(b.kind, doc.text[b.start:b.end], b.head) for b in doc.blocks if b.kind.startswith("table")]
+    assert got == [("table_head", "Limit | Default", ""), ("table_row", "columns | 2000", "Limit | Default"),
+                   ("table_row", "K | V", ""), ("table_row", "x | 9", "")]
+
+
+def test_the_reader_reads_rows_with_their_column_names_and_offsets_map_back():
+    from types import SimpleNamespace
+
+    from rag.blocks import reader_view
+
+    text = "Releases:\n\n10 | Buster | 2019-07-06\n\n11 | Bullseye | 2021-08-14\n\nThe end."
+    head = "version | codename | release"
+    r1, r2 = text.index("10 |"), text.index("11 |")
+    blocks = ((0, 9, "paragraph", "", 0), (r1, r1 + 24, "table_row", "", 0, head), (r2, r2 + 26, "table_row", "", 0, head),
+              (len(text) - 8, len(text), "paragraph", "", 0))
+    view, at = reader_view(SimpleNamespace(text=text, blocks=blocks))
+    assert view == ("Releases:\n\nversion: 10; codename: Buster; release: 2019-07-06\n\n"
+                    "version: 11; codename: Bullseye; release: 2021-08-14\n\nThe end.")
+    assert view[at(r2):at(r2 + 26)] == "version: 11; codename: Bullseye; release: 2021-08-14"
+    assert view[at(len(text) - 8):at(len(text))] == "The end." and at(3) == 3
+    plain = SimpleNamespace(text="No tables here.", blocks=())
+    assert reader_view(plain)[0] == "No tables here."

@@ -23,6 +23,17 @@ numbers only; a low share is lost text. (pdfium, not pypdf: pypdf glues the word
 justified lines, "willfunctionbetterwithcertainflags".) Hyphens are dropped on both sides first, since
 2026-11-30: a word hyphenated at a line end ("data-" "bases") was counted lost once the layout text
 joined it, e.g. 0.949 instead of 1.000 on a groff two-column file.
+Table rows that open a paragraph (since 2026-12-01; defined before the fix in rag/pdf_layout.py was
+measured on held-out manuals): a `table_row` block with no `table_row` block just before or after it (a
+"lone" row), followed by a `paragraph` block that continues the row's sentence: the row's text does not end
+a sentence (no . ! ? : ; at its end, closing quotes and brackets aside) and either the paragraph starts with
+a lower-case letter, or the row ends in a comma or in one of the words that cannot end an English sentence
+(a, an, the, and, or, nor, of, to, in, on, at, by, for, from, with, as, is, are, be, that, which). That is
+the first line of a justified paragraph read as a one-row table because the line has a wide gap (TeX's
+space after a sentence's period, widened by justification): "By default, read.table ignores empty lines. |
+This can be changed by setting" then "blank.lines.skip = FALSE, which ...". A definition-list row ("-u | Treat
+unset variables ...") followed by a new paragraph or row is not counted. Reported per manual as a count,
+with the number of lone rows beside it.
 `--samples N` writes N sentences per artefact kind next to --out, to read (not on held-out manuals).
 Uses no manual that the independent check uses (shared-mime-info, libtasn1).
 """
@@ -155,6 +166,29 @@ def broken(doc) -> tuple[float, list[str]]:
     return len(out) / max(1, sum(b.kind != "list_item" for b in quotable)), out
 
 
+_OPEN_END = re.compile(r"(?:,|\b(?:a|an|the|and|or|nor|of|to|in|on|at|by|for|from|with|as|is|are|be|that|which))$", re.I)
+
+
+def rows_opening(doc) -> tuple[int, int, list[str]]:
+    """(lone table rows, lone rows that open a paragraph continuing their sentence, those rows with the
+    paragraph's start): see the module docstring."""
+    blocks = doc.blocks
+    lone, out = 0, []
+    for i, b in enumerate(blocks):
+        if b.kind != "table_row" or (i and blocks[i - 1].kind == "table_row") or (i + 1 < len(blocks) and blocks[i + 1].kind == "table_row"):
+            continue
+        lone += 1
+        if i + 1 == len(blocks) or blocks[i + 1].kind != "paragraph":
+            continue
+        row, head = doc.text[b.start : b.end].strip(), doc.text[blocks[i + 1].start : blocks[i + 1].end].strip()
+        if not _ENDS.search(row) and (head[:1].islower() or _OPEN_END.search(row)):
+            out.append(row[-100:] + " ⟂ " + head[:80])
+    return lone, len(out), out
+
+
+_ENDS = re.compile(r"[.!?:;][\"'”’)\]]*$")
+
+
 def pdfium_text(raw: bytes) -> str:
     import pypdfium2 as pdfium
 
@@ -219,8 +253,9 @@ def measure(path: Path, n_samples: int = 0) -> dict:
            "pypdf": artefacts(old, running), "layout": artefacts(new, running), "blocks": dict(kinds),
            "coverage": coverage(pdfium_text(raw), doc.text)}
     row["broken"], cut = broken(doc)
+    row["lone_rows"], row["rows_opening"], opening = rows_opening(doc)
     if n_samples:
-        row["samples"] = samples(new, running, n_samples) | {"broken": cut[:n_samples]}
+        row["samples"] = samples(new, running, n_samples) | {"broken": cut[:n_samples], "rows_opening": opening[:n_samples]}
     return row
 
 
@@ -247,6 +282,9 @@ def render(rows: list[dict], title: str = "", which: str = "suite", command: str
     if all("broken" in r for r in rows):
         lines += ["", "Paragraph and table-row blocks that continue a sentence left open by the block before: "
                   + ", ".join(f"{r['file']} {r['broken']:.3f}" for r in rows) + "."]
+    if all("rows_opening" in r for r in rows):
+        lines += ["", "Table rows that open a paragraph (a lone table_row block whose next paragraph continues its sentence; of the lone rows): "
+                  + ", ".join(f"{r['file']} {r['rows_opening']} of {r['lone_rows']}" for r in rows) + "."]
     if all("coverage" in r for r in rows):
         lines += ["", "Word coverage (the words of pdfium's plain page text, 3+ letters with repeats, that the layout text keeps): "
                   + ", ".join(f"{r['file']} {r['coverage']:.3f}" for r in rows) + "."]
@@ -266,11 +304,13 @@ def render(rows: list[dict], title: str = "", which: str = "suite", command: str
 
 def compare(before: list[dict], after: list[dict], name: str) -> str:
     """Per manual, before -> after: quotable sentences with any artefact ("clean, all kinds"), blocks
-    that continue an open sentence, word coverage."""
+    that continue an open sentence, word coverage, table_row blocks, table rows that open a paragraph."""
     old = {r["file"]: r for r in before}
     lines = ["", f"## Before ({name}) and after, layout extractor", "",
-             "| manual | sentences with an artefact | share | blocks continuing an open sentence | word coverage |", "|---|---|---|---|---|"]
+             "| manual | sentences with an artefact | share | blocks continuing an open sentence | word coverage "
+             "| table rows | table rows that open a paragraph |", "|---|---|---|---|---|---|---|"]
     tot = [0, 0, 0, 0]
+    rows_b = rows_a = open_b = open_a = 0
     for r in after:
         b = old.get(r["file"])
         if b is None:
@@ -279,8 +319,12 @@ def compare(before: list[dict], after: list[dict], name: str) -> str:
         ab, aa = round((1 - b["layout"]["clean_all"]) * nb), round((1 - r["layout"]["clean_all"]) * na)
         tot = [tot[0] + ab, tot[1] + nb, tot[2] + aa, tot[3] + na]
         lines.append(f"| {r['file']} | {ab}/{nb} → {aa}/{na} | {ab / max(1, nb):.4f} → {aa / max(1, na):.4f} | "
-                     f"{b.get('broken', float('nan')):.3f} → {r.get('broken', float('nan')):.3f} | {b['coverage']:.3f} → {r['coverage']:.3f} |")
-    lines.append(f"| all | {tot[0]}/{tot[1]} → {tot[2]}/{tot[3]} | {tot[0] / max(1, tot[1]):.4f} → {tot[2] / max(1, tot[3]):.4f} | | |")
+                     f"{b.get('broken', float('nan')):.3f} → {r.get('broken', float('nan')):.3f} | {b['coverage']:.3f} → {r['coverage']:.3f} | "
+                     f"{b['blocks'].get('table_row', 0)} → {r['blocks'].get('table_row', 0)} | {b.get('rows_opening', '–')} → {r.get('rows_opening', '–')} |")
+        rows_b, rows_a = rows_b + b["blocks"].get("table_row", 0), rows_a + r["blocks"].get("table_row", 0)
+        open_b, open_a = open_b + b.get("rows_opening", 0), open_a + r.get("rows_opening", 0)
+    lines.append(f"| all | {tot[0]}/{tot[1]} → {tot[2]}/{tot[3]} | {tot[0] / max(1, tot[1]):.4f} → {tot[2] / max(1, tot[3]):.4f} | | "
+                 f"| {rows_b} → {rows_a} | {open_b} → {open_a} |")
     return "\n".join(lines) + "\n"
 
 

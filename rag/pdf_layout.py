@@ -14,7 +14,10 @@ font sizes, weights and pitch. From those lines:
     document, and two or more paragraphs or list items in a row that each name one of the document's headings;
   * a line whose text runs have wide gaps is a table row (cells joined by " | "), unless it is
     alone (no line next to it has gaps, none continues one of its cells), in the middle of an
-    open sentence, and ends where the line above ends: a justified line spread wide. A line
+    open sentence, and ends where the line above ends: a justified line spread wide. Nor is an
+    alone line that ends at the page's justified right edge and is followed, a line's pitch below,
+    by a line that starts at its left edge and goes on with its sentence: the first line of a
+    justified paragraph, widened after a sentence's period (`_opens_paragraph`). A line
     that starts under a later column of the row above continues that cell (a wrapped cell, a
     definition list's definition). A row whose cells wrap, which pdfium reads cell by cell (down one
     cell, then up to the next), is put back together as one row;
@@ -41,7 +44,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import median
 
 from rag import ocr
@@ -494,7 +497,21 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         cur = {"kind": kind, "lines": [ln.text], "text": text, "page": ln.page, "x0": ln.x0, "size": ln.size, "first": ln, "last": ln,
                "cells": list(ln.cells), "cell_x": list(ln.cell_x), **kw}
 
+    def in_cell(ln: Line, gap: float | None) -> bool:
+        """Add `ln` to the cell of the table row being built that it starts under (a wrapped cell), if any."""
+        if not (cur and cur["kind"] == "table_row" and gap is not None and 0 < gap < pitch * 1.45):
+            return False
+        col = _under_column(cur["cell_x"], ln)
+        if col is None:
+            return False
+        cur["cells"][col] = _join(cur["cells"][col], ln.text, vocab)
+        cur["text"] = " | ".join(cur["cells"])
+        cur["lines"].append(ln.text)
+        cur["last"] = ln
+        return True
+
     for lines in body:
+        right: float | None = None  # the page's right text edge, found when a line first needs it
         for idx, ln in enumerate(lines):
             if id(ln) in in_notes:
                 continue
@@ -537,11 +554,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 else:
                     start("heading", ln, level=level(ln))
                 continue
-            if cur and cur["kind"] == "table_row" and gap is not None and 0 < gap < pitch * 1.45 and (col := _under_column(cur["cell_x"], ln)) is not None:
-                cur["cells"][col] = _join(cur["cells"][col], ln.text, vocab)
-                cur["text"] = " | ".join(cur["cells"])
-                cur["lines"].append(ln.text)
-                cur["last"] = ln
+            if in_cell(ln, gap):
                 continue
             if ln.linked and not (cur and cur["kind"] in ("paragraph", "list_item") and not _BULLET.match(ln.text) and not _ENDS_SENTENCE.search(cur["text"])
                                   and _continues(cur, ln, gap, pitch, body_size)):
@@ -553,7 +566,18 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 else:
                     start("toc", ln, linked=True)
                 continue
-            if ln.cells and (_tabular(lines, idx, pitch) or not _spread(cur, ln, gap, pitch, body_size)):
+            if ln.cells and not _tabular(lines, idx, pitch) and not _spread(cur, ln, gap, pitch, body_size):
+                if right is None:
+                    right = _right_edge(lines, body_size)
+                nxt = lines[idx + 1] if idx + 1 < len(lines) else None
+                if _opens_paragraph(ln, nxt, pitch, right) and not is_heading(nxt):
+                    ln = replace(ln, text=" ".join(ln.cells), cells=[], cell_x=[])  # prose: read on as any other line
+                    if in_cell(ln, gap):
+                        continue  # (justified prose of a definition: under the definition's column of the row above)
+                else:
+                    start("table_row", ln)
+                    continue
+            elif ln.cells and _tabular(lines, idx, pitch):
                 start("table_row", ln)
                 continue
             if ln.fixed:
@@ -706,6 +730,46 @@ def _spread(cur: dict | None, ln: Line, gap: float | None, pitch: float, body_si
     of its sentence, ending where the line above ends, and continuing it?"""
     return (cur is not None and cur["kind"] in ("paragraph", "list_item") and not _ENDS_SENTENCE.search(cur["text"])
             and abs(ln.x1 - cur["last"].x1) <= ln.size and _continues(cur, ln, gap, pitch, body_size))
+
+
+def _right_edge(lines: list[Line], body_size: float) -> float:
+    """The right edge of the page's justified text: the furthest right x where 3 or more body-size lines
+    end (within a quarter em). inf when no 3 lines end together (nothing on the page is justified)."""
+    tol = 0.25 * body_size
+    ends = sorted((ln.x1 for ln in lines if abs(ln.size - body_size) < 1.0), reverse=True)
+    return next((x for x in ends if sum(abs(e - x) <= tol for e in ends) >= 3), float("inf"))
+
+
+_OPEN_END = re.compile(r"(?:,|\b(?:a|an|the|and|or|nor|of|to|in|on|at|by|for|from|with|as|is|are|be|that|which))$", re.I)
+
+
+def _opens_paragraph(ln: Line, nxt: Line | None, pitch: float, right: float) -> bool:
+    """Is `ln`, a line with wide gaps and no line with cells next to it (not `_tabular`), the first line
+    of a justified paragraph rather than a one-row table? TeX puts extra space after a sentence's
+    period and justification widens every gap, so the first line of a paragraph can have gaps as wide
+    as a table's ("By default, read.table ignores empty lines.   This can be changed by setting").
+    It is when all of these hold:
+      * it ends at the page's right text edge (`_right_edge`, within a quarter em), as a justified line does;
+      * the next line, without cells, not fixed-pitch and no list item, follows at the body's line pitch
+        (at most 1.45 pitches below) in the same size, starting at the line's left edge (up to 0.8 em
+        right of it, or up to 3 em left of it: the paragraph's first line indented; after a list item's
+        mark, up to 2 em right of it);
+      * the next line goes on with the sentence: it starts in lower case or with no letter, or `ln` ends
+        in a comma or in a word that does not end a sentence ("and", "the", "of", ...), or the next line
+        ends at the right edge too (it is justified: the paragraph goes on).
+    (`ln` itself never ends a sentence: a line that does gets no cells.) A definition row ("-u   Treat
+    unset variables ...", "DixReadAccess   The property data is being read.   GetProperty"), a name list
+    ("Alan Cox   Linus Torvalds") or a table's header ends short of the right edge and stays a row."""
+    em = ln.size
+    if nxt is None or nxt.cells or nxt.fixed or nxt.page != ln.page or _BULLET.match(nxt.text) or abs(nxt.size - ln.size) >= 1.0:
+        return False
+    if ln.x1 < right - 0.25 * em or not 0 < ln.last - nxt.top < pitch * 1.45:
+        return False
+    reach = 2.0 if _BULLET.match(ln.text) else 0.8
+    if not ln.x0 - 3 * em <= nxt.x0 <= ln.x0 + reach * em:
+        return False
+    return (nxt.text[:1].islower() or not nxt.text[:1].isalpha() or _OPEN_END.search(ln.text) is not None
+            or nxt.x1 >= right - 0.25 * em)
 
 
 def _tabular(lines: list[Line], idx: int, pitch: float) -> bool:

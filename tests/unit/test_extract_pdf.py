@@ -269,3 +269,76 @@ def test_two_columns_join_a_paragraph_across_the_column_break_and_bold_numbered_
             "four kilobytes, and a file that has grown past its quota is moved to the archive volume at night.") in blocks
     assert ("heading", "1. Storage") in blocks and ("heading", "2. Backups") in blocks
     assert doc.section_at(doc.text.index("Backups run nightly")) == "2. Backups"
+
+
+def make_justified(path: Path) -> Path:
+    """A page set the way TeX sets a manual: justified paragraphs (every full line ends at the right
+    margin, x=520), the first line of one with TeX's wide space after a sentence's period widened
+    further by justification, so wide that the line has a gap like a table's; then a definition row,
+    a short name list and a real table, which stay rows."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    font, size, left, right = "Helvetica", 11, 72, 520
+    width = lambda s: c.stringWidth(s, font, size)  # noqa: E731
+    gaps: list[float] = []
+
+    def justified(y: float, words: list[str], wide: float = 0.0) -> None:
+        """Words spread from the left margin to the right one; with `wide`, the space after the word
+        that ends a sentence is that wide (TeX's space after a period, widened by justification)."""
+        c.setFont(font, size)
+        stop = next((i for i, w in enumerate(words[:-1]) if w.endswith(".")), None) if wide else None
+        space = (right - left - sum(width(w) for w in words) - wide) / (len(words) - 1 - (stop is not None))
+        assert 0 < space < 0.8 * size, "a justified line's word spaces stay narrower than a table's gap"
+        if stop is not None:
+            gaps.append(wide)
+        x = left
+        for i, w in enumerate(words):
+            c.drawString(x, y, w)
+            x += width(w) + (wide if i == stop else space)
+
+    def two_sentences(y: float, first: str, second: str) -> None:
+        justified(y, (first + " " + second).split(), wide=1.6 * size)
+
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(left, 780, "8. Blank lines")
+    c.setFont(font, size)
+    two_sentences(755, "By default, the reader ignores empty lines.", "This can be changed by setting the argument")
+    justified(741, "skip.blank = FALSE, which will only be useful together with fill = TRUE, perhaps to".split())
+    justified(727, "keep blank rows as missing values in the data frame that the reader then returns to".split())
+    c.drawString(left, 713, "its caller.")
+    two_sentences(690, "The reader keeps quoted fields whole.", "Quotes are set by the argument that is named")
+    justified(676, "quote, whose default is both the single and the double quote character, as in most".split())
+    c.drawString(left, 662, "other readers.")
+    # a definition row, its definition short of the right margin, then prose at the left margin
+    c.drawString(left, 630, "-u")
+    c.drawString(150, 630, "Treat unset variables as an error when expanding")
+    c.drawString(left, 616, "The options are read from left to right.")
+    c.drawString(left, 590, "Alan Cox")
+    c.drawString(250, 590, "Linus Torvalds")
+    for y, cells in ((560, ("Setting", "Default", "Maximum")), (545, ("weight", "50", "100")), (530, ("depth", "8", "64"))):
+        for x, cell in zip((72, 220, 360), cells):
+            c.drawString(x, y, cell)
+    c.showPage()
+    c.save()
+    assert len(gaps) == 2 and all(g > 1.2 * size for g in gaps), gaps  # as wide as a table's gap (rag/pdf_layout.py's _cells)
+    return path
+
+
+def test_a_justified_paragraph_whose_first_line_has_a_wide_gap_is_one_paragraph_and_real_rows_stay_rows(tmp_path):
+    doc = load_file(make_justified(tmp_path / "justified.pdf").resolve(), tmp_path.resolve(), 10**9)
+    blocks = [(b.kind, doc.text[b.start:b.end]) for b in doc.blocks]
+    first = ("By default, the reader ignores empty lines. This can be changed by setting the argument skip.blank = FALSE, which "
+             "will only be useful together with fill = TRUE, perhaps to keep blank rows as missing values in the data frame that "
+             "the reader then returns to its caller.")
+    second = ("The reader keeps quoted fields whole. Quotes are set by the argument that is named quote, whose default is both the single and "
+              "the double quote character, as in most other readers.")
+    kinds = dict((t, k) for k, t in blocks)
+    assert kinds.get(first) == "paragraph", blocks
+    assert kinds.get(second) == "paragraph", blocks
+    assert " | " not in first + second and "lines. | This" not in doc.text
+    rows = [t for k, t in blocks if k == "table_row"]
+    assert rows == ["-u | Treat unset variables as an error when expanding", "Alan Cox | Linus Torvalds",
+                    "Setting | Default | Maximum", "weight | 50 | 100", "depth | 8 | 64"], blocks
+    assert ("paragraph", "The options are read from left to right.") in blocks

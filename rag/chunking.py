@@ -8,7 +8,7 @@ with the splitter's overlap budget, so repeated boilerplate maps to the right co
 and the chunks cover every non-whitespace character of natural text.
 Each chunk also carries the structure of the text it covers (rag/blocks.py): its section
 path and its blocks' kinds, so answers quote only prose, list items and table rows.
-Boundaries fall between blocks (paragraphs, rows) first, then between sentences. Left out: semantic
+A boundary that falls inside a table row moves to the row's edge (`_whole_rows`). Left out: semantic
 (embedding-based) splitting; chunk boundaries ignore headings (a chunk may end in one section and
 start the next; its sentences never span a heading).
 """
@@ -31,10 +31,7 @@ _WS = re.compile(r"\s+")
 def _splitter(chunk_size: int, chunk_overlap: int):
     from llama_index.core.node_parser import SentenceSplitter
 
-    # Split first where blocks end (rag.blocks.assemble puts a blank line between blocks, as plain text puts one
-    # between paragraphs): a chunk then never ends inside a table row, where the splitter's last resort, splitting
-    # at "," and ".", cut "5.0" in two ("5." | "0 | Lenny | ...").
-    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap, paragraph_separator="\n\n")
+    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
 
 
 def chunk_id(doc: Document, i: int) -> str:
@@ -81,6 +78,32 @@ class _Compact:
         return bisect_left(self.pos, offset)
 
 
+def _whole_rows(spans: list[tuple[int, int]], blocks) -> list[tuple[int, int]]:
+    """Chunk spans widened so that none cuts a table row: a table is one long "sentence" to the splitter,
+    whose last resort splits at "," and "." and cut "5.0" in two ("5." | "0 | Lenny | ..."), leaving
+    neither chunk with the row. A chunk ending inside a row ends at the row's end; one starting inside a
+    row starts at its start. Prose is untouched."""
+    rows = [(b.start, b.end) for b in blocks if b.kind in ("table_row", "table_head")]
+    if not rows:
+        return spans
+    from bisect import bisect_right
+
+    starts = [r[0] for r in rows]
+
+    def row_at(x: int) -> tuple[int, int] | None:
+        i = bisect_right(starts, x) - 1
+        return rows[i] if i >= 0 and rows[i][0] < x < rows[i][1] else None
+
+    out = []
+    for s, e in spans:
+        if r := row_at(s):
+            s = r[0]
+        if r := row_at(e):
+            e = r[1]
+        out.append((s, e))
+    return out
+
+
 def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
     splitter = _splitter(chunk_size, chunk_overlap)
     pieces = [p.strip() for p in splitter.split_text(doc.text) if p.strip()]
@@ -110,6 +133,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
             start, end = compact.pos[c], compact.pos[c + len(q) - 1] + 1
         spans.append((start, end))
         prev_start, prev_end = start, max(prev_end, end)
+    spans = _whole_rows(spans, doc.blocks)
     layouts = [chunk_layout(doc.blocks, s, e, doc.page_at) if doc.blocks else ("", ()) for s, e in spans]
     return [
         Chunk(

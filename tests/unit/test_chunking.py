@@ -122,3 +122,20 @@ def test_structured_chunk_metadata_round_trip_and_old_metadata_still_reads():
     old = {k: v for k, v in md.items() if k not in ("section", "blocks", "extraction")}  # written before this release
     legacy = Chunk.from_metadata(c.id, c.text, old)
     assert (legacy.section, legacy.blocks, legacy.extraction) == ("", (), 0)
+
+
+def test_no_chunk_cuts_a_table_row(tmp_path):
+    """A table is one long "sentence" to the splitter, whose last resort splits at "." ("5." | "0 | Lenny"):
+    chunk edges move to the rows' edges, and every row is whole in some chunk."""
+    from rag.loaders import load_file
+
+    rows = "\n".join(f"{i}.0,Name{i},name{i},2001-01-0{i % 9 + 1},2002-02-0{i % 9 + 1},2003-03-0{i % 9 + 1}" for i in range(1, 80))
+    (tmp_path / "t.csv").write_text("version,codename,series,created,release,eol\n" + rows + "\n", encoding="utf-8")
+    doc = load_file(tmp_path / "t.csv", tmp_path, 10**9)
+    chunks = chunk_document(doc, 64, 8)
+    assert len(chunks) > 3
+    edges = {c.start for c in chunks} | {c.end for c in chunks}
+    for b in doc.blocks:
+        assert not any(b.start < x < b.end for x in edges), doc.text[b.start:b.end]
+        assert any(c.start <= b.start and b.end <= c.end for c in chunks)
+    assert all(c.text == doc.text[c.start:c.end] for c in chunks)

@@ -1,11 +1,11 @@
 """Files -> Documents. Supports .txt, .md, .html/.htm, .pdf, .docx, .odt/.fodt, .epub, .pptx, and spreadsheets
-(.csv/.tsv, .xlsx: rag/sheets.py).
+(.csv/.tsv, .xlsx, .ods/.fods: rag/sheets.py).
 
 The title is the document's own (HTML <title>/<h1>, first Markdown heading, PDF,
 DOCX, ODT, EPUB or PPTX metadata; a deck's first slide title), else the file name. A file that can't be read is reported as a
 `Failure` with a reason and the rest still load. Markdown is kept as written (not rendered) so that citation spans
 point at the text the user sees in the file. Scanned PDF pages are read by OCR (rag/ocr.py) when tesseract is installed. Left out:
-.doc/.ppt/.xls and .ods.
+.doc/.ppt/.xls.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from rag.blocks import assemble
 from rag.errors import NoDocuments, UsageError
 from rag.types import Document
 
-SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".fodt", ".epub", ".pptx", ".csv", ".tsv", ".xlsx"}
-FORMATS = ".txt, .md, .html, .pdf, .docx, .odt, .epub, .pptx, .csv or .xlsx"  # for messages
+SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".fodt", ".epub", ".pptx", ".csv", ".tsv", ".xlsx", ".ods", ".fods"}
+FORMATS = ".txt, .md, .html, .pdf, .docx, .odt, .epub, .pptx, .csv, .xlsx or .ods"  # for messages
 MAX_EXPANDED = 512 * 1024 * 1024  # a DOCX whose parts expand past this is refused (a zip bomb, not a document)
 
 
@@ -64,7 +64,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Document:
     except OSError as e:
         raise Unreadable(f"cannot read file: {e.strerror}") from e
     reader = {".pdf": _pdf, ".docx": _docx, ".odt": _odt, ".fodt": _odt, ".epub": _epub, ".pptx": _pptx, ".html": _html, ".htm": _html, ".md": _markdown, ".markdown": _markdown,
-              ".csv": _csv, ".tsv": _tsv, ".xlsx": _xlsx}.get(ext, _text)
+              ".csv": _csv, ".tsv": _tsv, ".xlsx": _xlsx, ".ods": _ods, ".fods": _ods}.get(ext, _text)
     try:
         text, page_starts, title, spans = reader(raw)
     except Unreadable:
@@ -218,6 +218,17 @@ def _xlsx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
         blocks, title = xlsx_blocks(raw)
     except BadSheet as e:
         raise Unreadable(f"unreadable XLSX: {e}") from e
+    text, _, spans = assemble(blocks)
+    return text, (), title, spans
+
+
+def _ods(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
+    from rag.sheets import BadSheet, ods_blocks
+
+    try:
+        blocks, title = ods_blocks(raw)
+    except BadSheet as e:
+        raise Unreadable(f"unreadable ODS: {e}") from e
     text, _, spans = assemble(blocks)
     return text, (), title, spans
 

@@ -124,3 +124,162 @@ def test_a_quoted_csv_row_is_shown_with_its_column_names(tmp_path):
     (s,) = [s for s in ans.sentences if s.text == row]
     assert s.display == "version: 10; codename: Buster; series: buster; created: 2017-06-17; release: 2019-07-06; eol: 2022-09-10"
     assert s.display in ans.answer
+
+
+# --- ODS: written here as OpenDocument XML in a zip (no LibreOffice), and one file LibreOffice wrote ---------
+
+REAL_ODS = Path(__file__).resolve().parents[1] / "fixtures" / "ubuntu.ods"  # LibreOffice Calc 7.4: soffice --convert-to ods ubuntu.csv
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+          'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" office:version="1.3"')
+# what LibreOffice writes after the last used cell: the rest of the row, then the rest of the sheet
+TRAILING = ('<table:table-row table:number-rows-repeated="1048553"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+
+
+def _ods(sheets: dict[str, str], title: str | None = None, mimetype: str = "application/vnd.oasis.opendocument.spreadsheet") -> bytes:
+    """An .ods as LibreOffice writes one: mimetype first and stored, the manifest, content.xml, meta.xml."""
+    tables = "".join(f'<table:table table:name="{n}"><table:table-column table:number-columns-repeated="1024"/>{rows}</table:table>'
+                     for n, rows in sheets.items())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), mimetype)
+        z.writestr("META-INF/manifest.xml", '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+                   f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/>'
+                   '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+        z.writestr("content.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS}><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>')
+        if title is not None:
+            z.writestr("meta.xml", f'<office:document-meta {ODS_NS}><office:meta><dc:title>{title}</dc:title></office:meta></office:document-meta>')
+    return buf.getvalue()
+
+
+def _row(*cells: str, attrs: str = "") -> str:
+    return f"<table:table-row{attrs}>{''.join(cells)}</table:table-row>"
+
+
+def _s(text: str, attrs: str = "") -> str:
+    return f'<table:table-cell office:value-type="string" calcext:value-type="string"{attrs}><text:p>{text}</text:p></table:table-cell>'
+
+
+def _f(value: str, shown: str, kind: str = "float") -> str:
+    return f'<table:table-cell office:value-type="{kind}" office:value="{value}"><text:p>{shown}</text:p></table:table-cell>'
+
+
+def _d(value: str, shown: str) -> str:
+    return f'<table:table-cell office:value-type="date" office:date-value="{value}"><text:p>{shown}</text:p></table:table-cell>'
+
+
+def _empty(n: int = 1) -> str:
+    return f'<table:table-cell table:number-columns-repeated="{n}"/>' if n > 1 else "<table:table-cell/>"
+
+
+def test_ods_cells_as_calc_shows_them_repeats_and_one_section_per_sheet(tmp_path):
+    releases = (
+        _row(_s("version"), _s("codename"), _s("released"), _s("share"), _s("lts"), _s("notes"), _empty(1018))
+        + _row(_f("4.1", "4.10"), _s("Warty Warthog"), _d("2004-10-20", "10/20/04"), _f("0.12", "12%", "percentage"),
+               '<table:table-cell office:value-type="boolean" office:boolean-value="false"><text:p>FALSE</text:p></table:table-cell>',
+               '<table:table-cell office:value-type="string"><office:annotation><dc:creator>me</dc:creator><text:p>a comment</text:p></office:annotation>'
+               '<text:p>first <text:span>release</text:span>,<text:s text:c="3"/>so</text:p><text:p>it<text:line-break/>was</text:p></table:table-cell>',
+               _empty(1018))
+        + _row(_f("20.04", "20.04"), _s("Focal Fossa"), _d("2020-04-23T13:45:30", "04/23/20 13:45"), _f("3.5", "€3.50", "currency"),
+               '<table:table-cell office:value-type="boolean" office:boolean-value="true"><text:p>TRUE</text:p></table:table-cell>', _empty(1019),
+               attrs=' table:visibility="collapse"')  # a hidden row reads like the others
+        + _row(_empty(1024), attrs=' table:number-rows-repeated="5"')  # empty rows between: nothing
+        + _row(_s("x"), _empty(3), _s("after three empty cells"), _empty(1019), attrs=' table:number-rows-repeated="2"')
+        + _row(_s("merged", ' table:number-columns-spanned="2"'), '<table:covered-table-cell><text:p>hidden by the merge</text:p></table:covered-table-cell>',
+               _d("2019-07-06T00:00:00", "07/06/19"), _empty(1021))
+        + TRAILING)
+    notes = _row(_s("only a note"), _empty(1023)) + TRAILING
+    (tmp_path / "w.ods").write_bytes(_ods({"Releases": releases, "Notes": notes}, title="Release calendar"))
+    doc = load(tmp_path / "w.ods")
+    assert doc.title == "Release calendar"
+    assert table(doc) == [
+        ("heading", "Releases", "Releases"),
+        ("table_head", "version | codename | released | share | lts | notes", "Releases"),
+        ("table_row", "4.10 | Warty Warthog | 2004-10-20 | 12% | FALSE | first release, so it was", "Releases"),
+        ("table_row", "20.04 | Focal Fossa | 2020-04-23 13:45:30 | €3.50 | TRUE | –", "Releases"),
+        ("table_row", "x | – | – | – | after three empty cells | –", "Releases"),
+        ("table_row", "x | – | – | – | after three empty cells | –", "Releases"),
+        ("table_row", "merged | – | 2019-07-06 | – | – | –", "Releases"),
+        ("heading", "Notes", "Notes"),
+        ("table_row", "only a note", "Notes")]
+    assert doc.blocks[2].head == "version | codename | released | share | lts | notes"
+
+
+def test_ods_times_and_dates_with_seconds(tmp_path):
+    cells = ('<table:table-cell office:value-type="time" office:time-value="PT13H45M00S"><text:p>01:45 PM</text:p></table:table-cell>'
+             + _d("2020-04-23T08:00:00.6", "4/23/20") + _d("2020-04-23T23:59:59.7", "4/24/20")
+             + '<table:table-cell office:value-type="time" office:time-value="PT36H00M00S"><text:p>36:00:00</text:p></table:table-cell>')
+    (tmp_path / "t.ods").write_bytes(_ods({"T": _row(cells)}))
+    assert table(load(tmp_path / "t.ods"))[-1][1] == "13:45:00 | 2020-04-23 08:00:01 | 2020-04-24 | 36:00:00"  # (a duration as shown)
+
+
+def test_ods_huge_repeats_stay_small_and_fast(tmp_path):
+    import time
+
+    # a row filled to the last column, repeated to the last row (a formula filled down a whole sheet), then
+    # LibreOffice's trailing empty repeats: read at most 100 times each way, and quickly
+    rows = _row(_s("all", ' table:number-columns-repeated="16384"'), attrs=' table:number-rows-repeated="1048576"')
+    (tmp_path / "big.ods").write_bytes(_ods({"S": rows + TRAILING}))
+    start = time.perf_counter()
+    doc = load(tmp_path / "big.ods")
+    assert time.perf_counter() - start < 2
+    body = [b for b in doc.blocks if b.kind in ("table_head", "table_row")]  # (a first row all text is a header)
+    assert len(body) == 100 and doc.text[body[0].start:body[0].end] == " | ".join(["all"] * 100)
+    assert len(doc.text) < 100_000
+
+
+def test_a_flat_fods_reads_as_an_ods(tmp_path):
+    rows = _row(_s("name"), _s("size"), _empty(1022)) + _row(_s("alpha"), _f("3", "3.0"), _empty(1022)) + TRAILING
+    (tmp_path / "f.fods").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document {ODS_NS} office:mimetype="application/vnd.oasis.opendocument.spreadsheet">'
+        '<office:meta><dc:title>Sizes</dc:title></office:meta><office:body><office:spreadsheet>'
+        f'<table:table table:name="Sheet1">{rows}</table:table></office:spreadsheet></office:body></office:document>', encoding="utf-8")
+    doc = load(tmp_path / "f.fods")
+    assert doc.title == "Sizes"
+    assert table(doc) == [("heading", "Sheet1", "Sheet1"), ("table_head", "name | size", "Sheet1"), ("table_row", "alpha | 3.0", "Sheet1")]
+
+
+def test_an_ods_libreoffice_wrote_reads_as_its_xlsx():
+    rows = {doc.text[b.start:b.end].split(" | ")[1]: (doc.text[b.start:b.end], b.head) for doc in [load(REAL_ODS)] for b in doc.blocks if b.kind == "table_row"}
+    xlsx = load(REAL_XLSX)
+    xrows = {xlsx.text[b.start:b.end].split(" | ")[1]: (xlsx.text[b.start:b.end], b.head) for b in xlsx.blocks if b.kind == "table_row"}
+    assert rows["Focal Fossa"] == xrows["Focal Fossa"] == (
+        "20.04 LTS | Focal Fossa | focal | 2019-10-17 | 2020-04-23 | 2025-05-29 | 2025-05-29 | 2030-04-23 | 2032-04-27",
+        "version | codename | series | created | release | eol | eol-server | eol-esm | eol-legacy")
+    # Calc read the CSV's "4.10" as the number 4.1 and displays it "4.1" (General format), in both files
+    assert rows["Warty Warthog"] == xrows["Warty Warthog"]
+    assert rows["Warty Warthog"][0].startswith("4.1 | Warty Warthog | warty | 2004-03-05")
+    assert load(REAL_ODS).text == xlsx.text  # the same workbook, the same text
+
+
+def _zip(members: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("raw,why", [
+    (b"hello", "unreadable ODS: not a zip archive"),
+    (_zip({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "styles.xml": "<x/>"}), "unreadable ODS: no content.xml"),
+    (_ods({}, mimetype="application/vnd.oasis.opendocument.text"), r"unreadable ODS: a text document .*an OpenDocument text file renamed \.ods\?"),
+    (_zip({"content.xml": f"<office:document-content {ODS_NS}><office:body><office:text><text:p>Dear reader</text:p></office:text></office:body></office:document-content>"}),
+     r"text document \(office:text\).*renamed \.ods\?"),  # no mimetype: the body says what it is
+    (_zip({"content.xml": "<office:document-content"}), "unreadable ODS: damaged XML in content.xml"),
+    (_zip({"META-INF/manifest.xml": '<m:manifest xmlns:m="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><m:file-entry m:full-path="content.xml">'
+                                    '<m:encryption-data/></m:file-entry></m:manifest>', "content.xml": "\x93\x11"}), "unreadable ODS: it is password-protected"),
+    (_zip({"content.xml": f"<office:document-content {ODS_NS}/>"}), r"unreadable ODS: no spreadsheet \(office:spreadsheet\)"),
+])
+def test_a_file_that_is_not_a_readable_ods_is_refused_with_the_reason(tmp_path, raw, why):
+    (tmp_path / "bad.ods").write_bytes(raw)
+    with pytest.raises(Unreadable, match=why):
+        load(tmp_path / "bad.ods")
+
+
+def test_an_ods_zip_bomb_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "b.ods").write_bytes(_ods({"S": _row(_s("a" * 100_000))}))
+    assert load(tmp_path / "b.ods").text
+    monkeypatch.setattr("rag.sheets.MAX_EXPANDED", 50_000)
+    with pytest.raises(Unreadable, match="unreadable ODS: it expands to more than"):
+        load(tmp_path / "b.ods")

@@ -20,7 +20,9 @@ font sizes, weights and pitch. From those lines:
     justified paragraph, widened after a sentence's period (`_opens_paragraph`). A line
     that starts under a later column of the row above continues that cell (a wrapped cell, a
     definition list's definition). A row whose cells wrap, which pdfium reads cell by cell (down one
-    cell, then up to the next), is put back together as one row;
+    cell, then up to the next), is put back together as one row. A table's first row is its header
+    (`table_head`) when every letter of it is bold and the row below is not, and so is that header repeated at
+    the head of the next page; the rows under it carry its text (`_table_heads`);
   * footnotes (smaller lines below the page's last body line, the first one opening with a
     smaller mark) become paragraphs of their own, without the mark, after the paragraph that
     runs on to the next page; superscript note marks ("architectures.1") are dropped;
@@ -79,6 +81,7 @@ class Line:
     cell_x: list[float] = field(default_factory=list)  # each cell's left edge
     lead_mark: bool = False  # opens with a number set smaller than the words after it: a note mark
     end_weight: int = 0  # the weight of its last letter or digit (a line bold throughout is bold at both ends)
+    low_weight: int = 0  # the least weight of its letters and digits, read only for a line whose first one is bold (600+); else 0
     linked: bool = False  # all its words lie in links to places in the same document: a contents entry
     grid: bool = False  # a table row rebuilt from cells that pdfium read one after the other
     ocr_par: bool = False  # a scanned page's line where tesseract starts a paragraph (rag/ocr.py)
@@ -114,6 +117,8 @@ def _page_lines(page, pno: int) -> list[Line]:
             if _NUMBERED_HEADING.match(line.text) or line.weight >= 600:  # (only these lines' last weight is ever asked for)
                 z = next((i for i in range(k, max(j - 1, k - 6), -1) if text[i].isalnum()), k)
                 line.end_weight = _weight(tp, z)
+            if line.weight >= 600:  # (every letter bold: a table's header row, `_table_heads`)
+                line.low_weight = min((_weight(tp, i) for i in range(a, k + 1) if text[i].isalnum()), default=line.weight)
             if text[j].isdigit():
                 w = next((i for i in range(j, min(k + 1, j + 8)) if text[i].isalpha()), None)
                 line.lead_mark = w is not None and size <= 0.8 * raw.FPDFText_GetFontSize(tp.raw, w)
@@ -457,6 +462,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     stack: list[tuple[int, str]] = []
     cur: dict | None = None  # the block being built: kind, lines, text, page, x0, size
     pending: list[tuple[str, int]] = []  # footnotes waiting for the paragraph open above them to end
+    rows: dict[int, tuple[Line, int]] = {}  # table_row block index -> (its first line, the least weight of its lines' letters)
 
     def path() -> tuple[str, ...]:
         return tuple(h for _, h in stack)
@@ -480,6 +486,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                     stack.pop()
                 stack.append((lvl, _dehyphenate(text, vocab)))
                 cur["kind"] = "heading"
+            if cur["kind"] == "table_row":
+                rows[len(blocks)] = (cur["first"], cur["low"])
             blocks.append(Block(cur["kind"], _dehyphenate(text, vocab), path(), cur["page"]))
         cur = None
 
@@ -495,7 +503,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         close()
         text = " | ".join(ln.cells) if kind == "table_row" else ln.text
         cur = {"kind": kind, "lines": [ln.text], "text": text, "page": ln.page, "x0": ln.x0, "size": ln.size, "first": ln, "last": ln,
-               "cells": list(ln.cells), "cell_x": list(ln.cell_x), **kw}
+               "cells": list(ln.cells), "cell_x": list(ln.cell_x), "low": ln.low_weight, **kw}
 
     def in_cell(ln: Line, gap: float | None) -> bool:
         """Add `ln` to the cell of the table row being built that it starts under (a wrapped cell), if any."""
@@ -508,6 +516,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         cur["text"] = " | ".join(cur["cells"])
         cur["lines"].append(ln.text)
         cur["last"] = ln
+        cur["low"] = min(cur["low"], ln.low_weight)  # (a header's wrapped cell is bold too)
         return True
 
     for lines in body:
@@ -609,8 +618,58 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     # paragraphs or list items in a row, each with the words of one of the document's headings.
     heads = {_wkey(b.text) for b in blocks if b.kind == "heading"} - {""}
     named = [b.kind in ("paragraph", "list_item") and _wkey(b.text) in heads for b in blocks]
-    return [Block("toc", b.text, b.section, b.page) if named[i] and ((i and named[i - 1]) or (i + 1 < len(named) and named[i + 1])) else b
-            for i, b in enumerate(blocks)]
+    blocks = [Block("toc", b.text, b.section, b.page) if named[i] and ((i and named[i - 1]) or (i + 1 < len(named) and named[i + 1])) else b
+              for i, b in enumerate(blocks)]
+    return _table_heads(blocks, rows, body_weight + 150)
+
+
+def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: int) -> list[Block]:
+    """Tables' header rows. A table: a run of consecutive `table_row` blocks (across a page break too), a new one
+    starting at a row whose left edge lines up (within 1 em) with neither the left edge nor a cell of the row above,
+    unless the row above is the run's first (a header's cells may be centred: LibreOffice sets <th> cells so).
+    Its first row is its header (`table_head`) when the table has 2 or more rows, every letter and digit of that row
+    is bold (its least weight at least `bold`, the body's weight + 150; pdfium's weight or the font's name, `_weight`)
+    and the second row is not bold throughout: a bold first cell (a package name) or a bold row of a table set all
+    in bold is no header. A table that repeats its header on the next page: a row bold throughout with the words of
+    the header above, that is the first block of its page, the page after that header's table's last row, is that
+    header (`table_head`) too, whatever the length of its run. Then each table's rows get their header's text
+    (`with_heads`). Only kinds table_row -> table_head and the rows' `head` change; the blocks and texts stay.
+    `rows`: each table_row block's index -> (its first line, the least weight of its lines' letters, 0 unread)."""
+    from rag.blocks import with_heads
+
+    def lines_up(a: Line, b: Line) -> bool:
+        tol = max(b.size, 4.0)
+        return any(abs(x - b.x0) <= tol for x in [a.x0, *a.cell_x])
+
+    tables: list[list[int]] = []
+    for i in sorted(rows):
+        if tables and tables[-1][-1] == i - 1 and (len(tables[-1]) == 1 or lines_up(rows[i - 1][0], rows[i][0])):
+            tables[-1].append(i)
+        else:
+            tables.append([i])
+    out = list(blocks)
+    first_on_page = {}
+    for i, b in enumerate(blocks):
+        first_on_page.setdefault(b.page, i)
+    key = None  # the words of the last header found, and the page its table ends on
+    for t in tables:
+        heads = []
+        if len(t) >= 2 and rows[t[0]][1] >= bold and rows[t[1]][1] < bold:
+            heads.append(t[0])
+            key = (_wkey(blocks[t[0]].text), blocks[t[-1]].page)
+        if key:
+            for i in t:
+                if (i not in heads and rows[i][1] >= bold and first_on_page.get(blocks[i].page) == i and _wkey(blocks[i].text) == key[0]
+                        and blocks[i].page is not None and (i != t[0] or key[1] == blocks[i].page - 1)):
+                    heads.append(i)  # (inside the run: the header repeated where the table goes on over a page break)
+            if heads:
+                key = (key[0], blocks[t[-1]].page)
+        for i in heads:
+            b = blocks[i]
+            out[i] = Block("table_head", b.text, b.section, b.page)
+        if heads:
+            out[t[0] : t[-1] + 1] = with_heads(out[t[0] : t[-1] + 1])
+    return out
 
 
 def _wkey(text: str) -> str:
@@ -710,7 +769,7 @@ def _grid_rows(lines: list[Line], pitch: float, stop, vocab: set[str]) -> list[L
                     cells[-1] = _join(cells[-1], t, vocab)
         row = out[s:e]
         out[s:e] = [Line(" ".join(cells), first[0].x0, max(ln.x1 for ln in row), max(ln.top for ln in row), min(min(ln.top, ln.last) for ln in row),
-                         first[0].size, first[0].weight, False, cells, first[0].page, xs, grid=True)]
+                         first[0].size, first[0].weight, False, cells, first[0].page, xs, grid=True, low_weight=min(ln.low_weight for ln in row))]
         i = s + 1
     return out
 

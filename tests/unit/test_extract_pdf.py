@@ -342,3 +342,63 @@ def test_a_justified_paragraph_whose_first_line_has_a_wide_gap_is_one_paragraph_
     assert rows == ["-u | Treat unset variables as an error when expanding", "Alan Cox | Linus Torvalds",
                     "Setting | Default | Maximum", "weight | 50 | 100", "depth | 8 | 64"], blocks
     assert ("paragraph", "The options are read from left to right.") in blocks
+
+
+def make_headed_tables(path: Path) -> Path:
+    """Page 1: a table whose first row is set bold throughout (its header) above rows that are not, running on to
+    page 2, where its header is repeated at the head of the page. Page 2 then: a table set all in the regular face,
+    and one whose first column is bold in every row (names, not a header)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    xs = (72, 220, 360)
+
+    def row(y: float, cells, fonts=("Helvetica", "Helvetica", "Helvetica")) -> None:
+        for x, cell, font in zip(xs, cells, fonts):
+            c.setFont(font, 11)
+            c.drawString(x, y, cell)
+
+    def para(y: float, text: str) -> None:
+        c.setFont("Helvetica", 11)
+        c.drawString(72, y, text)
+
+    bold = ("Helvetica-Bold",) * 3
+    c.setFont("Helvetica-Bold", 18)
+    c.drawString(72, 780, "Release history")
+    para(750, "The releases of the distribution are listed below, oldest first.")
+    row(300, ("Version", "Codename", "Released"), bold)
+    for i, (v, name, date) in enumerate([("8", "Jessie", "2015-04-25"), ("9", "Stretch", "2017-06-17"), ("10", "Buster", "2019-07-06")]):
+        row(285 - 15 * i, (v, name, date))
+    c.showPage()
+    row(780, ("Version", "Codename", "Released"), bold)  # the header repeated where the table goes on
+    row(765, ("11", "Bullseye", "2021-08-14"))
+    row(750, ("12", "Bookworm", "2023-06-10"))
+    para(720, "The limits of the parser are these.")
+    for i, cells in enumerate([("Setting", "Default", "Maximum"), ("weight", "50", "100"), ("depth", "8", "64")]):
+        row(690 - 15 * i, cells)
+    para(630, "Each package has one maintainer.")
+    for i, cells in enumerate([("Package", "Maintainer", "Size"), ("zlib", "Mark Adler", "120"), ("bash", "Chet Ramey", "6400")]):
+        row(600 - 15 * i, cells, ("Helvetica-Bold", "Helvetica", "Helvetica"))
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_a_bold_first_row_above_plain_rows_is_the_tables_header_and_its_rows_carry_it(tmp_path):
+    doc = load_file(make_headed_tables(tmp_path / "tables.pdf").resolve(), tmp_path.resolve(), 10**9)
+    blocks = [(b.kind, doc.text[b.start:b.end], b.head, doc.page_at(b.start)) for b in doc.blocks if b.kind in ("table_row", "table_head")]
+    head = "Version | Codename | Released"
+    assert blocks[:7] == [("table_head", head, "", 1),
+                          ("table_row", "8 | Jessie | 2015-04-25", head, 1), ("table_row", "9 | Stretch | 2017-06-17", head, 1),
+                          ("table_row", "10 | Buster | 2019-07-06", head, 1),
+                          ("table_head", head, "", 2),  # repeated at the head of page 2: the header again, not a row
+                          ("table_row", "11 | Bullseye | 2021-08-14", head, 2), ("table_row", "12 | Bookworm | 2023-06-10", head, 2)], blocks
+    # No bold first row: no header, and no row takes the header of the table before it.
+    assert blocks[7:10] == [("table_row", "Setting | Default | Maximum", "", 2), ("table_row", "weight | 50 | 100", "", 2),
+                            ("table_row", "depth | 8 | 64", "", 2)], blocks
+    # A first row that is bold only in its first cell, as every row is (names): no header either.
+    assert blocks[10:] == [("table_row", "Package | Maintainer | Size", "", 2), ("table_row", "zlib | Mark Adler | 120", "", 2),
+                           ("table_row", "bash | Chet Ramey | 6400", "", 2)], blocks
+    quoted = [c.text[s:e] for c in chunk_document(doc, 400, 0) for s, e in quotable_spans(c)]
+    assert any("Bookworm" in q for q in quoted) and not any("Codename" in q for q in quoted), quoted  # a header row is never quoted

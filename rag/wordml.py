@@ -149,6 +149,11 @@ class _Styles:
             yield s
             s = s.base_style
 
+    def name(self, sid: str | None) -> str:
+        """The paragraph style's name ("" for none)."""
+        s = next(self._chain(sid), None)
+        return (s.name or "") if s is not None else ""
+
     def facts(self, sid: str | None) -> tuple[int | None, bool, tuple, str, str]:
         """(heading level or None, numbered, the style's numbering (numId, ilvl, style id) or (),
         toc/index/code/term/description kind or "", font)."""
@@ -516,8 +521,7 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int], manual: dict) -> li
             return True
         if i or len(rows) < 2:
             return False
-        styles = {_val(p, f"{W}pPr/{W}pStyle") for p in tr.iter(W + "p") if _fold(_para_text(p))}
-        names = {(next(st._chain(s), None) or type("S", (), {"name": ""})).name or "" for s in styles}
+        names = {st.name(_val(p, f"{W}pPr/{W}pStyle")) for p in tr.iter(W + "p") if _fold(_para_text(p))}
         return (bool(names) and all(re.fullmatch(r"table head(ing|er)", n, re.I) for n in names)) or (bold_row(tr) and not bold_row(rows[1]))
 
     def table(tbl, toc: bool):

@@ -211,26 +211,23 @@ def _tsv(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
     return _csv(raw, tab=True)
 
 
-def _xlsx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
-    from rag.sheets import BadSheet, xlsx_blocks
+def _workbook(raw: bytes, fmt: str) -> tuple[str, tuple[int, ...], str | None, tuple]:
+    from rag import sheets
 
     try:
-        blocks, title = xlsx_blocks(raw)
-    except BadSheet as e:
-        raise Unreadable(f"unreadable XLSX: {e}") from e
+        blocks, title = (sheets.xlsx_blocks if fmt == "XLSX" else sheets.ods_blocks)(raw)
+    except sheets.BadSheet as e:
+        raise Unreadable(f"unreadable {fmt}: {e}") from e
     text, _, spans = assemble(blocks)
     return text, (), title, spans
+
+
+def _xlsx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
+    return _workbook(raw, "XLSX")
 
 
 def _ods(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
-    from rag.sheets import BadSheet, ods_blocks
-
-    try:
-        blocks, title = ods_blocks(raw)
-    except BadSheet as e:
-        raise Unreadable(f"unreadable ODS: {e}") from e
-    text, _, spans = assemble(blocks)
-    return text, (), title, spans
+    return _workbook(raw, "ODS")
 
 
 def _pptx(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:

@@ -156,16 +156,17 @@ def samples(sentences: list[str], running: set[str], n: int) -> dict[str, list[s
 
 def broken(doc) -> tuple[float, list[str]]:
     """(share of paragraph/table-row blocks that continue an open sentence, those blocks)."""
-    quotable = [b for b in doc.blocks if b.kind in ("paragraph", "list_item", "table_row")]
+    quotable = [b for b in doc.blocks if b.kind in ("paragraph", "list_item", "table_row", "table_head")]  # (a header row is a row)
     out = []
     for a, b in zip(quotable, quotable[1:]):
         head, tail = doc.text[b.start : b.end].strip(), doc.text[a.start : a.end].rstrip()
-        rows = a.kind == b.kind == "table_row" and " | " in head and " | " in tail  # a new row of a table
+        rows = {a.kind, b.kind} <= {"table_row", "table_head"} and " | " in head and " | " in tail  # a new row of a table
         if b.kind != "list_item" and not rows and head[:1].islower() and not re.search(r"[.!?:;][\"'”’)\]]*$", tail):
             out.append(doc.text[a.start : a.end][-80:] + " ⟂ " + head[:100])
     return len(out) / max(1, sum(b.kind != "list_item" for b in quotable)), out
 
 
+ROWS = ("table_row", "table_head")  # a header row is a row of its table
 _OPEN_END = re.compile(r"(?:,|\b(?:a|an|the|and|or|nor|of|to|in|on|at|by|for|from|with|as|is|are|be|that|which))$", re.I)
 
 
@@ -175,7 +176,7 @@ def rows_opening(doc) -> tuple[int, int, list[str]]:
     blocks = doc.blocks
     lone, out = 0, []
     for i, b in enumerate(blocks):
-        if b.kind != "table_row" or (i and blocks[i - 1].kind == "table_row") or (i + 1 < len(blocks) and blocks[i + 1].kind == "table_row"):
+        if b.kind != "table_row" or (i and blocks[i - 1].kind in ROWS) or (i + 1 < len(blocks) and blocks[i + 1].kind in ROWS):
             continue
         lone += 1
         if i + 1 == len(blocks) or blocks[i + 1].kind != "paragraph":

@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Sequence
 
 # Bump when extraction changes what text or metadata a document gets: `rag ingest`
 # re-extracts every document that the index holds under an older version.
-EXTRACTION_VERSION = 18  # 17: DOCX/ODT headings by hand, their header rows, chunks split between blocks; 18: that split reverted, no chunk cuts a row
+EXTRACTION_VERSION = 19  # 18: no chunk cuts a table row (17: DOCX/ODT headings by hand, header rows); 19: PDF header rows
 
 KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate", "table_head")  # append only: stored by index
 QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})

@@ -127,7 +127,8 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
     dest = out / name
     dest.mkdir(parents=True, exist_ok=True)
     thresholds = _thresholds()
-    checks = R.check_thresholds(name, metrics, thresholds)
+    rep["parts"] = runner.score_parts(name, records, base.k, thresholds)
+    checks = R.check_thresholds(name, metrics, thresholds) + [dict(c, metric=f"{g}/{c['metric']}") for g, p in rep["parts"].items() for c in p["checks"]]
     rep["checks"] = checks
     R.write_json(dest / "report.json", rep)
     R.write_md(dest / "report.md", rep, checks)
@@ -278,6 +279,9 @@ def register(app: typer.Typer) -> None:
                 from evals import report as R
 
                 R.write_results(results, name, rep)
+                for g, part in rep.get("parts", {}).items():  # NAME-PART.json: what set_thresholds derives the part's gates from
+                    R.write_results(results, f"{name}-{g}", {**rep, **part, "suite": f"{name}-{g}", "parts": {},
+                                                             "cases": [r for r in rep["cases"] if r.get("group") == g]})
         (out / "summary.json").write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         for name, c in failed:
             console.print(f"[red]FAIL[/] {name}: {c['metric']} = {c['value']} (needs {c['op']} {c['threshold']})", highlight=False)

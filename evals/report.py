@@ -73,6 +73,7 @@ def write_md(path: Path, report: dict, checks: list[dict], n_worst: int = 10) ->
         for kd, km in by_kind.items():
             n = sum(r["kind"] == kd for r in report["cases"])
             lines.append(f"| {kd} | {n} | " + " | ".join(_fmt(km.get(c)) for c in cols) + " |")
+    lines += _parts(report.get("parts") or {})
     worst = [r for r in sorted(report["cases"], key=badness) if why(r) != "ok"][:n_worst]
     lines += ["", f"## Worst cases ({len(worst)} shown)", ""]
     if not worst:
@@ -111,6 +112,19 @@ def write_plots(out: Path, report: dict) -> list[Path]:
     fig.savefig(path, dpi=90, metadata={"Software": None})
     plt.close(fig)
     return [path]
+
+
+def _parts(parts: dict) -> list[str]:
+    """The suite's parts, each scored (and gated, as suite NAME-PART) on its own."""
+    if not parts:
+        return []
+    cols = ("answer_contains", "citation_right", "refusal_recall", "false_refusal_rate", "premise_handled", "readability")
+    lines = ["", "## By part (each gated on its own too)", "", "| part | n | " + " | ".join(cols) + " | gates |", "|---" * (len(cols) + 3) + "|"]
+    for g, p in parts.items():
+        failed = [c["metric"] for c in p.get("checks", []) if not c["ok"]]
+        gate = ("FAIL: " + ", ".join(failed)) if failed else ("ok" if p.get("checks") else "none")
+        lines.append(f"| {g} | {p['n_cases']} | " + " | ".join(_fmt(p["metrics"].get(c)) for c in cols) + f" | {gate} |")
+    return lines
 
 
 def check_thresholds(suite: str, metrics: dict, thresholds: dict) -> list[dict]:
@@ -158,6 +172,7 @@ def write_results(folder: Path, name: str, rep: dict) -> tuple[Path, Path]:
         lines += ["", "By kind:", "", "| kind | n | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
         for kd, km in by_kind.items():
             lines.append(f"| {kd} | {compact['kinds'].get(kd)} | " + " | ".join(_fmt(km.get(c)) for c in cols) + " |")
+    lines += _parts(rep.get("parts") or {})
     if "judges" in rep:
         lines += ["", "| judge | dataset | n | balanced accuracy | tp | fn | fp | tn |", "|---|---|---:|---:|---:|---:|---:|---:|"]
         for jn, per in rep["judges"].items():

@@ -99,7 +99,7 @@ def run_case(pipe, case: Case, judge: Judged, mode: str | None, k: int) -> dict:
     premise = premise_verdict(case, ans.refused, [s.text for s in shown], judge)
     extra = realdocs.case_fields(case, ans) if case.running_headers is not None else {}
     return {**extra,
-        "id": case.id, "kind": case.kind, "question": case.question, "history": [list(h) for h in case.history],
+        "id": case.id, "kind": case.kind, "question": case.question, "history": [list(h) for h in case.history], "group": case.group,
         "answerable": case.answerable, "answers": list(case.answers), "must_not": list(case.must_not),
         "answer": ans.answer, "refused": ans.refused, "premise": premise, "correct": correct, "token_f1": f1,
         "gold_rank": rank, "has_gold": has_gold(case), "refusal_score": ans.refusal_score,
@@ -115,6 +115,21 @@ def score(records: list[dict], k: int) -> tuple[dict, dict]:
     """report.json's metrics (stable names) and the reasons for the undefined ones."""
     res = results(records, k)
     return {k2: v.value for k2, v in res.items()}, {k2: v.reason for k2, v in res.items() if v.reason}
+
+
+def score_parts(name: str, records: list[dict], k: int, thresholds: dict) -> dict[str, dict]:
+    """A suite with parts (cases with a `group`; realdocs: manuals, sheets) is scored and gated per part too, each
+    against the thresholds of suite "NAME-PART": a new, harder part must not loosen the gates of the part that was
+    there before. {part: {metrics, se, n_cases, checks}}; {} for a suite of one part."""
+    from evals.report import check_thresholds
+
+    parts = sorted({r["group"] for r in records if r.get("group")})
+    out = {}
+    for g in parts if len(parts) > 1 else ():
+        sub = [r for r in records if r.get("group") == g]
+        m, _ = score(sub, k)
+        out[g] = {"metrics": m, "se": noise(sub, k), "n_cases": len(sub), "checks": check_thresholds(f"{name}-{g}", m, thresholds)}
+    return out
 
 
 def noise(records: list[dict], k: int) -> dict:

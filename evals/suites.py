@@ -48,6 +48,7 @@ class Case:
     gold_sources: tuple[str, ...] = ()  # whole documents that are gold
     section: str = ""  # heading the evidence sits under (realdocs: section accuracy)
     running_headers: tuple[str, ...] | None = None  # realdocs: set -> answers are checked for readability
+    group: str = ""  # a part of a suite scored and gated on its own as well (realdocs: "manuals", "sheets")
 
 
 @dataclass
@@ -184,7 +185,7 @@ def realdocs(limit: int | None = None, seed: int = 0, data: Path | None = None, 
     cases = [
         Case(id=r["id"], question=r["question"], index="main", answerable=r["answerable"], kind=r["kind"],
              answers=tuple(r["answers"]), evidence=tuple(r["evidence"]), section=r.get("section", ""), running_headers=headers,
-             premise=r.get("premise", ""), rebuttal=tuple(r.get("rebuttal", [])))
+             premise=r.get("premise", ""), rebuttal=tuple(r.get("rebuttal", [])), group=r.get("group", "manuals"))
         for r in _jsonl(path)
     ]
     if limit:  # a seeded sample that keeps the answerable : unanswerable ratio

@@ -165,3 +165,19 @@ def test_refusal_metrics_count_real_refusals_only():
     assert m["refusal_recall"] == 0.5  # 2 real refusals of 4 unanswerables: the correction is not a refusal
     assert m["premise_handled"] == round(2 / 3, 4)
     assert m["false_refusal_rate"] == 0.0
+
+
+def test_a_suite_with_parts_is_gated_per_part_too():
+    """realdocs' spreadsheet questions (group "sheets") must not loosen the gates of its manuals."""
+    rec = lambda group, correct, refused=False: {  # noqa: E731
+        "group": group, "kind": "answerable", "answerable": True, "refused": refused, "correct": correct, "token_f1": float(correct),
+        "gold_rank": None, "has_gold": False, "verdicts": [], "timings": {}, "premise": None}
+    records = [rec("manuals", True)] * 9 + [rec("manuals", False)] + [rec("sheets", False, True)] * 3 + [rec("sheets", True)]
+    th = {"realdocs": {"min": {"answer_contains": 0.6}}, "realdocs-manuals": {"min": {"answer_contains": 0.95}},
+          "realdocs-sheets": {"max": {"false_refusal_rate": 0.8}}}
+    parts = runner.score_parts("realdocs", records, 5, th)
+    assert set(parts) == {"manuals", "sheets"} and parts["manuals"]["n_cases"] == 10
+    assert parts["manuals"]["metrics"]["answer_contains"] == 0.9 and parts["sheets"]["metrics"]["false_refusal_rate"] == 0.75
+    assert [c["ok"] for c in parts["manuals"]["checks"]] == [False], "0.9 < 0.95: the manuals' own gate fails"
+    assert [c["ok"] for c in parts["sheets"]["checks"]] == [True]
+    assert runner.score_parts("seeds", [rec("", True)], 5, th) == {}, "a suite of one part has none"

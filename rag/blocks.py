@@ -9,10 +9,11 @@ glued to the sentence after it), and returns each block's exact span in that tex
 Only prose, list items and table rows are *quotable*: headings, code, table-of-contents,
 index and boilerplate blocks are indexed (searchable) but never quoted as an answer
 sentence. `quotable_spans(chunk)` gives the sentence spans of a chunk that may be quoted.
-A table's header row (`table_head`, where the format says which row it is: HTML <th>, a
-Markdown header, Word's repeated header row, ODF header rows, PowerPoint's first-row flag) is
-not quoted either; each row under it carries its text, so a quoted row can be shown with its
-column names (`labelled_row`).
+A table's header row (`table_head`: HTML <th>, a Markdown header, Word's repeated header row or
+a bold/"Table Heading" first row, ODF header rows, PowerPoint's first-row flag, a PDF table's bold
+first row, a spreadsheet's first row of text) is not quoted either; each row under it carries its
+text (`with_heads`), so a quoted row is shown with its column names (`labelled_row`) and the
+models read it that way (`reader_view`).
 Left out: nesting (a list inside a table cell), reading order across multi-column pages.
 """
 
@@ -138,7 +139,12 @@ def labelled_row(row: str, head: str) -> str | None:
     cells, names = cells_of(row), cells_of(head)
     if len(cells) < 2 or len(cells) != len(names) or not any(names):
         return None
-    return "; ".join(f"{n}: {c}" if n and c and n != c else c or f"{n}: –" for n, c in zip(names, cells))
+
+    def named(n: str, c: str) -> str:
+        c = c or "–"  # an empty cell says so
+        return f"{n}: {c}" if n and n != c else c  # (an unnamed column, or a cell that repeats its name, shows the cell)
+
+    return "; ".join(named(n, c) for n, c in zip(names, cells))
 
 
 def section_at(spans: Sequence[Span], offset: int) -> str:

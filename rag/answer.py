@@ -362,7 +362,7 @@ def format_sources(sources: Sequence[ScoredChunk]) -> str:
     parts = []
     for i, hit in enumerate(sources, start=1):
         name = re.sub(r"[<>\"|]", "_", hit.chunk.source)
-        parts.append(f'<source id="{i}" file="{name}">\n{sanitize_source(hit.chunk.text)}\n</source>')
+        parts.append(f'<source id="{i}" file="{name}">\n{sanitize_source(reader_view(hit.chunk)[0])}\n</source>')  # rows with their column names
     return "\n\n".join(parts)
 
 

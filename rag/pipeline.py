@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from rag import cite
-from rag.blocks import chunk_page_at, chunk_section_at, normalize_ws, quotable_spans, shown_row
+from rag.blocks import chunk_page_at, chunk_section_at, normalize_ws, quotable_spans, reader_view, shown_row
 from rag.answer import (
     REFUSAL_TEXT,
     Answerer,
@@ -321,11 +321,11 @@ class Pipeline:
         checked: list[tuple[str, tuple[int, ...], float, bool]] = []
         for d in drafts:
             cites = d.cites
-            verdict = self.checker.check(d.text, [hits[n - 1].chunk.text for n in cites]) if cites else None
+            verdict = self.checker.check(d.text, [_as_read(hits[n - 1].chunk) for n in cites]) if cites else None
             if verdict is None or not verdict.supported:
                 # Citation repair: the sentence may be supported by another retrieved passage.
                 best = max(
-                    ((n, self.checker.check(d.text, [h.chunk.text])) for n, h in enumerate(hits, start=1) if n not in cites),
+                    ((n, self.checker.check(d.text, [_as_read(h.chunk)])) for n, h in enumerate(hits, start=1) if n not in cites),
                     key=lambda x: x[1].support,
                     default=None,
                 )
@@ -378,6 +378,14 @@ class Pipeline:
         if spans:  # the page of the quoted sentence, not of the passage's first line
             cit = replace(cit, page=chunk_page_at(c, min(spans)[0] - c.start))
         return cit
+
+
+def _as_read(chunk) -> str:
+    """What a sentence is checked against: the passage, and after it its table rows with their column names
+    (as a model answering was shown them), so that "Buster was released on 2019-07-06" is checked against
+    "release: 2019-07-06" while a quoted row is still found verbatim."""
+    view = reader_view(chunk)[0]
+    return chunk.text if view == chunk.text else f"{chunk.text}\n\n{view}"
 
 
 def _locate(quote: str, chunk) -> tuple[int, int]:

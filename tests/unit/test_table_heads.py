@@ -156,3 +156,36 @@ def test_the_reader_reads_rows_with_their_column_names_and_offsets_map_back():
     assert view[at(len(text) - 8):at(len(text))] == "The end." and at(3) == 3
     plain = SimpleNamespace(text="No tables here.", blocks=())
     assert reader_view(plain)[0] == "No tables here."
+
+
+def test_a_model_answering_sees_rows_with_their_column_names_and_is_checked_against_them(tmp_path):
+    """The openai/local modes: the prompt shows a row as "release: 2019-07-06", and the sentence a model writes
+    from it is checked against that view of the row as well as against the row as the document has it."""
+    import re as _re
+
+    from rag.answer import LLMAnswerer
+    from rag.pipeline import _as_read, build
+    from rag.settings import Settings
+
+    class Scripted:
+        def __init__(self, reply):
+            self.reply, self.prompts = reply, []
+
+        def __call__(self, messages, stream):
+            self.prompts.append(messages)
+            yield from ([self.reply] if not stream else _re.findall(r"\S+\s*", self.reply))
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "debian.csv").write_text(
+        "version,codename,created,release,eol\n9,Stretch,2015-04-26,2017-06-17,2020-07-18\n10,Buster,2017-06-17,2019-07-06,2022-09-10\n", encoding="utf-8")
+    claim = "Debian 10 Buster had its release on 2019-07-06."
+    chat = Scripted(f"{claim} [1]")
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", refusal_threshold=0.0, mode="openai"), openai=LLMAnswerer(chat, name="openai"))
+    pipe.ingest([tmp_path / "docs"])
+    ans = pipe.ask("When was Debian 10 Buster released?")
+    prompt = "\n".join(m["content"] for m in chat.prompts[-1])
+    assert "version: 10; codename: Buster; created: 2017-06-17; release: 2019-07-06; eol: 2022-09-10" in prompt
+    (s,) = ans.sentences
+    assert s.supported and not ans.refused
+    chunk = next(c for c in pipe.store.all_chunks())
+    assert "| 2019-07-06 |" in _as_read(chunk) and "release: 2019-07-06" in _as_read(chunk), "checked against both"

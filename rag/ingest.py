@@ -100,14 +100,6 @@ class _Writer:
             raise self.error
 
 
-def indexed_text(chunk) -> str:
-    """What a chunk is embedded and word-indexed as: its text, with each table row under a header row written with
-    its column names ("codename: Stretch"), so that a question naming a column finds the row (rag.blocks.reader_view)."""
-    from rag.blocks import reader_view
-
-    return reader_view(chunk)[0]
-
-
 def embed_unique(embedder: Embedder, texts: Sequence[str]):
     """Embed each distinct text once (repeated boilerplate, copied files) and fan the vectors out."""
     import numpy as np
@@ -171,7 +163,7 @@ def ingest(
         if pending:
             batch = pending[:]
             pending.clear()
-            writer.put("add", batch, embed_unique(embedder, [indexed_text(c) for c in batch]))
+            writer.put("add", batch, embed_unique(embedder, [c.text for c in batch]))
             progress("chunks", n=len(batch))
 
     ok = False

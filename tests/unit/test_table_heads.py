@@ -189,26 +189,3 @@ def test_a_model_answering_sees_rows_with_their_column_names_and_is_checked_agai
     assert s.supported and not ans.refused
     chunk = next(c for c in pipe.store.all_chunks())
     assert "| 2019-07-06 |" in _as_read(chunk) and "release: 2019-07-06" in _as_read(chunk), "checked against both"
-
-
-def test_rows_are_embedded_and_word_indexed_with_their_column_names(tmp_path):
-    import numpy as np
-
-    from rag.embeddings import make_embedder
-    from rag.ingest import indexed_text
-    from rag.pipeline import build
-    from rag.settings import Settings
-
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "r.csv").write_text("version,codename\n9,Stretch\n10,Buster\n", encoding="utf-8")
-    (tmp_path / "docs" / "p.txt").write_text("Plain prose is indexed as it is written.\n", encoding="utf-8")
-    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", refusal_threshold=0.0))
-    pipe.ingest([tmp_path / "docs"])
-    chunks = {c.source: c for c in pipe.store.all_chunks()}
-    assert indexed_text(chunks["r.csv"]) == "version | codename\n\nversion: 9; codename: Stretch\n\nversion: 10; codename: Buster"
-    assert indexed_text(chunks["p.txt"]) == chunks["p.txt"].text
-    vecs = pipe.store.vectors([chunks["r.csv"].id])
-    emb = make_embedder("hash", 8)
-    assert np.allclose(vecs[chunks["r.csv"].id], emb.embed_documents([indexed_text(chunks["r.csv"])])[0], atol=1e-6)
-    hits = pipe.retriever.retrieve("codename Stretch", 2)
-    assert hits[0].chunk.source == "r.csv"

@@ -34,6 +34,7 @@ DOCS = (
     ("git-doc", "/usr/share/doc/git-doc/git-stash.html", "html"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/limits.html", "html"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/whentouse.html", "html"),
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/fileformat2.html", "html"),
     ("live-manual-epub", "/usr/share/doc/live-manual/epub/live-manual.en.epub", "epub"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
@@ -48,10 +49,14 @@ _FILES = Path(__file__).resolve().parent / "datasets" / "realdocs_files"
 # And (2026-12-01) two spreadsheets from distro-info-data (ISC): Debian's release table as the CSV the package ships,
 # and Ubuntu's as LibreOffice Calc 7.4 saves its CSV as .xlsx (`--convert-to xlsx ubuntu.csv`: real date cells,
 # and "4.10" read as the number 4.1, as a spreadsheet program does).
-SAVED = (_FILES / "foreignkeys.docx", _FILES / "faq.pdf", _FILES / "tempfiles.odt", _FILES / "debian.csv", _FILES / "ubuntu.xlsx")
+# And (2026-12-01) two tab-separated tables from tzdata (public domain), byte for byte as the package installs them
+# (/usr/share/zoneinfo/zone1970.tab and iso3166.tab, renamed .tsv), '#' comment lines included.
+SAVED = (_FILES / "foreignkeys.docx", _FILES / "faq.pdf", _FILES / "tempfiles.odt", _FILES / "debian.csv", _FILES / "ubuntu.xlsx",
+         _FILES / "zone1970.tsv", _FILES / "iso3166.tsv")
 SAVED_FROM = {"foreignkeys.docx": "/usr/share/doc/sqlite3/foreignkeys.html", "faq.pdf": "/usr/share/doc/sqlite3/faq.html",
               "tempfiles.odt": "/usr/share/doc/sqlite3/tempfiles.html", "debian.csv": str(_FILES / "debian.csv"),
-              "ubuntu.xlsx": str(_FILES / "ubuntu.csv")}
+              "ubuntu.xlsx": str(_FILES / "ubuntu.csv"), "zone1970.tsv": str(_FILES / "zone1970.tsv"),
+              "iso3166.tsv": str(_FILES / "iso3166.tsv")}
 PACKAGES = tuple(sorted({p for p, _, _ in DOCS} | {DOCX_FROM[0]}))
 
 

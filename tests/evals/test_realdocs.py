@@ -39,7 +39,7 @@ def test_dataset_is_well_formed():
     names = {Path(p).name for _, p, _ in R.DOCS} | {R.DOCX_NAME} | {p.name for p in R.SAVED}
     assert {r["source"] for r in ans} == names  # every document is asked about
     for r in ans:
-        assert r["answers"] and r["evidence"] and (r["section"] or r["source"].endswith((".csv", ".xlsx"))), r["id"]  # a sheet has no headings
+        assert r["answers"] and r["evidence"] and (r["section"] or r["source"].endswith((".csv", ".tsv", ".xlsx"))), r["id"]  # a sheet has no headings
         assert all(M.contains(e, r["answers"]) for e in r["evidence"]), r["id"]  # the evidence holds the answer
     for r in rs:
         if not r["answerable"]:
@@ -61,10 +61,11 @@ def _independent_text(path: Path) -> str:
                     continue
                 keep.append(s)
         return M.normalize("\n".join(keep))
-    if path.suffix == ".csv":  # the cells of each row, read by the csv module
+    if path.suffix in (".csv", ".tsv"):  # the cells of each row, read by the csv module
         import csv
 
-        return M.normalize("\n".join(" ".join(row) for row in csv.reader(path.read_text(encoding="utf-8").splitlines())))
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return M.normalize("\n".join(" ".join(row) for row in csv.reader(lines, delimiter="\t" if path.suffix == ".tsv" else ",")))
     from bs4 import BeautifulSoup
 
     if path.suffix == ".epub":  # every XHTML file of the book, in name order (not the reader's spine walk)

@@ -36,6 +36,7 @@ from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong, RagError
 from rag.ingest import IngestReport, Progress, ingest
 from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, refusal_features, unmet_names, unmet_numbers
+from rag.lookup import RowMatch, lookup_first, row_lookup
 from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
 from rag.settings import Settings
 from rag.store import Store
@@ -71,6 +72,7 @@ class Assessment:
     ranked: list[Candidate]  # sentences of the hits, best first
     features: dict[str, float]  # refusal features
     p_answerable: float
+    lookup: RowMatch | None = None  # a table row that answers a lookup question (rag.lookup)
 
 
 class Pipeline:
@@ -188,7 +190,7 @@ class Pipeline:
         """Why the question is refused before anything is quoted or generated, or None: no passage answers it
         confidently, or a number or a distinctive name of the question is in no retrieved passage. The
         evals/measure_* scripts call this too, so that they measure the decision the pipeline takes."""
-        if not a.hits or a.p_answerable < self.refusal_threshold:
+        if not a.hits or (a.p_answerable < self.refusal_threshold and a.lookup is None):  # a table lookup answers (rag.lookup)
             return "no passage answers this confidently"
         if missing := unmet_numbers(question, a.hits) + unmet_names(question, a.hits):  # every unmet constraint, named
             return f"no passage mentions {', '.join(missing)}, which the question asks about"
@@ -224,9 +226,13 @@ class Pipeline:
         ranked = self.rank(question, hits)
         features = refusal_features(question, hits, ranked)
         p = self.refusal.p_answerable(features) if hits else 0.0
+        lookup = row_lookup(question, hits)
+        if lookup is not None:
+            ranked = lookup_first(ranked, lookup)
+            features["row_lookup"] = lookup.coverage
         if timings is not None:
             timings["rank"] = _ms(t)  # sentence ranking + refusal estimate
-        return Assessment(hits, ranked, features, p)
+        return Assessment(hits, ranked, features, p, lookup)
 
     def rank(self, question: str, hits: Sequence[ScoredChunk]) -> list[Candidate]:
         """The hits' sentences, best first: lexical shortlist, then the reader (or MiniLM cosine without one)."""

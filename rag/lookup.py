@@ -1,0 +1,169 @@
+"""Table lookup: a question that names a table row and one of its columns is answered by that row.
+
+"When was Debian 10 (Buster) released?" over a release table: the row is the one whose cells say
+"10" and "Buster", the column is "release", and the answer is that row. The span reader was trained
+on prose (SQuAD) and reads such a row badly: every date of "version: 10; codename: Buster; created:
+2017-06-17; release: 2019-07-06; ..." looks alike to it, so it scores "no answer" and the question
+was refused. A lookup is a plain word match instead, in four steps:
+
+1. the question's key terms, and what they abbreviate: "long-term support (LTS)" makes "LTS" stand for
+   "long", "term" and "support"; a column named "eol" stands for the question's "end of life";
+2. per table row under a header row, in the retrieved passages: which terms its cells, its column
+   names or its document's name (a sheet "debian.csv" is about Debian) hold;
+3. the row must be named by one of its own cells (not only by the column names), and one column
+   must be asked for: named by the question, not empty, with a value the question does not already
+   give, of the asked kind (a date for "when", a number for "how many");
+4. every name (a capitalised word) and every number of the question is the row's, its columns' or its
+   document's: "Debian 9" is not Ubuntu's "9.04";
+5. the row that holds the most terms wins if it holds at least half of them, and no other row holds
+   as many with a different answer.
+
+Left out: questions over several rows ("Which release came after Buster?"), sums and comparisons,
+and synonyms beyond abbreviations (a column "eol" is not "support ends"): those are left to the
+reader and the refusal model, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import PurePath
+from typing import Iterable, Sequence
+
+from rag.answer import Candidate, question_type
+from rag.blocks import cells_of
+from rag.text import key_terms, numbers, stem
+from rag.types import ScoredChunk
+
+MIN_COVERAGE = 0.5  # share of the question's key terms that the row, its column names and its document hold
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_ACRONYM = re.compile(r"\(([A-Za-z]{2,6})\)")
+_NAME = re.compile(r"(?<!^)(?<![.?!] )\b[A-Z][A-Za-z]+")  # a capitalised word, not the question's first
+_EMPTY = {"", "–", "-", "—"}
+
+
+@dataclass(frozen=True)
+class RowMatch:
+    source: int  # 1-based rank of the hit holding the row
+    start: int  # the row in the hit's chunk text
+    end: int
+    column: str  # the column the question asks for
+    value: str  # its cell in this row
+    coverage: float  # share of the question's key terms held
+
+
+def _same(a: str, b: str) -> bool:
+    """Stems match, or one is a prefix of the other of at least 4 letters ('releas' / 'release')."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 4 and long_.startswith(short)
+
+
+def _held(term: str, words: Iterable[str]) -> bool:
+    return any(_same(term, w) for w in words)
+
+
+def abbreviations(question: str) -> dict[str, set[str]]:
+    """'long-term support (LTS)' -> {'lts': {'long', 'term', 'support'}}: the words before a parenthesised
+    acronym that spell it, right to left, by their initials or as a tail of it ('extended LTS (ELTS)')."""
+    out: dict[str, set[str]] = {}
+    for m in _ACRONYM.finditer(question):
+        letters = m.group(1).lower()
+        words = [w.lower() for w in _WORD.findall(question[: m.start()])]
+        i, covered = len(letters), set()
+        for w in reversed(words):
+            if i == 0:
+                break
+            if letters[:i].endswith(w) and len(w) > 1:
+                i -= len(w)
+            elif w[0] == letters[i - 1]:
+                i -= 1
+            else:
+                break
+            covered.add(stem(w))
+        if i == 0:
+            out[stem(letters)] = covered
+    return out
+
+
+def spelled(acronym: str, question: str) -> set[str]:
+    """The question's words whose initials, in a row, spell `acronym` ('eol' <- 'end of life'), as stems."""
+    words = [w.lower() for w in _WORD.findall(question)]
+    n = len(acronym)
+    if n < 2:
+        return set()
+    for i in range(len(words) - n + 1):
+        if "".join(w[0] for w in words[i : i + n]) == acronym:
+            return {stem(w) for w in words[i : i + n]}
+    return set()
+
+
+def _of_kind(kind: str | None, value: str) -> bool:
+    return any(ch.isdigit() for ch in value) if kind in ("date", "number") else True
+
+
+def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
+    """The table row of the hits that answers a lookup question, or None (see the module docstring)."""
+    terms = key_terms(question)
+    if len(terms) < 2:
+        return None
+    abbrev = abbreviations(question)
+    kind = question_type(question)
+    names_in_q = {stem(w.lower()) for w in _NAME.findall(question)}
+    q_numbers = numbers(question)
+    found: list[tuple[float, int, RowMatch]] = []
+    for rank, hit in enumerate(hits, start=1):
+        c = hit.chunk
+        doc = set(key_terms(PurePath(c.source).stem.replace("_", " ").replace("-", " ") + " " + (c.section or "")))
+        for s, e, kind_of, *rest in getattr(c, "blocks", ()):
+            if kind_of != "table_row" or len(rest) < 3 or not rest[2]:
+                continue
+            cells, names = cells_of(c.text[s:e]), cells_of(rest[2])
+            if len(cells) != len(names) or len(cells) < 2:
+                continue
+            cell_words = [set(key_terms(x)) for x in cells]
+            name_words = [set(key_terms(n)) for n in names]
+            spelled_by = [set().union(*(spelled(w, question) for w in ws if len(w) <= 5)) for ws in name_words]
+            row_words, all_names = set().union(*cell_words), set().union(*name_words)
+
+            def held(t: str) -> bool:
+                if _held(t, row_words) or _held(t, all_names) or _held(t, doc) or any(t in sp for sp in spelled_by):
+                    return True
+                return any(t in cov and (_held(a, row_words) or _held(a, all_names)) for a, cov in abbrev.items())
+
+            def names_asked(j: int) -> int:
+                return sum(_held(w, terms) for w in name_words[j]) + len(spelled_by[j])
+
+            named_row = any(_held(t, cell_words[j]) for t in terms for j in range(len(cells)) if not _held(t, name_words[j]))
+            asked = [
+                j for j in range(len(cells))
+                if names_asked(j) and cells[j] not in _EMPTY
+                and not all(_held(w, terms) for w in cell_words[j] or {""})  # a value the question gives is not asked for
+                and _of_kind(kind, cells[j])
+            ]
+            if not named_row or not asked:
+                continue
+            if not all(held(t) for t in names_in_q) or not q_numbers <= numbers(" ".join(cells + names)) | doc:
+                continue  # every name and number of the question must be the row's, its columns' or its document's
+            coverage = sum(held(t) for t in terms) / len(terms)
+            if coverage >= MIN_COVERAGE:
+                j = max(asked, key=names_asked)
+                found.append((coverage, rank, RowMatch(rank, s, e, names[j], cells[j], round(coverage, 4))))
+    if not found:
+        return None
+    found.sort(key=lambda f: (-f[0], f[1], f[2].start))
+    if len({f[2].value for f in found if f[0] == found[0][0]}) > 1:
+        return None  # rows that hold as much of the question give different answers: not a lookup
+    return found[0][2]
+
+
+def lookup_first(ranked: Sequence[Candidate], m: RowMatch) -> list[Candidate]:
+    """The ranked sentences with the looked-up row first (scored as the best, so that the answerer quotes it)."""
+    ranked = list(ranked)
+    at = next((i for i, c in enumerate(ranked) if c.source == m.source and c.start < m.end and m.start < c.end), None)
+    if at is None:
+        return ranked
+    row = ranked.pop(at)
+    top = ranked[0].score if ranked else row.score
+    return [replace(row, score=max(row.score, top)), *ranked]

@@ -1,0 +1,86 @@
+"""Table lookup (rag/lookup.py): a question naming a row and a column is answered by that row; a question
+whose names, numbers or column are not the row's is not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.chunking import chunk_document
+from rag.loaders import load_file
+from rag.lookup import abbreviations, row_lookup, spelled
+from rag.types import ScoredChunk
+
+RELEASES = """version,codename,created,release,eol,eol-lts
+1.0,Acorn,2012-01-05,2013-03-02,2015-01-31,2017-01-31
+2.0,Birch,2013-03-02,2015-05-10,2017-12-31,2020-06-30
+3.0,Cedar,2015-05-10,2017-09-01,2019-03-31,–
+3.1,Cedar,2017-09-01,2018-02-14,2020-09-30,2023-09-30
+4.0,Dogwood,2018-02-14,2019-11-20,2022-11-30,2025-11-30
+9.04,Elm,2019-11-20,2021-04-22,2023-01-20,–
+9.10,Fir,2021-04-22,2021-10-14,2022-07-14,–
+"""
+
+
+def hits_of(tmp_path: Path, name: str = "quokka.csv", text: str = RELEASES) -> list[ScoredChunk]:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    doc = load_file((tmp_path / name).resolve(), tmp_path.resolve(), 10**9)
+    return [ScoredChunk(c, 1.0) for c in chunk_document(doc, 2000, 0)]
+
+
+def row_text(hits, m) -> str:
+    return hits[m.source - 1].chunk.text[m.start : m.end]
+
+
+def test_abbreviations_are_read_from_the_question():
+    assert abbreviations("When did long-term support (LTS) end?") == {"lts": {"long", "term", "support"}}
+    assert abbreviations("Until when is it covered by extended LTS (ELTS)?") == {"elts": {"extend", "lts"}}
+    assert abbreviations("Is it (ABC) or not?") == {}, "no words before it spell ABC"
+    assert spelled("eol", "When did it reach its end of life?") == {"end", "of", "life"}
+    assert spelled("eol", "When did it end?") == set()
+
+
+def test_a_row_named_by_its_cells_answers_the_column_asked_for(tmp_path):
+    hits = hits_of(tmp_path)
+    m = row_lookup("When was Quokka 2.0 (Birch) released?", hits)
+    assert m is not None and (m.column, m.value) == ("release", "2015-05-10")
+    assert row_text(hits, m).startswith("2.0 | Birch"), "the row itself is what is quoted and cited"
+    m = row_lookup("When did long-term support (LTS) for Quokka 1.0 end?", hits)
+    assert m is not None and m.value == "2017-01-31", "LTS names the column eol-lts"
+    m = row_lookup("When did Quokka Dogwood reach its end of life?", hits)
+    assert m is not None and (m.column, m.value) == ("eol", "2022-11-30"), "'end of life' spells the column eol"
+
+
+def test_no_lookup_when_the_row_does_not_hold_the_question(tmp_path):
+    hits = hits_of(tmp_path)
+    assert row_lookup("Which compiler version did Quokka 2.0 use?", hits) is None, "the version is given, not asked; the compiler is nowhere"
+    assert row_lookup("When was Quokka 9 released?", hits) is None, "9 is not 9.04 or 9.10"
+    assert row_lookup("When was Debian Birch released?", hits) is None, "Debian is not this table's (quokka.csv) nor its rows'"
+    assert row_lookup("When was Cedar released?", hits) is None, "two Cedar rows, two release dates: ambiguous"
+    assert row_lookup("When did long-term support (LTS) for Quokka 3.0 end?", hits) is None, "its eol-lts cell is empty"
+    assert row_lookup("Birch?", hits) is None, "one key term is no lookup"
+
+
+def test_prose_and_rows_without_a_header_are_never_looked_up(tmp_path):
+    prose = hits_of(tmp_path, "notes.txt", "Quokka 2.0 (Birch) was released on 2015-05-10 after a long beta.\n")
+    assert row_lookup("When was Quokka 2.0 (Birch) released?", prose) is None
+    bare = hits_of(tmp_path, "bare.md", "| 2.0 | Birch | 2015-05-10 |\n| 3.0 | Cedar | 2017-09-01 |\n")
+    assert row_lookup("When was Quokka 2.0 (Birch) released?", bare) is None, "no header row: no column to ask for"
+
+
+@pytest.mark.parametrize("lookup_on", [True, False])
+def test_the_pipeline_answers_a_lookup_with_its_row(pipeline_over, monkeypatch, lookup_on):
+    import rag.pipeline
+
+    if not lookup_on:
+        monkeypatch.setattr(rag.pipeline, "row_lookup", lambda q, hits: None)
+    p = pipeline_over({"quokka.csv": RELEASES}, reader="span")
+    a = p.ask("When did long-term support (LTS) for Quokka 1.0 end?")
+    if lookup_on:
+        assert not a.refused and a.answer.startswith("version: 1.0; codename: Acorn") and "eol-lts: 2017-01-31" in a.answer
+        c = a.citations[0]
+        (hs, he), = c.highlights
+        assert c.text[hs - c.start : he - c.start] == "1.0 | Acorn | 2012-01-05 | 2013-03-02 | 2015-01-31 | 2017-01-31", "the citation points at the row as the document has it"
+    else:
+        assert a.refused, "without the lookup the span reader finds no answer in the row (why rag/lookup.py exists)"

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 
 # Bump when extraction changes what text or metadata a document gets: `rag ingest`
 # re-extracts every document that the index holds under an older version.
-EXTRACTION_VERSION = 21  # 19: PDF header rows; 21: rows indexed as written again (20, rows indexed with column names, reverted)
+EXTRACTION_VERSION = 22  # 21: rows indexed as written again (20, rows indexed with column names, reverted); 22: CSV/TSV comment lines
 
 KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate", "table_head")  # append only: stored by index
 QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})
@@ -136,7 +136,7 @@ def cells_of(row: str) -> list[str]:
 def labelled_row(row: str, head: str) -> str | None:
     """A table row shown with its column names ("Type: DATETIME; Affinity: NUMERIC"), or None when
     the header row does not name its cells one to one."""
-    cells, names = cells_of(row), cells_of(head)
+    cells, names = cells_of(row), [n[1:].strip() if n.startswith("#") and len(n) > 1 else n for n in cells_of(head)]  # "#codes": a comment-marked header
     if len(cells) < 2 or len(cells) != len(names) or not any(names):
         return None
 

@@ -1,6 +1,7 @@
 """Spreadsheets -> blocks: CSV/TSV, Excel .xlsx and OpenDocument .ods, each sheet one table whose rows can be quoted.
 
-* CSV/TSV: decoded like any text file; the delimiter is sniffed among , ; tab | (a .tsv is tab-separated).
+* CSV/TSV: decoded like any text file; the delimiter is sniffed among , ; tab | (a .tsv is tab-separated). A file
+  that opens with '#' lines has comments (`csv_blocks`): prose paragraphs, the last one above the rows its header row.
 * XLSX, read with the standard library and lxml (no new dependency):
   - the sheets in the workbook's order (xl/workbook.xml and its relationships), hidden ones too;
   - shared strings, inline strings, a formula's cached value, TRUE/FALSE for booleans;
@@ -66,34 +67,71 @@ def _is_value(cell: str) -> bool:
     return bool(_NUMBER.fullmatch(c) or _ISO_DATE.fullmatch(c))
 
 
-def table_blocks(rows: list[list[str]], section: tuple[str, ...] = ()) -> list[Block]:
-    """One table: the header row (when its cells are all text) and the rows, padded to one width."""
+def table_blocks(rows: list[list[str]], section: tuple[str, ...] = (), width: int | None = None, head: bool | None = None) -> list[Block]:
+    """One table: the header row (when its cells are all text; `head` says so when the caller knows) and the
+    rows, padded to one width (at least `width`)."""
     rows = [[_fold(c) for c in r] for r in rows]
     rows = [r for r in rows if any(r)]
     if not rows:
         return []
-    width = max(len(r) for r in rows)
+    width = max(width or 0, max(len(r) for r in rows))
     while width > 1 and not any(len(r) >= width and r[width - 1] for r in rows):
         width -= 1  # trailing columns that are empty in every row
     rows = [(r + [""] * width)[:width] for r in rows]
     first = rows[0]
-    head = len(rows) > 1 and width > 1 and all(c and not _is_value(c) for c in first)
+    if head is None:
+        head = len(rows) > 1 and width > 1 and all(c and not _is_value(c) for c in first)
     return with_heads([Block("table_head" if i == 0 and head else "table_row", " | ".join(c or EMPTY for c in r), section) for i, r in enumerate(rows)])
 
 
 def csv_blocks(text: str, tab: bool = False) -> list[Block]:
+    """A CSV/TSV file as one table. A file that opens with '#' lines (tzdata's zone1970.tab, many data files)
+    has comments: each run of '#' lines is a paragraph of prose (its '#' marks left out), and the last one
+    right above the first row is the header row when it has the table's width ("#code<TAB>name of country");
+    else the first row is, as in any file, when its cells are all text. Rows after a comment go on the same table."""
     sample = text[:65536]
     delimiter = "\t"
     if not tab:
         try:
-            delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+            delimiter = csv.Sniffer().sniff(_uncommented(sample), delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = "," if sample.count(",") >= sample.count("\t") else "\t"
+    lines = text.splitlines()
+    commented = bool(lines) and lines[0].lstrip().startswith("#")
+    parts: list[tuple[str, list]] = []  # ("rows", rows) and ("comment", lines), in file order
+    for line in lines:
+        kind = "comment" if commented and line.lstrip().startswith("#") else "rows"
+        if not parts or parts[-1][0] != kind:
+            parts.append((kind, []))
+        parts[-1][1].append(line)
     try:
-        rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
+        tables = [list(csv.reader(ls, delimiter=delimiter)) if k == "rows" else ls for k, ls in parts]
     except csv.Error as e:
         raise BadSheet(f"malformed CSV ({e})") from e
-    return table_blocks(rows)
+    if not commented:
+        return table_blocks(tables[0] if tables else [])
+    rows = [r for (k, _), t in zip(parts, tables) if k == "rows" for r in t]
+    first = next((i for i, (k, _) in enumerate(parts) if k == "rows"), None)
+    head = None
+    if first:  # the comment line right above the first row, read as a row
+        cand = next(csv.reader([parts[first - 1][1][-1].lstrip()], delimiter=delimiter))
+        width = max((len(r) for r in rows), default=0)
+        if len(cand) == width > 1 and all(c.strip() and not _is_value(c) for c in cand):
+            head = cand
+            parts[first - 1][1].pop()
+    out: list[Block] = []
+    for i, ((k, ls), t) in enumerate(zip(parts, tables)):
+        if k == "comment":
+            prose = _fold(" ".join(ln.lstrip().lstrip("#") for ln in ls))
+            if prose:
+                out.append(Block("paragraph", prose))
+        else:
+            out += table_blocks(([head] if head and i == first else []) + t, width=max(len(r) for r in rows), head=(True if head else None) if i == first else False)
+    return with_heads(out)
+
+
+def _uncommented(sample: str) -> str:
+    return "\n".join(ln for ln in sample.splitlines() if not ln.lstrip().startswith("#")) or sample
 
 
 # --- XLSX -------------------------------------------------------------------------------------

@@ -43,6 +43,32 @@ def test_a_first_row_of_numbers_is_data_not_a_header(tmp_path):
     assert {k for k, _, _ in table(load(tmp_path / "n.csv"))} == {"table_row"}
 
 
+def test_comment_lines_are_prose_and_the_last_one_above_the_rows_can_be_the_header(tmp_path):
+    # As tzdata's zone1970.tab: a '#' preamble, a commented header, a comment between rows, rows shorter than the header.
+    (tmp_path / "z.tsv").write_text("# tz descriptions\n# This file is in the public domain.\n#\n#codes\tcoordinates\tTZ\tcomments\n"
+                                    "AD\t+4230+00131\tEurope/Andorra\nAU\t-4253+14719\tAustralia/Hobart\tTasmania\n"
+                                    "# Mention RU and UA alphabetically.\nRU\t+6445+17729\tAsia/Anadyr\tMSK+09\n", encoding="utf-8")
+    doc = load(tmp_path / "z.tsv")
+    head = "#codes | coordinates | TZ | comments"
+    assert table(doc) == [("paragraph", "tz descriptions This file is in the public domain.", ""), ("table_head", head, ""),
+                          ("table_row", "AD | +4230+00131 | Europe/Andorra | –", ""),
+                          ("table_row", "AU | -4253+14719 | Australia/Hobart | Tasmania", ""),
+                          ("paragraph", "Mention RU and UA alphabetically.", ""),
+                          ("table_row", "RU | +6445+17729 | Asia/Anadyr | MSK+09", "")], "the row after the comment is not a header"
+    assert all(b.head == head for b in doc.blocks if b.kind == "table_row")
+    from rag.blocks import labelled_row
+
+    assert labelled_row("AU | -4253+14719 | Australia/Hobart | Tasmania", head) == "codes: AU; coordinates: -4253+14719; TZ: Australia/Hobart; comments: Tasmania"
+
+
+def test_a_hash_line_is_a_comment_only_in_a_file_that_opens_with_one(tmp_path):
+    (tmp_path / "h.csv").write_text("name,size\n#1,3\n#2,4\n", encoding="utf-8")
+    assert [x[:2] for x in table(load(tmp_path / "h.csv"))] == [("table_head", "name | size"), ("table_row", "#1 | 3"), ("table_row", "#2 | 4")]
+    (tmp_path / "c.csv").write_text("# prices\nname,size\nalpha,3\n", encoding="utf-8")
+    assert [x[:2] for x in table(load(tmp_path / "c.csv"))] == [("paragraph", "prices"), ("table_head", "name | size"), ("table_row", "alpha | 3")], \
+        "no commented header: the first row is the header, as in any file"
+
+
 def _xlsx(sheets: dict[str, str], shared: list[str], date1904: bool = False) -> bytes:
     """A minimal workbook as Excel writes one: shared strings, a date style (numFmtId 14) as style 1."""
     S = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

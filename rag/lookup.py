@@ -113,6 +113,7 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
     names_in_q = {stem(w.lower()) for w in _NAME.findall(question)}
     q_numbers = numbers(question)
     found: list[tuple[float, int, RowMatch]] = []
+    columns: dict[str, tuple] = {}  # header row -> its columns' words, what the question spells of them, all their words
     for rank, hit in enumerate(hits, start=1):
         c = hit.chunk
         doc = set(key_terms(PurePath(c.source).stem.replace("_", " ").replace("-", " ") + " " + (c.section or "")))
@@ -122,10 +123,13 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
             cells, names = cells_of(c.text[s:e]), cells_of(rest[2])
             if len(cells) != len(names) or len(cells) < 2:
                 continue
+            if rest[2] not in columns:  # a table's rows share its header: read it once
+                name_words = [set(key_terms(n)) for n in names]
+                spelled_by = [set().union(*(spelled(w, question) for w in ws if len(w) <= 5)) for ws in name_words]
+                columns[rest[2]] = name_words, spelled_by, set().union(*name_words)
+            name_words, spelled_by, all_names = columns[rest[2]]
             cell_words = [set(key_terms(x)) for x in cells]
-            name_words = [set(key_terms(n)) for n in names]
-            spelled_by = [set().union(*(spelled(w, question) for w in ws if len(w) <= 5)) for ws in name_words]
-            row_words, all_names = set().union(*cell_words), set().union(*name_words)
+            row_words = set().union(*cell_words)
 
             def held(t: str) -> bool:
                 if _held(t, row_words) or _held(t, all_names) or _held(t, doc) or any(t in sp for sp in spelled_by):

@@ -234,6 +234,21 @@ MANUAL_ABOUT = ("Each file rewritten so that every heading-styled paragraph is a
                 "styled file: what the unmodified file keeps, for reference.")
 
 
+def manual_render(fmt: str, module: str, option: str, packages: str, converters: str, kept: list[tuple[str, str]]) -> Callable[..., str]:
+    """The --manual-headings report writer of `evals.<module>` (measure_docx, measure_odt): `render(rows, which,
+    versions[, before rows, before file name])`, the same for both but for the names."""
+
+    def render(rows: list[dict], which: str, vers: str, before: list[dict] | None = None, before_name: str = "") -> str:
+        cmd = f"python -m evals.{module} --manual-headings " + (f"--set {which}" if which != "files" else f"--{option} FILE ...")
+        lines = [f"# {fmt} extraction: headings formatted by hand (bold, larger) instead of heading styles", "",
+                 f"Regenerate: `{cmd}` (Debian packages {packages}; {converters}: {vers}). " + MANUAL_ABOUT
+                 + (f" Before → after against `{before_name}`." if before else ""), "",
+                 *table(rows, manual_columns(kept), before)]
+        return "\n".join(lines) + "\n"
+
+    return render
+
+
 def share(kept: int, n: int) -> str:
     return f"{kept / n:.3f}" if n else "–"
 

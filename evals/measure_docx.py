@@ -49,7 +49,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evals._measure_office import (MANUAL_ABOUT, VARIANTS, MonoRuns, cli, columns, load, manual_columns, manual_score, score,  # noqa: E402
+from evals._measure_office import (VARIANTS, MonoRuns, cli, columns, load, manual_render, manual_score, score,  # noqa: E402
                                    in_turn, table, variant)
 from evals.measure_html import AP, CM, DR, DV, PG, _fold, _words  # noqa: E402
 
@@ -318,13 +318,7 @@ def render(rows: list[dict], which: str, vers: str, before: list[dict] | None = 
     return "\n".join(lines) + "\n"
 
 
-def render_manual(rows: list[dict], which: str, vers: str, before: list[dict] | None = None, before_name: str = "") -> str:
-    cmd = f"python -m evals.measure_docx --manual-headings --set {which}" if which != "files" else "python -m evals.measure_docx --manual-headings --docx FILE ..."
-    lines = ["# DOCX extraction: headings formatted by hand (bold, larger) instead of heading styles", "",
-             f"Regenerate: `{cmd}` (Debian packages {PACKAGES}; converters: {vers}). " + MANUAL_ABOUT
-             + (f" Before → after against `{before_name}`." if before else ""), "",
-             *table(rows, manual_columns(COLS), before)]
-    return "\n".join(lines) + "\n"
+render_manual = manual_render("DOCX", "measure_docx", "docx", PACKAGES, "converters", COLS)
 
 
 def _in_turn(paths: list[Path]) -> list[Path]:

@@ -56,7 +56,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from evals._measure_office import (MANUAL_ABOUT, VARIANTS, MonoRuns, cli, columns, in_turn, load, manual_columns,  # noqa: E402
+from evals._measure_office import (VARIANTS, MonoRuns, cli, columns, in_turn, load, manual_render,  # noqa: E402
                                    manual_score, score, table, variant)
 from evals.measure_docx import COLS, SETS  # noqa: E402  (the same split, fixed before any run)
 from evals.measure_html import _fold, _words  # noqa: E402
@@ -352,13 +352,7 @@ def render(rows: list[dict], which: str, vers: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_manual(rows: list[dict], which: str, vers: str, before: list[dict] | None = None, before_name: str = "") -> str:
-    cmd = f"python -m evals.measure_odt --manual-headings --set {which}" if which != "files" else "python -m evals.measure_odt --manual-headings --odt FILE ..."
-    lines = ["# ODT extraction: headings formatted by hand (bold, larger) instead of heading styles", "",
-             f"Regenerate: `{cmd}` (Debian packages {PACKAGES}; converter: {vers}). " + MANUAL_ABOUT
-             + (f" Before → after against `{before_name}`." if before else ""), "",
-             *table(rows, manual_columns(COLS), before)]
-    return "\n".join(lines) + "\n"
+render_manual = manual_render("ODT", "measure_odt", "odt", PACKAGES, "converter", COLS)
 
 
 def _in_turn(paths: list[Path]) -> list[Path]:

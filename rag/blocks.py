@@ -133,10 +133,15 @@ def cells_of(row: str) -> list[str]:
     return [c.strip() for c in _CELL_SPLIT.split(row)]
 
 
+def column_names(head: str) -> list[str]:
+    """A header row's column names; a leading '#' is a comment mark, not part of the name ("#codes": a CSV comment line)."""
+    return [n[1:].strip() if n.startswith("#") and len(n) > 1 else n for n in cells_of(head)]
+
+
 def labelled_row(row: str, head: str) -> str | None:
     """A table row shown with its column names ("Type: DATETIME; Affinity: NUMERIC"), or None when
     the header row does not name its cells one to one."""
-    cells, names = cells_of(row), [n[1:].strip() if n.startswith("#") and len(n) > 1 else n for n in cells_of(head)]  # "#codes": a comment-marked header
+    cells, names = cells_of(row), column_names(head)
     if len(cells) < 2 or len(cells) != len(names) or not any(names):
         return None
 

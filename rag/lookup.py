@@ -31,7 +31,7 @@ from pathlib import PurePath
 from typing import Iterable, Sequence
 
 from rag.answer import Candidate, question_type
-from rag.blocks import cells_of
+from rag.blocks import cells_of, column_names
 from rag.text import key_terms, numbers, stem
 from rag.types import ScoredChunk
 
@@ -120,7 +120,7 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
         for s, e, kind_of, *rest in getattr(c, "blocks", ()):
             if kind_of != "table_row" or len(rest) < 3 or not rest[2]:
                 continue
-            cells, names = cells_of(c.text[s:e]), cells_of(rest[2])
+            cells, names = cells_of(c.text[s:e]), column_names(rest[2])
             if len(cells) != len(names) or len(cells) < 2:
                 continue
             if rest[2] not in columns:  # a table's rows share its header: read it once

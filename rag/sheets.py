@@ -37,6 +37,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -89,49 +90,47 @@ def csv_blocks(text: str, tab: bool = False) -> list[Block]:
     has comments: each run of '#' lines is a paragraph of prose (its '#' marks left out), and the last one
     right above the first row is the header row when it has the table's width ("#code<TAB>name of country");
     else the first row is, as in any file, when its cells are all text. Rows after a comment go on the same table."""
+    lines = text.splitlines()
+    commented = bool(lines) and _comment(lines[0])
     sample = text[:65536]
     delimiter = "\t"
     if not tab:
         try:
-            delimiter = csv.Sniffer().sniff(_uncommented(sample), delimiters=",;\t|").delimiter
+            delimiter = csv.Sniffer().sniff("\n".join(ln for ln in sample.splitlines() if not _comment(ln)) or sample, delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = "," if sample.count(",") >= sample.count("\t") else "\t"
-    lines = text.splitlines()
-    commented = bool(lines) and lines[0].lstrip().startswith("#")
-    parts: list[tuple[str, list]] = []  # ("rows", rows) and ("comment", lines), in file order
-    for line in lines:
-        kind = "comment" if commented and line.lstrip().startswith("#") else "rows"
-        if not parts or parts[-1][0] != kind:
-            parts.append((kind, []))
-        parts[-1][1].append(line)
-    try:
-        tables = [list(csv.reader(ls, delimiter=delimiter)) if k == "rows" else ls for k, ls in parts]
-    except csv.Error as e:
-        raise BadSheet(f"malformed CSV ({e})") from e
+
+    def parse(ls: list[str]) -> list[list[str]]:
+        try:
+            return list(csv.reader(ls, delimiter=delimiter))
+        except csv.Error as e:
+            raise BadSheet(f"malformed CSV ({e})") from e
+
     if not commented:
-        return table_blocks(tables[0] if tables else [])
-    rows = [r for (k, _), t in zip(parts, tables) if k == "rows" for r in t]
-    first = next((i for i, (k, _) in enumerate(parts) if k == "rows"), None)
+        return table_blocks(parse(lines))
+    runs = [(is_comment, ls if is_comment else parse(ls)) for is_comment, ls in ((k, list(g)) for k, g in itertools.groupby(lines, _comment))]
+    width = max((len(r) for is_comment, rs in runs if not is_comment for r in rs), default=0)
+    first = next((i for i, (is_comment, _) in enumerate(runs) if not is_comment), None)
     head = None
     if first:  # the comment line right above the first row, read as a row
-        cand = next(csv.reader([parts[first - 1][1][-1].lstrip()], delimiter=delimiter))
-        width = max((len(r) for r in rows), default=0)
+        cand = next(csv.reader([runs[first - 1][1][-1].lstrip()], delimiter=delimiter))
         if len(cand) == width > 1 and all(c.strip() and not _is_value(c) for c in cand):
             head = cand
-            parts[first - 1][1].pop()
+            runs[first - 1][1].pop()
     out: list[Block] = []
-    for i, ((k, ls), t) in enumerate(zip(parts, tables)):
-        if k == "comment":
-            prose = _fold(" ".join(ln.lstrip().lstrip("#") for ln in ls))
-            if prose:
+    for i, (is_comment, x) in enumerate(runs):
+        if is_comment:
+            if prose := _fold(" ".join(ln.lstrip().lstrip("#") for ln in x)):
                 out.append(Block("paragraph", prose))
+        elif i == first:
+            out += table_blocks(([head] if head else []) + x, width=width, head=True if head else None)
         else:
-            out += table_blocks(([head] if head and i == first else []) + t, width=max(len(r) for r in rows), head=(True if head else None) if i == first else False)
+            out += table_blocks(x, width=width, head=False)
     return with_heads(out)
 
 
-def _uncommented(sample: str) -> str:
-    return "\n".join(ln for ln in sample.splitlines() if not ln.lstrip().startswith("#")) or sample
+def _comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
 
 
 # --- XLSX -------------------------------------------------------------------------------------

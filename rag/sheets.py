@@ -110,13 +110,14 @@ def csv_blocks(text: str, tab: bool = False) -> list[Block]:
         return table_blocks(parse(lines))
     runs = [(is_comment, ls if is_comment else parse(ls)) for is_comment, ls in ((k, list(g)) for k, g in itertools.groupby(lines, _comment))]
     width = max((len(r) for is_comment, rs in runs if not is_comment for r in rs), default=0)
-    first = next((i for i, (is_comment, _) in enumerate(runs) if not is_comment), None)
+    first = next((i for i, (is_comment, x) in enumerate(runs) if not is_comment and any(x)), None)  # (blank lines are no rows)
+    above = next((i for i in range(first - 1, -1, -1) if runs[i][0]), None) if first else None
     head = None
-    if first:  # the comment line right above the first row, read as a row
-        cand = next(csv.reader([runs[first - 1][1][-1].lstrip()], delimiter=delimiter))
+    if above is not None:  # the last comment line above the first row, read as a row
+        cand = next(csv.reader([runs[above][1][-1].lstrip()], delimiter=delimiter))
         if len(cand) == width > 1 and all(c.strip() and not _is_value(c) for c in cand):
             head = cand
-            runs[first - 1][1].pop()
+            runs[above][1].pop()
     out: list[Block] = []
     for i, (is_comment, x) in enumerate(runs):
         if is_comment:

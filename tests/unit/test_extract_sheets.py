@@ -61,6 +61,12 @@ def test_comment_lines_are_prose_and_the_last_one_above_the_rows_can_be_the_head
     assert labelled_row("AU | -4253+14719 | Australia/Hobart | Tasmania", head) == "codes: AU; coordinates: -4253+14719; TZ: Australia/Hobart; comments: Tasmania"
 
 
+def test_a_blank_line_between_the_comments_and_the_rows_keeps_the_commented_header(tmp_path):
+    (tmp_path / "b.tsv").write_text("# country codes\n\n#code\tname\n\nAD\tAndorra\nAE\tUnited Arab Emirates\n", encoding="utf-8")
+    assert [x[:2] for x in table(load(tmp_path / "b.tsv"))] == [("paragraph", "country codes"), ("table_head", "#code | name"),
+                                                                 ("table_row", "AD | Andorra"), ("table_row", "AE | United Arab Emirates")]
+
+
 def test_a_hash_line_is_a_comment_only_in_a_file_that_opens_with_one(tmp_path):
     (tmp_path / "h.csv").write_text("name,size\n#1,3\n#2,4\n", encoding="utf-8")
     assert [x[:2] for x in table(load(tmp_path / "h.csv"))] == [("table_head", "name | size"), ("table_row", "#1 | 3"), ("table_row", "#2 | 4")]

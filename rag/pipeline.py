@@ -325,13 +325,14 @@ class Pipeline:
                 notes.append(f"removed {len(drafts) - len(kept)} repeated sentence{'s' if len(drafts) - len(kept) > 1 else ''}")
             drafts = kept
         checked: list[tuple[str, tuple[int, ...], float, bool]] = []
+        read = [_as_read(h.chunk) for h in hits]  # what each passage is checked as, once for every sentence
         for d in drafts:
             cites = d.cites
-            verdict = self.checker.check(d.text, [_as_read(hits[n - 1].chunk) for n in cites]) if cites else None
+            verdict = self.checker.check(d.text, [read[n - 1] for n in cites]) if cites else None
             if verdict is None or not verdict.supported:
                 # Citation repair: the sentence may be supported by another retrieved passage.
                 best = max(
-                    ((n, self.checker.check(d.text, [_as_read(h.chunk)])) for n, h in enumerate(hits, start=1) if n not in cites),
+                    ((n, self.checker.check(d.text, [read[n - 1]])) for n in range(1, len(hits) + 1) if n not in cites),
                     key=lambda x: x[1].support,
                     default=None,
                 )

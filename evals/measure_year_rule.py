@@ -1,13 +1,14 @@
-"""The year rule: an extractive answer to "In what year ...?" must state a year, else the pipeline refuses.
+"""The year and count rules: an extractive answer to "In what year ...?" must state a year, and one to
+"How many ...?" a number the question does not give, else the pipeline refuses.
 
-    python -m evals.measure_year_rule [--work DIR]
+    python -m evals.measure_year_rule [--rule year|count] [--work DIR]
 
 SQuAD 2.0 dev, all 18 articles indexed with the default settings; every question that asks for a year
-(`rag.answer.asks_year`) is assessed as the pipeline does it (retrieval, the span reader's sentence
+(`rag.answer.asks_year`), or a count (`asks_count`), is assessed as the pipeline does it (retrieval, the span reader's sentence
 ranking, the refusal model and the numbers and names rules), and the extractive answer is picked.
 Two decisions are compared on the same run: as before, and with the rule (refuse when no picked
-sentence `states_year`). FIT and REPORT are the article halves of evals/splits.toml.
-Results: evals/results/year_rule.md and .json.
+sentence `states_year` / `states_count`). FIT and REPORT are the article halves of evals/splits.toml.
+Results: evals/results/year_rule.md and count_rule.md, and their .json.
 Left out: questions that ask "when" (a date without a year can answer them), LLM modes (their answers
 are generated, then verified sentence by sentence).
 """
@@ -28,17 +29,29 @@ def contains(text: str, golds) -> bool:
     return any(" ".join(g.lower().split()) in t for g in golds)
 
 
+def rules():
+    from rag.answer import asks_count, asks_year, states_count, states_year
+
+    return {  # name -> (the questions it applies to, does a picked sentence meet it, the title of the report)
+        "year": (asks_year, lambda s, q: states_year(s), "a quoted answer to \"what year\" must state a year", "ask for a year"),
+        "count": (asks_count, states_count, "a quoted answer to \"how many\" must state a number the question does not give", "ask for a count"),
+    }
+
+
 def main(argv=None) -> int:
-    from rag.answer import asks_year
     from rag.settings import Settings
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, default=None, help="index folder, reused when it holds the articles (default: a new temp dir)")
-    ap.add_argument("--out", type=Path, default=RESULTS / "year_rule.md")
+    ap.add_argument("--rule", choices=("year", "count"), default="year")
+    ap.add_argument("--out", type=Path, default=None, help="default: evals/results/<rule>_rule.md")
     a = ap.parse_args(argv)
+    asks, meets, title, applies = rules()[a.rule]
+    out = a.out or RESULTS / f"{a.rule}_rule.md"
+    command = "python -m evals.measure_year_rule" + (f" --rule {a.rule}" if a.rule != "year" else "")
     d = Settings()
     qs, _ = load_squad(DEFAULT_DATA)
-    qs = [q for q in qs if asks_year(q.question)]
+    qs = [q for q in qs if asks(q.question)]
     pipe = squad_pipeline(a.work, "rag-year-")
     extractive = pipe.answerer("extractive")
 
@@ -51,12 +64,12 @@ def main(argv=None) -> int:
         refused = refused or not picked
         answer = extractive.compose(picked)
         rows.append({"article": q.article, "question": q.question, "answerable": q.answerable, "refused": refused,
-                     "rule_refuses": not refused and pipe.quote_note(q.question, picked) is not None,
+                     "rule_refuses": not refused and not any(meets(c.text, q.question) for c in picked),
                      "contains_gold": not refused and contains(answer, q.answers), "answer": answer})
 
     # 2. The two decisions, per article half.
-    lines = ["# The year rule: a quoted answer to \"what year\" must state a year", "", "`python -m evals.measure_year_rule`", "",
-             f"SQuAD 2.0 dev, the {len(qs)} questions that ask for a year, pipeline defaults (k={d.k}, span reader).", "",
+    lines = [f"# The {a.rule} rule: {title}", "", f"`{command}`", "",
+             f"SQuAD 2.0 dev, the {len(qs)} questions that {applies}, pipeline defaults (k={d.k}, span reader).", "",
              "| articles | decision | answerable: refused | answerable: answer contains gold | unanswerable: refused |", "|---|---|---:|---:|---:|"]
     summary = {}
     for split, arts in (("FIT", fit_articles()), ("REPORT", report_articles())):
@@ -73,8 +86,8 @@ def main(argv=None) -> int:
     lines += [f"- {r['question']} → {r['answer'][:160]}" for r in caught if r["answerable"]] or ["- none"]
     text = "\n".join(lines)
     print(text)
-    a.out.write_text(text + "\n")
-    a.out.with_suffix(".json").write_text(json.dumps({"command": "python -m evals.measure_year_rule", "summary": summary, "refused_by_rule": caught}, indent=1) + "\n")
+    out.write_text(text + "\n")
+    out.with_suffix(".json").write_text(json.dumps({"command": command, "summary": summary, "refused_by_rule": caught}, indent=1) + "\n")
     return 0
 
 

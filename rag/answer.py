@@ -115,6 +115,20 @@ def states_year(sentence: str) -> bool:
     return bool(_STATES_YEAR.search(sentence))
 
 
+_ASKS_COUNT = re.compile(r"\bhow (?:many|much)\b|\b(?:what|which) (?:percent(?:age)?|number|amount|proportion|share)\b", re.I)
+
+
+def asks_count(question: str) -> bool:
+    """'How many ...?', 'How much ...?', 'What percentage ...?': a question only a sentence stating a number can answer."""
+    return bool(_ASKS_COUNT.search(question))
+
+
+def states_count(sentence: str, question: str) -> bool:
+    """A number (digits or a number word) that the question does not already give: what `asks_count` questions need.
+    "How many tables can a join hold in 2024?" is not answered by a sentence whose only number is 2024."""
+    return type_match("number", sentence, set(key_terms(question))) > 0
+
+
 def is_question(sentence: str) -> bool:
     """'What is the location of the Super Bowl in 2022?': a sentence that asks, which is never quoted as an answer."""
     return sentence.rstrip().rstrip("\"'”’)]").endswith("?")

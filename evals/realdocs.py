@@ -35,6 +35,10 @@ DOCS = (
     ("sqlite3-doc", "/usr/share/doc/sqlite3/limits.html", "html"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/whentouse.html", "html"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/fileformat2.html", "html"),
+    # 2026-12-01, blind part `tables2`: SQLite's printf page (three tables with a header row) and its CVE table
+    # (public domain, sqlite3-doc).
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/printf.html", "html"),
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/cves.html", "html"),
     ("live-manual-epub", "/usr/share/doc/live-manual/epub/live-manual.en.epub", "epub"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
@@ -51,12 +55,15 @@ _FILES = Path(__file__).resolve().parent / "datasets" / "realdocs_files"
 # and "4.10" read as the number 4.1, as a spreadsheet program does).
 # And (2026-12-01) two tab-separated tables from tzdata (public domain), byte for byte as the package installs them
 # (/usr/share/zoneinfo/zone1970.tab and iso3166.tab, renamed .tsv), '#' comment lines included.
+# And (2026-12-01, blind part `tables2`) libdrm's table of AMD GPU PCI IDs (libdrm-common 2.4.114-1, MIT/X11 licence),
+# byte for byte as /usr/share/libdrm/amdgpu.ids, renamed .csv: '#' comment lines and a lone version line ("1.0.0") above
+# the rows, no header row but a commented one, a tab after each comma, and a few (device, revision) keys on two rows.
 SAVED = (_FILES / "foreignkeys.docx", _FILES / "faq.pdf", _FILES / "tempfiles.odt", _FILES / "debian.csv", _FILES / "ubuntu.xlsx",
-         _FILES / "zone1970.tsv", _FILES / "iso3166.tsv")
+         _FILES / "zone1970.tsv", _FILES / "iso3166.tsv", _FILES / "amdgpu.csv")
 SAVED_FROM = {"foreignkeys.docx": "/usr/share/doc/sqlite3/foreignkeys.html", "faq.pdf": "/usr/share/doc/sqlite3/faq.html",
               "tempfiles.odt": "/usr/share/doc/sqlite3/tempfiles.html", "debian.csv": str(_FILES / "debian.csv"),
               "ubuntu.xlsx": str(_FILES / "ubuntu.csv"), "zone1970.tsv": str(_FILES / "zone1970.tsv"),
-              "iso3166.tsv": str(_FILES / "iso3166.tsv")}
+              "iso3166.tsv": str(_FILES / "iso3166.tsv"), "amdgpu.csv": str(_FILES / "amdgpu.csv")}
 PACKAGES = tuple(sorted({p for p, _, _ in DOCS} | {DOCX_FROM[0]}))
 
 

@@ -99,6 +99,11 @@ def spelled(acronym: str, question: str) -> set[str]:
     return set()
 
 
+def _file_words(source: str) -> str:
+    """A file's name as words: 'iso3166.tsv' -> 'iso 3166', 'debian-releases_2024.csv' -> 'debian releases 2024'."""
+    return re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])|[_\-.]+", " ", PurePath(source).stem)
+
+
 def _of_kind(kind: str | None, value: str) -> bool:
     return any(ch.isdigit() for ch in value) if kind in ("date", "number") else True
 
@@ -116,7 +121,7 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
     columns: dict[str, tuple] = {}  # header row -> its columns' words, what the question spells of them, all their words
     for rank, hit in enumerate(hits, start=1):
         c = hit.chunk
-        doc = set(key_terms(PurePath(c.source).stem.replace("_", " ").replace("-", " ") + " " + (c.section or "")))
+        doc = set(key_terms(_file_words(c.source) + " " + (c.section or "")))
         for s, e, kind_of, *rest in getattr(c, "blocks", ()):
             if kind_of != "table_row" or len(rest) < 3 or not rest[2]:
                 continue

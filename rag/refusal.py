@@ -140,7 +140,7 @@ def unmet_numbers(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
         return []
     found: set[str] = set()
     for h in hits:
-        for n in numbers(h.chunk.text):
+        for n in numbers(reader_view(h.chunk)[0]):  # a table row read with its column names
             parts = n.split(".")
             found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
     return sorted(asked - found)
@@ -171,7 +171,7 @@ def unmet_names(question: str, hits: Sequence[ScoredChunk], spelled_out: bool = 
             asked.append(a)
     if not asked:
         return []
-    raw = " ".join(h.chunk.text + " " + h.chunk.title for h in hits)
+    raw = " ".join(reader_view(h.chunk)[0] + " " + h.chunk.title for h in hits)  # a row's column names count: "eol-lts" names LTS
     text = _name_key(raw)
     return sorted(a for a in asked if not _mentions(text, _name_key(a)) and not (spelled_out and _spells(raw, a)))
 

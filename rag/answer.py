@@ -123,15 +123,19 @@ def asks_count(question: str) -> bool:
     return bool(_ASKS_COUNT.search(question))
 
 
-# Counts said in words beyond type_match's number words: "dozens", "a quarter", "none", "infinitely many".
+# Counts said in words beyond type_match's number words: "dozens", "a quarter", "none", "infinitely many", "twice".
 _COUNT_WORDS = re.compile(r"\b(?:tens|dozens|scores|hundreds|thousands|millions|billions|trillions|thirds?|quarters?|fifths?|tenths?"
-                          r"|none|several|numerous|infinite(?:ly)?|countless|percent|per cent)\b|%", re.I)
+                          r"|none|several|numerous|infinite(?:ly)?|countless|percent|per cent|twice|thrice|double|triple|quadruple)\b|%", re.I)
+_UNIT_NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*[A-Za-z]+\b")  # a number glued to its unit: "100K", "4GB", "2x", "64KiB"
 
 
 def states_count(sentence: str, question: str) -> bool:
     """A number (digits or a number word) that the question does not already give: what `asks_count` questions need.
     "How many tables can a join hold in 2024?" is not answered by a sentence whose only number is 2024."""
-    return type_match("number", sentence, set(key_terms(question))) > 0 or bool(_COUNT_WORDS.search(sentence))
+    if type_match("number", sentence, set(key_terms(question))) > 0 or _COUNT_WORDS.search(sentence):
+        return True
+    given = {n.lower() for n in _UNIT_NUMBER.findall(question)}
+    return any(n.lower() not in given for n in _UNIT_NUMBER.findall(sentence))
 
 
 def is_question(sentence: str) -> bool:

@@ -397,7 +397,7 @@ def _walk_xml(main) -> list[Block]:
             rows = []
             for row in el.iter("row"):
                 cells = [c for c in row if c.tag == "cell"]
-                texts = [_fold("".join(c.itertext())) for c in cells]
+                texts = [_fold(_spaced_text(c)) for c in cells]
                 if any(texts):
                     head = len(cells) > 1 and all(c.get("role") == "head" for c in cells)  # trafilatura's <th>
                     rows.append(Block("table_head" if head else "table_row", " | ".join(texts), sec.path))
@@ -422,6 +422,19 @@ _BOILER = re.compile(r"nav|menu|footer|cookie|consent|banner|sidebar|breadcrumb|
 # Elements a browser lays out as boxes of their own: text on either side of them is never one word.
 _BOXES = frozenset(_FB_TAGS) | {"div", "ul", "ol", "dl", "table", "thead", "tbody", "td", "th", "section", "article",
                                 "main", "figure", "figcaption", "caption", "hr", "center", "details", "summary"}
+
+
+_XML_BOXES = frozenset({"p", "lb", "list", "item", "head", "quote", "code"})
+
+
+def _spaced_text(el) -> str:
+    """An element of trafilatura's XML as text, a space where a box or line break separates words: it writes
+    "3.39.2<br>(2022-07-21)" in a cell as "3.39.2<p>(2022-07-21)</p>", which itertext() glues into one word."""
+    parts = [el.text or ""]
+    for c in el:
+        box = " " if c.tag in _XML_BOXES else ""
+        parts += [box, _spaced_text(c), box, c.tail or ""]
+    return "".join(parts)
 
 
 def _rendered(el, skip: frozenset = frozenset()) -> str:

@@ -451,3 +451,13 @@ def test_html_a_bold_question_alone_in_its_paragraph_is_a_heading():
     answer = next(b for b in blocks if b.text.startswith("A column declared"))
     assert answer.section == ("Frequently Asked Questions", "(1) How do I create an AUTOINCREMENT field?")
     assert any(b.text.startswith("Is it fast? Yes") for b in blocks), "a bold question opening a paragraph stays in it"
+
+
+def test_html_main_content_cell_keeps_a_line_break_as_a_space(tmp_path):
+    # trafilatura writes "3.39.2<br>(2022-07-21)" in a cell as "3.39.2<p>(2022-07-21)</p>": the two must stay two words
+    # (sqlite3-doc's cves.html; glued, "2022-07-21" was no longer a word of the row).
+    row = "<tr><td>CVE-2022-35737</td><td><a href='r.html'>3.39.2</a><br>(2022-07-21)</td><td>An array-bounds overflow.</td></tr>"
+    (tmp_path / "cves.html").write_text(HTML.replace("<tr><td>bad</td><td>the commit has the bug</td></tr>", row), encoding="utf-8")
+    doc = load(tmp_path / "cves.html")
+    assert ("table_row", "CVE-2022-35737 | 3.39.2 (2022-07-21) | An array-bounds overflow.") in kinds(doc)
+    check_chunks(doc)

@@ -12,7 +12,9 @@ was refused. A lookup is a plain word match instead, in four steps:
    names or its document's name (a sheet "debian.csv" is about Debian) hold;
 3. the row must be named by one of its own cells (not only by the column names), and one column
    must be asked for: named by the question, not empty, with a value the question does not already
-   give, of the asked kind (a date for "when", a number for "how many");
+   give, of the asked kind (a date for "when", a number for "how many"); or, when the question names
+   no column, a row pinned by two or more of its cells asks for its one other non-empty cell
+   ("Which card has device ID 73BF with revision C1?" over device | revision | product);
 4. every name (a capitalised word) and every number of the question is the row's, its columns' or its
    document's: "Debian 9" is not Ubuntu's "9.04";
 5. the row that holds the most terms wins if it holds at least half of them, and no other row holds
@@ -151,6 +153,11 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
                 and not all(_held(w, terms) for w in cell_words[j] or {""})  # a value the question gives is not asked for
                 and _of_kind(kind, cells[j])
             ]
+            if not asked:  # no column named: a row pinned by two or more of its cells asks for its one other cell
+                given = [j for j in range(len(cells)) if cell_words[j] and all(_held(w, terms) for w in cell_words[j])]
+                others = [j for j in range(len(cells)) if j not in given and cells[j] not in _EMPTY]
+                if len(given) >= 2 and len(others) == 1 and _of_kind(kind, cells[others[0]]):
+                    asked = others
             if not named_row or not asked:
                 continue
             if not all(held(t) for t in names_in_q) or not q_numbers <= numbers(" ".join(cells + names)) | doc:

@@ -52,6 +52,27 @@ def test_a_row_named_by_its_cells_answers_the_column_asked_for(tmp_path):
     assert m is not None and (m.column, m.value) == ("eol", "2022-11-30"), "'end of life' spells the column eol"
 
 
+GPUS = """device_id,revision_id,product_name
+73BF,C0,Radeon RX 6900 XT
+73BF,C1,Radeon RX 6800 XT
+73BF,C3,Radeon RX 6800
+15DD,81,Ryzen Embedded V1807B
+15DD,82,Ryzen Embedded V1756B
+"""
+
+
+def test_a_row_pinned_by_two_cells_asks_for_its_one_other_cell(tmp_path):
+    hits = hits_of(tmp_path, "gpus.csv", GPUS)
+    m = row_lookup("Which graphics card has device 73BF with revision C1?", hits)
+    assert m is not None and (m.column, m.value) == ("product_name", "Radeon RX 6800 XT")
+    m = row_lookup("Which Ryzen Embedded processor shows up as device 15DD revision 82?", hits)
+    assert m is not None and m.value == "Ryzen Embedded V1756B", "not the 15DD row with revision 81"
+    assert row_lookup("Which graphics card has device 73BF?", hits) is None, "one cell given: three rows, no column named"
+    assert row_lookup("Which graphics card has device 73BF with revision D7?", hits) is None, "no row holds D7"
+    releases = hits_of(tmp_path)
+    assert row_lookup("What happened to Quokka 2.0 Birch?", releases) is None, "two cells given, four others: nothing is asked"
+
+
 def test_no_lookup_when_the_row_does_not_hold_the_question(tmp_path):
     hits = hits_of(tmp_path)
     assert row_lookup("Which compiler version did Quokka 2.0 use?", hits) is None, "the version is given, not asked; the compiler is nowhere"

@@ -39,6 +39,10 @@ DOCS = (
     # (public domain, sqlite3-doc).
     ("sqlite3-doc", "/usr/share/doc/sqlite3/printf.html", "html"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/cves.html", "html"),
+    # 2026-12-01, blind part `tables3`: SQLite's WAL-mode file format page (4 tables: a two-row header, empty Name cells)
+    # and its DBSTAT page (one table, row keys in <th> cells, meanings spanning two columns); public domain, sqlite3-doc.
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/walformat.html", "html"),
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/dbstat.html", "html"),
     ("live-manual-epub", "/usr/share/doc/live-manual/epub/live-manual.en.epub", "epub"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
@@ -58,12 +62,16 @@ _FILES = Path(__file__).resolve().parent / "datasets" / "realdocs_files"
 # And (2026-12-01, blind part `tables2`) libdrm's table of AMD GPU PCI IDs (libdrm-common 2.4.114-1, MIT/X11 licence),
 # byte for byte as /usr/share/libdrm/amdgpu.ids, renamed .csv: '#' comment lines and a lone version line ("1.0.0") above
 # the rows, no header row but a commented one, a tab after each comma, and a few (device, revision) keys on two rows.
+# And (2026-12-01, blind part `tables3`) PostgreSQL's list of SQL standard features (postgresql-15 15.18-0+deb12u1, PostgreSQL
+# licence, BSD style), byte for byte as /usr/share/postgresql/15/sql_features.txt, renamed .tsv: 6 tab-separated columns, no
+# header row, every line ending in a tab (the comment cell, mostly empty), subfeature cells empty on a feature's own row.
 SAVED = (_FILES / "foreignkeys.docx", _FILES / "faq.pdf", _FILES / "tempfiles.odt", _FILES / "debian.csv", _FILES / "ubuntu.xlsx",
-         _FILES / "zone1970.tsv", _FILES / "iso3166.tsv", _FILES / "amdgpu.csv")
+         _FILES / "zone1970.tsv", _FILES / "iso3166.tsv", _FILES / "amdgpu.csv", _FILES / "sql_features.tsv")
 SAVED_FROM = {"foreignkeys.docx": "/usr/share/doc/sqlite3/foreignkeys.html", "faq.pdf": "/usr/share/doc/sqlite3/faq.html",
               "tempfiles.odt": "/usr/share/doc/sqlite3/tempfiles.html", "debian.csv": str(_FILES / "debian.csv"),
               "ubuntu.xlsx": str(_FILES / "ubuntu.csv"), "zone1970.tsv": str(_FILES / "zone1970.tsv"),
-              "iso3166.tsv": str(_FILES / "iso3166.tsv"), "amdgpu.csv": str(_FILES / "amdgpu.csv")}
+              "iso3166.tsv": str(_FILES / "iso3166.tsv"), "amdgpu.csv": str(_FILES / "amdgpu.csv"),
+              "sql_features.tsv": str(_FILES / "sql_features.tsv")}
 PACKAGES = tuple(sorted({p for p, _, _ in DOCS} | {DOCX_FROM[0]}))
 
 

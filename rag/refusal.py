@@ -161,6 +161,15 @@ def unmet_names(question: str, hits: Sequence[ScoredChunk], spelled_out: bool = 
     plural or possessive; a typed "WHat" is not a name. An acronym is also met by its words spelled out
     ("North Atlantic Treaty Organization" for NATO; `spelled_out`). Chosen on SQuAD 2.0 dev's fitting
     articles among four forms; the counts on the other articles are in evals/results/names_rule.md."""
+    asked = distinct_names(question)
+    if not asked:
+        return []
+    raw = " ".join(reader_view(h.chunk)[0] + " " + h.chunk.title for h in hits)  # a row's column names count: "eol-lts" names LTS
+    return unmentioned(asked, raw, spelled_out)
+
+
+def distinct_names(question: str) -> list[str]:
+    """The question's distinctive names (see unmet_names), in order, each once."""
     letters = [c for c in question if c.isalpha()]
     if sum(c.isupper() for c in letters) > len(letters) / 2:  # A QUESTION TYPED IN CAPITALS names nothing by its case
         return []
@@ -169,11 +178,13 @@ def unmet_names(question: str, hits: Sequence[ScoredChunk], spelled_out: bool = 
         a = m.group(0).rstrip(".-")  # "NATO's" matches as "NATO": an apostrophe ends a name
         if len(_name_key(a)) >= 2 and a.lower() not in STOPWORDS and a not in asked:
             asked.append(a)
-    if not asked:
-        return []
-    raw = " ".join(reader_view(h.chunk)[0] + " " + h.chunk.title for h in hits)  # a row's column names count: "eol-lts" names LTS
+    return asked
+
+
+def unmentioned(names: Sequence[str], raw: str, spelled_out: bool = True) -> list[str]:
+    """The names that `raw` neither mentions nor (for an acronym) spells out."""
     text = _name_key(raw)
-    return sorted(a for a in asked if not _mentions(text, _name_key(a)) and not (spelled_out and _spells(raw, a)))
+    return sorted(a for a in names if not _mentions(text, _name_key(a)) and not (spelled_out and _spells(raw, a)))
 
 
 _ACRONYM = re.compile(r"[A-Z]{2,6}")

@@ -25,6 +25,7 @@ Left out: setext Markdown headings, nested HTML tables.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from rag.blocks import Block, Span, attach_heads, section_label, with_heads
 
@@ -103,7 +104,7 @@ def html_blocks(html: str) -> list[Block]:
     reference = len(soup.find_all("dt")) >= 8
     if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5) or (reference and walked >= kept):
         return fallback
-    blocks = _fill_gaps(blocks, fallback)
+    blocks = _fill_gaps(_unflatten_tables(blocks, fallback), fallback)
     if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
         # trafilatura sometimes drops every heading (SQLite's pages: <h2> straight in <body>
         # after a script); put the walker's headings back in front of the block they precede
@@ -123,6 +124,7 @@ def _number_mark(a) -> bool:
 
 
 _TERM = "term"  # a definition list's <dt>: internal to this module, joined by _join_terms
+_FLAT_TABLE = "flat_table"  # a table trafilatura flattened into one element: internal, replaced by _unflatten_tables
 _PERMALINK = {"¶", "#", "§", "🔗"}
 _CONTAINERS = ("body", "div", "section", "article", "main", "blockquote", "center")
 _BLOCK_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "table", "ul", "ol", "dl", "div", "section", "article", "main",
@@ -165,6 +167,30 @@ def _wrap_bare_text(soup) -> bool:
 def _runs(text: str) -> list[str]:
     w = re.findall(r"\w+", text.lower())
     return [" ".join(w[i : i + 4]) for i in range(max(1, len(w) - 3))]
+
+
+def _unflatten_tables(blocks: list[Block], fallback: list[Block]) -> list[Block]:
+    """trafilatura reads some tables as one run of cells without rows (SQLite's dbstat.html: a <th> row key in
+    each row, cells spanning two columns): each such block is replaced by the rows the block walker read from
+    the same <table>, found by their words; with no such rows it stays a paragraph."""
+    if not any(b.kind == _FLAT_TABLE for b in blocks):
+        return blocks
+    tables: list[list[Block]] = []  # the walker's runs of consecutive rows
+    for i, f in enumerate(fallback):
+        if f.kind in ("table_row", "table_head"):
+            if i and fallback[i - 1].kind in ("table_row", "table_head"):
+                tables[-1].append(f)
+            else:
+                tables.append([f])
+    out: list[Block] = []
+    for b in blocks:
+        if b.kind != _FLAT_TABLE:
+            out.append(b)
+            continue
+        words = " " + " ".join(re.findall(r"\w+", b.text.lower())) + " "
+        rows = next((t for t in tables if (runs := _runs(" ".join(r.text for r in t))) and sum(r in words for r in runs) >= 0.9 * len(runs)), None)
+        out.extend([replace(r, section=b.section) for r in rows] if rows else [Block("paragraph", b.text, b.section)])
+    return out
 
 
 def _fill_gaps(blocks: list[Block], fallback: list[Block]) -> list[Block]:
@@ -348,8 +374,9 @@ def _walk_xml(main) -> list[Block]:
                 out.append(Block("heading", text, sec.heading(int(m.group(1)) if m else 2, text)))
         elif tag == "p" or tag == "quote":
             text = _fold("".join(el.itertext()))
-            if text:
-                out.append(Block("paragraph", text, sec.path))
+            if text:  # cells with no rows around them: trafilatura lost the table's rows (a <th> row key per row)
+                flat = el.find(".//td") is not None or el.find(".//th") is not None
+                out.append(Block(_FLAT_TABLE if flat else "paragraph", text, sec.path))
         elif tag == "code":
             text = "".join(el.itertext()).strip("\n")
             if text.strip():

@@ -461,3 +461,20 @@ def test_html_main_content_cell_keeps_a_line_break_as_a_space(tmp_path):
     doc = load(tmp_path / "cves.html")
     assert ("table_row", "CVE-2022-35737 | 3.39.2 (2022-07-21) | An array-bounds overflow.") in kinds(doc)
     check_chunks(doc)
+
+
+def test_html_a_table_trafilatura_flattens_keeps_its_rows(tmp_path):
+    # SQLite's dbstat.html: a table inside <center><blockquote>, a <th> row key in each row. trafilatura keeps its
+    # cells but no rows (one paragraph "Column Normal meaning ... name The name ..."); the walker's rows replace it.
+    table = ("<center><blockquote><table border='1'><tr><th>Column</th><th>Normal meaning</th><th>Aggregate-mode meaning</th></tr>"
+             "<tr><th>name</th><td colspan='2'>The name of the table or index</td></tr>"
+             "<tr><th>pageno</th><td>The page number of the page</td><td>The total number of pages in the btree</td></tr>"
+             "</table></blockquote></center>")
+    (tmp_path / "dbstat.html").write_text(HTML.replace("<table><tr><th>Term</th><th>Meaning</th></tr><tr><td>bad</td><td>the commit has the bug</td></tr></table>", table), encoding="utf-8")
+    doc = load(tmp_path / "dbstat.html")
+    blocks = kinds(doc)
+    assert ("table_head", "Column | Normal meaning | Aggregate-mode meaning") in blocks
+    assert ("table_row", "pageno | The page number of the page | The total number of pages in the btree") in blocks
+    assert not any("Normal meaning" in text for kind, text in blocks if kind == "paragraph")
+    assert doc.section_at(doc.text.index("pageno |")).endswith("Basic bisect commands")
+    check_chunks(doc)

@@ -125,6 +125,7 @@ def _number_mark(a) -> bool:
 
 _TERM = "term"  # a definition list's <dt>: internal to this module, joined by _join_terms
 _FLAT_TABLE = "flat_table"  # a table trafilatura flattened into one element: internal, replaced by _unflatten_tables
+_TABLE_MARK = "table_mark"  # before and after the rows of a table trafilatura read: internal, removed by _unflatten_tables
 _PERMALINK = {"¶", "#", "§", "🔗"}
 _CONTAINERS = ("body", "div", "section", "article", "main", "blockquote", "center")
 _BLOCK_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "table", "ul", "ol", "dl", "div", "section", "article", "main",
@@ -173,7 +174,7 @@ def _unflatten_tables(blocks: list[Block], fallback: list[Block]) -> list[Block]
     """trafilatura reads some tables as one run of cells without rows (SQLite's dbstat.html: a <th> row key in
     each row, cells spanning two columns): each such block is replaced by the rows the block walker read from
     the same <table>, found by their words; with no such rows it stays a paragraph."""
-    if not any(b.kind == _FLAT_TABLE for b in blocks):
+    if not any(b.kind in (_FLAT_TABLE, _TABLE_MARK) for b in blocks):
         return blocks
     tables: list[list[Block]] = []  # the walker's runs of consecutive rows
     for i, f in enumerate(fallback):
@@ -182,14 +183,27 @@ def _unflatten_tables(blocks: list[Block], fallback: list[Block]) -> list[Block]
                 tables[-1].append(f)
             else:
                 tables.append([f])
+
+    def walked(text: str) -> list[Block] | None:
+        words = " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+        return next((t for t in tables if (runs := _runs(" ".join(r.text for r in t))) and sum(r in words for r in runs) >= 0.9 * len(runs)), None)
+
     out: list[Block] = []
-    for b in blocks:
-        if b.kind != _FLAT_TABLE:
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if b.kind == _FLAT_TABLE:
+            rows = walked(b.text)
+            out.extend([replace(r, section=b.section) for r in rows] if rows else [Block("paragraph", b.text, b.section)])
+        elif b.kind == _TABLE_MARK:
+            end = next(j for j in range(i + 1, len(blocks)) if blocks[j].kind == _TABLE_MARK)
+            rows, alt = blocks[i + 1 : end], walked(" ".join(r.text for r in blocks[i + 1 : end]))
+            spanned = alt is not None and sum(r.kind == "table_head" for r in alt) > 1 and len(alt) == len(rows)
+            out.extend([replace(r, section=b.section) for r in alt] if spanned else rows)  # the walker read its spans
+            i = end
+        else:
             out.append(b)
-            continue
-        words = " " + " ".join(re.findall(r"\w+", b.text.lower())) + " "
-        rows = next((t for t in tables if (runs := _runs(" ".join(r.text for r in t))) and sum(r in words for r in runs) >= 0.9 * len(runs)), None)
-        out.extend([replace(r, section=b.section) for r in rows] if rows else [Block("paragraph", b.text, b.section)])
+        i += 1
     return out
 
 
@@ -428,7 +442,8 @@ def _walk_xml(main) -> list[Block]:
                 if any(texts):
                     head = len(cells) > 1 and all(c.get("role") == "head" for c in cells)  # trafilatura's <th>
                     rows.append(Block("table_head" if head else "table_row", " | ".join(texts), sec.path))
-            out.extend(with_heads(rows))
+            if rows:  # marked, so that a table whose header trafilatura cannot read (spanned cells) takes the walker's rows
+                out.extend([Block(_TABLE_MARK, "", sec.path), *with_heads(rows), Block(_TABLE_MARK, "", sec.path)])
         else:
             text = _fold(el.text or "")
             if text and tag not in ("main", "doc", "comments"):
@@ -492,6 +507,43 @@ def _rendered(el, skip: frozenset = frozenset()) -> str:
     return _fold("".join(out))
 
 
+def _spanned_head(table) -> str:
+    """The column names of a header made of several rows with spanned cells, or "": each column's names top to
+    bottom ("Name" spanning two rows, "Offset" over "xShmLock" and "File" -> "Name | Offset xShmLock | Offset File")."""
+    rows = []
+    for tr in table.find_all("tr"):
+        if tr.find_parent("table") is not table:
+            continue
+        cells = tr.find_all(["td", "th"], recursive=False)
+        if not cells or not (all(c.name == "th" for c in cells) or tr.find_parent("thead") is not None):
+            break
+        rows.append(cells)
+    if len(rows) < 2:
+        return ""
+    grid: dict[tuple[int, int], str] = {}
+    for r, cells in enumerate(rows):
+        col = 0
+        for c in cells:
+            while (r, col) in grid:
+                col += 1
+            span = lambda a: int(a) if str(a).isdigit() and 0 < int(a) < 50 else 1  # noqa: E731
+            text = _rendered(c)
+            for dr in range(span(c.get("rowspan"))):
+                for dc in range(span(c.get("colspan"))):
+                    grid[(r + dr, col + dc)] = text
+            col += span(c.get("colspan"))
+    width = max(col for _, col in grid) + 1
+    names = []
+    for col in range(width):
+        parts = []
+        for r in range(len(rows)):
+            t = grid.get((r, col), "")
+            if t and t not in parts:
+                parts.append(t)
+        names.append(" ".join(parts))
+    return " | ".join(names)
+
+
 def _html_fallback(html: str) -> list[Block]:
     """Every block element outside nav/header/footer/aside and cookie/menu-like containers."""
     soup = parse_html(html)
@@ -535,9 +587,9 @@ def _html_fallback(html: str) -> list[Block]:
                 head = len(tds) > 1 and (all(c.name == "th" for c in tds) or el.find_parent("thead") is not None)
                 t = el.find_parent("table")
                 if t is not table[0]:
-                    table[:] = [t, ""]
+                    table[:] = [t, "", _spanned_head(t)]
                 if head:
-                    table[1] = " | ".join(cells)
+                    table[1] = table[2] or " | ".join(cells)
                 out.append(Block("table_head" if head else "table_row", " | ".join(cells), sec.path, head=table[1] if not head else ""))
         else:
             text = _rendered(el)

@@ -478,3 +478,20 @@ def test_html_a_table_trafilatura_flattens_keeps_its_rows(tmp_path):
     assert not any("Normal meaning" in text for kind, text in blocks if kind == "paragraph")
     assert doc.section_at(doc.text.index("pageno |")).endswith("Basic bisect commands")
     check_chunks(doc)
+
+
+@pytest.mark.parametrize("main_content", [True, False])
+def test_html_a_header_of_two_rows_with_spanned_cells_names_each_column(tmp_path, main_content):
+    # SQLite's walformat.html: "Name" spans two header rows, "Offset" spans two columns over "xShmLock" and "File".
+    # trafilatura reads the first header row only, as "Name | Offset |"; the walker reads the spans.
+    table = ("<table border='1'><tr><th rowspan='2'>Name</th><th colspan='2'>Offset</th></tr><tr><th>xShmLock</th><th>File</th></tr>"
+             "<tr><td>WAL_WRITE_LOCK</td><td>0</td><td>120</td></tr><tr><td>WAL_CKPT_LOCK</td><td>1</td><td>121</td></tr></table>")
+    page = HTML.replace("<table><tr><th>Term</th><th>Meaning</th></tr><tr><td>bad</td><td>the commit has the bug</td></tr></table>", table)
+    if not main_content:
+        page = f"<html><body>{table}</body></html>"
+    (tmp_path / "wal.html").write_text(page, encoding="utf-8")
+    doc = load(tmp_path / "wal.html")
+    rows = {doc.text[b.start : b.end]: b.head for b in doc.blocks if b.kind == "table_row"}
+    assert rows == {"WAL_WRITE_LOCK | 0 | 120": "Name | Offset xShmLock | Offset File", "WAL_CKPT_LOCK | 1 | 121": "Name | Offset xShmLock | Offset File"}
+    assert [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "table_head"] == ["Name | Offset", "xShmLock | File"]
+    check_chunks(doc)

@@ -52,6 +52,10 @@ def test_a_distinctive_name_no_passage_mentions_is_unmet():
     assert unmet_names("WHat did the U.S. Open final and the Cretaceous-Paleogene extinction end? How many iPhones?", news) == []
     assert unmet_names("Who won the US Open and the USSR cup?", news) == ["USSR"]  # a whole word: "US" does not stand for "USSR"
     assert unmet_names("WHO WON THE USSR CUP IN THE DINOSAUR ERA?", news) == []  # typed in capitals: case says nothing
+    # A name glued to the number before it is mentioned: libdrm writes "2048SP" where a person writes "2048 SP".
+    gpus = [hit("Revision ID EF is the AMD Radeon RX 580 2048SP.")]
+    assert unmet_names("What revision ID does the Radeon RX 580 2048 SP have?", gpus) == []
+    assert unmet_names("Which revision ID has the Radeon RX 580 SPX?", gpus) == ["SPX"]
 
 
 def test_an_acronym_is_met_by_its_words_spelled_out():

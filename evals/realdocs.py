@@ -44,6 +44,10 @@ DOCS = (
     ("sqlite3-doc", "/usr/share/doc/sqlite3/walformat.html", "html"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/dbstat.html", "html"),
     ("live-manual-epub", "/usr/share/doc/live-manual/epub/live-manual.en.epub", "epub"),
+    # 2026-12-01, blind part `manuals2` (prose manuals): the R Language Definition (69 pages, texinfo; R manuals: verbatim
+    # copying permitted, r-doc-pdf GPL-2) and git-worktree(1) (asciidoc, GPL-2, git-doc).
+    ("r-doc-pdf", "/usr/share/R/doc/manual/R-lang.pdf", "pdf"),
+    ("git-doc", "/usr/share/doc/git-doc/git-worktree.html", "html"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
 DOCX_NAME = "datatype3.docx"

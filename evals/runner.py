@@ -9,7 +9,8 @@ are kept in the record as `pipeline_support`, the eval's as `judge_*`.
 Refusal metrics count real refusals only (`Answer.refused`). A false-premise case is also
 scored on its own (`premise_handled`): refused, or corrected = the answer holds the correcting
 fact AND the judge finds no shown sentence that supports the premise (stated as a claim in
-the dataset). A correction never counts as a refusal.
+the dataset); a shown sentence that states a written rebuttal of 4+ words is not asked (the
+offline judge misses contradictions). A correction never counts as a refusal.
 """
 
 from __future__ import annotations
@@ -59,7 +60,10 @@ def premise_verdict(case: Case, refused: bool, shown: list[str], judge: Judged) 
     """For a false-premise case with a stated premise: was it refused, corrected, or affirmed?"""
     if not case.premise:
         return None
-    affirming = [s for s in shown if judge(case.premise, (s,)).supported]
+    # A sentence that states a written rebuttal (4+ words) is the correction: a word-overlap judge reads "By default, the
+    # config file is shared across all worktrees." as support for "By default each worktree has its own config file".
+    stated = [r for r in case.rebuttal if len(r.split()) >= 4]
+    affirming = [s for s in shown if not (stated and M.contains(s, stated)) and judge(case.premise, (s,)).supported]
     text = " ".join(shown)
     corrected = (not refused) and bool(case.rebuttal) and M.contains(text, case.rebuttal) and not affirming
     return {"refused": refused, "corrected": corrected, "affirming": affirming, "handled": refused or corrected}

@@ -150,6 +150,13 @@ def test_false_premise_is_refused_or_corrected_never_a_word_match():
     assert not both["corrected"] and both["affirming"] == ["China proposed it"]
     # No correcting fact: an on-topic quote is not a correction.
     assert not runner.premise_verdict(case, False, ["NATO adopted a concept."], judge)["handled"]
+    # A shown sentence that states the written rebuttal corrects the premise, whatever a word-overlap judge says of it.
+    config = suites.Case(id="g", question="Why does each worktree get its own config?", index="main", answerable=False,
+                         kind="false_premise", premise="each worktree gets its own config file",
+                         rebuttal=("the config file is shared across all worktrees",))
+    quoted = runner.premise_verdict(config, False, ["By default, the config file is shared across all worktrees; each worktree gets its own config file only if asked."], judge)
+    assert quoted["corrected"] and quoted["handled"] and not quoted["affirming"]
+    assert not runner.premise_verdict(config, False, ["Worktrees exist.", "each worktree gets its own config file"], judge)["handled"]
     plain = suites.Case(id="u", question="q", index="main", answerable=False, kind="unanswerable")
     assert runner.premise_verdict(plain, False, ["x"], judge) is None
 

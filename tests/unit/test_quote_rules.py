@@ -2,6 +2,8 @@
 question does not give, else the pipeline refuses (seeds: "In which year was NATO founded?" was answered
 with the sentence about the 14 June summit; evals/results/year_rule.md, count_rule.md)."""
 
+import pytest
+
 from rag.answer import asks_count, asks_year, states_count, states_year
 
 
@@ -19,17 +21,6 @@ def test_states_year_accepts_years_decades_and_relative_years():
         assert states_year(s), s
     for s in ("The members gathered in Brussels on 14 June.", "Thirty members signed it.", "It lasted 12 days."):
         assert not states_year(s), s
-
-
-def test_pipeline_refuses_a_year_question_whose_answer_states_no_year(pipeline_over):
-    p = pipeline_over({"nato.txt": "Representatives of all members gathered in Brussels on 14 June to discuss the alliance. "
-                                   "The leaders adopted a new strategic concept at the meeting.\n"}, refusal_threshold=0.0)
-    a = p.ask("In which year did NATO leaders gather in Brussels?")
-    assert a.refused and not a.citations, a
-    assert any("states a year" in n for n in a.notes), a.notes
-    assert a.closest and "Brussels" in a.closest[0].text  # the closest passage is still shown
-    b = p.ask("When did NATO leaders gather in Brussels?")  # not a year question: answered from the same sentence
-    assert not b.refused and "14 June" in b.answer, b
 
 
 def test_asks_count_for_how_many_and_how_much():
@@ -51,11 +42,20 @@ def test_states_count_needs_a_number_the_question_does_not_give():
     assert not states_count("A 4GB file is large.", "How many blocks does a 4GB file take?")  # the question's own number
 
 
-def test_pipeline_refuses_a_count_question_whose_answer_states_no_number(pipeline_over):
-    p = pipeline_over({"colony.txt": "The Huguenots founded the colony of France Antarctique in 1555 near the bay. "
-                                     "The settlers built a fort on an island.\n"}, refusal_threshold=0.0)
-    a = p.ask("How many Huguenots founded France Antarctique in 1555?")
+@pytest.mark.parametrize("name, text, refused, note, answered, expected", [
+    # year rule: the 14 June sentence states no year; a "when" question is answered from it (the file's name says NATO)
+    ("nato.txt", "Representatives of all members gathered in Brussels on 14 June to discuss the alliance. "
+     "The leaders adopted a new strategic concept at the meeting.\n",
+     "In which year did NATO leaders gather in Brussels?", "states a year", "When did NATO leaders gather in Brussels?", "14 June"),
+    # count rule: the only number is the question's own 1555; a year question is answered from the same passage
+    ("colony.txt", "The Huguenots founded the colony of France Antarctique in 1555 near the bay. The settlers built a fort on an island.\n",
+     "How many Huguenots founded France Antarctique in 1555?", "states a number", "In which year was France Antarctique founded?", "1555"),
+])
+def test_pipeline_refuses_when_no_quoted_sentence_states_what_is_asked(pipeline_over, name, text, refused, note, answered, expected):
+    p = pipeline_over({name: text}, refusal_threshold=0.0)
+    a = p.ask(refused)
     assert a.refused and not a.citations, a
-    assert any("states a number" in n for n in a.notes), a.notes
-    b = p.ask("In which year was France Antarctique founded?")  # the same passage answers a year question
-    assert not b.refused and "1555" in b.answer, b
+    assert any(note in n for n in a.notes), a.notes
+    assert a.closest and a.closest[0].text.strip() in text  # the closest passage is still shown
+    b = p.ask(answered)
+    assert not b.refused and expected in b.answer, b

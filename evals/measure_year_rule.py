@@ -33,7 +33,7 @@ def contains(text: str, golds) -> bool:
 
 
 def rules():
-    from rag.answer import asks_count, asks_year, states_count, states_year
+    from rag.answer import QUOTE_RULES
     from rag.refusal import distinct_names, unmentioned
 
     def quoted_names(scope: str):
@@ -47,12 +47,13 @@ def rules():
             return not unmentioned(distinct_names(q), " ".join(raw))
         return meets
 
-    def any_sentence(test):
-        return lambda picked, q, hits: any(test(c.text, q) for c in picked)
+    def shipped(name: str):  # the pipeline's own rule (Pipeline.quote_note), so that this measures its decision
+        rule = next(r for r in QUOTE_RULES if r.name == name)
+        return rule.asks, lambda picked, q, hits: any(rule.states(c.text, q) for c in picked)
 
     return {  # name -> (the questions it applies to, do the picked sentences meet it, the title of the report, whom it applies to)
-        "year": (asks_year, any_sentence(lambda s, q: states_year(s)), "a quoted answer to \"what year\" must state a year", "ask for a year"),
-        "count": (asks_count, any_sentence(states_count), "a quoted answer to \"how many\" must state a number the question does not give", "ask for a count"),
+        "year": (*shipped("year"), "a quoted answer to \"what year\" must state a year", "ask for a year"),
+        "count": (*shipped("count"), "a quoted answer to \"how many\" must state a number the question does not give", "ask for a count"),
         "quoted_names": (lambda q: bool(distinct_names(q)), quoted_names("sentence"),
                          "the quoted sentences, or their passages' title and section, name every distinctive name of the question",
                          "name something distinctive (a capital after the first letter: NATO, SQLite)"),

@@ -138,6 +138,23 @@ def states_count(sentence: str, question: str) -> bool:
     return any(n.lower() not in given for n in _UNIT_NUMBER.findall(sentence))
 
 
+@dataclass(frozen=True)
+class QuoteRule:
+    """A check on the sentences an extractive answer would quote (Pipeline.quote_note): a question the rule
+    `asks` for is refused with `note` when no quoted sentence `states` (sentence, question) what it asks."""
+
+    name: str
+    asks: Callable[[str], bool]
+    states: Callable[[str, str], bool]
+    note: str
+
+
+QUOTE_RULES = (  # evals/results/year_rule.md, count_rule.md (python -m evals.measure_year_rule --rule NAME)
+    QuoteRule("year", asks_year, lambda sentence, question: states_year(sentence), "no quoted sentence states a year, which the question asks for"),
+    QuoteRule("count", asks_count, states_count, "no quoted sentence states a number, which the question asks for"),
+)
+
+
 def is_question(sentence: str) -> bool:
     """'What is the location of the Super Bowl in 2022?': a sentence that asks, which is never quoted as an answer."""
     return sentence.rstrip().rstrip("\"'”’)]").endswith("?")

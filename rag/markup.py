@@ -184,9 +184,11 @@ def _unflatten_tables(blocks: list[Block], fallback: list[Block]) -> list[Block]
             else:
                 tables.append([f])
 
+    runs_of = [_runs(" ".join(r.text for r in t)) for t in tables]  # once per walker table, not once per lookup
+
     def walked(text: str) -> list[Block] | None:
         words = " " + " ".join(re.findall(r"\w+", text.lower())) + " "
-        return next((t for t in tables if (runs := _runs(" ".join(r.text for r in t))) and sum(r in words for r in runs) >= 0.9 * len(runs)), None)
+        return next((t for t, runs in zip(tables, runs_of) if runs and sum(r in words for r in runs) >= 0.9 * len(runs)), None)
 
     out: list[Block] = []
     i = 0
@@ -520,13 +522,15 @@ def _spanned_head(table) -> str:
         rows.append(cells)
     if len(rows) < 2:
         return ""
+    def span(a) -> int:
+        return int(a) if str(a).isdigit() and 0 < int(a) < 50 else 1
+
     grid: dict[tuple[int, int], str] = {}
     for r, cells in enumerate(rows):
         col = 0
         for c in cells:
             while (r, col) in grid:
                 col += 1
-            span = lambda a: int(a) if str(a).isdigit() and 0 < int(a) < 50 else 1  # noqa: E731
             text = _rendered(c)
             for dr in range(span(c.get("rowspan"))):
                 for dc in range(span(c.get("colspan"))):

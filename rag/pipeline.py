@@ -27,12 +27,9 @@ from rag.answer import (
     ExtractiveAnswerer,
     History,
     LLMAnswerer,
-    asks_count,
-    asks_year,
+    QUOTE_RULES,
     looks_like_refusal,
     rank_sentences,
-    states_count,
-    states_year,
 )
 from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong, RagError
@@ -200,12 +197,11 @@ class Pipeline:
 
     @staticmethod
     def quote_note(question: str, picked: Sequence[Candidate]) -> str | None:
-        """Why the sentences an extractive answer would quote are refused, or None (the year and count rules:
-        evals/results/year_rule.md, count_rule.md)."""
-        if asks_year(question) and not any(states_year(c.text) for c in picked):
-            return "no quoted sentence states a year, which the question asks for"
-        if asks_count(question) and not any(states_count(c.text, question) for c in picked):
-            return "no quoted sentence states a number, which the question asks for"
+        """Why the sentences an extractive answer would quote are refused, or None (rag.answer.QUOTE_RULES: the year
+        and count rules)."""
+        for rule in QUOTE_RULES:
+            if rule.asks(question) and not any(rule.states(c.text, question) for c in picked):
+                return rule.note
         return None
 
     def retrieve(self, question: str, k: int | None = None) -> list[ScoredChunk]:

@@ -220,7 +220,7 @@ def _name_key(s: str) -> str:
 def _mentions(text: str, name: str) -> bool:
     """A whole word of `text`, or one glued to the number before it: "2048SP" mentions SP ("RX 580 2048 SP")."""
     stems = {name, name[:-1]} if name.endswith("s") and len(name) > 3 else {name}
-    return any(re.search(rf"(?:(?<![a-z0-9])|(?<=[0-9])){re.escape(n)}(?:e?s)?(?![a-z0-9])", text) for n in stems)
+    return any(re.search(rf"(?<![a-z]){re.escape(n)}(?:e?s)?(?![a-z0-9])", text) for n in stems)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,12 @@ DOCS = (
     # copying permitted, r-doc-pdf GPL-2) and git-worktree(1) (asciidoc, GPL-2, git-doc).
     ("r-doc-pdf", "/usr/share/R/doc/manual/R-lang.pdf", "pdf"),
     ("git-doc", "/usr/share/doc/git-doc/git-worktree.html", "html"),
+    # 2026-12-01, blind part `mixed4` (prose, lists and a table): An Introduction to R (113 pages, texinfo; R manuals: verbatim
+    # copying permitted, r-doc-pdf GPL-2), git-notes(1) (asciidoc, GPL-2, git-doc) and SQLite's PRAGMA page (one table; each
+    # pragma's title a hidden <h> element, not a heading tag; public domain, sqlite3-doc).
+    ("r-doc-pdf", "/usr/share/R/doc/manual/R-intro.pdf", "pdf"),
+    ("git-doc", "/usr/share/doc/git-doc/git-notes.html", "html"),
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/pragma.html", "html"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
 DOCX_NAME = "datatype3.docx"

@@ -258,45 +258,6 @@ class BM25Index:
         best.sort(key=lambda x: (-x[0], x[1]))
         return [(i, s) for s, i in best[:k]]
 
-    def rarest_holders(self, tokens: Sequence[str], max_df: int) -> tuple[str, list[tuple[str, float]]] | None:
-        """The rarest of `tokens` that 1..max_df live chunks hold (ties: the first in the query), and every
-        chunk holding it with its BM25 score for all of `tokens`; None when no token is that rare."""
-        snap = self.snapshot()
-        if not snap.live or not tokens or max_df <= 0:
-            return None
-        terms = _terms(tokens)
-        live_post: dict[bytes, list[tuple[np.ndarray, np.ndarray]]] = {}
-        for t in dict.fromkeys(terms):
-            lists = []
-            for seg, dele in zip(snap.segs, snap.deleted):
-                rows, tf = seg.postings(t)
-                ok = ~dele[rows] if len(rows) else np.zeros(0, bool)
-                lists.append((np.asarray(rows)[ok], np.asarray(tf)[ok]))
-            live_post[t] = lists
-        df = {t: sum(len(r) for r, _ in lists) for t, lists in live_post.items()}
-        rare = [t for t in df if 1 <= df[t] <= max_df]
-        if not rare:
-            return None
-        term = min(rare, key=lambda t: df[t])  # min keeps the first of equals: dict order is the query's
-        idf = {t: math.log(1 + (snap.live - d + 0.5) / (d + 0.5)) for t, d in df.items() if d}
-        out = []
-        for si, seg in enumerate(snap.segs):
-            holders = live_post[term][si][0]
-            if not len(holders):
-                continue
-            score = np.zeros(len(holders), np.float64)
-            lens = np.asarray(seg.lens, dtype=np.float64)[holders]
-            for t in idf:
-                rows, tf = live_post[t][si]
-                at = np.searchsorted(rows, holders)  # postings rows are sorted within a term
-                hit = (at < len(rows)) & (rows[np.minimum(at, len(rows) - 1)] == holders) if len(rows) else np.zeros(len(holders), bool)
-                f = np.where(hit, tf[np.minimum(at, max(len(rows) - 1, 0))] if len(rows) else 0.0, 0.0)
-                score += idf[t] * terms.count(t) * f / (K1 * ((1 - B) + B * lens / snap.avgdl) + f)
-            ids = np.asarray(seg.ids)[holders]
-            out += [(i.decode(), float(s)) for i, s in zip(ids, score)]
-        out.sort(key=lambda x: (-x[1], x[0]))
-        return term.decode("utf-8", "ignore"), out
-
     # --- writes (call under lock() when several processes write) ------------------------
     def add(self, ids: Sequence[str], docs: Sequence[str], token_lists: Sequence[Sequence[str]]) -> int:
         """Index chunks as one new segment; ids already live are skipped (re-adds are idempotent)."""

@@ -36,7 +36,7 @@ from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong, RagError
 from rag.ingest import IngestReport, Progress, ingest
 from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, refusal_features, unmet_names, unmet_numbers
 from rag.lookup import RowMatch, lookup_first, row_lookup
-from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, RareWordSlot, Reranker, Retriever, fill_dense_scores, tokenize
+from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
 from rag.settings import Settings
 from rag.store import Store
 from rag.text import key_terms, sentence_spans
@@ -587,7 +587,6 @@ def build(settings: Settings, embedder: Embedder | None = None, checker: Checker
         retriever,
         checker,
         RefusalModel.load(SPAN_MODEL_PATH if span is not None else READER_MODEL_PATH if reader is not None and READER_MODEL_PATH.is_file() else MODEL_PATH),
-        postprocessors=[RareWordSlot(sparse, settings.rare_word_df)] if settings.retrieval == "hybrid" and settings.rare_word_df else (),
         answerers=answerers,
         reader=reader,
         span=span,

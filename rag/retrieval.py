@@ -170,11 +170,6 @@ class BM25Retriever:
         ix = self._fresh()
         return ix.search(toks, n) if toks else []
 
-    def rarest_holders(self, query: str, max_df: int) -> tuple[str, list[tuple[str, float]]] | None:
-        """The query's rarest word held by at most `max_df` chunks, and those chunks' (id, BM25 score)."""
-        toks = tokenize(query)
-        return self._fresh().rarest_holders(toks, max_df) if toks else None
-
     def _check_in_background(self, ix, snap) -> None:
         """Count the store in a daemon thread once no query came for QUIET_S (counting as the question
         started competed with its answer for the CPU: spaced questions at 1M took 156 ms, now 115 ms;
@@ -286,40 +281,6 @@ class HybridRetriever:
                     e["score"] += w * ((score - lo) / span if span else 1.0)
                 e[kind] = score
         return sorted(fused.values(), key=lambda e: (-e["score"], e["id"]))[:k]
-
-
-class RareWordSlot:
-    """A postprocessor: the question's rarest word gets a passage of its own.
-
-    "What TZ name should I set for a computer in Tasmania?" over a time zone table: "Tasmania" is in
-    one chunk, a run of 30 table rows, whose other words the question does not use. Its BM25 score is
-    ranked 5th (one rare word in a long chunk, against "TZ", "name" and "set" in the prose about the
-    table), the embedding ranks it nowhere, and the fused top 5 leave it out. When no passage holds
-    the question's rarest word (held by 1..`max_df` chunks), the last passage gives way to the best
-    chunk that holds it, by BM25 over the whole question. A word no chunk holds changes nothing (the
-    names rule sees it), nor does one in more than `max_df` chunks (it is no longer a key).
-    Left out: a second rare word, and spelling variants (a word is matched as BM25 tokenizes it).
-    """
-
-    def __init__(self, sparse: "BM25Retriever", max_df: int = 3):
-        self.sparse, self.max_df = sparse, max_df
-
-    def rerank(self, query: str, hits: list[ScoredChunk], k: int) -> list[ScoredChunk]:
-        if not hits or self.max_df <= 0:
-            return hits
-        found = self.sparse.rarest_holders(query, self.max_df)
-        if found is None:
-            return hits
-        _, holders = found
-        held = {cid for cid, _ in holders}
-        if any(h.chunk.id in held for h in hits):
-            return hits
-        for cid, bm25 in holders:  # best first; a holder deleted behind the index is skipped
-            got = self.sparse.store.get_chunks([cid])
-            if got:
-                keep = list(hits[: k - 1]) if len(hits) >= k else list(hits)
-                return keep + [ScoredChunk(got[0], min(h.score for h in hits), dense=None, bm25=bm25)]
-        return hits
 
 
 class ServerFusedRetriever:

@@ -66,9 +66,6 @@ class Settings(BaseSettings):
     # Let a Chroma that implements Collection.search (distributed/hosted) fuse hybrid retrieval
     # server-side; anything else falls back to local BM25 + fusion (docs/scaling.md).
     server_fusion: bool = False
-    # When no retrieved passage holds the question's rarest word (held by 1..rare_word_df chunks), the
-    # last passage gives way to the best chunk holding it (rag.retrieval.RareWordSlot); 0 turns it off.
-    rare_word_df: int = Field(default=3, ge=0)
 
     # --- answering and verification ----------------------------------------
     max_answer_sentences: int = 3

@@ -18,7 +18,10 @@ was refused. A lookup is a plain word match instead, in four steps:
 4. every name (a capitalised word) and every number of the question is the row's, its columns' or its
    document's: "Debian 9" is not Ubuntu's "9.04";
 5. the row that holds the most terms wins if it holds at least half of them, and no other row holds
-   as many with a different answer.
+   as many with a different answer, unless one of them alone has its cells where the question puts
+   them: "SQLITE_TEMP_STORE to 2 and PRAGMA temp_store = 1" binds 2 to the column named by SQLITE and 1
+   to the one named by PRAGMA (a value belongs to the column whose own name word came last before it),
+   which the row "2 | 1 | file" has and "1 | 2 | memory" does not.
 
 Left out: questions over several rows ("Which release came after Buster?"), sums and comparisons,
 and synonyms beyond abbreviations (a column "eol" is not "support ends"): those are left to the
@@ -34,6 +37,7 @@ from typing import Iterable, Sequence
 
 from rag.answer import Candidate, question_type
 from rag.blocks import cells_of, column_names
+from rag.retrieval import tokenize
 from rag.text import key_terms, numbers, stem
 from rag.types import ScoredChunk
 
@@ -110,6 +114,27 @@ def _of_kind(kind: str | None, value: str) -> bool:
     return any(ch.isdigit() for ch in value) if kind in ("date", "number") else True
 
 
+def bindings(question: str, names: Sequence[str]) -> set[tuple[int, str]]:
+    """(column, word) pairs the question binds: a word belongs to the column whose own name word (one no
+    other column's name has) came last before it. 'SQLITE_TEMP_STORE to 2 and PRAGMA temp_store = 1' over
+    columns 'SQLITE_TEMP_STORE', 'PRAGMA temp_store' -> {(0, '2'), (1, '1'), ...}."""
+    words = [set(key_terms(n)) for n in names]
+    own = [w - set().union(*(words[:j] + words[j + 1 :])) for j, w in enumerate(words)]
+    out, at = set(), None
+    for tok in key_terms_in_order(question):
+        named = [j for j, ws in enumerate(own) if _held(tok, ws)]
+        if len(named) == 1:
+            at = named[0]
+        elif at is not None:
+            out.add((at, tok))
+    return out
+
+
+def key_terms_in_order(text: str) -> list[str]:
+    """The text's content words, stemmed, repeats kept (key_terms drops them)."""
+    return [stem(t) for t in tokenize(text)]
+
+
 def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
     """The table row of the hits that answers a lookup question, or None (see the module docstring)."""
     terms = key_terms(question)
@@ -133,8 +158,8 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
             if rest[2] not in columns:  # a table's rows share its header: read it once
                 name_words = [set(key_terms(n)) for n in names]
                 spelled_by = [set().union(*(spelled(w, question) for w in ws if len(w) <= 5)) for ws in name_words]
-                columns[rest[2]] = name_words, spelled_by, set().union(*name_words)
-            name_words, spelled_by, all_names = columns[rest[2]]
+                columns[rest[2]] = name_words, spelled_by, set().union(*name_words), bindings(question, names)
+            name_words, spelled_by, all_names, _ = columns[rest[2]]
             cell_words = [set(key_terms(x)) for x in cells]
             row_words = set().union(*cell_words)
 
@@ -165,12 +190,18 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
             coverage = sum(held(t) for t in terms) / len(terms)
             if coverage >= MIN_COVERAGE:
                 j = max(asked, key=names_asked)
-                found.append((coverage, rank, RowMatch(rank, s, e, names[j], cells[j], round(coverage, 4))))
+                bound = sum((i, w) in columns[rest[2]][3] for i in range(len(cells)) if i != j for w in cell_words[i])
+                found.append((coverage, rank, RowMatch(rank, s, e, names[j], cells[j], round(coverage, 4)), bound))
     if not found:
         return None
     found.sort(key=lambda f: (-f[0], f[1], f[2].start))
-    if len({f[2].value for f in found if f[0] == found[0][0]}) > 1:
-        return None  # rows that hold as much of the question give different answers: not a lookup
+    tied = [f for f in found if f[0] == found[0][0]]
+    if len({f[2].value for f in tied}) > 1:
+        most = max(f[3] for f in tied)
+        best = [f for f in tied if f[3] == most]
+        if not most or len({f[2].value for f in best}) > 1:
+            return None  # rows that hold as much of the question give different answers: not a lookup
+        return best[0][2]  # one answer has its cells where the question puts them
     return found[0][2]
 
 

@@ -73,6 +73,29 @@ def test_a_row_pinned_by_two_cells_asks_for_its_one_other_cell(tmp_path):
     assert row_lookup("What happened to Quokka 2.0 Birch?", releases) is None, "two cells given, four others: nothing is asked"
 
 
+TEMP_STORE = """SQLITE_TEMP_STORE,PRAGMA temp_store,Storage used for TEMP tables and indices
+0,any,file
+1,0,file
+1,1,file
+1,2,memory
+2,0,memory
+2,1,file
+2,2,memory
+3,any,memory
+"""
+
+
+def test_rows_that_tie_are_told_apart_by_where_the_question_puts_their_cells(tmp_path):
+    hits = hits_of(tmp_path, "temp.csv", TEMP_STORE)
+    q = "If the build sets SQLITE_TEMP_STORE to {} and I run PRAGMA temp_store = {}, where do temporary tables end up?"
+    m = row_lookup(q.format(2, 1), hits)
+    assert m is not None and m.value == "file" and row_text(hits, m) == "2 | 1 | file", "not the row 1 | 2 | memory"
+    m = row_lookup(q.format(1, 2), hits)
+    assert m is not None and m.value == "memory" and row_text(hits, m) == "1 | 2 | memory"
+    assert row_lookup("With the values 2 and 1, where do SQLITE_TEMP_STORE temporary tables end up?", hits) is None, \
+        "the question binds neither value to a column: still ambiguous"
+
+
 def test_no_lookup_when_the_row_does_not_hold_the_question(tmp_path):
     hits = hits_of(tmp_path)
     assert row_lookup("Which compiler version did Quokka 2.0 use?", hits) is None, "the version is given, not asked; the compiler is nowhere"

@@ -37,7 +37,7 @@ DEFAULT_GATES = {
 }
 # The realdocs suite's parts (evals/cli.py run_suite): gated on the same metrics as the whole suite.
 _REALDOCS = {"min": ["answer_contains", "citation_right", "hit_at_k", "premise_handled", "readability", "refusal_recall"], "max": ["false_refusal_rate"]}
-DEFAULT_GATES |= {f"realdocs-{p}": _REALDOCS for p in ("manuals", "manuals2", "sheets", "tables", "tables2", "tables3")}
+DEFAULT_GATES |= {f"realdocs-{p}": _REALDOCS for p in ("manuals", "manuals2", "mixed4", "sheets", "tables", "tables2", "tables3")}
 HEADER = """# CI gates for `rag eval`: a run exits 1 when a metric is below its [SUITE.min] or above its
 # [SUITE.max]. `make eval-gate` (the CI step in .ci/run, after `make test`) runs every suite against these.
 # Derived by `python -m evals.set_thresholds evals/results/SUITE.json ...`: threshold = measured

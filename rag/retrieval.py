@@ -8,10 +8,12 @@ Left out: query expansion, metadata filters, MMR.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import Protocol, Sequence, runtime_checkable
 
@@ -66,11 +68,32 @@ STOPWORDS = frozenset(
     there here if but not no nor""".split()
 ) - {"not", "no", "nor"}
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# Words are runs of letters and digits in any script, lowercased, accents folded ("Büsingen" -> "busingen",
+# so "Busingen" finds it; "ﬁle" -> "file"), with a contraction or possessive kept ("don't", "git’s").
+# ASCII text splits exactly as TOKENIZER 1 did ([a-z0-9]+); that one cut "Büsingen" into "b" and "singen"
+# (so "rich" matched "Zürich") and found no word at all in Greek or Cyrillic.
+TOKENIZER = 2  # stored with each BM25 index: an index built by another version is rebuilt from the store
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?")
+_ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")  # the same words on ASCII text, found faster
+
+
+def fold(text: str) -> str:
+    """Lowercase, and without accents or compatibility forms when not ASCII (NFKD, combining marks dropped)."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKD", text).translate(_marks())
+
+
+@functools.cache
+def _marks() -> dict[int, None]:
+    """Every combining mark of the Basic Multilingual Plane (accents, Hebrew points, Indic signs) -> dropped."""
+    return dict.fromkeys(c for c in range(0x10000) if unicodedata.combining(chr(c)) or unicodedata.category(chr(c)) == "Mc")
 
 
 def tokenize(text: str) -> list[str]:
-    return [t for t in _TOKEN.findall(text.lower()) if t not in STOPWORDS]
+    text = fold(text)
+    return [t for t in (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text) if t not in STOPWORDS]
 
 
 class BM25Retriever:
@@ -133,6 +156,8 @@ class BM25Retriever:
             missing = [i for i in want if i not in have]
             if extra:
                 ix.remove(ids=extra)
+            if not have and missing and ix.snapshot().meta.get("tokenizer") != TOKENIZER:
+                ix.set_meta(tokenizer=TOKENIZER)  # built from nothing here: with this word splitter
             if len(missing) > self.announce_over:  # e.g. a new client of a Chroma server whose chunks this data dir never indexed
                 log.warning("Building the keyword (BM25) index for %s from its %d chunks: this happens once per store and "
                             "takes a while (about 6 minutes for 1M chunks over HTTP).", self.store.kind, len(missing))
@@ -150,6 +175,15 @@ class BM25Retriever:
         except (OSError, ValueError, KeyError, RuntimeError):  # damaged files: rebuild from the store
             ix.clear(force=True)
             self._force, snap = True, None
+        if snap is not None and snap.live and snap.meta.get("tokenizer") != TOKENIZER:
+            with ix.lock():  # built by another word splitter: its words no longer match the queries'
+                if ix.snapshot().meta.get("tokenizer") != TOKENIZER:
+                    log.warning("Rebuilding the keyword (BM25) index from the store: it was built with an older word "
+                                "splitter (tokenizer %s, now %s). This happens once per index.", snap.meta.get("tokenizer", 1), TOKENIZER)
+                    ix.clear()
+                    ix.set_meta(tokenizer=TOKENIZER)
+                    self._force = True
+            snap = ix.snapshot()
         seen, at = self._checked
         if not self._force and not self._stale and snap is seen and self.recheck_s > 0:
             if time.monotonic() - at >= self.recheck_s:

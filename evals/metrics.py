@@ -126,6 +126,26 @@ def refusal(answerable: Sequence[bool], refused: Sequence[bool]) -> dict[str, Re
     }
 
 
+def refusal_auc(answerable: Sequence[bool], scores: Sequence[Optional[float]]) -> Result:
+    """How well the refusal score ranks, whatever the threshold: the chance that an answerable case scores higher
+    than an unanswerable one (ties count half). 0.5 is chance. Refusal recall and false refusals are read at one
+    threshold and can trade against each other; this does not move with the threshold, only with the score.
+
+    1. Keep the cases that have a score (P(answerable) before the answer-time rules).
+    2. Count, over every (answerable, unanswerable) pair, the pairs the score orders right.
+    3. Standard error: Hanley and McNeil (1982), from the AUC and the two group sizes.
+    """
+    pos = [s for a, s in zip(answerable, scores) if a and s is not None]
+    neg = [s for a, s in zip(answerable, scores) if not a and s is not None]
+    if not pos or not neg:
+        return Result(None, "needs answerable and unanswerable cases with a refusal score")
+    right = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg)
+    auc = right / (len(pos) * len(neg))
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    var = (auc * (1 - auc) + (len(pos) - 1) * (q1 - auc * auc) + (len(neg) - 1) * (q2 - auc * auc)) / (len(pos) * len(neg))
+    return Result(_r(auc), None, _r(math.sqrt(max(var, 0.0))))
+
+
 def premise_handled(handled: Sequence[bool]) -> Result:
     """False-premise questions: share refused or corrected (see evals/runner.py `premise_verdict`).
     Kept apart from refusal recall: a correction is a good answer, not a refusal."""

@@ -151,6 +151,7 @@ def results(records: list[dict], k: int) -> dict[str, M.Result]:
         "answer_contains": M.mean([float(r["correct"]) for r in scored], "no answerable case with a reference answer"),
         "token_f1": M.mean([r["token_f1"] for r in scored], "no answerable case with a reference answer"),
         **M.refusal([r["answerable"] for r in records], [r["refused"] for r in records]),
+        "refusal_auc": M.refusal_auc([r["answerable"] for r in records], [r.get("refusal_score") for r in records]),
         "premise_handled": M.premise_handled([r["premise"]["handled"] for r in records if r.get("premise")]),
         "faithfulness": M.faithfulness(judged),
         "citation_precision": M.citation_precision(judged),

@@ -27,17 +27,19 @@ ROOT = Path(__file__).resolve().parents[1]
 THRESHOLDS = ROOT / "evals" / "thresholds.toml"
 FIXED = {"latency_p50_ms", "latency_p95_ms"}
 DEFAULT_GATES = {
-    "seeds": {"min": ["hit_at_k", "mrr", "answer_contains", "refusal_recall", "premise_handled"], "max": ["false_refusal_rate"]},
-    "squad2": {"min": ["hit_at_k", "mrr", "answer_contains", "refusal_recall"], "max": ["false_refusal_rate"]},
-    "rgb": {"min": ["hit_at_k", "answer_contains", "refusal_recall"], "max": ["false_refusal_rate"]},
+    "seeds": {"min": ["hit_at_k", "mrr", "answer_contains", "refusal_recall", "refusal_auc", "premise_handled"], "max": ["false_refusal_rate"]},
+    "squad2": {"min": ["hit_at_k", "mrr", "answer_contains", "refusal_recall", "refusal_auc"], "max": ["false_refusal_rate"]},
+    "rgb": {"min": ["hit_at_k", "answer_contains", "refusal_recall", "refusal_auc"], "max": ["false_refusal_rate"]},
     "generated": {"min": ["faithfulness", "citation_precision"], "max": []},
     "injection": {"min": ["neutralised_dev", "neutralised_heldout", "neutralised_heldout2", "hidden_without_redaction_dev",
                           "hidden_without_redaction_heldout", "hidden_without_redaction_heldout2"], "max": []},
     "judges": {"min": ["offline/wice", "offline/begin/wow", "offline/begin/cmu", "offline/begin/tc"], "max": []},
 }
 # The realdocs suite's parts (evals/cli.py run_suite): gated on the same metrics as the whole suite.
-_REALDOCS = {"min": ["answer_contains", "citation_right", "hit_at_k", "premise_handled", "readability", "refusal_recall"], "max": ["false_refusal_rate"]}
+_REALDOCS = {"min": ["answer_contains", "citation_right", "hit_at_k", "premise_handled", "readability", "refusal_recall", "refusal_auc"],
+             "max": ["false_refusal_rate"]}
 DEFAULT_GATES |= {f"realdocs-{p}": _REALDOCS for p in ("manuals", "manuals2", "mixed4", "sheets", "tables", "tables2", "tables3")}
+DEFAULT_GATES["realdocs"] = {"min": _REALDOCS["min"] + ["section_accuracy"], "max": _REALDOCS["max"]}
 HEADER = """# CI gates for `rag eval`: a run exits 1 when a metric is below its [SUITE.min] or above its
 # [SUITE.max]. `make eval-gate` (the CI step in .ci/run, after `make test`) runs every suite against these.
 # Derived by `python -m evals.set_thresholds evals/results/SUITE.json ...`: threshold = measured

@@ -102,3 +102,15 @@ def test_no_metric_is_ever_nan():
 def test_premise_handled_share_and_undefined():
     assert M.premise_handled([True, False, True, True]).value == 0.75
     assert M.premise_handled([]).value is None
+
+
+def test_refusal_auc_hand_computed():
+    # answerable 0.9, 0.6, 0.4 against unanswerable 0.5, 0.4: 0.9 beats both (2), 0.6 both (2),
+    # 0.4 loses to 0.5 (0) and ties 0.4 (0.5): 4.5 of 6 pairs
+    r = M.refusal_auc([True, True, True, False, False], [0.9, 0.6, 0.4, 0.5, 0.4])
+    assert r.value == 0.75 and r.se is not None and 0 < r.se < 0.5
+    assert M.refusal_auc([True, False], [0.2, 0.8]).value == 0.0, "a score that ranks backwards"
+    assert M.refusal_auc([True, True, False], [0.3, None, 0.3]).value == 0.5, "a case without a score is left out; a tie is half"
+    undefined = M.refusal_auc([True, True], [0.2, 0.8])
+    assert undefined.value is None and "unanswerable" in undefined.reason
+    assert M.refusal_auc([True, False], [None, 0.3]).value is None

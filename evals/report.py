@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 METRIC_ORDER = (
-    "hit_at_k", "mrr", "answer_contains", "token_f1", "refusal_recall", "refusal_precision", "false_refusal_rate",
+    "hit_at_k", "mrr", "answer_contains", "token_f1", "refusal_recall", "refusal_precision", "false_refusal_rate", "refusal_auc",
     "premise_handled", "faithfulness", "citation_precision", "citation_recall", "hidden_share", "latency_p50_ms", "latency_p95_ms",
     "readability", "citation_right", "section_accuracy",  # realdocs only (evals/realdocs.py)
 )
@@ -118,7 +118,7 @@ def _parts(parts: dict) -> list[str]:
     """The suite's parts, each scored (and gated, as suite NAME-PART) on its own."""
     if not parts:
         return []
-    cols = ("answer_contains", "citation_right", "refusal_recall", "false_refusal_rate", "premise_handled", "readability")
+    cols = ("answer_contains", "citation_right", "refusal_recall", "false_refusal_rate", "refusal_auc", "premise_handled", "readability")
     lines = ["", "## By part (each gated on its own too)", "", "| part | n | " + " | ".join(cols) + " | gates |", "|---" * (len(cols) + 3) + "|"]
     for g, p in parts.items():
         failed = [c["metric"] for c in p.get("checks", []) if not c["ok"]]

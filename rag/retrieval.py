@@ -276,16 +276,23 @@ class HybridRetriever:
     def _by_ids(self, query: str, n: int, k: int) -> list[ScoredChunk] | None:
         """The fast path when both runs rank ids over one store: fuse the ids, then read only the
         fused top k, texts and vectors in one call (a cosine for the BM25-only hits). Reading the 2 x 20
-        candidates' texts cost 3-4 ms a question at 10k chunks, and a round trip more to a server.
+        candidates' texts cost 3-4 ms a question at 10k chunks, and a round trip more to a server. A hit whose text
+        an earlier one already had is skipped and the next fused id read in its place (`_first`).
         None (take the full path, which filters and repairs) when an id has no chunk in the store."""
         store = getattr(self.dense, "store", None)
         if not (isinstance(self.dense, IdRanker) and isinstance(self.sparse, IdRanker) and getattr(self.sparse, "store", None) is store
                 and hasattr(store, "chunks_with_vectors")):
             return None
-        top = self._fuse((self.dense.ranked_ids(query, n), self.sparse.ranked_ids(query, n)), k)
-        got = store.chunks_with_vectors([e["id"] for e in top])
-        if len(got) < len(top):
-            return None  # a chunk deleted behind the indexes: the full path drops it (and repairs BM25)
+        ranked = self._fuse((self.dense.ranked_ids(query, n), self.sparse.ranked_ids(query, n)), None)
+        top, got, seen, at = [], {}, set(), 0
+        while len(top) < k and at < len(ranked):  # one read, unless a passage repeats an earlier one word for word
+            batch = ranked[at : at + k - len(top)]
+            at += len(batch)
+            more = store.chunks_with_vectors([e["id"] for e in batch])
+            if len(more) < len(batch):
+                return None  # a chunk deleted behind the indexes: the full path drops it (and repairs BM25)
+            got.update(more)
+            top += [e for e in batch if _first(seen, more[e["id"]][0])]
         qvec = self.dense.embedder.embed_query(query) if any(e["dense"] is None for e in top) else None
         return [ScoredChunk(got[e["id"]][0], e["score"], dense=e["dense"] if e["dense"] is not None else float(np.dot(got[e["id"]][1], qvec)),
                             bm25=e["bm25"]) for e in top]
@@ -296,11 +303,13 @@ class HybridRetriever:
         chunks = {h.chunk.id: h.chunk for h in both}
         dense = {h.chunk.id: h.dense for h in both if h.dense is not None}
         bm25 = {h.chunk.id: h.bm25 for h in both if h.bm25 is not None}
-        top = self._fuse(([(h.chunk.id, h.score) for h in dense_run], [(h.chunk.id, h.score) for h in sparse_run]), k)
+        seen: set[str] = set()
+        ranked = self._fuse(([(h.chunk.id, h.score) for h in dense_run], [(h.chunk.id, h.score) for h in sparse_run]), None)
+        top = [e for e in ranked if _first(seen, chunks[e["id"]])][:k]
         return [ScoredChunk(chunks[e["id"]], e["score"], dense=dense.get(e["id"]), bm25=bm25.get(e["id"])) for e in top]
 
-    def _fuse(self, runs: tuple[Sequence[tuple[str, float]], Sequence[tuple[str, float]]], k: int) -> list[dict]:
-        """The top k of (dense run, sparse run), each a list of (chunk id, score) best first."""
+    def _fuse(self, runs: tuple[Sequence[tuple[str, float]], Sequence[tuple[str, float]]], k: int | None) -> list[dict]:
+        """The top k (None: all) of (dense run, sparse run), each a list of (chunk id, score) best first."""
         fused: dict[str, dict] = {}
         for w, run, kind in zip(self.weights, runs, ("dense", "bm25")):
             if self.fusion == "score" and run:
@@ -315,6 +324,16 @@ class HybridRetriever:
                     e["score"] += w * ((score - lo) / span if span else 1.0)
                 e[kind] = score
         return sorted(fused.values(), key=lambda e: (-e["score"], e["id"]))[:k]
+
+
+def _first(seen: set[str], chunk: Chunk) -> bool:
+    """Whether no earlier hit had this chunk's text (whitespace aside), noting it: the same file in two folders,
+    or a page repeated in two documents, is read once and does not take two of the k passages."""
+    key = " ".join(chunk.text.split())
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 class ServerFusedRetriever:

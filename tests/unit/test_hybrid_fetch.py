@@ -72,3 +72,22 @@ def test_a_bm25_hit_whose_chunk_was_deleted_elsewhere_is_never_returned_and_the_
     assert hits and all(h.chunk.source != "lighthouse.txt" for h in hits)
     assert sorted(x.decode() for x in pipe.store.lexical.live_ids().tolist()) == sorted(pipe.store.ids())  # repaired
     assert _key(pipe.retrieve("lighthouse built harbour board", 5)) == _key(hits)  # and the fast path serves again
+
+
+def test_a_passage_found_twice_word_for_word_takes_one_of_the_k_places(tmp_path):
+    pipe = _pipe(tmp_path)
+    copy = tmp_path / "copy"  # the same file in a second folder, as people have them (Downloads and Documents)
+    copy.mkdir()
+    (copy / "lighthouse.txt").write_text((tmp_path / "docs" / "lighthouse.txt").read_text())
+    pipe.ingest([copy])
+    q = "When was the lighthouse built?"
+    h = pipe.retriever
+    n = max(5, h.candidates)
+    raw = h._fuse((h.dense.ranked_ids(q, n), h.sparse.ranked_ids(q, n)), 5)
+    texts = [c.text for c in pipe.store.get_chunks([e["id"] for e in raw])]
+    assert len(set(texts)) < len(texts), "without the check the two copies take places of their own"
+    for hits in (pipe.retrieve(q, 5), h.fuse(h.dense.retrieve(q, n), h.sparse.retrieve(q, n), 5)):  # fast path, full path
+        assert len(hits) == 5 and len({" ".join(x.chunk.text.split()) for x in hits}) == 5
+        assert "lighthouse" in hits[0].chunk.text
+    assert _key(pipe.retrieve(q, 5)) == _key(fill_dense_scores(h.fuse(h.dense.retrieve(q, n), h.sparse.retrieve(q, n), 5),
+                                                                pipe.embedder.embed_query(q), pipe.embedder, pipe.store))

@@ -109,7 +109,7 @@ def test_streaming_yields_text_then_the_same_answer(pipe):
 
 
 def _sc(i: str, score: float, dense=None, bm25=None) -> ScoredChunk:
-    return ScoredChunk(Chunk(i, "s", "", "", 0, 1, "x", "", 1), score, dense, bm25)
+    return ScoredChunk(Chunk(i, "s", "", "", 0, 1, f"text of {i}", "", 1), score, dense, bm25)  # distinct texts: fusion keeps one of equal ones
 
 
 @pytest.mark.parametrize("fusion", ["rrf", "score"])

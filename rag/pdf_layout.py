@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 SOFT_HYPHEN = "\ufffe"  # pdfium's mark for a hyphen it found at a line end
 _BULLET = re.compile(r"^(?:[•◦▪▫‣⁃∙·●○■□–—*-]\s+|\(?\d{1,2}[.)]\s+\S|\(?(?:[a-z]|[ivx]{1,4})\)\s+\S)")  # "(p. 5)" is no item
+_TOP_HEADING = re.compile(r"^(?:Chapter|Appendix)\s+(?:\d+|[A-Z])\b[:.]?\s*\S", re.I)
 _NUMBERED_HEADING = re.compile(r"^(?:(?:\d+|[A-Z])(?:\.\d+)+\.?|\d+\.?|Chapter\s+\d+|Appendix\s+[A-Z0-9]+|Part\s+[IVX\d]+)[:.]?\s+\S", re.I)
 _LEADER = re.compile(r"(?:(?:\.\s?){3,}|…|_{3,})\s*(?:\[\d+\]\s*)?[\divxlc]+(?:\s*[,–-]\s*\d+)*\s*$", re.I)
 _INDEX_ENTRY = re.compile(r"\S.*?,\s+\d+(?:\s*[–-]\s*\d+)?(?:,\s*\d+(?:\s*[–-]\s*\d+)?)*\s*$")
@@ -430,6 +431,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     heading_sizes = sorted({ln.size for ln in all_lines if is_heading(ln) and ln.size >= body_size + 1.0}, reverse=True)
 
     def level(ln: Line) -> int:
+        if _TOP_HEADING.match(ln.text):  # "Appendix B Invoking R" is a chapter, whatever its size: "B.1 ..." goes under it
+            return 1
         m = re.match(r"^((?:\d+|[A-Z])(?:\.\d+)*)\.?\s", ln.text)
         if m and (ln.size < body_size + 1.0 or "." in m.group(1) or m.group(1).isdigit()):
             return m.group(1).count(".") + 1

@@ -402,3 +402,31 @@ def test_a_bold_first_row_above_plain_rows_is_the_tables_header_and_its_rows_car
                            ("table_row", "bash | Chet Ramey | 6400", "", 2)], blocks
     quoted = [c.text[s:e] for c in chunk_document(doc, 400, 0) for s, e in quotable_spans(c)]
     assert any("Bookworm" in q for q in quoted) and not any("Codename" in q for q in quoted), quoted  # a header row is never quoted
+
+
+def test_an_appendix_heads_its_own_sections_even_below_a_larger_title(tmp_path):
+    """texinfo manuals (R's, bash's) set the title larger than chapters; "Appendix B Invoking R" has no number to
+    read a level from, so its size made it level 2, under the last numbered chapter, with "B.1" beside it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "guide.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    pages = [[("Helvetica-Bold", 26, "An Introduction to Widgets"), ("Helvetica", 11, "A guide for new users of the widget tools.")],
+             [("Helvetica-Bold", 18, "14 OS facilities"), ("Helvetica", 11, "Widgets can call the operating system through a shell."),
+              ("Helvetica-Bold", 14, "14.1 Files and directories"), ("Helvetica", 11, "Files are listed with the list command.")],
+             [("Helvetica-Bold", 18, "Appendix B Invoking widgets"), ("Helvetica", 11, "This appendix tells how widgets are started."),
+              ("Helvetica-Bold", 14, "B.1 Invoking widgets from the command line"), ("Helvetica", 11, "Type widget at the prompt to start it.")]]
+    for page in pages:
+        y = 760
+        for font, size, text in page:
+            c.setFont(font, size)
+            c.drawString(72, y, text)
+            y -= size + 14
+        c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    t = doc.text
+    assert doc.section_at(t.index("Files are listed")) == f"14 OS facilities{SEP}14.1 Files and directories"
+    assert doc.section_at(t.index("This appendix tells")) == "Appendix B Invoking widgets"
+    assert doc.section_at(t.index("Type widget at the prompt")) == f"Appendix B Invoking widgets{SEP}B.1 Invoking widgets from the command line"

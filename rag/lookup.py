@@ -37,8 +37,7 @@ from typing import Iterable, Sequence
 
 from rag.answer import Candidate, question_type
 from rag.blocks import cells_of, column_names
-from rag.retrieval import tokenize
-from rag.text import key_terms, numbers, stem
+from rag.text import content_words, key_terms, numbers, stem
 from rag.types import ScoredChunk
 
 MIN_COVERAGE = 0.5  # share of the question's key terms that the row, its column names and its document hold
@@ -121,18 +120,13 @@ def bindings(question: str, names: Sequence[str]) -> set[tuple[int, str]]:
     words = [set(key_terms(n)) for n in names]
     own = [w - set().union(*(words[:j] + words[j + 1 :])) for j, w in enumerate(words)]
     out, at = set(), None
-    for tok in key_terms_in_order(question):
+    for tok in content_words(question):
         named = [j for j, ws in enumerate(own) if _held(tok, ws)]
         if len(named) == 1:
             at = named[0]
         elif at is not None:
             out.add((at, tok))
     return out
-
-
-def key_terms_in_order(text: str) -> list[str]:
-    """The text's content words, stemmed, repeats kept (key_terms drops them)."""
-    return [stem(t) for t in tokenize(text)]
 
 
 def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
@@ -145,7 +139,7 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
     names_in_q = {stem(w.lower()) for w in _NAME.findall(question)}
     q_numbers = numbers(question)
     found: list[tuple[float, int, RowMatch]] = []
-    columns: dict[str, tuple] = {}  # header row -> its columns' words, what the question spells of them, all their words
+    columns: dict[str, tuple] = {}  # header row -> its columns' words, what the question spells of them, all their words, bindings
     for rank, hit in enumerate(hits, start=1):
         c = hit.chunk
         doc = set(key_terms(_file_words(c.source) + " " + (c.section or "")))
@@ -159,7 +153,7 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
                 name_words = [set(key_terms(n)) for n in names]
                 spelled_by = [set().union(*(spelled(w, question) for w in ws if len(w) <= 5)) for ws in name_words]
                 columns[rest[2]] = name_words, spelled_by, set().union(*name_words), bindings(question, names)
-            name_words, spelled_by, all_names, _ = columns[rest[2]]
+            name_words, spelled_by, all_names, bound_words = columns[rest[2]]
             cell_words = [set(key_terms(x)) for x in cells]
             row_words = set().union(*cell_words)
 
@@ -190,7 +184,7 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
             coverage = sum(held(t) for t in terms) / len(terms)
             if coverage >= MIN_COVERAGE:
                 j = max(asked, key=names_asked)
-                bound = sum((i, w) in columns[rest[2]][3] for i in range(len(cells)) if i != j for w in cell_words[i])
+                bound = sum((i, w) in bound_words for i in range(len(cells)) if i != j for w in cell_words[i])
                 found.append((coverage, rank, RowMatch(rank, s, e, names[j], cells[j], round(coverage, 4)), bound))
     if not found:
         return None

@@ -77,11 +77,8 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?")
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")  # the same words on ASCII text, found faster
 
 
-def fold(text: str) -> str:
-    """Lowercase, and without accents or compatibility forms when not ASCII (NFKD, combining marks dropped)."""
-    text = text.lower()
-    if text.isascii():
-        return text
+def _fold(text: str) -> str:
+    """Text without accents or compatibility forms (NFKD, combining marks dropped)."""
     return unicodedata.normalize("NFKD", text).translate(_marks())
 
 
@@ -92,8 +89,16 @@ def _marks() -> dict[int, None]:
 
 
 def tokenize(text: str) -> list[str]:
-    text = fold(text)
-    return [t for t in (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text) if t not in STOPWORDS]
+    text = text.lower()
+    words = _ASCII_TOKEN.findall(text) if text.isascii() else _TOKEN.findall(_fold(text))
+    return [t for t in words if t not in STOPWORDS]
+
+
+def stamp_tokenizer(ix) -> None:
+    """An empty BM25 index about to be filled records the word splitter its words will be split by
+    (BM25Retriever rebuilds an index whose record differs). Call under the index's writer lock."""
+    if not ix.live and ix.snapshot().meta.get("tokenizer") != TOKENIZER:
+        ix.set_meta(tokenizer=TOKENIZER)
 
 
 class BM25Retriever:
@@ -156,8 +161,7 @@ class BM25Retriever:
             missing = [i for i in want if i not in have]
             if extra:
                 ix.remove(ids=extra)
-            if not have and missing and ix.snapshot().meta.get("tokenizer") != TOKENIZER:
-                ix.set_meta(tokenizer=TOKENIZER)  # built from nothing here: with this word splitter
+            stamp_tokenizer(ix)  # an index built from nothing here
             if len(missing) > self.announce_over:  # e.g. a new client of a Chroma server whose chunks this data dir never indexed
                 log.warning("Building the keyword (BM25) index for %s from its %d chunks: this happens once per store and "
                             "takes a while (about 6 minutes for 1M chunks over HTTP).", self.store.kind, len(missing))
@@ -181,8 +185,7 @@ class BM25Retriever:
                     log.warning("Rebuilding the keyword (BM25) index from the store: it was built with an older word "
                                 "splitter (tokenizer %s, now %s). This happens once per index.", snap.meta.get("tokenizer", 1), TOKENIZER)
                     ix.clear()
-                    ix.set_meta(tokenizer=TOKENIZER)
-                    self._force = True
+                    self._force = True  # sync() below refills it and records this splitter
             snap = ix.snapshot()
         seen, at = self._checked
         if not self._force and not self._stale and snap is seen and self.recheck_s > 0:

@@ -246,12 +246,11 @@ class Store:
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_key(c.root, c.source))
             nodes.append(node)
         if nodes:
-            from rag.retrieval import TOKENIZER, tokenize
+            from rag.retrieval import stamp_tokenizer, tokenize
 
             with self._lexical_lock():
                 self.vector_store.add(nodes)
-                if not self.lexical.live and self.lexical.snapshot().meta.get("tokenizer") != TOKENIZER:
-                    self.lexical.set_meta(tokenizer=TOKENIZER)  # a new (or emptied) index: its words are split this way
+                stamp_tokenizer(self.lexical)  # a new (or emptied) index
                 self.lexical.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(c.text) for c in chunks])
 
     def delete_document(self, root: str, source: str) -> None:

@@ -81,15 +81,14 @@ def stem(tok: str) -> str:
     return tok
 
 
+def content_words(text: str) -> list[str]:
+    """Content tokens (lowercase, no stopwords), stemmed, in order, repeats kept."""
+    return [stem(t) for t in tokenize(text)]
+
+
 def key_terms(text: str) -> list[str]:
     """Content tokens (lowercase, no stopwords), stemmed, in order, without duplicates."""
-    seen, out = set(), []
-    for t in tokenize(text):
-        s = stem(t)
-        if s not in seen:
-            seen.add(s)
-            out.append(s)
-    return out
+    return list(dict.fromkeys(content_words(text)))
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

@@ -34,6 +34,18 @@ def _splitter(chunk_size: int, chunk_overlap: int):
     return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
 
 
+def indexed_text(chunk: Chunk) -> str:
+    """What a chunk is embedded and word-indexed as: its document's title and section path above its text
+    (a contextual header), so that a row of debian.csv that never says "Debian" is found for "When was
+    Debian 10 released?", and a passage under "PRAGMA temp_store" by the pragma's name. What is read,
+    quoted and cited stays `chunk.text`; the readers and the sentence ranking never see the header."""
+    title, section = (chunk.title or "").strip(), (chunk.section or "").strip()
+    if title and section.lower().startswith(title.lower()):  # "git-notes(1) Manual Page › ..." names git-notes(1) already
+        title = ""
+    header = " › ".join(x for x in (title, section) if x)
+    return f"{header}\n\n{chunk.text}" if header else chunk.text
+
+
 def chunk_id(doc: Document, i: int) -> str:
     # Deterministic ids make re-adding a file an idempotent upsert.
     return hashlib.sha1(f"{doc.root}\x00{doc.source}\x00{doc.sha256}\x00{i}".encode()).hexdigest()[:20]

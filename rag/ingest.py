@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from rag.blocks import EXTRACTION_VERSION
-from rag.chunking import chunk_document
+from rag.chunking import chunk_document, indexed_text
 from rag.embeddings import Embedder
 from rag.loaders import Failure, Unreadable, discover, load_file
 from rag.settings import Settings
@@ -163,7 +163,7 @@ def ingest(
         if pending:
             batch = pending[:]
             pending.clear()
-            writer.put("add", batch, embed_unique(embedder, [c.text for c in batch]))
+            writer.put("add", batch, embed_unique(embedder, [indexed_text(c) for c in batch]))
             progress("chunks", n=len(batch))
 
     ok = False

@@ -100,7 +100,7 @@ def _init(kind: str, batch_size: int, chunk_size: int, overlap: int, max_bytes: 
 
 def _work(job: Job):
     """Load, skip or chunk each file of the job, embed the job's chunks together."""
-    from rag.chunking import chunk_document
+    from rag.chunking import chunk_document, indexed_text
     from rag.ingest import embed_unique
     from rag.loaders import Unreadable, load_file
 
@@ -116,7 +116,7 @@ def _work(job: Job):
             continue
         chunks = tuple(chunk_document(doc, _W["chunk_size"], _W["overlap"]))
         outcomes.append(Outcome("chunks", chunks=chunks))
-        texts.extend(c.text for c in chunks)
+        texts.extend(indexed_text(c) for c in chunks)  # what the serial ingest embeds
     vectors = embed_unique(_W["embedder"], texts) if texts else None
     return outcomes, vectors
 

@@ -214,7 +214,7 @@ class Library:
 
     def reindex(self, doc: DocInfo | str) -> dict:
         """Read the file again and replace its chunks (even when unchanged)."""
-        from rag.chunking import chunk_document
+        from rag.chunking import chunk_document, indexed_text
         from rag.loaders import Unreadable, load_file
 
         with self.lock.write():
@@ -232,7 +232,7 @@ class Library:
             from rag.embeddings import indexing
 
             with indexing():
-                vectors = emb.embed_documents([c.text for c in chunks])  # before deleting: a failure loses nothing
+                vectors = emb.embed_documents([indexed_text(c) for c in chunks])  # before deleting: a failure loses nothing
             old = store.collection.get(where={"ref_doc_id": doc.id}, include=[])["ids"]
             store.delete_document(doc.root, doc.source)
             store.add(chunks, vectors)

@@ -151,6 +151,7 @@ class BM25Retriever:
 
     def sync(self) -> dict:
         """Make the index hold exactly the store's chunks; returns what changed."""
+        from rag.chunking import indexed_text
         from rag.store import doc_key
 
         ix = self.store.lexical
@@ -167,7 +168,7 @@ class BM25Retriever:
                             "takes a while (about 6 minutes for 1M chunks over HTTP).", self.store.kind, len(missing))
             for s in range(0, len(missing), 5000):
                 chunks = self.store.get_chunks(missing[s : s + 5000])
-                ix.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(c.text) for c in chunks])
+                ix.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(indexed_text(c)) for c in chunks])
             self._force = False
             return {"added": len(missing), "removed": len(extra)}
 

@@ -39,11 +39,21 @@ def indexed_text(chunk: Chunk) -> str:
     (a contextual header), so that a row of debian.csv that never says "Debian" is found for "When was
     Debian 10 released?", and a passage under "PRAGMA temp_store" by the pragma's name. What is read,
     quoted and cited stays `chunk.text`; the readers and the sentence ranking never see the header."""
-    title, section = (chunk.title or "").strip(), (chunk.section or "").strip()
+    title, section = _meaningful(chunk.title or ""), (chunk.section or "").strip()
     if title and section.lower().startswith(title.lower()):  # "git-notes(1) Manual Page › ..." names git-notes(1) already
         title = ""
     header = " › ".join(x for x in (title, section) if x)
     return f"{header}\n\n{chunk.text}" if header else chunk.text
+
+
+_HASH = re.compile(r"(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,}")  # "e7591c0407e77bf5": an id, not a word
+
+
+def _meaningful(title: str) -> str:
+    """A title taken from a file name like "000_e7591c0407e77bf5.txt" says nothing: without its hex ids and with no
+    letter left, it is dropped (in a 64-token chunk it took the embedding away from the text)."""
+    words = [w for w in title.split() if not _HASH.fullmatch(w.lower())]
+    return " ".join(words) if any(c.isalpha() for w in words for c in w) else ""
 
 
 def chunk_id(doc: Document, i: int) -> str:

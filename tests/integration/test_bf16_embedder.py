@@ -7,6 +7,7 @@ no network: tests/unit/test_offline.py runs the real CLI with this embedder behi
 import numpy as np
 import pytest
 
+from rag.chunking import indexed_text
 from rag.embeddings import MiniLMEmbedder, indexing, make_embedder
 from rag.errors import EmbeddingMismatch
 from rag.pipeline import build
@@ -71,7 +72,7 @@ def test_variant_is_stored_and_mixing_variants_is_the_clear_error(tmp_path, seed
     assert pipe.store.collection.metadata[MODEL_KEY] == bf16.name
     ids = pipe.store.collection.get(include=[])["ids"]
     stored = pipe.store.vectors(ids)
-    texts = {c.id: c.text for c in pipe.store.all_chunks()}
+    texts = {c.id: indexed_text(c) for c in pipe.store.all_chunks()}  # what ingest embeds
     with indexing():
         ref = fp32.embed_documents([texts[i] for i in ids])
     got = np.stack([stored[i] for i in ids])

@@ -31,6 +31,10 @@ def test_the_header_is_the_title_and_the_section_path():
     # A section path that starts with the title does not repeat it.
     assert indexed_text(replace(_CHUNK, title="git-notes(1)", section="git-notes(1) Manual Page › OPTIONS")) == "git-notes(1) Manual Page › OPTIONS\n\nHello"
     assert indexed_text(replace(_CHUNK, title="", section="")) == "Hello"
+    # A title that is a file name of ids says nothing and is left out; a name with a number in it stays.
+    assert indexed_text(replace(_CHUNK, title="000 e7591c0407e77bf5")) == "Hello"
+    assert indexed_text(replace(_CHUNK, title="zone1970")) == "zone1970\n\nHello"
+    assert indexed_text(replace(_CHUNK, title="1973 oil crisis")) == "1973 oil crisis\n\nHello"
 
 
 def test_a_table_row_is_found_by_its_files_name(tmp_path):

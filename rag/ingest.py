@@ -115,6 +115,11 @@ def embed_unique(embedder: Embedder, texts: Sequence[str]):
     return np.asarray(vecs)[[at[t] for t in texts]]
 
 
+def embed_chunks(embedder: Embedder, chunks: Sequence):
+    """The index's vectors of chunks: each embedded as what it is indexed as (rag.chunking.indexed_text)."""
+    return embed_unique(embedder, [indexed_text(c) for c in chunks])
+
+
 def _skip_sha(state) -> str | None:
     """The hash a file is skipped on: the index holds all its chunks, from the current extraction."""
     return state.sha256 if state and state.complete and state.extraction >= EXTRACTION_VERSION else None
@@ -163,7 +168,7 @@ def ingest(
         if pending:
             batch = pending[:]
             pending.clear()
-            writer.put("add", batch, embed_unique(embedder, [indexed_text(c) for c in batch]))
+            writer.put("add", batch, embed_chunks(embedder, batch))
             progress("chunks", n=len(batch))
 
     ok = False

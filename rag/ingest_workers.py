@@ -100,11 +100,11 @@ def _init(kind: str, batch_size: int, chunk_size: int, overlap: int, max_bytes: 
 
 def _work(job: Job):
     """Load, skip or chunk each file of the job, embed the job's chunks together."""
-    from rag.chunking import chunk_document, indexed_text
-    from rag.ingest import embed_unique
+    from rag.chunking import chunk_document
+    from rag.ingest import embed_chunks
     from rag.loaders import Unreadable, load_file
 
-    root, outcomes, texts = Path(job.root), [], []
+    root, outcomes, all_chunks = Path(job.root), [], []
     for path, skip_sha in job.files:
         try:
             doc = load_file(Path(path), root, _W["max_bytes"])
@@ -116,8 +116,8 @@ def _work(job: Job):
             continue
         chunks = tuple(chunk_document(doc, _W["chunk_size"], _W["overlap"]))
         outcomes.append(Outcome("chunks", chunks=chunks))
-        texts.extend(indexed_text(c) for c in chunks)  # what the serial ingest embeds
-    vectors = embed_unique(_W["embedder"], texts) if texts else None
+        all_chunks.extend(chunks)
+    vectors = embed_chunks(_W["embedder"], all_chunks) if all_chunks else None
     return outcomes, vectors
 
 

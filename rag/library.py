@@ -214,7 +214,8 @@ class Library:
 
     def reindex(self, doc: DocInfo | str) -> dict:
         """Read the file again and replace its chunks (even when unchanged)."""
-        from rag.chunking import chunk_document, indexed_text
+        from rag.chunking import chunk_document
+        from rag.ingest import embed_chunks
         from rag.loaders import Unreadable, load_file
 
         with self.lock.write():
@@ -229,10 +230,7 @@ class Library:
                 raise UsageError(f"Cannot re-index {doc.source}: {e}. The indexed copy was kept.") from e
             chunks = chunk_document(d, s.chunk_size, s.chunk_overlap)
             store, emb = self.pipeline.store, self.pipeline.embedder
-            from rag.embeddings import indexing
-
-            with indexing():
-                vectors = emb.embed_documents([indexed_text(c) for c in chunks])  # before deleting: a failure loses nothing
+            vectors = embed_chunks(emb, chunks)  # before deleting: a failure loses nothing
             old = store.collection.get(where={"ref_doc_id": doc.id}, include=[])["ids"]
             store.delete_document(doc.root, doc.source)
             store.add(chunks, vectors)

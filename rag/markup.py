@@ -522,6 +522,7 @@ def _spanned_head(table) -> str:
         rows.append(cells)
     if len(rows) < 2:
         return ""
+
     def span(a) -> int:
         return int(a) if str(a).isdigit() and 0 < int(a) < 50 else 1
 

@@ -94,11 +94,16 @@ def tokenize(text: str) -> list[str]:
     return [t for t in words if t not in STOPWORDS]
 
 
-def stamp_tokenizer(ix) -> None:
-    """An empty BM25 index about to be filled records the word splitter its words will be split by
-    (BM25Retriever rebuilds an index whose record differs). Call under the index's writer lock."""
-    if not ix.live and ix.snapshot().meta.get("tokenizer") != TOKENIZER:
+def index_chunks(ix, chunks: Sequence[Chunk]) -> None:
+    """Add chunks to a BM25 index as the words of what they are indexed as (rag.chunking.indexed_text: title and
+    section path above the text). An empty index records the word splitter first (BM25Retriever rebuilds an
+    index whose record differs). Call under the index's writer lock."""
+    from rag.chunking import indexed_text
+    from rag.store import doc_key
+
+    if chunks and not ix.live and ix.snapshot().meta.get("tokenizer") != TOKENIZER:
         ix.set_meta(tokenizer=TOKENIZER)
+    ix.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(indexed_text(c)) for c in chunks])
 
 
 class BM25Retriever:
@@ -151,9 +156,6 @@ class BM25Retriever:
 
     def sync(self) -> dict:
         """Make the index hold exactly the store's chunks; returns what changed."""
-        from rag.chunking import indexed_text
-        from rag.store import doc_key
-
         ix = self.store.lexical
         with ix.lock():
             want = self.store.ids()
@@ -162,13 +164,11 @@ class BM25Retriever:
             missing = [i for i in want if i not in have]
             if extra:
                 ix.remove(ids=extra)
-            stamp_tokenizer(ix)  # an index built from nothing here
             if len(missing) > self.announce_over:  # e.g. a new client of a Chroma server whose chunks this data dir never indexed
                 log.warning("Building the keyword (BM25) index for %s from its %d chunks: this happens once per store and "
                             "takes a while (about 6 minutes for 1M chunks over HTTP).", self.store.kind, len(missing))
             for s in range(0, len(missing), 5000):
-                chunks = self.store.get_chunks(missing[s : s + 5000])
-                ix.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(indexed_text(c)) for c in chunks])
+                index_chunks(ix, self.store.get_chunks(missing[s : s + 5000]))
             self._force = False
             return {"added": len(missing), "removed": len(extra)}
 

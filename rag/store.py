@@ -246,13 +246,11 @@ class Store:
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=doc_key(c.root, c.source))
             nodes.append(node)
         if nodes:
-            from rag.chunking import indexed_text
-            from rag.retrieval import stamp_tokenizer, tokenize
+            from rag.retrieval import index_chunks
 
             with self._lexical_lock():
                 self.vector_store.add(nodes)
-                stamp_tokenizer(self.lexical)  # a new (or emptied) index
-                self.lexical.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(indexed_text(c)) for c in chunks])
+                index_chunks(self.lexical, chunks)
 
     def delete_document(self, root: str, source: str) -> None:
         """Remove one document's chunks from Chroma and from the BM25 index (for `rag rm` too)."""

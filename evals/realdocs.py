@@ -54,6 +54,9 @@ DOCS = (
     ("r-doc-pdf", "/usr/share/R/doc/manual/R-intro.pdf", "pdf"),
     ("git-doc", "/usr/share/doc/git-doc/git-notes.html", "html"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/pragma.html", "html"),
+    # 2026-12-01, blind part `tables4`: SQLite's NULL-handling comparison (two engine-by-behaviour charts, Yes/No cells, the
+    # column headers the engines, "(Note N)" cells pointing to a notes table); public domain, sqlite3-doc.
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/nulls.html", "html"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
 DOCX_NAME = "datatype3.docx"
@@ -75,13 +78,19 @@ _FILES = Path(__file__).resolve().parent / "datasets" / "realdocs_files"
 # And (2026-12-01, blind part `tables3`) PostgreSQL's list of SQL standard features (postgresql-15 15.18-0+deb12u1, PostgreSQL
 # licence, BSD style), byte for byte as /usr/share/postgresql/15/sql_features.txt, renamed .tsv: 6 tab-separated columns, no
 # header row, every line ending in a tab (the comment cell, mostly empty), subfeature cells empty on a feature's own row.
+# And (2026-12-01, blind part `tables4`) two pages of PostgreSQL 15's manual (postgresql-doc-15 15.18-0+deb12u1, PostgreSQL
+# licence, BSD style), byte for byte as /usr/share/doc/postgresql-doc-15/html/errcodes-appendix.html and datatype.html: the
+# error code table (Error Code / Condition Name, each class a bold row spanning both columns) and the data type table
+# (Name / Aliases / Description, the Aliases cell empty on most rows).
 SAVED = (_FILES / "foreignkeys.docx", _FILES / "faq.pdf", _FILES / "tempfiles.odt", _FILES / "debian.csv", _FILES / "ubuntu.xlsx",
-         _FILES / "zone1970.tsv", _FILES / "iso3166.tsv", _FILES / "amdgpu.csv", _FILES / "sql_features.tsv")
+         _FILES / "zone1970.tsv", _FILES / "iso3166.tsv", _FILES / "amdgpu.csv", _FILES / "sql_features.tsv",
+         _FILES / "errcodes-appendix.html", _FILES / "datatype.html")
 SAVED_FROM = {"foreignkeys.docx": "/usr/share/doc/sqlite3/foreignkeys.html", "faq.pdf": "/usr/share/doc/sqlite3/faq.html",
               "tempfiles.odt": "/usr/share/doc/sqlite3/tempfiles.html", "debian.csv": str(_FILES / "debian.csv"),
               "ubuntu.xlsx": str(_FILES / "ubuntu.csv"), "zone1970.tsv": str(_FILES / "zone1970.tsv"),
               "iso3166.tsv": str(_FILES / "iso3166.tsv"), "amdgpu.csv": str(_FILES / "amdgpu.csv"),
-              "sql_features.tsv": str(_FILES / "sql_features.tsv")}
+              "sql_features.tsv": str(_FILES / "sql_features.tsv"),
+              "errcodes-appendix.html": str(_FILES / "errcodes-appendix.html"), "datatype.html": str(_FILES / "datatype.html")}
 PACKAGES = tuple(sorted({p for p, _, _ in DOCS} | {DOCX_FROM[0]}))
 
 

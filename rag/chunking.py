@@ -20,7 +20,7 @@ import re
 from bisect import bisect_left
 from functools import lru_cache
 
-from rag.blocks import EXTRACTION_VERSION, chunk_layout
+from rag.blocks import EXTRACTION_VERSION, chunk_layout, column_names
 from rag.types import Chunk, Document
 
 
@@ -42,8 +42,16 @@ def indexed_text(chunk: Chunk) -> str:
     title, section = _meaningful(chunk.title or ""), (chunk.section or "").strip()
     if title and section.lower().startswith(title.lower()):  # "git-notes(1) Manual Page › ..." names git-notes(1) already
         title = ""
-    header = " › ".join(x for x in (title, section) if x)
+    header = "\n".join(x for x in (" › ".join(x for x in (title, section) if x), *_column_names(chunk)) if x)
     return f"{header}\n\n{chunk.text}" if header else chunk.text
+
+
+def _column_names(chunk: Chunk) -> list[str]:
+    """The header rows of the tables whose rows this chunk holds without their header row: a table split over
+    chunks names its columns once in each ("codes | coordinates | TZ | comments" above the rows of zone1970.tsv
+    that the first chunk does not hold), so "Which TZ ..." finds them as the first chunk's rows are found."""
+    heads = dict.fromkeys(b[5] for b in chunk.blocks if b[2] == "table_row" and len(b) > 5 and b[5])
+    return [" | ".join(column_names(h)) for h in heads if h not in chunk.text]
 
 
 _HASH = re.compile(r"(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{8,}")  # "e7591c0407e77bf5": an id, not a word

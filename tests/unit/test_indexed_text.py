@@ -55,3 +55,45 @@ def test_a_table_row_is_found_by_its_files_name(tmp_path):
     assert notes and all(c.text == NOTES[c.start : c.end] for c in notes)
     answer = pipe.ask("When was Debian 10 (Buster) released?")
     assert "2019-07-06" in answer.answer and "›" not in answer.answer
+
+
+def test_a_chunk_of_rows_without_their_header_row_is_indexed_under_the_column_names():
+    rows = "AU | -4253+14719 | Australia/Hobart | Tasmania"
+    row = ((0, len(rows), "table_row", "", 0, "#codes | coordinates | TZ | comments"),)
+    chunk = replace(_CHUNK, title="zone1970", text=rows, end=len(rows), blocks=row)
+    # The '#' of a CSV comment line is not part of a name.
+    assert indexed_text(chunk) == f"zone1970\ncodes | coordinates | TZ | comments\n\n{rows}"
+    # The chunk that holds the header row itself does not repeat it; prose chunks get no column line.
+    head = "#codes | coordinates | TZ | comments"
+    first = replace(chunk, text=f"{head}\n\n{rows}", blocks=((len(head) + 2, len(head) + 2 + len(rows), *row[0][2:]),))
+    assert indexed_text(first) == f"zone1970\n\n{head}\n\n{rows}"
+    assert indexed_text(replace(chunk, blocks=((0, len(rows), "paragraph", "", 0),))) == f"zone1970\n\n{rows}"
+
+
+ZONES = "#codes\tcoordinates\tTZ\tcomments\n" + "".join(
+    f"X{i:02d}\t+{1000 + i}+{2000 + i}\tRegion/City{i:02d}\tarea number {i} of the list\n" for i in range(80)
+) + "AU\t-4253+14719\tAustralia/Hobart\tTasmania\n"
+TRAVEL = """Travel notes
+
+Tasmania is an island state with wild parks. A trip there takes a ferry from Melbourne or a short flight, and the
+ferry carries cars. Hobart, the capital, has a harbour, a market on Saturdays and a museum of old and new art. The
+walks along the coast are long, so bring water, a map and a warm coat: the weather turns quickly in every season.
+"""
+
+
+def test_a_row_far_below_its_header_row_is_found_by_a_column_name(tmp_path):
+    """The Tasmania row sits chunks below the header row; the question names its column ("TZ") and its cell."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "zones.tsv").write_text(ZONES)
+    (docs / "travel.txt").write_text(TRAVEL)
+    for i in range(30):  # a library of other notes, so that a column name is a rare word, as in a real index
+        (docs / f"note{i}.txt").write_text(f"Note {i}\n\nThe weekly meeting number {i} moved to room {i + 100}. Bring the slides.\n")
+    pipe = build(Settings(data_dir=tmp_path / "index", embedder="hash", mode="extractive"))
+    pipe.ingest([docs])
+    chunks = {c.id: c for c in pipe.store.all_chunks()}
+    holder = next(c for c in chunks.values() if "Tasmania" in c.text and c.source == "zones.tsv")
+    assert "TZ" not in holder.text  # the header row is in another chunk
+
+    best = pipe.retriever.sparse.ranked_ids("Which TZ name does Tasmania use?", 5)
+    assert chunks[best[0][0]].id == holder.id

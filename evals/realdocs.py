@@ -82,15 +82,23 @@ _FILES = Path(__file__).resolve().parent / "datasets" / "realdocs_files"
 # licence, BSD style), byte for byte as /usr/share/doc/postgresql-doc-15/html/errcodes-appendix.html and datatype.html: the
 # error code table (Error Code / Condition Name, each class a bold row spanning both columns) and the data type table
 # (Name / Aliases / Description, the Aliases cell empty on most rows).
+# And (2026-12-01, blind part `tables5`) PostgreSQL 15's SQL key word appendix (postgresql-doc-15 15.18-0+deb12u1, PostgreSQL
+# licence, BSD style), byte for byte as /usr/share/doc/postgresql-doc-15/html/sql-keywords-appendix.html: one wide, long table
+# (Key Word / PostgreSQL / SQL:2016 / SQL:2011 / SQL-92, 831 rows, many empty cells); and the system's media type list
+# (media-types 10.0.0, public domain), byte for byte as /etc/mime.types, renamed .tsv: '#' comment lines on top, no header
+# row, a media type and then, after a run of alignment tabs, its extensions separated by spaces (none on 1,050 of its 2,250 rows).
 SAVED = (_FILES / "foreignkeys.docx", _FILES / "faq.pdf", _FILES / "tempfiles.odt", _FILES / "debian.csv", _FILES / "ubuntu.xlsx",
          _FILES / "zone1970.tsv", _FILES / "iso3166.tsv", _FILES / "amdgpu.csv", _FILES / "sql_features.tsv",
-         _FILES / "errcodes-appendix.html", _FILES / "datatype.html")
+         _FILES / "errcodes-appendix.html", _FILES / "datatype.html", _FILES / "sql-keywords-appendix.html",
+         _FILES / "mime.types.tsv")
 SAVED_FROM = {"foreignkeys.docx": "/usr/share/doc/sqlite3/foreignkeys.html", "faq.pdf": "/usr/share/doc/sqlite3/faq.html",
               "tempfiles.odt": "/usr/share/doc/sqlite3/tempfiles.html", "debian.csv": str(_FILES / "debian.csv"),
               "ubuntu.xlsx": str(_FILES / "ubuntu.csv"), "zone1970.tsv": str(_FILES / "zone1970.tsv"),
               "iso3166.tsv": str(_FILES / "iso3166.tsv"), "amdgpu.csv": str(_FILES / "amdgpu.csv"),
               "sql_features.tsv": str(_FILES / "sql_features.tsv"),
-              "errcodes-appendix.html": str(_FILES / "errcodes-appendix.html"), "datatype.html": str(_FILES / "datatype.html")}
+              "errcodes-appendix.html": str(_FILES / "errcodes-appendix.html"), "datatype.html": str(_FILES / "datatype.html"),
+              "sql-keywords-appendix.html": str(_FILES / "sql-keywords-appendix.html"),
+              "mime.types.tsv": str(_FILES / "mime.types.tsv")}
 PACKAGES = tuple(sorted({p for p, _, _ in DOCS} | {DOCX_FROM[0]}))
 
 

@@ -63,6 +63,7 @@ from evals.data import data_root  # noqa: E402
 from evals.measure_retrieval import contains_answer, split_by_article  # noqa: E402
 from rag.text import sentences  # noqa: E402
 from train.reader import _CAP, WORDS, batches, keywords, load_squad_dir, overlap, perturb  # noqa: E402
+from train.tables import examples as table_examples  # noqa: E402
 from rag.retrieval import STOPWORDS  # noqa: E402
 
 SEED = 0
@@ -142,6 +143,18 @@ def examples_from(corpora, rng: random.Random, drop_share: float = 0.0, perturb_
                 out.append((question, cut, None))
                 stats["answer_removed"] += 1
     return out, stats
+
+
+def table_vocabulary(corpora) -> tuple[list[str], list[str]]:
+    """Cell values for the synthetic tables: lower-case content words and capitalised names of the training passages."""
+    import re
+
+    words, names = set(), set()
+    for passages, _ in corpora:
+        for p in passages.values():
+            names.update(m.group() for m in _CAP.finditer(p["text"]) if m.group().lower() not in STOPWORDS)
+            words.update(w for w in re.findall(r"\b[a-z]{4,12}\b", p["text"]) if w not in STOPWORDS)
+    return sorted(words), sorted(names)
 
 
 def groups_from(corpora, rng: random.Random, distractors: int = 0, drop_share: float = 0.0, perturb_kinds: tuple[str, ...] = ("number", "name")):
@@ -340,6 +353,7 @@ def main(argv=None):
     ap.add_argument("--shared-weight", type=float, default=1.0, help="weight of the shared-normalisation loss beside the per-passage one")
     ap.add_argument("--init", type=Path, default=None, help="start from these span reader weights (a safetensors written by this script) instead of the packaged MiniLM")
     ap.add_argument("--perturb", default="number,name", help="changed-constraint no-answer examples to keep: 'number,name' (shipped), 'number', 'name' or 'none'")
+    ap.add_argument("--tables", type=int, default=0, help="synthetic table-row examples added to the data (train/tables.py)")
     ap.add_argument("--smoke", action="store_true", help="a few steps on whatever --data holds, no measurement")
     ap.add_argument("--no-measure", action="store_true")
     ap.add_argument("--measure-only", action="store_true", help="re-measure <out>/span_reader.safetensors and update its card; no training")
@@ -373,6 +387,12 @@ def main(argv=None):
     _, _, fit = split_by_article([{"article": q["article"]} for q in q2], SPLIT_SEED)
     s2_fit = ({k: v for k, v in p2.items() if v["article"] in fit}, [q for q in q2 if q["article"] in fit])
     groups, stats = groups_from([s11, s2_fit], rng, a.distractors, a.drop_answer_share, kinds)
+    if a.tables:
+        words, names = table_vocabulary([s11, s2_fit])
+        rows = table_examples(a.tables, random.Random(SEED + 1), words, names)
+        groups += [[ex] for ex in rows]
+        stats["tables"] = len(rows)
+        stats["tables_answerable"] = sum(ex[2] is not None for ex in rows)
     tok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
     tok.no_padding()
     tok.enable_truncation(max_length=MAX_LEN, strategy="only_second")
@@ -450,7 +470,8 @@ def main(argv=None):
         "command": "python train/span_reader.py" + (f" --drop-answer-share {a.drop_answer_share}" if a.drop_answer_share else "")
         + (f" --perturb {','.join(kinds) or 'none'}" if kinds != ("number", "name") else "")
         + (f" --distractors {a.distractors} --shared-weight {a.shared_weight}" if a.distractors else "")
-        + (f" --init {a.init} --epochs {a.epochs} --lr {a.lr}" if a.init else "") + (" --smoke" if a.smoke else ""),
+        + (f" --init {a.init} --epochs {a.epochs} --lr {a.lr}" if a.init else "") + (f" --tables {a.tables}" if a.tables else "")
+        + (" --smoke" if a.smoke else ""),
         "init_sha256": hashlib.sha256(a.init.read_bytes()).hexdigest() if a.init else None,
         "data": {**stats, "squad2_fit_articles": sorted(fit), "squad11_extra_articles": len({p["article"] for p in s11[0].values()})},
         "training": {"steps": steps, "epochs": a.epochs, "batch_size": a.batch_size, "lr": a.lr, "max_length": MAX_LEN,

@@ -38,7 +38,7 @@ DEFAULT_GATES = {
 # The realdocs suite's parts (evals/cli.py run_suite): gated on the same metrics as the whole suite.
 _REALDOCS = {"min": ["answer_contains", "citation_right", "hit_at_k", "premise_handled", "readability", "refusal_recall", "refusal_auc"],
              "max": ["false_refusal_rate"]}
-DEFAULT_GATES |= {f"realdocs-{p}": _REALDOCS for p in ("manuals", "manuals2", "mixed4", "sheets", "tables", "tables2", "tables3")}
+DEFAULT_GATES |= {f"realdocs-{p}": _REALDOCS for p in ("manuals", "manuals2", "mixed4", "sheets", "tables", "tables2", "tables3", "tables4", "tables5")}
 DEFAULT_GATES["realdocs"] = {"min": _REALDOCS["min"] + ["section_accuracy"], "max": _REALDOCS["max"]}
 HEADER = """# CI gates for `rag eval`: a run exits 1 when a metric is below its [SUITE.min] or above its
 # [SUITE.max]. `make eval-gate` (the CI step in .ci/run, after `make test`) runs every suite against these.

@@ -495,3 +495,49 @@ def test_html_a_header_of_two_rows_with_spanned_cells_names_each_column(tmp_path
     assert rows == {"WAL_WRITE_LOCK | 0 | 120": "Name | Offset xShmLock | Offset File", "WAL_CKPT_LOCK | 1 | 121": "Name | Offset xShmLock | Offset File"}
     assert [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "table_head"] == ["Name | Offset", "xShmLock | File"]
     check_chunks(doc)
+
+
+GROUPED = """<html><head><title>Codes</title></head><body><main>
+<h1>Error codes</h1>
+<p>The server reports errors with five-character codes that follow the SQL standard's conventions for SQLSTATE codes.</p>
+<h2>Table of codes</h2>
+<table><thead><tr><th>Error Code</th><th>Condition Name</th></tr></thead><tbody>
+<tr><td colspan="2"><b>Class 22 — Data Exception</b></td></tr>
+<tr><td>22012</td><td>division_by_zero</td></tr>
+<tr><td>22003</td><td>numeric_value_out_of_range</td></tr>
+<tr><td colspan="2"><b>Class 23 — Integrity Constraint Violation</b></td></tr>
+<tr><td>23505</td><td>unique_violation</td></tr>
+<tr><td>23503</td><td>foreign_key_violation</td></tr>
+</tbody></table>
+<p>Applications should test the code, not the message text, because the message text may change between releases.</p>
+<h2>Other notes</h2>
+<p>Some codes are specific to PostgreSQL and are not defined by the SQL standard at all.</p>
+</main></body></html>"""
+
+
+def test_a_table_row_of_one_cell_across_the_table_is_a_label_not_a_row():
+    """PostgreSQL's error code table: 'Class 23 — Integrity Constraint Violation' spans both columns above its codes.
+    It was a row ('Error Code: Class 23 ...; Condition Name: –') and could be quoted as the answer; it is a heading
+    inside the table now, on both HTML paths, and the rows keep the table's section and its header row."""
+    from rag.markup import _html_fallback, _labels_as_headings, html_blocks
+
+    for blocks in (html_blocks(GROUPED), _labels_as_headings(_html_fallback(GROUPED))):
+        kinds = {b.text: (b.kind, b.section, b.head) for b in blocks}
+        label = "Class 23 — Integrity Constraint Violation"
+        assert kinds[label] == ("heading", ("Error codes", "Table of codes", label), "")
+        assert kinds["23505 | unique_violation"] == ("table_row", ("Error codes", "Table of codes"), "Error Code | Condition Name")
+        assert not any(b.kind == "table_row" and "Class 2" in b.text for b in blocks)
+        after = next(b for b in blocks if b.text.startswith("Applications should"))
+        assert after.section == ("Error codes", "Table of codes")  # the label does not outlive its table
+
+
+def test_a_row_whose_only_cell_is_empty_but_one_stays_a_row_only_when_it_says_more():
+    """A data row with a value in a later column stays a row; one whose first cell alone has text reads as a label."""
+    from rag.markup import html_blocks
+
+    html = ("<html><body><main><h1>Types</h1><p>The types that the server knows, with their aliases where they have any.</p>"
+            "<table><tr><th>Name</th><th>Aliases</th><th>Description</th></tr>"
+            "<tr><td>bigint</td><td>int8</td><td>signed eight-byte integer</td></tr>"
+            "<tr><td>box</td><td></td><td>rectangular box on a plane</td></tr></table></main></body></html>")
+    rows = [b for b in html_blocks(html) if b.kind == "table_row"]
+    assert [r.text for r in rows] == ["bigint | int8 | signed eight-byte integer", "box |  | rectangular box on a plane"]

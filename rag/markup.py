@@ -103,13 +103,13 @@ def html_blocks(html: str) -> list[Block]:
     kept, walked = sum(len(b.text) for b in blocks), sum(len(b.text) for b in fallback)
     reference = len(soup.find_all("dt")) >= 8
     if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5) or (reference and walked >= kept):
-        return _labels_as_headings(fallback)
+        return fallback
     blocks = _fill_gaps(_unflatten_tables(blocks, fallback), fallback)
     if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
         # trafilatura sometimes drops every heading (SQLite's pages: <h2> straight in <body>
         # after a script); put the walker's headings back in front of the block they precede
         blocks = _restore_headings(blocks, fallback)
-    return _labels_as_headings(blocks)
+    return blocks
 
 
 def _number_mark(a) -> bool:
@@ -126,7 +126,6 @@ def _number_mark(a) -> bool:
 _TERM = "term"  # a definition list's <dt>: internal to this module, joined by _join_terms
 _FLAT_TABLE = "flat_table"  # a table trafilatura flattened into one element: internal, replaced by _unflatten_tables
 _TABLE_MARK = "table_mark"  # before and after the rows of a table trafilatura read: internal, removed by _unflatten_tables
-_LABEL = "table_label"  # a table row of one cell across the table (_group_label): internal, a heading in the end
 _PERMALINK = {"¶", "#", "§", "🔗"}
 _CONTAINERS = ("body", "div", "section", "article", "main", "blockquote", "center")
 _BLOCK_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "table", "ul", "ol", "dl", "div", "section", "article", "main",
@@ -442,9 +441,7 @@ def _walk_xml(main) -> list[Block]:
             for row in el.iter("row"):
                 cells = [c for c in row if c.tag == "cell"]
                 texts = [_fold(_spaced_text(c)) for c in cells]
-                if len(texts) > 1 and texts[0] and not any(texts[1:]):  # one cell across the row (trafilatura pads a colspan)
-                    rows.append(_group_label(texts[0], sec.path))
-                elif any(texts):
+                if any(texts):
                     head = len(cells) > 1 and all(c.get("role") == "head" for c in cells)  # trafilatura's <th>
                     rows.append(Block("table_head" if head else "table_row", " | ".join(texts), sec.path))
             if rows:  # marked, so that a table whose header trafilatura cannot read (spanned cells) takes the walker's rows
@@ -510,18 +507,6 @@ def _rendered(el, skip: frozenset = frozenset()) -> str:
 
     walk(el)
     return _fold("".join(out))
-
-
-def _group_label(text: str, path: tuple[str, ...]) -> Block:
-    """A table row of one cell across the table ("Class 23 — Integrity Constraint Violation" above the codes of that
-    class in PostgreSQL's error code table) labels the rows below it: it is kept as a heading inside the table
-    (searchable, never quoted, its section path ending with itself), not as a row "Error Code: Class 23 ...;
-    Condition Name: –" that could be quoted as the answer."""
-    return Block(_LABEL, text, path)
-
-
-def _labels_as_headings(blocks: list[Block]) -> list[Block]:
-    return [Block("heading", b.text, (*b.section, b.text), b.page) if b.kind == _LABEL else b for b in blocks]
 
 
 def _spanned_head(table) -> str:
@@ -603,10 +588,7 @@ def _html_fallback(html: str) -> list[Block]:
         elif el.name == "tr":
             tds = el.find_all(["td", "th"])
             cells = [_rendered(c) for c in tds]
-            spans_row = len(tds) == 1 and str(tds[0].get("colspan", "1")).isdigit() and int(tds[0].get("colspan", "1")) > 1
-            if cells and cells[0] and (spans_row or (len(cells) > 1 and not any(cells[1:]))):
-                out.append(_group_label(cells[0], sec.path))
-            elif any(cells):
+            if any(cells):
                 head = len(tds) > 1 and (all(c.name == "th" for c in tds) or el.find_parent("thead") is not None)
                 t = el.find_parent("table")
                 if t is not table[0]:

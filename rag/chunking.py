@@ -42,7 +42,8 @@ def indexed_text(chunk: Chunk) -> str:
     title, section = _meaningful(chunk.title or ""), (chunk.section or "").strip()
     if title and section.lower().startswith(title.lower()):  # "git-notes(1) Manual Page › ..." names git-notes(1) already
         title = ""
-    header = "\n".join(x for x in (" › ".join(x for x in (title, section) if x), *_column_names(chunk)) if x)
+    path = " › ".join(x for x in (title, section) if x)
+    header = "\n".join(x for x in (path, *_column_names(chunk)) if x)
     return f"{header}\n\n{chunk.text}" if header else chunk.text
 
 

@@ -1,9 +1,15 @@
 """A segmented BM25 index on disk: memory-mapped numpy arrays, incremental adds and deletes.
 
+Each segment also keeps its chunks' embeddings (unit length, float32), so that dense retrieval can be
+exact: a matrix product over the live rows, the same top k on every build of the same chunks. Chroma's
+HNSW graph is not (several insert threads build a different graph each time; on realdocs 17 of 268
+questions got another dense top 20 from a second build), and an eval that flips with it is noise.
+
 Layout under one directory (one per collection):
   manifest.json          the live segments, their tombstone files, a version; replaced atomically
   seg-<id>/*.npy         one immutable segment: chunk ids, document keys, lengths, a sorted
-                         vocabulary (fixed-width utf-8) and CSR postings (term -> rows, tf)
+                         vocabulary (fixed-width utf-8), CSR postings (term -> rows, tf) and
+                         the chunks' embeddings (vecs.npy; absent in an index from before them)
   seg-<id>.del-<v>.npy   which rows of a segment are deleted (copy-on-write, bool per row)
   lock                   fcntl lock for writers (several processes may ingest at once)
 
@@ -55,6 +61,7 @@ class Segment:
     ptr: np.ndarray  # int64 [len(vocab) + 1]
     rows: np.ndarray  # int32 postings: row
     tf: np.ndarray  # float32 postings: term frequency
+    vecs: np.ndarray | None = None  # float32 [n, dim]: unit-length embeddings by row (None: not stored)
 
     @property
     def n(self) -> int:
@@ -64,12 +71,15 @@ class Segment:
 
     @classmethod
     def load(cls, path: Path) -> "Segment":
-        return cls(path.name, *(np.load(path / f"{f}.npy", mmap_mode="r") for f in cls.FILES))
+        vecs = np.load(path / "vecs.npy", mmap_mode="r") if (path / "vecs.npy").exists() else None
+        return cls(path.name, *(np.load(path / f"{f}.npy", mmap_mode="r") for f in cls.FILES), vecs=vecs)
 
     def save(self, path: Path) -> None:
         path.mkdir(parents=True)
         for f in self.FILES:
             np.save(path / f"{f}.npy", getattr(self, f))
+        if self.vecs is not None:
+            np.save(path / "vecs.npy", self.vecs)
 
     def postings(self, term: bytes) -> tuple[np.ndarray, np.ndarray]:
         i = int(np.searchsorted(self.vocab, term))
@@ -82,7 +92,14 @@ class Segment:
 _EMPTY_I, _EMPTY_F = np.zeros(0, np.int32), np.zeros(0, np.float32)
 
 
-def build_segment(name: str, ids: Sequence[str], docs: Sequence[str], token_lists: Sequence[Sequence[str]]) -> Segment:
+def unit_rows(vectors) -> np.ndarray:
+    """float32 rows scaled to unit length (a zero row stays zero), so a dot product is the cosine."""
+    v = np.asarray(vectors, dtype=np.float64)  # in float64, so a vector already of unit length keeps its float32 bits
+    norm = np.linalg.norm(v, axis=1, keepdims=True)
+    return np.divide(v, norm, out=np.zeros_like(v), where=norm > 0).astype(np.float32)
+
+
+def build_segment(name: str, ids: Sequence[str], docs: Sequence[str], token_lists: Sequence[Sequence[str]], vectors=None) -> Segment:
     """Postings for a batch of chunks, built with a few numpy sorts (no per-term Python loop)."""
     n = len(ids)
     terms = [_terms(toks) for toks in token_lists]
@@ -95,7 +112,7 @@ def build_segment(name: str, ids: Sequence[str], docs: Sequence[str], token_list
     ptr = np.zeros(len(vocab) + 1, np.int64)
     np.cumsum(np.bincount(term_of, minlength=len(vocab)), out=ptr[1:])
     return Segment(name, np.array(list(ids), dtype="S"), np.array(list(docs), dtype="S"), lens, vocab.astype(f"S{MAXTERM}"), ptr,
-                   (ukey % max(n, 1)).astype(np.int32), tf.astype(np.float32))
+                   (ukey % max(n, 1)).astype(np.int32), tf.astype(np.float32), None if vectors is None else unit_rows(vectors))
 
 
 def merge_segments(name: str, segs: Sequence[Segment], deleted: Sequence[np.ndarray]) -> Segment:
@@ -123,7 +140,28 @@ def merge_segments(name: str, segs: Sequence[Segment], deleted: Sequence[np.ndar
         parts = [np.asarray(getattr(s, field))[k] for s, k in zip(segs, keep)]
         return np.concatenate(parts) if parts else np.zeros(0, "S1")
 
-    return Segment(name, cat("ids"), cat("docs"), cat("lens").astype(np.int32), vocab.astype(f"S{MAXTERM}"), ptr, r.astype(np.int32), f.astype(np.float32))
+    vecs = None
+    if segs and all(s.vecs is not None for s in segs):
+        vecs = np.concatenate([np.asarray(s.vecs)[k] for s, k in zip(segs, keep)]).astype(np.float32)
+    return Segment(name, cat("ids"), cat("docs"), cat("lens").astype(np.int32), vocab.astype(f"S{MAXTERM}"), ptr, r.astype(np.int32),
+                   f.astype(np.float32), vecs)
+
+
+def _top(scores: np.ndarray, k: int, si: int, seg: Segment) -> list[tuple[float, int, int, str]]:
+    """A segment's candidates for the top k: rows scoring above 0 (BM25) or finite (cosine) and at least the
+    k-th best, every row tied with the k-th included, as (score, segment, row, id)."""
+    kth = -np.partition(-scores, min(k, seg.n) - 1)[min(k, seg.n) - 1]
+    ids = np.asarray(seg.ids)
+    rows = np.flatnonzero((scores >= kth) & (scores != 0) & np.isfinite(scores))
+    return [(float(scores[r]), si, int(r), ids[r].decode()) for r in rows]
+
+
+def _ranked(best: list[tuple[float, int, int, str]], k: int) -> list[tuple[str, float]]:
+    """The top k (id, score); ties go to the row indexed first (segments keep insertion order through merges),
+    not to the id: ids hash the document's folder, so an index of the same files elsewhere would order ties
+    differently."""
+    best.sort(key=lambda x: (-x[0], x[1], x[2]))
+    return [(b[3], b[0]) for b in best[:k]]
 
 
 @dataclass
@@ -239,7 +277,7 @@ class BM25Index:
                 per_term[t] = (math.log(1 + (snap.live - df + 0.5) / (df + 0.5)), lists)
         if not per_term:
             return []
-        best: list[tuple[float, str]] = []
+        best: list[tuple[float, int, int, str]] = []
         for si, seg in enumerate(snap.segs):
             touched = [(idf * terms.count(t), lists[si]) for t, (idf, lists) in per_term.items() if len(lists[si][0])]
             if not touched:
@@ -251,23 +289,42 @@ class BM25Index:
                     lens = np.asarray(seg.lens, dtype=np.float32)
                 norm = K1 * ((1 - B) + B * lens[rows] / snap.avgdl)
                 scores[rows] += (w * tf / (norm + tf)).astype(np.float32)
-            kk = min(k, seg.n)
-            top = np.argpartition(-scores, kk - 1)[:kk]
-            ids = np.asarray(seg.ids)
-            best += [(float(scores[r]), ids[r].decode()) for r in top if scores[r] > 0]
-        best.sort(key=lambda x: (-x[0], x[1]))
-        return [(i, s) for s, i in best[:k]]
+            best += _top(scores, k, si, seg)
+        return _ranked(best, k)
+
+    @property
+    def has_vectors(self) -> bool:
+        """Whether every segment keeps its embeddings (an empty index does)."""
+        return all(s.vecs is not None for s in self.snapshot().segs)
+
+    def dense_search(self, vector, k: int) -> list[tuple[str, float]] | None:
+        """Exact top-k (chunk id, cosine) over the live rows; None when a segment has no vectors."""
+        snap = self.snapshot()
+        if any(s.vecs is None for s in snap.segs):
+            return None
+        if not snap.live or k <= 0:
+            return []
+        q = unit_rows(np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+        best: list[tuple[float, int, int, str]] = []
+        for si, (seg, dele) in enumerate(zip(snap.segs, snap.deleted)):
+            if seg.n:
+                scores = np.asarray(seg.vecs) @ q
+                scores[np.asarray(dele)] = -np.inf
+                best += _top(scores, k, si, seg)
+        return _ranked(best, k)
 
     # --- writes (call under lock() when several processes write) ------------------------
-    def add(self, ids: Sequence[str], docs: Sequence[str], token_lists: Sequence[Sequence[str]]) -> int:
-        """Index chunks as one new segment; ids already live are skipped (re-adds are idempotent)."""
+    def add(self, ids: Sequence[str], docs: Sequence[str], token_lists: Sequence[Sequence[str]], vectors=None) -> int:
+        """Index chunks as one new segment; ids already live are skipped (re-adds are idempotent).
+        `vectors` (one embedding per chunk) are kept for exact dense search."""
         with self.lock():
             present = set(self.live_ids().tolist())
             keep = [i for i, c in enumerate(ids) if c.encode() not in present]
             keep = list({ids[i]: i for i in keep}.values())  # one row per id
             if not keep:
                 return 0
-            seg = build_segment(f"seg-{uuid.uuid4().hex[:12]}", [ids[i] for i in keep], [docs[i] for i in keep], [token_lists[i] for i in keep])
+            vecs = None if vectors is None else np.asarray(vectors, dtype=np.float32)[keep]
+            seg = build_segment(f"seg-{uuid.uuid4().hex[:12]}", [ids[i] for i in keep], [docs[i] for i in keep], [token_lists[i] for i in keep], vecs)
             seg.save(self.path / seg.name)
             m = self._manifest()
             m["segments"].append({"name": seg.name, "n": seg.n, "deleted": None})

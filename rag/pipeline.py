@@ -566,7 +566,8 @@ def build(settings: Settings, embedder: Embedder | None = None, checker: Checker
     `one_shot`: this process answers one question (`rag ask`): the reader backend favours start-up."""
     emb = QueryCache(embedder or make_embedder(settings.embedder, settings.embed_batch_size, model_backend(settings, one_shot, reader=False)))
     store = Store(settings, emb.name, emb.dim)
-    dense, sparse = DenseRetriever(store, emb), BM25Retriever(store)
+    sparse = BM25Retriever(store)
+    dense = DenseRetriever(store, emb, sparse, settings.exact_dense_max)
     retriever: Retriever = {
         "dense": dense,
         "bm25": sparse,

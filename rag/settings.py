@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     retrieval: Literal["hybrid", "dense", "bm25"] = "hybrid"
     k: int = Field(default=5, ge=1, le=50)
     candidates: int = 20  # per retriever, before fusion
+    # Dense search is exact (numpy over the embeddings kept beside the BM25 index, the same ranking on every
+    # build) up to this many chunks, and Chroma's approximate HNSW graph above (evals/results/exact_dense.md).
+    exact_dense_max: int = Field(100_000, ge=0)
     rrf_k: int = 60
     # Defaults measured by evals/measure_retrieval.py (evals/results/retrieval.md): min-max score
     # fusion with dense weight 0.4 beat BM25 alone, dense alone and every weighted RRF tried.

@@ -250,7 +250,7 @@ class Store:
 
             with self._lexical_lock():
                 self.vector_store.add(nodes)
-                index_chunks(self.lexical, chunks)
+                index_chunks(self.lexical, chunks, vectors)
 
     def delete_document(self, root: str, source: str) -> None:
         """Remove one document's chunks from Chroma and from the BM25 index (for `rag rm` too)."""

@@ -58,7 +58,9 @@ def test_the_fast_path_reads_the_store_once_per_question(tmp_path, monkeypatch):
         monkeypatch.setattr(pipe.store, name, lambda *a, real=real, name=name, **kw: calls.append(name) or real(*a, **kw))
     hits = pipe.retrieve("When was the lighthouse built?", 5)
     assert len(hits) == 5 and "lighthouse" in hits[0].chunk.text
-    assert calls == ["query_ids", "chunks_with_vectors"]  # no texts of the 2 x 20 candidates, no second read for cosines
+    # the dense run is exact, over the local index's vectors: no Chroma query; then no texts of the 2 x 20
+    # candidates, and no second read for cosines
+    assert calls == ["chunks_with_vectors"]
 
 
 def test_a_bm25_hit_whose_chunk_was_deleted_elsewhere_is_never_returned_and_the_index_is_repaired(tmp_path):

@@ -47,8 +47,9 @@ def default_gates(suite: str) -> dict:
 HEADER = """# CI gates for `rag eval`: a run exits 1 when a metric is below its [SUITE.min] or above its
 # [SUITE.max]. `make eval-gate` (the CI step in .ci/run, after `make test`) runs every suite against these.
 # Derived by `python -m evals.set_thresholds evals/results/SUITE.json ...`: threshold = measured
-# value -/+ z x its standard error for the sample size (z = 1; z = 2 for realdocs' parts of about 20 questions,
-# `--z 2`: a part's share moves by one case between index builds), rounded outwards to 3 decimals;
+# value -/+ z x its standard error for the sample size (z = 1, realdocs' parts too: dense retrieval is exact
+# since 12cf0f6, so a run gives the same numbers, and a part that moves by one case has changed), rounded
+# outwards to 3 decimals;
 # each line names the results file and commit it came from. An undefined (null) metric is reported,
 # not failed. Latency bounds are hand-set and loose (machines differ; bench/ measures speed).
 # Loosening a threshold needs a commit message that says why.

@@ -218,9 +218,12 @@ def _name_key(s: str) -> str:
 
 
 def _mentions(text: str, name: str) -> bool:
-    """A whole word of `text`, or one glued to the number before it: "2048SP" mentions SP ("RX 580 2048 SP")."""
+    """A whole word of `text`, or one glued to the number before it: "2048SP" mentions SP ("RX 580 2048 SP").
+    A hyphen of the name matches a hyphen, a space or nothing: "NULL-handling" is mentioned by a page titled
+    "NULL Handling in SQLite", "GPT-3" by "GPT 3" and "GPT3"."""
     stems = {name, name[:-1]} if name.endswith("s") and len(name) > 3 else {name}
-    return any(re.search(rf"(?<![a-z]){re.escape(n)}(?:e?s)?(?![a-z0-9])", text) for n in stems)
+    pats = (re.escape(n).replace(r"\-", r"[-\s]?") for n in stems)  # re.escape writes "-" as "\-"
+    return any(re.search(rf"(?<![a-z]){p}(?:e?s)?(?![a-z0-9])", text) for p in pats)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,13 @@ def test_a_distinctive_name_no_passage_mentions_is_unmet():
     gpus = [hit("Revision ID EF is the AMD Radeon RX 580 2048SP.")]
     assert unmet_names("What revision ID does the Radeon RX 580 2048 SP have?", gpus) == []
     assert unmet_names("Which revision ID has the Radeon RX 580 SPX?", gpus) == ["SPX"]
+    # A hyphen of the name matches a hyphen, a space or nothing (realdocs t4-nul-mssql-unique was refused for
+    # "NULL-handling" under a page titled "NULL Handling in SQLite"); another word or number still does not.
+    nulls = [ScoredChunk(Chunk(id="n", source="nulls.html", root="r", title="NULL Handling in SQLite", start=0, end=20,
+                               text="MS SQL: No | Yes | Yes", doc_sha256="0", n_chunks=1), 1.0)]
+    assert unmet_names("According to SQLite's NULL-handling chart, does MS-SQL treat nulls as distinct?", nulls) == []
+    assert unmet_names("When was GPT-3 released?", [hit("GPT3 came out in 2020."), hit("GPT 3 was big.")]) == []
+    assert unmet_names("When was GPT-3 released?", [hit("GPT-4 came out in 2023.")]) == ["GPT-3"]
 
 
 def test_an_acronym_is_met_by_its_words_spelled_out():

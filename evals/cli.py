@@ -76,6 +76,7 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
     from evals import runner, suites
     from evals.judges import make_judge
     from rag.blocks import EXTRACTION_VERSION
+    from rag.bm25index import LAYOUT as INDEX_LAYOUT
     from rag.embeddings import make_embedder
     from rag.pipeline import model_backend
     from rag.settings import Settings
@@ -93,7 +94,9 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
     emb = embedder or make_embedder(base.embedder, base.embed_batch_size, model_backend(base, reader=False))
     # The extraction version too: an index that newer code re-extracted must not be reused by older code
     # (it would skip documents at a version >= its own), e.g. when measuring before and after a change.
-    key = suites._digest(suite.data_key, emb.name, base.chunk_size, base.chunk_overlap, EXTRACTION_VERSION)
+    # And the local index's layout: an index from before it kept vectors would be rebuilt from Chroma's copies of
+    # them, which can differ from the embedder's in the last bit, so a cached eval would not be a fresh one.
+    key = suites._digest(suite.data_key, emb.name, base.chunk_size, base.chunk_overlap, EXTRACTION_VERSION, INDEX_LAYOUT)
     data_dir = cache / f"{name}-{key}"
 
     def settings_for(index: str):

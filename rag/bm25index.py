@@ -42,6 +42,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+LAYOUT = 2  # 2: segments keep their chunks' vectors (vecs.npy); eval caches are keyed by it
 K1, B = 1.5, 0.75
 MAXTERM = 32  # bytes of a term kept (longer tokens are truncated: URLs, hashes)
 MERGE_FACTOR = 4  # merge when this many segments share a size tier

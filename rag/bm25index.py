@@ -176,6 +176,11 @@ class Snapshot:
     avgdl: float
     meta: dict
 
+    @property
+    def has_vectors(self) -> bool:
+        """Whether every segment keeps its embeddings (an empty index does)."""
+        return all(s.vecs is not None for s in self.segs)
+
 
 class BM25Index:
     def __init__(self, path: Path):
@@ -295,13 +300,12 @@ class BM25Index:
 
     @property
     def has_vectors(self) -> bool:
-        """Whether every segment keeps its embeddings (an empty index does)."""
-        return all(s.vecs is not None for s in self.snapshot().segs)
+        return self.snapshot().has_vectors
 
     def dense_search(self, vector, k: int) -> list[tuple[str, float]] | None:
         """Exact top-k (chunk id, cosine) over the live rows; None when a segment has no vectors."""
         snap = self.snapshot()
-        if any(s.vecs is None for s in snap.segs):
+        if not snap.has_vectors:
             return None
         if not snap.live or k <= 0:
             return []

@@ -210,7 +210,8 @@ def rank_sentences(
             terms = set(key_terms(read_as))
             norm = " ".join(text.split())
             # Overlapping chunks repeat sentences, re-wrapped or cut at the chunk's start: keep the better-ranked copy.
-            if len(text.split()) >= MIN_WORDS and not any(norm in t for t in seen_text):
+            # Words are counted as read: "P0001 | raise_exception" is the row "Error Code: P0001; Condition Name: raise_exception".
+            if len(read_as.split()) >= MIN_WORDS and not any(norm in t for t in seen_text):
                 seen_text.append(norm)
                 around = " ".join(view[at(a) : at(b)] for a, b in spans[max(j - 1, 0) : j] + spans[j + 1 : j + 2])
                 raw.append((i, s, e, text, terms, terms | prev, around, read_as))

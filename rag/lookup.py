@@ -15,8 +15,10 @@ was refused. A lookup is a plain word match instead, in four steps:
    give, of the asked kind (a date for "when", a number for "how many"); or, when the question names
    no column, a row pinned by two or more of its cells asks for its one other non-empty cell
    ("Which card has device ID 73BF with revision C1?" over device | revision | product);
-4. every name (a capitalised word) and every number of the question is the row's, its columns' or its
-   document's: "Debian 9" is not Ubuntu's "9.04";
+4. every name (a capitalised word) and every number of the question is the row's, its columns', its
+   document's or its group label's: "Debian 9" is not Ubuntu's "9.04". A group label is a row of one cell
+   across the table above the rows it labels ("Class P0 — PL/pgSQL Error" above "P0001 | raise_exception"
+   in PostgreSQL's error codes): its words count for the rows below it in the same passage;
 5. the row that holds the most terms wins if it holds at least half of them, and no other row holds
    as many with a different answer, unless one of them alone has its cells where the question puts
    them: "SQLITE_TEMP_STORE to 2 and PRAGMA temp_store = 1" binds 2 to the column named by SQLITE and 1
@@ -113,6 +115,12 @@ def _of_kind(kind: str | None, value: str) -> bool:
     return any(ch.isdigit() for ch in value) if kind in ("date", "number") else True
 
 
+def group_label(cells: Sequence[str]) -> bool:
+    """A row of one cell across the table: an HTML cell spanning the row, which extraction pads with empty
+    cells (''). A sheet writes its empty cells '–', so a sheet row with only its first cell filled is data."""
+    return len(cells) > 1 and cells[0] not in _EMPTY and all(c == "" for c in cells[1:])
+
+
 def bindings(question: str, names: Sequence[str]) -> set[tuple[int, str]]:
     """(column, word) pairs the question binds: a word belongs to the column whose own name word (one no
     other column's name has) came last before it. 'SQLITE_TEMP_STORE to 2 and PRAGMA temp_store = 1' over
@@ -143,12 +151,16 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
     for rank, hit in enumerate(hits, start=1):
         c = hit.chunk
         doc = set(key_terms(_file_words(c.source) + " " + (c.section or "")))
+        label: tuple[str, set[str]] = ("", set())  # the group label above the rows that follow: (header, words)
         for s, e, kind_of, *rest in getattr(c, "blocks", ()):
             if kind_of != "table_row" or len(rest) < 3 or not rest[2]:
                 continue
             cells, names = cells_of(c.text[s:e]), column_names(rest[2])
             if len(cells) != len(names) or len(cells) < 2:
                 continue
+            labelled = label[1] if label[0] == rest[2] else set()
+            if group_label(cells):
+                label, labelled = (rest[2], set(key_terms(cells[0]))), set()
             if rest[2] not in columns:  # a table's rows share its header: read it once
                 name_words = [set(key_terms(n)) for n in names]
                 spelled_by = [set().union(*(spelled(w, question) for w in ws if len(w) <= 5)) for ws in name_words]
@@ -158,7 +170,7 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
             row_words = set().union(*cell_words)
 
             def held(t: str) -> bool:
-                if _held(t, row_words) or _held(t, all_names) or _held(t, doc) or any(t in sp for sp in spelled_by):
+                if _held(t, row_words) or _held(t, all_names) or _held(t, doc) or _held(t, labelled) or any(t in sp for sp in spelled_by):
                     return True
                 return any(t in cov and (_held(a, row_words) or _held(a, all_names)) for a, cov in abbrev.items())
 
@@ -179,8 +191,8 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
                     asked = others
             if not named_row or not asked:
                 continue
-            if not all(held(t) for t in names_in_q) or not q_numbers <= numbers(" ".join(cells + names)) | doc:
-                continue  # every name and number of the question must be the row's, its columns' or its document's
+            if not all(held(t) for t in names_in_q) or not q_numbers <= numbers(" ".join(cells + names)) | doc | labelled:
+                continue  # every name and number of the question must be the row's, its columns', its document's or its label's
             coverage = sum(held(t) for t in terms) / len(terms)
             if coverage >= MIN_COVERAGE:
                 j = max(asked, key=names_asked)

@@ -128,3 +128,47 @@ def test_the_pipeline_answers_a_lookup_with_its_row(pipeline_over, monkeypatch, 
         assert c.text[hs - c.start : he - c.start] == "1.0 | Acorn | 2012-01-05 | 2013-03-02 | 2015-01-31 | 2017-01-31", "the citation points at the row as the document has it"
     else:
         assert a.refused, "without the lookup the span reader finds no answer in the row (why rag/lookup.py exists)"
+
+
+ERRCODES = """<html><body><h1>Error Codes</h1><table>
+<thead><tr><th>Error Code</th><th>Condition Name</th></tr></thead>
+<tbody>
+<tr><td colspan="2">Class 38 — External Routine Exception</td></tr>
+<tr><td>38000</td><td>external_routine_exception</td></tr>
+<tr><td>38002</td><td>modifying_sql_data_not_permitted</td></tr>
+<tr><td colspan="2">Class 2F — SQL Routine Exception</td></tr>
+<tr><td>2F000</td><td>sql_routine_exception</td></tr>
+<tr><td>2F002</td><td>modifying_sql_data_not_permitted</td></tr>
+<tr><td colspan="2">Class P0 — PL/pgSQL Error</td></tr>
+<tr><td>P0001</td><td>raise_exception</td></tr>
+</tbody></table></body></html>
+"""
+
+
+def test_a_group_label_row_names_the_rows_below_it(tmp_path):
+    hits = hits_of(tmp_path, "errcodes.html", ERRCODES)
+    m = row_lookup("Which error code goes with the PL/pgSQL condition raise_exception?", hits)
+    assert m is not None and (m.column, m.value) == ("Error Code", "P0001"), "PL/pgSQL is the label's, not the label row's answer"
+    m = row_lookup("What is the error code for modifying_sql_data_not_permitted in the External Routine Exception class?", hits)
+    assert m is not None and m.value == "38002", "the label tells the two modifying_sql_data_not_permitted rows apart (2F002 is the other)"
+    m = row_lookup("What is the error code for modifying_sql_data_not_permitted in the SQL Routine Exception class?", hits)
+    assert m is None, "both rows hold every word here ('sql' is in the condition name): ambiguous, so no lookup"
+
+
+def test_a_sheet_row_with_only_its_first_cell_is_data_not_a_label(tmp_path):
+    from rag.lookup import group_label
+
+    assert group_label(["Class P0 — PL/pgSQL Error", ""]) and not group_label(["P0001", "raise_exception"])
+    assert not group_label(["application/vnd.ms-wmdrm.lic-resp", "–", "–"]), "a sheet writes its empty cells '–'"
+    types = "type,ext1,ext2\napplication/x-lic,,\napplication/x-sh,sh,\n"
+    hits = hits_of(tmp_path, "types.csv", types)
+    assert row_lookup("Which type has the extension sh under application x-lic?", hits) is None, "x-lic labels nothing"
+
+
+def test_a_short_table_row_is_quotable_as_read_with_its_column_names(tmp_path):
+    from rag.answer import rank_sentences
+
+    hits = hits_of(tmp_path, "errcodes.html", ERRCODES)
+    ranked = rank_sentences("Which error code goes with the condition raise_exception?", None, hits, embedder=None, embed=False)
+    texts = [hits[c.source - 1].chunk.text[c.start : c.end] for c in ranked]
+    assert "P0001 | raise_exception" in texts, "three words as written, six as read ('Error Code: P0001; Condition Name: raise_exception')"

@@ -60,10 +60,13 @@ class RowMatch:
 
 
 def _same(a: str, b: str) -> bool:
-    """Stems match, or one is a prefix of the other of at least 4 letters ('releas' / 'release')."""
+    """Stems match, or one is a prefix of the other of at least 4 letters ('releas' / 'release'), or a word of
+    three letters inflected ('fix' / 'fixed', 'use' / 'used'; the stemmer leaves words that short alone)."""
     if a == b:
         return True
     short, long_ = sorted((a, b), key=len)
+    if len(short) == 3 and short.isalpha():
+        return long_ in {short + x for x in ("s", "es", "d", "ed", "ing")}
     return len(short) >= 4 and long_.startswith(short)
 
 
@@ -109,6 +112,11 @@ def spelled(acronym: str, question: str) -> set[str]:
 def _file_words(source: str) -> str:
     """A file's name as words: 'iso3166.tsv' -> 'iso 3166', 'debian-releases_2024.csv' -> 'debian releases 2024'."""
     return re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])|[_\-.]+", " ", PurePath(source).stem)
+
+
+def _split_glued(text: str) -> str:
+    """Letters and digits glued together, apart: '2048SP' -> '2048 SP', 'RX580' -> 'RX 580' (cells write them either way)."""
+    return re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", " ", text)
 
 
 def _of_kind(kind: str | None, value: str) -> bool:
@@ -167,7 +175,7 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
                 columns[rest[2]] = name_words, spelled_by, set().union(*name_words), bindings(question, names)
             name_words, spelled_by, all_names, bound_words = columns[rest[2]]
             cell_words = [set(key_terms(x)) for x in cells]
-            row_words = set().union(*cell_words)
+            row_words = set().union(*cell_words, key_terms(_split_glued(" ".join(cells))))  # '2048SP' holds 'SP' too
 
             def held(t: str) -> bool:
                 if _held(t, row_words) or _held(t, all_names) or _held(t, doc) or _held(t, labelled) or any(t in sp for sp in spelled_by):

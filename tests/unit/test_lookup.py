@@ -172,3 +172,14 @@ def test_a_short_table_row_is_quotable_as_read_with_its_column_names(tmp_path):
     ranked = rank_sentences("Which error code goes with the condition raise_exception?", None, hits, embedder=None, embed=False)
     texts = [hits[c.source - 1].chunk.text[c.start : c.end] for c in ranked]
     assert "P0001 | raise_exception" in texts, "three words as written, six as read ('Error Code: P0001; Condition Name: raise_exception')"
+
+
+def test_glued_letters_and_digits_and_short_inflected_words_match(tmp_path):
+    gpus = "device_id,revision_id,product_name\n67DF,C1,Radeon RX 580 Series\n6FDF,EF,Radeon RX 580 2048SP\n"
+    hits = hits_of(tmp_path, "gpus.csv", gpus)
+    m = row_lookup("What revision ID does the Radeon RX 580 2048 SP have?", hits)
+    assert m is not None and m.value == "EF", "'2048SP' holds 'SP' (and 2048)"
+    cves = "CVE Number,Fix,Comments\nCVE-2020-15358,3.32.3,heap overread\nCVE-2020-13631,3.32.0,virtual table rename\n"
+    hits = hits_of(tmp_path, "cves.csv", cves)
+    m = row_lookup("Which release fixed CVE-2020-13631?", hits)
+    assert m is not None and (m.column, m.value) == ("Fix", "3.32.0"), "'fixed' names the column 'Fix'"

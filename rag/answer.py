@@ -138,6 +138,26 @@ def states_count(sentence: str, question: str) -> bool:
     return any(n.lower() not in given for n in _UNIT_NUMBER.findall(sentence))
 
 
+_ASKS_VERSION = re.compile(r"\b(?:what|which) (?:[\w.-]+ ){0,2}?(?:version|release)s?\b(?! of\b)", re.I)
+
+
+def asks_version(question: str) -> bool:
+    """'Which SQLite release fixed ...?', 'In which Git version ...?': a question only a sentence stating a version
+    number can answer. Not 'What version of the Bible ...?' ('version of' names a thing: the Tyndale Bible), nor
+    'What do later versions of the hymn use?'."""
+    return bool(_ASKS_VERSION.search(question))
+
+
+_DIGITS = re.compile(r"(?<!\w)\d[\w.]*\w|(?<!\w)\d")  # a number, not the digits inside a name
+
+
+def states_version(sentence: str, question: str) -> bool:
+    """A number the question does not give ('3.32.3', 'R 4.2.0', '2.10'); not digits inside a name ('sqlite3_analyzer',
+    'F313'), nor number words ('the main one')."""
+    given = {t.lower().rstrip(".") for t in _DIGITS.findall(question)}
+    return any(t.lower().rstrip(".") not in given for t in _DIGITS.findall(sentence))
+
+
 @dataclass(frozen=True)
 class QuoteRule:
     """A check on the sentences an extractive answer would quote (Pipeline.quote_note): a question the rule
@@ -152,6 +172,7 @@ class QuoteRule:
 QUOTE_RULES = (  # evals/results/year_rule.md, count_rule.md (python -m evals.measure_year_rule --rule NAME)
     QuoteRule("year", asks_year, lambda sentence, question: states_year(sentence), "no quoted sentence states a year, which the question asks for"),
     QuoteRule("count", asks_count, states_count, "no quoted sentence states a number, which the question asks for"),
+    QuoteRule("version", asks_version, states_version, "no quoted sentence states a version number, which the question asks for"),
 )
 
 

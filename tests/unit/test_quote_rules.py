@@ -4,7 +4,7 @@ with the sentence about the 14 June summit; evals/results/year_rule.md, count_ru
 
 import pytest
 
-from rag.answer import asks_count, asks_year, states_count, states_year
+from rag.answer import asks_count, asks_version, asks_year, states_count, states_version, states_year
 
 
 def test_asks_year_only_for_questions_that_name_the_year():
@@ -42,6 +42,24 @@ def test_states_count_needs_a_number_the_question_does_not_give():
     assert not states_count("A 4GB file is large.", "How many blocks does a 4GB file take?")  # the question's own number
 
 
+def test_asks_version_for_which_version_or_release():
+    for q in ("Which SQLite release fixed CVE-2020-13871?", "In which Git release did git worktree first appear?",
+              "From which R version is libcurl always available?", "Which version number does Debian Lenny have?"):
+        assert asks_version(q), q
+    for q in ("What version of the English translation of the Bible did Luther's translation affect?",  # a thing, not a number
+              "What do later versions of the Lord's Prayer hymn still use?", "When was the version released?", "Which file is read?"):
+        assert not asks_version(q), q
+
+
+def test_states_version_needs_a_number_the_question_does_not_give():
+    q = "Which SQLite release fixed CVE-2020-13871?"
+    for sent in ("CVE-2020-13871 | 3.32.3 (2020-06-18)", "From R 4.2.0 it is always used.", "Version 2.10 brought it.", "Currently 3007000."):
+        assert states_version(sent, q), sent
+    for sent in ("CVE-2020-13871 is a heap overread.", "Use the sqlite3_analyzer.exe program.", "F313 is the enhanced MERGE.",
+                 "It is the main one."):
+        assert not states_version(sent, q), sent
+
+
 @pytest.mark.parametrize("name, text, refused, note, answered, expected", [
     # year rule: the 14 June sentence states no year; a "when" question is answered from it (the file's name says NATO)
     ("nato.txt", "Representatives of all members gathered in Brussels on 14 June to discuss the alliance. "
@@ -50,6 +68,10 @@ def test_states_count_needs_a_number_the_question_does_not_give():
     # count rule: the only number is the question's own 1555; a year question is answered from the same passage
     ("colony.txt", "The Huguenots founded the colony of France Antarctique in 1555 near the bay. The settlers built a fort on an island.\n",
      "How many Huguenots founded France Antarctique in 1555?", "states a number", "In which year was France Antarctique founded?", "1555"),
+    # version rule: the sentence about the worktree command states no version; the one about its lock option does
+    ("worktree.txt", "The git worktree command manages linked worktrees beside the main one. Version 2.10 brought a lock subcommand.\n",
+     "In which Git release did the worktree command manage linked worktrees?", "states a version number",
+     "Which version brought a lock subcommand?", "2.10"),
 ])
 def test_pipeline_refuses_when_no_quoted_sentence_states_what_is_asked(pipeline_over, name, text, refused, note, answered, expected):
     p = pipeline_over({name: text}, refusal_threshold=0.0)

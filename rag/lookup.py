@@ -219,15 +219,10 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
     return found[0][2]
 
 
-def holds(c: Candidate, m: RowMatch) -> bool:
-    """Whether the candidate sentence is the looked-up row (or overlaps it)."""
-    return c.source == m.source and c.start < m.end and m.start < c.end
-
-
 def lookup_first(ranked: Sequence[Candidate], m: RowMatch) -> list[Candidate]:
     """The ranked sentences with the looked-up row first (scored as the best, so that the answerer quotes it)."""
     ranked = list(ranked)
-    at = next((i for i, c in enumerate(ranked) if holds(c, m)), None)
+    at = next((i for i, c in enumerate(ranked) if c.source == m.source and c.start < m.end and m.start < c.end), None)
     if at is None:
         return ranked
     row = ranked.pop(at)

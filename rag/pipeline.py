@@ -35,7 +35,7 @@ from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong, RagError
 from rag.ingest import IngestReport, Progress, ingest
 from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, refusal_features, unmet_names, unmet_numbers
-from rag.lookup import RowMatch, holds, lookup_first, row_lookup
+from rag.lookup import RowMatch, lookup_first, row_lookup
 from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
 from rag.settings import Settings
 from rag.store import Store
@@ -283,8 +283,7 @@ class Pipeline:
         if isinstance(answerer, ExtractiveAnswerer):
             # The answerer knows which source each quoted sentence came from: no need to parse
             # markers back out of the text (a source's own "[12]" must not become a citation).
-            # A table lookup's answer is its row, alone: the rows around it answer other questions.
-            picked = ranked[:1] if a.lookup is not None and ranked and holds(ranked[0], a.lookup) else answerer.select(ranked)
+            picked = answerer.select(ranked)
             if picked and (note := self.quote_note(standalone, picked)):
                 yield done(answer=REFUSAL_TEXT, refused=True, notes=(note,))
                 return

@@ -183,11 +183,3 @@ def test_glued_letters_and_digits_and_short_inflected_words_match(tmp_path):
     hits = hits_of(tmp_path, "cves.csv", cves)
     m = row_lookup("Which release fixed CVE-2020-13631?", hits)
     assert m is not None and (m.column, m.value) == ("Fix", "3.32.0"), "'fixed' names the column 'Fix'"
-
-
-def test_a_lookup_answer_quotes_its_row_alone(pipeline_over):
-    p = pipeline_over({"errcodes.html": ERRCODES}, reader="span")
-    a = p.ask("What is the error code for modifying_sql_data_not_permitted in the External Routine Exception class?")
-    assert not a.refused and a.answer == "Error Code: 38002; Condition Name: modifying_sql_data_not_permitted [1]", \
-        "not also 2F002's row, which holds the same condition name under another class"
-    assert len(a.citations) == 1

@@ -111,7 +111,7 @@ def spelled(acronym: str, question: str) -> set[str]:
 
 def _file_words(source: str) -> str:
     """A file's name as words: 'iso3166.tsv' -> 'iso 3166', 'debian-releases_2024.csv' -> 'debian releases 2024'."""
-    return re.sub(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])|[_\-.]+", " ", PurePath(source).stem)
+    return re.sub(r"[_\-.]+", " ", _split_glued(PurePath(source).stem))
 
 
 def _split_glued(text: str) -> str:

@@ -8,7 +8,8 @@ with the splitter's overlap budget, so repeated boilerplate maps to the right co
 and the chunks cover every non-whitespace character of natural text.
 Each chunk also carries the structure of the text it covers (rag/blocks.py): its section
 path and its blocks' kinds, so answers quote only prose, list items and table rows.
-A boundary that falls inside a table row moves to the row's edge (`_whole_rows`). Left out: semantic
+A boundary that falls inside a table row moves to the row's edge (`_whole_rows`), and a chunk holds at most
+MAX_ROWS table rows (`_few_rows`). Left out: semantic
 (embedding-based) splitting; chunk boundaries ignore headings (a chunk may end in one section and
 start the next; its sentences never span a heading).
 """
@@ -135,6 +136,28 @@ def _whole_rows(spans: list[tuple[int, int]], blocks) -> list[tuple[int, int]]:
     return out
 
 
+MAX_ROWS = 8  # table rows per chunk: a row of a long table is found by its own words, not diluted by 20 others
+
+
+def _few_rows(spans: list[tuple[int, int]], blocks, max_rows: int = MAX_ROWS) -> list[tuple[int, int]]:
+    """Chunk spans cut so that none holds more than `max_rows` table rows. The splitter counts tokens, so a
+    table of short rows ("23505 | unique_violation") fills a chunk with 20-40 of them, and one row's words
+    weigh little in the chunk's embedding. A cut falls between two rows; prose is untouched."""
+    rows = [(b.start, b.end) for b in blocks if b.kind == "table_row"]
+    if len(rows) <= max_rows:
+        return spans
+    out = []
+    for s, e in spans:
+        inside = [r for r in rows if s <= r[0] and r[1] <= e]
+        while len(inside) > max_rows:
+            cut = inside[max_rows - 1][1]
+            out.append((s, cut))
+            inside = inside[max_rows:]
+            s = inside[0][0]
+        out.append((s, e))
+    return out
+
+
 def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
     splitter = _splitter(chunk_size, chunk_overlap)
     pieces = [p.strip() for p in splitter.split_text(doc.text) if p.strip()]
@@ -164,7 +187,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
             start, end = compact.pos[c], compact.pos[c + len(q) - 1] + 1
         spans.append((start, end))
         prev_start, prev_end = start, max(prev_end, end)
-    spans = _whole_rows(spans, doc.blocks)
+    spans = _few_rows(_whole_rows(spans, doc.blocks), doc.blocks)
     layouts = [chunk_layout(doc.blocks, s, e, doc.page_at) if doc.blocks else ("", ()) for s, e in spans]
     return [
         Chunk(

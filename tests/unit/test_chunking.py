@@ -139,3 +139,23 @@ def test_no_chunk_cuts_a_table_row(tmp_path):
         assert not any(b.start < x < b.end for x in edges), doc.text[b.start:b.end]
         assert any(c.start <= b.start and b.end <= c.end for c in chunks)
     assert all(c.text == doc.text[c.start:c.end] for c in chunks)
+
+
+def test_a_chunk_holds_at_most_max_rows_table_rows(tmp_path):
+    """Short rows ("23505 | unique_violation") would fill a 192-token chunk by the dozen: it is cut between rows,
+    every row stays whole in some chunk, and a small table and the prose around it are chunked as before."""
+    from rag.chunking import MAX_ROWS
+    from rag.loaders import load_file
+
+    rows = "\n".join(f"{22000 + i},condition_{i}" for i in range(40))
+    (tmp_path / "e.csv").write_text("code,name\n" + rows + "\n", encoding="utf-8")
+    doc = load_file(tmp_path / "e.csv", tmp_path, 10**9)
+    chunks = chunk_document(doc, 192, 32)
+    per_chunk = [sum(1 for b in c.blocks if b[2] == "table_row") for c in chunks]
+    assert max(per_chunk) == MAX_ROWS and len(chunks) >= 40 // MAX_ROWS
+    for b in doc.blocks:
+        assert any(c.start <= b.start and b.end <= c.end for c in chunks)
+    assert all(c.text == doc.text[c.start:c.end] for c in chunks)
+    (tmp_path / "s.csv").write_text("code,name\n" + "\n".join(f"{i},n{i}" for i in range(MAX_ROWS)) + "\n", encoding="utf-8")
+    small = load_file(tmp_path / "s.csv", tmp_path, 10**9)
+    assert len(chunk_document(small, 192, 32)) == 1

@@ -146,14 +146,18 @@ def _few_rows(spans: list[tuple[int, int]], blocks, max_rows: int = MAX_ROWS) ->
     rows = [(b.start, b.end) for b in blocks if b.kind == "table_row"]
     if len(rows) <= max_rows:
         return spans
+    from bisect import bisect_left
+
+    starts = [r[0] for r in rows]
     out = []
     for s, e in spans:
-        inside = [r for r in rows if s <= r[0] and r[1] <= e]
-        while len(inside) > max_rows:
-            cut = inside[max_rows - 1][1]
-            out.append((s, cut))
-            inside = inside[max_rows:]
-            s = inside[0][0]
+        i = bisect_left(starts, s)  # the first row inside the span (spans never cut a row: _whole_rows)
+        j = i
+        while j < len(rows) and rows[j][1] <= e:
+            j += 1
+        for k in range(i + max_rows, j, max_rows):  # rows i..j-1 are inside; cut after every max_rows of them
+            out.append((s, rows[k - 1][1]))
+            s = rows[k][0]
         out.append((s, e))
     return out
 

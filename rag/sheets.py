@@ -2,7 +2,6 @@
 
 * CSV/TSV: decoded like any text file; the delimiter is sniffed among , ; tab | (a .tsv is tab-separated). A file
   that opens with '#' lines has comments (`csv_blocks`): prose paragraphs, the last one above the rows its header row.
-  Runs of tabs that only line columns up (/etc/mime.types) separate one cell from the next, not empty cells (`_tab_aligned`).
 * XLSX, read with the standard library and lxml (no new dependency):
   - the sheets in the workbook's order (xl/workbook.xml and its relationships), hidden ones too;
   - shared strings, inline strings, a formula's cached value, TRUE/FALSE for booleans;
@@ -35,7 +34,6 @@ dates, and formulas without a cached value (an empty cell).
 
 from __future__ import annotations
 
-import collections
 import csv
 import datetime as dt
 import io
@@ -104,14 +102,9 @@ def csv_blocks(text: str, tab: bool = False) -> list[Block]:
 
     def parse(ls: list[str]) -> list[list[str]]:
         try:
-            rows = list(csv.reader(ls, delimiter=delimiter))
+            return list(csv.reader(ls, delimiter=delimiter))
         except csv.Error as e:
             raise BadSheet(f"malformed CSV ({e})") from e
-        return [[c for c in r if c.strip()] for r in rows] if aligned else rows
-
-    aligned = False
-    if delimiter == "\t":
-        aligned = _tab_aligned(parse([ln for ln in lines if not _comment(ln)]))
 
     if not commented:
         return table_blocks(parse(lines))
@@ -135,29 +128,6 @@ def csv_blocks(text: str, tab: bool = False) -> list[Block]:
         else:
             out += table_blocks(x, width=width, head=False)
     return with_heads(out)
-
-
-def _tab_aligned(rows: list[list[str]]) -> bool:
-    """Whether runs of tabs line the columns up on screen rather than separate empty cells, as in /etc/mime.types
-    ("application/x-sh<TAB><TAB><TAB><TAB>sh", "text/plain<TAB><TAB><TAB><TAB><TAB>txt ..."): the second filled cell
-    of a row starts at one screen column (tab stops every 8) far more often than at one cell index. Then empty
-    cells are dropped. A table with real empty cells (sql_features.tsv, "B011<TAB>Embedded Ada<TAB><TAB><TAB>NO")
-    keeps its second filled cell at one index."""
-    at_index: collections.Counter[int] = collections.Counter()
-    at_column: collections.Counter[int] = collections.Counter()
-    for r in rows:
-        filled = [i for i, c in enumerate(r) if c.strip()]
-        if len(filled) < 2:
-            continue
-        col = 0
-        for c in r[: filled[1]]:
-            col = (col + len(c)) // 8 * 8 + 8
-        at_index[filled[1]] += 1
-        at_column[col] += 1
-    n = sum(at_index.values())
-    if n < 3:
-        return False
-    return at_column.most_common(1)[0][1] >= 0.5 * n and at_index.most_common(1)[0][1] <= at_column.most_common(1)[0][1] - 0.2 * n
 
 
 def _comment(line: str) -> bool:

@@ -67,21 +67,6 @@ def test_a_blank_line_between_the_comments_and_the_rows_keeps_the_commented_head
                                                                  ("table_row", "AD | Andorra"), ("table_row", "AE | United Arab Emirates")]
 
 
-def test_tabs_that_line_columns_up_separate_cells_and_real_empty_cells_stay(tmp_path):
-    # As /etc/mime.types: tabs pad each type to screen column 48, so the extensions sit at cell 3, 4 or 5.
-    mime = ["# media types", "application/1d-interleaved-parityfec", "application/x-sh\t\t\t\tsh", "application/x-shar\t\t\t\tshar", "text/plain\t\t\t\t\ttxt text srt",
-            "application/epub+zip\t\t\t\tepub", "image/png\t\t\t\t\tpng"]
-    (tmp_path / "mime.tsv").write_text("\n".join(mime) + "\n", encoding="utf-8")
-    assert [x[:2] for x in table(load(tmp_path / "mime.tsv"))][2:6] == [
-        ("table_row", "application/x-sh | sh"), ("table_row", "application/x-shar | shar"), ("table_row", "text/plain | txt text srt"),
-        ("table_row", "application/epub+zip | epub")]
-    # As PostgreSQL's sql_features.txt: one tab per column, the empty sub-feature columns are cells.
-    (tmp_path / "f.tsv").write_text("B011\tEmbedded Ada\t\t\tNO\t\nB012\tEmbedded C\t\t\tYES\t\nF031\tBasic schema\t01\tCREATE TABLE\tYES\t\n",
-                                    encoding="utf-8")
-    assert [x[1] for x in table(load(tmp_path / "f.tsv"))] == ["B011 | Embedded Ada | – | – | NO", "B012 | Embedded C | – | – | YES",
-                                                               "F031 | Basic schema | 01 | CREATE TABLE | YES"]
-
-
 def test_a_hash_line_is_a_comment_only_in_a_file_that_opens_with_one(tmp_path):
     (tmp_path / "h.csv").write_text("name,size\n#1,3\n#2,4\n", encoding="utf-8")
     assert [x[:2] for x in table(load(tmp_path / "h.csv"))] == [("table_head", "name | size"), ("table_row", "#1 | 3"), ("table_row", "#2 | 4")]

@@ -148,12 +148,12 @@ def asks_version(question: str) -> bool:
     return bool(_ASKS_VERSION.search(question))
 
 
-_DIGITS = re.compile(r"(?<!\w)\d[\w.]*\w|(?<!\w)\d")  # a number, not the digits inside a name
+_DIGITS = re.compile(r"(?<!\w)(?<!\w\()\d[\w.]*\w|(?<!\w)(?<!\w\()\d")  # a number, not the digits inside a name ("git-init(1)")
 
 
 def states_version(sentence: str, question: str) -> bool:
     """A number the question does not give ('3.32.3', 'R 4.2.0', '2.10'); not digits inside a name ('sqlite3_analyzer',
-    'F313'), nor number words ('the main one')."""
+    'F313', a manual page 'git-init(1)'), nor number words ('the main one')."""
     given = {t.lower().rstrip(".") for t in _DIGITS.findall(question)}
     return any(t.lower().rstrip(".") not in given for t in _DIGITS.findall(sentence))
 

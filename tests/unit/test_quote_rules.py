@@ -53,10 +53,10 @@ def test_asks_version_for_which_version_or_release():
 
 def test_states_version_needs_a_number_the_question_does_not_give():
     q = "Which SQLite release fixed CVE-2020-13871?"
-    for sent in ("CVE-2020-13871 | 3.32.3 (2020-06-18)", "From R 4.2.0 it is always used.", "Version 2.10 brought it.", "Currently 3007000."):
+    for sent in ("CVE-2020-13871 | 3.32.3 (2020-06-18)", "From R 4.2.0 it is always used.", "Version 2.10 brought it.", "Currently 3007000.", "Since Git 2.5 (2015)."):
         assert states_version(sent, q), sent
     for sent in ("CVE-2020-13871 is a heap overread.", "Use the sqlite3_analyzer.exe program.", "F313 is the enhanced MERGE.",
-                 "It is the main one."):
+                 "It is the main one.", 'This new worktree is called a "linked worktree", as opposed to the one git-init(1) prepared.'):
         assert not states_version(sent, q), sent
 
 

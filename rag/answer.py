@@ -300,8 +300,23 @@ class ExtractiveAnswerer:
                 break
             if c.score >= self.keep_ratio * best.score and c.lexical > 0:
                 picked.append(c)
+        if (after := self.continuation(best, ranked)) is not None and after not in picked:
+            picked = picked[: self.max_sentences - 1] + [after]
         # Read in document order when quoting from the same source.
         return sorted(picked, key=lambda c: (c.source != best.source, c.source, c.start))
+
+    @staticmethod
+    def continuation(best: Candidate, ranked: Sequence[Candidate]) -> Candidate | None:
+        """The sentence right after the best one in its passage, when the span reader finds a better answer in it
+        ("SQLite does not compete with client/server databases. SQLite competes with fopen().": the overlap scores
+        the first higher, the reader's span is in the second). None without a span reader's scores."""
+        span = dict(best.features).get("span")
+        if span is None:
+            return None
+        nxt = min((c for c in ranked if c.source == best.source and c.start >= best.end), key=lambda c: c.start, default=None)
+        if nxt is None or dict(nxt.features).get("span", -SPAN_CLIP) <= max(0.0, span):
+            return None
+        return nxt
 
     @staticmethod
     def compose(picked: Sequence[Candidate]) -> str:

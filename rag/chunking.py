@@ -146,8 +146,6 @@ def _few_rows(spans: list[tuple[int, int]], blocks, max_rows: int = MAX_ROWS) ->
     rows = [(b.start, b.end) for b in blocks if b.kind == "table_row"]
     if len(rows) <= max_rows:
         return spans
-    from bisect import bisect_left
-
     starts = [r[0] for r in rows]
     out = []
     for s, e in spans:

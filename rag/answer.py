@@ -148,7 +148,7 @@ def asks_version(question: str) -> bool:
     return bool(_ASKS_VERSION.search(question))
 
 
-_DIGITS = re.compile(r"(?<!\w)(?<!\w\()\d[\w.]*\w|(?<!\w)(?<!\w\()\d")  # a number, not the digits inside a name ("git-init(1)")
+_DIGITS = re.compile(r"(?<!\w)(?<!\w\()\d(?:[\w.]*\w)?")  # a number, not the digits inside a name ("git-init(1)")
 
 
 def states_version(sentence: str, question: str) -> bool:

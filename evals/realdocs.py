@@ -57,6 +57,11 @@ DOCS = (
     # 2026-12-01, blind part `tables4`: SQLite's NULL-handling comparison (two engine-by-behaviour charts, Yes/No cells, the
     # column headers the engines, "(Note N)" cells pointing to a notes table); public domain, sqlite3-doc.
     ("sqlite3-doc", "/usr/share/doc/sqlite3/nulls.html", "html"),
+    # 2026-12-02, blind part `manuals6` (prose manuals, written by helpers who never ran the system): R Installation and
+    # Administration (85 pages, texinfo; R manuals: verbatim copying permitted, r-doc-pdf GPL-2) and git-bisect(1)
+    # (asciidoc, GPL-2, git-doc).
+    ("r-doc-pdf", "/usr/share/R/doc/manual/R-admin.pdf", "pdf"),
+    ("git-doc", "/usr/share/doc/git-doc/git-bisect.html", "html"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
 DOCX_NAME = "datatype3.docx"

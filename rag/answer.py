@@ -80,10 +80,27 @@ _DATE = re.compile(rf"\b1\d{{3}}s?\b|\b20\d\d\b|\b\d{{1,2}}(?:st|nd|rd|th) centu
 _CAPWORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
 
 
+_WH = r"(?:what|which|who|whom|whose|where|when|how|why)\b"
+_ASKING = re.compile(rf"\b{_WH}(?:\s+(?:and|or)\s+{_WH})?", re.I)  # "where and when" asks both
+_CONDITION = re.compile(r"^\s*(?:when|whenever|if|while|after|before|once|since|as|because|although|given|assuming)\b[^,?]*,\s*", re.I)
+
+
 def question_type(question: str) -> str | None:
-    """The kind of answer a question asks for, from its wh-word: number, date, person, place or None."""
+    """The kind of answer a question asks for, from its wh-word: number, date, person, place or None.
+
+    The question's own wh-word is the first one of its main clause: "What happens when ...?" asks what,
+    not when, and "When I save my workspace, where do the commands go?" asks where. A wh-word later
+    in the question opens a clause of its own ("when it compares them", "whose serial type is 7")."""
+    main = _CONDITION.sub("", question, count=1)
+    m = _ASKING.search(main)
+    if m is None:  # the condition held the only wh-word: "When did the war end, according to the text?"
+        main = question
+        m = _ASKING.search(main)
+    if m is None:
+        return None
+    starts = [m.start() + w.start() for w in re.finditer(_WH, m.group(0), re.I)]
     for kind, pat in _QTYPE:
-        if pat.search(question):
+        if any(pat.match(main, i) for i in starts):
             return kind
     return None
 

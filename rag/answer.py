@@ -81,7 +81,7 @@ _CAPWORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
 
 
 _WH = r"(?:what|which|who|whom|whose|where|when|how|why)\b"
-_ASKING = re.compile(rf"\b{_WH}(?:\s+(?:and|or)\s+{_WH})?", re.I)  # "where and when" asks both
+_ASKING = re.compile(rf"\b({_WH})(?:\s+(?:and|or)\s+({_WH}))?", re.I)  # "where and when" asks both
 _CONDITION = re.compile(r"^\s*(?:when|whenever|if|while|after|before|once|since|as|because|although|given|assuming)\b[^,?]*,\s*", re.I)
 
 
@@ -98,7 +98,7 @@ def question_type(question: str) -> str | None:
         m = _ASKING.search(main)
     if m is None:
         return None
-    starts = [m.start() + w.start() for w in re.finditer(_WH, m.group(0), re.I)]
+    starts = [m.start(g) for g in (1, 2) if m.group(g)]
     for kind, pat in _QTYPE:
         if any(pat.match(main, i) for i in starts):
             return kind

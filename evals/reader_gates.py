@@ -32,8 +32,15 @@ def share(cases: list[dict], kinds: tuple[str, ...], refused: bool) -> tuple[flo
     return (k / len(sel) if sel else None), k, len(sel)
 
 
+def handled(cases: list[dict]) -> tuple[float | None, int, int]:
+    """False-premise cases refused or corrected (evals/runner.py `premise_verdict`), of those with a stated premise."""
+    sel = [c for c in cases if c["kind"] == "false_premise" and c.get("premise")]
+    k = sum(bool(c["premise"]["handled"]) for c in sel)
+    return (k / len(sel) if sel else None), k, len(sel)
+
+
 def slim(report: dict) -> dict:
-    keep = ("id", "kind", "group", "question", "answerable", "answer", "refused", "correct", "refusal_score")
+    keep = ("id", "kind", "group", "question", "answerable", "answer", "refused", "correct", "refusal_score", "premise")
     return {k: v for k, v in report.items() if k != "cases"} | {"cases": [{k: c.get(k) for k in keep} for c in report["cases"]]}
 
 
@@ -111,6 +118,12 @@ def main(argv=None) -> int:
             name = "realdocs" if g == "all" else f"realdocs {g}"
             v, k, n = share(cases, ("unanswerable", "false_premise"), True)
             add(f"{name}: out-of-scope + false-premise refused ({k}/{n})", v, ">=", 0.90, f"{a.tag}_realdocs.json")
+            if g == "all":  # the gate above split in two, shown, not gated: a false premise can also be answered by its rebuttal
+                v, k, n = share(cases, ("unanswerable",), True)
+                add(f"  realdocs out-of-scope only: refused ({k}/{n})", v, "", "", f"{a.tag}_realdocs.json")
+                v, k, n = handled(cases)
+                add(f"  realdocs false premise: refused, or corrected by its rebuttal with no sentence affirming it ({k}/{n})", v, "", "",
+                    f"{a.tag}_realdocs.json")
             v, k, n = share(cases, ("answerable",), True)
             add(f"{name}: answerable falsely refused ({k}/{n})", v, "<=", 0.05, f"{a.tag}_realdocs.json")
             sel = [c for c in cases if c["kind"] == "answerable"]

@@ -65,7 +65,7 @@ SENTENCE_WEIGHTS = {"cos": 0.55, "lex": 0.35, "ctx": 0.0, "rank": 0.10, "type": 
 # With the span reader (rag/reader.py SpanReader): fitted listwise (the order of one question's sentences) on the
 # realdocs suite's non-blind parts by train/sentence_weights.py (evals/results/sentence_weights.md); until 2026-12-02,
 # pointwise on SQuAD 2.0: {"span": 0.05, "lex": 0.553, "ctx": 0.087, "rank": 0.293, "type": 0.017}.
-SPAN_SENTENCE_WEIGHTS = {"span": 0.03, "lex": 0.478, "ctx": 0.221, "rank": 0.148, "type": 0.124}
+SPAN_SENTENCE_WEIGHTS = {"span": 0.03, "lex": 0.477, "ctx": 0.221, "rank": 0.148, "type": 0.124}
 SPAN_CLIP = 12.0
 READER_SENTENCE_WEIGHTS = {"reader": 0.348, "lex": 0.321, "ctx": 0.032, "rank": 0.227, "type": 0.073}
 

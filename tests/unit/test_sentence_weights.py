@@ -1,4 +1,4 @@
-"""train/sentence_weights.py: the listwise fit, and the shipped constant is the one its report recorded."""
+"""train/sentence_weights.py: the listwise fit, and its report against the shipped weights."""
 
 import json
 import random
@@ -42,7 +42,9 @@ def test_leave_one_part_out_scores_every_question_once():
     assert out["n"] == len(rows) and out["parts"] == ["a", "b"] and 0.5 < out["contains"] <= 1
 
 
-def test_shipped_weights_are_the_reported_fit():
+def test_the_report_compares_the_fit_with_the_shipped_weights():
+    """The listwise fit was not shipped (its rule failed on RGB): the report's baseline is what rag/answer.py ships."""
     report = json.loads(REPORT.read_text())
-    assert SPAN_SENTENCE_WEIGHTS == report["fitted"]
+    assert report["results"]["before (pointwise, SQuAD 2.0)"]["weights"] == SPAN_SENTENCE_WEIGHTS != report["fitted"]
     assert set(report["held_out_parts"]) == {"manuals6", "manuals7"}
+    assert not {r for r in report["leave_one_part_out"]["parts"]} & set(report["held_out_parts"])

@@ -156,13 +156,16 @@ def states_count(sentence: str, question: str) -> bool:
     return any(n.lower() not in given for n in _UNIT_NUMBER.findall(sentence))
 
 
-_ASKS_VERSION = re.compile(r"\b(?:what|which) (?:[\w.-]+ ){0,2}?(?:version|release)s?\b(?! of\b)", re.I)
+_AUX = r"(?:do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must)\b"
+# Up to two words between the wh-word and "version", none an auxiliary that opens a clause: "Which lock does version 3 rely
+# on?" asks for a lock ("What is the version number?" still asks for a version).
+_ASKS_VERSION = re.compile(rf"\b(?:what|which) (?:(?!{_AUX})[\w.-]+ ){{0,2}}?(?:version|release)s?\b(?! of\b)", re.I)
 
 
 def asks_version(question: str) -> bool:
     """'Which SQLite release fixed ...?', 'In which Git version ...?': a question only a sentence stating a version
     number can answer. Not 'What version of the Bible ...?' ('version of' names a thing: the Tyndale Bible), nor
-    'What do later versions of the hymn use?'."""
+    'What do later versions of the hymn use?', nor 'Which lock does version 3 rely on?' (an auxiliary ends the wh-phrase)."""
     return bool(_ASKS_VERSION.search(question))
 
 

@@ -44,10 +44,12 @@ def test_states_count_needs_a_number_the_question_does_not_give():
 
 def test_asks_version_for_which_version_or_release():
     for q in ("Which SQLite release fixed CVE-2020-13871?", "In which Git release did git worktree first appear?",
-              "From which R version is libcurl always available?", "Which version number does Debian Lenny have?"):
+              "From which R version is libcurl always available?", "Which version number does Debian Lenny have?",
+              "What is the version number of the file format?"):
         assert asks_version(q), q
     for q in ("What version of the English translation of the Bible did Luther's translation affect?",  # a thing, not a number
-              "What do later versions of the Lord's Prayer hymn still use?", "When was the version released?", "Which file is read?"):
+              "What do later versions of the Lord's Prayer hymn still use?", "When was the version released?", "Which file is read?",
+              "Which lock does version 3 rely on so that readers cannot starve a writer?"):  # an auxiliary ends the wh-phrase
         assert not asks_version(q), q
 
 

@@ -141,6 +141,13 @@ def noise(records: list[dict], k: int) -> dict:
     return {k2: v.se for k2, v in results(records, k).items() if v.se is not None}
 
 
+def first_sentence_correct(r: dict) -> bool:
+    """The answer's first shown sentence alone holds a reference answer. `answer_contains` credits an answer of up to
+    three quoted sentences whose first is wrong when a later one holds the answer; this does not."""
+    first = r["verdicts"][0]["text"] if r["verdicts"] and not r["refused"] else ""
+    return bool(first) and M.contains(first, r["answers"]) and not (r["must_not"] and M.contains(first, r["must_not"]))
+
+
 def results(records: list[dict], k: int) -> dict[str, M.Result]:
     ranks = [r["gold_rank"] for r in records if r["answerable"] and r["has_gold"]]
     scored = [r for r in records if r["correct"] is not None]
@@ -149,6 +156,7 @@ def results(records: list[dict], k: int) -> dict[str, M.Result]:
         "hit_at_k": M.hit_at_k(ranks, k),
         "mrr": M.mrr(ranks),
         "answer_contains": M.mean([float(r["correct"]) for r in scored], "no answerable case with a reference answer"),
+        "first_sentence_contains": M.mean([float(first_sentence_correct(r)) for r in scored], "no answerable case with a reference answer"),
         "token_f1": M.mean([r["token_f1"] for r in scored], "no answerable case with a reference answer"),
         **M.refusal([r["answerable"] for r in records], [r["refused"] for r in records]),
         "refusal_auc": M.refusal_auc([r["answerable"] for r in records], [r.get("refusal_score") for r in records]),

@@ -27,16 +27,16 @@ ROOT = Path(__file__).resolve().parents[1]
 THRESHOLDS = ROOT / "evals" / "thresholds.toml"
 FIXED = {"latency_p50_ms", "latency_p95_ms"}
 DEFAULT_GATES = {
-    "seeds": {"min": ["hit_at_k", "mrr", "answer_contains", "refusal_recall", "refusal_auc", "premise_handled"], "max": ["false_refusal_rate"]},
-    "squad2": {"min": ["hit_at_k", "mrr", "answer_contains", "refusal_recall", "refusal_auc"], "max": ["false_refusal_rate"]},
-    "rgb": {"min": ["hit_at_k", "answer_contains", "refusal_recall", "refusal_auc"], "max": ["false_refusal_rate"]},
+    "seeds": {"min": ["hit_at_k", "mrr", "answer_contains", "first_sentence_contains", "refusal_recall", "refusal_auc", "premise_handled"], "max": ["false_refusal_rate"]},
+    "squad2": {"min": ["hit_at_k", "mrr", "answer_contains", "first_sentence_contains", "refusal_recall", "refusal_auc"], "max": ["false_refusal_rate"]},
+    "rgb": {"min": ["hit_at_k", "answer_contains", "first_sentence_contains", "refusal_recall", "refusal_auc"], "max": ["false_refusal_rate"]},
     "generated": {"min": ["faithfulness", "citation_precision"], "max": []},
     "injection": {"min": ["neutralised_dev", "neutralised_heldout", "neutralised_heldout2", "hidden_without_redaction_dev",
                           "hidden_without_redaction_heldout", "hidden_without_redaction_heldout2"], "max": []},
     "judges": {"min": ["offline/wice", "offline/begin/wow", "offline/begin/cmu", "offline/begin/tc"], "max": []},
 }
 # The realdocs suite's parts ("realdocs-PART", evals/runner.py score_parts): gated on the same metrics as the whole suite.
-_REALDOCS = {"min": ["answer_contains", "citation_right", "hit_at_k", "premise_handled", "readability", "refusal_recall", "refusal_auc"],
+_REALDOCS = {"min": ["answer_contains", "first_sentence_contains", "citation_right", "hit_at_k", "premise_handled", "readability", "refusal_recall", "refusal_auc"],
              "max": ["false_refusal_rate"]}
 DEFAULT_GATES["realdocs"] = {"min": _REALDOCS["min"] + ["section_accuracy"], "max": _REALDOCS["max"]}
 

@@ -188,3 +188,19 @@ def test_a_suite_with_parts_is_gated_per_part_too():
     assert [c["ok"] for c in parts["manuals"]["checks"]] == [False], "0.9 < 0.95: the manuals' own gate fails"
     assert [c["ok"] for c in parts["sheets"]["checks"]] == [True]
     assert runner.score_parts("seeds", [rec("", True)], 5, th) == {}, "a suite of one part has none"
+
+
+def test_first_sentence_contains_does_not_credit_a_later_sentence():
+    """answer_contains credits an answer whose third quoted sentence holds the reference; the first sentence must, here."""
+    rec = lambda sentences, refused=False, must_not=(): {  # noqa: E731
+        "kind": "answerable", "answerable": True, "refused": refused, "answers": ["Dominic Thiem"], "must_not": list(must_not),
+        "correct": (not refused) and any("Thiem" in s for s in sentences) and not any(m in " ".join(sentences) for m in must_not),
+        "token_f1": 0.0, "gold_rank": None, "has_gold": False, "timings": {}, "premise": None,
+        "verdicts": [{"text": s, "judge_supported": True, "judge_per_citation": [True]} for s in sentences]}
+    records = [rec(["Dominic Thiem won the 2020 U.S. Open."]),
+               rec(["Medvedev reached the 2019 final.", "Osaka won in 2018.", "2020: Dominic Thiem (Austria)."]),
+               rec(["Dominic Thiem won."], refused=True),
+               rec(["Dominic Thiem beat Zverev, not Murray."], must_not=["Murray"])]
+    assert [runner.first_sentence_correct(r) for r in records] == [True, False, False, False]
+    m, _ = runner.score(records, 5)
+    assert m["answer_contains"] == 0.5 and m["first_sentence_contains"] == 0.25

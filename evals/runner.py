@@ -69,6 +69,11 @@ def premise_verdict(case: Case, refused: bool, shown: list[str], judge: Judged) 
     return {"refused": refused, "corrected": corrected, "affirming": affirming, "handled": refused or corrected}
 
 
+def holds_answer(text: str, answers, must_not) -> bool:
+    """`text` holds a reference answer and none of the answers it must not give."""
+    return M.contains(text, answers) and not (must_not and M.contains(text, must_not))
+
+
 def run_case(pipe, case: Case, judge: Judged, mode: str | None, k: int) -> dict:
     t0 = time.perf_counter()
     ans = pipe.ask(case.question, history=list(case.history), mode=mode)
@@ -98,7 +103,7 @@ def run_case(pipe, case: Case, judge: Judged, mode: str | None, k: int) -> dict:
     correct = None
     f1 = None
     if case.answerable and case.answers:
-        correct = (not ans.refused) and M.contains(text, case.answers) and not (case.must_not and M.contains(text, case.must_not))
+        correct = (not ans.refused) and holds_answer(text, case.answers, case.must_not)
         f1 = round(M.best_f1(text, case.answers), 4) if not ans.refused else 0.0
     premise = premise_verdict(case, ans.refused, [s.text for s in shown], judge)
     extra = realdocs.case_fields(case, ans) if case.running_headers is not None else {}
@@ -144,8 +149,7 @@ def noise(records: list[dict], k: int) -> dict:
 def first_sentence_correct(r: dict) -> bool:
     """The answer's first shown sentence alone holds a reference answer. `answer_contains` credits an answer of up to
     three quoted sentences whose first is wrong when a later one holds the answer; this does not."""
-    first = r["verdicts"][0]["text"] if r["verdicts"] and not r["refused"] else ""
-    return bool(first) and M.contains(first, r["answers"]) and not (r["must_not"] and M.contains(first, r["must_not"]))
+    return bool(r["verdicts"]) and not r["refused"] and holds_answer(r["verdicts"][0]["text"], r["answers"], r["must_not"])
 
 
 def results(records: list[dict], k: int) -> dict[str, M.Result]:

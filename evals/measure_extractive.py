@@ -41,6 +41,11 @@ READER_FEATS = ("reader", "lex", "ctx", "rank", "type")
 SHORTLIST_WEIGHTS = {"cos": 0.55, "lex": 0.35, "ctx": 0.0, "rank": 0.10, "type": 0.0}  # = SENTENCE_WEIGHTS; only the shortlist order matters
 
 
+def candidate_rows(ranked, holds) -> list[dict]:
+    """Ranked candidates as stored for `rescore` / `evaluate`: features, gold (`holds(text)`), length and place."""
+    return [{"f": dict(c.features), "gold": holds(c.text), "words": len(c.text.split()), "src": c.source, "start": c.start} for c in ranked]
+
+
 def collect(pipe, sample, k: int, reader=None) -> list[dict]:
     from rag.answer import rank_sentences
 
@@ -62,10 +67,7 @@ def collect(pipe, sample, k: int, reader=None) -> list[dict]:
                 "article": q.article,
                 "question": q.question,
                 "n_sources": len(hits),
-                "cands": [
-                    {"f": dict(c.features), "gold": contains_answer(c.text, list(q.answers)), "words": len(c.text.split()), "src": c.source, "start": c.start, "text": c.text}
-                    for c in cands
-                ],
+                "cands": [dict(row, text=c.text) for row, c in zip(candidate_rows(cands, lambda t: contains_answer(t, list(q.answers))), cands)],
             }
         )
     return rows

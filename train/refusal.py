@@ -52,6 +52,7 @@ MODEL_OUT = ROOT / "rag" / "refusal_model.json"
 
 
 def collect(pipe, questions) -> list[dict]:
+    from evals.measure_extractive import candidate_rows
     from rag.answer import ExtractiveAnswerer, rank_sentences
 
     ex = ExtractiveAnswerer(pipe.embedder, max_sentences=pipe.settings.max_answer_sentences)
@@ -71,11 +72,10 @@ def collect(pipe, questions) -> list[dict]:
         }
         if q.answerable:  # the shortlisted sentences, so that sentence weights can be fitted and measured on the same pass
             row["n_sources"] = len(a.hits)
-            cand_rows = lambda ranked: [{"f": dict(c.features), "gold": contains_answer(c.text, list(q.answers)),  # noqa: E731
-                                         "words": len(c.text.split()), "src": c.source, "start": c.start} for c in ranked]
-            row["cands"] = cand_rows(a.ranked)
+            holds = lambda text: contains_answer(text, list(q.answers))  # noqa: E731
+            row["cands"] = candidate_rows(a.ranked, holds)
             if pipe.span is not None or pipe.reader is not None:  # the same question's ranking without a reader, for comparison
-                row["cands_off"] = cand_rows(rank_sentences(q.question, pipe.embedder.embed_query(q.question), a.hits, pipe.embedder))
+                row["cands_off"] = candidate_rows(rank_sentences(q.question, pipe.embedder.embed_query(q.question), a.hits, pipe.embedder), holds)
         rows.append(row)
     return rows
 

@@ -56,6 +56,7 @@ def collect(index: Path | None, cache: Path) -> list[dict]:
     """Every answerable realdocs question through `Pipeline.assess`: its ranked candidates, features and gold labels."""
     from evals import metrics as M
     from evals import runner, suites
+    from evals.measure_extractive import candidate_rows
     from rag.pipeline import build
     from rag.settings import Settings
 
@@ -69,8 +70,7 @@ def collect(index: Path | None, cache: Path) -> list[dict]:
             continue
         a = pipes[case.index].assess(case.question)
         rows.append({"id": case.id, "group": case.group or "manuals", "n_sources": len(a.hits),
-                     "cands": [{"f": dict(c.features), "gold": M.contains(c.text, case.answers), "words": len(c.text.split()),
-                                "src": c.source, "start": c.start} for c in a.ranked]})
+                     "cands": candidate_rows(a.ranked, lambda text: M.contains(text, case.answers))})
     return rows
 
 

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 
 # Bump when extraction changes what text or metadata a document gets: `rag ingest`
 # re-extracts every document that the index holds under an older version.
-EXTRACTION_VERSION = 31  # 31: at most 8 table rows per chunk (chunking._few_rows); 30: a chunk of table rows is indexed under its tables' column names; 28: chunks embedded and word-indexed under their title and section path (chunking.indexed_text); 29: not under a title of hex ids; 27: PDF "Appendix B" / "Chapter 3" headings are level 1; 22: CSV/TSV comment lines; 23: their header row found across blank lines; 24: HTML cells keep a <br> as a space; 25: tables trafilatura flattens keep their rows; 26: headers of several rows with spanned cells
+EXTRACTION_VERSION = 32  # 32: a PDF footnote mark that pdfium reads as a line of its own is no page number; 31: at most 8 table rows per chunk (chunking._few_rows); 30: a chunk of table rows is indexed under its tables' column names; 28: chunks embedded and word-indexed under their title and section path (chunking.indexed_text); 29: not under a title of hex ids; 27: PDF "Appendix B" / "Chapter 3" headings are level 1; 22: CSV/TSV comment lines; 23: their header row found across blank lines; 24: HTML cells keep a <br> as a space; 25: tables trafilatura flattens keep their rows; 26: headers of several rows with spanned cells
 
 KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate", "table_head")  # append only: stored by index
 QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})

@@ -25,7 +25,8 @@ font sizes, weights and pitch. From those lines:
     the head of the next page; the rows under it carry its text (`_table_heads`);
   * footnotes (smaller lines below the page's last body line, the first one opening with a
     smaller mark) become paragraphs of their own, without the mark, after the paragraph that
-    runs on to the next page; superscript note marks ("architectures.1") are dropped;
+    runs on to the next page (a mark that pdfium reads as a line of its own, raised above its note as
+    texinfo sets it, is no page number); superscript note marks ("architectures.1") are dropped;
   * list items start with a bullet (Word's Symbol-font bullet, U+F0B7, is shown as "•"; a dash that
     opens a wrapped line inside a sentence is none) or a number; lines whose every word is set in a
     fixed-pitch font are code;
@@ -260,6 +261,12 @@ def _key(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"\d+", "#", text.lower())).strip()
 
 
+def _own_line_mark(ln: Line, lines: list[Line]) -> bool:
+    """A bare number set smaller than the line just below it: a footnote's mark that pdfium read as a line of
+    its own (texinfo raises it above its note), not a page number."""
+    return re.fullmatch(r"\d{1,3}", ln.text.strip()) is not None and any(0 < ln.top - o.top < 2 * o.size and o.size > ln.size + 0.5 for o in lines)
+
+
 def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
     """ids of header/footer/page-number lines: among the two lines nearest a page's top or
     bottom edge, those whose digit-free form repeats on 3+ pages (2+ in a short document),
@@ -269,7 +276,7 @@ def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
         if not lines:
             continue
         by_y = sorted(lines, key=lambda ln: -ln.top)
-        edge = [ln for ln in by_y[:2] if ln.top > h * 0.85] + [ln for ln in by_y[-2:] if ln.top < h * 0.15]
+        edge = [ln for ln in by_y[:2] if ln.top > h * 0.85] + [ln for ln in by_y[-2:] if ln.top < h * 0.15 and not _own_line_mark(ln, lines)]
         for ln in dict.fromkeys(map(id, edge)):
             obj = next(x for x in edge if id(x) == ln)
             cand.append((obj, _key(obj.text)))

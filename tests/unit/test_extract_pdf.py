@@ -430,3 +430,32 @@ def test_an_appendix_heads_its_own_sections_even_below_a_larger_title(tmp_path):
     assert doc.section_at(t.index("Files are listed")) == f"14 OS facilities{SEP}14.1 Files and directories"
     assert doc.section_at(t.index("This appendix tells")) == "Appendix B Invoking widgets"
     assert doc.section_at(t.index("Type widget at the prompt")) == f"Appendix B Invoking widgets{SEP}B.1 Invoking widgets from the command line"
+
+
+def test_a_note_mark_on_a_line_of_its_own_is_no_page_number(tmp_path):
+    """texinfo raises a footnote's mark above its note, and pdfium reads the mark as a line of its own: a bare
+    number at the page's foot, like a page number. Dropped as one, the note lost its mark, was no longer known
+    as a note, and cut the paragraph that runs on to the next page in two (R-lang.pdf, p. 60)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "notes.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 760, "Special rules apply to the else keyword: at the outermost level, the newline ends the")
+    c.drawString(72, 745, "construction and a later else is a syntax error. This somewhat odd behaviour occurs")
+    c.setFont("Helvetica", 7)
+    c.drawString(72, 85, "1")  # the mark, raised 5 pt above its note and set smaller: read as a line of its own
+    c.setFont("Helvetica", 9)
+    c.drawString(80, 80, "Such as non-breaking space and ideographic space.")
+    c.showPage()
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 760, "because the interpreter must decide at once whether the input is complete.")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    flat = " ".join(doc.text.split())
+    assert "This somewhat odd behaviour occurs because the interpreter must decide at once" in flat
+    note = "Such as non-breaking space and ideographic space."
+    block = next(b for b in doc.blocks if doc.text[b.start:b.end] == note)  # a paragraph of its own, without its mark
+    assert block.kind == "paragraph" and doc.text.index(note) > doc.text.index("whether the input is complete.")

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 
 # Bump when extraction changes what text or metadata a document gets: `rag ingest`
 # re-extracts every document that the index holds under an older version.
-EXTRACTION_VERSION = 32  # 32: a PDF footnote mark that pdfium reads as a line of its own is no page number; 31: at most 8 table rows per chunk (chunking._few_rows); 30: a chunk of table rows is indexed under its tables' column names; 28: chunks embedded and word-indexed under their title and section path (chunking.indexed_text); 29: not under a title of hex ids; 27: PDF "Appendix B" / "Chapter 3" headings are level 1; 22: CSV/TSV comment lines; 23: their header row found across blank lines; 24: HTML cells keep a <br> as a space; 25: tables trafilatura flattens keep their rows; 26: headers of several rows with spanned cells
+EXTRACTION_VERSION = 33  # 33: a chunk never quotes the piece of a sentence that another chunk holds whole (chunk_layout); 32: a PDF footnote mark that pdfium reads as a line of its own is no page number; 31: at most 8 table rows per chunk (chunking._few_rows); 30: a chunk of table rows is indexed under its tables' column names; 28: chunks embedded and word-indexed under their title and section path (chunking.indexed_text); 29: not under a title of hex ids; 27: PDF "Appendix B" / "Chapter 3" headings are level 1; 22: CSV/TSV comment lines; 23: their header row found across blank lines; 24: HTML cells keep a <br> as a space; 25: tables trafilatura flattens keep their rows; 26: headers of several rows with spanned cells
 
 KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate", "table_head")  # append only: stored by index
 QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})
@@ -164,10 +164,16 @@ def section_at(spans: Sequence[Span], offset: int) -> str:
     return spans[lo - 1].section if lo else ""
 
 
-def chunk_layout(spans: Sequence[Span], start: int, end: int, page_at=None) -> tuple[str, tuple[tuple, ...]]:
+def chunk_layout(spans: Sequence[Span], start: int, end: int, page_at=None, units=None, text: str = "") -> tuple[str, tuple[tuple, ...]]:
     """(section, blocks) of the chunk text[start:end]: blocks clipped to it, chunk-relative,
     each as (start, end, kind, section, page) with page 0 when the document has none, and a
     table row under a header row as (start, end, kind, section, page, header row text).
+    With `units` (a Span -> its quotable units as (start, end, whether some chunk holds it whole), in
+    document offsets) and the document's `text`, a paragraph or list item that
+    the chunk's edge cuts is clipped further: the piece of a sentence cut by the edge is in no block, so
+    it is never quoted ("tion (VECSXPs), and for ...", "a “cases by variables” matrix of data."), and the
+    chunk that holds the sentence whole quotes it. The piece of a sentence that no chunk holds whole (one
+    longer than a chunk) stays quotable, unless it is a stub of fewer than FRAGMENT_WORDS words.
 
     The chunk's section is that of its first quotable block (what an answer would be quoted
     from), else of its first block."""
@@ -180,11 +186,29 @@ def chunk_layout(spans: Sequence[Span], start: int, end: int, page_at=None) -> t
             continue
         if sp.start >= end:
             break
-        s = max(sp.start, start)
-        b = (s - start, min(sp.end, end) - start, sp.kind, sp.section, (page_at(s) or 0) if page_at else 0)
+        s, e = max(sp.start, start), min(sp.end, end)
+        if units is not None and (sp.start < start or sp.end > end) and sp.kind in ("paragraph", "list_item"):
+            us = units(sp)
+            cut = next((u for u in us if u[0] < s < u[1]), None) if sp.start < start else None
+            if cut and (cut[2] or len(text[s : cut[1]].split()) < FRAGMENT_WORDS):
+                s = next((a for a, _, _ in us if a >= cut[1]), e)
+            cut = next((u for u in us if u[0] < e < u[1]), None) if sp.end > end else None
+            if cut and (cut[2] or len(text[cut[0] : e].split()) < FRAGMENT_WORDS):
+                e = max((b for _, b, _ in us if b <= cut[0]), default=s)
+            if e <= s:
+                continue
+        b = (s - start, e - start, sp.kind, sp.section, (page_at(s) or 0) if page_at else 0)
         out.append(b + (sp.head,) if sp.head else b)
     section = next((b[3] for b in out if b[2] in QUOTABLE), out[0][3] if out else "")
     return section, tuple(out)
+
+
+def block_units(text: str, sp: Span) -> list[tuple[int, int]]:
+    """The quotable units (`quotable_units`) of the block `sp` of the document text, in document offsets."""
+    from rag.text import sentence_spans
+
+    t = text[sp.start : sp.end]
+    return [(sp.start + a, sp.start + b) for a, b in quotable_units(t, sentence_spans(t))]
 
 
 def encode_layout(blocks: Sequence[tuple]) -> str:

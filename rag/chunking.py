@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from rag.blocks import EXTRACTION_VERSION, chunk_layout, column_names
+from rag.blocks import EXTRACTION_VERSION, block_units, chunk_layout, column_names
 from rag.types import Chunk, Document
 
 
@@ -190,7 +190,19 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
         spans.append((start, end))
         prev_start, prev_end = start, max(prev_end, end)
     spans = _few_rows(_whole_rows(spans, doc.blocks), doc.blocks)
-    layouts = [chunk_layout(doc.blocks, s, e, doc.page_at) if doc.blocks else ("", ()) for s, e in spans]
+    cut: dict[int, list[tuple[int, int, bool]]] = {}  # a block that chunk edges cut -> its sentences, and whether a chunk holds each whole
+    starts = [s for s, _ in spans]
+
+    def held(a: int, b: int) -> bool:
+        i = bisect_right(starts, a)
+        return any(spans[j][1] >= b for j in range(max(i - 4, 0), i))
+
+    def units(sp) -> list[tuple[int, int, bool]]:
+        if sp.start not in cut:
+            cut[sp.start] = [(a, b, held(a, b)) for a, b in block_units(text, sp)]
+        return cut[sp.start]
+
+    layouts = [chunk_layout(doc.blocks, s, e, doc.page_at, units, text) if doc.blocks else ("", ()) for s, e in spans]
     return [
         Chunk(
             id=chunk_id(doc, i),

@@ -159,3 +159,38 @@ def test_a_chunk_holds_at_most_max_rows_table_rows(tmp_path):
     (tmp_path / "s.csv").write_text("code,name\n" + "\n".join(f"{i},n{i}" for i in range(MAX_ROWS)) + "\n", encoding="utf-8")
     small = load_file(tmp_path / "s.csv", tmp_path, 10**9)
     assert len(chunk_document(small, 192, 32)) == 1
+
+
+@pytest.mark.parametrize("variant", ["fragment", "abbreviation"])
+def test_no_chunk_quotes_the_piece_of_a_sentence_that_another_chunk_holds_whole(tmp_path, variant):
+    """The splitter's sentences are not the quotable units: it cuts "Ok." from the sentence it is quoted with,
+    and after "(e.g." where the units do not. A chunk that starts or ends inside such a unit quoted the piece
+    ("tion (VECSXPs), and for ..."); now only the chunk that holds the unit whole quotes it."""
+    import random
+
+    from rag.blocks import block_units, quotable_spans
+
+    rnd = random.Random(0)
+    words = "archive mirror release signed keys rotate daily package upload builder checksum index manifest".split()
+    paras = []
+    for _ in range(6):
+        sents = []
+        for _ in range(8):
+            w = " ".join(rnd.choice(words) for _ in range(rnd.randint(9, 16)))
+            if variant == "abbreviation":
+                w = w.replace(" keys ", " keys (e.g. Ed25519) ", 1)
+            sents.append(w.capitalize() + ".")
+            if variant == "fragment":
+                sents.append("Ok.")
+        paras.append(" ".join(sents))
+    (tmp_path / "d.md").write_text("# Title\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
+    doc = load_file(tmp_path / "d.md", tmp_path, 10**9)
+    chunks = chunk_document(doc, 48, 12)
+    units = {u for b in doc.blocks if b.kind == "paragraph" for u in block_units(doc.text, b)}
+    held = {u for u in units if any(c.start <= u[0] and u[1] <= c.end for c in chunks)}
+    assert len(held) >= 0.9 * len(units)  # (a unit cut where the overlap starts is whole in no chunk: its pieces stay)
+    quoted = {(c.start + a, c.start + b) for c in chunks for a, b in quotable_spans(c)}
+    pieces = [(a, b) for a, b in quoted - units if any(x < b and a < y for x, y in held)]
+    assert not pieces, [doc.text[a:b] for a, b in pieces]
+    assert held <= quoted
+    assert all(c.text == doc.text[c.start : c.end] for c in chunks)

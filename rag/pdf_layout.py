@@ -10,7 +10,8 @@ font sizes, weights and pitch. From those lines:
     is a heading, not a list item (a bold "Table 4.1." caption is not); when pdfium reports no weight
     or 400 (base-14 and many Type 1 fonts, LibreOffice's embedded fonts), the font's name says whether it is bold;
   * table-of-contents and index pages (most lines end in a dot leader or a page number)
-    become toc/index blocks, one entry each; so do lines that are all links to places in the same
+    become toc/index blocks, one entry each, under the page's own larger headings ("Function and
+    variable index", its letters); so do lines that are all links to places in the same
     document, and two or more paragraphs or list items in a row that each name one of the document's headings;
   * a line whose text runs have wide gaps is a table row (cells joined by " | "), unless it is
     alone (no line next to it has gaps, none continues one of its cells), in the middle of an
@@ -34,7 +35,8 @@ font sizes, weights and pitch. From those lines:
     hyphenation (pdfium marks it; the hyphen stays when the document spells the word with one, in a
     hyphenated chain such as "byte-for-byte", and in an e-mail address or URL), and
     without a space inside a URL broken after "/", "." or "=". A short line and an indented one
-    starting a sentence (a term and its definition), or a line back out to the left after a sentence, start anew.
+    starting a sentence (a term and its definition), or a line back out to the left after a sentence, start anew
+    (not the line under a paragraph's indented first line, which texinfo sets).
 A paragraph that runs on from the foot of one column to the head of the next is joined as across
 pages. Pages without a text layer (scans) are read by OCR (rag/ocr.py) into lines that go through the
 same rules. Left out: multi-column reading order beyond pdfium's own, tables without column gaps,
@@ -330,12 +332,14 @@ def _join(a: str, b: str, vocab: set[str]) -> str:
 
 _URL_END = re.compile(r"(?:\b[a-z][a-z+.-]*://|\bwww\.)\S*[/.=?&#_~:-]$", re.I)
 _TLD = {"org", "com", "net", "edu", "gov", "io", "de", "uk", "fr", "info"}
+_FILE_EXT = {"html", "htm", "shtml", "php", "asp", "aspx", "jsp", "cgi", "pdf", "txt", "xml", "json", "gz", "zip", "tgz"}
 
 
 def _url_goes_on(a: str, b: str) -> bool:
     """Does line `b` go on with the URL that line `a` ends in, broken after "/", "." or "=" ("https://cran.r-project.org/"
     + "package=foreign)")? Yes when `b` opens with a closing bracket, or its first word looks like a path, host or query
-    (a "/", "=", "?", "&", "#", an inner "." or "_"), or is a top-level domain after a dot. Not when that word is another URL."""
+    (a "/", "=", "?", "&", "#", an inner "." or "_"), or is a top-level domain after a dot, or a file's extension after
+    a dot in the URL's path (".../barrier." + "html"). Not when that word is another URL."""
     if not _URL_END.search(a) or not b.strip():
         return False
     t = b.split(None, 1)[0]
@@ -343,7 +347,8 @@ def _url_goes_on(a: str, b: str) -> bool:
         return False
     core = t.rstrip(".,;:)]}>'\"”’")
     return (t[0] in ")]}>" or bool(re.search(r"[/=?&#%]|\w[._]\w", core))
-            or a.endswith(".") and core in _TLD and "/" not in a.rsplit("://", 1)[-1])
+            or a.endswith(".") and core in _TLD and "/" not in a.rsplit("://", 1)[-1]
+            or a.endswith(".") and core.lower() in _FILE_EXT and "/" in a.rsplit("://", 1)[-1])
 
 
 def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
@@ -539,6 +544,10 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             kind = page_kind.get(ln.page)
             prev = cur["last"] if cur else None
             gap = (prev.last - ln.top) if prev is not None and prev.page == ln.page else None
+            if (kind and is_heading(ln) and ln.size >= body_size + 1.0 and not re.search(r"\d\s*$", ln.text)
+                    and not _NUMBERED_HEADING.match(ln.text) and not _TOP_HEADING.match(ln.text)):  # (a contents entry is numbered)
+                start("heading", ln, level=level(ln))  # "Function and variable index" above the entries: their section
+                continue
             if kind:
                 # One entry per block; an entry wrapped over two lines ends at its page number.
                 if cur and cur["kind"] == kind and not (_LEADER.search(cur["text"]) or _INDEX_ENTRY.match(cur["text"]) or re.search(r"\d$", cur["text"])) and gap is not None and 0 < gap < pitch * 1.6:
@@ -872,6 +881,13 @@ def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: 
         return ln.x0 > cur["x0"] + 0.3 * em
     if ln.x0 > prev.x0 + 0.8 * em and (_ENDS_SENTENCE.search(cur["text"]) or prev.x1 < ln.x1 - 4 * em and ln.text[:1].isupper()):
         return False  # an indented first line, or a definition under its short term: a new paragraph
-    if ln.x0 < prev.x0 - 0.8 * em and _ENDS_SENTENCE.search(cur["text"]):
+    if ln.x0 < prev.x0 - 0.8 * em and _ENDS_SENTENCE.search(cur["text"]) and not _first_line_indent(cur, prev, ln, em):
         return False  # back out to the left after a sentence ends: the next term of a definition list
     return True
+
+
+def _first_line_indent(cur: dict, prev: Line, ln: Line, em: float) -> bool:
+    """Is `prev` the indented first line of the paragraph `cur` (texinfo indents it by about 1.4 em), which
+    ends a sentence at the right edge, and `ln` its second line, back at the margin? A definition list
+    indents its definitions further, and its terms are short."""
+    return len(cur["lines"]) == 1 and prev.x0 - ln.x0 < 2.5 * em and prev.x1 >= ln.x1 - 0.5 * em

@@ -459,3 +459,49 @@ def test_a_note_mark_on_a_line_of_its_own_is_no_page_number(tmp_path):
     note = "Such as non-breaking space and ideographic space."
     block = next(b for b in doc.blocks if doc.text[b.start:b.end] == note)  # a paragraph of its own, without its mark
     assert block.kind == "paragraph" and doc.text.index(note) > doc.text.index("whether the input is complete.")
+
+
+def test_an_indented_first_line_that_ends_a_sentence_keeps_its_paragraph(tmp_path):
+    """texinfo indents a paragraph's first line; when that line ends a sentence at the right edge, the line
+    below, back at the margin, is still the same paragraph (R-ints.pdf: "... is not made available to R
+    Extensions:" / "rather SEXP is an opaque pointer"), while a definition list's next term, back at the margin
+    after a definition indented further, starts anew. A URL wrapped after "barrier." goes on with "html"."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "texinfo.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+
+    def line(x, y, s, font="Times-Roman"):
+        t = c.beginText(x, y)
+        t.setFont(font, 11)
+        if x == 105:  # a full first line, justified to the right edge at 520 as TeX sets it
+            t.setWordSpace((520 - 105 - c.stringWidth(s, font, 11)) / s.count(" "))
+        t.textLine(s)
+        c.drawText(t)
+
+    line(105, 760, "Note that the internal structure of the record is not made available to extensions:")
+    line(90, 747, "rather it is an opaque pointer, and the internals are reached through functions.")
+    line(105, 720, "For background papers see https://homepage.example.edu/~luke/R/barrier.")
+    line(90, 707, "html and the notes on the collector.")
+    line(90, 680, "_R_CHECK_FOO_", "Courier")
+    line(148, 667, "Control checking for executable files. Default: true.")
+    line(90, 654, "Other terms follow here in the list.")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    paras = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "paragraph"]
+    assert ("Note that the internal structure of the record is not made available to extensions: rather it is an opaque "
+            "pointer, and the internals are reached through functions.") in [" ".join(p.split()) for p in paras]
+    assert "For background papers see https://homepage.example.edu/~luke/R/barrier.html and the notes on the collector." in [" ".join(p.split()) for p in paras]
+    assert "Control checking for executable files. Default: true." in paras and "Other terms follow here in the list." in paras
+
+
+def test_the_heading_of_a_contents_page_is_the_section_of_its_entries(manual):
+    """A heading set larger on a contents or index page is a heading, not an entry: its entries sit under it
+    (R-ints.pdf's index entries sat under "12.3 Large matrices", the last section before the index)."""
+    t = manual.text
+    heads = [t[b.start : b.end] for b in manual.blocks if b.kind == "heading"]
+    assert heads[0] == "Contents"
+    entry = next(b for b in manual.blocks if b.kind == "toc" and t[b.start : b.end].startswith("2.4 Library Notes"))
+    assert manual.section_at(entry.start) == "Contents"

@@ -28,6 +28,8 @@ font sizes, weights and pitch. From those lines:
     smaller mark) become paragraphs of their own, without the mark, after the paragraph that
     runs on to the next page (a mark that pdfium reads as a line of its own, raised above its note as
     texinfo sets it, is no page number); superscript note marks ("architectures.1") are dropped;
+  * a numbered item whose title is set bold on a line of its own above its indented text ("8. Blank lines")
+    is a heading below all others, so the text is under it, not glued to it;
   * list items start with a bullet (Word's Symbol-font bullet, U+F0B7, is shown as "•"; a dash that
     opens a wrapped line inside a sentence is none) or a number; lines whose every word is set in a
     fixed-pitch font are code;
@@ -67,6 +69,7 @@ _PAGE_NO = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*
 _SPLIT_NOTICE = re.compile(r"^\((?:continues on next page|continued from previous page)\)$", re.I)  # Sphinx, around a split code block
 _CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Example|Listing)\s+[A-Z0-9]+(?:[.-]\d+)*[.:]\s", re.I)  # a bold caption is no heading
 _ENUMERATED = re.compile(r"^(?:\(\d{1,3}\)|\d{1,3}[.)])\s+[A-Z]")  # "(1) How", "12. Why"
+_ITEM_LEVEL = 99  # a numbered item's bold title: below every heading, a sibling of the next item's title
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 
@@ -614,6 +617,12 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                     cur["last"] = ln
                 else:
                     start("code", ln)
+                continue
+            nxt = lines[idx + 1] if idx + 1 < len(lines) else None
+            if (re.match(r"\(?\d{1,2}[.)]\s+\S", ln.text) and ln.end_weight >= body_weight + 150 and len(ln.text.split()) <= 8
+                    and not _ENDS_SENTENCE.search(ln.text) and nxt is not None and not bold(nxt) and nxt.x0 > ln.x0 + 0.3 * ln.size
+                    and 0 < ln.last - nxt.top < pitch * 1.6):
+                start("heading", ln, level=_ITEM_LEVEL)  # "8. Blank lines" set bold above its indented text: the item's title
                 continue
             if _BULLET.match(ln.text) and not (ln.text[0] in "–—-" and cur and cur["kind"] in ("paragraph", "list_item") and not _ENDS_SENTENCE.search(cur["text"])
                                                and gap is not None and _continues(cur, ln, gap, pitch, body_size)):

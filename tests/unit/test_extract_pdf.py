@@ -505,3 +505,35 @@ def test_the_heading_of_a_contents_page_is_the_section_of_its_entries(manual):
     assert heads[0] == "Contents"
     entry = next(b for b in manual.blocks if b.kind == "toc" and t[b.start : b.end].startswith("2.4 Library Notes"))
     assert manual.section_at(entry.start) == "Contents"
+
+
+def test_a_numbered_items_bold_title_is_a_heading_not_glued_to_its_text(tmp_path):
+    """R-data.pdf sets "8. Blank lines" (the title bold) on a line of its own, its text indented below: the answer
+    read "Blank lines By default, read.table ignores empty lines." Now the title is the text's section."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "items.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(72, 780, "2 Variations on reading")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 750, "The function has many arguments, and these are the main ones.")
+    y = 725
+    for n, (title, body) in enumerate([("Blank lines", ["By default, empty lines are ignored. This can be changed by", "setting an argument."]),
+                                       ("Comments", ["By default, a hash starts a comment and the rest of the line", "is ignored."])], start=7):
+        c.setFont("Helvetica", 11)
+        c.drawString(90, y, f"{n}. ")
+        c.setFont("Helvetica-Bold", 11)
+        c.drawString(90 + c.stringWidth(f"{n}. ", "Helvetica", 11), y, title)
+        c.setFont("Helvetica", 11)
+        for i, b in enumerate(body, start=1):
+            c.drawString(108, y - 13 * i, b)
+        y -= 13 * (len(body) + 2)
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    t = doc.text
+    assert not any("Blank lines By default" in " ".join(t[b.start : b.end].split()) for b in doc.blocks)
+    assert doc.section_at(t.index("By default, empty lines are ignored.")) == f"2 Variations on reading{SEP}7. Blank lines"
+    assert doc.section_at(t.index("By default, a hash starts")) == f"2 Variations on reading{SEP}8. Comments"

@@ -66,6 +66,10 @@ DOCS = (
     # texinfo; R manuals: verbatim copying permitted, r-doc-pdf GPL-2) and SQLite's locking page (public domain, sqlite3-doc).
     ("r-doc-pdf", "/usr/share/R/doc/manual/R-ints.pdf", "pdf"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/lockingv3.html", "html"),
+    # 2026-12-02, blind part `manuals8` (prose manuals, written by helpers who never ran the system): Writing R Extensions
+    # (236 pages, texinfo; R manuals: verbatim copying permitted, r-doc-pdf GPL-2) and gitattributes(5) (asciidoc, GPL-2, git-doc).
+    ("r-doc-pdf", "/usr/share/R/doc/manual/R-exts.pdf", "pdf"),
+    ("git-doc", "/usr/share/doc/git-doc/gitattributes.html", "html"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
 DOCX_NAME = "datatype3.docx"

@@ -5,7 +5,8 @@
 * `line_break`     - a hard line break inside the sentence, or an end-of-line hyphenation left
                      behind ("hyphen- ation"; a suspended hyphen such as "pre- and post-" is fine);
 * `page_number`    - a line that is only a number (or "Page 3", "- 3 -", "3 of 40");
-* `dot_leader`     - a table-of-contents / index dot leader (". . . ." or "....");
+* `dot_leader`     - a table-of-contents / index dot leader (". . . .", "....." or "... 12"; not an
+                     ellipsis and its full stop, "....", at a sentence's end);
 * `glued_heading`  - a heading fused into the sentence: the sentence starts with a section
                      number and a capitalised title ("2.1 ASN.1 syntax The parser ..."), or with a
                      Title Case run of 4+ words holding a capitalised function word ("Maximum Number
@@ -31,7 +32,9 @@ _HYPHEN_LEFT = re.compile(r"[a-z]-\s+([a-z]+)")
 _SUSPENDED = {"and", "or", "nor", "to", "as", "vs"}  # "pre- and post-processing" is English, not an artefact
 _NUMBER_LINE = re.compile(r"^\s*(?:[-–—]\s*)?(?:[Pp]age\s+)?(?:\d{1,4}|[ivxlc]{1,4})(?:\s*(?:of|/)\s*\d{1,4})?(?:\s*[-–—])?\s*$")
 _INLINE_PAGE = re.compile(r"\bpage\s+\d{1,4}\s+of\s+\d{1,4}\b|(?:^|\s)[-–—]\s?\d{1,4}\s?[-–—](?:\s|$)", re.I)
-_DOT_LEADER = re.compile(r"(?:\.\s?){4,}|(?:·\s?){3,}|…{2,}")
+# Four spaced dots, five in a row, or dots before a page number; not "...." at a sentence's end (an ellipsis, or R's
+# `...` argument, and its full stop: "arguments intended for ....").
+_DOT_LEADER = re.compile(r"(?:\.\s){3,}\.|\.{5,}|\.{3,}\s*\d+\s*$|(?:·\s?){3,}|…{2,}")
 _SECTION_NO = r"(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z]\.\d{1,2}(?:\.\d{1,2})*\.?)"
 _HEADING_START = re.compile(rf"^{_SECTION_NO}\s+[A-Z]")
 _NEW_SENTENCE_INSIDE = re.compile(r"[a-z0-9)]\s+[A-Z][a-z]+\s+[a-z]")  # "... syntax The parser is"

@@ -54,9 +54,21 @@ def test_page_number_artefacts(text):
     "Header file libtasn1.h . . . . . . . . . . 4",
     "2.4 Library Notes.......................12",
     "Contents · · · · 3",
+    "make.socket . . . . . . . . . . . . . . . . . . . . . . 54",
+    "Introduction ... 3",
 ])
 def test_dot_leader_artefacts(text):
     assert "dot_leader" in artefacts(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Formal arguments before ... can be partially matched, and so may ‘swallow’ actual arguments intended for ....",
+    "And so on and so forth....",
+    "Arguments after ... must be named in full.",
+])
+def test_an_ellipsis_is_no_dot_leader(text):
+    """R's `...` argument (R-exts.pdf, R-lang.pdf) and an ellipsis followed by its full stop are prose."""
+    assert "dot_leader" not in artefacts(text)
 
 
 @pytest.mark.parametrize("text", [

@@ -169,11 +169,11 @@ def chunk_layout(spans: Sequence[Span], start: int, end: int, page_at=None, unit
     each as (start, end, kind, section, page) with page 0 when the document has none, and a
     table row under a header row as (start, end, kind, section, page, header row text).
     With `units` (a Span -> its quotable units as (start, end, whether some chunk holds it whole), in
-    document offsets) and the document's `text`, a paragraph or list item that
-    the chunk's edge cuts is clipped further: the piece of a sentence cut by the edge is in no block, so
-    it is never quoted ("tion (VECSXPs), and for ...", "a “cases by variables” matrix of data."), and the
-    chunk that holds the sentence whole quotes it. The piece of a sentence that no chunk holds whole (one
-    longer than a chunk) stays quotable, unless it is a stub of fewer than FRAGMENT_WORDS words.
+    document offsets) and the document's `text`, a paragraph or list item that the chunk's edge cuts is
+    clipped further: the piece of a sentence cut by the edge is in no block, so it is never quoted
+    ("tion (VECSXPs), and for ...", "a “cases by variables” matrix of data."), and the chunk that holds
+    the sentence whole quotes it. The piece of a sentence that no chunk holds whole (one longer than a
+    chunk) stays quotable, unless it is a stub of fewer than FRAGMENT_WORDS words.
 
     The chunk's section is that of its first quotable block (what an answer would be quoted
     from), else of its first block."""

@@ -542,6 +542,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         for idx, ln in enumerate(lines):
             if id(ln) in in_notes:
                 continue
+            nxt = lines[idx + 1] if idx + 1 < len(lines) else None
             if re.fullmatch(r"\d{1,3}", ln.text) and ln.size <= 0.8 * body_size:
                 continue  # a note mark that pdfium set on a line of its own
             kind = page_kind.get(ln.page)
@@ -600,7 +601,6 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             if ln.cells and not _tabular(lines, idx, pitch) and not _spread(cur, ln, gap, pitch, body_size):
                 if right is None:
                     right = _right_edge(lines, body_size)
-                nxt = lines[idx + 1] if idx + 1 < len(lines) else None
                 if _opens_paragraph(ln, nxt, pitch, right) and not is_heading(nxt):
                     ln = replace(ln, text=" ".join(ln.cells), cells=[], cell_x=[])  # prose: read on as any other line
                     if in_cell(ln, gap):
@@ -618,7 +618,6 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 else:
                     start("code", ln)
                 continue
-            nxt = lines[idx + 1] if idx + 1 < len(lines) else None
             if (re.match(r"\(?\d{1,2}[.)]\s+\S", ln.text) and ln.end_weight >= body_weight + 150 and len(ln.text.split()) <= 8
                     and not _ENDS_SENTENCE.search(ln.text) and nxt is not None and not bold(nxt) and nxt.x0 > ln.x0 + 0.3 * ln.size
                     and 0 < ln.last - nxt.top < pitch * 1.6):

@@ -86,6 +86,29 @@ _ASKING = re.compile(rf"\b({_WH})(?:\s+(?:and|or)\s+({_WH}))?", re.I)  # "where 
 _CONDITION = re.compile(r"^\s*(?:when|whenever|if|while|after|before|once|since|as|because|although|given|assuming)\b[^,?]*,\s*", re.I)
 
 
+_ASKING_CLAUSE = re.compile(
+    r"(?:[;,:]|\s[—–-])\s+((?:what|which|who|whom|whose|where|when|how|why|is|are|was|were|does|do|did|can|could|should|"
+    r"must|will|would|has|have)\b[^;,:?]*\?)\s*$", re.I)
+_LEADS_WITH_WH = re.compile(rf"\s*{_WH}", re.I)
+
+
+def asking_clause(question: str) -> str | None:
+    """The clause that asks, when a statement leads the question: "In a b-tree page header, what does a zero ... stand
+    for?" -> "what does a zero ... stand for?". None for a plain question, or when the question itself comes first
+    ("Which GCC releases miscompile R, when it is built with -O3?").
+
+    A reader trained on SQuAD places the answer near the question's words, so a leading statement that paraphrases
+    one sentence ("the database is a sequence of equal-sized blocks; how large is each block?") draws the span into
+    that sentence. rank_sentences reads the clause alone as well and keeps the better reading."""
+    m = _ASKING_CLAUSE.search(question)
+    if m is None or len(m.group(1).split()) < 4:
+        return None
+    lead = question[: m.start()]
+    if _LEADS_WITH_WH.match(lead) and not re.match(r"\s*when\b[^?]*$", lead, re.I):
+        return None
+    return m.group(1)
+
+
 def question_type(question: str) -> str | None:
     """The kind of answer a question asks for, from its wh-word: number, date, person, place or None.
 
@@ -227,7 +250,8 @@ def rank_sentences(
     `cos` or there is no reader) decides whether the shortlist is embedded.
     With a `span` reader (rag.reader.SpanReader) each source passage is read once, whole, and
     every sentence gets `span`: the best answer span starting in it minus "no answer" (a logit
-    difference, clipped to +-SPAN_CLIP); no shortlist is needed for that. `span_passages` reads
+    difference, clipped to +-SPAN_CLIP); no shortlist is needed for that. A question led by a statement
+    is read twice, whole and by its `asking_clause`, and each wordpiece keeps the better margin. `span_passages` reads
     only the first n sources (latency); the sentences of the others score -SPAN_CLIP.
     """
     if weights is not None:
@@ -268,7 +292,12 @@ def rank_sentences(
     def lexical(terms: set[str]) -> float:
         return sum(idf[t] for t in q_terms if t in terms) / total
 
-    reads = span.read(question, [v for v, _ in views[:span_passages]]) if span is not None else None
+    reads = None
+    if span is not None:
+        passages = [v for v, _ in views[:span_passages]]
+        reads = span.read(question, passages)
+        if (clause := asking_clause(question)) is not None:
+            reads = [a.or_better(b) for a, b in zip(reads, span.read(clause, passages))]
     feats = []
     for r in raw:
         f = {"lex": lexical(r[4]), "ctx": lexical(r[5]), "rank": 1.0 / r[0], "type": type_match(kind, r[7], q_set)}

@@ -137,6 +137,21 @@ class PassageRead:
     offsets: np.ndarray  # (tokens, 2) char offsets of the passage's wordpieces
     best_from: np.ndarray  # per wordpiece: the best span score starting there
 
+    def or_better(self, other: "PassageRead") -> "PassageRead":
+        """This passage's read merged with another read of it (another wording of the question): per wordpiece, the
+        better margin over "no answer". The result's null is 0, so its scores are those margins."""
+        theirs: dict[int, float] = {}
+        for (s, _), v in zip(other.offsets.tolist(), (other.best_from - other.null).tolist()):
+            theirs[s] = max(v, theirs.get(s, v))
+        mine = self.best_from - self.null
+        best = np.array([max(v, theirs.get(s, v)) for (s, _), v in zip(self.offsets.tolist(), mine.tolist())], dtype=np.float32)
+        if not len(best):
+            return self
+        b = int(best.argmax())
+        if best[b] > mine.max():  # the other reading's span wins; locate it there
+            return PassageRead(0.0, float(best[b]), other.start, other.end, self.offsets, best)
+        return PassageRead(0.0, float(best[b]), self.start, self.end, self.offsets, best)
+
     def within(self, start: int, end: int) -> float:
         """The best span starting inside passage[start:end], minus null (-inf when no wordpiece starts there)."""
         m = (self.offsets[:, 0] >= start) & (self.offsets[:, 0] < end)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.answer import question_type
+from rag.answer import asking_clause, question_type
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,23 @@ def test_the_wh_word_of_the_question(question, kind):
 )
 def test_a_clause_inside_the_question_does_not_type_it(question, kind):
     assert question_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    "question, clause",
+    [
+        ("From the pager's view the file is equal-sized blocks; how large is each block typically?", "how large is each block typically?"),
+        ("In a b-tree page header, what does a zero for the start of the cell content area stand for?",
+         "what does a zero for the start of the cell content area stand for?"),
+        ("If applying a stash fails with conflicts, is the stash removed from the list?", "is the stash removed from the list?"),
+        ("When bisecting without a checkout, which special reference is moved to the commit?", "which special reference is moved to the commit?"),
+        ("txid_snapshot is deprecated: which type should I use instead?", "which type should I use instead?"),
+        # no leading statement, or the question comes first
+        ("What is the largest size of a page?", None),
+        ("Which GCC releases miscompile R, when it is built with -O3?", None),
+        ("Why does an else at the start of a line fail at the top level, when inside braces it works?", None),
+        ("In R, what is NA?", None),  # too short a clause to read alone
+    ],
+)
+def test_the_asking_clause_is_what_follows_a_leading_statement(question, clause):
+    assert asking_clause(question) == clause

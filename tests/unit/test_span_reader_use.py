@@ -191,3 +191,46 @@ def test_eval_reports_name_the_reader_as_the_pipelines_ran_it(tmp_path):
     assert _reader_info(s, [SimpleNamespace(span=None), ran]) == {"reader": "span", "backend": "torch", "precision": "bf16"}
     off = s.model_copy(update={"reader": "off", "model_backend": "numpy"})
     assert _reader_info(off, [SimpleNamespace(span=None)]) == {"reader": "off", "backend": "numpy", "precision": None}
+
+
+class Distracted(LexicalSpanReader):
+    """Like a SQuAD-trained reader: a question that restates a sentence draws the span into that sentence."""
+
+    def __init__(self):
+        self.questions = []
+
+    def read(self, question, passages):
+        from rag.text import sentence_spans
+
+        self.questions.append(question)
+        out = []
+        for text in passages:
+            spans = sentence_spans(text)
+            distracted = "blocks" in question  # and less sure of itself, as the real reader was (2.4 against 3.7)
+            target = 0 if distracted else next(k for k, (s, e) in enumerate(spans) if "1024" in text[s:e])
+            margin = 4.0 if distracted else 11.0
+            best = np.array([margin if k == target else -10.0 for k in range(len(spans))], dtype=np.float32)
+            out.append(PassageRead(0.0, margin, *spans[target], np.array(spans, dtype=np.int64), best))
+        return out
+
+
+def test_a_question_led_by_a_statement_is_also_read_by_its_asking_clause():
+    text = "The file is a run of equal blocks of one size. Each page is usually 1024 bytes in size. Pages count from one."
+    q = "The file is a run of equal blocks; how large is each page usually?"
+    r = Distracted()
+    ranked = rank_sentences(q, None, hits(text), NoEmbedding(), span=r)
+    assert r.questions == [q, "how large is each page usually?"]
+    assert ranked[0].text == "Each page is usually 1024 bytes in size."
+    assert dict(ranked[1].features)["span"] == 4.0  # the whole question's reading is kept too
+    plain = Distracted()
+    rank_sentences("How large is each page usually?", None, hits(text), NoEmbedding(), span=plain)
+    assert len(plain.questions) == 1  # a plain question is read once
+
+
+def test_or_better_keeps_the_better_margin_per_wordpiece():
+    a = SpanReader._merge([window(2, 4, {0: 3.0}, {0: 3.0}, null=(1.0, 1.0))])  # token 0: margin 4
+    b = SpanReader._merge([window(5, 4, {2: 6.0}, {2: 6.0}, null=(0.0, 0.0))])  # token 2: margin 12
+    m = a.or_better(b)
+    assert m.null == 0.0 and m.score == pytest.approx(12.0) and (m.start, m.end) == (20, 29)
+    assert m.within(0, 10) == pytest.approx(4.0) and m.within(20, 30) == pytest.approx(12.0)
+    assert a.or_better(a).score == pytest.approx(a.score)

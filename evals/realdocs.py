@@ -70,6 +70,10 @@ DOCS = (
     # (236 pages, texinfo; R manuals: verbatim copying permitted, r-doc-pdf GPL-2) and gitattributes(5) (asciidoc, GPL-2, git-doc).
     ("r-doc-pdf", "/usr/share/R/doc/manual/R-exts.pdf", "pdf"),
     ("git-doc", "/usr/share/doc/git-doc/gitattributes.html", "html"),
+    # 2026-12-02, blind part `manuals9` (prose manuals, written by helpers who never ran the system): the Bash Reference
+    # Manual (196 pages, texinfo; GNU FDL, bash-doc) and SQLite's write-ahead logging page (public domain, sqlite3-doc).
+    ("bash-doc", "/usr/share/doc/bash/bashref.pdf", "pdf"),
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/wal.html", "html"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
 DOCX_NAME = "datatype3.docx"

@@ -15,7 +15,10 @@
                      Affinity: NUMERIC; Rule Used: 5") is checked cell by cell: a column name is a label;
 * `repeated_header`- a running page header: one of `headers` (lines the caller found repeated at
                      the top of the document's pages), or a texinfo-style "Chapter 2: Title 11"
-                     / "Appendix A: Title 40" with its page number.
+                     / "Appendix A: Title 40" with its page number;
+* `word_fragment`  - the sentence starts with the tail of a word cut at a line or page break ("tion
+                     (VECSXPs), and for ..."): a lowercase first word that is one of the endings English
+                     hyphenation leaves (`_WORD_TAILS`) and not a word itself ("less", "able" are words).
 
 `readable(text)` is `not artefacts(text)`. Left out: artefacts we can't see in one sentence
 without the document (a missing hyphen at a page break, reordered columns), and judging style.
@@ -26,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-KINDS = ("line_break", "page_number", "dot_leader", "glued_heading", "repeated_header")
+KINDS = ("line_break", "page_number", "dot_leader", "glued_heading", "repeated_header", "word_fragment")
 
 _HYPHEN_LEFT = re.compile(r"[a-z]-\s+([a-z]+)")
 _SUSPENDED = {"and", "or", "nor", "to", "as", "vs"}  # "pre- and post-processing" is English, not an artefact
@@ -43,6 +46,12 @@ _HEADING_LINE = re.compile(rf"^{_SECTION_NO}\s+[A-Z][^!?;]{{0,70}}(?<![.:,])$")
 _TITLE_WORDS = {"Of", "In", "A", "An", "The", "For", "And", "To", "On", "With", "From", "By", "At", "Or", "As", "Into",
                 "Where", "When", "How", "What", "Is", "Are", "May", "Be"}
 _CROSS_REF = {"See", "Read", "Visit"}  # "See How To Corrupt An SQLite Database File for ...": a cited title, not a heading
+# Word endings that a line or page break can leave at the start of a line and that are not English words.
+_WORD_TAILS = frozenset(
+    "tion tions sion sions ment ments ness nesses ing ings ity ities ance ances ence ences ency ancy ible ibly ably ally "
+    "ical ically ized izes izing ised ises ising ation ations ative atively ture tures ously ively iness ional ionally "
+    "ular ful fully tive tives cally tically lessly ized ization izations isation isations ement ements edly".split())
+_FIRST_WORD = re.compile(r"[a-z]+(?=[\s,;:.)]|$)")
 _TEXINFO_HEADER = re.compile(r"\b(?:Chapter\s+\d{1,2}|Appendix\s+[A-Z]):\s+[^.!?\n]{1,70}?\s\d{1,4}\b")
 
 
@@ -96,6 +105,10 @@ def artefacts(text: str, headers: Iterable[str] = ()) -> list[str]:
         h = _squeeze(h)
         if h and h in flat:
             found.add("repeated_header")
+
+    first = _FIRST_WORD.match(flat)
+    if first and first.group(0) in _WORD_TAILS:
+        found.add("word_fragment")  # "tion (VECSXPs), and for ...": a word's tail from the line or page before
 
     return [k for k in KINDS if k in found]
 

@@ -123,3 +123,33 @@ def test_several_artefacts_in_kinds_order():
 
 def test_surrounding_whitespace_is_not_an_artefact():
     assert readable("  \nSQLite competes with fopen().\n ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tion (VECSXPs), and for ‘growable’ vectors which are created by slightly over-committing.",  # R-ints.pdf, a footnote's tail
+        "ment of the journal is done by the pager.",
+        "ing the database file, the reader takes a SHARED lock.",
+        "ities of the two formats are the same.",
+    ],
+)
+def test_a_sentence_that_starts_with_a_words_tail_is_a_fragment(text):
+    assert artefacts(text) == ["word_fragment"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "less is a pager that can go back in the file.",  # a word that is also a suffix
+        "able to read it, the process continues.",
+        "nrows is the number of rows to read.",  # an identifier
+        "read.table ignores empty lines.",
+        "git bisect run takes a script.",
+        "e.g. the default is 50.",
+        "Ment is not lowercase here.",
+        "The notification is sent once.",  # "tion" only inside a word
+    ],
+)
+def test_lowercase_words_and_identifiers_are_not_fragments(text):
+    assert "word_fragment" not in artefacts(text)

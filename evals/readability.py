@@ -48,9 +48,9 @@ _TITLE_WORDS = {"Of", "In", "A", "An", "The", "For", "And", "To", "On", "With", 
 _CROSS_REF = {"See", "Read", "Visit"}  # "See How To Corrupt An SQLite Database File for ...": a cited title, not a heading
 # Word endings that a line or page break can leave at the start of a line and that are not English words.
 _WORD_TAILS = frozenset(
-    "tion tions sion sions ment ments ness nesses ing ings ity ities ance ances ence ences ency ancy ible ibly ably ally "
-    "ical ically ized izes izing ised ises ising ation ations ative atively ture tures ously ively iness ional ionally "
-    "ular ful fully tive tives cally tically lessly ized ization izations isation isations ement ements edly".split())
+    "tion tions sion sions ment ments nesses ing ings ity ities ance ances ence ences ency ancy ible ibly ical ically "
+    "ized izes izing ised ises ising ation ations ative atively ture tures ously ively iness ional ionally ular ful tive "
+    "tives cally tically lessly ization izations isation isations ement ements edly".split())
 _FIRST_WORD = re.compile(r"[a-z]+(?=[\s,;:.)]|$)")
 _TEXINFO_HEADER = re.compile(r"\b(?:Chapter\s+\d{1,2}|Appendix\s+[A-Z]):\s+[^.!?\n]{1,70}?\s\d{1,4}\b")
 

@@ -142,6 +142,7 @@ def test_a_sentence_that_starts_with_a_words_tail_is_a_fragment(text):
     "text",
     [
         "less is a pager that can go back in the file.",  # a word that is also a suffix
+        "fully qualified names are accepted.",
         "able to read it, the process continues.",
         "nrows is the number of rows to read.",  # an identifier
         "read.table ignores empty lines.",

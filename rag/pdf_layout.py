@@ -27,7 +27,8 @@ font sizes, weights and pitch. From those lines:
   * footnotes (smaller lines below the page's last body line, the first one opening with a
     smaller mark) become paragraphs of their own, without the mark, after the paragraph that
     runs on to the next page (a mark that pdfium reads as a line of its own, raised above its note as
-    texinfo sets it, is no page number); superscript note marks ("architectures.1") are dropped;
+    texinfo sets it, is no page number); superscript note marks ("architectures.1") are dropped; a note
+    that stops inside a sentence goes on with the markless lowercase lines at the next page's foot;
   * a numbered item whose title is set bold on a line of its own above its indented text ("8. Blank lines")
     is a heading below all others, so the text is under it, not glued to it;
   * list items start with a bullet (Word's Symbol-font bullet, U+F0B7, is shown as "•"; a dash that
@@ -473,13 +474,19 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             page_kind[lines[0].page] = "index"
 
     body = [lines if not lines or page_kind.get(lines[0].page) else _grid_rows(lines, pitch, is_heading, vocab) for lines in body]
-    notes = {lines[0].page: _footnotes(lines, body_size) for lines in body if lines}
+    notes: dict[int, list[list[Line]]] = {}
+    for lines in body:
+        if lines:
+            before = notes.get(lines[0].page - 1)
+            last = " ".join(ln.text for ln in before[-1]) if before else ""
+            notes[lines[0].page] = _footnotes(lines, body_size, runs_on=bool(last) and not _ENDS_SENTENCE.search(last))
     in_notes = {id(ln) for page_notes in notes.values() for note in page_notes for ln in note}
 
     blocks: list[Block] = []
     stack: list[tuple[int, str]] = []
     cur: dict | None = None  # the block being built: kind, lines, text, page, x0, size
     pending: list[tuple[str, int]] = []  # footnotes waiting for the paragraph open above them to end
+    last_note: int | None = None  # the index in `blocks` of the last footnote placed
     rows: dict[int, tuple[Line, int]] = {}  # table_row block index -> (its first line, the least weight of its lines' letters)
 
     def path() -> tuple[str, ...]:
@@ -511,8 +518,10 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
 
     def close():
         """End the block being built, then place the footnotes that waited for it."""
+        nonlocal last_note
         flush()
         for text, page in pending:
+            last_note = len(blocks)
             blocks.append(Block("paragraph", _dehyphenate(text, vocab), path(), page))
         pending.clear()
 
@@ -635,10 +644,15 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                     continue
             start("paragraph", ln)
         for note in notes.get(lines[0].page if lines else 0, []):  # placed when the block open at the page's end ends
-            text = _strip_mark(note[0].text) if len(note[0].text.split()) > 1 else ""
+            rest = _rest_of_note(note)
+            text = note[0].text if rest else _strip_mark(note[0].text) if len(note[0].text.split()) > 1 else ""
             for ln in note[1:]:
                 text = _join(text, ln.text, vocab) if text else ln.text
-            if text:
+            if rest and pending:  # the note it goes on from still waits for its paragraph
+                pending[-1] = (_join(pending[-1][0], text, vocab), pending[-1][1])
+            elif rest and last_note is not None:  # ... or was placed: it is the last note block
+                blocks[last_note] = replace(blocks[last_note], text=_dehyphenate(_join(blocks[last_note].text, text, vocab), vocab))
+            elif text:
                 pending.append((text, note[0].page))
     close()
     # Entries of a contents list without page numbers or links ("• 5.1. New packages"): two or more
@@ -706,10 +720,13 @@ def _wkey(text: str) -> str:
 _NOTE_MARK = re.compile(r"^(?:\(?\d{1,3}\)?|[*†‡§¶])(?:\s+|$)")
 
 
-def _footnotes(lines: list[Line], body_size: float) -> list[list[Line]]:
+def _footnotes(lines: list[Line], body_size: float, runs_on: bool = False) -> list[list[Line]]:
     """The page's footnotes, each as its lines: the lines set smaller than the body text below
     the page's last body-size line, when the first of them opens with a note mark set smaller
-    still (the way TeX, texinfo and DocBook set notes). [] when the page has none."""
+    still (the way TeX, texinfo and DocBook set notes). [] when the page has none.
+    `runs_on`: the previous page's last note stops inside a sentence. Then small lines there that open
+    with no mark but a lowercase word are its rest, which TeX sets at the foot of the next page: they
+    come first, as a note whose first line is no mark (`_rest_of_note`)."""
     normal = [ln for ln in lines if ln.size > body_size - 0.9]
     if not normal:
         return []
@@ -722,15 +739,22 @@ def _footnotes(lines: list[Line], body_size: float) -> list[list[Line]]:
     def is_mark(ln: Line) -> bool:
         return (ln.lead_mark or ln.size < text_size - 0.5) and _NOTE_MARK.match(ln.text) is not None
 
-    if not is_mark(zone[0]):
-        return []
     out: list[list[Line]] = []
+    if not is_mark(zone[0]):
+        if not (runs_on and zone[0].text[:1].islower()):
+            return []
+        out.append([])
     for ln in zone:
         if is_mark(ln) and not (out and len(out[-1]) == 1 and len(out[-1][0].text.split()) == 1):
             out.append([ln])
         else:
             out[-1].append(ln)
     return out
+
+
+def _rest_of_note(note: list[Line]) -> bool:
+    """A note from `_footnotes` that goes on from the previous page's last one: its first line has no mark."""
+    return _NOTE_MARK.match(note[0].text) is None
 
 
 def _strip_mark(text: str) -> str:

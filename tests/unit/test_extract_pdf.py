@@ -461,6 +461,66 @@ def test_a_note_mark_on_a_line_of_its_own_is_no_page_number(tmp_path):
     assert block.kind == "paragraph" and doc.text.index(note) > doc.text.index("whether the input is complete.")
 
 
+def make_note_across_pages(path: Path, rest_mark: str = "", rest: str = "tion, and for growable vectors that are over-committed when enlarged.",
+                           body_runs_on: bool = False) -> Path:
+    """Page 1's footnote stops inside a word ("serializa-"); TeX sets its rest at the foot of page 2, in the
+    note's size and with no mark, above page 2's own note (R-ints.pdf, pp. 9-10)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 760, "Vectors carry a length and a true length, and serialization keeps both of them.")
+    c.drawString(72, 745, "The true length has one current use" if body_runs_on else "The true length has one current use.")
+    c.setFont("Helvetica", 6)
+    c.drawString(72, 110, "1")
+    c.setFont("Helvetica", 8)
+    c.drawString(78, 107, "The true length is used for hash tables of environments and for the reference tables in serializa-")
+    c.showPage()
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 760, "in each table, as the next section says." if body_runs_on else "Symbols are looked up in the global cache first.")
+    c.setFont("Helvetica", 8)
+    if rest_mark:
+        c.setFont("Helvetica", 6)
+        c.drawString(72, 110, rest_mark)
+        c.setFont("Helvetica", 8)
+    c.drawString(78 if rest_mark else 72, 107, rest)
+    c.setFont("Helvetica", 6)
+    c.drawString(72, 90, "2")
+    c.setFont("Helvetica", 8)
+    c.drawString(78, 87, "The cache is cleared at start-up.")
+    c.showPage()
+    c.save()
+    return path
+
+
+@pytest.mark.parametrize("body_runs_on", [False, True], ids=["note-placed", "note-waiting-for-its-paragraph"])
+def test_a_footnote_that_runs_on_to_the_next_page_is_one_paragraph(tmp_path, body_runs_on):
+    """The rest of a note at the next page's foot, with no mark, was read as a paragraph of its own that
+    starts with a word's tail ("tion, and for ..."), an unreadable sentence: it is joined to its note, whether
+    the note was already placed or still waits for the body paragraph that runs on across the page."""
+    doc = load_file(make_note_across_pages(tmp_path / "run-on.pdf", body_runs_on=body_runs_on), tmp_path, 10**9)
+    t = doc.text
+    note = ("The true length is used for hash tables of environments and for the reference tables in serialization, "
+            "and for growable vectors that are over-committed when enlarged.")
+    block = next(b for b in doc.blocks if t[b.start:b.end] == note)
+    assert block.kind == "paragraph" and doc.page_at(block.start) == 1
+    assert "\n\ntion" not in t and not any(t[b.start:b.end].startswith("tion") for b in doc.blocks)
+    if body_runs_on:
+        assert "The true length has one current use in each table, as the next section says." in " ".join(t.split())
+        assert t.index("as the next section says.") < t.index(note) < t.index("The cache is cleared at start-up.")
+    else:
+        assert t.index(note) < t.index("Symbols are looked up") < t.index("The cache is cleared at start-up.")
+
+
+def test_a_marked_note_at_the_next_page_foot_is_a_note_of_its_own(tmp_path):
+    """Only markless lowercase lines go on from the previous page's note: a note with its own mark does not."""
+    doc = load_file(make_note_across_pages(tmp_path / "own.pdf", rest_mark="3", rest="Tables grow in place."), tmp_path, 10**9)
+    texts = [doc.text[b.start:b.end] for b in doc.blocks]
+    assert "Tables grow in place." in texts
+    assert any(x.endswith("in serializa-") or x.endswith("serializa-") for x in texts), "the unfinished note stays as it is"
+
+
 def test_an_indented_first_line_that_ends_a_sentence_keeps_its_paragraph(tmp_path):
     """texinfo indents a paragraph's first line; when that line ends a sentence at the right edge, the line
     below, back at the margin, is still the same paragraph (R-ints.pdf: "... is not made available to R

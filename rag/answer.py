@@ -90,6 +90,7 @@ _ASKING_CLAUSE = re.compile(
     r"(?:[;,:]|\s[—–-])\s+((?:what|which|who|whom|whose|where|when|how|why|is|are|was|were|does|do|did|can|could|should|"
     r"must|will|would|has|have)\b[^;,:?]*\?)\s*$", re.I)
 _LEADS_WITH_WH = re.compile(rf"\s*{_WH}", re.I)
+_WHEN_CLAUSE = re.compile(r"\s*when\b[^?]*$", re.I)  # "When R enlarges a vector, by what factor ...?": a condition, not the question
 
 
 def asking_clause(question: str) -> str | None:
@@ -104,7 +105,7 @@ def asking_clause(question: str) -> str | None:
     if m is None or len(m.group(1).split()) < 4:
         return None
     lead = question[: m.start()]
-    if _LEADS_WITH_WH.match(lead) and not re.match(r"\s*when\b[^?]*$", lead, re.I):
+    if _LEADS_WITH_WH.match(lead) and not _WHEN_CLAUSE.match(lead):
         return None
     return m.group(1)
 

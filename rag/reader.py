@@ -148,9 +148,8 @@ class PassageRead:
         if not len(best):
             return self
         b = int(best.argmax())
-        if best[b] > mine.max():  # the other reading's span wins; locate it there
-            return PassageRead(0.0, float(best[b]), other.start, other.end, self.offsets, best)
-        return PassageRead(0.0, float(best[b]), self.start, self.end, self.offsets, best)
+        span = other if best[b] > mine.max() else self  # whose best span it is (the other reading's, when it wins)
+        return PassageRead(0.0, float(best[b]), span.start, span.end, self.offsets, best)
 
     def within(self, start: int, end: int) -> float:
         """The best span starting inside passage[start:end], minus null (-inf when no wordpiece starts there)."""

@@ -74,6 +74,10 @@ DOCS = (
     # Manual (196 pages, texinfo; GNU FDL, bash-doc) and SQLite's write-ahead logging page (public domain, sqlite3-doc).
     ("bash-doc", "/usr/share/doc/bash/bashref.pdf", "pdf"),
     ("sqlite3-doc", "/usr/share/doc/sqlite3/wal.html", "html"),
+    # 2026-12-02, blind part `manuals10` (written by helpers who never ran the system): the Debian Developer's Reference
+    # (114 pages, Sphinx/LaTeX; GPL-2, developers-reference) and Apache httpd 2.4's Caching Guide (Apache-2.0, apache2-doc).
+    ("developers-reference", "/usr/share/developers-reference/developers-reference.pdf", "pdf"),
+    ("apache2-doc", "/usr/share/doc/apache2-doc/manual/en/caching.html", "html"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
 DOCX_NAME = "datatype3.docx"

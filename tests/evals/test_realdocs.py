@@ -47,15 +47,18 @@ def test_dataset_is_well_formed():
     assert R.DOCS and not any("shared-mime-info" in p or "libtasn1" in p for _, p, _ in R.DOCS)
 
 
-def _independent_text(path: Path) -> str:
-    """The document's words as pypdf / BeautifulSoup (EPUB: each XHTML file) see them, running headers and page-number lines removed."""
+def _independent_text(path: Path, page_edges: bool = True) -> str:
+    """The document's words as pypdf / BeautifulSoup (EPUB: each XHTML file) see them, running headers and page-number lines removed.
+    `page_edges=False` also drops each PDF page's first and last line, for a sentence broken across pages under a running
+    footer that names the section ("5.8. Handling bugs 37"), which is no repeated header."""
     if path.suffix == ".pdf":
         from pypdf import PdfReader
 
         heads = R.running_headers(path)
         keep = []
         for page in PdfReader(str(path)).pages:
-            for ln in (page.extract_text() or "").splitlines():
+            lines = (page.extract_text() or "").splitlines()
+            for ln in lines if page_edges else lines[1:-1]:
                 s = ln.strip()
                 if re.fullmatch(r"\d{1,4}|[ivx]{1,4}", s) or any(re.fullmatch(rf"(\d+\s+)?{re.escape(h)}(\s+\d+)?", s) for h in heads):
                     continue
@@ -85,6 +88,8 @@ def test_evidence_and_headings_are_verbatim_in_the_manuals():
     for r in records():
         if r["answerable"]:
             t = texts[r["source"]]
+            if r.get("where") == "page_break" and r["source"].endswith(".pdf") and not all(M.normalize(e) in t for e in r["evidence"]):
+                t = _independent_text(next(Path(p) for _, p, _ in R.DOCS if Path(p).name == r["source"]), page_edges=False)
             assert all(M.normalize(e) in t for e in r["evidence"]), r["id"]
             assert not r["section"] or M.normalize(r["section"]) in t, r["id"]
 

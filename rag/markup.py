@@ -11,7 +11,8 @@
   one level below the last real one; an item made of paragraphs gives one block per paragraph.
   The page is parsed with lxml's HTML parser, which closes an unclosed <P>, <DT> or <DD> as a
   browser does (man2html's pages); text set straight in <body> or a <div> between blocks is
-  wrapped in a paragraph; a <pre> with markup inside stays code; permalink marks ("¶") go.
+  wrapped in a paragraph; a <pre> with markup inside stays code, and so does a <p class="code"> (SiSU; lines at
+  its <br>); permalink marks ("¶") go.
   A stretch of content trafilatura drops from the middle of what it kept (20+ words the walk
   found between two blocks both kept) is put back in place (`_fill_gaps`).
   A definition list's term opens its description's first block ("stash.showStat: If this is
@@ -67,11 +68,21 @@ class _Sections:
 # --- HTML ------------------------------------------------------------------------------
 
 
+_INLINE_CODE = frozenset({"br", "span", "a", "em", "strong", "b", "i", "code", "tt", "kbd", "var", "samp"})
+
+
 def html_blocks(html: str) -> list[Block]:
     import trafilatura
     from lxml import etree
 
     soup = parse_html(html)
+    for el in soup.find_all(["p", "div"], class_="code"):  # SiSU's code paragraphs (<p class="code">, lines split by <br>)
+        if el.find(lambda t: t.name not in _INLINE_CODE) is None:
+            for br in el.find_all("br"):
+                br.replace_with("\x00")  # the line breaks; the markup's own newlines are only spaces
+            pre = soup.new_tag("pre", attrs={"id": el["id"]} if el.has_attr("id") else {})  # (its margin number points at the id)
+            pre.string = "\n".join(" ".join(ln.split()) for ln in el.get_text().split("\x00")).strip("\n")
+            el.replace_with(pre)
     pres = soup.find_all("pre")
     for pre in pres:  # trafilatura keeps <pre><code> as a code block, but folds any other <pre> into prose
         inner = [c for c in pre.contents if not (isinstance(c, str) and not c.strip())]

@@ -437,6 +437,26 @@ def test_html_margin_paragraph_numbers_and_bold_class_section_titles():
     assert ("paragraph", "This whole paragraph is set in bold type because the author wanted it to stand out.") in [(b.kind, b.text) for b in blocks]
 
 
+def test_html_code_class_paragraphs_are_code_blocks_with_their_lines():
+    """SiSU sets code as <p class="code">, its lines split by <br>: read as prose, "$ sed \\ -e 's|@CODENAME@|stretch|g'"
+    was quoted as an answer sentence (live-manual.en.epub, realdocs `dc-codename-9`). It is a code block, its lines kept,
+    its margin number still dropped; a prose paragraph with the word code in its class stays prose."""
+    from rag.markup import html_blocks
+
+    page = ("<html><body><div class='content'>"
+            '<div class="substance"><label class="ocn"><a href="#o1" class="lnkocn">1</a></label>'
+            '<p class="i0" id="o1">An announcement mail can be generated with the template below and the following command:</p></div>'
+            '<div class="substance"><label class="ocn"><a href="#o2" class="lnkocn">2</a></label>'
+            '<p class="code" id="o2">\n    $ sed \\<br />\n     -e \'s|@MAJOR@|9.0|g\' \\<br />\n     -e \'s|@CODENAME@|stretch|g\'<br />\n  </p></div>'
+            '<div class="substance"><label class="ocn"><a href="#o3" class="lnkocn">3</a></label>'
+            '<p class="i0 codename" id="o3">Please check the mail carefully before sending it to the list for proof-reading.</p></div>'
+            "</div></body></html>")
+    blocks = html_blocks(page)
+    assert [(b.kind, b.text) for b in blocks if b.kind == "code"] == [("code", "$ sed \\\n-e 's|@MAJOR@|9.0|g' \\\n-e 's|@CODENAME@|stretch|g'")]
+    assert ("paragraph", "Please check the mail carefully before sending it to the list for proof-reading.") in [(b.kind, b.text) for b in blocks]
+    assert not any(b.text.strip().isdigit() or b.text.startswith("2") for b in blocks), "the margin number beside the code is dropped"
+
+
 def test_html_a_bold_question_alone_in_its_paragraph_is_a_heading():
     from rag.markup import html_blocks
 

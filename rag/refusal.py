@@ -157,15 +157,21 @@ def unmet_names(question: str, hits: Sequence[ScoredChunk], spelled_out: bool = 
     say PostgreSQL (realdocs: a SQLite manual's "maximum number of rows" was quoted for "What is the
     maximum number of columns in a PostgreSQL table?"). Only names with a capital after their first letter
     count: ordinary capitalised words ("British", "the Board") are often paraphrased. A name matches a
-    whole word of a passage or title, ignoring case, accents, dots ("U.S." = "US"), dash styles and a
+    whole word of a passage, its title or its section path, ignoring case, accents, dots ("U.S." = "US"), dash styles and a
     plural or possessive; a typed "WHat" is not a name. An acronym is also met by its words spelled out
     ("North Atlantic Treaty Organization" for NATO; `spelled_out`). Chosen on SQuAD 2.0 dev's fitting
     articles among four forms; the counts on the other articles are in evals/results/names_rule.md."""
     asked = distinct_names(question)
     if not asked:
         return []
-    raw = " ".join(reader_view(h.chunk)[0] + " " + h.chunk.title for h in hits)  # a row's column names count: "eol-lts" names LTS
+    raw = " ".join(" ".join([reader_view(h.chunk)[0], h.chunk.title, *_sections(h.chunk)]) for h in hits)  # a row's column names count: "eol-lts" names LTS
     return unmentioned(asked, raw, spelled_out)
+
+
+def _sections(chunk) -> list[str]:
+    """The section paths a passage sits in (its own and its blocks'): a clause of the GPL printed under
+    "GNU GENERAL PUBLIC LICENSE" is about the GPL, though the clause never names it."""
+    return list(dict.fromkeys(s for s in (chunk.section, *(b[3] for b in chunk.blocks)) if s))
 
 
 def distinct_names(question: str) -> list[str]:

@@ -63,6 +63,13 @@ def test_a_distinctive_name_no_passage_mentions_is_unmet():
     assert unmet_names("According to SQLite's NULL-handling chart, does MS-SQL treat nulls as distinct?", nulls) == []
     assert unmet_names("When was GPT-3 released?", [hit("GPT3 came out in 2020."), hit("GPT 3 was big.")]) == []
     assert unmet_names("When was GPT-3 released?", [hit("GPT-4 came out in 2023.")]) == ["GPT-3"]
+    # A passage's section path counts like its title: a GPL clause printed under the licence's heading is about the GPL.
+    clause = "If you cease all violation of this License, your license is reinstated within 30 days."
+    gpl = [ScoredChunk(Chunk(id="g", source="liboctave.pdf", root="r", title="liboctave", start=0, end=len(clause), text=clause,
+                             doc_sha256="0", n_chunks=1, section="Appendix › GNU GENERAL PUBLIC LICENSE",
+                             blocks=((0, len(clause), "para", "Appendix › GNU GENERAL PUBLIC LICENSE › TERMS AND CONDITIONS", 3),)), 1.0)]
+    assert unmet_names("Under the GPL, within how many days is a licence reinstated?", gpl) == []
+    assert unmet_names("Under the LGPL, within how many days is a licence reinstated?", gpl) == ["LGPL"]
 
 
 def test_an_acronym_is_met_by_its_words_spelled_out():

@@ -86,6 +86,8 @@ def ingest_cmd(
         f"{report.chunks_added} chunks added, {report.total_chunks} in the index, {report.elapsed_s:.1f}s.",
         soft_wrap=True,
     )
+    for m in report.moved:
+        out.print(f"  [cyan]moved[/] {escape(m['from'])} -> {escape(m['to'])}: its old entry was dropped", soft_wrap=True, highlight=False)
     for f in report.failed:
         out.print(f"  [yellow]skipped[/] {escape(f.source)}: {escape(f.reason)}", soft_wrap=True, highlight=False)
 

@@ -5,7 +5,10 @@ number of chunks the file produced. So a file is
   * skipped when the index holds exactly its expected chunks for the same hash,
   * replaced (delete, then add) when its hash changed, its chunks are incomplete
     (an interrupted earlier run) or were extracted by an older EXTRACTION_VERSION, and
-  * removed when it vanished from a folder that was ingested before.
+  * removed when it vanished from a folder that was ingested before, and
+  * dropped from its old place when it was moved: a file indexed now whose identical content the
+    index holds under a path that no longer exists on disk (a renamed or moved folder would
+    otherwise be indexed twice, and answers would cite both copies).
 Chunk ids are deterministic, so re-adding after a crash can't duplicate.
 
 Throughput: chunks are embedded in batches that span files (small files don't make small,
@@ -37,6 +40,7 @@ class IngestReport:
     indexed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    moved: list[dict] = field(default_factory=list)  # {"from": old path, "to": new source}
     failed: list[Failure] = field(default_factory=list)
     chunks_added: int = 0
     total_chunks: int = 0
@@ -47,6 +51,7 @@ class IngestReport:
             "indexed": self.indexed,
             "unchanged": self.unchanged,
             "removed": self.removed,
+            "moved": self.moved,
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
             "chunks_added": self.chunks_added,
             "total_chunks": self.total_chunks,
@@ -125,12 +130,31 @@ def _skip_sha(state) -> str | None:
     return state.sha256 if state and state.complete and state.extraction >= EXTRACTION_VERSION else None
 
 
-def _remove_vanished(given: Path, root: Path, seen: set[str], states: dict, writer: _Writer, report: IngestReport) -> None:
+def _remove_vanished(given: Path, root: Path, seen: set[str], states: dict, writer: _Writer, report: IngestReport, gone: set) -> None:
     if Path(given).is_dir():
         for (r, source), _ in list(states.items()):
             if r == str(root) and source not in seen:
                 writer.put("delete", r, source)
                 report.removed.append(source)
+                gone.add((r, source))
+
+
+def _forget_moved(store: Store, fresh: dict[str, list[tuple[str, str]]], report: IngestReport, gone: set) -> None:
+    """Drop the old entries of files that were moved: `fresh` maps the sha256 of each file indexed in
+    this run to its (root, source)s; an entry elsewhere with the same content whose file no longer
+    exists is the same document under its old path. A copy that still exists is left alone."""
+    shas = sorted(fresh)
+    for i in range(0, len(shas), 256):  # one `where` per few hundred files, never a full metadata scan
+        got = store.collection.get(where={"doc_sha256": {"$in": shas[i : i + 256]}}, include=["metadatas"])
+        old = {(md.get("root", ""), md["source"]): md["doc_sha256"] for md in got["metadatas"] if md and "source" in md}
+        for (r, source), sha in sorted(old.items()):
+            new = fresh[sha]
+            if (r, source) in new or (r, source) in gone or (Path(r) / source).exists():
+                continue
+            store.delete_document(r, source)
+            gone.add((r, source))
+            to = next((n for n in new if n[1] == source), new[0])  # the same relative path, if it was indexed
+            report.moved.append({"from": str(Path(r) / source), "to": str(Path(to[0]) / to[1])})
 
 
 # progress(event, **info): "files" (total=n) once, "file" (name=...) per file, "chunks" (n=...) per batch.
@@ -163,6 +187,8 @@ def ingest(
     bs = max(settings.embed_batch_size, 1) * 4
     pending: list = []
     writer = _Writer(store)
+    fresh: dict[str, list] = {}  # sha256 -> [(root, source)] of the files indexed in this run
+    gone: set = set()
 
     def flush() -> None:
         if pending:
@@ -174,7 +200,7 @@ def ingest(
     ok = False
     try:
         if settings.ingest_workers > 1:  # the same loop, files loaded, chunked and embedded in processes
-            _ingest_in_workers(targets, states, settings, max_bytes, writer, report, progress)
+            _ingest_in_workers(targets, states, settings, max_bytes, writer, report, progress, fresh, gone)
         for given, root, files in (targets if settings.ingest_workers == 1 else ()):
             seen: set[str] = set()
             for path in files:
@@ -199,17 +225,20 @@ def ingest(
                         flush()
                 report.indexed.append(rel)
                 report.chunks_added += len(chunks)
-            _remove_vanished(given, root, seen, states, writer, report)
+                fresh.setdefault(doc.sha256, []).append((doc.root, doc.source))
+            _remove_vanished(given, root, seen, states, writer, report, gone)
         flush()
         ok = True
     finally:
         writer.close(drain=ok)
+    if fresh:  # after the writer drained, so the lookup sees this run's writes
+        _forget_moved(store, fresh, report, gone)
     report.total_chunks = store.count()
     report.elapsed_s = time.perf_counter() - t0
     return report
 
 
-def _ingest_in_workers(targets, states, settings: Settings, max_bytes: int, writer: _Writer, report: IngestReport, progress: Progress) -> None:
+def _ingest_in_workers(targets, states, settings: Settings, max_bytes: int, writer: _Writer, report: IngestReport, progress: Progress, fresh: dict, gone: set) -> None:
     """The loop above with loading, chunking and embedding in worker processes, results in file order."""
     from rag.ingest_workers import Pool, plan
 
@@ -241,10 +270,12 @@ def _ingest_in_workers(targets, states, settings: Settings, max_bytes: int, writ
                         batch.extend(out.chunks)
                         report.indexed.append(rel)
                         report.chunks_added += len(out.chunks)
+                        if out.chunks:
+                            fresh.setdefault(out.chunks[0].doc_sha256, []).append((str(root), rel))
                 if batch:
                     writer.put("add", batch, vectors)
                     progress("chunks", n=len(batch))
-            _remove_vanished(given, root, seen, states, writer, report)
+            _remove_vanished(given, root, seen, states, writer, report, gone)
         ok = True
     finally:
         pool.close(ok)

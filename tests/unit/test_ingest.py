@@ -207,3 +207,40 @@ def test_documents_from_an_older_extraction_are_re_extracted(tmp_path, settings,
     assert pipe.ingest([src]).unchanged == ["Rhine.txt", "sub/Normans.txt"]
     monkeypatch.setattr(rag.ingest, "EXTRACTION_VERSION", EXTRACTION_VERSION + 1)  # the next bump
     assert len(pipe.ingest([src]).indexed) == 2
+
+
+def test_a_moved_folder_is_not_indexed_twice(tmp_path, settings, counting_embedder):
+    """Renaming the folder and ingesting it again replaces the old entries: no document twice, no stale citations."""
+    src = corpus(tmp_path)
+    pipe = build(settings, embedder=counting_embedder)
+    total = pipe.ingest([src]).total_chunks
+    moved_to = src.rename(tmp_path / "renamed")
+    rep = pipe.ingest([moved_to])
+    assert sorted(rep.indexed) == ["Geology.txt", "Rhine.txt", "sub/Normans.txt"]
+    assert sorted((m["from"], m["to"]) for m in rep.moved) == [
+        (str(src / name), str(moved_to / name)) for name in ("Geology.txt", "Rhine.txt", "sub/Normans.txt")
+    ]
+    assert rep.total_chunks == total == pipe.store.count()
+    assert {c.root for c in pipe.store.all_chunks()} == {str(moved_to)}
+    assert rep.to_dict()["moved"] == rep.moved
+    hits = pipe.retriever.retrieve("Where does the Rhine flow into the North Sea?", 10)
+    assert hits and all(h.chunk.root == str(moved_to) for h in hits), "BM25 or Chroma still returns the old path"
+
+
+def test_a_copy_that_still_exists_is_kept_and_a_moved_single_file_is_replaced(tmp_path, settings):
+    src = corpus(tmp_path)
+    pipe = build(settings)
+    pipe.ingest([src])
+    copy = tmp_path / "copy"
+    shutil.copytree(src, copy)
+    rep = pipe.ingest([copy])
+    assert rep.moved == [] and {c.root for c in pipe.store.all_chunks()} == {str(src), str(copy)}
+    # One file moved into another folder and ingested alone: the old entry goes, the rest stay.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (src / "Rhine.txt").rename(elsewhere / "Rhine.txt")
+    rep = pipe.ingest([elsewhere / "Rhine.txt"])
+    assert [(m["from"], m["to"]) for m in rep.moved] == [(str(src / "Rhine.txt"), str(elsewhere / "Rhine.txt"))]
+    assert set(index_state(pipe)) == {"Rhine.txt", "Geology.txt", "sub/Normans.txt"}
+    roots = {(c.root, c.source) for c in pipe.store.all_chunks()}
+    assert (str(src), "Rhine.txt") not in roots and (str(copy), "Rhine.txt") in roots and (str(elsewhere), "Rhine.txt") in roots

@@ -133,6 +133,16 @@ def test_reingest_skips_unchanged_replaces_changed_keeps_unreadable(tmp_path):
     again = two.ingest([src], progress=lambda ev, **kw: events.append(ev))
     assert again.indexed == [] and again.removed == [] and again.chunks_added == 0 and "chunks" not in events
     assert again.total_chunks == r2.total_chunks and sorted(again.unchanged) == sorted(r2.unchanged + r2.indexed)
+    # The folder renamed: both paths drop the old entries of the files they index again.
+    moved = src.rename(tmp_path / "moved")
+    m1, m2 = one.ingest([moved]), two.ingest([moved])
+    same_report(m1, m2)
+    assert sorted(m["to"] for m in m2.moved) == sorted(str(moved / s) for s in m2.indexed)  # "Normans copy.txt" too
+    assert all(m["from"] == str(src / Path(m["to"]).relative_to(moved)) for m in m2.moved)
+    # sub/Geology.txt is unreadable now: reported as failed, its old entry kept as with any unreadable file.
+    assert {(c.root, c.source) for c in two.store.all_chunks() if c.root != str(moved)} == {(str(src), "sub/Geology.txt")}
+    assert m2.total_chunks == again.total_chunks
+    assert_same_index(one, two)
 
 
 def test_a_worker_that_dies_gives_a_clear_error_and_loses_nothing(tmp_path, monkeypatch):

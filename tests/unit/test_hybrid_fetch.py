@@ -93,3 +93,27 @@ def test_a_passage_found_twice_word_for_word_takes_one_of_the_k_places(tmp_path)
         assert "lighthouse" in hits[0].chunk.text
     assert _key(pipe.retrieve(q, 5)) == _key(fill_dense_scores(h.fuse(h.dense.retrieve(q, n), h.sparse.retrieve(q, n), 5),
                                                                 pipe.embedder.embed_query(q), pipe.embedder, pipe.store))
+
+
+def test_a_passage_with_nothing_quotable_takes_a_place_only_when_no_quotable_one_is_left(tmp_path):
+    """A chunk of code, headings or contents lines stays searchable, but never pushes prose out of the k passages."""
+    pipe = _pipe(tmp_path)
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    code = "\n".join(f"lighthouse_built --year {1850 + i} --lighthouse harbour" for i in range(6))
+    (extra / "scripts.md").write_text(f"# Lighthouse scripts\n\n```\n{code}\n```\n")
+    pipe.ingest([extra])
+    q = "lighthouse built lighthouse harbour year"
+    h = pipe.retriever
+    n = max(5, h.candidates)
+    raw = h._fuse((h.dense.ranked_ids(q, n), h.sparse.ranked_ids(q, n)), 5)
+    code_ids = {c.id for c in pipe.store.all_chunks() if c.source == "scripts.md"}
+    assert code_ids & {e["id"] for e in raw}, "the code chunk must rank in the fused top 5 for this test to mean anything"
+    for hits in (pipe.retrieve(q, 5), h.fuse(h.dense.retrieve(q, n), h.sparse.retrieve(q, n), 5)):  # fast path, full path
+        assert len(hits) == 5 and not {x.chunk.id for x in hits} & code_ids
+    # With more places than quotable passages, it still comes back (searchable), after every quotable one.
+    wide = pipe.retrieve(q, pipe.store.count())
+    at = [i for i, x in enumerate(wide) if x.chunk.id in code_ids]
+    assert at and min(at) >= len(wide) - len(code_ids)
+    assert _key(wide) == _key(fill_dense_scores(h.fuse(h.dense.retrieve(q, max(pipe.store.count(), h.candidates)), h.sparse.retrieve(q, max(pipe.store.count(), h.candidates)), pipe.store.count()),
+                                                pipe.embedder.embed_query(q), pipe.embedder, pipe.store))

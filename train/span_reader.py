@@ -98,7 +98,7 @@ def without_answer(text: str, answers: list[str]) -> str | None:
     return " ".join(kept) if 2 <= len(kept) < len(sents) else None
 
 
-def examples_from(corpora, rng: random.Random, drop_share: float = 0.0, perturb_kinds: tuple[str, ...] = ("number", "name")):
+def examples_from(corpora, rng: random.Random, drop_share: float = 0.0, perturb_kinds: tuple[str, ...] = ("number", "name"), synonyms: dict | None = None, synonym_share: float = 0.0):
     """(question, passage, span or None) triples; span is (char_start, char_end) in passage.
 
     `perturb_kinds`: which changed-constraint questions to keep as no-answer examples ("number": a number
@@ -106,8 +106,15 @@ def examples_from(corpora, rng: random.Random, drop_share: float = 0.0, perturb_
     so leaving a kind out does not move the seeded draws of the other examples.
 
     `drop_share`: for that share of answerable questions, also the gold passage with every sentence that holds
-    a gold answer removed, as a no-answer example (same topic and words, the answer gone)."""
-    out, stats = [], {"answerable": 0, "unanswerable": 0, "perturbed": 0, "other_passage": 0, "answer_removed": 0, "no_span": 0}
+    a gold answer removed, as a no-answer example (same topic and words, the answer gone).
+
+    `synonym_share`: for that share of answerable questions, also the question with one word of the answer's
+    sentence replaced by a WordNet synonym the passage lacks, as an answerable example (train/synonyms.py).
+    Drawn from its own seeded generator, so the other examples are the same with or without it."""
+    from train.synonyms import paraphrase
+
+    syn_rng = random.Random(SEED + 2)
+    out, stats = [], {"paraphrased": 0, "answerable": 0, "unanswerable": 0, "perturbed": 0, "other_passage": 0, "answer_removed": 0, "no_span": 0}
     for passages, questions in corpora:
         by_article: dict[str, list[str]] = {}
         for pid, p in passages.items():
@@ -127,6 +134,9 @@ def examples_from(corpora, rng: random.Random, drop_share: float = 0.0, perturb_
             out.append((question, text, span))
             stats["answerable"] += 1
             sent = next((s for s in sentences(text) if contains_answer(s, q["answers"])), text)
+            if synonyms and syn_rng.random() < synonym_share and (para := paraphrase(question, sent, text, synonyms, syn_rng)):
+                out.append((para, text, span))
+                stats["paraphrased"] += 1
             changed = perturb(question, sent, " ".join(q["answers"]), names[q["article"]], rng)
             if changed:
                 new = [w for w in changed.split() if w not in question.split()]
@@ -161,13 +171,13 @@ def table_vocabulary(corpora) -> tuple[list[str], list[str]]:
     return sorted(words), sorted(names)
 
 
-def groups_from(corpora, rng: random.Random, distractors: int = 0, drop_share: float = 0.0, perturb_kinds: tuple[str, ...] = ("number", "name")):
+def groups_from(corpora, rng: random.Random, distractors: int = 0, drop_share: float = 0.0, perturb_kinds: tuple[str, ...] = ("number", "name"), synonyms: dict | None = None, synonym_share: float = 0.0):
     """examples_from's data, grouped by question for the shared-normalisation loss (Clark & Gardner, 2018).
 
     An answerable question's gold passage comes with up to `distractors` passages of the same article that hold
     no gold answer (the most word-overlapping of a seeded sample: the kind retrieval puts beside it). Every other
     example (unanswerable, changed constraint) is a group of one. Groups are lists of (question, passage, span)."""
-    flat, stats = examples_from(corpora, rng, drop_share, perturb_kinds)
+    flat, stats = examples_from(corpora, rng, drop_share, perturb_kinds, synonyms, synonym_share)
     pool = {}  # passage text -> the passages of its article
     for passages, _ in corpora:
         by_article: dict[str, list[str]] = {}
@@ -358,6 +368,8 @@ def main(argv=None):
     ap.add_argument("--init", type=Path, default=None, help="start from these span reader weights (a safetensors written by this script) instead of the packaged MiniLM")
     ap.add_argument("--perturb", default="number,name", help="changed-constraint no-answer examples to keep: 'number,name' (shipped), 'number', 'name' or 'none'")
     ap.add_argument("--tables", type=int, default=0, help="synthetic table-row examples added to the data (train/tables.py)")
+    ap.add_argument("--synonyms", type=float, default=0.0, help="share of answerable questions that also appear paraphrased: one word of the answer's sentence replaced by a WordNet synonym (train/synonyms.py; needs `apt-get install wordnet-base`)")
+    ap.add_argument("--wordnet", type=Path, default=None, help="WordNet database folder (default /usr/share/wordnet)")
     ap.add_argument("--smoke", action="store_true", help="a few steps on whatever --data holds, no measurement")
     ap.add_argument("--no-measure", action="store_true")
     ap.add_argument("--measure-only", action="store_true", help="re-measure <out>/span_reader.safetensors and update its card; no training")
@@ -390,7 +402,12 @@ def main(argv=None):
     p2, q2 = load_squad_dir(a.data / "squad2-dev")
     _, _, fit = split_by_article([{"article": q["article"]} for q in q2], SPLIT_SEED)
     s2_fit = ({k: v for k, v in p2.items() if v["article"] in fit}, [q for q in q2 if q["article"] in fit])
-    groups, stats = groups_from([s11, s2_fit], rng, a.distractors, a.drop_answer_share, kinds)
+    synonyms = None
+    if a.synonyms:
+        from train.synonyms import WORDNET, load as load_synonyms
+
+        synonyms = load_synonyms(a.wordnet or WORDNET)
+    groups, stats = groups_from([s11, s2_fit], rng, a.distractors, a.drop_answer_share, kinds, synonyms, a.synonyms)
     if a.tables:
         words, names = table_vocabulary([s11, s2_fit])
         rows = table_examples(a.tables, random.Random(SEED + 1), words, names)
@@ -474,7 +491,7 @@ def main(argv=None):
         "command": "python train/span_reader.py" + (f" --drop-answer-share {a.drop_answer_share}" if a.drop_answer_share else "")
         + (f" --perturb {','.join(kinds) or 'none'}" if kinds != ("number", "name") else "")
         + (f" --distractors {a.distractors} --shared-weight {a.shared_weight}" if a.distractors else "")
-        + (f" --init {a.init} --epochs {a.epochs} --lr {a.lr}" if a.init else "") + (f" --tables {a.tables}" if a.tables else "")
+        + (f" --init {a.init} --epochs {a.epochs} --lr {a.lr}" if a.init else "") + (f" --tables {a.tables}" if a.tables else "") + (f" --synonyms {a.synonyms}" if a.synonyms else "")
         + (" --smoke" if a.smoke else ""),
         "init_sha256": hashlib.sha256(a.init.read_bytes()).hexdigest() if a.init else None,
         "data": {**stats, "squad2_fit_articles": sorted(fit), "squad11_extra_articles": len({p["article"] for p in s11[0].values()})},

@@ -57,3 +57,73 @@ def test_perturb_kinds_leaves_out_one_kind_without_moving_the_other_draws():
         seen |= {"number"} if numbers else set()
         seen |= {"name"} if names else set()
     assert seen == {"number", "name"}
+
+
+# --- --synonyms: paraphrased answerable questions from WordNet (train/synonyms.py) -------------------
+
+from train.synonyms import load, paraphrase, synonyms_of  # noqa: E402
+
+LICENSE = "  1 This software and database is being provided to you, the LICENSEE\n"
+
+
+def _wordnet(tmp_path):
+    """A three-synset WordNet in the database's own format (license header lines start with two spaces)."""
+    files = {
+        "data.noun": LICENSE + "00000001 10 n 03 treaty 0 pact 0 accord 0 000 | a written agreement\n"
+                     "00000002 10 n 02 company 0 firm 0 000 | an institution\n",
+        "data.verb": LICENSE + "00000003 40 v 02 company 0 companion 0 000 | be a companion to\n"
+                     "00000004 40 v 02 own 0 have 0 000 | have ownership\n"
+                     "00000005 40 v 02 meet 0 gather 0 000 | come together\n",
+        "data.adj": LICENSE, "data.adv": LICENSE,
+        "index.noun": LICENSE + "treaty n 1 0 1 1 00000001\ncompany n 1 0 1 9 00000002\n",
+        "index.verb": LICENSE + "company v 1 0 1 0 00000003\nown v 1 0 1 3 00000004\nmeet v 1 0 1 5 00000005\n",
+        "index.adj": LICENSE, "index.adv": LICENSE,
+        "verb.exc": "had have\n", "noun.exc": "", "adj.exc": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    return load(tmp_path)
+
+
+def test_wordnet_synonyms_take_the_most_tagged_sense_and_skip_irregular_verbs(tmp_path):
+    syn = _wordnet(tmp_path)
+    assert syn["treaty"] == ["accord", "pact"]
+    assert syn["company"] == ["firm"]  # the noun (tagged 9 times), not the verb "to company" = "companion"
+    assert "own" not in syn  # its one synonym, "have", inflects irregularly ("had"): no "haved"
+    assert synonyms_of("treaties", syn) == [] and synonyms_of("companys", syn) == ["firms"]
+    assert synonyms_of("met", syn) == [] and synonyms_of("meeting", syn) == ["gathering"]
+    assert synonyms_of("meets", syn) == ["gathers"] and synonyms_of("gathered", syn) == []  # "gather" is no lemma here
+
+
+def test_paraphrase_replaces_a_word_of_the_answer_sentence_never_a_name_or_number(tmp_path):
+    syn = _wordnet(tmp_path)
+    passage = "In 1987 the United States signed the treaty with the Soviet Union."
+    sentence = passage
+    outs = {paraphrase("When did the United States sign the treaty?", sentence, passage, syn, random.Random(s)) for s in range(5)}
+    assert outs <= {"When did the United States sign the accord?", "When did the United States sign the pact?"} and outs
+    assert paraphrase("When did the Treaty start?", sentence, passage, syn, random.Random(0)) is None  # capitalised: a name
+    assert paraphrase("What company signed in 1987?", sentence, passage, syn, random.Random(0)) is None  # not in the sentence
+    # a synonym the passage already holds is no paraphrase
+    assert paraphrase("When was the treaty signed?", sentence, passage + " A pact and an accord.", syn, random.Random(0)) is None
+
+
+def test_synonym_share_adds_answerable_paraphrases_and_moves_no_other_draw(tmp_path):
+    syn = _wordnet(tmp_path)
+    passages = {"p0": {"article": "Arms", "text": "In 1987 the United States signed the treaty with the Soviet Union. It was ratified in 1988."}}
+    qs = [{"question": "When did the United States sign the treaty?", "answerable": True, "answers": ["1987"], "passage_id": "p0", "article": "Arms"}]
+    for seed in range(4):
+        plain, s_plain = examples_from([(passages, qs)], random.Random(seed))
+        more, s_more = examples_from([(passages, qs)], random.Random(seed), synonyms=syn, synonym_share=1.0)
+        assert s_more["paraphrased"] == 1 and s_plain["paraphrased"] == 0
+        added = [ex for ex in more if ex not in plain]
+        asked = next(q for q, _, span in plain if span is not None)  # the question, or its keyword form
+        assert len(added) == 1 and added[0][0] in {asked.replace("treaty", "accord"), asked.replace("treaty", "pact")}
+        assert added[0][2] is not None and passages["p0"]["text"][added[0][2][0]:added[0][2][1]] == "1987"
+        assert [ex for ex in more if ex != added[0]] == plain
+
+
+def test_missing_wordnet_says_how_to_install_it(tmp_path):
+    import pytest
+
+    with pytest.raises(FileNotFoundError, match="apt-get install wordnet-base"):
+        load(tmp_path / "nowhere")

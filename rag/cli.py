@@ -88,6 +88,8 @@ def ingest_cmd(
     )
     for m in report.moved:
         out.print(f"  [cyan]moved[/] {escape(m['from'])} -> {escape(m['to'])}: its old entry was dropped", soft_wrap=True, highlight=False)
+    for c in report.copies:
+        out.print(f"  [cyan]copy[/] {escape(c['path'])} has the same bytes as {escape(c['same_as'])}: both are kept, an answer reads the passage once", soft_wrap=True, highlight=False)
     for f in report.failed:
         out.print(f"  [yellow]skipped[/] {escape(f.source)}: {escape(f.reason)}", soft_wrap=True, highlight=False)
 

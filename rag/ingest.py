@@ -41,6 +41,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     moved: list[dict] = field(default_factory=list)  # {"from": old path, "to": new source}
+    copies: list[dict] = field(default_factory=list)  # {"path": a file indexed now, "same_as": an indexed file with the same bytes}
     failed: list[Failure] = field(default_factory=list)
     chunks_added: int = 0
     total_chunks: int = 0
@@ -52,6 +53,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "moved": self.moved,
+            "copies": self.copies,
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
             "chunks_added": self.chunks_added,
             "total_chunks": self.total_chunks,
@@ -142,19 +144,27 @@ def _remove_vanished(given: Path, root: Path, seen: set[str], states: dict, writ
 def _forget_moved(store: Store, fresh: dict[str, list[tuple[str, str]]], report: IngestReport, gone: set) -> None:
     """Drop the old entries of files that were moved: `fresh` maps the sha256 of each file indexed in
     this run to its (root, source)s; an entry elsewhere with the same content whose file no longer
-    exists is the same document under its old path. A copy that still exists is left alone."""
+    exists is the same document under its old path. A copy that still exists is kept, and reported."""
     shas = sorted(fresh)
     for i in range(0, len(shas), 256):  # one `where` per few hundred files, never a full metadata scan
         got = store.collection.get(where={"doc_sha256": {"$in": shas[i : i + 256]}}, include=["metadatas"])
         old = {(md.get("root", ""), md["source"]): md["doc_sha256"] for md in got["metadatas"] if md and "source" in md}
+        kept: dict[str, list[tuple[str, str]]] = {}  # sha256 -> entries of other paths that still exist
         for (r, source), sha in sorted(old.items()):
             new = fresh[sha]
-            if (r, source) in new or (r, source) in gone or (Path(r) / source).exists():
+            if (r, source) in new or (r, source) in gone:
+                continue
+            if (Path(r) / source).exists():
+                kept.setdefault(sha, []).append((r, source))
                 continue
             store.delete_document(r, source)
             gone.add((r, source))
             to = next((n for n in new if n[1] == source), new[0])  # the same relative path, if it was indexed
             report.moved.append({"from": str(Path(r) / source), "to": str(Path(to[0]) / to[1])})
+        for sha in shas[i : i + 256]:  # identical bytes under two paths: both stay, retrieval reads the passage once
+            first, *rest = kept.get(sha, []) + sorted(fresh[sha])
+            report.copies += [{"path": str(Path(r) / s), "same_as": str(Path(first[0]) / first[1])} for r, s in rest if (r, s) in fresh[sha]]
+    report.copies.sort(key=lambda c: c["path"])
 
 
 # progress(event, **info): "files" (total=n) once, "file" (name=...) per file, "chunks" (n=...) per batch.

@@ -88,6 +88,19 @@ def test_debug_reraises(cli, tmp_path):
         cli("--debug", "ingest", tmp_path / "nope")
 
 
+def test_ingest_reports_a_copy_of_an_indexed_file(cli, tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    assert cli("ingest", docs)[0] == 0
+    # the same bytes in a second folder: indexed, kept, and said so
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    shutil.copy(docs / "000_e7591c0407e77bf5.txt", twin / "nato.txt")
+    code, out, err = cli("ingest", twin)
+    assert code == 0, err
+    assert f"  copy {twin / 'nato.txt'} has the same bytes as {docs / '000_e7591c0407e77bf5.txt'}: both are kept, an answer reads the passage once" in out.splitlines()
+
+
 def test_ingest_summary_info_and_ask_json(cli, tmp_path):
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)
@@ -103,6 +116,7 @@ def test_ingest_summary_info_and_ask_json(cli, tmp_path):
     code, out, _ = cli("ingest", docs, "--json")
     report = json.loads(out)
     assert report["unchanged"] == ["000_e7591c0407e77bf5.txt"] and report["chunks_added"] == 0 and report["total_chunks"] == 3
+
     assert {f["source"] for f in report["failed"]} == {"empty.txt", "photo.jpg"}
 
     code, out, _ = cli("info")

@@ -222,7 +222,7 @@ def test_a_moved_folder_is_not_indexed_twice(tmp_path, settings, counting_embedd
     ]
     assert rep.total_chunks == total == pipe.store.count()
     assert {c.root for c in pipe.store.all_chunks()} == {str(moved_to)}
-    assert rep.to_dict()["moved"] == rep.moved
+    assert rep.to_dict()["moved"] == rep.moved and rep.copies == []
     hits = pipe.retriever.retrieve("Where does the Rhine flow into the North Sea?", 10)
     assert hits and all(h.chunk.root == str(moved_to) for h in hits), "BM25 or Chroma still returns the old path"
 
@@ -235,6 +235,8 @@ def test_a_copy_that_still_exists_is_kept_and_a_moved_single_file_is_replaced(tm
     shutil.copytree(src, copy)
     rep = pipe.ingest([copy])
     assert rep.moved == [] and {c.root for c in pipe.store.all_chunks()} == {str(src), str(copy)}
+    names = ("Geology.txt", "Rhine.txt", "sub/Normans.txt")
+    assert rep.to_dict()["copies"] == [{"path": str(copy / n), "same_as": str(src / n)} for n in names]
     # One file moved into another folder and ingested alone: the old entry goes, the rest stay.
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -244,3 +246,13 @@ def test_a_copy_that_still_exists_is_kept_and_a_moved_single_file_is_replaced(tm
     assert set(index_state(pipe)) == {"Rhine.txt", "Geology.txt", "sub/Normans.txt"}
     roots = {(c.root, c.source) for c in pipe.store.all_chunks()}
     assert (str(src), "Rhine.txt") not in roots and (str(copy), "Rhine.txt") in roots and (str(elsewhere), "Rhine.txt") in roots
+
+
+def test_identical_files_in_one_run_are_reported_as_copies_and_both_kept(tmp_path, settings):
+    src = corpus(tmp_path)
+    shutil.copy(src / "Rhine.txt", src / "Rhine (1).txt")
+    pipe = build(settings)
+    rep = pipe.ingest([src])
+    assert rep.copies == [{"path": str(src / "Rhine.txt"), "same_as": str(src / "Rhine (1).txt")}]
+    assert "Rhine (1).txt" in rep.indexed and "Rhine.txt" in rep.indexed
+    assert pipe.ingest([src]).copies == []  # nothing indexed again, nothing to report

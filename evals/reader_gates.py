@@ -58,6 +58,24 @@ def bench_numbers(path: Path) -> dict:
     return out
 
 
+def rgb_audited(report: dict) -> list[tuple[str, int, int]]:
+    """evals/rgb_audit.py's split of the negative cases, when RGB's data (for the evidence text) is installed."""
+    from evals import rgb_audit
+    from evals.data import data_root
+
+    data = data_root() / "rgb-en-dev" / "en_fact.jsonl"
+    if not data.exists():
+        return []
+    audit = rgb_audit.load()
+    rows = rgb_audit.split_gate(report, rgb_audit.record_verdicts(audit), rgb_audit.evidence_texts(audit, data))
+    names = {"lacks: refused": "no snippet gives even part of the answer: refused",
+             "partial: refused": "a snippet gives part of the answer: refused",
+             "answers: refused": "a snippet answers the question: refused",
+             "answers: answered, quoting an answering snippet's evidence": "a snippet answers the question: answered with its words"}
+    got = {w: (k, n) for w, k, n in rows}
+    return [(name, *got[w]) for w, name in names.items()]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=Path, default=None, help="a `rag eval seeds` report.json (default: the copy in evals/results)")
@@ -109,6 +127,8 @@ def main(argv=None) -> int:
     if rgb:
         v, k, n = share(rgb["cases"], ("negative",), True)
         add(f"RGB dev, only negative passages indexed: refused ({k}/{n})", v, ">=", 0.40, f"{a.tag}_rgb.json")
+        for what, k, n in rgb_audited(rgb):  # the gate above split by evals/rgb_audit.py's reading of the negatives
+            add(f"  RGB negatives audited, {what} ({k}/{n})", k / n if n else None, "", "", f"{a.tag}_rgb.json + rgb_audit.json")
         v, k, n = share(rgb["cases"], ("positive",), True)
         add(f"RGB dev, positive passages indexed: falsely refused ({k}/{n})", v, "<=", 0.05, f"{a.tag}_rgb.json")
     if realdocs:  # not a gate of the reader issue: the real-documents issue's goals, to show how the reader carries to real files

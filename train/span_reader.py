@@ -44,6 +44,11 @@ Shipped 2026-12-01 (evals/results/span_reader_tables.json, span_reader_tables_su
 above> --epochs 0.5 --lr 3e-5` (24 min) adds synthetic table rows (train/tables.py). Held out: SQuAD AUC 0.696 -> 0.707,
 top-1 0.868 -> 0.868, RGB AUC per record 0.628 -> 0.6178, under the 0.618 floor of the first rule (commit efc5607); a
 second rule (da74620) decided on the blind realdocs part tables5 and the pipeline suites, where it is better.
+Tried 2026-12-03, not shipped (evals/results/span_reader_synonyms_suites.md): `--synonyms 0.5 --init <shipped weights> --tables
+4000 --epochs 0.5 --lr 3e-5` (26 min) adds 1,522 answerable questions with one word replaced by a WordNet synonym
+(train/synonyms.py). Held out: SQuAD AUC 0.707 -> 0.723, top-1 0.868 -> 0.886, RGB AUC per record 0.618 -> 0.625; in the
+pipeline every suite's refusal AUC rose a little, but realdocs lost 25 case by case with the refitted refusal model (9 with
+the shipped one), so the rule in commit f4f5b38 failed.
 Left out: document stride (passages longer than 256 wordpieces are truncated; an answer cut off is
 skipped), hyper-parameter search, distillation.
 """

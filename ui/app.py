@@ -236,6 +236,8 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                 lines.append(f"**Indexed** {escape(name)} ({chunks.get(name, '?')} chunks)")
             for name in report.unchanged:
                 lines.append(f"**Unchanged** {escape(name)} (already indexed)")
+            for c in report.copies:  # both stay; retrieval reads the repeated passage once
+                lines.append(f"**Same content as** {escape(Path(c['same_as']).name)}: {escape(Path(c['path']).name)} is kept as a second document")
             for f in report.failed:
                 lines.append(f"**Could not read** {escape(f.source)}: {escape(f.reason)}")
             lines.append(f"{report.total_chunks} chunks in the index · {report.elapsed_s:.1f} s")

@@ -144,3 +144,15 @@ def test_login_is_required_when_ui_auth_is_set(hash_app):
     assert e.value.code == 401
     _, _, _, answer = chat(app.client(auth=("alice", "s3cret")), QUESTION)
     assert answer["citations"]
+
+
+def test_uploading_the_same_bytes_under_another_name_says_so(hash_app, tmp_path):
+    client = hash_app().client()
+    first = tmp_path / "minutes.md"
+    first.write_text("# Harbour board\n\nThe harbour board met on 3 May and approved the new breakwater.\n")
+    client.predict([handle_file(str(first))], api_name="/upload")
+    again = tmp_path / "minutes (copy).md"
+    again.write_bytes(first.read_bytes())
+    log, table, _, _ = client.predict([handle_file(str(again))], api_name="/upload")
+    assert "**Same content as** minutes.md: minutes_copy.md is kept as a second document" in log
+    assert {"minutes.md", "minutes_copy.md"} <= {row[0] for row in table["data"]}

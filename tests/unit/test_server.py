@@ -196,6 +196,15 @@ def test_upload_then_ask_then_delete_removes_chunks_bm25_and_file(api, tmp_path)
     assert_error(api.delete("/v1/documents/../../etc"), 404, "not_found")
 
 
+def test_upload_of_the_same_bytes_under_another_name_reports_the_copy(api):
+    body = b"The harbour board met on 3 May and approved the new breakwater.\n"
+    assert api.post("/v1/documents", files={"file": ("minutes.txt", body, "text/plain")}).status_code == 201
+    r = api.post("/v1/documents", files={"file": ("minutes-copy.txt", body, "text/plain")})
+    assert r.status_code == 201, r.text
+    [copy] = r.json()["report"]["copies"]
+    assert copy["path"].endswith("minutes-copy.txt") and copy["same_as"].endswith("minutes.txt")
+
+
 def test_upload_errors(api, tmp_path, monkeypatch):
     assert_error(api.post("/v1/documents", json={"x": 1}), 400, "invalid_upload", "multipart", "file")
     assert_error(api.post("/v1/documents", files={"other": ("a.txt", b"hello")}), 400, "invalid_upload", "field named `file`")

@@ -10,7 +10,7 @@ indexed: refused" counts it as a failure, and a refusal there as a success.
 
 evals/datasets/rgb_audit.json holds, per dev record and negative snippet, two independent annotators' labels
 (`A`, `B`: "answers", "partial" or "lacks"; the rules are in the file) and the adjudicated `final`, plus the
-character span of the evidence in the snippet; no RGB text (CC BY-NC-SA) is stored. A record is:
+character spans of the evidence in the snippet; no RGB text (CC BY-NC-SA) is stored. A record is:
   * "answers" when at least one of its snippets answers the question as asked (every constraint: year,
     edition, men's or women's),
   * "partial" when none answers but one gives part of the answer (a release month without the day),

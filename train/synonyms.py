@@ -16,7 +16,7 @@ wordnet-base`), read at training time only. WordNet 3.0 license (Princeton): use
 for any purpose, with its notice. Nothing of WordNet ships in the repository.
 
 Left out: word sense disambiguation (a word's first `senses` senses, WordNet's most frequent, are used as they
-are, so some replacements are wrong-sense), inflection beyond a plural -s, multi-word synonyms.
+are, so some replacements are wrong-sense), inflection beyond regular -s, -ed and -ing forms, multi-word synonyms.
 """
 
 from __future__ import annotations

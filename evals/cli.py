@@ -70,28 +70,18 @@ def _reader_info(base, pipes) -> dict:
     return {"reader": base.reader, "backend": span.backend, "precision": span.precision}
 
 
-def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, data, console, embedder=None, llm_url=None) -> dict:
-    """Run one QA suite; returns its report dict (also written to OUT/NAME/)."""
-    from evals import report as R
-    from evals import runner, suites
-    from evals.judges import make_judge
+def open_suite(name, base, emb, *, cache: Path, limit=None, seed=0, data=None):
+    """The suite's cases and, for each of its indexes, the settings of its cached index (under CACHE) for `base`
+    and `emb`: what `run_suite` asks, and what train/refusal.py --realdocs assesses."""
+    from evals import suites
     from rag.blocks import EXTRACTION_VERSION
     from rag.bm25index import LAYOUT as INDEX_LAYOUT
-    from rag.embeddings import make_embedder
-    from rag.pipeline import model_backend
-    from rag.settings import Settings
 
-    base = Settings()
-    if llm_url:  # the generated suite: SmolLM2 behind the openai backend
-        base = base.model_copy(update={"openai_base_url": llm_url, "openai_api_key": "not-needed", "openai_model": "smollm2",
-                                       "openai_timeout_s": max(base.openai_timeout_s, 300.0)})  # a loaded 2-core CI box
-        mode = "openai"
     kw = {"limit": limit, "seed": seed, "data": data}
     if name in ("rgb", "realdocs"):
         kw["cache"] = cache
     suite = suites.SUITES["seeds" if name == "generated" else name](**kw)
     suite.name = name
-    emb = embedder or make_embedder(base.embedder, base.embed_batch_size, model_backend(base, reader=False))
     # The extraction version too: an index that newer code re-extracted must not be reused by older code
     # (it would skip documents at a version >= its own), e.g. when measuring before and after a change.
     # And the local index's layout: an index from before it kept vectors would be rebuilt from Chroma's copies of
@@ -102,6 +92,25 @@ def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, da
     def settings_for(index: str):
         return base.model_copy(update={"data_dir": data_dir, "collection": suite.collection(index)})
 
+    return suite, settings_for
+
+
+def run_suite(name, *, out: Path, cache: Path, mode, judge_name, limit, seed, data, console, embedder=None, llm_url=None) -> dict:
+    """Run one QA suite; returns its report dict (also written to OUT/NAME/)."""
+    from evals import report as R
+    from evals import runner
+    from evals.judges import make_judge
+    from rag.embeddings import make_embedder
+    from rag.pipeline import model_backend
+    from rag.settings import Settings
+
+    base = Settings()
+    if llm_url:  # the generated suite: SmolLM2 behind the openai backend
+        base = base.model_copy(update={"openai_base_url": llm_url, "openai_api_key": "not-needed", "openai_model": "smollm2",
+                                       "openai_timeout_s": max(base.openai_timeout_s, 300.0)})  # a loaded 2-core CI box
+        mode = "openai"
+    emb = embedder or make_embedder(base.embedder, base.embed_batch_size, model_backend(base, reader=False))
+    suite, settings_for = open_suite(name, base, emb, cache=cache, limit=limit, seed=seed, data=data)
     judge = runner.Judged(make_judge(judge_name, embedder=emb, settings=base))
     mode = mode or base.resolved_mode()
     records = []

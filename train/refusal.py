@@ -1,6 +1,6 @@
 """Fit the refusal model on SQuAD 2.0 dev and report its trade-off on held-out articles.
 
-    python train/refusal.py [--n 1000] [--seed 0] [--work DIR] [--write] [--reader | --span] [--absent N [--fit-absent]]
+    python train/refusal.py [--n 1000] [--seed 0] [--work DIR] [--write] [--reader | --span [--realdocs]] [--absent N [--fit-absent]]
 
 All 18 articles are indexed with the default settings. A seeded sample of n
 answerable and n unanswerable questions goes through `Pipeline.assess` (the exact
@@ -27,6 +27,12 @@ negative-only or out-of-scope question looks like, reported on the test half apa
 refusal_fit_absent_suites.md): the test half's absent questions refused 0.398 -> 0.460, SQuAD's unanswerables
 unchanged at 0.164 with false refusals 0.037 -> 0.048, the seeds one case better and one worse, RGB and the
 manuals unchanged; not shipped.
+--realdocs (with --span) pools the realdocs suite's questions of REALDOCS_FIT_PARTS (`collect_realdocs`: the suite's
+`rag eval` index, out-of-scope and false-premise questions to refuse) with SQuAD's fitting half, unweighted, and chooses
+the threshold on both; the blind parts REALDOCS_HELD_PARTS are reported. The shipped span model since 2026-12-04:
+`python train/refusal.py --span --n 500 --seed 0 --realdocs --write` (rule and results: evals/results/refusal_realdocs_fit.md).
+It needs the realdocs documents (`.ci/run` installs them) and rewrites extractive_span.md/.json as every --span run does.
+Left out: weighting the two sources, features a manual's questions might need (none was added), any other suite.
 SQuAD 2.0's unanswerable questions are adversarial: written by crowd workers to
 look answerable from the same paragraph, so high lexical overlap is normal.
 """
@@ -100,6 +106,45 @@ def collect_absent(pipe, questions, passages, extra: int = 10) -> list[dict]:
         rows.append({"id": q.id, "article": q.article, "answerable": False, "absent": True, "correct": False,
                      "features": refusal_features(q.question, hits, ranked)})
     return rows
+
+
+# realdocs parts (evals/datasets/realdocs.jsonl "group"): --realdocs fits on the first, and reports the blind second.
+REALDOCS_FIT_PARTS = ("manuals", "manuals2", "mixed4", "sheets", "tables", "tables2", "tables3", "tables4", "tables5")
+REALDOCS_HELD_PARTS = ("manuals6", "manuals7", "manuals8", "manuals9", "manuals10")
+
+
+def collect_realdocs() -> list[dict]:
+    """Refusal rows from the realdocs suite on its `rag eval` index (built if missing): each question's
+    `Pipeline.assess` features with the default settings (the shipped span reader). Out-of-scope and false-premise
+    questions are rows to refuse. "article" is "realdocs:<part>"; "lookup" marks a table row that answers the question
+    (rag.lookup), which the pipeline answers whatever P(answerable) says."""
+    from evals import runner
+    from evals.cli import default_cache, open_suite
+    from rag.embeddings import make_embedder
+    from rag.pipeline import model_backend
+    from rag.settings import Settings
+
+    base = Settings()
+    emb = make_embedder(base.embedder, base.embed_batch_size, model_backend(base, reader=False))
+    suite, settings_for = open_suite("realdocs", base, emb, cache=default_cache())  # evals.realdocs.Missing says what to install
+    pipes = runner.prepare(suite, settings_for, emb)
+    rows = []
+    for n, case in enumerate(suite.cases):
+        if n % 100 == 0:
+            print(f"  assessed realdocs {n}/{len(suite.cases)}", file=sys.stderr, flush=True)
+        a = pipes[case.index].assess(case.question)
+        rows.append({"id": case.id, "article": f"realdocs:{case.group}", "answerable": case.answerable, "correct": False,
+                     "features": a.features, "lookup": a.lookup is not None})
+    return rows
+
+
+def split_realdocs(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    """`collect_realdocs` rows -> (fitting parts, blind parts); a part in neither list is an error, not a silent leak."""
+    part = lambda r: r["article"].split(":", 1)[1]  # noqa: E731
+    unknown = sorted({part(r) for r in rows} - set(REALDOCS_FIT_PARTS) - set(REALDOCS_HELD_PARTS))
+    if unknown:
+        raise SystemExit(f"realdocs parts {unknown} are in neither REALDOCS_FIT_PARTS nor REALDOCS_HELD_PARTS: add each to one")
+    return [r for r in rows if part(r) in REALDOCS_FIT_PARTS], [r for r in rows if part(r) in REALDOCS_HELD_PARTS]
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -236,10 +281,13 @@ def main(argv=None) -> int:
     ap.add_argument("--span", action="store_true", help="score sentences with the shipped span reader and fit the span refusal model")
     ap.add_argument("--absent", type=int, default=0, help="also measure this many answerable questions asked without their answer in the index (collect_absent)")
     ap.add_argument("--fit-absent", action="store_true", help="fit on the --absent questions of the fitting half too (tried 2026-11-30, not shipped)")
+    ap.add_argument("--realdocs", action="store_true", help="with --span: fit on the realdocs fitting parts too (REALDOCS_FIT_PARTS; tried 2026-12-04, see evals/results/refusal_realdocs_fit.md)")
     ap.add_argument("--out", type=Path, default=None, help="default: evals/results/refusal.md (refusal_reader.md with --reader, refusal_span.md with --span)")
     a = ap.parse_args(argv)
     if a.reader and a.span:
         ap.error("--reader and --span are two different readers: pick one")
+    if a.realdocs and not a.span:
+        ap.error("--realdocs fits the span refusal model: add --span")
     flag = " --reader" if a.reader else " --span" if a.span else ""
     a.out = a.out or RESULTS / ("refusal_reader.md" if a.reader else "refusal_span.md" if a.span else "refusal.md")
 
@@ -289,13 +337,22 @@ def main(argv=None) -> int:
     if a.reader or a.span:
         sentence_report(a, train, test, train_arts, d)
     fit_rows = train if a.fit_absent else [r for r in train if not r.get("absent")]
+    squad_fit = [r for r in train if not r.get("absent")]  # the fitting-half numbers (and the threshold): SQuAD's own questions
+    real_fit = real_held = []
+    if a.realdocs:
+        real_cache = a.cache.with_suffix(".realdocs.json") if a.cache else None
+        real = json.loads(real_cache.read_text()) if real_cache and real_cache.exists() else collect_realdocs()
+        if real_cache:
+            real_cache.write_text(json.dumps(real))
+        real_fit, real_held = split_realdocs(real)
+        fit_rows = fit_rows + real_fit  # pooled, unweighted
+    thr_rows = squad_fit + real_fit  # the threshold is chosen on both; the "fitting half" numbers stay SQuAD's
     model = fit(fit_rows, features, a.seed)
-    squad_fit = [r for r in train if not r.get("absent")]  # the threshold and the fitting-half numbers: SQuAD's own questions
     p_train, p_test = predict(model, squad_fit), predict(model, test)
     y_test = np.array([r["answerable"] for r in test])
-    threshold = choose_threshold(p_train, squad_fit, a.max_false_refusal)
+    threshold = choose_threshold(predict(model, thr_rows), thr_rows, a.max_false_refusal)
 
-    run = f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''}{' --fit-absent' if a.fit_absent else ''}"
+    run = f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''}{' --fit-absent' if a.fit_absent else ''}{' --realdocs' if a.realdocs else ''}"
     command = f"{run} --max-false-refusal {a.max_false_refusal}"
     lines = [
         "# Refusal on SQuAD 2.0 dev",
@@ -303,7 +360,7 @@ def main(argv=None) -> int:
         f"`{command}`: "
         f"{a.n} answerable + {a.n} unanswerable questions sampled with seed {a.seed}; k={d.k}, chunk {d.chunk_size}/{d.chunk_overlap}, "
         f"{d.retrieval} retrieval ({d.fusion} fusion, dense weight {d.dense_weight}).",
-        f"Model fitted on {len(fit_rows)} questions from {len(train_arts)} articles; **all numbers below are on the other "
+        f"Model fitted on {len(fit_rows)} questions from {len(train_arts)} articles{f' and the realdocs fitting parts ({len(real_fit)})' if real_fit else ''}; **all numbers below are on the other "
         f"{len(test)} questions ({len({r['article'] for r in test})} articles)** ({int(y_test.sum())} answerable, {int((~y_test).sum())} unanswerable).",
         "",
         "## Separation (ROC AUC, answerable vs unanswerable, test half)",
@@ -334,7 +391,8 @@ def main(argv=None) -> int:
     rt = tradeoff(p_train, squad_fit, threshold)
     lines += [
         "",
-        f"Default threshold {threshold:.2f}: the highest cut with at most {a.max_false_refusal:.0%} false refusals on the *training* half "
+        f"Default threshold {threshold:.2f}: the highest cut with at most {a.max_false_refusal:.0%} false refusals on the *training* half"
+        f"{' and the realdocs fitting parts together' if real_fit else ''} "
         f"(there: {rt['false_refusal']:.3f} false refusals, {rt['refuse_unans']:.3f} of unanswerables refused).",
         "",
         f"Model: `{json.dumps(model['weights'])}` (standardised features, bias {model['bias']}).",
@@ -355,14 +413,25 @@ def main(argv=None) -> int:
         lines += [f"Answerable questions asked without their answer in the index (`--absent {a.absent}`, `collect_absent`; {n_fit_absent} of them fitted on): "
                   f"on the {len(absent_test)} of the test half, {summary['absent']['refused_test']:.3f} refused at this threshold; AUC against the "
                   f"test half's answerable questions {summary['absent']['auc_test_vs_answerable']:.3f}.", ""]
+    if real_held:
+        ph = predict(model, real_held)
+        yh = np.array([r["answerable"] for r in real_held])
+        refused = (ph < threshold) & ~np.array([r["lookup"] for r in real_held])
+        summary["realdocs"] = {"n_fit": len(real_fit), "n_held": len(real_held), "auc_held": round(auc(ph, yh), 4),
+                               "held_refused_unans": round(float(refused[~yh].mean()), 4), "held_false_refusal": round(float(refused[yh].mean()), 4)}
+        lines += [f"realdocs (`--realdocs`): fitted on {len(real_fit)} questions of {', '.join(REALDOCS_FIT_PARTS)} (pooled with SQuAD's; the threshold "
+                  f"is chosen on both). On the {len(real_held)} questions of the blind parts {', '.join(REALDOCS_HELD_PARTS)}: AUC "
+                  f"{summary['realdocs']['auc_held']:.3f}; by P(answerable) alone (a table-row lookup answers anyway; the pipeline's other refusal "
+                  f"rules not counted) {summary['realdocs']['held_refused_unans']:.3f} of out-of-scope and false-premise questions refused at "
+                  f"{summary['realdocs']['held_false_refusal']:.3f} false refusals. `rag eval realdocs` measures the whole pipeline.", ""]
     if a.reader or a.span:
         # For comparison: the reader's best score alone, thresholded the same way (on the fitting half).
         alone = fit(fit_rows, ("span_max",) if a.span else ("reader_logit",), a.seed)
-        pa_tr, pa_te = predict(alone, squad_fit), predict(alone, test)
-        ta = choose_threshold(pa_tr, squad_fit, a.max_false_refusal)
+        pa_te = predict(alone, test)
+        ta = choose_threshold(predict(alone, thr_rows), thr_rows, a.max_false_refusal)
         ra = tradeoff(pa_te, test, ta)
         summary["reader_alone"] = {"auc_test": round(auc(pa_te, y_test), 4), "threshold": ta, "test_at_threshold": {k: round(v, 4) for k, v in ra.items()}}
-        lines += [f"For comparison, the {'span reader' if a.span else 'reader'}'s best score alone (threshold {ta:.2f}, chosen on the fitting half): AUC {auc(pa_te, y_test):.3f}, "
+        lines += [f"For comparison, the {'span reader' if a.span else 'reader'}'s best score alone (threshold {ta:.2f}, chosen as the model's): AUC {auc(pa_te, y_test):.3f}, "
                   f"{ra['refuse_unans']:.3f} of unanswerables refused at {ra['false_refusal']:.3f} false refusals (test half).", ""]
     md = "\n".join(lines)
     print(md)
@@ -372,7 +441,8 @@ def main(argv=None) -> int:
     if a.write:
         model.update(
             threshold=threshold,
-            trained_on=f"SQuAD 2.0 dev, {len(fit_rows)} questions from articles {sorted(train_arts)}",
+            trained_on=f"SQuAD 2.0 dev, {len(fit_rows) - len(real_fit)} questions from articles {sorted(train_arts)}"
+                       + (f"; realdocs, {len(real_fit)} questions of parts {list(REALDOCS_FIT_PARTS)}" if real_fit else ""),
             seed=a.seed,
             features=list(features),
             script=f"{run} --write",

@@ -132,10 +132,14 @@ def main(argv=None) -> int:
         v, k, n = share(rgb["cases"], ("positive",), True)
         add(f"RGB dev, positive passages indexed: falsely refused ({k}/{n})", v, "<=", 0.05, f"{a.tag}_rgb.json")
     if realdocs:  # not a gate of the reader issue: the real-documents issue's goals, to show how the reader carries to real files
-        parts = [("all", realdocs["cases"])] + [(g, [c for c in realdocs["cases"] if c.get("group") == g])
-                                                for g in sorted({c.get("group") for c in realdocs["cases"]} - {None, ""})]
+        from evals.realdocs import BLIND_PARTS
+
+        groups = sorted({c.get("group") for c in realdocs["cases"]} - {None, ""})
+        parts = [("all", realdocs["cases"])] + [(g, [c for c in realdocs["cases"] if c.get("group") == g]) for g in groups]
+        if set(BLIND_PARTS) & set(groups):  # the parts no model or weight was fitted on, together
+            parts.insert(1, ("blind", [c for c in realdocs["cases"] if c.get("group") in BLIND_PARTS]))
         for g, cases in parts if len(parts) > 2 else parts[:1]:
-            name = "realdocs" if g == "all" else f"realdocs {g}"
+            name = {"all": "realdocs", "blind": f"realdocs blind parts ({', '.join(p for p in BLIND_PARTS if p in groups)})"}.get(g, f"realdocs {g}")
             v, k, n = share(cases, ("unanswerable", "false_premise"), True)
             add(f"{name}: out-of-scope + false-premise refused ({k}/{n})", v, ">=", 0.90, f"{a.tag}_realdocs.json")
             if g == "all":  # the gate above split in two, shown, not gated: a false premise can also be answered by its rebuttal
@@ -151,7 +155,8 @@ def main(argv=None) -> int:
                 sum(bool(c["correct"]) for c in sel) / len(sel) if sel else None, ">=", 0.85, f"{a.tag}_realdocs.json")
     if refusal:
         t = refusal["test_at_threshold"]
-        add(f"SQuAD 2.0 held-out: unanswerables refused (threshold {refusal['threshold']:.2f} from the fitting half)", t["refuse_unans"], ">=", 0.35, f"refusal_{a.tag}.json")
+        fitted = "the fitting half" + (" and the realdocs fitting parts" if refusal.get("realdocs") else "")
+        add(f"SQuAD 2.0 held-out: unanswerables refused (threshold {refusal['threshold']:.2f} from {fitted})", t["refuse_unans"], ">=", 0.35, f"refusal_{a.tag}.json")
         add("SQuAD 2.0 held-out: false refusals at that threshold", t["false_refusal"], "<=", 0.05, f"refusal_{a.tag}.json")
     if extractive:
         shipped = next((r for name, r in extractive["results"].items() if name.startswith("shipped")), None)
@@ -179,6 +184,8 @@ def main(argv=None) -> int:
 
     lines = [f"# Reader issue gates ({a.tag}; measured on data not used for fitting)", "",
              f"`python -m evals.reader_gates --tag {a.tag}` from the results files named in the last column.", "",
+             "realdocs: the parts other than the blind ones were fitted on (train/sentence_weights.py's sentence weights, and "
+             "train/refusal.py --realdocs's span refusal model); the blind parts' row is the held-out measure.", "",
              "| measure | measured | goal | | source |", "|---|---:|---:|---|---|"]
     for m, v, op, goal, src in rows:
         val = "n/a" if v is None else (f"{v:.3f}" if isinstance(v, float) and v < 10 else f"{v:g}")

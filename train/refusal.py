@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # `python train/refusal.py` from a checkout
 
+from evals.realdocs import BLIND_PARTS  # noqa: E402
 from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, index_articles, load_squad, split_by_article  # noqa: E402
 
 MODEL_OUT = ROOT / "rag" / "refusal_model.json"
@@ -110,7 +111,7 @@ def collect_absent(pipe, questions, passages, extra: int = 10) -> list[dict]:
 
 # realdocs parts (evals/datasets/realdocs.jsonl "group"): --realdocs fits on the first, and reports the blind second.
 REALDOCS_FIT_PARTS = ("manuals", "manuals2", "mixed4", "sheets", "tables", "tables2", "tables3", "tables4", "tables5")
-REALDOCS_HELD_PARTS = ("manuals6", "manuals7", "manuals8", "manuals9", "manuals10")
+REALDOCS_HELD_PARTS = BLIND_PARTS
 
 
 def collect_realdocs() -> list[dict]:

@@ -30,7 +30,7 @@ manuals unchanged; not shipped.
 --realdocs (with --span) pools the realdocs suite's questions of REALDOCS_FIT_PARTS (`collect_realdocs`: the suite's
 `rag eval` index, out-of-scope and false-premise questions to refuse) with SQuAD's fitting half, unweighted, and chooses
 the threshold on both; the blind parts REALDOCS_HELD_PARTS are reported. The shipped span model since 2026-12-04:
-`python train/refusal.py --span --n 500 --seed 0 --realdocs --write` (rule and results: evals/results/refusal_realdocs_fit.md).
+`python train/refusal.py --span --n 500 --seed 0 --absent 500 --realdocs --write` (the same model without --absent; rule and results: evals/results/refusal_realdocs_fit.md).
 It needs the realdocs documents (`.ci/run` installs them) and rewrites extractive_span.md/.json as every --span run does.
 Left out: weighting the two sources, features a manual's questions might need (none was added), any other suite.
 SQuAD 2.0's unanswerable questions are adversarial: written by crowd workers to
@@ -282,7 +282,7 @@ def main(argv=None) -> int:
     ap.add_argument("--span", action="store_true", help="score sentences with the shipped span reader and fit the span refusal model")
     ap.add_argument("--absent", type=int, default=0, help="also measure this many answerable questions asked without their answer in the index (collect_absent)")
     ap.add_argument("--fit-absent", action="store_true", help="fit on the --absent questions of the fitting half too (tried 2026-11-30, not shipped)")
-    ap.add_argument("--realdocs", action="store_true", help="with --span: fit on the realdocs fitting parts too (REALDOCS_FIT_PARTS; tried 2026-12-04, see evals/results/refusal_realdocs_fit.md)")
+    ap.add_argument("--realdocs", action="store_true", help="with --span: fit on the realdocs fitting parts too (REALDOCS_FIT_PARTS; shipped 2026-12-04, see evals/results/refusal_realdocs_fit.md)")
     ap.add_argument("--out", type=Path, default=None, help="default: evals/results/refusal.md (refusal_reader.md with --reader, refusal_span.md with --span)")
     a = ap.parse_args(argv)
     if a.reader and a.span:
@@ -338,7 +338,7 @@ def main(argv=None) -> int:
     if a.reader or a.span:
         sentence_report(a, train, test, train_arts, d)
     fit_rows = train if a.fit_absent else [r for r in train if not r.get("absent")]
-    squad_fit = [r for r in train if not r.get("absent")]  # the fitting-half numbers (and the threshold): SQuAD's own questions
+    squad_fit = [r for r in train if not r.get("absent")]  # the fitting-half numbers: SQuAD's own questions
     real_fit = real_held = []
     if a.realdocs:
         real_cache = a.cache.with_suffix(".realdocs.json") if a.cache else None

@@ -29,7 +29,7 @@ unchanged at 0.164 with false refusals 0.037 -> 0.048, the seeds one case better
 manuals unchanged; not shipped.
 --realdocs (with --span) pools the realdocs suite's questions of REALDOCS_FIT_PARTS (`collect_realdocs`: the suite's
 `rag eval` index, out-of-scope and false-premise questions to refuse) with SQuAD's fitting half, unweighted, and chooses
-the threshold on both; the blind parts REALDOCS_HELD_PARTS are reported. The shipped span model since 2026-12-04:
+the threshold on both; the blind parts (evals.realdocs.BLIND_PARTS) are reported. The shipped span model since 2026-12-04:
 `python train/refusal.py --span --n 500 --seed 0 --absent 500 --realdocs --write` (the same model without --absent; rule and results: evals/results/refusal_realdocs_fit.md).
 It needs the realdocs documents (`.ci/run` installs them) and rewrites extractive_span.md/.json as every --span run does.
 Left out: weighting the two sources, features a manual's questions might need (none was added), any other suite.
@@ -109,9 +109,8 @@ def collect_absent(pipe, questions, passages, extra: int = 10) -> list[dict]:
     return rows
 
 
-# realdocs parts (evals/datasets/realdocs.jsonl "group"): --realdocs fits on the first, and reports the blind second.
+# realdocs parts (evals/datasets/realdocs.jsonl "group") that --realdocs fits on; it reports evals.realdocs.BLIND_PARTS.
 REALDOCS_FIT_PARTS = ("manuals", "manuals2", "mixed4", "sheets", "tables", "tables2", "tables3", "tables4", "tables5")
-REALDOCS_HELD_PARTS = BLIND_PARTS
 
 
 def collect_realdocs() -> list[dict]:
@@ -142,10 +141,10 @@ def collect_realdocs() -> list[dict]:
 def split_realdocs(rows: list[dict]) -> tuple[list[dict], list[dict]]:
     """`collect_realdocs` rows -> (fitting parts, blind parts); a part in neither list is an error, not a silent leak."""
     part = lambda r: r["article"].split(":", 1)[1]  # noqa: E731
-    unknown = sorted({part(r) for r in rows} - set(REALDOCS_FIT_PARTS) - set(REALDOCS_HELD_PARTS))
+    unknown = sorted({part(r) for r in rows} - set(REALDOCS_FIT_PARTS) - set(BLIND_PARTS))
     if unknown:
-        raise SystemExit(f"realdocs parts {unknown} are in neither REALDOCS_FIT_PARTS nor REALDOCS_HELD_PARTS: add each to one")
-    return [r for r in rows if part(r) in REALDOCS_FIT_PARTS], [r for r in rows if part(r) in REALDOCS_HELD_PARTS]
+        raise SystemExit(f"realdocs parts {unknown} are in neither REALDOCS_FIT_PARTS nor BLIND_PARTS: add each to one")
+    return [r for r in rows if part(r) in REALDOCS_FIT_PARTS], [r for r in rows if part(r) in BLIND_PARTS]
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -421,7 +420,7 @@ def main(argv=None) -> int:
         summary["realdocs"] = {"n_fit": len(real_fit), "n_held": len(real_held), "auc_held": round(auc(ph, yh), 4),
                                "held_refused_unans": round(float(refused[~yh].mean()), 4), "held_false_refusal": round(float(refused[yh].mean()), 4)}
         lines += [f"realdocs (`--realdocs`): fitted on {len(real_fit)} questions of {', '.join(REALDOCS_FIT_PARTS)} (pooled with SQuAD's; the threshold "
-                  f"is chosen on both). On the {len(real_held)} questions of the blind parts {', '.join(REALDOCS_HELD_PARTS)}: AUC "
+                  f"is chosen on both). On the {len(real_held)} questions of the blind parts {', '.join(BLIND_PARTS)}: AUC "
                   f"{summary['realdocs']['auc_held']:.3f}; by P(answerable) alone (a table-row lookup answers anyway; the pipeline's other refusal "
                   f"rules not counted) {summary['realdocs']['held_refused_unans']:.3f} of out-of-scope and false-premise questions refused at "
                   f"{summary['realdocs']['held_false_refusal']:.3f} false refusals. `rag eval realdocs` measures the whole pipeline.", ""]

@@ -9,7 +9,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from train.refusal import REALDOCS_FIT_PARTS, REALDOCS_HELD_PARTS, split_realdocs  # noqa: E402
+from evals.realdocs import BLIND_PARTS  # noqa: E402
+from train.refusal import REALDOCS_FIT_PARTS, split_realdocs  # noqa: E402
 
 
 def _parts() -> set[str]:
@@ -18,14 +19,14 @@ def _parts() -> set[str]:
 
 
 def test_every_realdocs_part_is_fitted_or_blind_never_both():
-    assert not set(REALDOCS_FIT_PARTS) & set(REALDOCS_HELD_PARTS)
-    assert _parts() == set(REALDOCS_FIT_PARTS) | set(REALDOCS_HELD_PARTS)
+    assert not set(REALDOCS_FIT_PARTS) & set(BLIND_PARTS)
+    assert _parts() == set(REALDOCS_FIT_PARTS) | set(BLIND_PARTS)
 
 
 def test_the_blind_parts_are_the_ones_the_sentence_weights_hold_out_too():
     from train.sentence_weights import HELD_OUT
 
-    assert set(REALDOCS_HELD_PARTS) <= set(HELD_OUT)
+    assert set(BLIND_PARTS) <= set(HELD_OUT)
 
 
 def test_split_realdocs_separates_parts_and_refuses_an_unknown_one():

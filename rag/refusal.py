@@ -66,6 +66,13 @@ SPAN_FEATURES = (
     "span_top1",  # ... over the sentences of the top-ranked source
     "span_pos",  # share of the sources holding a span that beats "no answer"
 )
+# Of the sentence holding the best span (span_sentence_features): candidates measured in evals/results/refusal_span_sentence.md.
+SPAN_SENTENCE_FEATURES = (
+    "span_lex",  # its key-term coverage (best_lex's measure)
+    "span_ctx",  # ... counting the sentence before it (best_ctx's)
+    "span_type_miss",  # the question asks for a number/date/person/place and it holds none
+    "lex_span",  # the span score of the sentence that covers the question best
+)
 # The reader model's inputs: the reader signals and the retrieval/lexical ones. The cosine features are
 # left out because with the reader the shortlist is not embedded (answer-time latency).
 READER_MODEL_FEATURES = ("top_dense", "best_lex", "best_ctx", "q_missing", "q_missing_top", "typed", "type_hit", "q_terms") + READER_FEATURES
@@ -81,6 +88,15 @@ def span_features(by_src: dict[int, float]) -> dict[str, float]:
     """`span_max`, `span_top1`, `span_pos` from each source's best span score (source rank -> score)."""
     return {"span_max": max(by_src.values()), "span_top1": by_src.get(1, min(by_src.values())),
             "span_pos": sum(v > 0 for v in by_src.values()) / len(by_src)}
+
+
+def span_sentence_features(ranked: Sequence[Candidate], typed: bool) -> dict[str, float]:
+    """Does the sentence the span reader answers from cover the question? (`SPAN_SENTENCE_FEATURES`)"""
+    f = [dict(c.features) for c in ranked]
+    at = max(range(len(ranked)), key=lambda i: f[i].get("span", float("-inf")))
+    lex = max(range(len(ranked)), key=lambda i: ranked[i].lexical)
+    return {"span_lex": ranked[at].lexical, "span_ctx": f[at].get("ctx", ranked[at].lexical),
+            "span_type_miss": float(typed and f[at].get("type", 0.0) <= 0), "lex_span": f[lex].get("span", 0.0)}
 
 
 def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequence[Candidate]) -> dict[str, float]:
@@ -104,7 +120,7 @@ def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequenc
         by_src: dict[int, float] = {}
         for src, v in spans:
             by_src[src] = max(v, by_src.get(src, v))
-        extra |= span_features(by_src)
+        extra |= span_features(by_src) | span_sentence_features(ranked, typed)
     return extra | {
         "top_dense": max(dense) if dense else 0.0,
         "best_cos": cos[0] if cos else 0.0,

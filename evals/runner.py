@@ -9,8 +9,8 @@ are kept in the record as `pipeline_support`, the eval's as `judge_*`.
 Refusal metrics count real refusals only (`Answer.refused`). A false-premise case is also
 scored on its own (`premise_handled`): refused, or corrected = the answer holds the correcting
 fact AND the judge finds no shown sentence that supports the premise (stated as a claim in
-the dataset); a shown sentence that states a written rebuttal of 4+ words is not asked (the
-offline judge misses contradictions). A correction never counts as a refusal.
+the dataset); a shown sentence that states a written rebuttal of 4+ words, or whose negation differs
+from the premise's, is not asked (the offline judge misses contradictions). A correction never counts as a refusal.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Callable
 from evals import metrics as M
 from evals import realdocs
 from evals.suites import Case, Suite
+from rag.text import has_negation
 
 
 def relevant(case: Case, chunk) -> bool:
@@ -63,7 +64,10 @@ def premise_verdict(case: Case, refused: bool, shown: list[str], judge: Judged) 
     # A sentence that states a written rebuttal (4+ words) is the correction: a word-overlap judge reads "By default, the
     # config file is shared across all worktrees." as support for "By default each worktree has its own config file".
     stated = [r for r in case.rebuttal if len(r.split()) >= 4]
-    affirming = [s for s in shown if not (stated and M.contains(s, stated)) and judge(case.premise, (s,)).supported]
+    # A sentence negated where the premise is not (or the reverse) does not affirm it, whatever the overlap: "mod_cache_disk
+    # does not itself pay attention to how much space is used" against "mod_cache_disk enforces a limit on its disk space".
+    affirming = [s for s in shown if not (stated and M.contains(s, stated)) and has_negation(s) == has_negation(case.premise)
+                 and judge(case.premise, (s,)).supported]
     text = " ".join(shown)
     corrected = (not refused) and bool(case.rebuttal) and M.contains(text, case.rebuttal) and not affirming
     return {"refused": refused, "corrected": corrected, "affirming": affirming, "handled": refused or corrected}

@@ -157,6 +157,14 @@ def test_false_premise_is_refused_or_corrected_never_a_word_match():
     quoted = runner.premise_verdict(config, False, ["By default, the config file is shared across all worktrees; each worktree gets its own config file only if asked."], judge)
     assert quoted["corrected"] and quoted["handled"] and not quoted["affirming"]
     assert not runner.premise_verdict(config, False, ["Worktrees exist.", "each worktree gets its own config file"], judge)["handled"]
+    # A negated sentence does not affirm an un-negated premise, though every premise word is in it; an un-negated one still does.
+    quota = suites.Case(id="h", question="Which setting caps the cache's disk use?", index="main", answerable=False, kind="false_premise",
+                        premise="the module limits its disk space", rebuttal=("makes no attempt to regulate the disk space",))
+    shown = ["The module makes no attempt to regulate the disk space.", "The module does not itself check, so the module limits its disk space never."]
+    neg = runner.premise_verdict(quota, False, shown, judge)
+    assert neg["corrected"] and neg["handled"] and not neg["affirming"]
+    aff = runner.premise_verdict(quota, False, [shown[0], "In short the module limits its disk space."], judge)
+    assert not aff["handled"] and aff["affirming"] == ["In short the module limits its disk space."]
     plain = suites.Case(id="u", question="q", index="main", answerable=False, kind="unanswerable")
     assert runner.premise_verdict(plain, False, ["x"], judge) is None
 

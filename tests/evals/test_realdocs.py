@@ -47,6 +47,9 @@ def test_dataset_is_well_formed():
     assert R.DOCS and not any("shared-mime-info" in p or "libtasn1" in p for _, p, _ in R.DOCS)
 
 
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+
+
 def _independent_text(path: Path, page_edges: bool = True) -> str:
     """The document's words as pypdf / BeautifulSoup (EPUB: each XHTML file) see them, running headers and page-number lines removed.
     `page_edges=False` also drops each PDF page's first and last line, for a sentence broken across pages under a running
@@ -63,7 +66,7 @@ def _independent_text(path: Path, page_edges: bool = True) -> str:
                 if re.fullmatch(r"\d{1,4}|[ivx]{1,4}", s) or any(re.fullmatch(rf"(\d+\s+)?{re.escape(h)}(\s+\d+)?", s) for h in heads):
                     continue
                 keep.append(s)
-        return M.normalize("\n".join(keep))
+        return M.normalize("\n".join(keep).translate(_LIGATURES))  # the extraction expands "ﬁ" (refcard-a4.pdf): so does the evidence
     if path.suffix in (".csv", ".tsv"):  # the cells of each row, read by the csv module
         import csv
 

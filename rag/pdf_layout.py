@@ -827,12 +827,20 @@ def _grid_rows(lines: list[Line], pitch: float, stop, vocab: set[str]) -> list[L
 
 def _under_column(xs: list[float], ln: Line) -> int | None:
     """The column when `ln`, a line without cells, starts under a later column (not the first) of
-    a table row whose cells start at `xs`: it continues that cell. None otherwise."""
-    tol = 0.6 * max(ln.size, 4.0)
+    a table row whose cells start at `xs`: it continues that cell. None otherwise. A hanging indent
+    counts: a TeX reference card sets a cell's wrapped text up to about an em right of the cell
+    ("INTERRUPT  terminate current command and" / "    return to top-level prompt")."""
+    em = max(ln.size, 4.0)
+    tol = 0.6 * em
     if len(xs) < 2 or ln.cells or not ln.x0 or ln.x0 < xs[1] - tol:
         return None  # (a line with cells of its own under later columns is a row with its first cell empty)
     c = min(range(len(xs)), key=lambda c: abs(xs[c] - ln.x0))
-    return c if abs(xs[c] - ln.x0) <= tol else None
+    if abs(xs[c] - ln.x0) <= tol:
+        return c
+    if _BULLET.match(ln.text):  # an indented "• item" under a cell opens a list, it is no wrapped text
+        return None
+    c = max(i for i in range(len(xs)) if xs[i] <= ln.x0)  # the column it starts in (>= 1: it starts right of xs[1] - tol)
+    return c if ln.x0 - xs[c] <= 1.2 * em and (c + 1 == len(xs) or ln.x0 < xs[c + 1] - tol) else None
 
 
 def _spread(cur: dict | None, ln: Line, gap: float | None, pitch: float, body_size: float) -> bool:

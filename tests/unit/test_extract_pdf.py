@@ -597,3 +597,48 @@ def test_a_numbered_items_bold_title_is_a_heading_not_glued_to_its_text(tmp_path
     assert not any("Blank lines By default" in " ".join(t[b.start : b.end].split()) for b in doc.blocks)
     assert doc.section_at(t.index("By default, empty lines are ignored.")) == f"2 Variations on reading{SEP}7. Blank lines"
     assert doc.section_at(t.index("By default, a hash starts")) == f"2 Variations on reading{SEP}8. Comments"
+
+
+def test_a_reference_card_row_keeps_its_description_wrapped_under_a_hanging_indent(tmp_path):
+    """A TeX reference card (Octave's refcard-a4.pdf): command / description rows, a description that wraps goes on
+    half an em right of its column in a smaller size. The wrapped words stay in their row."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "card.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(40, 800, "Stopping the Shell")
+    y = 780
+    for key, desc, wrapped in [("quit or exit", "exit the shell", None),
+                               ("INTERRUPT", "terminate the current command and", "return to the top-level prompt"),
+                               ("history -w [file]", "write the history to file (~/.hist if no", "file argument)"),
+                               ("pwd", "print the working directory", None)]:
+        c.setFont("Helvetica", 8)
+        c.drawString(40, y, key)
+        c.drawString(120, y, desc)
+        y -= 9
+        if wrapped:
+            c.setFont("Helvetica", 7)
+            c.drawString(124.5, y, wrapped)
+            y -= 9
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    rows = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "table_row"]
+    assert "INTERRUPT | terminate the current command and return to the top-level prompt" in rows
+    assert "history -w [file] | write the history to file (~/.hist if no file argument)" in rows
+    assert "quit or exit | exit the shell" in rows and "pwd | print the working directory" in rows
+
+
+def test_a_hanging_indent_continues_a_cell_but_a_bullet_or_the_next_column_does_not():
+    from rag.pdf_layout import Line, _under_column
+
+    xs = [40.0, 120.0, 300.0]
+    line = lambda x, text="return to the prompt": Line(text, x, x + 80, 700.0, 700.0, 7.0, 400, False)  # noqa: E731
+    assert _under_column(xs, line(120.5)) == 1  # flush with the column, as before
+    assert _under_column(xs, line(124.5)) == 1  # half an em right: a hanging indent
+    assert _under_column(xs, line(135.0)) is None  # two ems right: something else
+    assert _under_column(xs, line(304.0)) == 2  # the last column's hanging indent
+    assert _under_column(xs, line(124.5, "• a vector or matrix expression")) is None  # a list opens under the cell
+    assert _under_column(xs, line(60.0)) is None  # under the first column: a new row or paragraph

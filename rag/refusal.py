@@ -66,7 +66,8 @@ SPAN_FEATURES = (
     "span_top1",  # ... over the sentences of the top-ranked source
     "span_pos",  # share of the sources holding a span that beats "no answer"
 )
-# Of the sentence holding the best span (span_sentence_features): candidates measured in evals/results/refusal_span_sentence.md.
+# Of the sentence holding the best span (span_sentence_features): candidates measured in evals/results/refusal_span_sentence.md,
+# not shipped, so computed only where training rows are collected (train/refusal.py row_features), never at answer time.
 SPAN_SENTENCE_FEATURES = (
     "span_lex",  # its key-term coverage (best_lex's measure)
     "span_ctx",  # ... counting the sentence before it (best_ctx's)
@@ -120,7 +121,7 @@ def refusal_features(question: str, hits: Sequence[ScoredChunk], ranked: Sequenc
         by_src: dict[int, float] = {}
         for src, v in spans:
             by_src[src] = max(v, by_src.get(src, v))
-        extra |= span_features(by_src) | span_sentence_features(ranked, typed)
+        extra |= span_features(by_src)
     return extra | {
         "top_dense": max(dense) if dense else 0.0,
         "best_cos": cos[0] if cos else 0.0,

@@ -58,6 +58,17 @@ from evals.measure_retrieval import DEFAULT_DATA, RESULTS, contains_answer, inde
 MODEL_OUT = ROOT / "rag" / "refusal_model.json"
 
 
+def row_features(question: str, features: dict, ranked) -> dict:
+    """A row's features: the pipeline's, plus (with the span reader) `SPAN_SENTENCE_FEATURES`, which no shipped model
+    weighs and so the answer path does not compute (evals/measure_span_sentence.py measures them)."""
+    from rag.answer import question_type
+    from rag.refusal import span_sentence_features
+
+    if not any("span" in dict(c.features) for c in ranked):
+        return features
+    return features | span_sentence_features(ranked, question_type(question) is not None)
+
+
 def collect(pipe, questions) -> list[dict]:
     from evals.measure_extractive import candidate_rows
     from rag.answer import ExtractiveAnswerer, rank_sentences
@@ -73,7 +84,7 @@ def collect(pipe, questions) -> list[dict]:
             "id": q.id,
             "article": q.article,
             "answerable": q.answerable,
-            "features": a.features,
+            "features": row_features(q.question, a.features, a.ranked),
             # Would the extractive answer (if not refused) hold the gold answer?
             "correct": bool(q.answerable and contains_answer(text, list(q.answers))),
         }
@@ -105,7 +116,7 @@ def collect_absent(pipe, questions, passages, extra: int = 10) -> list[dict]:
                 if not (h.chunk.source == art and h.chunk.start < e and s < h.chunk.end) and not contains_answer(h.chunk.text, list(q.answers))][:k]
         ranked = pipe.rank(q.question, hits)
         rows.append({"id": q.id, "article": q.article, "answerable": False, "absent": True, "correct": False,
-                     "features": refusal_features(q.question, hits, ranked)})
+                     "features": row_features(q.question, refusal_features(q.question, hits, ranked), ranked)})
     return rows
 
 
@@ -134,7 +145,7 @@ def collect_realdocs() -> list[dict]:
             print(f"  assessed realdocs {n}/{len(suite.cases)}", file=sys.stderr, flush=True)
         a = pipes[case.index].assess(case.question)
         rows.append({"id": case.id, "article": f"realdocs:{case.group}", "answerable": case.answerable, "correct": False,
-                     "features": a.features, "lookup": a.lookup is not None})
+                     "features": row_features(case.question, a.features, a.ranked), "lookup": a.lookup is not None})
     return rows
 
 

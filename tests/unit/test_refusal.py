@@ -139,12 +139,16 @@ def span_cand(text: str, lexical: float, span: float, typ: float = 0.0, source: 
 
 
 def test_span_sentence_features_describe_the_sentence_the_span_reader_answers_from():
-    from rag.refusal import SPAN_FEATURES, SPAN_SENTENCE_FEATURES
+    from rag.refusal import SPAN_FEATURES, SPAN_SENTENCE_FEATURES, span_sentence_features
+    from train.refusal import row_features
 
     hits = [hit("The worktree files are pruned. Deleted worktrees leave files behind.", 0.6)]
     covers = span_cand("The gc.worktreePruneExpire default is three months.", lexical=0.9, span=-1.5, typ=1.0)
     topical = span_cand("Deleted worktrees leave files behind.", lexical=0.3, span=2.0)
-    f = refusal_features("What is the default of gc.worktreePruneExpire?", hits, [topical, covers])
+    q = "What is the default of gc.worktreePruneExpire?"
+    base = refusal_features(q, hits, [topical, covers])
+    assert set(SPAN_FEATURES) <= set(base) and not set(SPAN_SENTENCE_FEATURES) & set(base)  # not computed at answer time
+    f = row_features(q, base, [topical, covers])  # ... only for training rows
     assert set(SPAN_FEATURES + SPAN_SENTENCE_FEATURES) <= set(f)
     # The span reader answers from the topical sentence, which covers little of the question...
     assert f["span_lex"] == 0.3 and f["span_ctx"] == 0.15 and f["span_max"] == 2.0
@@ -152,15 +156,20 @@ def test_span_sentence_features_describe_the_sentence_the_span_reader_answers_fr
     assert f["lex_span"] == -1.5
     assert f["span_type_miss"] == 0.0  # "what is" asks for no typed answer
 
-    g = refusal_features("How many days does gc keep a deleted worktree?", hits, [topical, covers])
+    typed = "How many days does gc keep a deleted worktree?"
+    g = row_features(typed, refusal_features(typed, hits, [topical, covers]), [topical, covers])
     assert g["typed"] == 1.0 and g["span_type_miss"] == 1.0  # a number is asked for; the answering sentence has none
-    h = refusal_features("How many days does gc keep a deleted worktree?", hits, [span_cand("It keeps them 90 days.", 0.5, 3.0, typ=1.0)])
+    keeps = [span_cand("It keeps them 90 days.", 0.5, 3.0, typ=1.0)]
+    h = row_features(typed, refusal_features(typed, hits, keeps), keeps)
     assert h["span_type_miss"] == 0.0 and h["span_lex"] == h["best_lex"] == 0.5 and h["lex_span"] == 3.0
+    assert span_sentence_features(keeps, typed=True) == {k: h[k] for k in SPAN_SENTENCE_FEATURES}
 
 
 def test_span_sentence_features_are_absent_without_a_span_reader():
     from rag.refusal import SPAN_SENTENCE_FEATURES
+    from train.refusal import row_features
 
     hits = [hit("NATO adopted the 2030 strategic concept in Brussels.", 0.7)]
-    f = refusal_features("When was the concept adopted?", hits, [cand("NATO adopted the 2030 strategic concept in Brussels.", 0.8)])
+    ranked = [cand("NATO adopted the 2030 strategic concept in Brussels.", 0.8)]
+    f = row_features("When was the concept adopted?", refusal_features("When was the concept adopted?", hits, ranked), ranked)
     assert not set(SPAN_SENTENCE_FEATURES) & set(f)

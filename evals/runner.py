@@ -109,6 +109,9 @@ def run_case(pipe, case: Case, judge: Judged, mode: str | None, k: int) -> dict:
     if case.answerable and case.answers:
         correct = (not ans.refused) and holds_answer(text, case.answers, case.must_not)
         f1 = round(M.best_f1(text, case.answers), 4) if not ans.refused else 0.0
+    key_right = None
+    if case.answerable and case.answers and not ans.refused and ans.short_answer:
+        key_right = holds_answer(ans.short_answer, case.answers, case.must_not) or M.best_f1(ans.short_answer, case.answers) >= 0.5
     premise = premise_verdict(case, ans.refused, [s.text for s in shown], judge)
     extra = realdocs.case_fields(case, ans) if case.running_headers is not None else {}
     return {**extra,
@@ -116,6 +119,7 @@ def run_case(pipe, case: Case, judge: Judged, mode: str | None, k: int) -> dict:
         "answerable": case.answerable, "answers": list(case.answers), "must_not": list(case.must_not),
         "answer": ans.answer, "refused": ans.refused, "premise": premise, "correct": correct, "token_f1": f1,
         "gold_rank": rank, "has_gold": has_gold(case), "refusal_score": ans.refusal_score,
+        "short_answer": ans.short_answer, "short_answer_margin": ans.short_answer_margin, "key_right": key_right,
         "standalone_question": ans.standalone_question, "mode": ans.mode,
         "citations": [{"n": c.n, "source": c.source, "start": c.start, "end": c.end, "score": c.score} for c in ans.citations],
         "verdicts": sents, "notes": list(ans.notes),
@@ -168,6 +172,7 @@ def results(records: list[dict], k: int) -> dict[str, M.Result]:
         "token_f1": M.mean([r["token_f1"] for r in scored], "no answerable case with a reference answer"),
         **M.refusal([r["answerable"] for r in records], [r["refused"] for r in records]),
         "refusal_auc": M.refusal_auc([r["answerable"] for r in records], [r.get("refusal_score") for r in records]),
+        **key_phrase(scored),
         "premise_handled": M.premise_handled([r["premise"]["handled"] for r in records if r.get("premise")]),
         "faithfulness": M.faithfulness(judged),
         "citation_precision": M.citation_precision(judged),
@@ -178,6 +183,16 @@ def results(records: list[dict], k: int) -> dict[str, M.Result]:
     }
     res.update(realdocs.scores(records))  # readability, citation_right, section_accuracy (realdocs records only)
     return res
+
+
+def key_phrase(scored: list[dict]) -> dict[str, M.Result]:
+    """The answer phrase marked in an answer (Answer.short_answer): how often an answered question with a reference
+    shows one (`key_phrase_shown`), and how often a shown one is right (`key_phrase_right`: it holds a reference
+    answer, or overlaps one with token F1 >= 0.5)."""
+    answered = [r for r in scored if not r["refused"]]
+    shown = [r for r in answered if r.get("short_answer")]
+    return {"key_phrase_shown": M._share(len(shown), len(answered), "no answered case with a reference answer"),
+            "key_phrase_right": M._share(sum(bool(r.get("key_right")) for r in shown), len(shown), "no answer showed a key phrase")}
 
 
 def _hidden(records: list[dict]) -> M.Result:

@@ -49,6 +49,9 @@ class Candidate:
     lexical: float
     score: float
     features: tuple[tuple[str, float], ...] = ()  # everything `score` was computed from
+    # The span reader's best answer span in this sentence: (start, end) in the source chunk's text and its margin
+    # over "no answer"; None without a span reader, or for a table row it reads relabelled.
+    key: tuple[int, int, float] | None = None
 
 
 MIN_WORDS = 4  # shorter "sentences" are headings or fragments
@@ -324,9 +327,24 @@ def rank_sentences(
         if read is not None:
             f["reader"] = float(read[j])
         score = sum(w.get(key, 0.0) * v for key, v in f.items())
-        out.append(Candidate(src, s, e, text, f["cos"], f["lex"], score, tuple(sorted(f.items()))))
+        key = _key_span(reads[src - 1], s, e, views[src - 1]) if reads is not None and src <= len(reads) else None
+        out.append(Candidate(src, s, e, text, f["cos"], f["lex"], score, tuple(sorted(f.items())), key))
     out.sort(key=lambda c: (-c.score, c.source, c.start))
     return out
+
+
+def _key_span(read, start: int, end: int, view) -> tuple[int, int, float] | None:
+    """The reader's best span inside chunk.text[start:end], in chunk offsets, with its margin: only where the
+    reader read the sentence as the document has it (a relabelled table row is read in another form)."""
+    text_view, at = view
+    vs, ve = at(start), at(end)
+    if ve - vs != end - start:
+        return None
+    got = read.span_within(vs, ve)
+    if got is None or got[2] <= got[1]:
+        return None
+    margin, ks, ke = got
+    return start + ks - vs, start + ke - vs, round(margin, 3)
 
 
 class ExtractiveAnswerer:

@@ -22,6 +22,8 @@ class Drafted:
 
     text: str  # sentence without its markers
     cites: tuple[int, ...]
+    key: str = ""  # the answer phrase inside `text` (extractive answers: the span reader's), "" for none
+    key_margin: float = 0.0  # the reader's margin for it over "no answer"
 
 
 def _expand(group: str) -> list[int]:

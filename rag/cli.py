@@ -16,6 +16,7 @@ from typing import List, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from rag.errors import ConfigError, RagError
 from rag.blocks import page_label
@@ -110,9 +111,26 @@ def _where(c) -> str:
     return " · ".join([c.source] + ([page_label(c.source, c.page)] if c.page else []) + ([c.section] if c.section else []))
 
 
+def _marked(ans) -> Text:
+    """The answer as `ans.answer` reads, each shown sentence's answer phrase (Sentence.key) in bold."""
+    from rag.cite import render
+
+    text = Text()
+    for s in (s for s in ans.sentences if s.shown):
+        line = render(s.display or s.text, s.cites)
+        at = line.find(s.key) if s.key and not s.display else -1
+        if text:
+            text.append(" ")
+        if at < 0:
+            text.append(line)
+        else:
+            text.append(line[:at]).append(s.key, style="bold").append(line[at + len(s.key):])
+    return text if text.plain == ans.answer else Text(ans.answer)
+
+
 def _print_answer(ans, show_sources: bool = True):
     style = "yellow" if ans.refused else "default"
-    out.print(ans.answer, style=style, highlight=False)
+    out.print(ans.answer if ans.refused else _marked(ans), style=style, highlight=False)
     for note in ans.notes:
         out.print(f"  [dim]note: {note}[/]")
     if show_sources:

@@ -287,7 +287,7 @@ class Pipeline:
             if picked and (note := self.quote_note(standalone, picked)):
                 yield done(answer=REFUSAL_TEXT, refused=True, notes=(note,))
                 return
-            drafts = [cite.Drafted(normalize_ws(c.text), (c.source,)) for c in picked]  # shown on one line
+            drafts = [cite.Drafted(normalize_ws(c.text), (c.source,), *self._key_phrase(c, hits)) for c in picked]  # shown on one line
             parts.append(normalize_ws(answerer.compose(picked)))
             yield parts[-1]
         else:
@@ -325,6 +325,7 @@ class Pipeline:
             if len(kept) < len(drafts):
                 notes.append(f"removed {len(drafts) - len(kept)} repeated sentence{'s' if len(drafts) - len(kept) > 1 else ''}")
             drafts = kept
+        keys_of = {d.text: (d.key, d.key_margin) for d in drafts if d.key}
         checked: list[tuple[str, tuple[int, ...], float, bool]] = []
         read = [_as_read(h.chunk) for h in hits]  # what each passage is checked as, once for every sentence
         for d in drafts:
@@ -357,9 +358,11 @@ class Pipeline:
         mapping = cite.renumber([k for k, c in zip(keys, checked) if c[3] or not hide])
         sentences = tuple(
             Sentence(text=t, cites=tuple(mapping[key] for key in ks) if (ok or not hide) else (), supported=ok, support=round(sup, 4), shown=ok or not hide,
-                     display=next((d for n in cs if (d := shown_row(t, hits[n - 1].chunk))), ""))
+                     display=(row := next((d for n in cs if (d := shown_row(t, hits[n - 1].chunk))), "")), key="" if row else keys_of.get(t, ("", 0.0))[0])
             for (t, cs, sup, ok), ks in zip(checked, keys)
         )
+        marked = [(keys_of[s.text][1], s.key) for s in sentences if s.shown and s.key]
+        short = max(marked, key=lambda m: m[0]) if marked else (None, "")
         removed = sum(1 for s in sentences if not s.shown)
         if removed:
             notes.append(f"{removed} unsupported sentence{'s' if removed > 1 else ''} removed")
@@ -371,7 +374,18 @@ class Pipeline:
                           for (n, sec), num in mapping.items())
         body = " ".join(cite.render(s.display or s.text, s.cites) for s in sentences if s.shown)
         return done(answer=body, refused=False, citations=citations, sentences=sentences, removed_sentences=removed,
-                    removed_citations=tuple(invalid), notes=tuple(notes))
+                    removed_citations=tuple(invalid), notes=tuple(notes), short_answer=short[1], short_answer_margin=short[0])
+
+    def _key_phrase(self, c: Candidate, hits: list[ScoredChunk]) -> tuple[str, float]:
+        """The answer phrase the span reader found in a quoted sentence, whitespace folded as the sentence is shown,
+        when its margin reaches Settings.key_phrase_margin and it is not the whole sentence; else ("", 0.0)."""
+        t = self.settings.key_phrase_margin
+        if t is None or c.key is None or c.key[2] < t:
+            return "", 0.0
+        key, text = normalize_ws(hits[c.source - 1].chunk.text[c.key[0] : c.key[1]]), normalize_ws(c.text)
+        if not key or key not in text or len(key) >= 0.9 * len(text):
+            return "", 0.0
+        return key, c.key[2]
 
     def _citation(self, n: int, hit: ScoredChunk, quoted: list[str], section: str | None = None) -> Citation:
         """Citation `n` of the passage `hit` for the `quoted` sentences, under `section` (by default

@@ -136,25 +136,47 @@ class PassageRead:
     end: int
     offsets: np.ndarray  # (tokens, 2) char offsets of the passage's wordpieces
     best_from: np.ndarray  # per wordpiece: the best span score starting there
+    best_end: np.ndarray | None = None  # per wordpiece: the char offset where that best span ends (None: unknown)
 
     def or_better(self, other: "PassageRead") -> "PassageRead":
         """This passage's read merged with another read of it (another wording of the question): per wordpiece, the
         better margin over "no answer". The result's null is 0, so its scores are those margins."""
-        theirs: dict[int, float] = {}
-        for (s, _), v in zip(other.offsets.tolist(), (other.best_from - other.null).tolist()):
-            theirs[s] = max(v, theirs.get(s, v))
+        theirs: dict[int, tuple[float, int]] = {}
+        other_end = other._ends().tolist()
+        for (s, _), v, e in zip(other.offsets.tolist(), (other.best_from - other.null).tolist(), other_end):
+            if s not in theirs or v > theirs[s][0]:
+                theirs[s] = (v, e)
         mine = self.best_from - self.null
-        best = np.array([max(v, theirs.get(s, v)) for (s, _), v in zip(self.offsets.tolist(), mine.tolist())], dtype=np.float32)
-        if not len(best):
+        best, ends = [], []
+        for (s, _), v, e in zip(self.offsets.tolist(), mine.tolist(), self._ends().tolist()):
+            t = theirs.get(s)
+            best.append(t[0] if t and t[0] > v else v)
+            ends.append(t[1] if t and t[0] > v else e)
+        if not best:
             return self
-        b = int(best.argmax())
-        span = other if best[b] > mine.max() else self  # whose best span it is (the other reading's, when it wins)
-        return PassageRead(0.0, float(best[b]), span.start, span.end, self.offsets, best)
+        best_arr = np.array(best, dtype=np.float32)
+        b = int(best_arr.argmax())
+        span = other if best_arr[b] > mine.max() else self  # whose best span it is (the other reading's, when it wins)
+        return PassageRead(0.0, float(best_arr[b]), span.start, span.end, self.offsets, best_arr, np.array(ends, dtype=np.int64))
+
+    def _ends(self) -> np.ndarray:
+        return self.best_end if self.best_end is not None else self.offsets[:, 1]
 
     def within(self, start: int, end: int) -> float:
         """The best span starting inside passage[start:end], minus null (-inf when no wordpiece starts there)."""
         m = (self.offsets[:, 0] >= start) & (self.offsets[:, 0] < end)
         return float(self.best_from[m].max() - self.null) if m.any() else float("-inf")
+
+    def span_within(self, start: int, end: int) -> tuple[float, int, int] | None:
+        """The best span starting inside passage[start:end] and ending by `end`: (its margin over "no answer",
+        its start, its end), char offsets in the passage; None when no such span is known."""
+        if self.best_end is None:
+            return None
+        m = (self.offsets[:, 0] >= start) & (self.offsets[:, 0] < end) & (self.best_end <= end)
+        if not m.any():
+            return None
+        i = np.flatnonzero(m)[int(self.best_from[m].argmax())]
+        return float(self.best_from[i] - self.null), int(self.offsets[i, 0]), int(self.best_end[i])
 
 
 class PassageReader(Protocol):
@@ -182,7 +204,7 @@ class LexicalSpanReader:
             offsets = np.array(spans, dtype=np.int64)
             best_from = np.array([8.0 * (c - 0.5) for c in cover], dtype=np.float32)
             b = int(best_from.argmax())
-            out.append(PassageRead(0.0, float(best_from[b]), spans[b][0], spans[b][1], offsets, best_from))
+            out.append(PassageRead(0.0, float(best_from[b]), spans[b][0], spans[b][1], offsets, best_from, offsets[:, 1].copy()))
         return out
 
 
@@ -262,10 +284,10 @@ class SpanReader:
             best.append(pair[k, j])
             spans.append(np.stack([off[ctx][:, 0], off[ctx][j, 1]], 1))
         if not offs:
-            return PassageRead(null, float("-inf"), -1, -1, np.zeros((0, 2), np.int64), np.zeros(0, np.float32))
+            return PassageRead(null, float("-inf"), -1, -1, np.zeros((0, 2), np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64))
         offsets, best_from, span = np.concatenate(offs), np.concatenate(best), np.concatenate(spans)
         b = int(best_from.argmax())
-        return PassageRead(null, float(best_from[b] - null), int(span[b, 0]), int(span[b, 1]), offsets, best_from)
+        return PassageRead(null, float(best_from[b] - null), int(span[b, 0]), int(span[b, 1]), offsets, best_from, span[:, 1].copy())
 
 
 _spans: dict[tuple, SpanReader] = {}

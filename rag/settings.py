@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+KEY_PHRASE_MARGIN: float | None = None  # off until measured (evals/results/key_phrase.md)
+
 
 def default_data_dir() -> Path:
     """$XDG_DATA_HOME/rag, i.e. ~/.local/share/rag: where the index, uploads and feedback live."""
@@ -103,6 +105,9 @@ class Settings(BaseSettings):
     reader_precision: Literal["auto", "fp32", "bf16"] = "auto"
     hide_unsupported: bool = True
     closest_passages: int = Field(3, ge=0, le=10)  # shown with a refusal: the nearest passages, none of which answers
+    # The span reader's answer phrase is marked inside a quoted sentence (bold in the CLI and UI, `key` in the JSON)
+    # when its margin over "no answer" reaches this (evals/results/key_phrase.md); None never marks one.
+    key_phrase_margin: float | None = KEY_PHRASE_MARGIN
     support_threshold: float = 0.5
 
     # --- UI ------------------------------------------------------------------

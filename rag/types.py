@@ -136,6 +136,7 @@ class Sentence:
     support: float
     shown: bool = True  # False when verification removed it from the displayed answer
     display: str = ""  # how it is shown when that differs from the quoted `text`: a table row with its column names
+    key: str = ""  # the answer phrase inside `text` that the span reader found (shown bold); "" for none
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,8 @@ class Answer:
     notes: tuple[str, ...] = ()
     refusal_score: float | None = None  # estimated P(answerable); None when not computed
     closest: tuple[Closest, ...] = ()  # refused answers only: the nearest passages, so the user can check
+    short_answer: str = ""  # the key phrase the reader is surest of among the shown sentences; "" for none
+    short_answer_margin: float | None = None  # the span reader's margin for it over "no answer"
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -43,7 +43,16 @@ def cite_links(turn_id: str, cites, sources: dict[int, str] | None = None) -> st
 
 def _with_links(sentence: dict, turn_id: str, sources: dict[int, str]) -> str:
     links = cite_links(turn_id, sentence.get("cites") or (), sources)
-    return _text(sentence.get("display") or sentence["text"]) + (" " + links if links else "")
+    return with_key(sentence.get("display") or sentence["text"], "" if sentence.get("display") else sentence.get("key", "")) + (" " + links if links else "")
+
+
+def with_key(text: str, key: str) -> str:
+    """Escaped sentence with its answer phrase (the span reader's, Sentence.key) in <strong>: its first occurrence."""
+    text, key = _WS.sub(" ", text or "").strip(), _WS.sub(" ", key or "").strip()
+    at = text.find(key) if key else -1
+    if at < 0:
+        return escape(text)
+    return escape(text[:at]) + f'<strong class="rag-key">{escape(key)}</strong>' + escape(text[at + len(key):])
 
 
 def timings_line(answer: dict) -> str:

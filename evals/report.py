@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 METRIC_ORDER = (
-    "hit_at_k", "mrr", "answer_contains", "first_sentence_contains", "token_f1", "refusal_recall", "refusal_precision", "false_refusal_rate", "refusal_auc",
+    "hit_at_k", "mrr", "answer_contains", "first_sentence_contains", "token_f1", "key_phrase_shown", "key_phrase_right", "refusal_recall", "refusal_precision", "false_refusal_rate", "refusal_auc",
     "premise_handled", "faithfulness", "citation_precision", "citation_recall", "hidden_share", "latency_p50_ms", "latency_p95_ms",
     "readability", "citation_right", "section_accuracy",  # realdocs only (evals/realdocs.py)
 )

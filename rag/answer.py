@@ -327,24 +327,58 @@ def rank_sentences(
         if read is not None:
             f["reader"] = float(read[j])
         score = sum(w.get(key, 0.0) * v for key, v in f.items())
-        key = _key_span(reads[src - 1], s, e, views[src - 1]) if reads is not None and src <= len(reads) else None
+        key = _key_span(reads[src - 1], s, e, views[src - 1], sources[src - 1].chunk.text) if reads is not None and src <= len(reads) else None
         out.append(Candidate(src, s, e, text, f["cos"], f["lex"], score, tuple(sorted(f.items())), key))
     out.sort(key=lambda c: (-c.score, c.source, c.start))
     return out
 
 
-def _key_span(read, start: int, end: int, view) -> tuple[int, int, float] | None:
-    """The reader's best span inside chunk.text[start:end], in chunk offsets, with its margin: only where the
-    reader read the sentence as the document has it (a relabelled table row is read in another form)."""
-    text_view, at = view
+_PAIRS = {"(": ")", "[": "]", "{": "}", "“": "”", "‘": "’"}
+
+
+def _key_span(read, start: int, end: int, view, text: str) -> tuple[int, int, float] | None:
+    """The reader's best span inside text[start:end] (the chunk's), in chunk offsets, with its margin: only where
+    the reader read the sentence as the document has it (a relabelled table row is read in another form), widened
+    to whole words ("If-None" -> "If-None-Match"), and never across a table's cell separator."""
+    _, at = view
     vs, ve = at(start), at(end)
     if ve - vs != end - start:
         return None
     got = read.span_within(vs, ve)
-    if got is None or got[2] <= got[1]:
+    if got is None:
         return None
     margin, ks, ke = got
-    return start + ks - vs, start + ke - vs, round(margin, 3)
+    ks, ke = start + ks - vs, start + ke - vs
+    while ks > start and not text[ks - 1].isspace():
+        ks -= 1
+    while ke < end and not text[ke].isspace():
+        ke += 1
+    ks, ke = _trimmed(text, ks, ke)
+    key = text[ks:ke]
+    if "|" in key or not any(c.isalnum() for c in key):
+        return None
+    return ks, ke, round(margin, 3)
+
+
+def _trimmed(text: str, ks: int, ke: int) -> tuple[int, int]:
+    """text[ks:ke] without closing punctuation, a bracket or double quote at either end that it does not pair, or
+    brackets around the whole of it: "(2019)," -> "2019", "If-None-Match." -> "If-None-Match"."""
+    closes = {v: k for k, v in _PAIRS.items()}
+    while ke > ks:
+        key, first, last = text[ks:ke], text[ks], text[ke - 1]
+        if last in ".,;:!?":
+            ke -= 1
+        elif last in closes and key.count(closes[last]) < key.count(last):
+            ke -= 1
+        elif first in _PAIRS and last == _PAIRS[first] and key.count(first) == key.count(last) == 1:
+            ks, ke = ks + 1, ke - 1
+        elif first in _PAIRS and key.count(_PAIRS[first]) < key.count(first):
+            ks += 1
+        elif '"' in (first, last) and key.count('"') % 2:
+            ks, ke = (ks + 1, ke) if first == '"' else (ks, ke - 1)
+        else:
+            break
+    return ks, ke
 
 
 class ExtractiveAnswerer:

@@ -130,3 +130,60 @@ def test_the_ui_wraps_the_first_occurrence_escaped():
     turn = {"id": "t1", "answer": {"refused": False, "answer": "x", "citations": [{"n": 1, "source": "a.txt"}],
                                    "sentences": [{"text": "It ended in 2019.", "cites": [1], "supported": True, "shown": True, "key": "2019"}]}}
     assert '<strong class="rag-key">2019</strong>' in answer_html(turn)
+
+
+@pytest.mark.parametrize("raw, want", [
+    ("(2019),", "2019"), ("If-None-Match.", "If-None-Match"), ("end.)", "end"), ("[x", "x"), ('"quoted', "quoted"),
+    ("(a) and (b)", "(a) and (b)"), ('"core" treaties', '"core" treaties'),
+])
+def test_a_phrase_loses_closing_punctuation_and_unpaired_brackets(raw, want):
+    from rag.answer import _trimmed
+
+    s, e = _trimmed(raw, 0, len(raw))
+    assert raw[s:e] == want
+
+
+class CutReader(YearReader):
+    """Reads like the real reader cutting a word at a wordpiece: the span is "If-None" of "If-None-Match."."""
+
+    def read(self, question, passages):
+        out = []
+        for text in passages:
+            s = text.find("If-None")
+            offsets = np.array([(m.start(), m.end()) for m in re.finditer(r"\S+", text)], dtype=np.int64)
+            best = np.where(offsets[:, 0] == s, 5.0, -4.0).astype(np.float32)
+            ends = np.where(offsets[:, 0] == s, s + len("If-None"), offsets[:, 1])
+            out.append(PassageRead(0.0, 5.0, s, s + 7, offsets, best, ends))
+        return out
+
+
+def test_a_phrase_is_widened_to_whole_words_and_never_spans_table_cells():
+    text = "The cache revalidates with If-None-Match. Nothing else is sent with the request here."
+    ranked = rank_sentences("Which header does the cache send?", None, hits(text), HashEmbedder(), span=CutReader())
+    best = next(c for c in ranked if "revalidates" in c.text)
+    assert text[best.key[0] : best.key[1]] == "If-None-Match"
+    from rag.answer import _key_span
+
+    row = "release 1987 | signed | two leaders"
+    offsets = np.array([(m.start(), m.end()) for m in re.finditer(r"\S+", row)], dtype=np.int64)
+    across = PassageRead(0.0, 5.0, 8, 21, offsets, np.array([-4, 5, -4, -4, -4, -4, -4], dtype=np.float32), offsets[:, 1].copy())
+    across.best_end[1] = 21  # "1987 | signed"
+    assert _key_span(across, 0, len(row), (row, lambda x: x), row) is None
+    inside = PassageRead(0.0, 5.0, 8, 12, offsets, across.best_from, offsets[:, 1].copy())
+    assert _key_span(inside, 0, len(row), (row, lambda x: x), row) == (8, 12, 5.0)
+
+
+def test_the_margin_setting_reads_off_and_rejects_nonsense(monkeypatch):
+    from pydantic import ValidationError
+
+    from rag.settings import KEY_PHRASE_MARGIN
+
+    assert Settings().key_phrase_margin == KEY_PHRASE_MARGIN
+    for off in ("off", "None", ""):
+        monkeypatch.setenv("RAG_KEY_PHRASE_MARGIN", off)
+        assert Settings().key_phrase_margin is None
+    monkeypatch.setenv("RAG_KEY_PHRASE_MARGIN", "2.5")
+    assert Settings().key_phrase_margin == 2.5
+    monkeypatch.setenv("RAG_KEY_PHRASE_MARGIN", "bold")
+    with pytest.raises(ValidationError):
+        Settings()

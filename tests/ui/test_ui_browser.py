@@ -116,3 +116,18 @@ def test_upload_through_the_ui_then_ask_about_it(minilm_app, page, artifacts, tm
     assert card.locator(".rag-src-file").inner_text() == "Marrow_Island_notes.md"
     assert "Ada Quill" in card.locator("mark").first.inner_text()
     page.screenshot(path=str(artifacts / "upload_answer.png"))
+
+
+def test_the_answer_phrase_is_bold_with_the_span_reader(hash_app, page, artifacts, ask):
+    """The default reader (the span reader; the other UI tests run RAG_READER=off) marks the words that answer."""
+    app = hash_app(embedder="minilm", reader="span")
+    page.goto(app.url)
+    page.wait_for_selector("#rag-status :text('chunks')")
+    ask("When did NATO leaders meet in Brussels?")  # the seeds suite's a01: margin ~4.8 against 3.0
+    answer = page.locator("#rag-chat .rag-answer").last
+    assert "rag-ok" in answer.get_attribute("class")
+    key = answer.locator("strong.rag-key")
+    assert key.count() == 1 and key.inner_text() == "14 June"
+    assert "gathered in Brussels on 14 June to discuss" in " ".join(answer.locator(".rag-body").inner_text().split())
+    assert key.evaluate("e => getComputedStyle(e).fontWeight") == "700"
+    page.screenshot(path=str(artifacts / "answer_phrase.png"))

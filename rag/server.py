@@ -323,7 +323,7 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
         def extra(ans: Answer) -> dict:
             d = ans.to_dict()
             return {"citations": d["citations"], "refused": ans.refused, "notes": d["notes"],
-                    "standalone_question": ans.standalone_question}
+                    "standalone_question": ans.standalone_question, "short_answer": ans.short_answer}
 
         if not req.stream:
             ans = await answer(question, history, mode, req.k)

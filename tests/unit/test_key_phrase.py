@@ -187,3 +187,20 @@ def test_the_margin_setting_reads_off_and_rejects_nonsense(monkeypatch):
     monkeypatch.setenv("RAG_KEY_PHRASE_MARGIN", "bold")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_the_api_gives_the_phrase_beside_the_answer(pipe, free_port):
+    import httpx
+
+    from tests.unit.test_server import LiveServer
+
+    p = pipe(key_phrase_margin=0.0, refusal_threshold=0.0)
+    srv = LiveServer(p, free_port())
+    try:
+        with httpx.Client(base_url=srv.url, timeout=60) as c:
+            body = c.post("/v1/chat/completions", json={"model": "rag", "messages": [{"role": "user", "content": "When did the US abandon the treaty?"}]}).json()
+            asked = c.post("/v1/ask", json={"question": "When did the US abandon the treaty?"}).json()
+    finally:
+        srv.close()
+    assert body["short_answer"] in ("2019", "1987") and "**" not in body["choices"][0]["message"]["content"]
+    assert asked["short_answer"] == body["short_answer"] and any(s["key"] for s in asked["sentences"])

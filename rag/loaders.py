@@ -121,7 +121,10 @@ def _decode(raw: bytes) -> str:
 
 
 def _text(raw: bytes) -> tuple[str, list[int], str | None, tuple]:
-    return _decode(raw), [], None, ()
+    from rag.markup import text_spans
+
+    text = _decode(raw)
+    return text, [], None, text_spans(text)
 
 
 def _markdown(raw: bytes) -> tuple[str, list[int], str | None, tuple]:

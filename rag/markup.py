@@ -684,3 +684,75 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
         cur[1] = len(text.rstrip())
     flush()
     return tuple(attach_heads(text, [sp for sp in out if sp.end > sp.start]))
+
+
+# --- plain text ------------------------------------------------------------------------
+
+_TXT_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")  # "2.1 Library notes", "3. Usage"
+_TXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")  # a Setext-style rule under a title
+
+
+def text_spans(text: str) -> tuple[Span, ...]:
+    """Block spans over plain text: paragraphs (runs of lines between blank lines), list items, and headings.
+
+    A heading is a paragraph of one short line that does not read as a sentence: at most 12 words and 100
+    characters, opening with a capital letter or a section number, not ending in . ! ? , ; : or a quote, and
+    followed by more text ("No Return to 'Business as Usual' With Russia" above the paragraphs it heads), or a
+    line underlined with === / ---. "2.1 Library notes" is a level-2 heading, "===" underlines level 1 and "---"
+    level 2, any other heading level 1. A plain-text file gets section paths from them, and no heading is quoted
+    as an answer. Left out: RFC-style page headers and footers, indented headings, tables."""
+    lines, pos = [], 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\n").rstrip()
+        lines.append((pos, pos + len(body), body))
+        pos += len(line)
+    paras: list[list[tuple[int, int, str]]] = []
+    for ln in lines:
+        if ln[2].strip():
+            if paras and paras[-1] and paras[-1][-1] is not None:
+                paras[-1].append(ln)
+            else:
+                paras.append([ln])
+        elif paras:
+            paras[-1].append(None)  # a blank line closes the paragraph
+    paras = [[ln for ln in p if ln is not None] for p in paras]
+    sec = _Sections()
+    out: list[Span] = []
+    for i, para in enumerate(paras):
+        rule = len(para) == 2 and _TXT_UNDERLINE.match(para[1][2]) and len(para[1][2].strip()) >= 3
+        level = _text_heading(para[0][2], has_next=i + 1 < len(paras)) if len(para) == 1 or rule else None
+        if rule and level is not None:
+            level = 1 if "=" in para[1][2] else 2
+        if level is not None:
+            s, e = para[0][0] + len(para[0][2]) - len(para[0][2].lstrip()), para[0][1]
+            sec.heading(level, para[0][2].strip())
+            out.append(Span(s, e, "heading", section_label(sec.path)))
+            continue
+        label = section_label(sec.path)
+        cur: list | None = None
+        for s, e, body in para:
+            lead = len(body) - len(body.lstrip())
+            if _MD_LIST.match(body):
+                if cur:
+                    out.append(Span(cur[0], cur[1], cur[2], label))
+                cur = [s + lead, e, "list_item"]
+            elif cur:
+                cur[1] = e
+            else:
+                cur = [s + lead, e, "paragraph"]
+        if cur:
+            out.append(Span(cur[0], cur[1], cur[2], label))
+    return tuple(attach_heads(text, [sp for sp in out if sp.end > sp.start]))
+
+
+def _text_heading(line: str, has_next: bool) -> int | None:
+    """The level of a heading line of plain text (see text_spans), or None for text."""
+    t = line.strip()
+    words = t.split()
+    if not has_next or not words or len(words) > 12 or len(t) > 100 or len(line) - len(line.lstrip()) > 3:
+        return None
+    if t[-1] in ".!?,;:\"'”’" or t[0] in "\"'“‘(-*+•":
+        return None
+    if m := _TXT_NUMBERED.match(t):
+        return m.group(1).count(".") + 1 if len(words) <= 8 else None  # "1. Install the package and the docs" is an item
+    return 1 if t[0].isupper() or t[0].isdigit() else None

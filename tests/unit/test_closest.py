@@ -75,7 +75,8 @@ def test_cli_text_and_json_show_the_closest_passages(monkeypatch, capsys, index)
     lines = out.splitlines()
     at = lines.index("  Closest passages, none of which answers this:")
     shown = [ln for ln in lines[at + 1 :] if ln.startswith("  - ")]
-    assert 1 <= len(shown) <= 3 and all("000_e7591c0407e77bf5.txt chars " in ln and "(score " in ln for ln in shown)
+    assert 1 <= len(shown) <= 3 and all(ln.startswith("  - 000_e7591c0407e77bf5.txt") and " chars " in ln and "(score " in ln for ln in shown)
+    assert any("· No Return to 'Business as Usual' With Russia chars" in ln for ln in shown)  # a plain-text heading names the section
     code, out = _cli(monkeypatch, capsys, index, "ask", QUESTION, "--json")
     d = json.loads(out)
     assert d["refused"] and 1 <= len(d["closest"]) <= 3 and d["closest"][0]["text"]

@@ -515,3 +515,39 @@ def test_html_a_header_of_two_rows_with_spanned_cells_names_each_column(tmp_path
     assert rows == {"WAL_WRITE_LOCK | 0 | 120": "Name | Offset xShmLock | Offset File", "WAL_CKPT_LOCK | 1 | 121": "Name | Offset xShmLock | Offset File"}
     assert [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "table_head"] == ["Name | Offset", "xShmLock | File"]
     check_chunks(doc)
+
+
+def test_plain_text_headings_give_sections_and_are_never_quoted(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text(
+        "Harbour report\n\n"
+        f"{PROSE}\n\n"
+        "No Return to 'Business as Usual' With Russia\n\n"
+        "The members agreed not to return to the old relations. They said so twice.\n"
+        "- first item of a list\n- second item\n  wrapped onto a second line\n\n"
+        "Setup\n=====\n\n"
+        "Install it first, then run it once.\n\n"
+        "2.1 Library notes\n\n"
+        "The header file of this library is libtasn1.h and it is small.\n\n"
+        "Members agreed on this\n"
+        "and on more, over two lines.\n\n"
+        "\"A quoted line\"\n\n"
+        "the end of the file without a full stop\n\n"
+        "Closing words"
+    )
+    doc = load(p)
+    got = kinds(doc)
+    assert got[0] == ("heading", "Harbour report")
+    assert ("heading", "No Return to 'Business as Usual' With Russia") in got
+    assert ("list_item", "- second item\n  wrapped onto a second line") in got
+    assert ("heading", "Setup") in got and ("heading", "2.1 Library notes") in got
+    assert ("paragraph", "Members agreed on this\nand on more, over two lines.") in got  # two lines: a paragraph
+    assert ("paragraph", "\"A quoted line\"") in got and ("paragraph", "the end of the file without a full stop") in got
+    assert got[-1] == ("paragraph", "Closing words")  # nothing follows it: no heading
+    sec = {doc.text[b.start:b.end]: b.section for b in doc.blocks}
+    assert sec["The header file of this library is libtasn1.h and it is small."] == f"Setup{SEP}2.1 Library notes"
+    assert sec["Install it first, then run it once."] == "Setup"
+    quoted = [c.text[s:e] for c in chunk_document(doc, 64, 8) for s, e in quotable_spans(c)]
+    assert not any("Business as Usual" in q or q in ("Setup", "Harbour report") for q in quoted)
+    assert "second item\n  wrapped onto a second line" in quoted  # quoted without its bullet
+    check_chunks(doc)

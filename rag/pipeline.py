@@ -370,7 +370,8 @@ class Pipeline:
         if not any(s.shown for s in sentences):
             return done(answer=REFUSAL_TEXT, refused=True, sentences=sentences, removed_sentences=removed,
                         removed_citations=tuple(invalid), notes=tuple(notes + ["no sentence of the answer is supported by the sources"]))
-        citations = tuple(self._citation(num, hits[n - 1], [s.text for s in sentences if s.shown and num in s.cites], sec)
+        citations = tuple(self._citation(num, hits[n - 1], [s.text for s in sentences if s.shown and num in s.cites], sec,
+                                         [s.key for s in sentences if s.shown and num in s.cites])
                           for (n, sec), num in mapping.items())
         body = " ".join(cite.render(s.display or s.text, s.cites) for s in sentences if s.shown)
         return done(answer=body, refused=False, citations=citations, sentences=sentences, removed_sentences=removed,
@@ -387,16 +388,23 @@ class Pipeline:
             return "", 0.0
         return key, c.key[2]
 
-    def _citation(self, n: int, hit: ScoredChunk, quoted: list[str], section: str | None = None) -> Citation:
+    def _citation(self, n: int, hit: ScoredChunk, quoted: list[str], section: str | None = None, keys: Sequence[str] = ()) -> Citation:
         """Citation `n` of the passage `hit` for the `quoted` sentences, under `section` (by default
-        the section of the first quoted sentence), on the page of the first quoted sentence."""
+        the section of the first quoted sentence), on the page of the first quoted sentence; `keys`, one per
+        quoted sentence ("" for none), are located inside their sentences for the source card."""
         c = hit.chunk
-        spans = [(c.start + a, c.start + b) for a, b in (_locate(q, c) for q in quoted) if b > a]
+        located = [_locate(q, c) for q in quoted]
+        spans = [(c.start + a, c.start + b) for a, b in located if b > a]
+        key_spans = []
+        for (a, b), key in zip(located, keys):
+            m = re.compile(r"\s+".join(map(re.escape, key.split()))).search(c.text, a, b) if key and b > a else None
+            if m:
+                key_spans.append((c.start + m.start(), c.start + m.end()))
         score = hit.dense if hit.dense is not None else hit.score
         if section is None:
             section = chunk_section_at(c, min(spans)[0] - c.start) if spans else c.section
         cit = Citation(n=n, source=c.source, chunk_id=c.id, start=c.start, end=c.end, text=c.text, score=round(float(score), 4),
-                        title=c.title, page=c.page, highlights=tuple(sorted(set(spans))), section=section)
+                        title=c.title, page=c.page, highlights=tuple(sorted(set(spans))), section=section, keys=tuple(sorted(set(key_spans))))
         if spans:  # the page of the quoted sentence, not of the passage's first line
             cit = replace(cit, page=chunk_page_at(c, min(spans)[0] - c.start))
         return cit

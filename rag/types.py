@@ -112,6 +112,7 @@ class Citation:
     section: str = ""  # section path of the quoted text
     # Spans, relative to the document, of the answer sentences quoted from this passage (for highlighting).
     highlights: tuple[tuple[int, int], ...] = ()
+    keys: tuple[tuple[int, int], ...] = ()  # spans, relative to the document, of the answer phrases inside them (Sentence.key)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ class Answer:
         d = asdict(self)
         for c in d["citations"]:
             c["highlights"] = [list(h) for h in c["highlights"]]
+            c["keys"] = [list(k) for k in c["keys"]]
         for s in d["sentences"]:
             s["cites"] = list(s["cites"])
         for key in ("citations", "sentences", "removed_citations", "notes", "closest"):

@@ -146,13 +146,20 @@ def merge_spans(spans, length: int) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out]
 
 
-def highlighted(text: str, start: int, highlights) -> str:
-    """Passage text with the cited sentences in <mark>; highlights are document-relative, `start` is the passage's."""
+def highlighted(text: str, start: int, highlights, keys=()) -> str:
+    """Passage text with the cited sentences in <mark> and their answer phrases (`keys`) in <strong> inside
+    them; spans are document-relative, `start` is the passage's."""
     spans = merge_spans([(s - start, e - start) for s, e in highlights], len(text))
+    bold = [(s, e) for s, e in merge_spans([(s - start, e - start) for s, e in keys], len(text)) if any(a <= s and e <= b for a, b in spans)]
     out, at = [], 0
     for s, e in spans:
         out.append(escape(text[at:s]))
-        out.append(f'<mark class="rag-hl">{escape(text[s:e])}</mark>')
+        inner, pos = [], s
+        for ks, ke in (k for k in bold if s <= k[0] and k[1] <= e):
+            inner += [escape(text[pos:ks]), f'<strong class="rag-key">{escape(text[ks:ke])}</strong>']
+            pos = ke
+        inner.append(escape(text[pos:e]))
+        out.append(f'<mark class="rag-hl">{"".join(inner)}</mark>')
         at = e
     out.append(escape(text[at:]))
     return "".join(out)
@@ -170,7 +177,7 @@ def source_card(turn_id: str, c: dict) -> str:
         f'<span class="rag-src-file">{escape(c["source"])}</span></div>'
         f"{title_html}"
         f'<div class="rag-src-loc">{loc} · relevance {c.get("score", 0):.2f}</div>'
-        f'<div class="rag-src-text">{highlighted(c["text"], c["start"], c.get("highlights") or [])}</div>'
+        f'<div class="rag-src-text">{highlighted(c["text"], c["start"], c.get("highlights") or [], c.get("keys") or [])}</div>'
         "</div>"
     )
 

@@ -130,4 +130,6 @@ def test_the_answer_phrase_is_bold_with_the_span_reader(hash_app, page, artifact
     assert key.count() == 1 and key.inner_text() == "14 June"
     assert "gathered in Brussels on 14 June to discuss" in " ".join(answer.locator(".rag-body").inner_text().split())
     assert key.evaluate("e => getComputedStyle(e).fontWeight") == "700"
+    card = page.locator("#rag-sources .rag-src-card").first
+    assert card.locator("mark.rag-hl strong.rag-key").inner_text() == "14 June"  # the source card marks it too
     page.screenshot(path=str(artifacts / "answer_phrase.png"))

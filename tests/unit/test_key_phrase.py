@@ -98,6 +98,10 @@ def test_the_answer_marks_the_phrase_and_keeps_its_text(pipe):
     d = ans.to_dict()
     assert d["short_answer"] == ans.short_answer and d["short_answer_margin"] == pytest.approx(6.0)
     assert [s["key"] for s in d["sentences"]] == [s.key for s in ans.sentences]
+    # The source card knows where each phrase sits: inside a highlighted sentence, in document offsets.
+    c = ans.citations[0]
+    assert c.keys and all(any(a <= s and e <= b for a, b in c.highlights) for s, e in c.keys)
+    assert {c.text[s - c.start : e - c.start] for s, e in c.keys} <= {"2019", "1987"} and d["citations"][0]["keys"] == [list(k) for k in c.keys]
 
 
 def test_no_key_below_the_margin_or_when_switched_off(pipe):
@@ -120,6 +124,19 @@ def test_the_cli_prints_the_phrase_bold_and_the_same_words():
     assert "\x1b[1m2019" in console.export_text(styles=True)
     odd = Answer("q", "something else [1]", False, "extractive", sentences=(s,))
     assert _marked(odd).plain == "something else [1]"  # never prints other words than the answer's
+
+
+def test_the_source_card_bolds_the_phrase_inside_its_highlight():
+    from ui.render import highlighted
+
+    text = "Intro <x>. The US left it in 2019 after talks. Then 2019 again."
+    s = text.index("The US")
+    e = text.index(" Then")
+    k = text.index("2019")
+    html = highlighted(text, 100, [(100 + s, 100 + e)], [(100 + k, 100 + k + 4), (100 + text.rindex("2019"), 100 + len(text) - 7)])
+    assert html == ('Intro &lt;x&gt;. <mark class="rag-hl">The US left it in <strong class="rag-key">2019</strong> after talks.</mark>'
+                    " Then 2019 again.")  # a key outside every highlight is not bolded
+    assert highlighted(text, 100, [(100 + s, 100 + e)]) == highlighted(text, 100, [(100 + s, 100 + e)], [])
 
 
 def test_the_ui_wraps_the_first_occurrence_escaped():

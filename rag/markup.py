@@ -707,15 +707,13 @@ def text_spans(text: str) -> tuple[Span, ...]:
         lines.append((pos, pos + len(body), body))
         pos += len(line)
     paras: list[list[tuple[int, int, str]]] = []
-    for ln in lines:
+    cur_para: list[tuple[int, int, str]] = []
+    for ln in lines + [(pos, pos, "")]:  # a blank line closes a paragraph, and so does the end
         if ln[2].strip():
-            if paras and paras[-1] and paras[-1][-1] is not None:
-                paras[-1].append(ln)
-            else:
-                paras.append([ln])
-        elif paras:
-            paras[-1].append(None)  # a blank line closes the paragraph
-    paras = [[ln for ln in p if ln is not None] for p in paras]
+            cur_para.append(ln)
+        elif cur_para:
+            paras.append(cur_para)
+            cur_para = []
     sec = _Sections()
     out: list[Span] = []
     for i, para in enumerate(paras):

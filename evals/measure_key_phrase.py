@@ -35,7 +35,7 @@ TARGET, HELD_OUT_FLOOR = 0.80, 0.70
 
 
 def answered(report: Path, parts=None) -> list[dict]:
-    """Answered answerable cases with a reference answer: {margin, right, shown} (margin None: no phrase found)."""
+    """Answered answerable cases with a reference answer: {id, margin, right, key} (margin None: no phrase found)."""
     cases = json.loads(report.read_text())["cases"]
     out = []
     for c in cases:

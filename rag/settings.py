@@ -108,12 +108,6 @@ class Settings(BaseSettings):
     # The span reader's answer phrase is marked inside a quoted sentence (bold in the CLI and UI, `key` in the JSON)
     # when its margin over "no answer" reaches this (evals/results/key_phrase.md); None never marks one.
     key_phrase_margin: float | None = KEY_PHRASE_MARGIN
-
-    @field_validator("key_phrase_margin", mode="before")
-    @classmethod
-    def _off_is_none(cls, v):
-        """RAG_KEY_PHRASE_MARGIN=off (or none, or empty) never marks a phrase."""
-        return None if isinstance(v, str) and v.strip().lower() in ("", "off", "none") else v
     support_threshold: float = 0.5
 
     # --- UI ------------------------------------------------------------------
@@ -128,6 +122,12 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_concurrency: int = 4  # answers computed at once; the rest wait in line
+
+    @field_validator("key_phrase_margin", mode="before")
+    @classmethod
+    def _off_is_none(cls, v):
+        """RAG_KEY_PHRASE_MARGIN=off (or none, or empty) never marks a phrase."""
+        return None if isinstance(v, str) and v.strip().lower() in ("", "off", "none") else v
 
     def resolved_mode(self) -> str:
         """`auto` means openai when an endpoint is configured, else the extractive answerer."""

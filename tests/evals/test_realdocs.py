@@ -45,6 +45,7 @@ def test_dataset_is_well_formed():
         if not r["answerable"]:
             assert not r["answers"] and not r["evidence"], r["id"]
     assert R.DOCS and not any("shared-mime-info" in p or "libtasn1" in p for _, p, _ in R.DOCS)
+    assert set(R.BLIND_PARTS) <= {r.get("group") for r in rs}  # every blind part has its questions
 
 
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
@@ -96,6 +97,8 @@ def test_evidence_and_headings_are_verbatim_in_the_manuals():
                 t = _independent_text(read_from[r["source"]], page_edges=False)  # (the same text unless read from a PDF)
             assert all(M.normalize(e) in t for e in r["evidence"]), r["id"]
             assert not r["section"] or M.normalize(r["section"]) in t, r["id"]
+        elif r["kind"] == "false_premise" and r.get("source") in texts:  # a rebuttal is verbatim in the document it names
+            assert all(M.normalize(e) in texts[r["source"]] for e in r.get("rebuttal", [])), r["id"]
 
 
 def _answer(sentences, citations, refused=False):

@@ -10,6 +10,8 @@ point at the text the user sees in the file. Scanned PDF pages are read by OCR (
 
 from __future__ import annotations
 
+import codecs
+
 import hashlib
 import re
 from dataclasses import dataclass
@@ -102,7 +104,29 @@ def _heading(text: str) -> str:
     return ""
 
 
+def _utf16(raw: bytes) -> str | None:
+    """The codec of UTF-16/32 text, by its byte-order mark ("Unicode" as Notepad saves it) or, without one, by
+    the zero byte beside every ASCII character; None for anything else."""
+    if raw[:4] in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
+        return "utf-32"
+    if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    head = raw[:8192] if len(raw) % 2 == 0 else b""
+    if len(head) >= 8:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "utf-16-be"
+    return None
+
+
 def _decode(raw: bytes) -> str:
+    if (codec := _utf16(raw)) is not None:
+        try:
+            raw = raw.decode(codec).encode("utf-8")
+        except UnicodeDecodeError:
+            raise Unreadable(f"looks like {codec.upper()} text but does not decode as it") from None
     if b"\x00" in raw[:8192]:
         raise Unreadable("binary content, not text")
     try:

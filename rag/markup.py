@@ -621,15 +621,24 @@ _MD_FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
 _MD_LIST = re.compile(r"^\s{0,8}(?:[-*+]|\d{1,3}[.)])\s+\S")
 _MD_TABLE = re.compile(r"^\s*\|.*\|\s*$")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_MD_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:[^\n]*\n){0,60}?---[ \t]*(?:\n|\Z)")  # "---\ntitle: ...\n---"
+_MD_SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")  # under a paragraph: it is a heading ("Contributing" / "------------")
+_MD_BREAK = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")  # a thematic break: "---", "***", "_ _ _"
 
 
 def markdown_spans(text: str) -> tuple[Span, ...]:
-    """Block spans over Markdown kept verbatim: headings, fenced code, list items, table rows, paragraphs."""
+    """Block spans over Markdown kept verbatim: headings ("# Title", or a paragraph underlined with === / ---),
+    fenced code, list items, table rows, paragraphs. A thematic break ("---" after a blank line) is no block, nor
+    is YAML front matter (between "---" lines at the very top)."""
     sec = _Sections()
     out: list[Span] = []
     cur: list | None = None  # [start, end, kind]
     pos = 0
     fence: str | None = None
+    if front := _MD_FRONT_MATTER.match(text):
+        pos, text_from = front.end(), text[front.end() :]
+    else:
+        text_from = text
 
     def flush():
         nonlocal cur
@@ -637,7 +646,7 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
             out.append(Span(cur[0], cur[1], cur[2], section_label(sec.path)))
         cur = None
 
-    for line in text.splitlines(keepends=True):
+    for line in text_from.splitlines(keepends=True):
         s, body = pos, line.rstrip("\n")
         e = s + len(body.rstrip())
         pos += len(line)
@@ -663,6 +672,15 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
             title = h.group(2).strip()
             sec.heading(len(h.group(1)), title)
             out.append(Span(s + lead, e, "heading", section_label(sec.path)))
+            continue
+        u = _MD_SETEXT.match(body)
+        if u and cur and cur[2] == "paragraph":  # the paragraph above is a heading: "=" level 1, "-" level 2
+            sec.heading(1 if u.group(1)[0] == "=" else 2, " ".join(text[cur[0] : cur[1]].split()))
+            out.append(Span(cur[0], cur[1], "heading", section_label(sec.path)))
+            cur = None
+            continue
+        if _MD_BREAK.match(body):
+            flush()
             continue
         if _MD_TABLE.match(body):
             flush()
@@ -690,15 +708,16 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
 
 _TXT_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")  # "2.1 Library notes", "3. Usage"
 _TXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")  # a Setext-style rule under a title
+_TXT_SENTENCE_END = re.compile(r"[a-z0-9)][.!?]\s+[A-Z]")  # a sentence ends inside the line
 
 
 def text_spans(text: str) -> tuple[Span, ...]:
     """Block spans over plain text: paragraphs (runs of lines between blank lines), list items, and headings.
 
     A heading is a paragraph of one short line that does not read as a sentence: at most 12 words and 100
-    characters, opening with a capital letter or a section number, not ending in . ! ? , ; : or a quote, and
-    followed by more text ("No Return to 'Business as Usual' With Russia" above the paragraphs it heads), or a
-    line underlined with === / ---. "2.1 Library notes" is a level-2 heading, "===" underlines level 1 and "---"
+    characters, opening with a capital letter or a section number, not ending in . ! ? , ; : or a quote, with no
+    sentence ending inside it ("APT uses CMake. To start building, run"), and followed by more text ("No Return to 'Business as Usual' With Russia" above the paragraphs it heads), or a
+    line underlined with === / --- (its text may follow on the next line). "2.1 Library notes" is a level-2 heading, "===" underlines level 1 and "---"
     level 2, any other heading level 1. A plain-text file gets section paths from them, and no heading is quoted
     as an answer. Left out: RFC-style page headers and footers, indented headings, tables."""
     lines, pos = [], 0
@@ -714,6 +733,13 @@ def text_spans(text: str) -> tuple[Span, ...]:
         elif cur_para:
             paras.append(cur_para)
             cur_para = []
+    split: list[list[tuple[int, int, str]]] = []
+    for para in paras:  # "Contributing" / "------------" / "APT is maintained in git": the title, then its text
+        if len(para) > 2 and _TXT_UNDERLINE.match(para[1][2]) and len(para[1][2].strip()) >= 3:
+            split += [para[:2], para[2:]]
+        else:
+            split.append(para)
+    paras = split
     sec = _Sections()
     out: list[Span] = []
     for i, para in enumerate(paras):
@@ -753,4 +779,6 @@ def _text_heading(line: str, has_next: bool) -> int | None:
         return None
     if m := _TXT_NUMBERED.match(t):
         return m.group(1).count(".") + 1 if len(words) <= 8 else None  # "1. Install the package and the docs" is an item
+    if _TXT_SENTENCE_END.search(t):  # "APT uses CMake. To start building, you need to run" (code follows): prose
+        return None
     return 1 if t[0].isupper() or t[0].isdigit() else None

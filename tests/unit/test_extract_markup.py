@@ -551,3 +551,47 @@ def test_plain_text_headings_give_sections_and_are_never_quoted(tmp_path):
     assert not any("Business as Usual" in q or q in ("Setup", "Harbour report") for q in quoted)
     assert "second item\n  wrapped onto a second line" in quoted  # quoted without its bullet
     check_chunks(doc)
+
+
+def test_markdown_underlined_headings_front_matter_and_breaks(tmp_path):
+    """"Title" over "=====" or "-----" is a heading in Markdown too (apt's README.md), YAML front matter and a "---"
+    thematic break are no blocks, and no heading is glued into the sentence below it."""
+    md = (
+        "---\ntitle: Hacking on APT\nlayout: default\n---\n\n"
+        "APT\n===\n\n"
+        "apt is the main command-line package manager for Debian.\n\n"
+        "---\n\n"
+        "Contributing\n------------\n"
+        "APT is maintained in git; patches are welcome on the list.\n\n"
+        "Debugging\n---------\n\n"
+        "Run it with -o Debug::pkgProblemResolver=1 to see why.\n"
+    )
+    (tmp_path / "README.md").write_text(md, encoding="utf-8")
+    doc = load(tmp_path / "README.md")
+    assert doc.text == md
+    got = kinds(doc)
+    assert [t for k, t in got if k == "heading"] == ["APT", "Contributing", "Debugging"]
+    assert not any("title: Hacking" in t or t.strip() == "---" for _, t in got)
+    assert doc.section_at(md.index("APT is maintained")) == f"APT{SEP}Contributing"
+    assert doc.section_at(md.index("Run it with")) == f"APT{SEP}Debugging"
+    quoted = [c.text[s:e] for c in chunk_document(doc, 512, 0) for s, e in quotable_spans(c)]
+    assert "APT is maintained in git; patches are welcome on the list." in quoted
+    assert not any("Contributing" in q or "---" in q or "layout" in q for q in quoted)
+    check_chunks(doc)
+
+
+def test_plain_text_title_underlined_right_above_its_text_and_a_line_with_a_sentence_end(tmp_path):
+    p = tmp_path / "README.txt"
+    p.write_text(
+        "Contributing\n------------\nAPT is maintained in git, and patches go to the list.\n\n"
+        "APT uses CMake. To start building, you need to run\n\n"
+        "    mkdir build; cd build; cmake ..\n\n"
+        "Then run make.\n"
+    )
+    doc = load(p)
+    got = kinds(doc)
+    assert ("heading", "Contributing") in got
+    assert ("paragraph", "APT is maintained in git, and patches go to the list.") in got
+    assert ("paragraph", "APT uses CMake. To start building, you need to run") in got  # prose, not a heading
+    assert doc.section_at(doc.text.index("Then run make")) == "Contributing"
+    check_chunks(doc)

@@ -94,6 +94,21 @@ def test_utf8_bom_is_stripped(tmp_path):
     assert load(tmp_path / "bom.txt").text == "Hello world."
 
 
+@pytest.mark.parametrize("codec, bom", [("utf-16", ""), ("utf-16-le", ""), ("utf-16-be", ""), ("utf-16-be", "\ufeff"), ("utf-32", "")])
+def test_utf16_and_utf32_text_is_decoded_not_called_binary(tmp_path, codec, bom):
+    """Notepad's "Unicode" is UTF-16 with a byte-order mark; some exporters write it without one."""
+    body = "Ça va: the 2030 strategic concept.\r\nSecond line – naïve."
+    (tmp_path / "unicode.txt").write_bytes((bom + body).encode(codec))
+    doc = load(tmp_path / "unicode.txt")
+    assert doc.text == "Ça va: the 2030 strategic concept.\nSecond line – naïve."
+
+
+def test_binary_with_zero_bytes_is_still_rejected(tmp_path):
+    (tmp_path / "odd.txt").write_bytes(b"\xff\xfe" + bytes(range(1, 200)) * 3 + b"\x00\xd8")  # a UTF-16 BOM, then no UTF-16
+    with pytest.raises(Unreadable, match="UTF-16|binary"):
+        load(tmp_path / "odd.txt")
+
+
 @pytest.mark.parametrize(
     "name, content, reason",
     [

@@ -76,6 +76,7 @@ def html_blocks(html: str) -> list[Block]:
     from lxml import etree
 
     soup = parse_html(html)
+    boxes = _titled_boxes(soup)
     for el in soup.find_all(["p", "div"], class_="code"):  # SiSU's code paragraphs (<p class="code">, lines split by <br>)
         if el.find(lambda t: t.name not in _INLINE_CODE) is None:
             for br in el.find_all("br"):
@@ -114,12 +115,48 @@ def html_blocks(html: str) -> list[Block]:
     kept, walked = sum(len(b.text) for b in blocks), sum(len(b.text) for b in fallback)
     reference = len(soup.find_all("dt")) >= 8
     if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5) or (reference and walked >= kept):
-        return fallback
+        return _close_boxes(fallback, boxes)
     blocks = _fill_gaps(_unflatten_tables(blocks, fallback), fallback)
     if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
         # trafilatura sometimes drops every heading (SQLite's pages: <h2> straight in <body>
         # after a script); put the walker's headings back in front of the block they precede
         blocks = _restore_headings(blocks, fallback)
+    return _close_boxes(blocks, boxes)
+
+
+_BOX_CLASS = re.compile(r"\b(?:note|warning|tip|caution|important|example|admonition|hint|notice|attention|danger|callout)\b", re.I)
+_NO_WS = re.compile(r"\s+")
+
+
+def _titled_boxes(soup) -> list[tuple[str, str]]:
+    """(title, text without whitespace) of each note-like box that opens with a heading of its own, in page order:
+    Apache's <div class="note"><h3>Main host goes away</h3>..., DocBook's <div class="note"><h3 class="title">Note</h3>."""
+    out = []
+    for box in soup.find_all(["div", "aside"]):
+        if box.name == "div" and not _BOX_CLASS.search(" ".join(box.get("class") or [])):
+            continue
+        first = box.find(True)
+        if first is not None and re.fullmatch(r"h[1-6]", first.name) and (title := _fold(first.get_text())):
+            out.append((title, _NO_WS.sub("", box.get_text())))
+    return out
+
+
+def _close_boxes(blocks: list[Block], boxes: list[tuple[str, str]]) -> list[Block]:
+    """A heading that titles a note box heads the box only: the blocks after the box return to the section around
+    it (mod_alias's <h3>Note</h3> had become the section of every directive after it)."""
+    blocks, at = list(blocks), 0
+    for title, inside in boxes:
+        i = next((j for j in range(at, len(blocks)) if blocks[j].kind == "heading" and blocks[j].text == title), None)
+        if i is None or not blocks[i].section or blocks[i].section[-1] != title:
+            continue
+        titled, around = blocks[i].section, blocks[i].section[:-1]
+        j = i + 1
+        while j < len(blocks) and blocks[j].kind != "heading" and _NO_WS.sub("", blocks[j].text) in inside:
+            j += 1  # the box's own blocks keep its title
+        at = j
+        while j < len(blocks) and blocks[j].section[: len(titled)] == titled and not (blocks[j].kind == "heading" and len(blocks[j].section) <= len(titled)):
+            blocks[j] = replace(blocks[j], section=around + blocks[j].section[len(titled) :])
+            j += 1
     return blocks
 
 

@@ -595,3 +595,41 @@ def test_plain_text_title_underlined_right_above_its_text_and_a_line_with_a_sent
     assert ("paragraph", "APT uses CMake. To start building, you need to run") in got  # prose, not a heading
     assert doc.section_at(doc.text.index("Then run make")) == "Contributing"
     check_chunks(doc)
+
+
+NOTE_BOX_PAGE = """<html><head><title>mod_alias</title></head><body>
+<div id="page-header"><p class="menu"><a href="#">Modules</a> | <a href="#">Directives</a></p></div>
+<div id="page-content">
+<h1>Apache Module mod_alias</h1>
+<div class="section"><h2>Redirect Directive</h2>
+<p>The Redirect directive maps an old URL into a new one by asking the client to refetch the resource at the new location.</p>
+<div class="note"><h3>Note</h3>
+<p>Redirect directives take precedence over Alias and ScriptAlias directives, irrespective of their ordering in the file.</p>
+</div>
+<p>If no status argument is given, the redirect will be temporary, and the server answers with HTTP status 302.</p>
+<ul>
+<li>permanent: Returns a permanent redirect status (301) indicating that the resource has moved permanently.</li>
+<li>gone: Returns a gone status (410) indicating that the resource has been permanently removed.</li>
+</ul>
+<div class="example"><h3>Example</h3><pre>Redirect permanent "/one" "http://example.com/two"</pre></div>
+<p>Other status codes can be returned by giving the numeric status code as the value of status.</p>
+</div>
+<div class="section"><h2>ScriptAlias Directive</h2>
+<p>The ScriptAlias directive has the same behavior as the Alias directive, except that in addition it marks the target directory as containing CGI scripts.</p>
+</div>
+</div></body></html>"""
+
+
+def test_html_a_note_box_heading_heads_the_box_only(tmp_path):
+    """Apache's <div class="note"><h3>Note</h3>...</div>: its title is the section of the note's text, and the text
+    after the box goes back to the section around it (the status list had been cited as "Redirect Directive › Note")."""
+    (tmp_path / "mod_alias.html").write_text(NOTE_BOX_PAGE, encoding="utf-8")
+    doc = load(tmp_path / "mod_alias.html")
+    t = doc.text
+    redirect = f"Apache Module mod_alias{SEP}Redirect Directive"
+    assert doc.section_at(t.index("Redirect directives take precedence")) == f"{redirect}{SEP}Note"
+    assert doc.section_at(t.index("If no status argument")) == redirect
+    assert doc.section_at(t.index("gone: Returns a gone status")) == redirect
+    assert doc.section_at(t.index("Other status codes")) == redirect  # after the second box, the "Example" one
+    assert doc.section_at(t.index("The ScriptAlias directive")) == f"Apache Module mod_alias{SEP}ScriptAlias Directive"
+    check_chunks(doc)

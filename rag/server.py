@@ -36,7 +36,7 @@ import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -133,6 +133,22 @@ class AskRequest(BaseModel):
     k: int | None = Field(default=None, ge=1, le=50)
     mode: Literal["extractive", "openai", "local"] | None = None
     history: list[tuple[str, str]] = Field(default_factory=list, max_length=50)
+
+    @field_validator("history", mode="before")
+    @classmethod
+    def _messages_are_pairs(cls, v):
+        """Chat messages ([{"role": "user", "content": ...}, {"role": "assistant", ...}]) are read as the same
+        (question, answer) pairs; system and other roles are skipped."""
+        if isinstance(v, list) and v and all(isinstance(m, dict) and "role" in m for m in v):
+            pairs, pending = [], None
+            for m in (Message.model_validate(m) for m in v):
+                if m.role == "user":
+                    pending = m.text()
+                elif m.role == "assistant" and pending is not None:
+                    pairs.append((pending, m.text()))
+                    pending = None
+            return pairs
+        return v
 
 
 def split_messages(messages: list[Message]) -> tuple[str, list[tuple[str, str]]]:
@@ -257,7 +273,9 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
             parts.append(f"{loc}: {err.get('msg', 'invalid')}")
         hint = {
             "/v1/chat/completions": ' Expected {"model": "rag", "messages": [{"role": "user", "content": "your question"}]}.',
-            "/v1/ask": ' Expected {"question": "your question"} (optional: "k", "mode", "history").',
+            "/v1/ask": ' Expected {"question": "your question"} (optional: "k", "mode", and "history": earlier turns as '
+                       '[["question", "answer"], ...] or as chat messages [{"role": "user", "content": "..."}, '
+                       '{"role": "assistant", "content": "..."}]).',
         }.get(request.url.path, "")
         return _json_error(422, "Invalid request: " + "; ".join(parts) + "." + hint, "invalid_request")
 

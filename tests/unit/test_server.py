@@ -243,3 +243,17 @@ def test_pieces_reassemble():
 
     for t in ("", "one", "a  b\nc [1] d. " * 9, "x" * 100):
         assert "".join(pieces(t)) == t
+
+
+def test_ask_history_as_pairs_or_as_chat_messages(api):
+    """/v1/ask's history takes [question, answer] pairs or chat messages; both give the same standalone question,
+    and a history in neither shape is a 422 that shows both shapes."""
+    first = api.post("/v1/ask", json={"question": QUESTION}).json()
+    pairs = api.post("/v1/ask", json={"question": "And when was it adopted?", "history": [[QUESTION, first["answer"]]]}).json()
+    messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": QUESTION},
+                {"role": "assistant", "content": first["answer"]}]
+    chat = api.post("/v1/ask", json={"question": "And when was it adopted?", "history": messages}).json()
+    assert "strategic" in pairs["standalone_question"] and chat["standalone_question"] == pairs["standalone_question"]
+    assert chat["answer"] == pairs["answer"]
+    err = assert_error(api.post("/v1/ask", json={"question": QUESTION, "history": ["just a string"]}), 422, "invalid_request", "history")
+    assert '[["question", "answer"]' in err["message"] and '"role": "assistant"' in err["message"]

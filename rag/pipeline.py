@@ -51,8 +51,34 @@ _FOLLOWUP = re.compile(
 )
 
 
+_SWAP_LEAD = re.compile(r"^\s*(?:and|but|or|what about|how about|then)\b", re.I)  # "And China?", "What about --hard?"
+_SLOTS = (  # kinds of word a bare follow-up swaps for the previous question's word of the same kind
+    re.compile(r"--?[A-Za-z][\w-]*"),  # an option: --soft -> --hard
+    re.compile(r"[A-Za-z]\w*(?:[_.:]\w+)+(?:\(\))?|\w+\(\)"),  # an identifier: json_remove -> json_replace
+    re.compile(r"\d[\d.,]*"),  # a number or a year: 2014 -> 2019
+)  # Not names: "And what about China?" after a question about NATO's concerns narrows NATO's topic, it swaps nothing.
+
+
+def _swapped(question: str, prev: str) -> set[str]:
+    """The words of the previous question that a bare follow-up ("And json_replace?") swaps for its own word of the
+    same kind: option, identifier or number. Their terms are not borrowed ("remove" of json_remove)."""
+    if not _SWAP_LEAD.match(question) or len(key_terms(question)) > 3:
+        return set()
+
+    def words(q: str) -> list[str]:
+        return [w.strip("?!,;:'\"()[]") for w in q.split()]
+
+    new, old = words(question), words(prev)
+    out: set[str] = set()
+    for slot in _SLOTS:
+        if any(slot.fullmatch(w) for w in new):
+            out.update(t for w in old if slot.fullmatch(w) and w not in new for t in tokenize(w))
+    return out
+
+
 def condense_offline(question: str, history: History) -> str:
-    """Deterministic follow-up rewriting: append the previous question's terms the new one lacks."""
+    """Deterministic follow-up rewriting: append the previous question's terms the new one lacks, but not those of
+    a word the follow-up swaps for its own ("How does json_remove work?" -> "And json_replace?" borrows "work")."""
     if not history:
         return question
     # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
@@ -60,7 +86,7 @@ def condense_offline(question: str, history: History) -> str:
     if len(key_terms(question)) > 2 and not _FOLLOWUP.search(question):
         return question
     prev = condense_offline(history[-1][0], history[:-1])
-    have = set(tokenize(question))
+    have = set(tokenize(question)) | _swapped(question, history[-1][0])
     extra = list(dict.fromkeys(t for t in tokenize(prev) if t not in have))
     return f"{question} ({' '.join(extra)})" if extra else question
 

@@ -65,3 +65,14 @@ def test_a_pronoun_or_bare_question_borrows_terms():
     history = [("Who proposed the new 2030 strategic concept?", "Jens Stoltenberg [1]")]
     assert "concept" in condense_offline("When was it adopted?", history)
     assert "concept" in condense_offline("Why?", history)
+
+
+def test_a_bare_follow_up_swaps_an_option_identifier_or_number_instead_of_borrowing_it():
+    """"And json_replace?" after a question about json_remove asks about json_replace: "remove" is not borrowed
+    (it won the search and the old answer came back); the rest of the question still is."""
+    assert condense_offline("And json_replace?", [("How does the JSON function json_remove work?", "...")]) == "And json_replace? (function work)"
+    assert condense_offline("And what about --hard?", [("What does git reset --soft do?", "...")]) == "And what about --hard? (git reset)"
+    assert condense_offline("And in 2019?", [("What happened in Crimea in 2014?", "...")]) == "And in 2019? (happened crimea)"
+    # a question with more of its own, or a name, swaps nothing
+    assert "soft" in condense_offline("And what does --hard do to my working tree files?", [("What does git reset --soft do?", "...")])
+    assert "nato" in condense_offline("And what about China?", [(NATO_Q, "...")]).lower()

@@ -130,9 +130,10 @@ def _marked(ans) -> Text:
 
 def _print_answer(ans, show_sources: bool = True):
     style = "yellow" if ans.refused else "default"
-    out.print(ans.answer if ans.refused else _marked(ans), style=style, highlight=False)
+    # soft_wrap: the answer is one line, wrapped by the terminal, not cut at 80 columns with trailing spaces when piped
+    out.print(ans.answer if ans.refused else _marked(ans), style=style, highlight=False, soft_wrap=True)
     for note in ans.notes:
-        out.print(f"  [dim]note: {note}[/]")
+        out.print(f"  [dim]note: {escape(note)}[/]", soft_wrap=True)
     if show_sources:
         for c in ans.citations:
             out.print(f"  [cyan][{c.n}][/] {escape(_where(c))} [dim](chars {c.start}-{c.end}, score {c.score:.2f})[/]", highlight=False, soft_wrap=True)

@@ -164,6 +164,9 @@ def test_real_binary(run_rag, tmp_path):
     res = run_rag("ask", QUESTION, "--json")
     assert res.returncode == 0, res.stderr
     check_answer_json(json.loads(res.stdout), QUESTION)
+    answer = json.loads(res.stdout)["answer"]
+    res = run_rag("ask", QUESTION)  # piped: the answer is one line as the JSON has it, not cut at 80 columns
+    assert res.returncode == 0 and len(answer) > 80 and res.stdout.splitlines()[0] == answer, res.stdout
 
 
 def test_chat_warms_the_models_up_while_the_first_question_is_typed(cli, tmp_path, monkeypatch):

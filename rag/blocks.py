@@ -323,6 +323,29 @@ def shown_row(quote: str, chunk) -> str | None:
     return None
 
 
+_MD_LINK = re.compile(r"!?\[([^\]\n]+)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\))?)>?(?:\s+\"[^\"]*\")?\s*\)")  # [text](url "title")
+_MD_REF = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")  # [text][ref], [text][]
+_MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|[^<>\s@]+@[^<>\s@]+\.\w+)>")  # <https://...>
+_MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_EM = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")  # *word*, never snake_case
+
+
+def shown_markdown(quote: str, chunk) -> str | None:
+    """How a sentence quoted from a Markdown file is shown: its link, autolink and emphasis syntax read as a browser
+    shows them ("[salsa](https://salsa.debian.org/apt)" -> "salsa (https://salsa.debian.org/apt)", a link whose text
+    is its address once). None for other files, or when nothing changes. Backticks stay: they mark code."""
+    if not str(getattr(chunk, "source", "")).lower().endswith((".md", ".markdown")):
+        return None
+
+    def link(m: re.Match) -> str:
+        text, url = m.group(1).strip(), m.group(2)
+        return text if text == url or url.startswith("#") else f"{text} ({url})"
+
+    shown = _WS.sub(" ", quote).strip()
+    out = _MD_EM.sub(r"\1", _MD_STRONG.sub(r"\2", _MD_AUTOLINK.sub(r"\1", _MD_REF.sub(r"\1", _MD_LINK.sub(link, shown)))))
+    return out if out != shown else None
+
+
 def reader_view(chunk) -> tuple[str, Callable[[int], int]]:
     """`chunk.text` as the models and the word statistics read it: each whole table row under a header row
     written with its column names, since a reader trained on prose reads "release: 2019-07-06" and not

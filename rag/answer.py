@@ -17,7 +17,7 @@ from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
-from rag.blocks import quotable_spans, reader_view
+from rag.blocks import kind_at, quotable_spans, reader_view
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, LLMUnavailable
 from rag.retrieval import tokenize
@@ -381,6 +381,32 @@ def _trimmed(text: str, ks: int, ke: int) -> tuple[int, int]:
         else:
             break
     return ks, ke
+
+
+_BULLET_GAP = re.compile(r"\s*(?:[-*+•·◦‣–—]|\(?[0-9a-zA-Z]{1,3}[.)])?\s*")  # what may sit between two list items
+
+
+def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk], max_items: int = 6, max_chars: int = 600) -> list[Candidate]:
+    """The picked sentences, each one that ends in ":" followed by the list items it introduces in its passage ("httpd
+    must look for the following files:" and the four paths), in order: at most `max_items` items and `max_chars`
+    characters, only items that follow it directly (nothing but a bullet or a number between them)."""
+    out: list[Candidate] = []
+    for c in picked:
+        out.append(c)
+        if not c.text.rstrip().endswith(":") or not 0 < c.source <= len(sources):
+            continue
+        chunk, end, items, chars = sources[c.source - 1].chunk, c.end, 0, 0
+        for s, e in quotable_spans(chunk):
+            if s < c.end:
+                continue
+            e = strip_trailing_refs(chunk.text, s, e)
+            if (items >= max_items or chars + e - s > max_chars or kind_at(chunk, s) != "list_item"
+                    or not _BULLET_GAP.fullmatch(chunk.text[end:s])):
+                break
+            if not any(x.source == c.source and x.start == s for x in (*out, *picked)):
+                out.append(Candidate(c.source, s, e, chunk.text[s:e], 0.0, 0.0, c.score))
+            end, items, chars = e, items + 1, chars + e - s
+    return out
 
 
 class ExtractiveAnswerer:

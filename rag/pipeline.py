@@ -30,6 +30,7 @@ from rag.answer import (
     QUOTE_RULES,
     looks_like_refusal,
     rank_sentences,
+    with_introduced,
 )
 from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong, RagError
@@ -309,7 +310,7 @@ class Pipeline:
         if isinstance(answerer, ExtractiveAnswerer):
             # The answerer knows which source each quoted sentence came from: no need to parse
             # markers back out of the text (a source's own "[12]" must not become a citation).
-            picked = answerer.select(ranked)
+            picked = with_introduced(answerer.select(ranked), hits)  # "... the following files:" and the files
             if picked and (note := self.quote_note(standalone, picked)):
                 yield done(answer=REFUSAL_TEXT, refused=True, notes=(note,))
                 return

@@ -1,0 +1,54 @@
+"""A quoted sentence that ends in ":" brings the list it introduces (rag.answer.with_introduced); hash embedder, real
+Chroma in tmp, the reader off so that the test does not depend on a model's scores."""
+
+from __future__ import annotations
+
+from rag.pipeline import build
+from rag.settings import Settings
+
+PAGE = """# Performance
+
+Thus, if a file is requested out of a directory /www/htdocs/example, httpd must look for the following files:
+
+- /.htaccess
+- /www/.htaccess
+- /www/htdocs/.htaccess
+- /www/htdocs/example/.htaccess
+
+And so, for each file access out of that directory, there are 4 additional file-system accesses.
+
+# Other
+
+The following modules are unrelated to this page:
+
+Nothing is listed here, because the list moved to another page.
+"""
+
+
+def test_a_sentence_ending_in_a_colon_is_quoted_with_the_list_it_introduces(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "htaccess.md").write_text(PAGE, encoding="utf-8")
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", reader="off", refusal_threshold=0.0))
+    pipe.ingest([tmp_path / "docs"])
+    ans = pipe.ask("Which files must httpd look for when a file is requested out of /www/htdocs/example?")
+    assert ans.answer.startswith("Thus, if a file is requested out of a directory /www/htdocs/example, httpd must look for the following files: [1]")
+    for path in ("/.htaccess [1]", "/www/.htaccess [1]", "/www/htdocs/.htaccess [1]", "/www/htdocs/example/.htaccess [1]"):
+        assert path in ans.answer
+    assert "4 additional" not in ans.answer.split("example/.htaccess")[-1]  # the list ends where its items end
+    assert all(s.supported for s in ans.sentences)
+    for c in ans.citations:
+        assert PAGE[c.start : c.end] == c.text
+
+
+def test_no_list_after_the_colon_adds_nothing(tmp_path):
+    from rag.answer import with_introduced
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "htaccess.md").write_text(PAGE, encoding="utf-8")
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", reader="off", refusal_threshold=0.0))
+    pipe.ingest([tmp_path / "docs"])
+    a = pipe.assess("Which modules are unrelated to this page?", None, {})
+    intro = next(c for c in a.ranked if c.text.endswith("unrelated to this page:"))
+    assert with_introduced([intro], a.hits) == [intro]  # a paragraph follows, not a list
+    files = next(c for c in a.ranked if c.text.endswith("the following files:"))
+    assert [c.text for c in with_introduced([files], a.hits, max_items=2)][1:] == ["/.htaccess", "/www/.htaccess"]

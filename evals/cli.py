@@ -32,8 +32,12 @@ def default_cache() -> Path:
     return Path(base) / "rag" / "evals"
 
 
+_COMMIT: list[str] = []  # the commit of the first stamp() in this process: the code that was imported and ran
+
+
 def stamp(argv: list[str] | None = None) -> dict:
-    """Where a number came from: commit (with -dirty), UTC time, load average, command."""
+    """Where a number came from: commit (with -dirty), UTC time, load average, command. The commit is read once, when
+    the run starts (`rag eval` calls this first): a commit made while a long run goes on is not the code that ran."""
     import datetime
 
     root = Path(__file__).resolve().parents[1]
@@ -46,9 +50,12 @@ def stamp(argv: list[str] | None = None) -> dict:
         except OSError:
             return ""
 
-    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
-    if git("status", "--porcelain", "--untracked-files=no"):
-        commit += "-dirty"
+    if not _COMMIT:
+        commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+        if git("status", "--porcelain", "--untracked-files=no"):
+            commit += "-dirty"
+        _COMMIT.append(commit)
+    commit = _COMMIT[0]
     return {"commit": commit, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
             "loadavg": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
             "command": " ".join(["rag", "eval", *(argv if argv is not None else sys.argv[2:])])}
@@ -244,6 +251,7 @@ def register(app: typer.Typer) -> None:
         from rag.errors import UsageError
 
         console = Console(stderr=True)
+        stamp()  # the commit is read now, before any suite runs (a commit made during the run is not what ran)
         names = list(dict.fromkeys(suites or ["seeds"]))
         bad = [n for n in names if n not in ALL]
         if bad:

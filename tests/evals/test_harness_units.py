@@ -212,3 +212,20 @@ def test_first_sentence_contains_does_not_credit_a_later_sentence():
     assert [runner.first_sentence_correct(r) for r in records] == [True, False, False, False]
     m, _ = runner.score(records, 5)
     assert m["answer_contains"] == 0.5 and m["first_sentence_contains"] == 0.25
+
+
+def test_the_stamp_names_the_commit_the_run_started_on(monkeypatch):
+    """A commit made while a long `rag eval` runs is not the code that ran: every report of the run names the first."""
+    import subprocess
+
+    import evals.cli as C
+
+    heads = iter(["aaaaaaaaaaaa", "", "bbbbbbbbbbbb", ""])  # rev-parse, status (clean), then another HEAD later
+
+    def fake_run(cmd, **kw):
+        return subprocess.CompletedProcess(cmd, 0, stdout=next(heads, "") + "\n", stderr="")
+
+    monkeypatch.setattr(C, "_COMMIT", [])
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    assert C.stamp(["seeds"])["commit"] == "aaaaaaaaaaaa"
+    assert C.stamp(["seeds"])["commit"] == "aaaaaaaaaaaa"

@@ -11,7 +11,6 @@ point at the text the user sees in the file. Scanned PDF pages are read by OCR (
 from __future__ import annotations
 
 import codecs
-
 import hashlib
 import re
 from dataclasses import dataclass

@@ -385,8 +385,8 @@ class Pipeline:
         mapping = cite.renumber([k for k, c in zip(keys, checked) if c[3] or not hide])
         sentences = tuple(
             Sentence(text=t, cites=tuple(mapping[key] for key in ks) if (ok or not hide) else (), supported=ok, support=round(sup, 4), shown=ok or not hide,
-                     display=(row := next((d for n in cs if (d := shown_row(t, hits[n - 1].chunk) or shown_markdown(t, hits[n - 1].chunk))), "")),
-                     key="" if row else keys_of.get(t, ("", 0.0))[0])
+                     display=(shown := next((d for n in cs if (d := shown_row(t, hits[n - 1].chunk) or shown_markdown(t, hits[n - 1].chunk))), "")),
+                     key="" if shown else keys_of.get(t, ("", 0.0))[0])
             for (t, cs, sup, ok), ks in zip(checked, keys)
         )
         marked = [(keys_of[s.text][1], s.key) for s in sentences if s.shown and s.key]

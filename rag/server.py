@@ -140,15 +140,21 @@ class AskRequest(BaseModel):
         """Chat messages ([{"role": "user", "content": ...}, {"role": "assistant", ...}]) are read as the same
         (question, answer) pairs; system and other roles are skipped."""
         if isinstance(v, list) and v and all(isinstance(m, dict) and "role" in m for m in v):
-            pairs, pending = [], None
-            for m in (Message.model_validate(m) for m in v):
-                if m.role == "user":
-                    pending = m.text()
-                elif m.role == "assistant" and pending is not None:
-                    pairs.append((pending, m.text()))
-                    pending = None
-            return pairs
+            return turn_pairs([(m.role, m.text()) for m in map(Message.model_validate, v)])
         return v
+
+
+def turn_pairs(turns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(user question, assistant answer) pairs from (role, text) turns in order; other roles are skipped."""
+    pairs: list[tuple[str, str]] = []
+    pending: str | None = None
+    for role, text in turns:
+        if role == "user":
+            pending = text
+        elif role == "assistant" and pending is not None:
+            pairs.append((pending, text))
+            pending = None
+    return pairs
 
 
 def split_messages(messages: list[Message]) -> tuple[str, list[tuple[str, str]]]:
@@ -157,15 +163,7 @@ def split_messages(messages: list[Message]) -> tuple[str, list[tuple[str, str]]]
     if not turns or turns[-1][0] != "user":
         raise ApiError(400, "The last message must come from the user and hold the question: "
                             'end `messages` with {"role": "user", "content": "..."}.', "no_user_message")
-    history: list[tuple[str, str]] = []
-    pending: str | None = None
-    for role, text in turns[:-1]:
-        if role == "user":
-            pending = text
-        elif pending is not None:
-            history.append((pending, text))
-            pending = None
-    return turns[-1][1], history[-6:]
+    return turns[-1][1], turn_pairs(turns[:-1])[-6:]
 
 
 def pieces(text: str, size: int = STREAM_PIECE) -> list[str]:

@@ -80,7 +80,20 @@ def ingest_cmd(
         report = pipe.ingest(paths, rebuild=rebuild, progress=progress)
     if json_out:
         out.print_json(json.dumps(report.to_dict()))
-        return
+    else:
+        _print_ingest(report)
+    if _ingest_failed(paths, report):
+        raise typer.Exit(1)
+
+
+def _ingest_failed(paths: List[Path], report) -> bool:
+    """Exit status 1: a file named on the command line could not be indexed, or nothing could. A file skipped
+    inside a folder (a photo, an empty file) is reported but does not fail the run."""
+    named = {p.name for p in paths if p.is_file()}
+    return any(f.source in named for f in report.failed) or bool(report.failed and not report.indexed and not report.unchanged)
+
+
+def _print_ingest(report) -> None:
     out.print(
         f"[bold]Indexed[/] {len(report.indexed)} file(s), [bold]skipped unchanged[/] {len(report.unchanged)}, "
         f"[bold]removed[/] {len(report.removed)}, [bold]failed[/] {len(report.failed)}; "

@@ -182,3 +182,25 @@ def test_chat_warms_the_models_up_while_the_first_question_is_typed(cli, tmp_pat
     code, _, err = cli("chat")
     assert code == 0, err
     assert warmed.wait(10)
+
+
+def test_ingest_exit_status_says_whether_what_was_named_was_indexed(cli, tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    bad = tmp_path / "notes.txt"
+    bad.write_bytes(b"")
+    # a file named on the command line that can't be read fails the run; the good folder beside it is still indexed
+    code, out, _ = cli("ingest", docs, bad)
+    assert code == 1
+    assert "  skipped notes.txt: empty file (0 bytes)" in out.splitlines()
+    assert json.loads(cli("info", "--json")[1])["documents"] == 1
+    # a folder of nothing readable fails the run too
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    (pics / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    code, out, _ = cli("ingest", pics, "--json")
+    assert code == 1 and json.loads(out)["failed"][0]["source"] == "photo.jpg"
+    # the same photo inside a folder that also holds documents is reported, and the run succeeds
+    shutil.copy(pics / "photo.jpg", docs / "photo.jpg")
+    code, out, _ = cli("ingest", docs)
+    assert code == 0 and any(ln.startswith("  skipped photo.jpg: unsupported file type") for ln in out.splitlines())

@@ -12,7 +12,8 @@
   The page is parsed with lxml's HTML parser, which closes an unclosed <P>, <DT> or <DD> as a
   browser does (man2html's pages); text set straight in <body> or a <div> between blocks is
   wrapped in a paragraph; a <pre> with markup inside stays code, and so does a <p class="code"> (SiSU; lines at
-  its <br>); permalink marks ("¶") go.
+  its <br>); permalink marks ("¶") go, and so do a site banner that holds no heading (Apache's
+  <div id="page-header">: "Apache HTTP Server Version 2.4") and a language switch ("Available Languages: de | en").
   A stretch of content trafilatura drops from the middle of what it kept (20+ words the walk
   found between two blocks both kept) is put back in place (`_fill_gaps`).
   A definition list's term opens its description's first block ("stash.showStat: If this is
@@ -96,7 +97,11 @@ def html_blocks(html: str) -> list[Block]:
     for a in anchors:  # Sphinx's and MkDocs' permalink marks: "6.6.1. Do not abuse debconf¶"; SiSU's paragraph numbers
         a.decompose()
     wrapped = _wrap_bare_text(soup)
-    if _bold_headings(soup) or pres or anchors or wrapped:
+    banners = [el for el in soup.find_all(["div", "header"]) if _page_header(el)]
+    banners += [el for el in soup.find_all(["div", "p", "ul", "nav"]) if any(_LANG_SWITCH.search(c) for c in el.get("class") or [])]
+    for el in banners:  # Apache's <div id="page-header">: the menu and "Apache HTTP Server Version 2.4"; "Available Languages: de | en"
+        el.decompose()
+    if _bold_headings(soup) or pres or anchors or wrapped or banners:
         html = str(soup)
     xml = trafilatura.extract(
         html, output_format="xml", include_formatting=False, include_tables=True, include_comments=False,
@@ -122,6 +127,17 @@ def html_blocks(html: str) -> list[Block]:
         # after a script); put the walker's headings back in front of the block they precede
         blocks = _restore_headings(blocks, fallback)
     return _close_boxes(blocks, boxes)
+
+
+_LANG_SWITCH = re.compile(r"^(?:top|bottom)lang$|^lang(?:uage)?s?[-_]?(?:switch(?:er)?|select(?:or)?|picker|list|menu)$", re.I)
+_PAGE_HEADER = re.compile(r"^(?:(?:page|site|top)[-_]?)?header$|^masthead$", re.I)
+
+
+def _page_header(el) -> bool:
+    """A page's banner (id or class "page-header", "site-header", "masthead"...) holding no heading: the site's name and
+    menu, the same on every page. One that holds the page's <h1> (a blog's "entry-header") is content."""
+    names = [el.get("id") or "", *(el.get("class") or [])]
+    return any(_PAGE_HEADER.search(v) for v in names) and el.find(_HEADS) is None
 
 
 _BOX_CLASS = re.compile(r"\b(?:note|warning|tip|caution|important|example|admonition|hint|notice|attention|danger|callout)\b", re.I)
@@ -332,7 +348,7 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
     taken from the walk.
 
     A missing heading goes before the first trafilatura block, from where the last one matched,
-    that starts like the block the walker found right after the heading; a trafilatura block
+    that starts like one of the (up to three) blocks the walker found right after the heading; a trafilatura block
     whose text is the heading itself becomes the heading. A heading whose place is not found is
     left out; trafilatura's own headings stay."""
     replaced: dict[int, int] = {}  # block index -> level
@@ -341,15 +357,24 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
     for i, h in enumerate(fallback):
         if h.kind != "heading":
             continue
-        ka = _key(fallback[i + 1].text) if i + 1 < len(fallback) else ""  # the block right after it
-        for j in range(cursor, len(blocks)):
-            if _fold(blocks[j].text) == _fold(h.text):
-                replaced[j], cursor = len(h.section), j + 1
+        after = []  # the blocks right after it, up to the next heading: trafilatura may have dropped the first
+        for n, b in enumerate(fallback[i + 1 : i + 4]):
+            if b.kind == "heading":
+                after += [_key(b.text)] if n == 0 else []  # (a later one would leave this heading empty)
                 break
-            kj = _key(blocks[j].text)
-            if ka and (kj == ka or len(ka) >= 12 and kj.startswith(ka)):
-                inserts.setdefault(j, []).append((len(h.section), h.text))
-                cursor = j
+            after.append(_key(b.text))
+        for n, ka in enumerate(after or [""]):  # the second or third only when the first is nowhere, and close by
+            found = False
+            for j in range(cursor, len(blocks) if n == 0 else min(cursor + 3, len(blocks))):
+                if n == 0 and _fold(blocks[j].text) == _fold(h.text):
+                    replaced[j], cursor, found = len(h.section), j + 1, True
+                    break
+                kj = _key(blocks[j].text)
+                if ka and (kj == ka or len(ka) >= 12 and kj.startswith(ka)):
+                    inserts.setdefault(j, []).append((len(h.section), h.text))
+                    cursor, found = j, True
+                    break
+            if found:
                 break
     sec = _Sections()
     out: list[Block] = []

@@ -633,3 +633,74 @@ def test_html_a_note_box_heading_heads_the_box_only(tmp_path):
     assert doc.section_at(t.index("Other status codes")) == redirect  # after the second box, the "Example" one
     assert doc.section_at(t.index("The ScriptAlias directive")) == f"Apache Module mod_alias{SEP}ScriptAlias Directive"
     check_chunks(doc)
+
+
+APACHE_PAGE = """<html><head><title>Name-based Virtual Host Support - Apache HTTP Server Version 2.4</title></head>
+<body id="manual-page"><div id="page-header">
+<p class="menu"><a href="../mod/index.html">Modules</a> | <a href="../glossary.html">Glossary</a> | <a href="../sitemap.html">Sitemap</a></p>
+<p class="apache">Apache HTTP Server Version 2.4</p>
+<img alt="" src="../../images/feather.png"></div>
+<div id="path"><a href="https://www.apache.org/">Apache</a> &gt; <a href="./index.html">Virtual Hosts</a></div>
+<div id="page-content"><div id="preamble"><h1>Name-based Virtual Host Support</h1>
+<div class="toplang"><p><span>Available Languages: </span><a href="../../de/x.html">&nbsp;de&nbsp;</a> |
+<a href="../../en/x.html">&nbsp;en&nbsp;</a> | <a href="../../fr/x.html">&nbsp;fr&nbsp;</a></p></div>
+<p>This document describes when and how to use name-based virtual hosts.</p></div>
+<div class="section"><h2 id="namevip">Name-based vs. IP-based Virtual Hosts</h2>
+<p>IP-based virtual hosts use the IP address of the connection to determine the correct virtual host to serve.
+Therefore you need to have a separate IP address for each host.</p>
+<p>With name-based virtual hosting, the server relies on the client to report the hostname as part of the HTTP
+headers. Using this technique, many different hosts can share the same IP address.</p>
+<p>Name-based virtual hosting is usually simpler, since you need only configure your DNS server to map each hostname
+to the correct IP address and then configure the Apache HTTP Server to recognize the different hostnames.</p></div>
+<div class="section"><h2 id="using">Using Name-based Virtual Hosts</h2>
+<p>The first step is to create a VirtualHost block for each different host that you would like to serve. Inside each
+VirtualHost block, you will need at minimum a ServerName directive to designate which host is served.</p>
+<p>Many servers want to be accessible by more than one name. This is possible with the ServerAlias directive, placed
+inside the VirtualHost section.</p></div>
+<div class="bottomlang"><p><span>Available Languages: </span><a href="../../de/x.html">&nbsp;de&nbsp;</a> |
+<a href="../../en/x.html">&nbsp;en&nbsp;</a></p></div>
+<div id="footer"><p class="apache">Copyright 2025 The Apache Software Foundation.</p></div></div></body></html>"""
+
+
+def test_html_a_site_banner_and_language_switch_are_no_text_and_the_page_title_heads_the_page(tmp_path):
+    """Apache's manual pages: "Apache HTTP Server Version 2.4" (the <div id="page-header"> banner) had been quoted as
+    an answer, "Available Languages: de | en | fr" was a paragraph, and the page's <h1> was lost because the block
+    right after it (the language switch) was."""
+    (tmp_path / "name-based.html").write_text(APACHE_PAGE, encoding="utf-8")
+    doc = load(tmp_path / "name-based.html")
+    t = doc.text
+    assert "Apache HTTP Server Version 2.4" not in t and "Available Languages" not in t and "Modules | Glossary" not in t
+    title = "Name-based Virtual Host Support"
+    assert doc.section_at(t.index("This document describes")) == title
+    assert doc.section_at(t.index("The first step is")) == f"{title}{SEP}Using Name-based Virtual Hosts"
+    check_chunks(doc)
+
+
+def test_html_a_banner_that_holds_the_page_title_is_content():
+    """A blog's <header class="entry-header"><h1>...</h1></header> is the article's title, not a site banner."""
+    from rag.markup import html_blocks
+
+    page = ("<html><body><div class='page-header'><h1>Release notes for version 3</h1></div><article>"
+            + "".join(f"<p>Paragraph {i} of the release notes says what changed in this version and why it did.</p>" for i in range(6))
+            + "</article></body></html>")
+    blocks = html_blocks(page)
+    assert blocks[0].kind == "heading" and blocks[0].text == "Release notes for version 3"
+    assert all(b.section[:1] == ("Release notes for version 3",) for b in blocks)
+
+
+def test_html_a_heading_whose_next_block_trafilatura_dropped_goes_before_the_one_after():
+    """_restore_headings: the walk's heading is placed before the second or third block after it when trafilatura
+    dropped the first, but only close to where the last heading was placed, and never left empty."""
+    from rag.blocks import Block
+    from rag.markup import _restore_headings
+
+    kept = [Block("paragraph", "This document describes when and how to use name-based virtual hosts."),
+            Block("paragraph", "IP-based virtual hosts use the IP address of the connection to pick a host.")]
+    walk = [Block("heading", "Name-based Virtual Host Support", ("Name-based Virtual Host Support",)),
+            Block("paragraph", "Available Languages: de | en | fr"),
+            kept[0],
+            Block("heading", "Name-based vs. IP-based", ("Name-based Virtual Host Support", "Name-based vs. IP-based")),
+            kept[1]]
+    out = _restore_headings(kept, walk)
+    assert [(b.kind, b.text) for b in out] == [("heading", walk[0].text), ("paragraph", kept[0].text), ("heading", walk[3].text), ("paragraph", kept[1].text)]
+    assert out[-1].section == ("Name-based Virtual Host Support", "Name-based vs. IP-based")

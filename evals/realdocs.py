@@ -90,6 +90,12 @@ DOCS = (
     ("sqlite3-doc", "/usr/share/doc/sqlite3/autoinc.html", "html"),
     ("git-doc", "/usr/share/doc/git-doc/git-clean.html", "html"),
     ("apache2-doc", "/usr/share/doc/apache2-doc/manual/en/vhosts/name-based.html", "html"),
+    # 2026-12-04, blind part `manuals13` (written by a helper who never ran the system): the bash(1) man page typeset by
+    # groff (87 pages; GPL-3+, bash-doc), Apache httpd 2.4's .htaccess tutorial (Apache-2.0, apache2-doc) and SQLite's
+    # "Isolation In SQLite" (public domain, sqlite3-doc).
+    ("bash-doc", "/usr/share/doc/bash/bash.pdf", "pdf"),
+    ("apache2-doc", "/usr/share/doc/apache2-doc/manual/en/howto/htaccess.html", "html"),
+    ("sqlite3-doc", "/usr/share/doc/sqlite3/isolation.html", "html"),
 )
 DOCX_FROM = ("sqlite3-doc", "/usr/share/doc/sqlite3/datatype3.html")  # -> datatype3.docx
 DOCX_NAME = "datatype3.docx"
@@ -134,7 +140,7 @@ SAVED_FROM = {"foreignkeys.docx": "/usr/share/doc/sqlite3/foreignkeys.html", "fa
               "mime.types.tsv": str(_FILES / "mime.types.tsv")}
 PACKAGES = tuple(sorted({p for p, _, _ in DOCS} | {DOCX_FROM[0]}))
 # The parts written blind after everything was fitted: never fitted on (train/refusal.py, train/sentence_weights.py), reported together.
-BLIND_PARTS = ("manuals6", "manuals7", "manuals8", "manuals9", "manuals10", "manuals11", "manuals12")
+BLIND_PARTS = ("manuals6", "manuals7", "manuals8", "manuals9", "manuals10", "manuals11", "manuals12", "manuals13")
 
 
 class Missing(Exception):

@@ -40,6 +40,11 @@ font sizes, weights and pitch. From those lines:
     without a space inside a URL broken after "/", "." or "=". A short line and an indented one
     starting a sentence (a term and its definition), or a line back out to the left after a sentence, start anew
     (not the line under a paragraph's indented first line, which texinfo sets).
+Words that pdfium runs together, set apart by position rather than by a space character (groff through Ghostscript:
+"command_not_found_handle.Ifthat function"), get their spaces back from the characters' advance boxes (`_missing_spaces`,
+only for a PDF whose sample pages need it). A man page's section and subsection titles, set bold left of its text column,
+are headings, their level by how far out they start (`_outdented_heads`). A line that ends a sentence well short of its
+column's justified right edge ends its paragraph (`_ended_short`: a man page's option definitions one under another).
 A paragraph that runs on from the foot of one column to the head of the next is joined as across
 pages. Pages without a text layer (scans) are read by OCR (rag/ocr.py) into lines that go through the
 same rules. Left out: multi-column reading order beyond pdfium's own, tables without column gaps,
@@ -95,13 +100,14 @@ class Line:
     ocr_par: bool = False  # a scanned page's line where tesseract starts a paragraph (rag/ocr.py)
 
 
-def _page_lines(page, pno: int) -> list[Line]:
+def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
     import pypdfium2.raw as raw
 
     tp = page.get_textpage()
     try:
         links = _internal_links(page)
         text = _drop_note_marks(tp, tp.get_text_range())
+        gaps = _missing_spaces(tp, text) if respace else frozenset()
         n = len(text)
         lines: list[Line] = []
         pos = 0
@@ -119,7 +125,7 @@ def _page_lines(page, pno: int) -> list[Line]:
             weight = _weight(tp, a, font)
             # Fixed pitch when every word starts in a fixed font (prose can open and end with inline code).
             fixed = bool(_FIXED_FONT.search(font)) and all(_is_fixed(tp, i) for i in range(a + 1, k + 1) if text[i - 1].isspace() and not text[i].isspace()) and (k == a or _is_fixed(tp, k))
-            body = _PUA_BULLET.sub("•", seg.strip().replace(_GONE, ""), count=1)  # Word's Symbol-font bullet
+            body = _PUA_BULLET.sub("•", _spaced(text, j, k + 1, gaps).replace(_GONE, ""), count=1)  # Word's Symbol-font bullet
             # y: the baseline (a glyph's box starts lower for "g" or "(", higher for a closing quote)
             line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno)
             if _NUMBERED_HEADING.match(line.text) or line.weight >= 600:  # (only these lines' last weight is ever asked for)
@@ -131,7 +137,7 @@ def _page_lines(page, pno: int) -> list[Line]:
                 w = next((i for i in range(j, min(k + 1, j + 8)) if text[i].isalpha()), None)
                 line.lead_mark = w is not None and size <= 0.8 * raw.FPDFText_GetFontSize(tp.raw, w)
             if " " in seg.strip() and not _ENDS_SENTENCE.search(seg) and not fixed:
-                line.cells, line.cell_x = _cells(tp, text, j, k, size)
+                line.cells, line.cell_x = _cells(tp, text, j, k, size, gaps)
                 if len(line.cells) == 2 and len(line.cells[0]) <= 5 and _BULLET.match(_PUA_BULLET.sub("•", line.cells[0]) + " x"):
                     line.cells, line.cell_x = [], []  # a list item's mark, then a tab
             line.linked = bool(links) and _all_linked(tp, text, j, k, links)
@@ -149,6 +155,63 @@ def _baseline(tp, i: int, fallback: float) -> float:
 
     x, y = ctypes.c_double(), ctypes.c_double()
     return y.value if raw.FPDFText_GetCharOrigin(tp.raw, i, ctypes.byref(x), ctypes.byref(y)) else fallback
+
+
+_NO_GAP = frozenset(" \t\r\n\ufffe\x02\x00")  # (a space, a line end, pdfium's hyphenation marks, a dropped mark)
+
+
+def _missing_spaces(tp, text: str, stop: int | None = None) -> set[int]:
+    """Indices i of `text` where a word space is missing before text[i]: pdfium reads some PDFs' words run together
+    ("command_not_found_handle.Ifthat function", groff through Ghostscript), where the words are set apart by
+    positioning, not by a space character. Between two characters of a line whose advance boxes (pdfium's loose boxes:
+    origin to advance width) leave a gap of 0.15 em or more; inside a word they touch. `stop`: look at the first
+    `stop` characters only."""
+    import pypdfium2.raw as raw
+
+    out: set[int] = set()
+    rect = raw.FS_RECTF()
+    prev = None  # (right, bottom, top) of the character before, on the same line
+    for i, ch in enumerate(text[:stop]):
+        if ch in _NO_GAP:
+            prev = None
+            continue
+        if not raw.FPDFText_GetLooseCharBox(tp.raw, i, rect):
+            prev = None
+            continue
+        if prev is not None and rect.left > prev[0] and rect.bottom < prev[2] and rect.top > prev[1]:
+            size = raw.FPDFText_GetFontSize(tp.raw, i)
+            if size and rect.left - prev[0] >= 0.15 * size:
+                out.add(i)
+        prev = (rect.right, rect.bottom, rect.top)
+    return out
+
+
+def _needs_spaces(pdf) -> bool:
+    """Does pdfium run this PDF's words together? A sample: the first 1,500 characters of up to 6 pages spread over
+    the document, with 3 or more missing spaces among them. Only then is every page read for them (`_missing_spaces`
+    asks two boxes of each character; most PDFs need none)."""
+    n = len(pdf)
+    found = 0
+    for i in sorted({round(k * (n - 1) / 5) for k in range(6)} if n > 1 else {0}):
+        page = pdf[i]
+        try:
+            tp = page.get_textpage()
+            try:
+                found += len(_missing_spaces(tp, tp.get_text_range(), stop=1500))
+            finally:
+                tp.close()
+        finally:
+            page.close()
+        if found >= 3:
+            return True
+    return False
+
+
+def _spaced(text: str, start: int, end: int, gaps) -> str:
+    """text[start:end] with a space put in before each index in `gaps`."""
+    if not gaps:
+        return text[start:end]
+    return "".join((" " + c) if i in gaps else c for i, c in enumerate(text[start:end], start))
 
 
 _GONE = "\x00"  # stands in for a dropped character, so that text indices still match pdfium's boxes
@@ -233,7 +296,7 @@ def _weight(tp, i: int, font: str | None = None) -> int:
     return 700 if _BOLD_FONT.search(font if font is not None else _font_name(tp, i)) else (w if w > 0 else 400)
 
 
-def _cells(tp, text: str, j: int, k: int, size: float) -> tuple[list[str], list[float]]:
+def _cells(tp, text: str, j: int, k: int, size: float, gaps=frozenset()) -> tuple[list[str], list[float]]:
     """Cells of a table row and their left edges: the line split where a gap between characters
     is far wider than a word space. ([], []) when the line has no such gap (prose)."""
     gap = max(size, 4.0) * 1.2
@@ -245,11 +308,11 @@ def _cells(tp, text: str, j: int, k: int, size: float) -> tuple[list[str], list[
         if prev_right is None:
             xs.append(left)
         elif left - prev_right > gap and text[i - 1].isspace():
-            cells.append(text[cell_start:i].replace(_GONE, "").strip())
+            cells.append(_spaced(text, cell_start, i, gaps).replace(_GONE, "").strip())
             cell_start = i
             xs.append(left)
         prev_right = right
-    cells.append(text[cell_start : k + 1].replace(_GONE, "").strip())
+    cells.append(_spaced(text, cell_start, k + 1, gaps).replace(_GONE, "").strip())
     return (cells, xs) if len(cells) > 1 and all(cells) else ([], [])
 
 
@@ -363,12 +426,13 @@ def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
     try:
         title = (pdf.get_metadata_dict() or {}).get("Title") or None
         pages, heights, scanned = [], [], []
+        respace = _needs_spaces(pdf)
         for i in range(len(pdf)):
             page = pdf[i]
             try:
                 heights.append(page.get_height())
                 try:
-                    pages.append(_page_lines(page, i + 1))
+                    pages.append(_page_lines(page, i + 1, respace))
                 except (IndexError, ValueError, OSError):  # odd text layer (index/box mismatch): keep its text, lose layout
                     pages.append(_plain_lines(page, i + 1, heights[-1]))
                 if ocr.is_scanned(page, pages[-1]):
@@ -428,11 +492,15 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     pitch = median(pitches) if pitches else body_size * 1.2
     vocab = set(re.findall(r"\w+(?:-\w+)*", " ".join(ln.text for ln in all_lines).lower()))
 
+    man = _outdented_heads(all_lines, body_size, body_weight)  # id(line) -> level: a man page's section titles
+
     def bold(ln: Line) -> bool:  # set bold at both ends
         return ln.weight >= body_weight + 150 and ln.end_weight >= body_weight + 150
 
     def is_heading(ln: Line) -> bool:
         t = ln.text
+        if id(ln) in man:
+            return True
         if len(t) > 150 or not re.search(r"[A-Za-z]", t) or _LEADER.search(t) or ln.cells:
             return False
         bigger = ln.size >= body_size + 1.0
@@ -447,6 +515,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     heading_sizes = sorted({ln.size for ln in all_lines if is_heading(ln) and ln.size >= body_size + 1.0}, reverse=True)
 
     def level(ln: Line) -> int:
+        if id(ln) in man:
+            return len(heading_sizes) + man[id(ln)]
         if _TOP_HEADING.match(ln.text):  # "Appendix B Invoking R" is a chapter, whatever its size: "B.1 ..." goes under it
             return 1
         m = re.match(r"^((?:\d+|[A-Z])(?:\.\d+)*)\.?\s", ln.text)
@@ -589,7 +659,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 cur["last"] = ln
                 continue
             if is_heading(ln):
-                if cur and cur["kind"] == "heading" and abs(cur["size"] - ln.size) < 0.6 and gap is not None and 0 < gap < max(pitch, ln.size) * 1.6 and not _NUMBERED_HEADING.match(ln.text):
+                if (cur and cur["kind"] == "heading" and abs(cur["size"] - ln.size) < 0.6 and gap is not None and 0 < gap < max(pitch, ln.size) * 1.6
+                        and not _NUMBERED_HEADING.match(ln.text) and (id(ln) not in man or level(ln) == cur["level"])):  # (a man page's subsection title right under its section's)
                     cur["lines"].append(ln.text)
                     cur["last"] = ln
                 else:
@@ -637,7 +708,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 start("list_item", ln)  # (a dash that opens a wrapped line inside a sentence is no list mark)
                 continue
             if cur and cur["kind"] in ("paragraph", "list_item"):
-                if _continues(cur, ln, gap, pitch, body_size):
+                if _continues(cur, ln, gap, pitch, body_size) and not _ended_short(cur, ln, lines, body_size):
                     cur["text"] = _join(cur["text"], ln.text, vocab)
                     cur["lines"].append(ln.text)
                     cur["last"] = ln
@@ -662,6 +733,35 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     blocks = [Block("toc", b.text, b.section, b.page) if named[i] and ((i and named[i - 1]) or (i + 1 < len(named) and named[i + 1])) else b
               for i, b in enumerate(blocks)]
     return _table_heads(blocks, rows, body_weight + 150)
+
+
+def _outdented_heads(lines: list[Line], body_size: float, body_weight: int) -> dict[int, int]:
+    """A man page typeset by groff (`man -Tpdf`, bash.pdf): its section titles ("SHELL GRAMMAR") start left of the
+    text column and its subsection titles ("Simple Commands") half way, both at the body's size (or a little larger)
+    in the bold face, which pdfium may weigh only a little above the roman (728 against 695). id(line) -> level, by
+    how far out the line starts; {} unless the document has at least 3 such lines and they are at most 1 line in 15.
+    A line is one when it starts at least an em left of the text's leftmost column (a tenth of the text or more starts
+    there; definitions indented further hold more), is short (8 words or fewer,
+    no sentence end), opens with a letter, and is set heavier or larger than the body."""
+    chars = Counter()
+    for ln in lines:
+        chars[round(ln.x0)] += len(ln.text)
+    if not chars:
+        return {}
+    total = sum(chars.values())
+    column = min(x for x, n in chars.items() if n >= 0.1 * total)  # the leftmost column that holds a tenth of the text
+    found = [ln for ln in lines
+             if ln.x0 < column - body_size and ln.text[:1].isalpha() and len(ln.text.split()) <= 8 and len(ln.text) <= 60
+             and not _ENDS_SENTENCE.search(ln.text) and not ln.cells and not ln.fixed
+             and ((ln.weight > body_weight and ln.end_weight > body_weight) or ln.size >= body_size + 0.5)]
+    if len(found) < 3 or len(found) * 15 > len(lines):
+        return {}
+    xs: list[float] = []
+    for x in sorted(ln.x0 for ln in found):  # the indents, a few points apart at most within one
+        if not xs or x - xs[-1] > 3.0:
+            xs.append(x)
+    at = lambda x: max(i for i, c in enumerate(xs) if c <= x + 0.01)  # noqa: E731
+    return {id(ln): at(ln.x0) + 1 for ln in found}
 
 
 def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: int) -> list[Block]:
@@ -924,6 +1024,24 @@ def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: 
     if ln.x0 < prev.x0 - 0.8 * em and _ENDS_SENTENCE.search(cur["text"]) and not _first_line_indent(cur, prev, ln, em):
         return False  # back out to the left after a sentence ends: the next term of a definition list
     return True
+
+
+def _ended_short(cur: dict, ln: Line, lines: list[Line], body_size: float) -> bool:
+    """Did the paragraph `cur` end at its last line, a sentence's end well short of its column's justified right
+    edge, with room there for the first word of `ln`, which starts at the same indent? Then `ln` opens the next
+    paragraph or definition (a man page's "−i If the −i option is present, the shell is interactive." and "−l Make
+    bash act as if ..." below it, with no space between). Only where 3 or more lines of that indent end together
+    (justified text); a column's edge, not the page's, so that a two-column page's left column is not short."""
+    prev: Line = cur["last"]
+    em = ln.size or body_size
+    if not _ENDS_SENTENCE.search(cur["text"]) or abs(ln.x0 - prev.x0) > 0.5 * em or abs(ln.top - prev.top) < 0.3 * em:
+        return False
+    right = _right_edge([x for x in lines if abs(x.x0 - prev.x0) <= 0.5 * em], body_size)
+    if right == float("inf"):
+        return False
+    first = ln.text.split()[0] if ln.text.split() else ""
+    width = (ln.x1 - ln.x0) * len(first) / max(len(ln.text), 1)
+    return prev.x1 + 0.5 * em + width < right - 0.25 * em
 
 
 def _first_line_indent(cur: dict, prev: Line, ln: Line, em: float) -> bool:

@@ -642,3 +642,84 @@ def test_a_hanging_indent_continues_a_cell_but_a_bullet_or_the_next_column_does_
     assert _under_column(xs, line(304.0)) == 2  # the last column's hanging indent
     assert _under_column(xs, line(124.5, "• a vector or matrix expression")) is None  # a list opens under the cell
     assert _under_column(xs, line(60.0)) is None  # under the first column: a new row or paragraph
+
+
+def make_man_page(path: Path) -> Path:
+    """A man page as groff sets it: section titles in bold at the left margin, subsection titles half way in, the
+    text justified in a column further right, and option definitions one after another with no space between."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    right = 520.0
+
+    def line(x: float, y: float, text: str, justify: bool, font: str = "Times-Roman"):
+        t = c.beginText(x, y)
+        t.setFont(font, 10)
+        if justify and " " in text:
+            t.setWordSpace((right - x - stringWidth(text, font, 10)) / text.count(" "))
+        t.textOut(text)
+        c.drawText(t)
+
+    y = 800.0
+    body = [
+        ("h", 72, "NAME"), ("p", 108, "widget − turn knobs from the command line"),
+        ("h", 72, "DESCRIPTION"),
+        # (section titles are rare in a man page: at most one line in 15)
+        *[("j" if i % 6 < 5 else "p", 108, f"Paragraph {i // 6} of the description says how the widget turns its knobs, line {i % 6}{'.' if i % 6 == 5 else ' of it'}")
+          for i in range(96)],
+        ("h", 72, "OPTIONS"),
+        ("j", 108, "All of the options below may be given in any order, and each of them may be repeated on"),
+        ("p", 108, "the command line."),
+        ("p", 108, "−i If the −i option is present, the widget is interactive."),
+        ("p", 108, "−l Make the widget act as if it had been invoked as a login widget."),
+        ("p", 108, "−r If the −r option is present, the widget becomes restricted."),
+        ("h", 72, "SHELL GRAMMAR"), ("h", 87, "Simple Commands"),
+        ("j", 108, "A simple command is a sequence of optional variable assignments followed by blank-separated"),
+        ("j", 108, "words and redirections, and terminated by a control operator. The first word specifies the"),
+        ("p", 108, "command to be executed."),
+        ("h", 87, "Pipelines"),
+        ("j", 108, "A pipeline is a sequence of one or more commands separated by one of the control operators"),
+        ("p", 108, "that join them."),
+    ]
+    for kind, x, text in body:
+        if y < 60:
+            c.showPage()
+            y = 800.0
+        line(x, y, text, kind == "j", "Times-Bold" if kind == "h" else "Times-Roman")
+        y -= 12
+    c.save()
+    return path
+
+
+def test_a_man_page_has_its_outdented_titles_as_sections_and_one_definition_per_block(tmp_path):
+    doc = load_file(make_man_page(tmp_path / "widget.pdf"), tmp_path, 10**9)
+    t = doc.text
+    assert doc.section_at(t.index("−l Make the widget")) == "OPTIONS"
+    assert doc.section_at(t.index("A simple command is")) == f"SHELL GRAMMAR{SEP}Simple Commands"
+    assert doc.section_at(t.index("A pipeline is")) == f"SHELL GRAMMAR{SEP}Pipelines"
+    # each option's definition ends at its short last line: "−l ..." is not glued to "−i ..."
+    units = [t[s:e] for s, e in quotable_spans_of(doc)]
+    assert "−i If the −i option is present, the widget is interactive." in units
+    assert not any("interactive. −l" in u for u in units)
+    # a justified paragraph's lines stay one paragraph
+    assert any(u.startswith("A simple command is a sequence") and u.endswith("control operator.") for u in units)
+
+
+def quotable_spans_of(doc):
+    return [span for c in chunk_document(doc, 400, 0) for span in ((c.start + s, c.start + e) for s, e in quotable_spans(c))]
+
+
+BASH_PDF = Path("/usr/share/doc/bash/bash.pdf")
+
+
+@pytest.mark.skipif(not BASH_PDF.exists(), reason="bash-doc is not installed (apt-get install bash-doc; .ci/run does it)")
+def test_groff_pdf_words_that_pdfium_runs_together_get_their_spaces(tmp_path):
+    """bash.pdf (groff through Ghostscript): pdfium reads "command_not_found_handle.Ifthat function" and
+    "not savedwhen"; the words are set apart by position, not by a space character (`_missing_spaces`)."""
+    doc = load_file(BASH_PDF, BASH_PDF.parent, 10**9)
+    t = " ".join(doc.text.split())
+    assert "function named command_not_found_handle. If that function exists" in t
+    assert "Ifthat" not in t and "savedwhen" not in t
+    assert doc.section_at(doc.text.index("A simple command is a sequence of optional variable")) == f"SHELL GRAMMAR{SEP}Simple Commands"

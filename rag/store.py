@@ -121,6 +121,21 @@ class Store:
         """Drop the cached collection and BM25 index: the next call opens them again."""
         self._collection = self._vs = self._lexical = None
 
+    def reopen(self) -> None:
+        """Open the embedded index again from disk. Embedded Chroma keeps each collection's vectors in memory, per
+        process and per path: after another process (`rag ingest` beside `rag serve`) added chunks, this process's copy
+        lacks them, and a read that asks for their vectors fails. A fresh client reads what is on disk now; the stale
+        one is dropped from chromadb's per-path cache (its private `SharedSystemClient` map: the only way to reload)."""
+        if self.settings.chroma_host:
+            return
+        from chromadb.api.client import SharedSystemClient
+
+        key = str(self.settings.chroma_dir)
+        SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        self._client = None
+        self.forget()
+
     def refresh(self) -> None:
         """Reopen the collection if another process dropped or rebuilt it (one catalogue read)."""
         if self.dropped():
@@ -322,7 +337,13 @@ class Store:
         fused top k. Ids the store no longer holds are absent."""
         if not ids:
             return {}
-        got = self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        try:
+            got = self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        except Exception as e:
+            if self.settings.chroma_host or type(e).__name__ != "InternalError":
+                raise
+            self.reopen()  # another process added these ids; this one's vector segment is from before ("Error finding id")
+            got = self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
         return {i: (Chunk.from_metadata(i, t or "", m), np.asarray(v, dtype=np.float32))
                 for i, t, m, v in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]) if m and "source" in m}
 

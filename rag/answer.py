@@ -389,7 +389,8 @@ _BULLET_GAP = re.compile(r"\s*(?:[-*+•·◦‣–—]|\(?[0-9a-zA-Z]{1,3}[.)])
 def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk], max_items: int = 6, max_chars: int = 600) -> list[Candidate]:
     """The picked sentences, each one that ends in ":" followed by the list items it introduces in its passage ("httpd
     must look for the following files:" and the four paths), in order: at most `max_items` items and `max_chars`
-    characters, only items that follow it directly (nothing but a bullet or a number between them)."""
+    characters, only items that follow it directly (nothing but a bullet or a number between them); or, when no list
+    follows, by the short code block right after it ("roll back with:" and the command)."""
     out: list[Candidate] = []
     for c in picked:
         out.append(c)
@@ -406,7 +407,22 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
             if not any(x.source == c.source and x.start == s for x in (*out, *picked)):
                 out.append(Candidate(c.source, s, e, chunk.text[s:e], 0.0, 0.0, c.score))
             end, items, chars = e, items + 1, chars + e - s
+        if items == 0 and (code := _code_after(chunk, c.end, max_chars)) is not None:  # "roll back with:" and the command
+            s, e = code
+            if not any(x.source == c.source and x.start == s for x in (*out, *picked)):
+                out.append(Candidate(c.source, s, e, chunk.text[s:e], 0.0, 0.0, c.score))
     return out
+
+
+def _code_after(chunk, end: int, max_chars: int, max_lines: int = 8) -> tuple[int, int] | None:
+    """The span of the code block that directly follows offset `end` of `chunk` (only white space between), if it is
+    short enough to quote: at most `max_lines` lines and `max_chars` characters."""
+    for s, e, kind, *_ in getattr(chunk, "blocks", ()):
+        if s >= end:
+            text = chunk.text[s:e]
+            ok = kind == "code" and not chunk.text[end:s].strip() and len(text) <= max_chars and text.strip().count("\n") < max_lines
+            return (s, e) if ok else None
+    return None
 
 
 class ExtractiveAnswerer:

@@ -323,6 +323,20 @@ def shown_row(quote: str, chunk) -> str | None:
     return None
 
 
+_FENCE_LINE = re.compile(r"^\s{0,3}(?:```|~~~)")
+
+
+def shown_code(quote: str, chunk) -> str | None:
+    """How a code block quoted after the sentence that introduces it ("roll back with:") is shown: on the answer's one
+    line, in backticks, its lines joined by a space and Markdown's fence lines left out. None for anything else."""
+    key = _WS.sub(" ", quote).strip()
+    for s, e, kind, *_ in getattr(chunk, "blocks", ()):
+        if kind == "code" and _WS.sub(" ", chunk.text[s:e]).strip() == key:
+            lines = [" ".join(ln.split()) for ln in chunk.text[s:e].splitlines() if ln.strip() and not _FENCE_LINE.match(ln)]
+            return f"`{' '.join(lines)}`" if lines else None
+    return None
+
+
 _MD_LINK = re.compile(r"!?\[([^\]\n]+)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\))?)>?(?:\s+\"[^\"]*\")?\s*\)")  # [text](url "title")
 _MD_REF = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")  # [text][ref], [text][]
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|[^<>\s@]+@[^<>\s@]+\.\w+)>")  # <https://...>

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from rag import cite
-from rag.blocks import chunk_page_at, chunk_section_at, normalize_ws, quotable_spans, reader_view, shown_markdown, shown_row
+from rag.blocks import chunk_page_at, chunk_section_at, normalize_ws, quotable_spans, reader_view, shown_code, shown_markdown, shown_row
 from rag.answer import (
     REFUSAL_TEXT,
     Answerer,
@@ -385,7 +385,7 @@ class Pipeline:
         mapping = cite.renumber([k for k, c in zip(keys, checked) if c[3] or not hide])
         sentences = tuple(
             Sentence(text=t, cites=tuple(mapping[key] for key in ks) if (ok or not hide) else (), supported=ok, support=round(sup, 4), shown=ok or not hide,
-                     display=(shown := next((d for n in cs if (d := shown_row(t, hits[n - 1].chunk) or shown_markdown(t, hits[n - 1].chunk))), "")),
+                     display=(shown := next((d for n in cs if (d := shown_row(t, hits[n - 1].chunk) or shown_code(t, hits[n - 1].chunk) or shown_markdown(t, hits[n - 1].chunk))), "")),
                      key="" if shown else keys_of.get(t, ("", 0.0))[0])
             for (t, cs, sup, ok), ks in zip(checked, keys)
         )

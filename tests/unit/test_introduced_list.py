@@ -52,3 +52,54 @@ def test_no_list_after_the_colon_adds_nothing(tmp_path):
     assert with_introduced([intro], a.hits) == [intro]  # a paragraph follows, not a list
     files = next(c for c in a.ranked if c.text.endswith("the following files:"))
     assert [c.text for c in with_introduced([files], a.hits, max_items=2)][1:] == ["/.htaccess", "/www/.htaccess"]
+
+
+RUNBOOK = """# Falcon runbook
+
+## Deploys
+
+Deploys go out every Tuesday after the change board meets. If a deploy breaks the checkout page, roll back with:
+
+```bash
+falconctl rollback --to previous --confirm
+```
+
+Then open an incident ticket and page the on-call engineer for the payments team.
+
+## Backups
+
+Backups run nightly at 02:00 and are kept for thirty days on the archive cluster. Restore them with:
+
+~~~
+archivectl restore --date YYYY-MM-DD \\
+  --target /srv/restore \\
+  --verify
+~~~
+"""
+
+
+def test_a_sentence_ending_in_a_colon_is_quoted_with_the_short_code_block_after_it(tmp_path):
+    """A new user's runbook: "... roll back with: [1]" had been the whole answer, the command itself never shown."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "runbook.md").write_text(RUNBOOK, encoding="utf-8")
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", reader="off", refusal_threshold=0.0))
+    pipe.ingest([tmp_path / "docs"])
+    ans = pipe.ask("What command rolls back a Falcon deploy when the checkout page breaks?")
+    assert ans.answer.startswith("If a deploy breaks the checkout page, roll back with: [1] `falconctl rollback --to previous --confirm` [1]")
+    code = next(s for s in ans.sentences if s.display)
+    assert code.display == "`falconctl rollback --to previous --confirm`" and code.supported
+    for c in ans.citations:
+        assert RUNBOOK[c.start : c.end] == c.text  # the citation still points at the document's own text, fences and all
+    ans = pipe.ask("How do I restore the nightly backups?")
+    assert "`archivectl restore --date YYYY-MM-DD \\ --target /srv/restore \\ --verify`" in ans.answer  # its lines on one line
+
+
+def test_a_long_code_block_after_the_colon_is_not_quoted():
+    from rag.answer import _code_after
+    from rag.types import Chunk
+
+    text = "Run this:\n\n" + "x = 1\n" * 20
+    chunk = Chunk(id="c", source="a.md", root="/", title="", start=0, end=len(text), text=text, doc_sha256="", n_chunks=1,
+                  blocks=((0, 9, "paragraph", "", 0), (11, len(text), "code", "", 0)))
+    assert _code_after(chunk, 9, 600) is None  # 20 lines: the reader opens the source instead
+    assert _code_after(chunk, 9, 600, max_lines=30) == (11, len(text))

@@ -100,10 +100,11 @@ def register(app: typer.Typer) -> None:
                                                    help="Serve beyond loopback without RAG_API_KEY (trusted networks only)."),
     ):
         """Serve the OpenAI-compatible API (POST /v1/chat/completions, /v1/ask, /v1/documents, /healthz)."""
-        from rag.server import check_bind, serve
+        from rag.server import check_bind, check_port, serve
 
         settings = _settings(api_host=host, api_port=port)
         warning = check_bind(settings.api_host, settings.api_key, allow_unauthenticated)
+        check_port(settings.api_host, settings.api_port)
         if warning:
             err.print(f"[bold red]{escape(warning)}[/]", soft_wrap=True)
         from rag.pipeline import build

@@ -243,7 +243,8 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip().encode(), key.encode()):
-            what = "No API key was sent" if not header else "The API key is wrong"
+            what = ("No API key was sent" if not header else f"The Authorization header uses the {scheme or 'empty'} scheme, not Bearer"
+                    if scheme.lower() != "bearer" else "The API key is wrong")
             raise ApiError(401, f"{what}: send the server's RAG_API_KEY as `Authorization: Bearer <key>` "
                                 "(the openai client does this with api_key=... or OPENAI_API_KEY).", "invalid_api_key")
 
@@ -462,6 +463,23 @@ def check_bind(host: str, api_key: str | None, allow_unauthenticated: bool) -> s
             "or pass --allow-unauthenticated if the network is trusted."
         )
     return f"WARNING: serving on {host} WITHOUT authentication (--allow-unauthenticated): anyone who can reach this port can read and delete your documents."
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail (UsageError) before anything loads when the port can't be bound: uvicorn would say "[Errno 98] address
+    already in use" only after the models loaded and "Serving ..." was printed."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a port in TIME_WAIT is free
+        try:
+            sock.bind((host, port))
+        except OSError as e:
+            raise UsageError(
+                f"Can't serve on {host}:{port}: {e.strerror or e} (another `rag serve` or program may be using it). "
+                "Pick another port with --port N or RAG_API_PORT=N."
+            ) from e
 
 
 def serve(pipeline, host: str, port: int, api_key: str | None = None, log_level: str = "info") -> None:

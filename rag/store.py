@@ -194,6 +194,10 @@ class Store:
         try:
             existing = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
             if name not in existing:
+                if not create and existing:  # a mistyped --collection, most likely: say which ones there are
+                    raise IndexNotBuilt(
+                        f"There is no collection '{name}' in {self.kind}; it has {', '.join(repr(c) for c in sorted(existing))}. "
+                        f"Pick one with --collection NAME (or RAG_COLLECTION), or create '{name}' with `rag ingest --collection {name} PATH`.")
                 if not create:
                     raise IndexNotBuilt()
                 try:

@@ -204,3 +204,12 @@ def test_ingest_exit_status_says_whether_what_was_named_was_indexed(cli, tmp_pat
     shutil.copy(pics / "photo.jpg", docs / "photo.jpg")
     code, out, _ = cli("ingest", docs)
     assert code == 0 and any(ln.startswith("  skipped photo.jpg: unsupported file type") for ln in out.splitlines())
+
+
+def test_a_mistyped_collection_names_the_ones_there_are(cli, tmp_path):
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    assert cli("ingest", docs)[0] == 0
+    code, out, err = cli("ask", QUESTION, "--collection", "nosuch")
+    assert code == 1
+    assert "There is no collection 'nosuch'" in err and "it has 'docs'" in err and "--collection NAME" in err

@@ -113,6 +113,8 @@ def test_auth_errors_are_401_in_openai_shape_and_healthz_is_open(api):
     r = httpx.post(f"{url}v1/chat/completions", json=chat_body(QUESTION), headers={"Authorization": "Bearer nope"})
     assert_error(r, 401, "invalid_api_key", "wrong")
     assert r.headers["www-authenticate"] == "Bearer"
+    r = httpx.get(f"{url}v1/models", headers={"Authorization": "Basic dXNlcjpwYXNz"})  # curl -u user:pass
+    assert_error(r, 401, "invalid_api_key", "uses the Basic scheme, not Bearer")
     for path in ("v1/documents", "v1/ask"):
         assert httpx.request("GET" if path == "v1/documents" else "POST", f"{url}{path}", json={}).status_code == 401
     h = httpx.get(f"{url}healthz").json()
@@ -236,6 +238,21 @@ def test_bind_policy():
     with pytest.raises(UsageError, match="RAG_API_KEY"):
         check_bind("0.0.0.0", None, False)
     assert "WITHOUT authentication" in check_bind("0.0.0.0", None, True)
+
+
+def test_a_port_in_use_is_refused_before_anything_loads_with_the_fix():
+    import socket
+
+    from rag.errors import UsageError
+    from rag.server import check_port
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(UsageError, match=rf"Can't serve on 127.0.0.1:{port}: .*--port N or RAG_API_PORT=N"):
+            check_port("127.0.0.1", port)
+    check_port("127.0.0.1", port)  # free again: no error
 
 
 def test_pieces_reassemble():

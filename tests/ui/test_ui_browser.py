@@ -30,6 +30,18 @@ def card_in_view(page, card_id: str) -> bool:
     )
 
 
+def mark_in_view(page, card_id: str) -> bool:
+    return page.evaluate(
+        """id => {
+            const text = document.querySelector('#' + id + ' .rag-src-text'), mark = text && text.querySelector('mark.rag-hl');
+            if (!mark) return false;
+            const m = mark.getBoundingClientRect(), t = text.getBoundingClientRect();
+            return m.top >= t.top - 1 && m.top < t.bottom;
+        }""",
+        card_id,
+    )
+
+
 def test_cited_answer_sources_citation_click_feedback_refusal_and_reload(minilm_app, page, artifacts, ask):
     page.goto(minilm_app.url)
     page.wait_for_selector("#rag-status :text('chunks')")
@@ -59,6 +71,7 @@ def test_cited_answer_sources_citation_click_feedback_refusal_and_reload(minilm_
     page.wait_for_timeout(600)  # smooth scrolling
     assert card_in_view(page, first_card)
     assert page.locator(".rag-src-card.rag-active").count() == 1
+    assert mark_in_view(page, first_card)  # the cited sentence inside the card's own scrolling passage box
     page.screenshot(path=str(artifacts / "answer_with_sources.png"))
 
     # Thumbs up on the first answer lands in the feedback JSONL with its citations.

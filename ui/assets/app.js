@@ -1,4 +1,4 @@
-// Clicking an inline [n] marker brings its source card into view and marks it active.
+// Clicking an inline [n] marker brings its source card into view, with its highlighted sentence, and marks it active.
 // One delegated listener (capture phase) so it works for messages rendered later and
 // runs before the chatbot's own link handling (which would open a new tab).
 (() => {
@@ -10,6 +10,10 @@
     }
     document.querySelectorAll(".rag-src-card.rag-active").forEach((c) => c.classList.remove("rag-active"));
     card.classList.add("rag-active");
+    // The passage box scrolls on its own (a long chunk): bring its first cited sentence into it, a third of the way down.
+    const text = card.querySelector(".rag-src-text");
+    const mark = text ? text.querySelector("mark.rag-hl") : null;
+    if (mark) text.scrollTop += mark.getBoundingClientRect().top - text.getBoundingClientRect().top - text.clientHeight / 3;
     card.scrollIntoView({ behavior: "smooth", block: "nearest" });
     return true;
   }

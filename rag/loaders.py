@@ -177,7 +177,7 @@ def _pdf(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
     except Exception as e:  # pdfium raises PdfiumError (and others) on corrupt or encrypted input
         msg = str(e)
         if "password" in msg.lower():
-            raise Unreadable("encrypted PDF (remove the password, e.g. `qpdf --decrypt in.pdf out.pdf`)") from e
+            raise Unreadable("encrypted PDF: save a copy without the password, e.g. `qpdf --password=PASSWORD --decrypt in.pdf out.pdf`") from e
         raise Unreadable(f"corrupt or unreadable PDF ({type(e).__name__}: {msg[:80]})") from e
     text, starts, spans = assemble(blocks, n_pages)
     return text, starts, title, spans

@@ -425,6 +425,7 @@ async def _upload(request: Request, library) -> dict:
         raise ApiError(400, "No file in the request: send it in a multipart field named `file` "
                             "(`curl -F file=@notes.pdf ...`).", "invalid_upload")
     saved = []
+    before = {p.name for p in library.uploads.iterdir()} if library.uploads.is_dir() else set()  # to tell a replaced upload
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for f in files:
@@ -448,8 +449,9 @@ async def _upload(request: Request, library) -> dict:
         raise ApiError(422, f"Nothing could be indexed ({reasons}). Upload a readable {FORMATS} file.", "unreadable_file")
     names = {p.name for p in saved}
     up = str(library.uploads.resolve())
-    docs = [d.to_dict() for d in await run_in_threadpool(library.documents) if d.root == up and d.source in names]
-    return {"object": "list", "data": docs, "report": report.to_dict()}
+    replaced = sorted(names & before & set(report.indexed))  # an earlier upload of that name, with other bytes: its chunks are gone
+    docs = [d.to_dict() | {"replaced": d.source in replaced} for d in await run_in_threadpool(library.documents) if d.root == up and d.source in names]
+    return {"object": "list", "data": docs, "replaced": replaced, "report": report.to_dict()}
 
 
 def check_bind(host: str, api_key: str | None, allow_unauthenticated: bool) -> str | None:

@@ -723,3 +723,20 @@ def test_groff_pdf_words_that_pdfium_runs_together_get_their_spaces(tmp_path):
     assert "function named command_not_found_handle. If that function exists" in t
     assert "Ifthat" not in t and "savedwhen" not in t
     assert doc.section_at(doc.text.index("A simple command is a sequence of optional variable")) == f"SHELL GRAMMAR{SEP}Simple Commands"
+
+
+def test_a_password_protected_pdf_is_skipped_with_a_fix_that_works(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    from rag.loaders import Unreadable
+
+    plain = make_manual(tmp_path / "plain.pdf")
+    w = PdfWriter()
+    for page in PdfReader(plain).pages:
+        w.add_page(page)
+    w.encrypt(user_password="s3cret", owner_password="owner")
+    locked = tmp_path / "locked.pdf"
+    with open(locked, "wb") as f:
+        w.write(f)
+    with pytest.raises(Unreadable, match=r"encrypted PDF: .*qpdf --password=PASSWORD --decrypt in\.pdf out\.pdf"):
+        load_file(locked, tmp_path, 10**9)

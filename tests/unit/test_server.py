@@ -207,6 +207,16 @@ def test_upload_of_the_same_bytes_under_another_name_reports_the_copy(api):
     assert copy["path"].endswith("minutes-copy.txt") and copy["same_as"].endswith("minutes.txt")
 
 
+def test_an_upload_under_the_name_of_an_earlier_one_says_it_replaced_it(api):
+    r = api.post("/v1/documents", files={"file": ("agenda.txt", b"The board meets on Monday at nine in room four.\n", "text/plain")})
+    assert r.status_code == 201 and r.json()["replaced"] == [] and r.json()["data"][0]["replaced"] is False
+    r = api.post("/v1/documents", files={"file": ("agenda.txt", b"The board meets on Friday at ten in the library.\n", "text/plain")})
+    assert r.status_code == 201 and r.json()["replaced"] == ["agenda.txt"] and r.json()["data"][0]["replaced"] is True
+    assert sum(d["source"] == "agenda.txt" for d in api.get("/v1/documents").json()["data"]) == 1
+    r = api.post("/v1/documents", files={"file": ("agenda.txt", b"The board meets on Friday at ten in the library.\n", "text/plain")})
+    assert r.json()["replaced"] == [] and r.json()["report"]["unchanged"] == ["agenda.txt"]  # the same bytes again
+
+
 def test_upload_errors(api, tmp_path, monkeypatch):
     assert_error(api.post("/v1/documents", json={"x": 1}), 400, "invalid_upload", "multipart", "file")
     assert_error(api.post("/v1/documents", files={"other": ("a.txt", b"hello")}), 400, "invalid_upload", "field named `file`")

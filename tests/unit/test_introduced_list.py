@@ -25,11 +25,17 @@ Nothing is listed here, because the list moved to another page.
 """
 
 
-def test_a_sentence_ending_in_a_colon_is_quoted_with_the_list_it_introduces(tmp_path):
+def _indexed(tmp_path, name: str, text: str):
+    """A pipeline over one Markdown file; refusal off, so that every question is answered."""
     (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "htaccess.md").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
     pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", reader="off", refusal_threshold=0.0))
     pipe.ingest([tmp_path / "docs"])
+    return pipe
+
+
+def test_a_sentence_ending_in_a_colon_is_quoted_with_the_list_it_introduces(tmp_path):
+    pipe = _indexed(tmp_path, "htaccess.md", PAGE)
     ans = pipe.ask("Which files must httpd look for when a file is requested out of /www/htdocs/example?")
     assert ans.answer.startswith("Thus, if a file is requested out of a directory /www/htdocs/example, httpd must look for the following files: [1]")
     for path in ("/.htaccess [1]", "/www/.htaccess [1]", "/www/htdocs/.htaccess [1]", "/www/htdocs/example/.htaccess [1]"):
@@ -43,10 +49,7 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_list_it_introduces(tmp_
 def test_no_list_after_the_colon_adds_nothing(tmp_path):
     from rag.answer import with_introduced
 
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "htaccess.md").write_text(PAGE, encoding="utf-8")
-    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", reader="off", refusal_threshold=0.0))
-    pipe.ingest([tmp_path / "docs"])
+    pipe = _indexed(tmp_path, "htaccess.md", PAGE)
     a = pipe.assess("Which modules are unrelated to this page?", None, {})
     intro = next(c for c in a.ranked if c.text.endswith("unrelated to this page:"))
     assert with_introduced([intro], a.hits) == [intro]  # a paragraph follows, not a list
@@ -80,10 +83,7 @@ archivectl restore --date YYYY-MM-DD \\
 
 def test_a_sentence_ending_in_a_colon_is_quoted_with_the_short_code_block_after_it(tmp_path):
     """A new user's runbook: "... roll back with: [1]" had been the whole answer, the command itself never shown."""
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "runbook.md").write_text(RUNBOOK, encoding="utf-8")
-    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", reader="off", refusal_threshold=0.0))
-    pipe.ingest([tmp_path / "docs"])
+    pipe = _indexed(tmp_path, "runbook.md", RUNBOOK)
     ans = pipe.ask("What command rolls back a Falcon deploy when the checkout page breaks?")
     assert ans.answer.startswith("If a deploy breaks the checkout page, roll back with: [1] `falconctl rollback --to previous --confirm` [1]")
     code = next(s for s in ans.sentences if s.display)

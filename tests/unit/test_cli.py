@@ -206,7 +206,8 @@ def test_ingest_exit_status_says_whether_what_was_named_was_indexed(cli, tmp_pat
     assert code == 0 and any(ln.startswith("  skipped photo.jpg: unsupported file type") for ln in out.splitlines())
 
 
-def test_a_mistyped_collection_names_the_ones_there_are(cli, tmp_path):
+def test_a_mistyped_collection_names_the_ones_there_are(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_COLLECTION", "docs")  # --collection sets it in os.environ: undone after the test, for the next ones
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)
     assert cli("ingest", docs)[0] == 0

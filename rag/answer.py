@@ -392,6 +392,11 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
     characters, only items that follow it directly (nothing but a bullet or a number between them); or, when no list
     follows, by the short code block right after it ("roll back with:" and the command)."""
     out: list[Candidate] = []
+
+    def follow(c: Candidate, chunk, s: int, e: int) -> None:  # quote chunk.text[s:e] after `c`, once
+        if not any(x.source == c.source and x.start == s for x in (*out, *picked)):
+            out.append(Candidate(c.source, s, e, chunk.text[s:e], 0.0, 0.0, c.score))
+
     for c in picked:
         out.append(c)
         if not c.text.rstrip().endswith(":") or not 0 < c.source <= len(sources):
@@ -404,13 +409,10 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
             if (items >= max_items or chars + e - s > max_chars or kind_at(chunk, s) != "list_item"
                     or not _BULLET_GAP.fullmatch(chunk.text[end:s])):
                 break
-            if not any(x.source == c.source and x.start == s for x in (*out, *picked)):
-                out.append(Candidate(c.source, s, e, chunk.text[s:e], 0.0, 0.0, c.score))
+            follow(c, chunk, s, e)
             end, items, chars = e, items + 1, chars + e - s
         if items == 0 and (code := _code_after(chunk, c.end, max_chars)) is not None:  # "roll back with:" and the command
-            s, e = code
-            if not any(x.source == c.source and x.start == s for x in (*out, *picked)):
-                out.append(Candidate(c.source, s, e, chunk.text[s:e], 0.0, 0.0, c.score))
+            follow(c, chunk, *code)
     return out
 
 

@@ -343,6 +343,12 @@ def _key(text: str) -> str:
     return _fold(text).lower()[:40]
 
 
+def _starts_like(text: str, key: str) -> bool:
+    """Does a block whose text is `text` start like the block whose `_key` is `key` (the same, or a 12+ character prefix)?"""
+    k = _key(text)
+    return bool(key) and (k == key or len(key) >= 12 and k.startswith(key))
+
+
 def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]:
     """trafilatura's blocks with the fallback walk's missing headings put back in place, levels
     taken from the walk.
@@ -363,19 +369,20 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
                 after += [_key(b.text)] if n == 0 else []  # (a later one would leave this heading empty)
                 break
             after.append(_key(b.text))
-        for n, ka in enumerate(after or [""]):  # the second or third only when the first is nowhere, and close by
-            found = False
-            for j in range(cursor, len(blocks) if n == 0 else min(cursor + 3, len(blocks))):
-                if n == 0 and _fold(blocks[j].text) == _fold(h.text):
-                    replaced[j], cursor, found = len(h.section), j + 1, True
-                    break
-                kj = _key(blocks[j].text)
-                if ka and (kj == ka or len(ka) >= 12 and kj.startswith(ka)):
-                    inserts.setdefault(j, []).append((len(h.section), h.text))
-                    cursor, found = j, True
-                    break
-            if found:
+        first, at = (after[0] if after else ""), None
+        for j in range(cursor, len(blocks)):
+            if _fold(blocks[j].text) == _fold(h.text):
+                replaced[j], cursor = len(h.section), j + 1
                 break
+            if _starts_like(blocks[j].text, first):
+                at = j
+                break
+        else:  # the second or third block after it only when the first is nowhere, and only close by
+            near = range(cursor, min(cursor + 3, len(blocks)))
+            at = next((j for ka in after[1:] for j in near if _starts_like(blocks[j].text, ka)), None)
+        if at is not None:
+            inserts.setdefault(at, []).append((len(h.section), h.text))
+            cursor = at
     sec = _Sections()
     out: list[Block] = []
     for j, b in enumerate(blocks):

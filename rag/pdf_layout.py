@@ -1041,7 +1041,7 @@ def _ended_short(cur: dict, ln: Line, lines: list[Line], body_size: float) -> bo
     right = _right_edge([x for x in lines if abs(x.x0 - prev.x0) <= 0.5 * em], body_size)
     if right == float("inf"):
         return False
-    first = ln.text.split()[0] if ln.text.split() else ""
+    first = next(iter(ln.text.split()), "")
     width = (ln.x1 - ln.x0) * len(first) / max(len(ln.text), 1)
     return prev.x1 + 0.5 * em + width < right - 0.25 * em
 

@@ -243,8 +243,12 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip().encode(), key.encode()):
-            what = ("No API key was sent" if not header else f"The Authorization header uses the {scheme or 'empty'} scheme, not Bearer"
-                    if scheme.lower() != "bearer" else "The API key is wrong")
+            if not header:
+                what = "No API key was sent"
+            elif scheme.lower() != "bearer":
+                what = f"The Authorization header uses the {scheme or 'empty'} scheme, not Bearer"
+            else:
+                what = "The API key is wrong"
             raise ApiError(401, f"{what}: send the server's RAG_API_KEY as `Authorization: Bearer <key>` "
                                 "(the openai client does this with api_key=... or OPENAI_API_KEY).", "invalid_api_key")
 

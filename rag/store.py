@@ -198,7 +198,7 @@ class Store:
                     raise IndexNotBuilt(
                         f"There is no collection '{name}' in {self.kind}; it has {', '.join(repr(c) for c in sorted(existing))}. "
                         f"Pick one with --collection NAME (or RAG_COLLECTION), or create '{name}' with `rag ingest --collection {name} PATH`.")
-                if not create:
+                if not create:  # nothing indexed at all
                     raise IndexNotBuilt()
                 try:
                     return self.client.create_collection(
@@ -341,13 +341,16 @@ class Store:
         fused top k. Ids the store no longer holds are absent."""
         if not ids:
             return {}
+        def read():
+            return self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+
         try:
-            got = self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+            got = read()
         except Exception as e:
             if self.settings.chroma_host or type(e).__name__ != "InternalError":
                 raise
             self.reopen()  # another process added these ids; this one's vector segment is from before ("Error finding id")
-            got = self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+            got = read()
         return {i: (Chunk.from_metadata(i, t or "", m), np.asarray(v, dtype=np.float32))
                 for i, t, m, v in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]) if m and "source" in m}
 

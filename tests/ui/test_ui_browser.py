@@ -146,3 +146,23 @@ def test_the_answer_phrase_is_bold_with_the_span_reader(hash_app, page, artifact
     card = page.locator("#rag-sources .rag-src-card").first
     assert card.locator("mark.rag-hl strong.rag-key").inner_text() == "14 June"  # the source card marks it too
     page.screenshot(path=str(artifacts / "answer_phrase.png"))
+
+
+def test_an_empty_question_is_stopped_in_the_browser_without_an_error(hash_app, page, ask):
+    """Enter or Ask on an empty box sends nothing: no request, no error toast, no output marked failed; the box says why."""
+    app = hash_app()
+    page.goto(app.url)
+    page.wait_for_selector("#rag-status :text('chunks')")
+    box = page.locator("#rag-question textarea")
+    sent = len(page.requests_seen)
+    box.fill("   ")
+    page.keyboard.press("Enter")
+    page.click("#rag-send")
+    page.wait_for_timeout(800)
+    assert "rag-needs-text" in box.get_attribute("class")
+    assert "Type a question first" in box.get_attribute("placeholder")
+    assert [u for u in page.requests_seen[sent:] if "/queue/" in u or "/run/" in u] == []
+    assert page.locator(".toast-body").count() == 0 and page.locator("#rag-chat .rag-answer").count() == 0
+    ask("When did NATO leaders meet in Brussels?")  # typing clears the warning and the question is answered
+    assert "rag-needs-text" not in box.get_attribute("class")
+    assert page.locator("#rag-chat .rag-answer").count() == 1

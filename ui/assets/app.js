@@ -31,4 +31,31 @@
     true,
   );
   window.ragActivateSource = activate;
+
+  // An empty question is stopped here, before it reaches the server: there it would be an error (which API clients
+  // need), and Gradio would mark every output of the event as failed. The box says what to do instead.
+  function blank() {
+    const box = document.querySelector("#rag-question textarea");
+    if (!box || box.value.trim()) return false;
+    box.value = "";
+    box.placeholder = "Type a question first, then press Enter or Ask.";
+    box.classList.add("rag-needs-text");
+    box.focus();
+    return true;
+  }
+  function stop(event) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+  document.addEventListener("click", (event) => {
+    const send = event.target && event.target.closest ? event.target.closest("#rag-send") : null;
+    if (send && blank()) stop(event);
+  }, true);
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    if (event.target && event.target.closest && event.target.closest("#rag-question") && blank()) stop(event);
+  }, true);
+  document.addEventListener("input", (event) => {
+    if (event.target && event.target.classList) event.target.classList.remove("rag-needs-text");
+  }, true);
 })();

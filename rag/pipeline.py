@@ -297,7 +297,7 @@ class Pipeline:
         def done(**kw) -> Answer:
             timings["total"] = _ms(t0)
             if kw.get("refused"):
-                kw["closest"] = closest_passages(hits, self.settings.closest_passages)
+                kw["closest"] = closest_passages(hits, self.settings.closest_passages, self.settings.closest_min_score)
             return Answer(question=q, mode=answerer.name, standalone_question=standalone, timings_ms=timings, refusal_score=round(p, 4), **kw)
 
         if note := self.refusal_note(standalone, a):
@@ -465,10 +465,12 @@ def _section_of(quote: str, chunk) -> str:
     return chunk_section_at(chunk, a) if b > a else getattr(chunk, "section", "")
 
 
-def closest_passages(hits: Sequence[ScoredChunk], n: int = 3) -> tuple[Closest, ...]:
-    """The n best-ranked retrieved passages, shown with a refusal so that the user can check it."""
+def closest_passages(hits: Sequence[ScoredChunk], n: int = 3, min_dense: float | None = None) -> tuple[Closest, ...]:
+    """The n best-ranked retrieved passages, shown with a refusal so that the user can check it; none whose cosine
+    to the question is below `min_dense` (an unrelated passage only clutters the refusal)."""
     out = []
-    for h in hits[:n]:
+    near = [h for h in hits if min_dense is None or h.dense is None or h.dense >= min_dense]
+    for h in near[:n]:
         c = h.chunk
         score = h.dense if h.dense is not None else h.score
         out.append(Closest(source=c.source, start=c.start, end=c.end, text=c.text, score=round(float(score), 4), page=c.page, title=c.title, section=c.section))

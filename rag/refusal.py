@@ -156,11 +156,37 @@ def unmet_numbers(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
     if not asked:
         return []
     found: set[str] = set()
+    bounds: list[tuple[str, tuple[int, ...]]] = []
     for h in hits:
-        for n in numbers(reader_view(h.chunk)[0]):  # a table row read with its column names
+        text = reader_view(h.chunk)[0]  # a table row read with its column names
+        for n in numbers(text):
             parts = n.split(".")
             found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-    return sorted(asked - found)
+        bounds += version_bounds(text)
+    return sorted(n for n in asked - found if not _within(n, bounds))
+
+
+# A version range a passage states: ">= 3.26.0", "3.8.3 and later", "since 3.35.0", "prior to 3.7.0", "<= 2.1".
+_V = r"(\d+(?:\.\d+)+)"
+_FROM = re.compile(rf"(?:>=|≥|\bsince(?: version)?|\bas of(?: version)?|\bstarting (?:with|in|at)(?: version)?)\s*{_V}"
+                   rf"|{_V},?\s+(?:and|or)\s+(?:later|newer|above|higher|greater|up)\b", re.I)
+_UPTO = re.compile(rf"(?:<=|≤|\bprior to(?: version)?|\bbefore(?: version)?|\bup to(?: and including)?(?: version)?)\s*{_V}"
+                   rf"|{_V},?\s+(?:and|or)\s+(?:earlier|older|below|lower|prior)\b", re.I)
+
+
+def version_bounds(text: str) -> list[tuple[str, tuple[int, ...]]]:
+    """The version ranges of a text, as (">=" or "<=", version)."""
+    return [(op, tuple(int(x) for x in (m.group(1) or m.group(2)).split("."))) for op, rx in ((">=", _FROM), ("<=", _UPTO))
+            for m in rx.finditer(text)]
+
+
+def _within(asked: str, bounds: list[tuple[str, tuple[int, ...]]]) -> bool:
+    """Is a dotted version the question asks about (SQLite 3.30) inside a range a passage states (">= 3.26.0")?
+    Only within the same major version: "since 2.0" says little about 3.30. Years and counts are never ranges here."""
+    if "." not in asked:
+        return False
+    v = tuple(int(x) for x in asked.split("."))
+    return any(b[0] == v[0] and (v >= b if op == ">=" else v <= b) for op, b in bounds)
 
 
 # A distinctive name: a capital after the first letter (PostgreSQL, NATO, iPhone, ASN.1, non-Arab, WWII).

@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     reader_precision: Literal["auto", "fp32", "bf16"] = "auto"
     hide_unsupported: bool = True
     closest_passages: int = Field(3, ge=0, le=10)  # shown with a refusal: the nearest passages, none of which answers
+    # ...but not a passage this far from the question (cosine): below every realdocs gold passage (min 0.19 of 329)
+    closest_min_score: float = Field(0.15, ge=-1.0, le=1.0)
     # The span reader's answer phrase is marked inside a quoted sentence (bold in the CLI and UI, `key` in the JSON)
     # when its margin over "no answer" reaches this (evals/results/key_phrase.md); None never marks one.
     key_phrase_margin: float | None = KEY_PHRASE_MARGIN

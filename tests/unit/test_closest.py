@@ -96,3 +96,15 @@ def test_ui_sources_panel_lists_the_closest_passages_escaped():
     assert re.search(r"(?:page|p\.) 2\b", html) and "relevance 0.41" in html
     refused_without = render.sources_html([{"id": "t2", "question": "q", "answer": dict(ans, closest=[])}])
     assert "No passage was cited: the answer was refused." in refused_without
+
+
+def test_passages_far_from_the_question_are_not_shown(index):
+    """QA stop 48: refusals listed unrelated passages at cosine 0.01-0.09. Below `closest_min_score` none is shown."""
+    q = "Who won the 2018 FIFA World Cup?"
+    hits = _pipe(index, 1.01).retrieve(q)
+    cut = sorted(h.dense for h in hits)[len(hits) // 2]  # a floor between the retrieved passages' cosines
+    ans = build(Settings(data_dir=index / "data", embedder="hash", mode="extractive", refusal_threshold=1.01, closest_min_score=cut)).ask(q)
+    assert ans.refused and ans.closest and all(c.score >= cut for c in ans.closest)
+    assert [c.text for c in ans.closest] == [h.chunk.text for h in hits if h.dense >= cut][:3]  # the nearest of those left, in order
+    none = build(Settings(data_dir=index / "data", embedder="hash", mode="extractive", refusal_threshold=1.01, closest_min_score=1.0)).ask(q)
+    assert none.refused and none.closest == () and none.to_dict()["closest"] == []

@@ -90,3 +90,15 @@ def test_pipeline_refuses_and_says_which_name(pipeline_over):
     assert not p.ask("What is the maximum number of rows in an SQLite table?").refused
     both = p.ask("What was the maximum number of rows in a PostgreSQL table in 2019?")
     assert both.refused and any("2019" in n and "PostgreSQL" in n for n in both.notes), both.notes
+
+
+def test_a_version_inside_a_range_a_passage_states_is_met():
+    """QA stop 48: "does SQLite 3.30 update references on rename?" was refused although the table row says ">= 3.26.0"."""
+    row = [hit("Off | Off | Yes | >= 3.26.0")]
+    assert unmet_numbers("With legacy_alter_table off, does SQLite 3.30 update parent references?", row) == []
+    assert unmet_numbers("Does SQLite 3.20 update parent references?", row) == ["3.20"]  # below the range
+    assert unmet_numbers("Does SQLite 4.1 do it?", row) == ["4.1"]  # another major version: not covered
+    assert unmet_numbers("Is it in 3.40.1?", [hit("Available in SQLite 3.35.0 and later.")]) == []
+    assert unmet_numbers("Is it in 3.30?", [hit("Since version 3.35.0, RETURNING is supported.")]) == ["3.30"]
+    assert unmet_numbers("Did 2.3 have it?", [hit("It was removed; releases prior to 2.5 had it.")]) == []
+    assert unmet_numbers("Who won in 2023?", [hit("Winners since 2010 are listed.")]) == ["2023"]  # a year is no range

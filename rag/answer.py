@@ -399,7 +399,11 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
 
     for c in picked:
         out.append(c)
-        if not c.text.rstrip().endswith(":") or not 0 < c.source <= len(sources):
+        if not 0 < c.source <= len(sources):
+            continue
+        if (turn := _reversal_after(sources[c.source - 1].chunk, c.end)) is not None:  # "... intended to be more secure.
+            follow(c, sources[c.source - 1].chunk, *turn)  # This is no longer the case ..."
+        if not c.text.rstrip().endswith(":"):
             continue
         chunk, end, items, chars = sources[c.source - 1].chunk, c.end, 0, 0
         for s, e in quotable_spans(chunk):
@@ -414,6 +418,28 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
         if items == 0 and (code := _code_after(chunk, c.end, max_chars)) is not None:  # "roll back with:" and the command
             follow(c, chunk, *code)
     return out
+
+
+# A sentence that takes back the one before it: quoting that one alone would assert what the document withdraws.
+_REVERSAL = re.compile(r"(?:(?:This|That|It) (?:is|was) (?:no longer|not (?:the case|true))|(?:However|Unfortunately|Nevertheless|In practice),|But )\b")
+
+
+def _reversal_after(chunk, end: int) -> tuple[int, int] | None:
+    """The span of the sentence right after offset `end` of `chunk`, in the same paragraph, when it takes back what
+    the sentence before it says ("...was intended to be more secure." "This is no longer the case and ...")."""
+    for s, e in quotable_spans(chunk):
+        if s >= end:
+            ok = not chunk.text[end:s].strip() and _same_block(chunk, end - 1, s) and _REVERSAL.match(chunk.text, s) is not None
+            return (s, strip_trailing_refs(chunk.text, s, e)) if ok else None
+    return None
+
+
+def _same_block(chunk, a: int, b: int) -> bool:
+    """Do offsets a and b of `chunk` sit in one block (paragraph, list item, row)? Without layout: no blank line between."""
+    blocks = getattr(chunk, "blocks", ())
+    if not blocks:
+        return "\n\n" not in chunk.text[a:b]
+    return any(s <= a and b < e for s, e, *_ in blocks)
 
 
 def _code_after(chunk, end: int, max_chars: int, max_lines: int = 8) -> tuple[int, int] | None:

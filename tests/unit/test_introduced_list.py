@@ -103,3 +103,36 @@ def test_a_long_code_block_after_the_colon_is_not_quoted():
                   blocks=((0, 9, "paragraph", "", 0), (11, len(text), "code", "", 0)))
     assert _code_after(chunk, 9, 600) is None  # 20 lines: the reader opens the source instead
     assert _code_after(chunk, 9, 600, max_lines=30) == (11, len(text))
+
+
+AUTH = """# Getting it working
+
+Apache supports one other authentication method: AuthType Digest. This method is implemented by mod_auth_digest and
+was intended to be more secure. This is no longer the case and the connection should be encrypted with mod_ssl instead.
+
+# Basic
+
+Basic authentication sends the password in the clear and was the default method for a long time.
+
+However, the password file must never sit in the document tree.
+"""
+
+
+def test_a_sentence_the_next_one_takes_back_is_quoted_with_it(tmp_path):
+    """QA stop 48: "Since Digest is the secure option, how do I switch to it?" quoted "was intended to be more secure"
+    without the next sentence, "This is no longer the case", so the answer confirmed the false premise."""
+    pipe = _indexed(tmp_path, "auth.md", AUTH)
+    ans = pipe.ask("Since Digest authentication is the secure option in Apache, which module implements it?")
+    said = " ".join(ans.answer.split())
+    assert "intended to be more secure. [1] This is no longer the case and the connection should be encrypted with mod_ssl instead. [1]" in said
+    for c in ans.citations:
+        assert AUTH[c.start : c.end] == c.text
+
+
+def test_a_reversal_in_the_next_paragraph_is_not_added(tmp_path):
+    from rag.answer import with_introduced
+
+    pipe = _indexed(tmp_path, "auth.md", AUTH)
+    a = pipe.assess("What was the default authentication method for a long time?", None, {})
+    basic = next(c for c in a.ranked if c.text.startswith("Basic authentication sends"))
+    assert with_introduced([basic], a.hits) == [basic]  # "However, ..." opens another paragraph

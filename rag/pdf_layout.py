@@ -128,7 +128,8 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
             body = _PUA_BULLET.sub("•", _spaced(text, j, k + 1, gaps).replace(_GONE, ""), count=1)  # Word's Symbol-font bullet
             # y: the baseline (a glyph's box starts lower for "g" or "(", higher for a closing quote)
             line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno)
-            if _NUMBERED_HEADING.match(line.text) or line.weight >= 600:  # (only these lines' last weight is ever asked for)
+            if _NUMBERED_HEADING.match(line.text) or line.weight > 400:  # (only these lines' last weight is ever asked for; TeX's
+                # bold can be 540 against a body of 340)
                 z = next((i for i in range(k, max(j - 1, k - 6), -1) if text[i].isalnum()), k)
                 line.end_weight = _weight(tp, z)
             if line.weight >= 600:  # (every letter bold: a table's header row, `_table_heads`)
@@ -506,7 +507,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         bigger = ln.size >= body_size + 1.0
         # A FAQ's question, "(1) How do I create an AUTOINCREMENT field?", set bold throughout on a line of its own.
         question = t.endswith("?") and ln.end_weight >= body_weight + 150 and 3 <= len(t.split()) <= 20
-        bolder = (ln.weight >= body_weight + 150 and abs(ln.size - body_size) < 1.0 and len(t) < 100 and (not _ENDS_SENTENCE.search(t) or question)
+        # Bold at both ends: "Note: There should be no ..." (a bold lead-in, then body text) opens a paragraph.
+        bolder = (bold(ln) and abs(ln.size - body_size) < 1.0 and len(t) < 100 and (not _ENDS_SENTENCE.search(t) or question)
                   and not _CAPTION.match(t))
         # "2. Storage" set bold throughout at the body's size (troff's .NH, word processors) is a heading, not a list item.
         numbered = _NUMBERED_HEADING.match(t) is not None and ln.end_weight >= body_weight + 150 and len(t.split()) <= 16

@@ -740,3 +740,34 @@ def test_a_password_protected_pdf_is_skipped_with_a_fix_that_works(tmp_path):
         w.write(f)
     with pytest.raises(Unreadable, match=r"encrypted PDF: .*qpdf --password=PASSWORD --decrypt in\.pdf out\.pdf"):
         load_file(locked, tmp_path, 10**9)
+
+
+def test_a_bold_lead_in_opens_a_paragraph_but_a_line_bold_throughout_is_a_heading(tmp_path):
+    """R-exts.pdf sets "Note:" bold at the start of a body-size line, the rest regular: it was read as a heading,
+    "Note: There should be no 'Built' or 'Packaged' fields, as these are added by", the sentence's end under it."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "notes.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(72, 780, "1.1 The DESCRIPTION file")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 750, "The file holds basic information about the package in a simple format that")
+    c.drawString(72, 737, "tools can read.")
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(72, 715, "Note:")
+    c.setFont("Helvetica", 11)
+    c.drawString(72 + c.stringWidth("Note: ", "Helvetica-Bold", 11), 715, "There should be no Built or Packaged fields, as these are added by")
+    c.drawString(72, 702, "the package management tools.")
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(72, 680, "Licensing")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 667, "The license field names the terms under which the package is distributed.")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    t = doc.text
+    note = "Note: There should be no Built or Packaged fields, as these are added by the package management tools."
+    assert any(" ".join(t[b.start : b.end].split()) == note and b.kind == "paragraph" for b in doc.blocks)
+    assert doc.section_at(t.index("the package management tools")) == "1.1 The DESCRIPTION file"
+    assert doc.section_at(t.index("The license field")).endswith("Licensing")  # bold throughout, on a line of its own

@@ -8,7 +8,8 @@ reads every run that shows on the page:
   * tracked insertions (w:ins, w:moveTo), smart tags, custom XML, simple fields (w:fldSimple), bidi runs;
     never deleted text (w:del, w:moveFrom) or field codes (w:instrText);
   * tables inside table cells (each row its own `table_row`); a table's header row (w:tblHeader, or a first row in
-    LibreOffice's "Table Heading" style or bold above a row that is not) is its `table_head`;
+    LibreOffice's "Table Heading" style or bold above a row that is not, or, under Word's "Header Row" option, a
+    first row of short names above a row of data) is its `table_head`;
   * footnotes, as paragraphs after the paragraph that cites them; endnotes at the end.
 Kinds: headings by outline level (direct, or by a style or what it is based on) and by the built-in
 heading and Title styles; `toc` for Word's TOC/Index styles, a Table of Contents content control, and
@@ -74,6 +75,29 @@ def open_docx(raw: bytes):
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             zout.writestr(item, data)
     return docx.Document(io.BytesIO(buf.getvalue()))
+
+
+def _looks_first_row(tbl) -> bool:
+    """Word's "Header Row" table option (w:tblLook firstRow, or bit 0x0020 of its older hex w:val): on by default in
+    Word and python-docx, so it says only that the first row may be a header."""
+    look = tbl.find(f"{W}tblPr/{W}tblLook") if tbl is not None else None
+    if look is None:
+        return False
+    first = look.get(W + "firstRow")
+    if first is not None:
+        return first in ("1", "true", "on")
+    try:
+        return bool(int(look.get(W + "val") or "0", 16) & 0x0020)
+    except ValueError:
+        return False
+
+
+def _label_cells(tr) -> bool:
+    """Does a row read as column names? Every cell short text with no digit and no sentence end ("Instrument |
+    Maximum slot | Approver"). The caller asks it of the second row too: a row of data rarely reads so ("Flow
+    cytometer | 3 hours | Marek Oduya"), and when it does the first row is not set apart."""
+    cells = [_fold(" ".join(_para_text(p) for p in tc.iter(W + "p"))) for tc in _children(tr, W + "tc")]
+    return len(cells) > 1 and all(c and len(c) <= 80 and len(c.split()) <= 12 and not re.search(r"\d|[.!?]$", c) for c in cells)
 
 
 def _val(el, path: str) -> str | None:
@@ -522,7 +546,8 @@ def _blocks(d, st: _Styles, by_font: bool, count: list[int], manual: dict) -> li
         if i or len(rows) < 2:
             return False
         names = {st.name(_val(p, f"{W}pPr/{W}pStyle")) for p in tr.iter(W + "p") if _fold(_para_text(p))}
-        return (bool(names) and all(re.fullmatch(r"table head(ing|er)", n, re.I) for n in names)) or (bold_row(tr) and not bold_row(rows[1]))
+        return ((bool(names) and all(re.fullmatch(r"table head(ing|er)", n, re.I) for n in names)) or (bold_row(tr) and not bold_row(rows[1]))
+                or (_looks_first_row(tr.getparent()) and _label_cells(tr) and not _label_cells(rows[1])))
 
     def table(tbl, toc: bool):
         start = len(out)

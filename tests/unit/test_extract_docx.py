@@ -336,3 +336,29 @@ def test_bold_by_character_style_counts_and_a_block_of_bold_lines_is_no_heading(
             + p("Return any item within thirty days for a full refund of its price."))
     doc = load(word_file(tmp_path / "a.docx", body))
     assert [t for k, t in blocks(doc) if k == "heading"] == ["Returns"]
+
+
+def test_a_first_row_of_column_names_under_words_header_row_option_is_the_tables_header(tmp_path):
+    """QA stop 48: a python-docx table (w:tblLook firstRow, Word's default "Header Row") whose first row names the
+    columns got no header, and the header row itself was quoted as an answer. A first row of data stays a row."""
+    import docx
+    from docx.oxml.ns import qn
+
+    d = docx.Document()
+    d.add_heading("Bookings", level=1)
+    for rows in ([("Instrument", "Maximum slot", "Approver"), ("Flow cytometer", "3 hours", "Marek Oduya"), ("Confocal", "4 hours", "Ines Varga")],
+                 [("Flow cytometer", "3 hours", "Marek Oduya"), ("Confocal", "4 hours", "Ines Varga")],  # no names: all data
+                 [("Term", "Meaning"), ("Slot", "A booked block of time"), ("Approver", "The person who signs off")]):  # glossary
+        t = d.add_table(rows=0, cols=len(rows[0]))
+        assert t._tbl.tblPr.find(qn("w:tblLook")) is not None  # the template's default: the Header Row option is on
+        for row in rows:
+            for cell, text in zip(t.add_row().cells, row):
+                cell.text = text
+    path = tmp_path / "lab.docx"
+    d.save(str(path))
+    doc = load_file(path, tmp_path, 10**9)
+    kinds = [(b.kind, doc.text[b.start : b.end]) for b in doc.blocks if b.kind.startswith("table")]
+    assert kinds[0] == ("table_head", "Instrument | Maximum slot | Approver")
+    assert [k for k, _ in kinds[1:]] == ["table_row"] * 7  # its rows, the data-only table, and the glossary (its rows read as names too)
+    row = next(b for b in doc.blocks if doc.text[b.start : b.end].startswith("Flow cytometer"))
+    assert row.head == "Instrument | Maximum slot | Approver"  # the row carries its column names

@@ -465,13 +465,15 @@ def _walk_xml(main) -> list[Block]:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag == "head":
             m = re.match(r"h(\d)", el.get("rend", "h2"))
-            text = _fold("".join(el.itertext()))
+            text = _line_text(el)
             if text:
                 out.append(Block("heading", text, sec.heading(int(m.group(1)) if m else 2, text)))
         elif tag == "p" or tag == "quote":
-            text = _fold("".join(el.itertext()))
-            if text:  # cells with no rows around them: trafilatura lost the table's rows (a <th> row key per row)
-                flat = el.find(".//td") is not None or el.find(".//th") is not None
+            # cells with no rows around them: trafilatura lost the table's rows (a <th> row key per row); their text is
+            # matched against the page's table as itertext() reads it
+            flat = el.find(".//td") is not None or el.find(".//th") is not None
+            text = _fold("".join(el.itertext())) if flat else _line_text(el)
+            if text:
                 out.append(Block(_FLAT_TABLE if flat else "paragraph", text, sec.path))
         elif tag == "code":
             text = "".join(el.itertext()).strip("\n")
@@ -480,7 +482,7 @@ def _walk_xml(main) -> list[Block]:
         elif tag == "list":
             for item in el:
                 if item.tag == "item" and (item.get("rend") or "").startswith("dt"):
-                    text = _fold("".join(item.itertext()))
+                    text = _line_text(item)
                     if text:
                         out.append(Block(_TERM, text, sec.path))
                     continue
@@ -491,7 +493,7 @@ def _walk_xml(main) -> list[Block]:
                     if not any(c.tag != "list" for c in parts):
                         for c in parts:
                             item.remove(c)
-                        text = _fold("".join(item.itertext()))
+                        text = _line_text(item)
                         if text:
                             out.append(Block("list_item", text, sec.path))
                         for c in parts:
@@ -502,13 +504,13 @@ def _walk_xml(main) -> list[Block]:
                         out.append(Block("list_item", lead, sec.path))
                     for c in item:
                         if c.tag == "p":
-                            text = _fold("".join(c.itertext()))
+                            text = _line_text(c)
                             if text:
                                 out.append(Block("list_item", text, sec.path))
                         elif c.tag in ("list", "head", "code", "table", "quote"):
                             visit(c)
                         else:
-                            text = _fold("".join(c.itertext()))
+                            text = _line_text(c)
                             if text:
                                 out.append(Block("list_item", text, sec.path))
                         tail = _fold(c.tail or "")
@@ -551,14 +553,20 @@ _BOXES = frozenset(_FB_TAGS) | {"div", "ul", "ol", "dl", "table", "thead", "tbod
 _XML_BOXES = frozenset({"p", "lb", "list", "item", "head", "quote", "code"})
 
 
-def _spaced_text(el) -> str:
+def _spaced_text(el, boxes: frozenset = _XML_BOXES) -> str:
     """An element of trafilatura's XML as text, a space where a box or line break separates words: it writes
     "3.39.2<br>(2022-07-21)" in a cell as "3.39.2<p>(2022-07-21)</p>", which itertext() glues into one word."""
     parts = [el.text or ""]
     for c in el:
-        box = " " if c.tag in _XML_BOXES else ""
-        parts += [box, _spaced_text(c), box, c.tail or ""]
+        box = " " if c.tag in boxes else ""
+        parts += [box, _spaced_text(c, boxes), box, c.tail or ""]
     return "".join(parts)
+
+
+def _line_text(el) -> str:
+    """A paragraph's or list item's text, a space for each line break (<br>, trafilatura's <lb>):
+    "json_array_length(json)<br>json_array_length(json,path)" is two signatures, not one word."""
+    return _fold(_spaced_text(el, frozenset({"lb"})))
 
 
 def _rendered(el, skip: frozenset = frozenset()) -> str:

@@ -704,3 +704,20 @@ def test_html_a_heading_whose_next_block_trafilatura_dropped_goes_before_the_one
     out = _restore_headings(kept, walk)
     assert [(b.kind, b.text) for b in out] == [("heading", walk[0].text), ("paragraph", kept[0].text), ("heading", walk[3].text), ("paragraph", kept[1].text)]
     assert out[-1].section == ("Name-based Virtual Host Support", "Name-based vs. IP-based")
+
+
+def test_a_line_break_inside_a_list_item_or_a_paragraph_separates_its_words():
+    """QA stop 48: json1.html's "json_array_length(json)<br>json_array_length(json,path)" became one word."""
+    from rag.markup import html_blocks
+
+    page = ("<html><body><article><h1>JSON functions</h1><p>There are several scalar functions, and their forms are listed "
+            "here in the order the page describes them, one item for each function:</p><ol>"
+            "<li><a href='#a'>json_array_length</a>(<i>json</i>)<br><a href='#a'>json_array_length</a>(<i>json</i>,<i>path</i>)</li>"
+            "<li><a href='#b'>json_type</a>(<i>json</i>)<br><a href='#b'>json_type</a>(<i>json</i>,<i>path</i>)</li></ol>"
+            "<p>Small. Fast. Reliable.<br>Choose any three of the three properties that the library was built to have.</p>"
+            "<p>See <code>json_type</code>'s page for the <b>types</b> it returns.</p></article></body></html>")
+    texts = [b.text for b in html_blocks(page)]
+    assert "json_array_length(json) json_array_length(json,path)" in texts
+    assert "json_type(json) json_type(json,path)" in texts
+    assert any(t.startswith("Small. Fast. Reliable. Choose any three") for t in texts)
+    assert "See json_type's page for the types it returns." in texts  # inline markup still joins without a gap

@@ -301,7 +301,7 @@ def _cells(tp, text: str, j: int, k: int, size: float, gaps=frozenset()) -> tupl
     """Cells of a table row and their left edges: the line split where a gap between characters
     is far wider than a word space. ([], []) when the line has no such gap (prose)."""
     gap = max(size, 4.0) * 1.2
-    cells, xs, cell_start, prev_right = [], [], j, None
+    cells, xs, cell_start, prev_right, widths = [], [], j, None, []
     for i in range(j, k + 1):
         if text[i].isspace() or text[i] == _GONE:
             continue
@@ -312,9 +312,24 @@ def _cells(tp, text: str, j: int, k: int, size: float, gaps=frozenset()) -> tupl
             cells.append(_spaced(text, cell_start, i, gaps).replace(_GONE, "").strip())
             cell_start = i
             xs.append(left)
+            widths.append(left - prev_right)
         prev_right = right
     cells.append(_spaced(text, cell_start, k + 1, gaps).replace(_GONE, "").strip())
+    if _justified_words(cells, widths):
+        return [], []
     return (cells, xs) if len(cells) > 1 and all(cells) else ([], [])
+
+
+_FUNCTION_WORDS = frozenset("a an and are as at be by for from if in is it of on or that the this to was which with".split())
+
+
+def _justified_words(cells: list[str], widths: list[float]) -> bool:
+    """Is a line whose every word stands apart a line of justified prose, not a row of one-word cells? Justification
+    stretches every space alike, and prose has its function words or commas ("Passing a variable-length string from C
+    to Fortran is trickier, but"); a row's gaps follow its columns ("-4 -2 0 2 4 6", "alnum alpha ascii blank")."""
+    if len(cells) < 4 or any(" " in c for c in cells) or max(widths) > 1.3 * min(widths):
+        return False
+    return any(c.lower() in _FUNCTION_WORDS or c.endswith(",") for c in cells)
 
 
 def _plain_lines(page, pno: int, height: float) -> list[Line]:

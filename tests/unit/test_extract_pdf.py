@@ -771,3 +771,34 @@ def test_a_bold_lead_in_opens_a_paragraph_but_a_line_bold_throughout_is_a_headin
     assert any(" ".join(t[b.start : b.end].split()) == note and b.kind == "paragraph" for b in doc.blocks)
     assert doc.section_at(t.index("the package management tools")) == "1.1 The DESCRIPTION file"
     assert doc.section_at(t.index("The license field")).endswith("Licensing")  # bold throughout, on a line of its own
+
+
+def test_a_justified_line_whose_every_space_is_wide_is_prose_and_a_row_of_one_word_cells_stays_a_row(tmp_path):
+    """R-exts.pdf p.196: "Passing | a | variable-length | string | from | C | to | Fortran | is | trickier, | but": a
+    paragraph's first line of short words that justification spread so far that every space reads as a column gap."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "spread.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    font, size, left, right = "Helvetica", 11, 72, 520
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(left, 780, "6.2 Fortran character strings")
+    c.setFont(font, size)
+    words = "Passing a long string from C to Fortran is trickier, but".split()
+    space = (right - left - sum(c.stringWidth(w, font, size) for w in words)) / (len(words) - 1)
+    assert space > 1.2 * size  # as wide as a table's gap (rag/pdf_layout.py's _cells)
+    x = left
+    for w in words:
+        c.drawString(x, 755, w)
+        x += c.stringWidth(w, font, size) + space
+    c.drawString(left, 741, "it can be done by passing the length as a hidden argument.")
+    for y, cells in ((700, ("alpha", "beta", "gamma", "delta")), (686, ("1", "2", "3", "4"))):
+        for x, cell in zip((72, 140, 300, 380), cells):  # one-word cells at the columns' own places
+            c.drawString(x, y, cell)
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    blocks = [(b.kind, " ".join(doc.text[b.start : b.end].split())) for b in doc.blocks]
+    assert ("paragraph", "Passing a long string from C to Fortran is trickier, but it can be done by passing the length as a "
+                         "hidden argument.") in blocks, blocks
+    assert [t for k, t in blocks if k == "table_row"] == ["alpha | beta | gamma | delta", "1 | 2 | 3 | 4"], blocks

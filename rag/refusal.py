@@ -152,7 +152,7 @@ def unmet_numbers(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
     "3" counts as found in "3.11" (a version's major number). Decades and ordinals ("the 1700s",
     "20th Century Fox", "the 3rd ruler") are not exact numbers and are left to the model: a text
     says "1685" or "third" for them."""
-    asked = {n.replace(",", "") for n in _EXACT_NUMBER.findall(question)}
+    asked = {m.group().replace(",", "") for m in _EXACT_NUMBER.finditer(question) if not _in_expression(question, m.start(), m.end())}
     if not asked:
         return []
     found: set[str] = set()
@@ -164,6 +164,12 @@ def unmet_numbers(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
             found.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
         bounds += version_bounds(text)
     return sorted(n for n in asked - found if not _within(n, bounds))
+
+
+def _in_expression(text: str, start: int, end: int) -> bool:
+    """Is the number at text[start:end] an operand the user typed ("rrange [1:10]", "print 2^3", "7/2", "x=5"), their
+    own data rather than a fact the answer must state?"""
+    return (start > 0 and text[start - 1] in "[:^/*=<>+{") or (end < len(text) and text[end] in "]:^/*=<>+}")
 
 
 # A version range a passage states: ">= 3.26.0", "3.8.3 and later", "since 3.35.0", "prior to 3.7.0", "<= 2.1".
@@ -272,7 +278,8 @@ def _mentions(text: str, name: str) -> bool:
     "NULL Handling in SQLite", "GPT-3" by "GPT 3" and "GPT3"."""
     stems = {name, name[:-1]} if name.endswith("s") and len(name) > 3 else {name}
     pats = (re.escape(n).replace(r"\-", r"[-\s]?") for n in stems)  # re.escape writes "-" as "\-"
-    return any(re.search(rf"(?<![a-z]){p}(?:e?s)?(?![a-z0-9])", text) for p in pats)
+    end = "" if name.endswith("_") else r"(?:e?s)?(?![a-z0-9])"  # "STATS_" names a prefix: STATS_min mentions it
+    return any(re.search(rf"(?<![a-z]){p}{end}", text) for p in pats)
 
 
 @dataclass(frozen=True)

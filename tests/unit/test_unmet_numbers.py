@@ -1,6 +1,6 @@
 """The numbers rule: a question about 2022 is refused when no passage says 2022."""
 
-from rag.refusal import unmet_numbers
+from rag.refusal import unmet_names, unmet_numbers
 from rag.types import Chunk, ScoredChunk
 
 
@@ -102,3 +102,20 @@ def test_a_version_inside_a_range_a_passage_states_is_met():
     assert unmet_numbers("Is it in 3.30?", [hit("Since version 3.35.0, RETURNING is supported.")]) == ["3.30"]
     assert unmet_numbers("Did 2.3 have it?", [hit("It was removed; releases prior to 2.5 had it.")]) == []
     assert unmet_numbers("Who won in 2023?", [hit("Winners since 2010 are listed.")]) == ["2023"]  # a year is no range
+
+
+def test_numbers_the_user_typed_as_an_expression_are_no_constraint():
+    """manuals14 (blind): "I set rrange [1:10] ... white disc in the middle" was refused: "no passage mentions 10"."""
+    hits = [hit("If the minimum of the current rrange is non-zero, then a white circle is drawn at the center.")]
+    assert unmet_numbers("I set rrange [1:10] and now there is a white disc in the middle. Why?", hits) == []
+    assert unmet_numbers("Why does print 7/2 truncate, and what does 2^3 do?", hits) == []
+    assert unmet_numbers("What changed in 2019?", hits) == ["2019"]  # a year stays a constraint
+    assert unmet_numbers("Did it grow by 20%?", hits) == ["20"]  # and so does a percentage
+    assert unmet_numbers("What was decided (in 2019)?", hits) == ["2019"]  # brackets of prose are no expression
+
+
+def test_a_name_that_ends_in_an_underscore_is_a_prefix():
+    """manuals14 (blind): "I only need the STATS_ variables" was refused: "no passage mentions STATS_"."""
+    hits = [hit("The variables STATS_min and STATS_max hold the extremes.")]
+    assert unmet_names("How do I keep the STATS_ variables but stop the printed summary?", hits) == []
+    assert unmet_names("Where are the GPRINT_ variables set?", hits) == ["GPRINT_"]

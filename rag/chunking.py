@@ -218,6 +218,16 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
             section=layouts[i][0],
             blocks=layouts[i][1],
             extraction=EXTRACTION_VERSION,
+            page_labels=_labels(doc, s, e),
         )
         for i, (s, e) in enumerate(spans)
     ]
+
+
+def _labels(doc: Document, start: int, end: int) -> tuple[tuple[int, str], ...]:
+    """(page, printed label) for the pages of doc.text[start:end] whose label is not their number."""
+    if not doc.page_labels:
+        return ()
+    first, last = doc.page_at(start) or 1, doc.page_at(max(end - 1, start)) or 1
+    return tuple((p, doc.page_labels[p - 1]) for p in range(first, last + 1)
+                 if p <= len(doc.page_labels) and doc.page_labels[p - 1] != str(p))

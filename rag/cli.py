@@ -121,7 +121,7 @@ def info_cmd(json_out: bool = typer.Option(False, "--json")):
 
 def _where(c) -> str:
     """A citation's (or closest passage's) place: "R-FAQ.pdf · p. 10 · 2 R Basics", "deck.pptx · slide 3"."""
-    return " · ".join([c.source] + ([page_label(c.source, c.page)] if c.page else []) + ([c.section] if c.section else []))
+    return " · ".join([c.source] + ([page_label(c.source, c.page, c.page_label)] if c.page else []) + ([c.section] if c.section else []))
 
 
 def _marked(ans) -> Text:

@@ -83,7 +83,24 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Document:
         sha256=hashlib.sha256(raw).hexdigest(),
         page_starts=tuple(page_starts),
         blocks=tuple(spans),
+        page_labels=_pdf_page_labels(raw) if ext == ".pdf" and page_starts else (),
     )
+
+
+def _pdf_page_labels(raw: bytes) -> tuple[str, ...]:
+    """The label a viewer shows for each page of a PDF ("T-1", "i", "1"), or () when every page is labelled by its
+    number or not at all (most PDFs)."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(raw)
+    except Exception:  # (the reader opened it already; a second open that fails only loses the labels)
+        return ()
+    try:
+        labels = tuple(pdf.get_page_label(i) or str(i + 1) for i in range(len(pdf)))
+    finally:
+        pdf.close()
+    return labels if any(label != str(i + 1) for i, label in enumerate(labels)) else ()
 
 
 _PLACEHOLDER_TITLES = {"untitled", "(anonymous)", "anonymous", "unknown", "title"}  # what PDF/DOCX tools write by default

@@ -435,7 +435,7 @@ class Pipeline:
                         title=c.title, page=c.page, highlights=tuple(sorted(set(spans))), section=section, keys=tuple(sorted(set(key_spans))))
         if spans:  # the page of the quoted sentence, not of the passage's first line
             cit = replace(cit, page=chunk_page_at(c, min(spans)[0] - c.start))
-        return cit
+        return replace(cit, page_label=c.page_label(cit.page))
 
 
 def _as_read(chunk) -> str:
@@ -473,7 +473,8 @@ def closest_passages(hits: Sequence[ScoredChunk], n: int = 3, min_dense: float |
     for h in near[:n]:
         c = h.chunk
         score = h.dense if h.dense is not None else h.score
-        out.append(Closest(source=c.source, start=c.start, end=c.end, text=c.text, score=round(float(score), 4), page=c.page, title=c.title, section=c.section))
+        out.append(Closest(source=c.source, start=c.start, end=c.end, text=c.text, score=round(float(score), 4), page=c.page, title=c.title, section=c.section,
+                           page_label=c.page_label(c.page)))
     return tuple(out)
 
 

@@ -20,6 +20,8 @@ class Document:
     page_starts: tuple[int, ...] = ()
     # Structure (rag/blocks.py): each block's span, kind and section path; empty for plain text.
     blocks: tuple[Span, ...] = ()
+    # The label a PDF viewer shows for each page ("iv", "5"), when some page's label is not its number; else empty.
+    page_labels: tuple[str, ...] = ()
 
     def section_at(self, offset: int) -> str:
         return section_at(self.blocks, offset)
@@ -50,6 +52,11 @@ class Chunk:
     # (start, end, kind, section, page or 0) of the blocks in this chunk, chunk-relative; () for plain text.
     blocks: tuple[tuple, ...] = ()  # ... + (header row text,) for a table row under a header row
     extraction: int = 0  # rag.blocks.EXTRACTION_VERSION that produced it (0: before versions existed)
+    page_labels: tuple[tuple[int, str], ...] = ()  # (page, printed label) of its pages whose label is not their number
+
+    def page_label(self, page: int | None) -> str:
+        """The label printed on `page` (R-exts.pdf's page 12 is "5"), or "" where it is the page's number."""
+        return next((label for p, label in self.page_labels if p == page), "")
 
     def metadata(self) -> dict:
         md = {
@@ -69,6 +76,8 @@ class Chunk:
             md["blocks"] = encode_layout(self.blocks)
         if self.extraction:
             md["extraction"] = self.extraction
+        if self.page_labels:
+            md["page_labels"] = "\n".join(f"{p}\t{label}" for p, label in self.page_labels)
         return md
 
     @classmethod
@@ -87,6 +96,7 @@ class Chunk:
             section=md.get("section", ""),
             blocks=decode_layout(md.get("blocks")),
             extraction=int(md.get("extraction", 0)),
+            page_labels=tuple((int(p), label) for p, _, label in (x.partition("\t") for x in (md.get("page_labels") or "").split("\n") if x)),
         )
 
 
@@ -109,6 +119,7 @@ class Citation:
     score: float
     title: str = ""
     page: int | None = None
+    page_label: str = ""  # the label printed on that page, where it is not the page's number ("5" for R-exts.pdf's 12th)
     section: str = ""  # section path of the quoted text
     # Spans, relative to the document, of the answer sentences quoted from this passage (for highlighting).
     highlights: tuple[tuple[int, int], ...] = ()
@@ -127,6 +138,7 @@ class Closest:
     page: int | None = None
     title: str = ""
     section: str = ""  # section path of the passage
+    page_label: str = ""  # as Citation.page_label
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ def highlighted(text: str, start: int, highlights, keys=()) -> str:
 
 
 def source_card(turn_id: str, c: dict) -> str:
-    loc = escape(" · ".join(([page_label(c["source"], c["page"])] if c.get("page") else []) + ([c["section"]] if c.get("section") else [])))
+    loc = escape(" · ".join(([page_label(c["source"], c["page"], c.get("page_label", ""))] if c.get("page") else []) + ([c["section"]] if c.get("section") else [])))
     loc = (loc + " · " if loc else "") + f"chars {c['start']:,}–{c['end']:,}"
     title = c.get("title") or ""
     redundant = title.replace(" ", "_") == c["source"].rsplit("/", 1)[-1].rsplit(".", 1)[0] or title == c["source"]

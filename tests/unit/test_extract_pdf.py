@@ -802,3 +802,45 @@ def test_a_justified_line_whose_every_space_is_wide_is_prose_and_a_row_of_one_wo
     assert ("paragraph", "Passing a long string from C to Fortran is trickier, but it can be done by passing the length as a "
                          "hidden argument.") in blocks, blocks
     assert [t for k, t in blocks if k == "table_row"] == ["alpha | beta | gamma | delta", "1 | 2 | 3 | 4"], blocks
+
+
+def test_a_citation_names_the_printed_page_label_and_the_pdf_page(tmp_path):
+    """R-exts.pdf numbers its front matter i-v, so the page printed "5" is the PDF's 12th: a citation said "p. 12"
+    and did not say which numbering it used (QA stop 48). Now it says both: "p. 1 (pdf page 3)"."""
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    from rag.cli import _where
+    from rag.pipeline import build
+    from rag.settings import Settings
+
+    raw = tmp_path / "raw.pdf"
+    c = canvas.Canvas(str(raw), pagesize=(595, 842))
+    for body in ("Contents of the small lighthouse manual.", "Preface: this manual describes the lamp room.",
+                 "The Zorblax lighthouse on Marrow Island was built in 1873 by the engineer Ada Quill."):
+        c.setFont("Helvetica", 11)
+        c.drawString(72, 760, body)
+        c.showPage()
+    c.save()
+    w = PdfWriter(clone_from=PdfReader(str(raw)))
+    w.set_page_label(0, 1, style="/r")  # i, ii
+    w.set_page_label(2, 2, style="/D", start=1)  # 1
+    (tmp_path / "docs").mkdir()
+    w.write(str(tmp_path / "docs" / "manual.pdf"))
+
+    doc = load_file(tmp_path / "docs" / "manual.pdf", tmp_path / "docs", 10**9)
+    assert doc.page_labels == ("i", "ii", "1")
+    chunks = chunk_document(doc, 64, 8)
+    assert all(dict(c.page_labels).get(c.page, "") in ("", {1: "i", 2: "ii", 3: "1"}[c.page]) for c in chunks)
+
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", reader="off", refusal_threshold=0.0))
+    pipe.ingest([tmp_path / "docs"])
+    ans = pipe.ask("Who built the Zorblax lighthouse on Marrow Island?")
+    cit = next(c for c in ans.citations if "Ada Quill" in c.text)
+    assert (cit.page, cit.page_label) == (3, "1") and ans.to_dict()["citations"][cit.n - 1]["page_label"] == "1"
+    assert "manual.pdf · p. 1 (pdf page 3)" in _where(cit)
+    from ui import render
+
+    assert "p. 1 (pdf page 3)" in render.source_card("t1", ans.to_dict()["citations"][cit.n - 1])  # the UI's source card
+    plain = load_file(raw, tmp_path, 10**9)  # no labels: pages are named by their number, as before
+    assert plain.page_labels == () and all(c.page_labels == () for c in chunk_document(plain, 64, 8))

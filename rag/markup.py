@@ -72,13 +72,23 @@ class _Sections:
 _INLINE_CODE = frozenset({"br", "span", "a", "em", "strong", "b", "i", "code", "tt", "kbd", "var", "samp"})
 
 
+def _code_paragraph(p) -> bool:
+    """Is <p> one <code> element that holds line breaks, or that sits in an example box (class "example")?"""
+    kids = [c for c in p.contents if not (isinstance(c, str) and not c.strip())]
+    if len(kids) != 1 or getattr(kids[0], "name", None) != "code":
+        return False
+    return kids[0].find("br") is not None or "example" in (p.parent.get("class") or [] if p.parent else [])
+
+
 def html_blocks(html: str) -> list[Block]:
     import trafilatura
     from lxml import etree
 
     soup = parse_html(html)
     boxes = _titled_boxes(soup)
-    for el in soup.find_all(["p", "div"], class_="code"):  # SiSU's code paragraphs (<p class="code">, lines split by <br>)
+    # SiSU's code paragraphs (<p class="code">, lines split by <br>), and a paragraph that is one <code> with line breaks
+    # or in an example box (Apache's <div class="example"><p><code>htpasswd ...<br>New password: ...</code></p></div>)
+    for el in soup.find_all(["p", "div"], class_="code") + [p for p in soup.find_all("p") if _code_paragraph(p)]:
         if el.find(lambda t: t.name not in _INLINE_CODE) is None:
             for br in el.find_all("br"):
                 br.replace_with("\x00")  # the line breaks; the markup's own newlines are only spaces

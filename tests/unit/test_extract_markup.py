@@ -721,3 +721,22 @@ def test_a_line_break_inside_a_list_item_or_a_paragraph_separates_its_words():
     assert "json_type(json) json_type(json,path)" in texts
     assert any(t.startswith("Small. Fast. Reliable. Choose any three") for t in texts)
     assert "See json_type's page for the types it returns." in texts  # inline markup still joins without a gap
+
+
+def test_an_example_box_of_code_lines_is_a_code_block_not_prose():
+    """QA stop 48: Apache's <div class="example"><p><code> with <br> lines was flattened into one quoted 'sentence':
+    "# htpasswd -c ... rbowen New password: mypassword Re-type new password: ..."."""
+    from rag.markup import html_blocks
+
+    page = ("<html><body><div id='page-content'><h1>Authentication</h1>"
+            "<p>The htpasswd utility creates the password file, and it asks you for the password twice, as here:</p>"
+            "<div class=\"example\"><p><code>\n  # htpasswd -c /usr/local/apache/passwd/passwords rbowen<br>\n"
+            "  New password: mypassword<br>\n  Adding password for user rbowen\n</code></p></div>"
+            "<div class=\"example\"><p><code>\n  GroupName: rbowen dpitts sungo\n</code></p></div>"
+            "<p>Use <code>htpasswd</code> without the <code>-c</code> option to add a user to an existing file.</p>"
+            "<p><code>AuthType</code></p></div></body></html>")
+    blocks = [(b.kind, b.text) for b in html_blocks(page)]
+    assert ("code", "# htpasswd -c /usr/local/apache/passwd/passwords rbowen\nNew password: mypassword\nAdding password for user rbowen") in blocks
+    assert ("code", "GroupName: rbowen dpitts sungo") in blocks  # one line, but in the example box
+    assert ("paragraph", "Use htpasswd without the -c option to add a user to an existing file.") in blocks
+    assert not any(k == "code" and t == "AuthType" for k, t in blocks)  # a lone <code> outside a box and without lines stays text

@@ -168,8 +168,13 @@ def unmet_numbers(question: str, hits: Sequence[ScoredChunk]) -> list[str]:
 
 def _in_expression(text: str, start: int, end: int) -> bool:
     """Is the number at text[start:end] an operand the user typed ("rrange [1:10]", "print 2^3", "7/2", "x=5"), their
-    own data rather than a fact the answer must state?"""
-    return (start > 0 and text[start - 1] in "[:^/*=<>+{") or (end < len(text) and text[end] in "]:^/*=<>+}")
+    own data rather than a fact the answer must state? A colon counts only inside square brackets: "SQL:2016",
+    "*:80" and "10:30" name a standard, a port and a time."""
+    if (start > 0 and text[start - 1] in "[^/*=<>{") or (end < len(text) and text[end] in "]^/*=<>}"):
+        return True
+    if not ((start > 0 and text[start - 1] == ":") or text[end:end + 1] == ":"):
+        return False
+    return text.rfind("[", 0, start) > text.rfind("]", 0, start) and "]" in text[end:].split(" ", 1)[0]
 
 
 # A version range a passage states: ">= 3.26.0", "3.8.3 and later", "since 3.35.0", "prior to 3.7.0", "<= 2.1".

@@ -112,6 +112,10 @@ def test_numbers_the_user_typed_as_an_expression_are_no_constraint():
     assert unmet_numbers("What changed in 2019?", hits) == ["2019"]  # a year stays a constraint
     assert unmet_numbers("Did it grow by 20%?", hits) == ["20"]  # and so does a percentage
     assert unmet_numbers("What was decided (in 2019)?", hits) == ["2019"]  # brackets of prose are no expression
+    assert unmet_numbers("Is EMPTY reserved in SQL:2016?", hits) == ["2016"]  # a colon outside brackets: a standard
+    assert unmet_numbers("Which vhost answers on *:80?", hits) == ["80"]  # a port
+    assert unmet_numbers("Does R support C++11?", hits) == ["11"]  # and a language version
+    assert unmet_numbers("Does str[0:2] give three characters?", hits) == []
 
 
 def test_a_name_that_ends_in_an_underscore_is_a_prefix():

@@ -191,3 +191,30 @@ def test_cli_skips_realdocs_with_the_reason_when_manuals_are_missing(tmp_path):
     assert "skipped" in json.loads((tmp_path / "out" / "summary.json").read_text())["realdocs"]
 
 # The suite's gate itself runs once in CI, in `make eval-gate` (.ci/run), with every other suite.
+
+
+def test_the_followup_set_is_well_formed():
+    from evals.measure_followups import DATASET
+
+    rs = suites._jsonl(DATASET)
+    assert len(rs) == 24 and len({r["id"] for r in rs}) == 24
+    assert all(len(r["history"]) == 1 and len(r["history"][0]) == 2 for r in rs)  # one earlier turn: question, answer
+    assert {r["kind"] for r in rs} == {"followup", "unanswerable"}
+    for r in rs:
+        if r["answerable"]:
+            assert r["answers"] and all(M.contains(e, r["answers"]) for e in r["evidence"]), r["id"]
+        else:
+            assert not r["answers"] and not r["evidence"], r["id"]
+    assert {r["source"] for r in rs} <= {Path(p).name for _, p, _ in R.DOCS}  # about the suite's documents only
+
+
+@installed
+def test_followup_evidence_and_headings_are_verbatim_in_the_manuals():
+    from evals.measure_followups import DATASET
+
+    read_from = {Path(p).name: Path(p) for _, p, _ in R.DOCS}
+    rs = [r for r in suites._jsonl(DATASET) if r["answerable"]]
+    texts = {name: _independent_text(read_from[name]) for name in {r["source"] for r in rs}}
+    for r in rs:
+        assert all(M.normalize(e) in texts[r["source"]] for e in r["evidence"]), r["id"]
+        assert M.normalize(r["section"]) in texts[r["source"]], r["id"]

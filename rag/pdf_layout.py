@@ -675,6 +675,14 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 cur["lines"].append(ln.text)
                 cur["last"] = ln
                 continue
+            if (cur and cur["kind"] == "table_row" and len(cur["cells"]) == 2 and _DEF_CATEGORY.fullmatch(cur["cells"][1]) and _unclosed(cur["cells"][0]) and not ln.cells and ln.x0 > cur["cell_x"][0] + ln.size
+                    and abs(ln.size - cur["size"]) < 0.6 and gap is not None and 0 < gap < pitch * 1.6):
+                # A texinfo definition's prototype wrapped onto indented lines: "void dpsifn (double x, ..., int* nz, | [Function]" / "int* ierr)".
+                cur["cells"][0] = _join(cur["cells"][0], ln.text, vocab)
+                cur["text"] = " | ".join(cur["cells"])
+                cur["lines"].append(ln.text)
+                cur["last"] = ln
+                continue
             if is_heading(ln):
                 if (cur and cur["kind"] == "heading" and abs(cur["size"] - ln.size) < 0.6 and gap is not None and 0 < gap < max(pitch, ln.size) * 1.6
                         and not _NUMBERED_HEADING.match(ln.text) and (id(ln) not in man or level(ln) == cur["level"])):  # (a man page's subsection title right under its section's)
@@ -750,6 +758,14 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     blocks = [Block("toc", b.text, b.section, b.page) if named[i] and ((i and named[i - 1]) or (i + 1 < len(named) and named[i + 1])) else b
               for i, b in enumerate(blocks)]
     return _table_heads(blocks, rows, body_weight + 150)
+
+
+_DEF_CATEGORY = re.compile(r"\[[A-Z][a-z]+(?: [A-Za-z]+)?\]")  # texinfo's category at a definition's right margin: "[Function]", "[User Option]"
+
+
+def _unclosed(text: str) -> bool:
+    """More "(" than ")": the text stops inside brackets."""
+    return text.count("(") > text.count(")")
 
 
 def _outdented_heads(lines: list[Line], body_size: float, body_weight: int) -> dict[int, int]:

@@ -844,3 +844,44 @@ def test_a_citation_names_the_printed_page_label_and_the_pdf_page(tmp_path):
     assert "p. 1 (pdf page 3)" in render.source_card("t1", ans.to_dict()["citations"][cit.n - 1])  # the UI's source card
     plain = load_file(raw, tmp_path, 10**9)  # no labels: pages are named by their number, as before
     assert plain.page_labels == () and all(c.page_labels == () for c in chunk_document(plain, 64, 8))
+
+
+def test_a_function_prototype_wrapped_onto_indented_lines_stays_one_row_and_heads_nothing(tmp_path):
+    """texinfo's @deftypefun (R-exts.pdf): the prototype, set larger than the body, with "[Function]" at the right
+    margin; a long one wraps onto indented lines ("int* ierr)"), which had become headings and the section of the text
+    below them. The wrapped words stay in the prototype's row; the text keeps the real section."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "api.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(72, 790, "6.7.2 Mathematical functions")
+    y = 760
+    for proto, wrapped, text in [("double gammafn (double x)", [], "The Gamma function and its logarithm."),
+                                 ("void dpsifn (double x, int n, int kode, int m,", ["double* ans, int* nz,", "int* ierr)"],
+                                  "Computes the psi function and its derivatives for positive x."),
+                                 ("double beta (double a, double b)", [], "The complete Beta function.")]:
+        c.setFont("Helvetica", 12)
+        c.drawString(72, y, proto)
+        c.drawString(470, y, "[Function]")
+        for w in wrapped:
+            y -= 13
+            c.drawString(120, y, w)
+        c.setFont("Helvetica", 10.5)
+        for line in (text, "It is accurate for all arguments the function accepts, as the tests show."):
+            y -= 13
+            c.drawString(100, y, line)
+        y -= 20
+    c.setFont("Helvetica", 10.5)
+    for i in range(12):  # body text, so that 10.5 is the body size
+        c.drawString(72, y - 13 * i, "This paragraph is ordinary body text that sets the size of the prose on the page.")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    t = doc.text
+    rows = [" ".join(t[b.start:b.end].split()) for b in doc.blocks if b.kind == "table_row"]
+    assert "void dpsifn (double x, int n, int kode, int m, double* ans, int* nz, int* ierr) | [Function]" in rows
+    assert not any(b.kind == "heading" and "ierr" in t[b.start:b.end] for b in doc.blocks)
+    assert doc.section_at(t.index("Computes the psi function")) == "6.7.2 Mathematical functions"
+    assert doc.section_at(t.index("The complete Beta function")) == "6.7.2 Mathematical functions"

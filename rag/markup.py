@@ -95,6 +95,7 @@ def html_blocks(html: str) -> list[Block]:
             pre = soup.new_tag("pre", attrs={"id": el["id"]} if el.has_attr("id") else {})  # (its margin number points at the id)
             pre.string = "\n".join(" ".join(ln.split()) for ln in el.get_text().split("\x00")).strip("\n")
             el.replace_with(pre)
+    layout = _unbox_layout_tables(soup)
     pres = soup.find_all("pre")
     for pre in pres:  # trafilatura keeps <pre><code> as a code block, but folds any other <pre> into prose
         inner = [c for c in pre.contents if not (isinstance(c, str) and not c.strip())]
@@ -111,7 +112,7 @@ def html_blocks(html: str) -> list[Block]:
     banners += [el for el in soup.find_all(["div", "p", "ul", "nav"]) if any(_LANG_SWITCH.search(c) for c in el.get("class") or [])]
     for el in banners:  # Apache's <div id="page-header">: the menu and "Apache HTTP Server Version 2.4"; "Available Languages: de | en"
         el.decompose()
-    if _bold_headings(soup) or pres or anchors or wrapped or banners:
+    if _bold_headings(soup) or pres or anchors or wrapped or banners or layout:
         html = str(soup)
     xml = trafilatura.extract(
         html, output_format="xml", include_formatting=False, include_tables=True, include_comments=False,
@@ -135,12 +136,47 @@ def html_blocks(html: str) -> list[Block]:
     if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
         # trafilatura sometimes drops every heading (SQLite's pages: <h2> straight in <body>
         # after a script); put the walker's headings back in front of the block they precede
-        blocks = _restore_headings(blocks, fallback)
+        restored = _restore_headings(blocks, fallback)
+        unstacked = _restore_headings(_unstacked(blocks, fallback), fallback)
+        # Taking a stack apart is kept only when it loses no heading: a heading whose text trafilatura dropped has no place.
+        heads = [{_fold(b.text) for b in bs if b.kind == "heading"} for bs in (restored, unstacked)]
+        blocks = unstacked if heads[1] >= heads[0] else restored
     return _close_boxes(blocks, boxes)
 
 
 _LANG_SWITCH = re.compile(r"^(?:top|bottom)lang$|^lang(?:uage)?s?[-_]?(?:switch(?:er)?|select(?:or)?|picker|list|menu)$", re.I)
 _PAGE_HEADER = re.compile(r"^(?:(?:page|site|top)[-_]?)?header$|^masthead$", re.I)
+
+
+def _unbox_layout_tables(soup) -> bool:
+    """Tables that only lay out one thing are that thing: a one-cell table holding a <pre> is the code block (SQLite's
+    <center><table><tr><td><pre>SELECT ...), and an admonition (asciidoc's <table><tr><td class="icon">Note</td>
+    <td class="content">...) is its text, led by its label: "Note: ORIG_HEAD is not guaranteed ...", not a row "Note | ..."."""
+    changed = False
+    for table in soup.find_all("table"):
+        if table.decomposed or table.find("table"):
+            continue
+        cells = table.find_all(["td", "th"])
+        icon = next((c for c in cells if "icon" in (c.get("class") or [])), None)
+        if len(cells) == 1 and (pre := cells[0].find("pre")) is not None and cells[0].get_text(strip=True) == pre.get_text(strip=True):
+            table.replace_with(pre.extract())
+            changed = True
+        elif len(cells) == 2 and icon is not None and "content" in (cells[1].get("class") or []):
+            label, content = icon.get_text(" ", strip=True), cells[1]
+            box = soup.new_tag("div")
+            lead = content.find(True, recursive=False)
+            if lead is None or lead.name not in _BLOCKS + ("dl",):
+                para = soup.new_tag("p")  # inline text straight in the cell: one paragraph
+                para.extend(list(content.contents))
+                box.append(para)
+            else:
+                box.extend(list(content.contents))
+            first = box.find(["p", "li", "dd"]) or box
+            if label:
+                first.insert(0, f"{label}: ")
+            table.replace_with(box)
+            changed = True
+    return changed
 
 
 def _page_header(el) -> bool:
@@ -369,6 +405,7 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
     left out; trafilatura's own headings stay."""
     replaced: dict[int, int] = {}  # block index -> level
     inserts: dict[int, list[tuple[int, str]]] = {}
+    waiting: list[tuple[int, str]] = []  # headings right above another heading, placed with it ("1. Searching" over "1.1. ...")
     cursor = 0
     for i, h in enumerate(fallback):
         if h.kind != "heading":
@@ -379,6 +416,7 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
                 after += [_key(b.text)] if n == 0 else []  # (a later one would leave this heading empty)
                 break
             after.append(_key(b.text))
+        over_heading = i + 1 < len(fallback) and fallback[i + 1].kind == "heading"
         first, at = (after[0] if after else ""), None
         for j in range(cursor, len(blocks)):
             if _fold(blocks[j].text) == _fold(h.text):
@@ -391,8 +429,12 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
             near = range(cursor, min(cursor + 3, len(blocks)))
             at = next((j for ka in after[1:] for j in near if _starts_like(blocks[j].text, ka)), None)
         if at is not None:
-            inserts.setdefault(at, []).append((len(h.section), h.text))
-            cursor = at
+            inserts.setdefault(at, []).extend(waiting + [(len(h.section), h.text)])
+            waiting, cursor = [], at
+        elif over_heading and not any(_fold(b.text) == _fold(h.text) for b in blocks[cursor:]):
+            waiting.append((len(h.section), h.text))
+        else:
+            waiting = []
     sec = _Sections()
     out: list[Block] = []
     for j, b in enumerate(blocks):
@@ -404,6 +446,26 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
         else:
             out.append(Block(b.kind, b.text, sec.path, b.page, b.head))
     return out
+
+
+def _unstacked(blocks: list[Block], fallback: list[Block]) -> list[Block]:
+    """trafilatura's blocks without its headings that sit stacked out of place. SQLite's query planner page came out of
+    trafilatura with its text first and the headings "1. Searching" ... "1.7. Covering Indexes" stacked after it. A heading
+    in a run of two or more is out of place when the first text below it is not the text the walk found below it."""
+    stacked = {j for j, b in enumerate(blocks) if b.kind == "heading"
+               and any(0 <= k < len(blocks) and blocks[k].kind == "heading" for k in (j - 1, j + 1))}
+    return [b for j, b in enumerate(blocks) if not (j in stacked and _misplaced(blocks, j, fallback))]
+
+
+def _misplaced(blocks: list[Block], j: int, fallback: list[Block]) -> bool:
+    """The first text below trafilatura's heading blocks[j] (past any headings right under it) is not the text the walk
+    found below the same heading."""
+    below = next((b for b in blocks[j + 1 :] if b.kind != "heading"), None)
+    for i, f in enumerate(fallback):
+        if f.kind == "heading" and _fold(f.text) == _fold(blocks[j].text):
+            want = next((b for b in fallback[i + 1 :] if b.kind != "heading"), None)
+            return below is not None and want is not None and not _starts_like(below.text, _key(want.text)) and not _starts_like(want.text, _key(below.text))
+    return False
 
 
 _BOLD = ("b", "strong")

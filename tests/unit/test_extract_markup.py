@@ -740,3 +740,59 @@ def test_an_example_box_of_code_lines_is_a_code_block_not_prose():
     assert ("code", "GroupName: rbowen dpitts sungo") in blocks  # one line, but in the example box
     assert ("paragraph", "Use htpasswd without the -c option to add a user to an existing file.") in blocks
     assert not any(k == "code" and t == "AuthType" for k, t in blocks)  # a lone <code> outside a box and without lines stays text
+
+
+def test_a_one_cell_table_holding_code_is_a_code_block_and_an_admonition_is_its_labelled_text():
+    """SQLite sets its SQL examples in <center><table><tr><td><pre>: they were table rows. asciidoc sets a note as a
+    table of an icon cell and a content cell: it was quoted "Note | ORIG_HEAD is not guaranteed ..."."""
+    from rag.markup import html_blocks
+
+    html = """<html><body><h1>Rebase</h1>
+    <p>The query below looks up the price of peaches in the table that the example made for this purpose.</p>
+    <center><table><tr><td><pre>
+SELECT price FROM fruitsforsale
+ WHERE fruit='Peach';
+</pre></table></center>
+    <p>To satisfy this query, SQLite reads every row out of the table and checks the fruit column of each.</p>
+    <div class="admonitionblock"><table><tr><td class="icon"><div class="title">Note</div></td>
+    <td class="content"><code>ORIG_HEAD</code> is not guaranteed to still point to the previous branch tip at the end of
+    the rebase if other commands that write that pseudo-ref are used during the rebase.</td></tr></table></div>
+    <p>The previous branch tip, however, is accessible using the reflog of the current branch in every case.</p>
+    <table><tr><td>Name</td><td>Size</td></tr><tr><td>header</td><td>100</td></tr></table>
+    </body></html>"""
+    blocks = html_blocks(html)
+    code = [b for b in blocks if b.kind == "code"]
+    assert [b.text for b in code] == ["SELECT price FROM fruitsforsale\n WHERE fruit='Peach';"]
+    note = next(b for b in blocks if "ORIG_HEAD" in b.text)
+    assert note.kind == "paragraph" and note.text.startswith("Note: ORIG_HEAD is not guaranteed")
+    assert any(b.kind == "table_row" and "header" in b.text for b in blocks)  # a real table stays rows
+
+
+def test_headings_trafilatura_stacked_after_the_text_go_back_above_their_text():
+    """SQLite's query planner page came out of trafilatura with the text of sections 1.1-1.8 first, all under
+    "Overview", and the headings "1. Searching" ... "1.7" stacked after it ("1.8" dropped). The stacked headings go
+    back above the text the page has under them; a heading right above another ("1. Searching") goes with it."""
+    from rag.blocks import Block
+    from rag.markup import _restore_headings, _unstacked
+
+    def b(kind, text, section=()):
+        return Block(kind, text, section, 0)
+
+    fallback = [b("heading", "Overview", ("Overview",)), b("paragraph", "The best feature of SQL is that it is declarative."),
+                b("heading", "1. Searching", ("1. Searching",)), b("heading", "1.1. Tables Without Indices", ("1. Searching", "1.1")),
+                b("paragraph", "Most tables in SQLite consist of zero or more rows."),
+                b("heading", "1.2. Lookup By Rowid", ("1. Searching", "1.2")), b("paragraph", "One technique for avoiding a full table scan is to look up by rowid."),
+                b("heading", "1.3. Lookup By Index", ("1. Searching", "1.3")), b("paragraph", "The problem with looking up information by rowid is the rowid.")]
+    trafilatura = [b("heading", "Overview", ("Overview",)), b("paragraph", "The best feature of SQL is that it is declarative."),
+                   b("paragraph", "Most tables in SQLite consist of zero or more rows."),
+                   b("paragraph", "One technique for avoiding a full table scan is to look up by rowid."),
+                   b("heading", "1. Searching", ("1. Searching",)), b("heading", "1.1. Tables Without Indices", ("1. Searching", "1.1")),
+                   b("heading", "1.2. Lookup By Rowid", ("1. Searching", "1.2")),
+                   b("paragraph", "The problem with looking up information by rowid is the rowid.")]
+    out = _restore_headings(_unstacked(trafilatura, fallback), fallback)
+    section = {x.text: x.section[-1] for x in out if x.kind != "heading"}
+    assert section["Most tables in SQLite consist of zero or more rows."] == "1.1. Tables Without Indices"
+    assert section["One technique for avoiding a full table scan is to look up by rowid."] == "1.2. Lookup By Rowid"
+    assert section["The problem with looking up information by rowid is the rowid."] == "1.3. Lookup By Index"
+    heads = [x.text for x in out if x.kind == "heading"]
+    assert heads == ["Overview", "1. Searching", "1.1. Tables Without Indices", "1.2. Lookup By Rowid", "1.3. Lookup By Index"]

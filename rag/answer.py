@@ -309,7 +309,9 @@ def rank_sentences(
         f = {"lex": lexical(r[4]), "ctx": lexical(r[5]), "rank": 1.0 / r[0], "type": type_match(kind, r[7], q_set)}
         if reads is not None:
             at = views[r[0] - 1][1]
-            f["span"] = float(np.clip(reads[r[0] - 1].within(at(r[1]), at(r[2])), -SPAN_CLIP, SPAN_CLIP)) if r[0] <= len(reads) else -SPAN_CLIP
+            code = _code_lead(sources[r[0] - 1].chunk, r[3], r[2])  # "check the build works correctly by" + "make check": the
+            end = code[1] if code is not None else r[2]  # command it leads into is quoted with it, so its spans count for it
+            f["span"] = float(np.clip(reads[r[0] - 1].within(at(r[1]), at(end)), -SPAN_CLIP, SPAN_CLIP)) if r[0] <= len(reads) else -SPAN_CLIP
         # The shortlist is always the shipped lexical one, whatever weights score it afterwards.
         cheap = sum(SENTENCE_WEIGHTS.get(key, 0.0) * f[key] for key in ("lex", "ctx", "rank", "type"))
         feats.append((cheap + 0.02 * (len(sources) - r[0]), f))
@@ -404,6 +406,8 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
         if (turn := _reversal_after(sources[c.source - 1].chunk, c.end)) is not None:  # "... intended to be more secure.
             follow(c, sources[c.source - 1].chunk, *turn)  # This is no longer the case ..."
         if not c.text.rstrip().endswith(":"):
+            if (code := _code_lead(sources[c.source - 1].chunk, c.text, c.end, max_chars)) is not None:
+                follow(c, sources[c.source - 1].chunk, *code)  # "... works correctly by" and the command that ends it
             continue
         chunk, end, items, chars = sources[c.source - 1].chunk, c.end, 0, 0
         for s, e in quotable_spans(chunk):
@@ -440,6 +444,13 @@ def _same_block(chunk, a: int, b: int) -> bool:
     if not blocks:
         return "\n\n" not in chunk.text[a:b]
     return any(s <= a and b < e for s, e, *_ in blocks)
+
+
+def _code_lead(chunk, text: str, end: int, max_chars: int = 600) -> tuple[int, int] | None:
+    """The short code block that a sentence leads into, when it ends in ":" or stops without a sentence end ("Then check
+    the built system works correctly by" above "make check"): its span in `chunk`, else None."""
+    t = text.rstrip()
+    return _code_after(chunk, end, max_chars) if t.endswith(":") or t[-1:].isalnum() else None
 
 
 def _code_after(chunk, end: int, max_chars: int, max_lines: int = 8) -> tuple[int, int] | None:

@@ -396,7 +396,10 @@ def _dehyphenate(text: str, vocab: set[str]) -> str:
         token = s[max(s.rfind(" ", 0, i), s.rfind("\n", 0, i)) + 1 : e + len(re.match(r"\S*", s[e:]).group(0))]
         if s[i - 1 : i] == "-" or re.match(r"-\w", s[e : e + 2]) or "@" in token or "://" in token:
             return f"{a}-{b}"
-        return f"{a}-{b}" if f"{a}-{b}".lower() in vocab and f"{a}{b}".lower() not in vocab else a + b
+        joined, hyphened = f"{a}{b}".lower(), f"{a}-{b}".lower()
+        if hyphened in vocab and joined not in vocab:
+            return f"{a}-{b}"
+        return a + b
 
     text = re.sub(r"(\w+)" + SOFT_HYPHEN + r"\s*(\w+)", fix, text)
     return text.replace(SOFT_HYPHEN, "-")
@@ -410,6 +413,8 @@ def _join(a: str, b: str, vocab: set[str]) -> str:
         if word.lower() in vocab and f"{m.group(1)}-{b.split()[0]}".lower().rstrip(".,;:") not in vocab:
             return a[:-1] + b
         return a + b  # keep the hyphen: "built-" + "in" -> "built-in"
+    if re.search(r"[A-Za-z0-9]_$", a) and re.match(r"[A-Za-z0-9]", b):
+        return a + b  # an identifier broken after its underscore: "TOP_" + "SRCDIR"
     return a + b if _url_goes_on(a, b) else a + " " + b
 
 

@@ -52,6 +52,17 @@ _FOLLOWUP = re.compile(
 )
 
 
+# "that"/"this" that points back: opening the question or after a question word, an auxiliary or a preposition ("Does
+# that setting survive ...?", "Is there an equivalent of that?"), or with one noun at the question's end ("Can I raise that
+# limit?", "Why that number?"). After a noun or a verb of saying it is a relative pronoun or "that"-clause: not matched.
+_DEMONSTRATIVE = re.compile(
+    r"(?:^\s*|\b(?:why|where|when|how|what|which|does|do|did|is|are|was|were|can|could|will|would|should|of|for|about|with|in|on"
+    r"|from|to|by|without|after|before|under|into|like)\s+)(?:that|this|these|those)\b"
+    r"|\b(?:that|this|these|those)\s+[\w-]+\s*[?.!]?\s*$",
+    re.I,
+)
+
+
 _SWAP_LEAD = re.compile(r"^\s*(?:and|but|or|what about|how about|then)\b", re.I)  # "And China?", "What about --hard?"
 _SLOTS = (  # kinds of word a bare follow-up swaps for the previous question's word of the same kind
     re.compile(r"--?[A-Za-z][\w-]*"),  # an option: --soft -> --hard
@@ -84,7 +95,7 @@ def condense_offline(question: str, history: History) -> str:
         return question
     # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
     # alone borrows terms; a full question keeps its own meaning.
-    if len(key_terms(question)) > 2 and not _FOLLOWUP.search(question):
+    if len(key_terms(question)) > 2 and not _FOLLOWUP.search(question) and not _DEMONSTRATIVE.search(question):
         return question
     prev = condense_offline(history[-1][0], history[:-1])
     have = set(tokenize(question)) | _swapped(question, history[-1][0])

@@ -885,3 +885,15 @@ def test_a_function_prototype_wrapped_onto_indented_lines_stays_one_row_and_head
     assert not any(b.kind == "heading" and "ierr" in t[b.start:b.end] for b in doc.blocks)
     assert doc.section_at(t.index("Computes the psi function")) == "6.7.2 Mathematical functions"
     assert doc.section_at(t.index("The complete Beta function")) == "6.7.2 Mathematical functions"
+
+
+def test_an_identifier_broken_after_its_underscore_joins_without_a_space():
+    """R-admin.pdf: "(say, TOP_" / "SRCDIR)" read "TOP_ SRCDIR"; R-ints: "R_" / "NilValue". A line ending in an
+    underscore after a letter goes on with the identifier; other lines still join with a space."""
+    from rag.pdf_layout import _join
+
+    assert _join("in the top-level source directory (say, TOP_", "SRCDIR). To build in BUILDDIR, run", set()) == \
+        "in the top-level source directory (say, TOP_SRCDIR). To build in BUILDDIR, run"
+    assert _join("set the environment variable TEST_MC_", "CORES to the maximum", set()) == "set the environment variable TEST_MC_CORES to the maximum"
+    assert _join("the default is", "R_NilValue", set()) == "the default is R_NilValue"
+    assert _join("a line that ends in a lone _", "then a word", set()) == "a line that ends in a lone _ then a word"

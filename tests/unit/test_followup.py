@@ -76,3 +76,16 @@ def test_a_bare_follow_up_swaps_an_option_identifier_or_number_instead_of_borrow
     # a question with more of its own, or a name, swaps nothing
     assert "soft" in condense_offline("And what does --hard do to my working tree files?", [("What does git reset --soft do?", "...")])
     assert "nato" in condense_offline("And what about China?", [(NATO_Q, "...")]).lower()
+
+
+def test_a_demonstrative_that_points_back_borrows_terms_but_a_relative_that_does_not():
+    """"Can I raise that limit?" has three words of its own and no pronoun, so it had been read alone, and the search
+    went anywhere a limit is raised. A "that"/"this" opening the question, after a question word, an auxiliary or a
+    preposition, or before the question's last noun points back; after a noun or a verb of saying it does not."""
+    history = [("How many tables can I join in one SQLite query?", "SQLite does not support joins containing more than 64 tables.")]
+    for q in ("Can I raise that limit?", "Why that number?", "Does that setting survive a restart of the server?",
+              "Is there an equivalent of that in Mercurial?", "Which statements does this apply to?"):
+        assert "join" in condense_offline(q, history), q
+    for q in ("What is the command that removes a linked worktree?", "How do I tell git that a file is binary?",
+              "Which option makes sure that deleted content is overwritten?"):
+        assert condense_offline(q, history) == q, q

@@ -136,3 +136,23 @@ def test_a_reversal_in_the_next_paragraph_is_not_added(tmp_path):
     a = pipe.assess("What was the default authentication method for a long time?", None, {})
     basic = next(c for c in a.ranked if c.text.startswith("Basic authentication sends"))
     assert with_introduced([basic], a.hits) == [basic]  # "However, ..." opens another paragraph
+
+
+def test_a_sentence_that_stops_without_a_sentence_end_above_a_command_is_quoted_with_it():
+    """R-admin.pdf: "Then check the built system works correctly by" / make check (a code block). The command ends the
+    sentence, so it is quoted with it, as after a colon; a sentence that ends in a full stop above code brings nothing."""
+    from rag.answer import Candidate, _code_lead, with_introduced
+    from rag.types import Chunk, ScoredChunk
+
+    text = ("Then check the built system works correctly by\n\nmake check\n\n"
+            "Failures are not necessarily problems.\n\nmake check-devel\n")
+    a, b = text.index("make check\n"), text.index("Failures")
+    c, d = text.index("make check-devel"), len(text) - 1
+    chunk = Chunk(id="c", source="R-admin.pdf", root="/", title="", start=0, end=len(text), text=text, doc_sha256="", n_chunks=1,
+                  blocks=((0, a - 2, "paragraph", "", 8), (a, a + 10, "code", "", 8), (b, c - 2, "paragraph", "", 8), (c, d, "code", "", 8)))
+    lead = Candidate(1, 0, a - 2, text[: a - 2], 0.0, 0.0, 1.0)
+    assert _code_lead(chunk, lead.text, lead.end) == (a, a + 10)
+    assert [x.text for x in with_introduced([lead], [ScoredChunk(chunk, 1.0)])] == [lead.text, "make check"]
+    stop = Candidate(1, b, c - 2, text[b : c - 2], 0.0, 0.0, 1.0)
+    assert _code_lead(chunk, stop.text, stop.end) is None
+    assert with_introduced([stop], [ScoredChunk(chunk, 1.0)]) == [stop]

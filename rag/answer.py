@@ -425,7 +425,7 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
 
 
 # A sentence that takes back the one before it: quoting that one alone would assert what the document withdraws.
-_REVERSAL = re.compile(r"(?:(?:This|That|It) (?:is|was) (?:no longer|not (?:the case|true))|(?:However|Unfortunately|Nevertheless|In practice),|But )\b")
+_REVERSAL = re.compile(r"(?:This|That|It) (?:is|was) (?:no longer|not (?:the case|true))\b|(?:However|Unfortunately|Nevertheless|In practice),|But\b")
 
 
 def _reversal_after(chunk, end: int) -> tuple[int, int] | None:

@@ -156,3 +156,21 @@ def test_a_sentence_that_stops_without_a_sentence_end_above_a_command_is_quoted_
     stop = Candidate(1, b, c - 2, text[b : c - 2], 0.0, 0.0, 1.0)
     assert _code_lead(chunk, stop.text, stop.end) is None
     assert with_introduced([stop], [ScoredChunk(chunk, 1.0)]) == [stop]
+
+
+def test_a_however_in_the_same_paragraph_is_quoted_with_the_sentence_it_qualifies():
+    """lang_createtable.html: "It is usually an error to attempt to create a new table ... of the same name. However, if
+    the "IF NOT EXISTS" clause is specified ... simply has no effect." The first sentence had been quoted alone for a
+    question about IF NOT EXISTS: the pattern's closing word boundary never matched after "However,"."""
+    from rag.answer import _reversal_after
+    from rag.types import Chunk
+
+    text = ("It is usually an error to attempt to create a new table in a database that already contains a table of the "
+            "same name. However, if the IF NOT EXISTS clause is specified, the command simply has no effect. "
+            "Creating a table with the same name as an existing trigger is not an error.")
+    chunk = Chunk(id="c", source="lang_createtable.html", root="/", title="", start=0, end=len(text), text=text, doc_sha256="",
+                  n_chunks=1, blocks=((0, len(text), "paragraph", "", 0),))
+    first_end = text.index(" However")
+    turn = _reversal_after(chunk, first_end)
+    assert turn is not None and text[turn[0] : turn[1]].startswith("However, if the IF NOT EXISTS clause") and text[turn[0] : turn[1]].endswith("no effect.")
+    assert _reversal_after(chunk, text.index(" Creating")) is None  # the sentence after "no effect." does not take it back

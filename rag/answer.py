@@ -488,8 +488,10 @@ class ExtractiveAnswerer:
                 picked.append(c)
         if (after := self.continuation(best, ranked)) is not None and after not in picked:
             picked = picked[: self.max_sentences - 1] + [after]
-        # Read in document order when quoting from the same source.
-        return sorted(picked, key=lambda c: (c.source != best.source, c.source, c.start))
+        # Read in document order when quoting from the same source; but a table row that answers comes first: rows are
+        # alternatives, not a passage to read in order ("Cormorant | 4 | 20" before the "Pelican | 3 | 6" above it).
+        first = best if " | " in best.text else None
+        return sorted(picked, key=lambda c: (c is not first, c.source != best.source, c.source, c.start))
 
     @staticmethod
     def continuation(best: Candidate, ranked: Sequence[Candidate]) -> Candidate | None:

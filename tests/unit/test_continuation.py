@@ -31,3 +31,14 @@ def test_it_takes_the_last_place_when_the_answer_is_full():
               cand(400, "A third close sentence here.", 0.88, 0.2), cand(54, NEXT, 0.3, 4.0)]
     picked = ExtractiveAnswerer(embedder=None, max_sentences=3).select(ranked)
     assert [c.text for c in picked] == [FIRST, NEXT, "A second close sentence here."]
+
+
+def test_the_best_table_row_comes_first_and_prose_keeps_document_order():
+    """QA 2026-12-05: "How many people fit in the Cormorant meeting room?" showed the close-scoring Pelican row, which
+    comes first in the table, before the Cormorant row that answers. Rows are alternatives: the best one leads. Sentences of
+    prose are still read in document order."""
+    sel = ExtractiveAnswerer(embedder=None).select
+    rows = [cand(40, "Cormorant | 4 | 20", 0.50, 1.6), cand(20, "Pelican | 3 | 6", 0.44, 3.4), cand(0, "Albatross | 2 | 12", 0.30, 1.2)]
+    assert [c.text for c in sel(rows)] == ["Cormorant | 4 | 20", "Pelican | 3 | 6"]
+    prose = [cand(100, "The second sentence answers it.", 0.5, 1.0), cand(0, "The first sentence sets the scene here.", 0.45, 0.5)]
+    assert [c.text for c in sel(prose)] == ["The first sentence sets the scene here.", "The second sentence answers it."]

@@ -6,7 +6,10 @@ system; described in evals/datasets/realdocs.md): the earlier turn in `history`,
 manuals do not hold ("And in PostgreSQL?"). Each is answered by the pipeline over the realdocs suite's index (built or
 reused under --cache, as `rag eval realdocs` builds it) and scored as realdocs scores a case.
 
-Writes evals/results/followups.json and .md. Not a CI gate: the set is small, and it measures what the offline
+evals/datasets/followups2.jsonl (`--dataset`) holds 24 more, written blind the same way (2026-12-05) over 17 other documents
+of the suite; its results go to evals/results/followups2.json and .md.
+
+Writes evals/results/<dataset name>.json and .md. Not a CI gate: the set is small, and it measures what the offline
 condensing (rag.pipeline.condense_offline) does to a conversation. Left out: an LLM's condensing (`--mode openai`).
 """
 
@@ -33,7 +36,8 @@ def run(cache: Path, dataset: Path = DATASET) -> list[dict]:
     headers = suite.cases[0].running_headers
     cases = [Case(id=r["id"], question=r["question"], index="main", answerable=r["answerable"], kind=r["kind"],
                   history=tuple(tuple(h) for h in r["history"]), answers=tuple(r["answers"]), evidence=tuple(r["evidence"]),
-                  section=r.get("section", ""), running_headers=headers, group="followups") for r in _jsonl(dataset)]
+                  section=r.get("section", ""), running_headers=headers, group=r.get("group", dataset.stem))
+             for r in _jsonl(dataset)]
     pipe = runner.prepare(suite, settings_for, emb)["main"]
     judge = runner.Judged(make_judge("offline", embedder=emb, settings=base))
     return [runner.run_case(pipe, c, judge, None, base.k) for c in cases]
@@ -52,15 +56,21 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "rag" / "evals")
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results" / "followups")
+    ap.add_argument("--dataset", type=Path, default=DATASET, help="a follow-up set (default: %(default)s)")
+    ap.add_argument("--out", type=Path, default=None, help="results stem (default: evals/results/<dataset name>)")
     a = ap.parse_args()
-    records = run(a.cache)
+    if not a.dataset.is_file():
+        ap.error(f"no such follow-up set: {a.dataset} (the sets are in {DATASET.parent})")
+    a.out = a.out or Path(__file__).resolve().parent / "results" / a.dataset.stem
+    records = run(a.cache, a.dataset)
     s = summary(records)
     commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent).stdout.strip()
     keep = ("id", "kind", "question", "history", "standalone_question", "refused", "correct", "cited_right", "answer", "notes")
     a.out.with_suffix(".json").write_text(json.dumps({"commit": commit, "summary": s, "cases": [{k: r.get(k) for k in keep} for r in records]}, indent=1) + "\n")
-    lines = [f"# Follow-up questions (evals/datasets/followups.jsonl, blind), commit `{commit}`", "",
-             "`python -m evals.measure_followups`: each follow-up answered after its one earlier turn, over the realdocs index.", "",
+    name = a.dataset.name
+    flag = "" if a.dataset.resolve() == DATASET else f" --dataset evals/datasets/{name}"
+    lines = [f"# Follow-up questions (evals/datasets/{name}, blind), commit `{commit}`", "",
+             f"`python -m evals.measure_followups{flag}`: each follow-up answered after its one earlier turn, over the realdocs index.", "",
              f"- answerable: {s['right']} of {s['answerable']} answered with the reference ({s['cited_right']} cited right), "
              f"{s['falsely_refused']} falsely refused", f"- out of scope: {s['negatives_refused']} of {s['negatives']} refused", "",
              "| id | result | question as retrieved (after condensing) |", "|---|---|---|"]

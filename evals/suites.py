@@ -180,7 +180,8 @@ def realdocs(limit: int | None = None, seed: int = 0, data: Path | None = None, 
     from evals import realdocs as R
 
     folder = R.prepare_docs(Path(cache or REPO / ".cache" / "evals"))
-    headers = tuple(sorted({h for _, p, fmt in R.DOCS if fmt == "pdf" for h in R.running_headers(folder / Path(p).name)}))
+    pdfs = [Path(p).name for _, p, fmt in R.DOCS if fmt == "pdf"] + [p.name for p in R.SAVED if p.suffix == ".pdf"]
+    headers = tuple(sorted({h for name in pdfs for h in R.running_headers(folder / name)}))
     path = Path(data) if data else REALDOCS_DATASET
     cases = [
         Case(id=r["id"], question=r["question"], index="main", answerable=r["answerable"], kind=r["kind"],

@@ -193,10 +193,14 @@ def test_cli_skips_realdocs_with_the_reason_when_manuals_are_missing(tmp_path):
 # The suite's gate itself runs once in CI, in `make eval-gate` (.ci/run), with every other suite.
 
 
-def test_the_followup_set_is_well_formed():
+FOLLOWUP_SETS = ("followups.jsonl", "followups2.jsonl")  # both written blind (evals/datasets/realdocs.md)
+
+
+@pytest.mark.parametrize("name", FOLLOWUP_SETS)
+def test_the_followup_set_is_well_formed(name):
     from evals.measure_followups import DATASET
 
-    rs = suites._jsonl(DATASET)
+    rs = suites._jsonl(DATASET.parent / name)
     assert len(rs) == 24 and len({r["id"] for r in rs}) == 24
     assert all(len(r["history"]) == 1 and len(r["history"][0]) == 2 for r in rs)  # one earlier turn: question, answer
     assert {r["kind"] for r in rs} == {"followup", "unanswerable"}
@@ -208,12 +212,21 @@ def test_the_followup_set_is_well_formed():
     assert {r["source"] for r in rs} <= {Path(p).name for _, p, _ in R.DOCS}  # about the suite's documents only
 
 
+def test_the_two_followup_sets_do_not_overlap():
+    from evals.measure_followups import DATASET
+
+    first, second = (suites._jsonl(DATASET.parent / n) for n in FOLLOWUP_SETS)
+    assert not {r["id"] for r in first} & {r["id"] for r in second}
+    assert not {r["question"] for r in first} & {r["question"] for r in second}
+
+
 @installed
-def test_followup_evidence_and_headings_are_verbatim_in_the_manuals():
+@pytest.mark.parametrize("name", FOLLOWUP_SETS)
+def test_followup_evidence_and_headings_are_verbatim_in_the_manuals(name):
     from evals.measure_followups import DATASET
 
     read_from = {Path(p).name: Path(p) for _, p, _ in R.DOCS}
-    rs = [r for r in suites._jsonl(DATASET) if r["answerable"]]
+    rs = [r for r in suites._jsonl(DATASET.parent / name) if r["answerable"]]
     texts = {name: _independent_text(read_from[name]) for name in {r["source"] for r in rs}}
     for r in rs:
         assert all(M.normalize(e) in texts[r["source"]] for e in r["evidence"]), r["id"]

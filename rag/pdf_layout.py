@@ -565,6 +565,15 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         elif in_index and len(lines) >= 4 and hits >= 0.2 * len(lines):
             page_kind[lines[0].page] = "index"
 
+    # A chapter's own contents list on the chapter's first page (DocBook via PassiveTeX: "2. How to use bzip2", "Table of
+    # Contents", its entries, then the chapter's text): the lines after the list's last entry are text, and a heading above
+    # its first entry is the chapter's title. Entries end in a dot leader or a page number.
+    toc_span: dict[int, tuple[int, int]] = {}
+    for lines in body:
+        if lines and page_kind.get(lines[0].page) == "toc":
+            entries = [i for i, ln in enumerate(lines) if _LEADER.search(ln.text) or _INDEX_ENTRY.match(ln.text) or re.search(r"\s\d{1,4}\s*$", ln.text)]
+            if entries:
+                toc_span[lines[0].page] = (entries[0], entries[-1])
     body = [lines if not lines or page_kind.get(lines[0].page) else _grid_rows(lines, pitch, is_heading, vocab) for lines in body]
     notes: dict[int, list[list[Line]]] = {}
     for lines in body:
@@ -647,6 +656,18 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             if re.fullmatch(r"\d{1,3}", ln.text) and ln.size <= 0.8 * body_size:
                 continue  # a note mark that pdfium set on a line of its own
             kind = page_kind.get(ln.page)
+            if kind == "toc" and ln.page in toc_span:
+                first_entry, last_entry = toc_span[ln.page]
+                if idx > last_entry:  # the chapter's text below its contents list
+                    kind = None
+                    if idx == last_entry + 1:
+                        close()
+                        cur = None
+                        if stack and re.search(r"\bcontents\b", stack[-1][1], re.I):
+                            stack.pop()  # the list's "Table of Contents" heads no text
+                elif idx < first_entry and is_heading(ln) and ln.size >= body_size + 1.0:
+                    start("heading", ln, level=level(ln))  # the chapter's title, numbered: "2. How to use bzip2"
+                    continue
             prev = cur["last"] if cur else None
             gap = (prev.last - ln.top) if prev is not None and prev.page == ln.page else None
             if (kind and is_heading(ln) and ln.size >= body_size + 1.0 and not re.search(r"\d\s*$", ln.text)

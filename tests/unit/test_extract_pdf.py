@@ -897,3 +897,44 @@ def test_an_identifier_broken_after_its_underscore_joins_without_a_space():
     assert _join("set the environment variable TEST_MC_", "CORES to the maximum", set()) == "set the environment variable TEST_MC_CORES to the maximum"
     assert _join("the default is", "R_NilValue", set()) == "the default is R_NilValue"
     assert _join("a line that ends in a lone _", "then a word", set()) == "a line that ends in a lone _ then a word"
+
+
+def test_a_chapters_own_contents_list_ends_where_its_text_begins(tmp_path):
+    """DocBook typeset by PassiveTeX (the bzip2 manual) opens each chapter with its title, "Table of Contents" and the
+    chapter's entries, then the chapter's text on the same page. The whole page had been read as contents: the text
+    below the list was never quotable, and the title was an entry, so the chapter's sections sat under the previous one."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "chapters.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 18)
+    c.drawString(72, 780, "1. Introduction")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 750, "The widget tool packs files into small archives for every application.")
+    c.showPage()
+    c.setFont("Helvetica-Bold", 18)
+    c.drawString(72, 780, "2. How to use widget")
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(72, 750, "Table of Contents")
+    c.setFont("Helvetica", 11)
+    y = 725
+    for t, p in [("2.1. NAME", 2), ("2.2. SYNOPSIS", 2), ("2.3. DESCRIPTION", 3), ("2.4. OPTIONS", 4), ("2.5. MEMORY", 5)]:
+        c.drawString(72, y, f"{t} {'. ' * 30}{p}")
+        y -= 15
+    c.drawString(72, y - 15, "This chapter contains a copy of the widget man page, and nothing else.")
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(72, y - 45, "2.1. NAME")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, y - 70, "The widget tool compresses files using a block sorting algorithm.")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    t = doc.text
+    kind_at = {t[b.start : b.end]: b.kind for b in doc.blocks}
+    assert kind_at["2. How to use widget"] == "heading"
+    assert [b.kind for b in doc.blocks if t[b.start : b.end].startswith("2.1. NAME .")] == ["toc"]
+    assert kind_at["This chapter contains a copy of the widget man page, and nothing else."] == "paragraph"
+    assert kind_at["The widget tool compresses files using a block sorting algorithm."] == "paragraph"
+    assert doc.section_at(t.index("This chapter contains")) == "2. How to use widget"
+    assert doc.section_at(t.index("The widget tool compresses")) == f"2. How to use widget{SEP}2.1. NAME"

@@ -280,10 +280,12 @@ def _name_key(s: str) -> str:
 def _mentions(text: str, name: str) -> bool:
     """A whole word of `text`, or one glued to the number before it: "2048SP" mentions SP ("RX 580 2048 SP").
     A hyphen of the name matches a hyphen, a space or nothing: "NULL-handling" is mentioned by a page titled
-    "NULL Handling in SQLite", "GPT-3" by "GPT 3" and "GPT3"."""
+    "NULL Handling in SQLite", "GPT-3" by "GPT 3" and "GPT3". A name of letters only is also mentioned with a
+    number glued after it: "CRC" by "CRC32", "SHA" by "SHA256" (the bzip2 manual's "rather than a CRC32 checksum")."""
     stems = {name, name[:-1]} if name.endswith("s") and len(name) > 3 else {name}
     pats = (re.escape(n).replace(r"\-", r"[-\s]?") for n in stems)  # re.escape writes "-" as "\-"
-    end = "" if name.endswith("_") else r"(?:e?s)?(?![a-z0-9])"  # "STATS_" names a prefix: STATS_min mentions it
+    version = r"\d*" if name.isalpha() else ""
+    end = "" if name.endswith("_") else rf"(?:{version}|e?s)(?![a-z0-9])"  # "STATS_" names a prefix: STATS_min mentions it
     return any(re.search(rf"(?<![a-z]){p}{end}", text) for p in pats)
 
 

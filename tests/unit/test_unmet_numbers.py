@@ -56,6 +56,11 @@ def test_a_distinctive_name_no_passage_mentions_is_unmet():
     gpus = [hit("Revision ID EF is the AMD Radeon RX 580 2048SP.")]
     assert unmet_names("What revision ID does the Radeon RX 580 2048 SP have?", gpus) == []
     assert unmet_names("Which revision ID has the Radeon RX 580 SPX?", gpus) == ["SPX"]
+    # A name of letters is mentioned with a number glued after it (realdocs m15-bz-adler32-hindsight was refused for
+    # "its CRC" beside "rather than a CRC32 checksum"); letters glued after it still make another word.
+    crc = [hit("An Adler-32 checksum, rather than a CRC32 checksum, would be faster to compute.")]
+    assert unmet_names("Which checksum should replace its CRC?", crc) == []
+    assert unmet_names("Which checksum should replace its CRCX or its SHA?", crc) == ["CRCX", "SHA"]
     # A hyphen of the name matches a hyphen, a space or nothing (realdocs t4-nul-mssql-unique was refused for
     # "NULL-handling" under a page titled "NULL Handling in SQLite"); another word or number still does not.
     nulls = [ScoredChunk(Chunk(id="n", source="nulls.html", root="r", title="NULL Handling in SQLite", start=0, end=20,

@@ -1038,7 +1038,7 @@ def _opens_paragraph(ln: Line, nxt: Line | None, pitch: float, right: float) -> 
     unset variables ...", "DixReadAccess   The property data is being read.   GetProperty"), a name list
     ("Alan Cox   Linus Torvalds") or a table's header ends short of the right edge and stays a row."""
     em = ln.size
-    if nxt is None or nxt.cells or nxt.fixed or nxt.page != ln.page or _BULLET.match(nxt.text) or abs(nxt.size - ln.size) >= 1.0:
+    if nxt is None or (nxt.cells and not _prose_twins(ln, nxt)) or nxt.fixed or nxt.page != ln.page or _BULLET.match(nxt.text) or abs(nxt.size - ln.size) >= 1.0:
         return False
     if ln.x1 < right - 0.25 * em or not 0 < ln.last - nxt.top < pitch * 1.45:
         return False
@@ -1049,13 +1049,24 @@ def _opens_paragraph(ln: Line, nxt: Line | None, pitch: float, right: float) -> 
             or nxt.x1 >= right - 0.25 * em)
 
 
+def _prose_twins(a: Line, b: Line) -> bool:
+    """Are `a` and `b`, neighbouring lines with wide gaps, justified prose rather than two table rows: they share no
+    column after the first, both end at the same right edge, and each has 8 words or more? TeX widens the space after a
+    sentence's period, so consecutive lines of one paragraph can each have one wide gap, at different places (the bzip2
+    manual's "Reduce memory usage, for compression, decompression and testing.   Files are decompressed and tested" /
+    "using a modified algorithm which only requires 2.5 bytes per block byte.   This means any file can be")."""
+    em = max(a.size, 4.0)
+    shared = any(abs(x - y) <= em for x in a.cell_x[1:] for y in b.cell_x[1:])
+    return not shared and abs(a.x1 - b.x1) <= 0.5 * em and len(a.text.split()) >= 8 and len(b.text.split()) >= 8
+
+
 def _tabular(lines: list[Line], idx: int, pitch: float) -> bool:
     """Is the line with wide gaps at `idx` part of a table: a line just above or below has cells
-    too, or the next line starts under one of its later columns?"""
+    too (not as `_prose_twins`), or the next line starts under one of its later columns?"""
     ln = lines[idx]
     near = [o for o in (lines[idx - 1] if idx else None, lines[idx + 1] if idx + 1 < len(lines) else None)
             if o is not None and 0 < abs(o.top - ln.top) < pitch * 2.5]
-    if any(o.cells for o in near):
+    if any(o.cells and not _prose_twins(ln, o) for o in near):
         return True
     nxt = lines[idx + 1] if idx + 1 < len(lines) else None
     return bool(nxt and nxt in near and nxt.top < ln.top and _under_column(ln.cell_x, nxt) is not None)

@@ -938,3 +938,46 @@ def test_a_chapters_own_contents_list_ends_where_its_text_begins(tmp_path):
     assert kind_at["The widget tool compresses files using a block sorting algorithm."] == "paragraph"
     assert doc.section_at(t.index("This chapter contains")) == "2. How to use widget"
     assert doc.section_at(t.index("The widget tool compresses")) == f"2. How to use widget{SEP}2.1. NAME"
+
+
+def test_justified_lines_each_with_one_wide_gap_are_prose_not_rows(tmp_path):
+    """TeX widens the space after a sentence's period, so consecutive lines of one justified paragraph can each have
+    one wide gap, at different places. The bzip2 manual's -s option and R-exts' DESCRIPTION paragraph had been read as
+    two-cell table rows ("Reduce memory usage, ... testing. | Files are decompressed and tested"). Rows of a real table
+    share their columns and stay rows."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "gaps.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 10)
+    y = 780
+    for line in ["The program compresses files using a block sorting text compression algorithm and Huffman coding, and",
+                 "the compression is generally considerably better than that achieved by more conventional compressors",
+                 "based on dictionaries, and it approaches the performance of the statistical compressors of its family."]:
+        c.drawRightString(523, y, line)  # a justified paragraph: the page's right text edge
+        y -= 12
+    y -= 12
+    for left, right in [("Reduce memory usage, for compression and for testing.", "Files are decompressed and tested"),
+                        ("using a modified algorithm which only requires 2.5 bytes per block.", "This means any file can be")]:
+        c.drawString(72, y, left)
+        c.drawRightString(523, y, right)
+        y -= 12
+    c.drawString(72, y, "decompressed in 2300k of memory, albeit at about half the normal speed.")
+    y -= 36
+    for key, value in [("Compression level one", "needs about twelve hundred kilobytes of memory"),
+                       ("Compression level two", "needs about two thousand kilobytes of memory"),
+                       ("Compression level three", "needs about twenty-eight hundred kilobytes")]:
+        c.drawString(72, y, key)
+        c.drawString(300, y, value)
+        y -= 12
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    t = doc.text
+    assert ("Reduce memory usage, for compression and for testing. Files are decompressed and tested using a "
+            "modified algorithm which only requires 2.5 bytes per block. This means any file can be decompressed in 2300k") in t
+    rows = [t[b.start : b.end] for b in doc.blocks if b.kind == "table_row"]
+    assert rows == ["Compression level one | needs about twelve hundred kilobytes of memory",
+                    "Compression level two | needs about two thousand kilobytes of memory",
+                    "Compression level three | needs about twenty-eight hundred kilobytes"], rows

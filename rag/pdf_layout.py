@@ -549,7 +549,12 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         return len(heading_sizes) + 1
 
     # Table-of-contents and index pages: most lines end in a dot leader or a page number.
+    # On a contents page, `toc_span` holds the indexes of its first and last entry (an entry ends in a dot leader or a
+    # page number). A chapter's own contents list on the chapter's first page (DocBook via PassiveTeX: "2. How to use
+    # bzip2", "Table of Contents", its entries, then the chapter's text): the lines after the last entry are text, and a
+    # heading above the first entry is the chapter's title.
     page_kind: dict[int, str] = {}
+    toc_span: dict[int, tuple[int, int]] = {}
     in_index = False
     for lines in body:
         if not lines:
@@ -562,18 +567,12 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         hits = sum(1 for ln in lines if _LEADER.search(ln.text) or _INDEX_ENTRY.match(ln.text))
         if len(lines) >= 4 and hits >= 0.4 * len(lines):
             page_kind[lines[0].page] = "index" if in_index else "toc"
+            entries = [] if in_index else [i for i, ln in enumerate(lines) if _LEADER.search(ln.text) or _INDEX_ENTRY.match(ln.text) or re.search(r"\s\d{1,4}\s*$", ln.text)]
+            if entries:
+                toc_span[lines[0].page] = (entries[0], entries[-1])
         elif in_index and len(lines) >= 4 and hits >= 0.2 * len(lines):
             page_kind[lines[0].page] = "index"
 
-    # A chapter's own contents list on the chapter's first page (DocBook via PassiveTeX: "2. How to use bzip2", "Table of
-    # Contents", its entries, then the chapter's text): the lines after the list's last entry are text, and a heading above
-    # its first entry is the chapter's title. Entries end in a dot leader or a page number.
-    toc_span: dict[int, tuple[int, int]] = {}
-    for lines in body:
-        if lines and page_kind.get(lines[0].page) == "toc":
-            entries = [i for i, ln in enumerate(lines) if _LEADER.search(ln.text) or _INDEX_ENTRY.match(ln.text) or re.search(r"\s\d{1,4}\s*$", ln.text)]
-            if entries:
-                toc_span[lines[0].page] = (entries[0], entries[-1])
     body = [lines if not lines or page_kind.get(lines[0].page) else _grid_rows(lines, pitch, is_heading, vocab) for lines in body]
     notes: dict[int, list[list[Line]]] = {}
     for lines in body:
@@ -662,7 +661,6 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                     kind = None
                     if idx == last_entry + 1:
                         close()
-                        cur = None
                         if stack and re.search(r"\bcontents\b", stack[-1][1], re.I):
                             stack.pop()  # the list's "Table of Contents" heads no text
                 elif idx < first_entry and is_heading(ln) and ln.size >= body_size + 1.0:

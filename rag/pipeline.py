@@ -46,10 +46,14 @@ from rag.untrusted import untrusted_support
 from rag.verify import Checker, HeuristicChecker
 
 _FOLLOWUP = re.compile(
-    # "that"/"this"/"there" are left out: they are relative pronouns and adverbs far more often than references.
-    r"^\s*(?:and|but|also|so|what about|how about|then)\b|\b(?:it|its|they|them|their|these|those|he|she|his|her|him)\b",
+    # A lead that continues the conversation ("And --abort?", "Even in WAL mode?", "What if I have no root access?"), or
+    # a trailing "too"/"as well"/"either"/"instead". Pronouns are _BACKREF's.
+    r"^\s*(?:and|but|also|so|what about|how about|then|even|what if|only|same|otherwise|instead|except)\b"
+    r"|\b(?:too|as well|either|instead)\s*[?.!]?\s*$",
     re.I,
 )
+# "that"/"this"/"there" are left out: they are relative pronouns and adverbs far more often than references.
+_BACKREF = re.compile(r"\b(?:it|its|they|them|their|these|those|he|she|his|her|him)\b", re.I)
 
 
 # "that"/"this" that points back: opening the question or after a question word, an auxiliary or a preposition ("Does
@@ -95,12 +99,28 @@ def condense_offline(question: str, history: History) -> str:
         return question
     # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
     # alone borrows terms; a full question keeps its own meaning.
-    if len(key_terms(question)) > 2 and not _FOLLOWUP.search(question) and not _DEMONSTRATIVE.search(question):
+    backref = bool(_BACKREF.search(question) or _DEMONSTRATIVE.search(question))
+    if len(key_terms(question)) > 2 and not backref and not _FOLLOWUP.search(question):
         return question
     prev = condense_offline(history[-1][0], history[:-1])
+    if backref:  # "Am I allowed to change what's in it?": "it" is often what the answer named (sqlite_sequence)
+        prev = " ".join([prev, *_named_in(history[-1][1], prev)])
     have = set(tokenize(question)) | _swapped(question, history[-1][0])
     extra = list(dict.fromkeys(t for t in tokenize(prev) if t not in have))
     return f"{question} ({' '.join(extra)})" if extra else question
+
+
+_IDENTIFIER = re.compile(r"(?<![\w/.-])(?:--[A-Za-z][\w-]*|[A-Za-z]\w*(?:[_.:]\w+)+(?:\(\))?|[A-Za-z]\w*\(\))")
+
+
+def _named_in(answer: str, question: str, most: int = 3) -> list[str]:
+    """Identifiers and long options that an earlier answer named and its question did not: the likely referent of a
+    follow-up's "it"/"that". Prose words are left out: an answer's other words would pull the search back to it."""
+    if not answer or looks_like_refusal(answer):
+        return []
+    asked = set(tokenize(question))
+    found = [m.group(0).rstrip(".:") for m in _IDENTIFIER.finditer(answer)]
+    return list(dict.fromkeys(w for w in found if not set(tokenize(w)) <= asked))[:most]
 
 
 @dataclass(frozen=True)

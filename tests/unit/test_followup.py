@@ -89,3 +89,30 @@ def test_a_demonstrative_that_points_back_borrows_terms_but_a_relative_that_does
     for q in ("What is the command that removes a linked worktree?", "How do I tell git that a file is binary?",
               "Which option makes sure that deleted content is overwritten?"):
         assert condense_offline(q, history) == q, q
+
+
+def test_a_follow_up_that_opens_with_even_or_what_if_borrows_terms():
+    """followups2 "Even in WAL mode?" and "What if I don't have root access on the server?" had words enough of their
+    own to be read alone, and the search went anywhere WAL mode or root access is mentioned."""
+    history = [("What isolation level do SQLite transactions have?", "Serializable.")]
+    for q in ("Even in WAL mode?", "What if I use WAL mode?", "Only in WAL mode?", "Does that hold in WAL mode too?",
+              "Is it the same in WAL mode as well?"):
+        assert "isolation" in condense_offline(q, history), q
+    # a full question that merely mentions "even" or "what" further in is still read alone
+    q = "What isolation level does SQLite use even in WAL mode?"
+    assert condense_offline(q, history) == q
+
+
+def test_a_back_reference_borrows_the_identifiers_the_earlier_answer_named():
+    """ "Am I allowed to change what's in it?" after "It uses an internal table named sqlite_sequence ...": "it" is the
+    sqlite_sequence table, which the earlier question never named. Only identifiers and long options are borrowed, not
+    the answer's prose; a swap ("And --abort?") and a refused earlier answer borrow none."""
+    history = [("How does SQLite keep track of the largest ROWID for an AUTOINCREMENT table?",
+                "It uses an internal table named sqlite_sequence, created automatically. [1]")]
+    q = condense_offline("Am I allowed to change what's in it?", history)
+    assert "sequence" in q and "internal" not in q and "automatically" not in q
+    lock = [("How do I stop git from pruning a worktree?", "Lock it with git worktree lock, optionally with --reason. [1]")]
+    assert "reason" in condense_offline("Where does git keep it?", lock)
+    assert "reason" not in condense_offline("And --abort?", lock)
+    refused = [("How does SQLite number rows?", "I couldn't find this in the documents (see sqlite_sequence).")]
+    assert "sequence" not in condense_offline("Can I change it?", refused)

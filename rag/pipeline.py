@@ -35,7 +35,7 @@ from rag.answer import (
 from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong, RagError
 from rag.ingest import IngestReport, Progress, ingest
-from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, refusal_features, unmet_names, unmet_numbers
+from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, asked_part, refusal_features, unmet_names, unmet_numbers
 from rag.lookup import RowMatch, lookup_first, row_lookup
 from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
 from rag.settings import Settings
@@ -249,7 +249,8 @@ class Pipeline:
         evals/measure_* scripts call this too, so that they measure the decision the pipeline takes."""
         if not a.hits or (a.p_answerable < self.refusal_threshold and a.lookup is None):  # a table lookup answers (rag.lookup)
             return "no passage answers this confidently"
-        if missing := unmet_numbers(question, a.hits) + unmet_names(question, a.hits):  # every unmet constraint, named
+        asked = asked_part(question)  # not the asker's own situation ("I bzip2'd a 40-byte file. Why is it bigger?")
+        if missing := unmet_numbers(asked, a.hits) + unmet_names(asked, a.hits):  # every unmet constraint, named
             return f"no passage mentions {', '.join(missing)}, which the question asks about"
         return None
 

@@ -30,7 +30,7 @@ from typing import Sequence
 
 from rag.answer import Candidate, question_type
 from rag.blocks import reader_view
-from rag.text import STOPWORDS, key_terms, numbers
+from rag.text import STOPWORDS, key_terms, numbers, sentence_spans
 from rag.types import ScoredChunk
 
 MODEL_PATH = Path(__file__).with_name("refusal_model.json")
@@ -202,6 +202,29 @@ def _within(asked: str, bounds: list[tuple[str, tuple[int, ...]]]) -> bool:
 
 # A distinctive name: a capital after the first letter (PostgreSQL, NATO, iPhone, ASN.1, non-Arab, WWII).
 _DISTINCT_NAME = re.compile(r"(?<![\w-])[A-Za-z][\w.-]*[A-Z][\w.-]*")
+
+
+# The asker as the subject ("I ran ...", "we still run ..."), or a sentence about their own things ("My script ...").
+# Not a "my" further in: "gnuplot samples at 1000 points, yet my plot looks jagged" states a (false) fact.
+_FIRST_PERSON = re.compile(r"\b(?:I|we)\b|\bI['’]|^\W*(?:my|our)\b", re.I)
+
+
+_WISH = re.compile(r"\b(?:I|we)(?:['’]d| would)? (?:want|need|like|wish|am looking for|'m looking for)\b", re.I)  # a request: its terms count
+
+
+def asked_part(question: str) -> str:
+    """The question without the sentences that tell the asker's own situation: "I bzip2'd a 40-byte config file and
+    the .bz2 came out bigger. Why?" asks why, not about 40 bytes; a document explains it without the user's number, or
+    the USB stick of "My worktree is on a USB drive. How do I keep Git from pruning it?". Such a sentence is a
+    statement (it ends without "?") in the first person, and not a wish ("I want several HTTPS sites on one IP."
+    is the request). Its numbers and names are not constraints for the numbers and
+    names rules. A question of one sentence, or one with no "?", is kept whole."""
+    spans = sentence_spans(question)
+    if len(spans) < 2:
+        return question
+    kept = [question[a:b] for a, b in spans if question[a:b].rstrip().endswith("?") or not _FIRST_PERSON.search(question[a:b])
+            or _WISH.search(question[a:b])]
+    return " ".join(kept) if any(k.rstrip().endswith("?") for k in kept) else question
 
 
 def unmet_names(question: str, hits: Sequence[ScoredChunk], spelled_out: bool = True) -> list[str]:

@@ -128,3 +128,30 @@ def test_a_name_that_ends_in_an_underscore_is_a_prefix():
     hits = [hit("The variables STATS_min and STATS_max hold the extremes.")]
     assert unmet_names("How do I keep the STATS_ variables but stop the printed summary?", hits) == []
     assert unmet_names("Where are the GPRINT_ variables set?", hits) == ["GPRINT_"]
+
+
+def test_the_askers_own_situation_is_no_constraint():
+    """realdocs m15-bz-tiny-file-grows was refused for "40" and m2-wt-lock-portable for "USB": numbers and names of a
+    first-person statement tell the asker's situation; the question sentence, and a wish, still hold constraints."""
+    from rag.refusal import asked_part
+
+    q = "I bzip2'd a 40-byte config file and the .bz2 came out bigger than the original. Why does that happen?"
+    assert asked_part(q) == "Why does that happen?"
+    assert asked_part("My linked worktree is on a USB drive. How do I keep Git from pruning it?") == "How do I keep Git from pruning it?"
+    kept = ("Who won the 2023 Nobel Prize?",  # one sentence
+            "I read it somewhere. I ran it twice.",  # no question sentence
+            "I want several HTTPS sites on one IP address. How does Apache pick the certificate?",  # a wish is the request
+            "gnuplot samples at 1000 points, yet my plot looks jagged. Why?",  # a fact stated, not the asker's situation
+            "How do I make it count up by 10? I ran it twice.")  # the number is in the question sentence
+    for q in kept[:4]:
+        assert asked_part(q) == q, q
+    assert "10" in asked_part(kept[4])
+
+
+def test_pipeline_answers_despite_a_number_of_the_askers_situation(pipeline_over):
+    p = pipeline_over({"bzip2.txt": "Files of less than about one hundred bytes tend to get larger, since the compression mechanism "
+                                    "has a constant overhead in the region of 50 bytes.\n"})
+    a = p.ask("I compressed a 40-byte file with bzip2 and it got larger. Why do small files get larger?")
+    assert not any("40" in n for n in a.notes) and not a.refused, a.notes
+    b = p.ask("Why do 40-byte files get larger when compressed with bzip2?")
+    assert b.refused and any("40" in n for n in b.notes)

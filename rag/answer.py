@@ -455,13 +455,25 @@ def _code_lead(chunk, text: str, end: int, max_chars: int = 600) -> tuple[int, i
 
 def _code_after(chunk, end: int, max_chars: int, max_lines: int = 8) -> tuple[int, int] | None:
     """The span of the code block that directly follows offset `end` of `chunk` (only white space between), if it is
-    short enough to quote: at most `max_lines` lines and `max_chars` characters."""
+    short enough to quote: at most `max_lines` lines and `max_chars` characters. A longer block is quoted up to its
+    last blank line within those bounds (the first of two <VirtualHost> sections that "add the following:" leads
+    into); one without such a break is not quoted."""
     for s, e, kind, *_ in getattr(chunk, "blocks", ()):
         if s >= end:
+            if kind != "code" or chunk.text[end:s].strip():
+                return None
             text = chunk.text[s:e]
-            ok = kind == "code" and not chunk.text[end:s].strip() and len(text) <= max_chars and text.strip().count("\n") < max_lines
-            return (s, e) if ok else None
+            if len(text) > max_chars or text.strip().count("\n") >= max_lines:
+                head = text[:max_chars]
+                cuts = [m.start() for m in _BLANK_LINE.finditer(head) if head[:m.start()].strip().count("\n") < max_lines]
+                if not cuts or not head[:cuts[-1]].strip():
+                    return None
+                e = s + len(head[:cuts[-1]].rstrip())
+            return s, e
     return None
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 class ExtractiveAnswerer:

@@ -334,9 +334,16 @@ def shown_code(quote: str, chunk) -> str | None:
     line, in backticks, its lines joined by a space and Markdown's fence lines left out. None for anything else."""
     key = _WS.sub(" ", quote).strip()
     for s, e, kind, *_ in getattr(chunk, "blocks", ()):
-        if kind == "code" and _WS.sub(" ", chunk.text[s:e]).strip() == key:
-            lines = [" ".join(ln.split()) for ln in chunk.text[s:e].splitlines() if ln.strip() and not _FENCE_LINE.match(ln)]
-            return f"`{' '.join(lines)}`" if lines else None
+        block = _WS.sub(" ", chunk.text[s:e]).strip()
+        if kind == "code" and key and block.startswith(key):  # the whole block, or its head up to a blank line (" …")
+            lines, seen = [], ""
+            for ln in chunk.text[s:e].splitlines():
+                if len(seen) >= len(key):
+                    break
+                seen = f"{seen} {' '.join(ln.split())}".strip() if ln.strip() else seen
+                if ln.strip() and not _FENCE_LINE.match(ln):
+                    lines.append(" ".join(ln.split()))
+            return f"`{' '.join(lines)}{'' if block == key else ' …'}`" if lines else None
     return None
 
 

@@ -101,8 +101,48 @@ def test_a_long_code_block_after_the_colon_is_not_quoted():
     text = "Run this:\n\n" + "x = 1\n" * 20
     chunk = Chunk(id="c", source="a.md", root="/", title="", start=0, end=len(text), text=text, doc_sha256="", n_chunks=1,
                   blocks=((0, 9, "paragraph", "", 0), (11, len(text), "code", "", 0)))
-    assert _code_after(chunk, 9, 600) is None  # 20 lines: the reader opens the source instead
+    assert _code_after(chunk, 9, 600) is None  # 20 lines and no blank line to stop at: the reader opens the source instead
     assert _code_after(chunk, 9, 600, max_lines=30) == (11, len(text))
+
+
+VHOSTS = """# Main host goes away
+
+Then you simply add the following to apache2.conf:
+
+```
+<VirtualHost *:80>
+    # This first-listed virtual host is also the default for *:80
+    ServerName www.example.com
+    DocumentRoot "/www/domain"
+</VirtualHost>
+
+<VirtualHost *:80>
+    ServerName other.example.com
+    DocumentRoot "/www/otherdomain"
+</VirtualHost>
+```
+"""
+
+
+def test_a_long_code_block_after_the_colon_is_quoted_up_to_a_blank_line(tmp_path):
+    """realdocs m12-vh-main-host-default: "Then you simply add the following to apache2.conf: [1]" was the whole
+    answer, because the two <VirtualHost> sections after it are 11 lines. The first section is quoted, marked as the
+    block's head; the citation still spans the document's own text."""
+    from rag.answer import _code_after
+    from rag.types import Chunk
+
+    pipe = _indexed(tmp_path, "vhosts.md", VHOSTS)
+    ans = pipe.ask("What do I add to apache2.conf when the main host goes away?")
+    head = '`<VirtualHost *:80> # This first-listed virtual host is also the default for *:80 ServerName www.example.com DocumentRoot "/www/domain" </VirtualHost> …`'
+    assert ans.answer.startswith(f"Then you simply add the following to apache2.conf: [1] {head} [1]"), ans.answer
+    code = next(s for s in ans.sentences if s.display)
+    assert code.display == head and code.supported
+    for c in ans.citations:
+        assert VHOSTS[c.start : c.end] == c.text
+    text = "Run this:\n\n" + "x = 1\n" * 4 + "\n" + "y = 2\n" * 20
+    chunk = Chunk(id="c", source="a.md", root="/", title="", start=0, end=len(text), text=text, doc_sha256="", n_chunks=1,
+                  blocks=((0, 9, "paragraph", "", 0), (11, len(text), "code", "", 0)))
+    assert text[slice(*_code_after(chunk, 9, 600))] == "x = 1\n" * 3 + "x = 1"
 
 
 AUTH = """# Getting it working

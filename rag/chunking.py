@@ -8,7 +8,7 @@ with the splitter's overlap budget, so repeated boilerplate maps to the right co
 and the chunks cover every non-whitespace character of natural text.
 Each chunk also carries the structure of the text it covers (rag/blocks.py): its section
 path and its blocks' kinds, so answers quote only prose, list items and table rows.
-A boundary that falls inside a table row moves to the row's edge (`_whole_rows`), and a chunk holds at most
+A boundary that falls inside a table row or a short code block moves to its edge (`_whole_rows`), and a chunk holds at most
 MAX_ROWS table rows (`_few_rows`). Left out: semantic
 (embedding-based) splitting; chunk boundaries ignore headings (a chunk may end in one section and
 start the next; its sentences never span a heading).
@@ -110,12 +110,17 @@ class _Compact:
         return bisect_left(self.pos, offset)
 
 
+MAX_WHOLE_CODE = 600  # characters: a code block up to this size is never cut by a chunk edge
+
+
 def _whole_rows(spans: list[tuple[int, int]], blocks) -> list[tuple[int, int]]:
-    """Chunk spans widened so that none cuts a table row: a table is one long "sentence" to the splitter,
-    whose last resort splits at "," and "." and cut "5.0" in two ("5." | "0 | Lenny | ..."), leaving
-    neither chunk with the row. A chunk ending inside a row ends at the row's end; one starting inside a
-    row starts at its start. Prose is untouched."""
-    rows = [(b.start, b.end) for b in blocks if b.kind in ("table_row", "table_head")]
+    """Chunk spans widened so that none cuts a table row or a short code block: a table is one long "sentence" to the
+    splitter, whose last resort splits at "," and "." and cut "5.0" in two ("5." | "0 | Lenny | ..."), leaving
+    neither chunk with the row; a command was cut the same way ("$ git bisect start v2.6." | "20-rc6 ...") and
+    quoted in half after the sentence that leads into it. A chunk ending inside such a block ends at its end; one
+    starting inside it starts at its start. Prose, and code longer than MAX_WHOLE_CODE, are untouched."""
+    rows = [(b.start, b.end) for b in blocks
+            if b.kind in ("table_row", "table_head") or (b.kind == "code" and b.end - b.start <= MAX_WHOLE_CODE)]
     if not rows:
         return spans
     from bisect import bisect_right

@@ -141,6 +141,29 @@ def test_no_chunk_cuts_a_table_row(tmp_path):
     assert all(c.text == doc.text[c.start:c.end] for c in chunks)
 
 
+def test_no_chunk_cuts_a_short_code_block(tmp_path):
+    """realdocs git-bisect.html: the splitter cut "$ git bisect start v2.6.20-rc6 v2.6.20-rc4 v2.6.20-rc1 --" after
+    "v2.6.", and the answer quoted the half command after the sentence that leads into it. A code block of up to
+    MAX_WHOLE_CODE characters is whole in some chunk, and no chunk edge falls inside it; a longer one may be cut."""
+    from rag.chunking import MAX_WHOLE_CODE
+
+    cmd = "$ git bisect start v2.6.20-rc6 v2.6.20-rc4 v2.6.20-rc1 --\n    # v2.6.20-rc6 is bad\n    # v2.6.20-rc4 and v2.6.20-rc1 are good"
+    prose = " ".join(f"Sentence {i} says that bisecting narrows the range of commits." for i in range(12))
+    long = "\n".join(f"x{i} <- c({i}.5, {i}.25, {i}.125)" for i in range(60))
+    md = f"# Bisect\n\n{prose}\n\nIssue this command:\n\n```\n{cmd}\n```\n\n{prose}\n\n```\n{long}\n```\n\n{prose}\n"
+    (tmp_path / "b.md").write_text(md, encoding="utf-8")
+    doc = load_file(tmp_path / "b.md", tmp_path, 10**9)
+    code = [b for b in doc.blocks if b.kind == "code"]
+    assert len(code) == 2 and code[0].end - code[0].start <= MAX_WHOLE_CODE < code[1].end - code[1].start
+    for size in (24, 32, 40, 48, 64):  # chunk edges at many places
+        chunks = chunk_document(doc, size, 4)
+        b = code[0]
+        assert not any(b.start < x < b.end for c in chunks for x in (c.start, c.end)), size
+        assert any(c.start <= b.start and b.end <= c.end for c in chunks), size
+        assert all(c.text == doc.text[c.start:c.end] for c in chunks)
+    assert any(code[1].start < c.end < code[1].end for c in chunk_document(doc, 64, 4))  # the long one is cut
+
+
 def test_a_chunk_holds_at_most_max_rows_table_rows(tmp_path):
     """Short rows ("23505 | unique_violation") would fill a 192-token chunk by the dozen: it is cut between rows,
     every row stays whole in some chunk, and a small table and the prose around it are chunked as before."""

@@ -206,7 +206,7 @@ _DISTINCT_NAME = re.compile(r"(?<![\w-])[A-Za-z][\w.-]*[A-Z][\w.-]*")
 
 # The asker as the subject ("I ran ...", "we still run ..."), or a sentence about their own things ("My script ...").
 # Not a "my" further in: "gnuplot samples at 1000 points, yet my plot looks jagged" states a (false) fact.
-_FIRST_PERSON = re.compile(r"\b(?:I|we)\b|\bI['’]|^\W*(?:my|our)\b", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:I|we)\b|^\W*(?:my|our)\b", re.I)
 
 
 _WISH = re.compile(r"\b(?:I|we)(?:['’]d| would)? (?:want|need|like|wish|am looking for|'m looking for)\b", re.I)  # a request: its terms count

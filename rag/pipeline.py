@@ -67,10 +67,11 @@ _DEMONSTRATIVE = re.compile(
 )
 
 
+_IDENT = r"[A-Za-z]\w*(?:[_.:]\w+)+(?:\(\))?|[A-Za-z]\w*\(\)"  # json_remove, os.path.join, sqlite3_open()
 _SWAP_LEAD = re.compile(r"^\s*(?:and|but|or|what about|how about|then)\b", re.I)  # "And China?", "What about --hard?"
 _SLOTS = (  # kinds of word a bare follow-up swaps for the previous question's word of the same kind
     re.compile(r"--?[A-Za-z][\w-]*"),  # an option: --soft -> --hard
-    re.compile(r"[A-Za-z]\w*(?:[_.:]\w+)+(?:\(\))?|\w+\(\)"),  # an identifier: json_remove -> json_replace
+    re.compile(_IDENT),  # an identifier: json_remove -> json_replace
     re.compile(r"\d[\d.,]*"),  # a number or a year: 2014 -> 2019
 )  # Not names: "And what about China?" after a question about NATO's concerns narrows NATO's topic, it swaps nothing.
 
@@ -110,7 +111,7 @@ def condense_offline(question: str, history: History) -> str:
     return f"{question} ({' '.join(extra)})" if extra else question
 
 
-_IDENTIFIER = re.compile(r"(?<![\w/.-])(?:--[A-Za-z][\w-]*|[A-Za-z]\w*(?:[_.:]\w+)+(?:\(\))?|[A-Za-z]\w*\(\))")
+_IDENTIFIER = re.compile(rf"(?<![\w/.-])(?:--[A-Za-z][\w-]*|{_IDENT})")
 
 
 def _named_in(answer: str, question: str, most: int = 3) -> list[str]:

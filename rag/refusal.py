@@ -209,7 +209,7 @@ _DISTINCT_NAME = re.compile(r"(?<![\w-])[A-Za-z][\w.-]*[A-Z][\w.-]*")
 _FIRST_PERSON = re.compile(r"\b(?:I|we)\b|^\W*(?:my|our)\b", re.I)
 
 
-_WISH = re.compile(r"\b(?:I|we)(?:['’]d| would)? (?:want|need|like|wish|am looking for|'m looking for)\b", re.I)  # a request: its terms count
+_WISH = re.compile(r"\b(?:I|we)(?:['’]d| would|['’]m|['’]re| am| are)? (?:want|need|like|wish|looking for)\b", re.I)  # a request: its terms count
 
 
 def asked_part(question: str) -> str:

@@ -141,11 +141,13 @@ def test_the_askers_own_situation_is_no_constraint():
     kept = ("Who won the 2023 Nobel Prize?",  # one sentence
             "I read it somewhere. I ran it twice.",  # no question sentence
             "I want several HTTPS sites on one IP address. How does Apache pick the certificate?",  # a wish is the request
+            "I'm looking for a 64-bit build of PostgreSQL 17. Which package has it?",  # so is what one looks for
+            "We'd like one certificate for 3 hosts. Can Apache do that?",
             "gnuplot samples at 1000 points, yet my plot looks jagged. Why?",  # a fact stated, not the asker's situation
             "How do I make it count up by 10? I ran it twice.")  # the number is in the question sentence
-    for q in kept[:4]:
+    for q in kept[:-1]:
         assert asked_part(q) == q, q
-    assert "10" in asked_part(kept[4])
+    assert "10" in asked_part(kept[-1])
 
 
 def test_pipeline_answers_despite_a_number_of_the_askers_situation(pipeline_over):

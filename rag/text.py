@@ -26,6 +26,10 @@ _ABBREV = {
 _BOUNDARY = re.compile(
     r"""(?<=[.!?])["'”’)\]]*(?:\[\d+(?:\s*[,;–-]\s*\d+)*\])*(?P<ws>\s+)(?=["'“‘(\[]?[A-Z0-9])|(?P<par>\n\s*\n|\n(?=\s*(?:[-*#•]|\d+[.)]\s)))"""
 )
+# An ellipsis after a space elides inside a sentence ("ALTER TABLE ... ADD COLUMN", "ARG1 ... ARG9", "100 k, 200 k
+# ... 900 k"); it ends one only before a word of prose ("columns 3, 5, 7, ... This example plots").
+_ELISION = re.compile(r"\s(?:\.\.\.|…)$")
+_PROSE_WORD = re.compile(r"[\"'“‘(]?[A-Z][a-z]+\b")
 _TRAILING_REFS = re.compile(r"(?:\s*\[\d+(?:\s*[,;–-]\s*\d+)*\])+$")
 _MIN_CHARS = 3
 
@@ -41,6 +45,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 word = re.search(r"([\w.]+)[.!?]$", _TRAILING_REFS.sub("", text[start:cut]).rstrip("\"'”’)]"))
                 w = word.group(1).lower() if word else ""
                 if w in _ABBREV or (len(w) == 1 and w.isalpha()):
+                    continue
+                if _ELISION.search(text, start, cut) and not _PROSE_WORD.match(text, m.end()):
                     continue
         else:
             cut = m.start("par")

@@ -1,0 +1,25 @@
+"""rag.text.sentence_spans: where a sentence ends."""
+from rag.text import sentence_spans
+
+
+def sentences(t: str) -> list[str]:
+    return [t[s:e] for s, e in sentence_spans(t)]
+
+
+def test_an_elision_inside_a_sentence_does_not_end_it():
+    """fileformat2.html 'added by ALTER TABLE ... ADD COLUMN' and gnuplot's 'ARG1 ... ARG9' were cut in two, and so was
+    the question 'My INSERT ... SELECT ... ON CONFLICT statement fails. Why?' that rag.refusal.asked_part reads."""
+    for t in ("Columns added by ALTER TABLE ... ADD COLUMN get default values.",
+              "Because the parameters ARG1 ... ARG9 are stored in string variables they can be changed.",
+              "Set the block size to 100 k, 200 k ... 900 k when compressing.",
+              "Digits in the range 0 ... 7 are accepted."):
+        assert sentences(t) == [t]
+    assert sentences("My INSERT ... SELECT ... ON CONFLICT statement fails. Why?") == [
+        "My INSERT ... SELECT ... ON CONFLICT statement fails.", "Why?"]
+
+
+def test_an_ellipsis_before_a_word_of_prose_still_ends_a_sentence():
+    t = "The data sit in columns 3, 5, 7, ... This example plots columns 2 and 4."
+    assert sentences(t) == ["The data sit in columns 3, 5, 7, ...", "This example plots columns 2 and 4."]
+    t = "It trailed off... Then it stopped."  # no space before: the ordinary break
+    assert sentences(t) == ["It trailed off...", "Then it stopped."]

@@ -7,7 +7,8 @@ manuals do not hold ("And in PostgreSQL?"). Each is answered by the pipeline ove
 reused under --cache, as `rag eval realdocs` builds it) and scored as realdocs scores a case.
 
 evals/datasets/followups2.jsonl (`--dataset`) holds 24 more, written blind the same way (2026-12-05) over 17 other documents
-of the suite; its results go to evals/results/followups2.json and .md.
+of the suite; its results go to evals/results/followups2.json and .md. evals/datasets/followups3.jsonl (2026-12-05) holds 24
+more over 14 documents neither earlier set used, the committed SAVED ones among them (manual.pdf, faq.pdf, the DOCX, the ODT).
 
 Writes evals/results/<dataset name>.json and .md. Not a CI gate: the set is small, and it measures what the offline
 condensing (rag.pipeline.condense_offline) does to a conversation. Left out: an LLM's condensing (`--mode openai`).

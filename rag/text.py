@@ -26,10 +26,22 @@ _ABBREV = {
 _BOUNDARY = re.compile(
     r"""(?<=[.!?])["'”’)\]]*(?:\[\d+(?:\s*[,;–-]\s*\d+)*\])*(?P<ws>\s+)(?=["'“‘(\[]?[A-Z0-9])|(?P<par>\n\s*\n|\n(?=\s*(?:[-*#•]|\d+[.)]\s)))"""
 )
-# An ellipsis after a space elides inside a sentence ("ALTER TABLE ... ADD COLUMN", "ARG1 ... ARG9", "100 k, 200 k
-# ... 900 k"); it ends one only before a word of prose ("columns 3, 5, 7, ... This example plots").
-_ELISION = re.compile(r"\s(?:\.\.\.|…)$")
-_PROSE_WORD = re.compile(r"[\"'“‘(]?[A-Z][a-z]+\b")
+# An ellipsis after a space elides inside a sentence when the words on either side are of one series: keywords in
+# capitals ("ALTER TABLE ... ADD COLUMN"), small numbers ("0 ... 7", "1.1.2 ... 1.2"), or identifiers that start alike
+# ("ARG1 ... ARG9", "ARGV[0] ... ARGV[ARGC]"). Otherwise it ends one, as in search snippets ("Mar 16, 2023 ... GPT-3 is").
+_ELISION = re.compile(r"(\S+)\s(?:\.\.\.|…)$")
+_KEYWORD = re.compile(r"[A-Z]{2,}")
+_SMALL_NUMBER = re.compile(r"\d{1,3}(?:\.\d+)*")
+
+
+def _one_series(before: str, after: str) -> bool:
+    before, after = before.rstrip(",;"), after.rstrip(",;.)")
+    if _KEYWORD.fullmatch(before) and _KEYWORD.fullmatch(after) or _SMALL_NUMBER.fullmatch(before) and _SMALL_NUMBER.fullmatch(after):
+        return True
+    ident = any(re.search(r"[\d\[\]_-]", w) for w in (before, after))
+    return ident and len(before) >= 2 and before[:2] == after[:2] and bool(re.search(r"[A-Za-z]", before[:2]))
+
+
 _TRAILING_REFS = re.compile(r"(?:\s*\[\d+(?:\s*[,;–-]\s*\d+)*\])+$")
 _MIN_CHARS = 3
 
@@ -46,7 +58,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 w = word.group(1).lower() if word else ""
                 if w in _ABBREV or (len(w) == 1 and w.isalpha()):
                     continue
-                if _ELISION.search(text, start, cut) and not _PROSE_WORD.match(text, m.end()):
+                if (el := _ELISION.search(text, start, cut)) and _one_series(el.group(1), text[m.end():].split(None, 1)[0]):
                     continue
         else:
             cut = m.start("par")

@@ -11,15 +11,21 @@ def test_an_elision_inside_a_sentence_does_not_end_it():
     the question 'My INSERT ... SELECT ... ON CONFLICT statement fails. Why?' that rag.refusal.asked_part reads."""
     for t in ("Columns added by ALTER TABLE ... ADD COLUMN get default values.",
               "Because the parameters ARG1 ... ARG9 are stored in string variables they can be changed.",
-              "Set the block size to 100 k, 200 k ... 900 k when compressing.",
+              "The entries ARGV[0] ... ARGV[ARGC] hold them.",
+              "Keys M-1, ... M-- are bound.",
               "Digits in the range 0 ... 7 are accepted."):
         assert sentences(t) == [t]
     assert sentences("My INSERT ... SELECT ... ON CONFLICT statement fails. Why?") == [
         "My INSERT ... SELECT ... ON CONFLICT statement fails.", "Why?"]
 
 
-def test_an_ellipsis_before_a_word_of_prose_still_ends_a_sentence():
+def test_an_ellipsis_between_words_of_no_one_series_still_ends_a_sentence():
     t = "The data sit in columns 3, 5, 7, ... This example plots columns 2 and 4."
     assert sentences(t) == ["The data sit in columns 3, 5, 7, ...", "This example plots columns 2 and 4."]
     t = "It trailed off... Then it stopped."  # no space before: the ordinary break
     assert sentences(t) == ["It trailed off...", "Then it stopped."]
+    # a search snippet's date, then its text (RGB): the words either side are of no one series
+    for t in ("Mar 16, 2023 ... GPT-3 is a language model.", "Dec 7, 2017 ... 2017 College Football Awards.",
+              "Jul 14, 2018 ... WIMBLEDON, England — Before Saturday, she lost."):
+        assert len(sentences(t)) == 2, t
+    # left alone: a series whose last word is not the ellipsis's neighbour ("100 k, 200 k ... 900 k") is still cut

@@ -29,7 +29,8 @@ _BOUNDARY = re.compile(
 # An ellipsis after a space elides inside a sentence when the words on either side are of one series: keywords in
 # capitals ("ALTER TABLE ... ADD COLUMN"), small numbers ("0 ... 7", "1.1.2 ... 1.2"), or identifiers that start alike
 # ("ARG1 ... ARG9", "ARGV[0] ... ARGV[ARGC]"). Otherwise it ends one, as in search snippets ("Mar 16, 2023 ... GPT-3 is").
-_ELISION = re.compile(r"(\S+)\s(?:\.\.\.|…)$")
+_ELISION = re.compile(r"(\S+)\s\.\.\.$")  # (a boundary follows . ! or ?, so never a "…")
+_WORD = re.compile(r"\S+")
 _KEYWORD = re.compile(r"[A-Z]{2,}")
 _SMALL_NUMBER = re.compile(r"\d{1,3}(?:\.\d+)*")
 
@@ -58,8 +59,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 w = word.group(1).lower() if word else ""
                 if w in _ABBREV or (len(w) == 1 and w.isalpha()):
                     continue
-                if (el := _ELISION.search(text, start, cut)) and _one_series(el.group(1), text[m.end():].split(None, 1)[0]):
-                    continue
+                if text.endswith(" ...", start, cut) and (el := _ELISION.search(text, start, cut)):
+                    if _one_series(el.group(1), _WORD.match(text, m.end()).group(0)):
+                        continue
         else:
             cut = m.start("par")
         spans.append((start, cut))

@@ -118,7 +118,7 @@ def run_case(pipe, case: Case, judge: Judged, mode: str | None, k: int) -> dict:
         "id": case.id, "kind": case.kind, "question": case.question, "history": [list(h) for h in case.history], "group": case.group,
         "answerable": case.answerable, "answers": list(case.answers), "must_not": list(case.must_not),
         "answer": ans.answer, "refused": ans.refused, "premise": premise, "correct": correct, "token_f1": f1,
-        "gold_rank": rank, "has_gold": has_gold(case), "refusal_score": ans.refusal_score,
+        "gold_rank": rank, "has_gold": has_gold(case), "refusal_score": ans.refusal_score, "confidence": ans.confidence,
         "short_answer": ans.short_answer, "short_answer_margin": ans.short_answer_margin, "key_right": key_right,
         "standalone_question": ans.standalone_question, "mode": ans.mode,
         "citations": [{"n": c.n, "source": c.source, "start": c.start, "end": c.end, "score": c.score} for c in ans.citations],
@@ -173,6 +173,7 @@ def results(records: list[dict], k: int) -> dict[str, M.Result]:
         **M.refusal([r["answerable"] for r in records], [r["refused"] for r in records]),
         "refusal_auc": M.refusal_auc([r["answerable"] for r in records], [r.get("refusal_score") for r in records]),
         **key_phrase(scored),
+        **caution(records),
         "premise_handled": M.premise_handled([r["premise"]["handled"] for r in records if r.get("premise")]),
         "faithfulness": M.faithfulness(judged),
         "citation_precision": M.citation_precision(judged),
@@ -193,6 +194,23 @@ def key_phrase(scored: list[dict]) -> dict[str, M.Result]:
     shown = [r for r in answered if r.get("short_answer")]
     return {"key_phrase_shown": M._share(len(shown), len(answered), "no answered case with a reference answer"),
             "key_phrase_right": M._share(sum(bool(r.get("key_right")) for r in shown), len(shown), "no answer showed a key phrase")}
+
+
+def answered_right(r: dict) -> bool:
+    """An answered case is answered right: it holds a reference answer, or it quotes a false premise's correction."""
+    return bool(r["correct"]) if r["answerable"] else bool((r.get("premise") or {}).get("corrected"))
+
+
+def caution(records: list[dict]) -> dict[str, M.Result]:
+    """The low-confidence mark (Answer.confidence, train/confidence.py): the share of answers marked low
+    (`low_confidence_share`), and how often the marked and the unmarked answers are right (`right_when_low`,
+    `right_when_high`; right as `answered_right`). A useful mark has right_when_low well below right_when_high."""
+    answered = [r for r in records if not r["refused"]]
+    low = [r for r in answered if r.get("confidence") == "low"]
+    high = [r for r in answered if r.get("confidence") != "low"]
+    return {"low_confidence_share": M._share(len(low), len(answered), "no answered case"),
+            "right_when_low": M._share(sum(map(answered_right, low)), len(low), "no answer was marked low confidence"),
+            "right_when_high": M._share(sum(map(answered_right, high)), len(high), "every answer was marked low confidence")}
 
 
 def _hidden(records: list[dict]) -> M.Result:

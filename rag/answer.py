@@ -755,6 +755,8 @@ def clean_condensed(reply: str, question: str, max_chars: int = 500) -> str:
 
 
 REFUSAL_TEXT = "I couldn't find this in the documents."
+# Shown with an answer whose P(answerable) is below the refusal model's `caution` (Answer.confidence == "low").
+LOW_CONFIDENCE_TEXT = "Low confidence: the documents match this question only loosely. Check the cited passage before relying on it."
 _REFUSAL_PAT = re.compile(
     r"\b(?:couldn'?t|could not|can'?t|cannot|unable to|was unable to) (?:find|answer|locate|determine)\b"
     r"|\b(?:do|does|did|is|are)(?:n'?t| not) (?:contain|mention|provide|include|say|specify|state|have|answer)\b"

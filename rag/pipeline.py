@@ -57,12 +57,15 @@ _BACKREF = re.compile(r"\b(?:it|its|they|them|their|these|those|he|she|his|her|h
 
 
 # "that"/"this" that points back: opening the question or after a question word, an auxiliary or a preposition ("Does
-# that setting survive ...?", "Is there an equivalent of that?"), or with one noun at the question's end ("Can I raise that
-# limit?", "Why that number?"). After a noun or a verb of saying it is a relative pronoun or "that"-clause: not matched.
+# that setting survive ...?", "Is there an equivalent of that?"), with one noun at the question's end ("Can I raise that
+# limit?", "Why that number?"), ending the question ("Can I change that?": a relative "that" never ends a clause), or
+# before a verb's particle ("Can I get that down ...?", "How do I turn this off?"). After a noun or a verb of saying it is
+# a relative pronoun or "that"-clause: not matched.
 _DEMONSTRATIVE = re.compile(
     r"(?:^\s*|\b(?:why|where|when|how|what|which|does|do|did|is|are|was|were|can|could|will|would|should|of|for|about|with|in|on"
     r"|from|to|by|without|after|before|under|into|like)\s+)(?:that|this|these|those)\b"
-    r"|\b(?:that|this|these|those)\s+[\w-]+\s*[?.!]?\s*$",
+    r"|\b(?:that|this|these|those)\s+[\w-]+\s*[?.!]?\s*$"
+    r"|\b(?:that|this)\s*[?.!]?\s*$|\b(?:that|this)\s+(?:down|up|off|out|back|away)(?![\w-])",
     re.I,
 )
 
@@ -70,7 +73,7 @@ _DEMONSTRATIVE = re.compile(
 _IDENT = r"[A-Za-z]\w*(?:[_.:]\w+)+(?:\(\))?|[A-Za-z]\w*\(\)"  # json_remove, os.path.join, sqlite3_open()
 _SWAP_LEAD = re.compile(r"^\s*(?:and|but|or|what about|how about|then)\b", re.I)  # "And China?", "What about --hard?"
 _SLOTS = (  # kinds of word a bare follow-up swaps for the previous question's word of the same kind
-    re.compile(r"--?[A-Za-z][\w-]*"),  # an option: --soft -> --hard
+    re.compile(r"--?(?:[A-Za-z][\w-]*|\d+)"),  # an option: --soft -> --hard, gzip's -1 -> -9
     re.compile(_IDENT),  # an identifier: json_remove -> json_replace
     re.compile(r"\d[\d.,]*"),  # a number or a year: 2014 -> 2019
 )  # Not names: "And what about China?" after a question about NATO's concerns narrows NATO's topic, it swaps nothing.
@@ -163,6 +166,16 @@ class Pipeline:
     def refusal_threshold(self) -> float:
         t = self.settings.refusal_threshold
         return t if t is not None else getattr(self.refusal, "threshold", 0.26)
+
+    @property
+    def caution_below(self) -> float | None:
+        """The P(answerable) below which an answer is marked low confidence; None: never marked."""
+        t = self.settings.caution_below
+        return t if t is not None else getattr(self.refusal, "caution", None)
+
+    def confidence(self, p: float) -> str:
+        cut = self.caution_below
+        return "low" if cut is not None and p < cut else ""
 
     # --- documents ---------------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], rebuild: bool = False, progress: Progress | None = None) -> IngestReport:
@@ -331,6 +344,8 @@ class Pipeline:
             timings["total"] = _ms(t0)
             if kw.get("refused"):
                 kw["closest"] = closest_passages(hits, self.settings.closest_passages, self.settings.closest_min_score)
+            else:
+                kw["confidence"] = self.confidence(p)
             return Answer(question=q, mode=answerer.name, standalone_question=standalone, timings_ms=timings, refusal_score=round(p, 4), **kw)
 
         if note := self.refusal_note(standalone, a):

@@ -320,12 +320,14 @@ class RefusalModel:
     mean: dict[str, float] | None = None
     scale: dict[str, float] | None = None
     threshold: float = 0.26  # refuse below this P(answerable) unless Settings.refusal_threshold says otherwise
+    caution: float | None = None  # an answer below this P(answerable) is marked low confidence (train/confidence.py)
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> "RefusalModel":
         if path.exists():
             d = json.loads(path.read_text())
-            return cls(weights=d["weights"], bias=d["bias"], mean=d.get("mean"), scale=d.get("scale"), threshold=d.get("threshold", 0.26))
+            return cls(weights=d["weights"], bias=d["bias"], mean=d.get("mean"), scale=d.get("scale"), threshold=d.get("threshold", 0.26),
+                       caution=d.get("caution"))
         return cls(weights={"best_cos": 8.0, "best_lex": 4.0}, bias=-5.0)
 
     def p_answerable(self, f: dict[str, float]) -> float:

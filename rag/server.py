@@ -41,6 +41,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rag.answer import LOW_CONFIDENCE_TEXT
 from rag.errors import (
     ConfigError,
     EmptyQuestion,
@@ -159,7 +160,8 @@ def turn_pairs(turns: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def split_messages(messages: list[Message]) -> tuple[str, list[tuple[str, str]]]:
     """The last user message is the question; earlier user/assistant pairs are the history."""
-    turns = [(m.role, m.text()) for m in messages if m.role in ("user", "assistant")]
+    caveat = f"\n\n({LOW_CONFIDENCE_TEXT})"  # the server's own note on an earlier answer: not part of it
+    turns = [(m.role, m.text().removesuffix(caveat) if m.role == "assistant" else m.text()) for m in messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user":
         raise ApiError(400, "The last message must come from the user and hold the question: "
                             'end `messages` with {"role": "user", "content": "..."}.', "no_user_message")
@@ -341,15 +343,18 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
         await run_in_threadpool(precheck, question)
         cid, created = completion_id(), int(time.time())
 
+        def shown(ans: Answer) -> str:  # a chat client shows only the content: the caveat goes in it
+            return f"{ans.answer}\n\n({LOW_CONFIDENCE_TEXT})" if ans.confidence == "low" else ans.answer
+
         def extra(ans: Answer) -> dict:
             d = ans.to_dict()
             return {"citations": d["citations"], "refused": ans.refused, "notes": d["notes"],
-                    "standalone_question": ans.standalone_question, "short_answer": ans.short_answer}
+                    "standalone_question": ans.standalone_question, "short_answer": ans.short_answer, "confidence": ans.confidence}
 
         if not req.stream:
             ans = await answer(question, history, mode, req.k)
             return {"id": cid, "object": "chat.completion", "created": created, "model": req.model,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer}, "finish_reason": "stop"}],
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": shown(ans)}, "finish_reason": "stop"}],
                     **extra(ans)}
 
         def chunk(delta: dict, finish: str | None = None, **more) -> str:
@@ -371,7 +376,7 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
                 yield f"data: {json.dumps(error_body('Internal server error: the details are in the server log.', 'server_error', 'internal_error'))}\n\n"
                 yield "data: [DONE]\n\n"
                 return
-            for piece in pieces(ans.answer):
+            for piece in pieces(shown(ans)):
                 yield chunk({"content": piece})
             yield chunk({}, "stop", **extra(ans))
             yield "data: [DONE]\n\n"

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # refusal hides an answer the documents hold; a quoted non-answer is at least cited and checkable.
     # Unset: the refusal model's own threshold (refusal_model.json / refusal_reader_model.json).
     refusal_threshold: float | None = None
+    # An answer below this P(answerable) is marked low confidence ("Low confidence: ..." in the CLI, a badge in the UI,
+    # `confidence: "low"` in the JSON and the API). Unset: the refusal model's `caution` (train/confidence.py).
+    caution_below: float | None = Field(None, ge=0.0, le=1.0)
     # The reader (rag/reader.py). "span" (default): the span reader (SpanReader, train/span_reader.py)
     # reads the retrieved passages whole for an answer span; its score ranks the sentences and feeds
     # the refusal model. It refuses and answers better on the seeds and the manuals (evals/results/

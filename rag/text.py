@@ -29,7 +29,7 @@ _BOUNDARY = re.compile(
 # An ellipsis after a space elides inside a sentence when the words on either side are of one series: keywords in
 # capitals ("ALTER TABLE ... ADD COLUMN"), small numbers ("0 ... 7", "1.1.2 ... 1.2"), or identifiers that start alike
 # ("ARG1 ... ARG9", "ARGV[0] ... ARGV[ARGC]"). Otherwise it ends one, as in search snippets ("Mar 16, 2023 ... GPT-3 is").
-_ELISION = re.compile(r"(\S+)\s\.\.\.$")  # (a boundary follows . ! or ?, so never a "…")
+_ELISION = re.compile(r"(\S+) \.\.\.$")  # (a boundary follows . ! or ?, so never a "…")
 _WORD = re.compile(r"\S+")
 _KEYWORD = re.compile(r"[A-Z]{2,}")
 _SMALL_NUMBER = re.compile(r"\d{1,3}(?:\.\d+)*")

@@ -169,6 +169,9 @@ class Answer:
     closest: tuple[Closest, ...] = ()  # refused answers only: the nearest passages, so the user can check
     short_answer: str = ""  # the key phrase the reader is surest of among the shown sentences; "" for none
     short_answer_margin: float | None = None  # the span reader's margin for it over "no answer"
+    # "low": answered, but P(answerable) is below the refusal model's `caution` cut (train/confidence.py), where most
+    # answers were wrong on manuals it never saw; "" otherwise (refused, or no cut).
+    confidence: str = ""
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from rag.answer import LOW_CONFIDENCE_TEXT
 from rag.blocks import page_label
 
 _WS = re.compile(r"\s+")
@@ -108,8 +109,11 @@ def answer_html(turn: dict, show_unsupported: bool = False) -> str:
     if not sentences:  # an Answer without sentence detail: link the markers in its text
         parts.append(re.sub(r"\[(\d+)\]", lambda m: cite_links(tid, [int(m.group(1))], srcs), _text(a.get("answer", ""))))
     inline = show_unsupported or any(not s.get("supported") and s.get("shown") for s in sentences)
+    caution = ""
+    if a.get("confidence") == "low":
+        caution = f'<div class="rag-caution"><span class="rag-badge">Low confidence</span> {_text(LOW_CONFIDENCE_TEXT.split(": ", 1)[1])}</div>'
     return (
-        f'<div class="rag-answer rag-ok" id="rag-ans-{escape(tid)}"><p class="rag-body">{" ".join(parts)}</p>'
+        f'<div class="rag-answer rag-ok" id="rag-ans-{escape(tid)}">{caution}<p class="rag-body">{" ".join(parts)}</p>'
         + _unsupported_block(sentences, inline=inline)
         + timings_line(a)
         + "</div>"

@@ -73,6 +73,7 @@ def test_a_bare_follow_up_swaps_an_option_identifier_or_number_instead_of_borrow
     assert condense_offline("And json_replace?", [("How does the JSON function json_remove work?", "...")]) == "And json_replace? (function work)"
     assert condense_offline("And what about --hard?", [("What does git reset --soft do?", "...")]) == "And what about --hard? (git reset)"
     assert condense_offline("And in 2019?", [("What happened in Crimea in 2014?", "...")]) == "And in 2019? (happened crimea)"
+    assert condense_offline("And -7?", [("How much memory does bzip2 -1 use to compress?", "...")]) == "And -7? (much memory bzip2 use compress)"
     # a question with more of its own, or a name, swaps nothing
     assert "soft" in condense_offline("And what does --hard do to my working tree files?", [("What does git reset --soft do?", "...")])
     assert "nato" in condense_offline("And what about China?", [(NATO_Q, "...")]).lower()
@@ -88,6 +89,18 @@ def test_a_demonstrative_that_points_back_borrows_terms_but_a_relative_that_does
         assert "join" in condense_offline(q, history), q
     for q in ("What is the command that removes a linked worktree?", "How do I tell git that a file is binary?",
               "Which option makes sure that deleted content is overwritten?"):
+        assert condense_offline(q, history) == q, q
+
+
+def test_a_that_ending_the_question_or_before_a_particle_points_back():
+    """"Can I get that down on a small machine?" (after bunzip2's memory use) had four words of its own and its "that"
+    follows a verb, so it was read alone. A "that"/"this" that ends the question, or that a verb's particle follows
+    (down, up, off, out, back, away), is a pronoun: a relative "that" never ends a clause nor precedes a particle."""
+    history = [("How much memory does bunzip2 need to decompress a file?", "Decompression requires 3700 kbytes.")]
+    for q in ("Can I get that down on a small machine?", "How do I turn this off for one file only?", "Is there a way to change that?",
+              "Could the server ever back that out?"):
+        assert "bunzip2" in condense_offline(q, history), q
+    for q in ("Which setting makes sure that small machines decompress files?", "Does the manual say that down-sampling loses memory?"):
         assert condense_offline(q, history) == q, q
 
 

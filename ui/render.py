@@ -111,7 +111,8 @@ def answer_html(turn: dict, show_unsupported: bool = False) -> str:
     inline = show_unsupported or any(not s.get("supported") and s.get("shown") for s in sentences)
     caution = ""
     if a.get("confidence") == "low":
-        caution = f'<div class="rag-caution"><span class="rag-badge">Low confidence</span> {_text(LOW_CONFIDENCE_TEXT.split(": ", 1)[1])}</div>'
+        why = LOW_CONFIDENCE_TEXT.split(": ", 1)[1]  # after the badge's own "Low confidence"
+        caution = f'<div class="rag-caution"><span class="rag-badge">Low confidence</span> {_text(why[:1].upper() + why[1:])}</div>'
     return (
         f'<div class="rag-answer rag-ok" id="rag-ans-{escape(tid)}">{caution}<p class="rag-body">{" ".join(parts)}</p>'
         + _unsupported_block(sentences, inline=inline)

@@ -113,7 +113,7 @@ def test_the_ui_shows_a_badge_only_on_a_low_confidence_answer():
     a = {"answer": "The US abandoned the treaty in 2019. [1]", "refused": False, "sentences": [s], "citations": [{"n": 1, "source": "a.txt"}],
          "timings_ms": {}, "mode": "extractive"}
     low = answer_html({"id": "t1", "answer": dict(a, confidence="low")})
-    assert 'class="rag-caution"' in low and "Low confidence" in low and "Check the cited passage" in low
+    assert 'class="rag-caution"' in low and "Low confidence</span> The documents match" in low and "Check the cited passage" in low
     assert "rag-caution" not in answer_html({"id": "t2", "answer": dict(a, confidence="")})
 
 

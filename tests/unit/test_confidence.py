@@ -11,12 +11,11 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from rag import pipeline as P
 from rag.answer import LOW_CONFIDENCE_TEXT
 from rag.refusal import RefusalModel
 from rag.settings import Settings
 from rag.types import Answer, Sentence
-from tests.unit.test_key_phrase import TEXT, YearReader
+from tests.unit.test_key_phrase import year_pipe
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTION = "When did the US abandon the treaty?"
@@ -24,15 +23,7 @@ QUESTION = "When did the US abandon the treaty?"
 
 @pytest.fixture
 def pipe(tmp_path):
-    def make(**kw):
-        p = P.build(Settings(data_dir=tmp_path, embedder="hash", reader="span", **({"refusal_threshold": 0.0} | kw)), span=YearReader())
-        doc = tmp_path / "docs" / "inf.txt"
-        doc.parent.mkdir(exist_ok=True)
-        doc.write_text(TEXT)
-        p.ingest([doc.parent])
-        return p
-
-    return make
+    return lambda **kw: year_pipe(tmp_path, **({"refusal_threshold": 0.0} | kw))  # answers unless a test says otherwise
 
 
 def test_an_answer_below_the_cut_is_marked_low_and_one_above_is_not(pipe):

@@ -75,17 +75,19 @@ def test_ranking_carries_the_key_span_in_chunk_offsets():
     assert TEXT[s:e] == "2019" and margin == pytest.approx(6.0)
 
 
+def year_pipe(tmp_path, **kw):
+    """A pipeline over TEXT alone, read by YearReader, with these settings."""
+    p = P.build(Settings(data_dir=tmp_path, embedder="hash", reader="span", **kw), span=YearReader())
+    doc = tmp_path / "docs" / "inf.txt"
+    doc.parent.mkdir(exist_ok=True)
+    doc.write_text(TEXT)
+    p.ingest([doc.parent])
+    return p
+
+
 @pytest.fixture
 def pipe(tmp_path):
-    def make(**kw):
-        p = P.build(Settings(data_dir=tmp_path, embedder="hash", reader="span", **kw), span=YearReader())
-        doc = tmp_path / "docs" / "inf.txt"
-        doc.parent.mkdir(exist_ok=True)
-        doc.write_text(TEXT)
-        p.ingest([doc.parent])
-        return p
-
-    return make
+    return lambda **kw: year_pipe(tmp_path, **kw)
 
 
 def test_the_answer_marks_the_phrase_and_keeps_its_text(pipe):

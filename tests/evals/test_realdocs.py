@@ -199,7 +199,7 @@ def test_cli_skips_realdocs_with_the_reason_when_manuals_are_missing(tmp_path):
 # The suite's gate itself runs once in CI, in `make eval-gate` (.ci/run), with every other suite.
 
 
-FOLLOWUP_SETS = ("followups.jsonl", "followups2.jsonl", "followups3.jsonl")  # each written blind (evals/datasets/realdocs.md)
+FOLLOWUP_SETS = ("followups.jsonl", "followups2.jsonl", "followups3.jsonl", "followups4.jsonl")  # each written blind (evals/datasets/realdocs.md)
 
 
 @pytest.mark.parametrize("name", FOLLOWUP_SETS)
@@ -236,6 +236,7 @@ def test_followup_evidence_and_headings_are_verbatim_in_the_manuals(name):
     read_from = _read_from()
     rs = [r for r in suites._jsonl(DATASET.parent / name) if r["answerable"]]
     texts = {name: _independent_text(read_from[name]) for name in {r["source"] for r in rs}}
+    glued = {name: "".join(t.split()) for name, t in texts.items()}  # pypdf glues and splits some of bash.pdf's words
     for r in rs:
-        assert all(M.normalize(e) in texts[r["source"]] for e in r["evidence"]), r["id"]
+        assert all(M.normalize(e) in texts[r["source"]] or "".join(M.normalize(e).split()) in glued[r["source"]] for e in r["evidence"]), r["id"]
         assert M.normalize(r["section"]) in texts[r["source"]], r["id"]

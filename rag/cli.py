@@ -145,7 +145,7 @@ def _print_answer(ans, show_sources: bool = True):
     style = "yellow" if ans.refused else "default"
     # soft_wrap: the answer is one line, wrapped by the terminal, not cut at 80 columns with trailing spaces when piped
     out.print(ans.answer if ans.refused else _marked(ans), style=style, highlight=False, soft_wrap=True)
-    if getattr(ans, "confidence", "") == "low":
+    if ans.confidence == "low":
         from rag.answer import LOW_CONFIDENCE_TEXT
 
         out.print(f"  [yellow]{escape(LOW_CONFIDENCE_TEXT)}[/] [dim](P(answerable) {ans.refusal_score:.2f})[/]", highlight=False, soft_wrap=True)

@@ -42,14 +42,10 @@ if str(ROOT) not in sys.path:
 
 from evals.realdocs import BLIND_PARTS  # noqa: E402
 from evals.runner import answered_right as right  # noqa: E402
+from rag.refusal import _logit  # noqa: E402
 
 CALIBRATION_PARTS = BLIND_PARTS[:5]  # manuals6 .. manuals10: the cut is fitted here
 REPORTED_PARTS = BLIND_PARTS[5:]  # manuals11 .. manuals15: reported, never fitted on
-
-
-def _logit(p: float, eps: float = 1e-4) -> float:
-    p = min(max(p, eps), 1 - eps)
-    return math.log(p / (1 - p))
 
 
 def fit_cut(ps: list[float], ys: list[bool], floor: float = 0.0, steps: int = 50) -> tuple[float, float, float]:
@@ -116,7 +112,9 @@ def main(argv=None) -> int:
     print("\n".join(lines))
     if a.write:
         model["caution"] = cut
-        model["caution_script"] = f"python train/confidence.py --report REPORT --model {a.model.name} --write (REPORT: rag eval realdocs, {report.get('stamp')})"
+        stamp = report.get("stamp") or {}
+        model["caution_script"] = (f"python train/confidence.py --report REPORT --model {a.model.name} --write "
+                                   f"(REPORT: `rag eval realdocs` at {stamp.get('commit')}, {stamp.get('date')})")
         a.model.write_text(json.dumps(model, indent=1) + "\n")
     return 0
 

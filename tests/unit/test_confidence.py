@@ -130,3 +130,24 @@ def test_the_api_puts_the_caveat_in_the_message_and_reads_it_back_out(pipe, free
     _, history = split_messages([Message(role="user", content=QUESTION), Message(role="assistant", content=content),
                                  Message(role="user", content="And why?")])
     assert history == [(QUESTION, asked["answer"])]  # a follow-up reads the answer, not the server's caveat
+
+
+def test_the_script_fits_a_report_and_writes_the_cut_into_the_model(tmp_path):
+    """train/confidence.py end to end on a tiny made-up report: the cut, the results files and --write."""
+    from evals.realdocs import BLIND_PARTS
+    from train.confidence import CALIBRATION_PARTS, main
+
+    cases = []
+    for i, p in enumerate(np.linspace(0.3, 0.95, 40)):
+        for part in (CALIBRATION_PARTS[i % 5], BLIND_PARTS[5 + i % 5], "manuals"):
+            cases.append({"group": part, "refused": False, "refusal_score": float(p), "answerable": True, "correct": bool(p > 0.6 or i % 7 == 0)})
+    cases.append({"group": CALIBRATION_PARTS[0], "refused": True, "refusal_score": 0.1, "answerable": True, "correct": False})
+    report, model = tmp_path / "report.json", tmp_path / "model.json"
+    report.write_text(json.dumps({"cases": cases, "stamp": {"commit": "abc", "date": "today"}}))
+    model.write_text(json.dumps({"weights": {}, "bias": 0.0, "threshold": 0.25}))
+    assert main(["--report", str(report), "--model", str(model), "--out", str(tmp_path / "res"), "--write"]) == 0
+    res = json.loads((tmp_path / "res.json").read_text())
+    assert 0.5 < res["caution"] < 0.7 and res["calibration_parts"]["answered"] == 40  # the refused case is not an answer
+    assert res["reported_parts"]["low_right"] < res["reported_parts"]["high_right"]
+    assert json.loads(model.read_text())["caution"] == res["caution"] == RefusalModel.load(model).caution
+    assert "Low-confidence cut" in (tmp_path / "res.md").read_text()

@@ -46,10 +46,12 @@ from rag.untrusted import untrusted_support
 from rag.verify import Checker, HeuristicChecker
 
 _FOLLOWUP = re.compile(
-    # A lead that continues the conversation ("And --abort?", "Even in WAL mode?", "What if I have no root access?"), or
-    # a trailing "too"/"as well"/"either"/"instead". Pronouns are _BACKREF's.
+    # A lead that continues the conversation ("And --abort?", "Even in WAL mode?", "What if I have no root access?"),
+    # a trailing "too"/"as well"/"either"/"instead", or a bare condition. Pronouns are _BACKREF's.
     r"^\s*(?:and|but|also|so|what about|how about|then|even|what if|only|same|otherwise|instead|except)\b"
-    r"|\b(?:too|as well|either|instead)\s*[?.!]?\s*$",
+    r"|\b(?:too|as well|either|instead)\s*[?.!]?\s*$"
+    r"|^\s*(?:if|unless|suppose|supposing|assuming)\b(?![^?]*\b(?:what|which|who|whom|whose|how|why|where)\b)[^,;:]*$",  # a condition
+    # with no main clause and no question word: "If I leave val out?"
     re.I,
 )
 # "that"/"this"/"there" are left out: they are relative pronouns and adverbs far more often than references.
@@ -75,6 +77,7 @@ _SWAP_LEAD = re.compile(r"^\s*(?:and|but|or|what about|how about|then)\b", re.I)
 _SLOTS = (  # kinds of word a bare follow-up swaps for the previous question's word of the same kind
     re.compile(r"--?(?:[A-Za-z][\w-]*|\d+)"),  # an option: --soft -> --hard, gzip's -1 -> -9
     re.compile(_IDENT),  # an identifier: json_remove -> json_replace
+    re.compile(r"[A-Za-z]+-\d+(?:-\d+)*"),  # a numbered name: CVE-2021-20227 -> CVE-2020-13435, RFC-2616
     re.compile(r"\d[\d.,]*"),  # a number or a year: 2014 -> 2019
 )  # Not names: "And what about China?" after a question about NATO's concerns narrows NATO's topic, it swaps nothing.
 

@@ -74,6 +74,7 @@ def test_a_bare_follow_up_swaps_an_option_identifier_or_number_instead_of_borrow
     assert condense_offline("And what about --hard?", [("What does git reset --soft do?", "...")]) == "And what about --hard? (git reset)"
     assert condense_offline("And in 2019?", [("What happened in Crimea in 2014?", "...")]) == "And in 2019? (happened crimea)"
     assert condense_offline("And -7?", [("How much memory does bzip2 -1 use to compress?", "...")]) == "And -7? (much memory bzip2 use compress)"
+    assert condense_offline("And CVE-2020-13435?", [("Which SQLite release fixed CVE-2021-20227?", "...")]) == "And CVE-2020-13435? (sqlite release fixed)"
     # a question with more of its own, or a name, swaps nothing
     assert "soft" in condense_offline("And what does --hard do to my working tree files?", [("What does git reset --soft do?", "...")])
     assert "nato" in condense_offline("And what about China?", [(NATO_Q, "...")]).lower()
@@ -129,3 +130,13 @@ def test_a_back_reference_borrows_the_identifiers_the_earlier_answer_named():
     assert "reason" not in condense_offline("And --abort?", lock)
     refused = [("How does SQLite number rows?", "I couldn't find this in the documents (see sqlite_sequence).")]
     assert "sequence" not in condense_offline("Can I change it?", refused)
+
+
+def test_a_bare_condition_is_a_follow_up_but_a_conditional_question_is_not():
+    """"If I leave val out?" (after a question about the Array(n, val) constructor) has three words of its own and no
+    lead, so it was read alone. A condition with no main clause and no question word continues the earlier turn."""
+    history = [("What does the Array<T> (int n, const T &val) constructor do in Octave?", "It creates an array of n elements, each set to val.")]
+    for q in ("If I leave val out?", "Unless the array is empty?", "Suppose n is zero?"):
+        assert "constructor" in condense_offline(q, history), q
+    for q in ("If a column is declared INTEGER PRIMARY KEY, which rowid does SQLite use?", "If the file is missing what does git do?"):
+        assert condense_offline(q, history) == q, q

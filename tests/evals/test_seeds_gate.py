@@ -40,7 +40,8 @@ def test_seeds_suite_passes_its_gate(first_run):
     assert (out / "plots.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rep = json.loads((out / "report.json").read_text())
     assert rep["stamp"]["commit"] and len(rep["stamp"]["loadavg"]) == 3 and set(rep["se"]) <= set(rep["metrics"])
-    assert set(rep["metrics"]) == {"hit_at_k", "mrr", "answer_contains", "first_sentence_contains", "token_f1", "key_phrase_shown", "key_phrase_right", "refusal_recall", "refusal_precision", "refusal_auc",
+    assert set(rep["metrics"]) == {"hit_at_k", "mrr", "answer_contains", "first_sentence_contains", "token_f1", "key_phrase_shown", "key_phrase_right",
+                                   "low_confidence_share", "right_when_low", "right_when_high", "refusal_recall", "refusal_precision", "refusal_auc",
                                    "false_refusal_rate", "premise_handled", "faithfulness", "citation_precision",
                                    "citation_recall", "hidden_share", "latency_p50_ms", "latency_p95_ms"}
     assert len(rep["cases"]) >= 30

@@ -158,10 +158,14 @@ def turn_pairs(turns: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return pairs
 
 
+# Ends the message of a low-confidence answer: a chat client shows only the message. Not part of the answer, so a
+# follow-up's history drops it again.
+CAVEAT = f"\n\n({LOW_CONFIDENCE_TEXT})"
+
+
 def split_messages(messages: list[Message]) -> tuple[str, list[tuple[str, str]]]:
     """The last user message is the question; earlier user/assistant pairs are the history."""
-    caveat = f"\n\n({LOW_CONFIDENCE_TEXT})"  # the server's own note on an earlier answer: not part of it
-    turns = [(m.role, m.text().removesuffix(caveat) if m.role == "assistant" else m.text()) for m in messages if m.role in ("user", "assistant")]
+    turns = [(m.role, m.text().removesuffix(CAVEAT) if m.role == "assistant" else m.text()) for m in messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user":
         raise ApiError(400, "The last message must come from the user and hold the question: "
                             'end `messages` with {"role": "user", "content": "..."}.', "no_user_message")
@@ -343,8 +347,8 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
         await run_in_threadpool(precheck, question)
         cid, created = completion_id(), int(time.time())
 
-        def shown(ans: Answer) -> str:  # a chat client shows only the content: the caveat goes in it
-            return f"{ans.answer}\n\n({LOW_CONFIDENCE_TEXT})" if ans.confidence == "low" else ans.answer
+        def shown(ans: Answer) -> str:
+            return ans.answer + CAVEAT if ans.confidence == "low" else ans.answer
 
         def extra(ans: Answer) -> dict:
             d = ans.to_dict()

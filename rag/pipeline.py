@@ -82,6 +82,16 @@ _SLOTS = (  # kinds of word a bare follow-up swaps for the previous question's w
 )  # Not names: "And what about China?" after a question about NATO's concerns narrows NATO's topic, it swaps nothing.
 
 
+# "And in R?", "How about on Windows?": a follow-up that is one prepositional phrase swaps the object of the previous
+# question's phrase with the same preposition ("... called in MATLAB?", "On unix-like systems, where ...").
+_PREPS = r"in|on|for|with|under|from|at|by|inside|within|without|via|using"
+_PREP_FOLLOWUP = re.compile(rf"^\s*(?:(?:and|but|or|what about|how about|then)\s+)?(?P<prep>{_PREPS})\s+(?!(?:which|what|whose|how)\b)(?P<obj>[^?!.,;:]+?)\s*[?!.]?\s*$", re.I)
+# The object of a preposition in the previous question: up to 4 words, ending at punctuation, a clause's next word or
+# another preposition.
+_PREP_STOP = rf"(?:where|what|which|who|when|how|why|that|if|and|or|but|is|are|does|do|did|can|will|to|of|{_PREPS})\b"
+_PREP_OBJECT = rf"\s+(?P<obj>(?:(?!{_PREP_STOP})[^\s?!.,;:]+\s*){{1,4}}?)(?=[?!.,;:]|$|\s+{_PREP_STOP})"
+
+
 def _swapped(question: str, prev: str) -> set[str]:
     """The words of the previous question that a bare follow-up ("And json_replace?") swaps for its own word of the
     same kind: option, identifier or number. Their terms are not borrowed ("remove" of json_remove)."""
@@ -99,6 +109,33 @@ def _swapped(question: str, prev: str) -> set[str]:
     return out
 
 
+def _prep_swapped(question: str, prev: str) -> str | None:
+    """The previous question with the object of the follow-up's preposition swapped in ("And in R?" after "What is
+    broadcasting called in MATLAB?" -> "What is broadcasting called in R?"), or None. The last such phrase is swapped:
+    the question's own topic comes first ("What happened in Crimea in 2014?"). A number, option or identifier is
+    `_swapped`'s."""
+    m = _PREP_FOLLOWUP.match(question)
+    if not m or len(key_terms(question)) > 3 or _swapped(question, prev):
+        return None
+    objects = list(re.finditer(rf"\b{m.group('prep')}{_PREP_OBJECT}", prev, re.I))
+    if not objects:
+        return None
+    o = objects[-1]
+    return prev[: o.start("obj")] + m.group("obj").strip() + prev[o.end("obj") :]
+
+
+_CONNECTIVES = {"after", "before", "once", "without", "while", "since", "until", "during", "within", "upon", "then", "also", "even"}
+
+
+def _self_contained(question: str) -> bool:
+    """A pronoun after the question's own leading clause points into that clause, not back: "If I call shift without
+    a number, how many parameters does it drop?" ("it" is shift). The clause needs two key terms of its own; "After
+    upgrading, does it keep my settings?" still points back."""
+    lead, comma, rest = question.partition(",")
+    own = [t for t in key_terms(lead) if t not in _CONNECTIVES]
+    return bool(comma) and len(own) >= 2 and not (_BACKREF.search(lead) or _DEMONSTRATIVE.search(lead))
+
+
 def condense_offline(question: str, history: History) -> str:
     """Deterministic follow-up rewriting: append the previous question's terms the new one lacks, but not those of
     a word the follow-up swaps for its own ("How does json_remove work?" -> "And json_replace?" borrows "work")."""
@@ -106,10 +143,12 @@ def condense_offline(question: str, history: History) -> str:
         return question
     # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
     # alone borrows terms; a full question keeps its own meaning.
-    backref = bool(_BACKREF.search(question) or _DEMONSTRATIVE.search(question))
+    backref = bool(_BACKREF.search(question) or _DEMONSTRATIVE.search(question)) and not _self_contained(question)
     if len(key_terms(question)) > 2 and not backref and not _FOLLOWUP.search(question):
         return question
     prev = condense_offline(history[-1][0], history[:-1])
+    if not backref and (swapped := _prep_swapped(question, prev)):
+        return swapped
     if backref:  # "Am I allowed to change what's in it?": "it" is often what the answer named (sqlite_sequence)
         prev = " ".join([prev, *_named_in(history[-1][1], prev)])
     have = set(tokenize(question)) | _swapped(question, history[-1][0])

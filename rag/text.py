@@ -27,17 +27,25 @@ _BOUNDARY = re.compile(
     r"""(?<=[.!?])["'”’)\]]*(?:\[\d+(?:\s*[,;–-]\s*\d+)*\])*(?P<ws>\s+)(?=["'“‘(\[]?[A-Z0-9])|(?P<par>\n\s*\n|\n(?=\s*(?:[-*#•]|\d+[.)]\s)))"""
 )
 # An ellipsis after a space elides inside a sentence when the words on either side are of one series: keywords in
-# capitals ("ALTER TABLE ... ADD COLUMN"), small numbers ("0 ... 7", "1.1.2 ... 1.2"), or identifiers that start alike
-# ("ARG1 ... ARG9", "ARGV[0] ... ARGV[ARGC]"). Otherwise it ends one, as in search snippets ("Mar 16, 2023 ... GPT-3 is").
-_ELISION = re.compile(r"(\S+) \.\.\.$")  # (a boundary follows . ! or ?, so never a "…")
+# capitals ("ALTER TABLE ... ADD COLUMN"), small numbers ("0 ... 7", "1.1.2 ... 1.2"), single letters in order ("A ... F"),
+# numbers with one unit ("200 k ... 900 k"), or identifiers that start alike ("ARG1 ... ARG9", "ARGV[0] ... ARGV[ARGC]").
+# Otherwise it ends one, as in search snippets ("Mar 16, 2023 ... GPT-3 is").
+_ELISION = re.compile(r"(?:(\S+) )?(\S+) \.\.\.$")  # (a boundary follows . ! or ?, so never a "…")
 _WORD = re.compile(r"\S+")
 _KEYWORD = re.compile(r"[A-Z]{2,}")
 _SMALL_NUMBER = re.compile(r"\d{1,3}(?:\.\d+)*")
+_NUMBER = re.compile(r"\d[\d,.]*")
+_LETTER = re.compile(r"[A-Za-z]")
 
 
-def _one_series(before: str, after: str) -> bool:
+def _one_series(before: str, after: str, before2: str = "", after2: str = "") -> bool:
+    """`before` ... `after` elide one series; `before2` is the word before `before`, `after2` the one after `after`."""
     before, after = before.rstrip(",;"), after.rstrip(",;.)")
     if _KEYWORD.fullmatch(before) and _KEYWORD.fullmatch(after) or _SMALL_NUMBER.fullmatch(before) and _SMALL_NUMBER.fullmatch(after):
+        return True
+    if _LETTER.fullmatch(before) and _LETTER.fullmatch(after) and before < after:  # "9 A ... F a ... f"
+        return True
+    if _NUMBER.fullmatch(before2.rstrip(",;")) and _NUMBER.fullmatch(after) and after2.rstrip(",;.)") == before:  # "100 k, 200 k ... 900 k"
         return True
     ident = any(re.search(r"[\d\[\]_-]", w) for w in (before, after))
     return ident and len(before) >= 2 and before[:2] == after[:2] and bool(re.search(r"[A-Za-z]", before[:2]))
@@ -60,7 +68,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 if w in _ABBREV or (len(w) == 1 and w.isalpha()):
                     continue
                 if text.endswith(" ...", start, cut) and (el := _ELISION.search(text, start, cut)):
-                    if _one_series(el.group(1), _WORD.match(text, m.end()).group(0)):
+                    after = _WORD.match(text, m.end())
+                    after2 = _WORD.match(text, after.end() + 1) if text[after.end() : after.end() + 1] == " " else None
+                    if _one_series(el.group(2), after.group(0), el.group(1) or "", after2.group(0) if after2 else ""):
                         continue
         else:
             cut = m.start("par")

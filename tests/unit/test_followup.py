@@ -140,3 +140,29 @@ def test_a_bare_condition_is_a_follow_up_but_a_conditional_question_is_not():
         assert "constructor" in condense_offline(q, history), q
     for q in ("If a column is declared INTEGER PRIMARY KEY, which rowid does SQLite use?", "If the file is missing what does git do?"):
         assert condense_offline(q, history) == q, q
+
+
+def test_a_follow_up_that_is_one_prepositional_phrase_swaps_that_phrase_of_the_previous_question():
+    """followups3 "And in R?" (after "... called in MATLAB?") and "How about on Windows?" (after "On unix-like
+    systems, where ...?") borrowed MATLAB and unix-like systems, the very words they replace. The previous question
+    is asked again with the object of the same preposition swapped; its last such phrase, so that the question's own
+    topic stays ("in Crimea in 2014" -> only 2014 is a number slot's anyway)."""
+    assert condense_offline("And in R?", [("What is Octave's broadcasting called in MATLAB?", "BSX")]) == "What is Octave's broadcasting called in R?"
+    assert condense_offline("How about on Windows?", [("On unix-like systems, where does SQLite put temporary files?", "/var/tmp")]) == \
+        "On Windows, where does SQLite put temporary files?"
+    assert condense_offline("And for tables?", [("What is the limit for columns in SQLite?", "2000")]) == "What is the limit for tables in SQLite?"
+    # a number is a slot's swap, a question word is no object, and a phrase with no match borrows as before
+    assert condense_offline("And in 2019?", [("What happened in Crimea in 2014?", "...")]) == "And in 2019? (happened crimea)"
+    assert condense_offline("In which file?", [("Where is the setting stored in git?", "...")]) == "In which file? (setting stored git)"
+    assert condense_offline("And on the client?", [("Which port does the server use?", "...")]) == "And on the client? (port server use)"
+
+
+def test_a_pronoun_after_the_questions_own_leading_clause_does_not_point_back():
+    """followups4 "If I call shift without a number, how many positional parameters does it drop?" borrowed the earlier
+    turn's autocd option for its "it", which is shift. A leading clause with two key terms of its own holds the
+    referent; a bare "After upgrading," or a pronoun inside the clause still points back."""
+    history = [("What does bash's autocd option do?", "If set, a command name that is the name of a directory is executed ...")]
+    for q in ("If I call shift without a number, how many positional parameters does it drop?", "If the file is large, can I compress it faster?"):
+        assert condense_offline(q, history) == q, q
+    for q in ("After upgrading, does it keep my settings?", "When I run it with --force, what happens?", "Once installed, can I remove it?"):
+        assert "autocd" in condense_offline(q, history), q

@@ -28,4 +28,14 @@ def test_an_ellipsis_between_words_of_no_one_series_still_ends_a_sentence():
     for t in ("Mar 16, 2023 ... GPT-3 is a language model.", "Dec 7, 2017 ... 2017 College Football Awards.",
               "Jul 14, 2018 ... WIMBLEDON, England — Before Saturday, she lost."):
         assert len(sentences(t)) == 2, t
-    # left alone: a series whose last word is not the ellipsis's neighbour ("100 k, 200 k ... 900 k") is still cut
+    # a number and a unit before it, and a letter after it, are no series either
+    assert len(sentences("It cost 200 k ... 900 Euros were paid.")) == 2
+    assert len(sentences("We reached step F ... A new step began.")) == 2
+
+
+def test_an_elision_of_numbers_with_one_unit_or_of_letters_in_order_does_not_end_a_sentence():
+    """bzip2's manual.pdf "Set the block size to 100 k, 200 k ... 900 k when compressing." was cut after the
+    ellipsis (the word before it is the unit, not a number), and bash.pdf's "0 ... 9 A ... F" after the letters."""
+    for t in ("Set the block size to 100 k, 200 k ... 900 k when compressing.",
+              "The digits 0 ... 9 A ... F a ... f are hexadecimal."):
+        assert sentences(t) == [t]

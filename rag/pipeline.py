@@ -109,6 +109,29 @@ def _swapped(question: str, prev: str) -> set[str]:
     return out
 
 
+def _slot_swapped(question: str, prev: str) -> str | None:
+    """The previous question with the follow-up's option, identifier or number in place of its own ("And -7?" after
+    "How much memory does bzip2 -1 use?" -> "How much memory does bzip2 -7 use?"), or None: when the follow-up holds
+    nothing else and each question has one word of that kind. A whole question reads and retrieves better than the
+    word with the old question's terms appended (the -7 row of bzip2's table was not retrieved)."""
+    lead = _SWAP_LEAD.match(question)
+    if not lead:
+        return None
+    rest = [w.strip("?!,;:'\"()[]") for w in question[lead.end() :].split()]
+    rest = [w for w in rest if w and w.lower() not in ("about", "what", "how") and not re.fullmatch(_PREPS, w, re.I)]
+    if len(rest) != 1:
+        return None
+    new = rest[0]
+    for slot in _SLOTS:
+        if slot.fullmatch(new):
+            olds = {w.strip("?!,;:'\"()[]") for w in prev.split()}
+            olds = [w for w in olds if slot.fullmatch(w) and w != new]
+            if len(olds) == 1:
+                return re.sub(rf"(?<![\w-]){re.escape(olds[0])}(?![\w-])", new, prev, count=1)
+            return None
+    return None
+
+
 def _prep_swapped(question: str, prev: str) -> str | None:
     """The previous question with the object of the follow-up's preposition swapped in ("And in R?" after "What is
     broadcasting called in MATLAB?" -> "What is broadcasting called in R?"), or None. The last such phrase is swapped:
@@ -147,7 +170,7 @@ def condense_offline(question: str, history: History) -> str:
     if len(key_terms(question)) > 2 and not backref and not _FOLLOWUP.search(question):
         return question
     prev = condense_offline(history[-1][0], history[:-1])
-    if not backref and (swapped := _prep_swapped(question, prev)):
+    if not backref and (swapped := _slot_swapped(question, prev) or _prep_swapped(question, prev)):
         return swapped
     if backref:  # "Am I allowed to change what's in it?": "it" is often what the answer named (sqlite_sequence)
         prev = " ".join([prev, *_named_in(history[-1][1], prev)])

@@ -98,6 +98,7 @@ class Line:
     linked: bool = False  # all its words lie in links to places in the same document: a contents entry
     grid: bool = False  # a table row rebuilt from cells that pdfium read one after the other
     ocr_par: bool = False  # a scanned page's line where tesseract starts a paragraph (rag/ocr.py)
+    stacked: bool = False  # a table's header set on two lines, joined into one (`_stacked_heads`)
 
 
 def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
@@ -573,7 +574,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         elif in_index and len(lines) >= 4 and hits >= 0.2 * len(lines):
             page_kind[lines[0].page] = "index"
 
-    body = [lines if not lines or page_kind.get(lines[0].page) else _grid_rows(lines, pitch, is_heading, vocab) for lines in body]
+    body = [lines if not lines or page_kind.get(lines[0].page) else _stacked_heads(_grid_rows(lines, pitch, is_heading, vocab), pitch)
+            for lines in body]
     notes: dict[int, list[list[Line]]] = {}
     for lines in body:
         if lines:
@@ -852,7 +854,7 @@ def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: i
     key = None  # the words of the last header found, and the page its table ends on
     for t in tables:
         heads = []
-        if len(t) >= 2 and rows[t[0]][1] >= bold and rows[t[1]][1] < bold:
+        if len(t) >= 2 and (rows[t[0]][0].stacked or rows[t[0]][1] >= bold and rows[t[1]][1] < bold):
             heads.append(t[0])
             key = (_wkey(blocks[t[0]].text), blocks[t[-1]].page)
         if key:
@@ -868,6 +870,47 @@ def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: i
         if heads:
             out[t[0] : t[-1] + 1] = with_heads(out[t[0] : t[-1] + 1])
     return out
+
+
+_HEAD_CELL = re.compile(r"-{0,2}[A-Za-z][A-Za-z'()/.-]*(?: -{0,2}[A-Za-z][A-Za-z'()/.-]*)*")  # "Compress", "-s usage"
+
+
+def _stacked_heads(lines: list[Line], pitch: float) -> list[Line]:
+    """A table's header set on two lines, the first with fewer cells, each over one column of the second ("Compress
+    Decompress Decompress Corpus" over "Flag usage usage -s usage Size", bzip2's memory table), is one header row:
+    "Flag | Compress usage | Decompress usage | Decompress -s usage | Corpus Size". Taken so when the two lines open a
+    table (no row above), hold words only (no digit, no code), lie a line's pitch apart, and the row below them has as
+    many cells as the second and a number in one; each upper cell goes to the lower column whose left edge is nearest, in order. The joined
+    line is its table's header (`_table_heads`), bold or not. Left out: headers of three lines or more."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        a = lines[i]
+        if i + 2 < len(lines) and (not out or not out[-1].cells):
+            b, c = lines[i + 1], lines[i + 2]
+            cols = _stacked_columns(a, b, c, pitch)
+            if cols is not None:
+                cells = [f"{a.cells[cols.index(j)]} {cell}" if j in cols else cell for j, cell in enumerate(b.cells)]
+                out.append(replace(b, text=" ".join(cells), cells=cells, x0=min(a.x0, b.x0), x1=max(a.x1, b.x1), top=a.top, stacked=True))
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def _stacked_columns(a: Line, b: Line, c: Line, pitch: float) -> list[int] | None:
+    """For each cell of `a`, the column of `b` it heads (`_stacked_heads`), or None when a and b are no stacked header."""
+    if not (2 <= len(a.cells) < len(b.cells) == len(c.cells) and len(a.cell_x) == len(a.cells) and len(b.cell_x) == len(b.cells)):
+        return None
+    if not (a.page == b.page == c.page and 0 < a.top - b.top <= pitch * 1.6 and 0 < b.top - c.top <= pitch * 3):
+        return None
+    if a.fixed or b.fixed or not all(_HEAD_CELL.fullmatch(x) for x in a.cells + b.cells):  # words only: no code, no numbers
+        return None
+    if not any(re.search(r"\d", x) for x in c.cells):  # ... over data: rows of words with one cell empty are rows
+        return None
+    cols = [min(range(len(b.cell_x)), key=lambda j: (abs(x - b.cell_x[j]), -j)) for x in a.cell_x]
+    return cols if all(p < q for p, q in zip(cols, cols[1:])) else None
 
 
 def _wkey(text: str) -> str:

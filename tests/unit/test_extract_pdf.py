@@ -404,6 +404,46 @@ def test_a_bold_first_row_above_plain_rows_is_the_tables_header_and_its_rows_car
     assert any("Bookworm" in q for q in quoted) and not any("Codename" in q for q in quoted), quoted  # a header row is never quoted
 
 
+def make_stacked_header(path: Path) -> Path:
+    """bzip2's memory table as DocBook sets it: a header of two lines in the regular face, the upper one's words
+    centred over the columns they head ("Compress" over "usage"), and the first column's title only on the lower line.
+    Below it, a table of words whose first row has an empty cell, above two full rows: rows, not a header."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 18)
+    c.drawString(72, 780, "Memory management")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 750, "The figures below are for the Calgary corpus.")
+    xs = (90, 170, 250, 330)
+    for x, word in zip(xs[1:], ("Compress", "Decompress", "Corpus")):
+        c.drawString(x - 8, 720, word)
+    for y, cells in ((706, ("Flag", "usage", "usage", "Size")), (690, ("-1", "1200k", "500k", "914704")), (675, ("-9", "7600k", "3700k", "828642"))):
+        for x, cell in zip(xs, cells):
+            c.drawString(x, y, cell)
+    c.drawString(72, 640, "The names of the parts follow.")
+    for y, cells in ((610, ("alpha", "", "gamma")), (595, ("one", "two", "three")), (580, ("four", "five", "six"))):
+        for x, cell in zip((90, 200, 310), cells):
+            c.drawString(x, y, cell)
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_a_header_set_on_two_lines_is_one_header_row(tmp_path):
+    """bzip2's manual.pdf read its memory table's header as two rows, "Compress | Decompress | Corpus" and "Flag |
+    usage | usage | Size", so no row carried it and a reader could not tell compress from decompress usage."""
+    doc = load_file(make_stacked_header(tmp_path / "memory.pdf").resolve(), tmp_path.resolve(), 10**9)
+    blocks = [(b.kind, doc.text[b.start:b.end], b.head) for b in doc.blocks if b.kind in ("table_row", "table_head")]
+    head = "Flag | Compress usage | Decompress usage | Corpus Size"
+    assert blocks[:3] == [("table_head", head, ""), ("table_row", "-1 | 1200k | 500k | 914704", head),
+                          ("table_row", "-9 | 7600k | 3700k | 828642", head)], blocks
+    # a row of words with a cell missing, above a row of words: not joined (only words over data rows are a header)
+    assert [b[1] for b in blocks[3:]] == ["alpha | gamma", "one | two | three", "four | five | six"], blocks
+    assert all(b[0] == "table_row" and not b[2] for b in blocks[3:]), blocks
+
+
 def test_an_appendix_heads_its_own_sections_even_below_a_larger_title(tmp_path):
     """texinfo manuals (R's, bash's) set the title larger than chapters; "Appendix B Invoking R" has no number to
     read a level from, so its size made it level 2, under the last numbered chapter, with "B.1" beside it."""

@@ -88,7 +88,8 @@ _PREPS = r"in|on|for|with|under|from|at|by|inside|within|without|via|using"
 _PREP_FOLLOWUP = re.compile(rf"^\s*(?:(?:and|but|or|what about|how about|then)\s+)?(?P<prep>{_PREPS})\s+(?!(?:which|what|whose|how)\b)(?P<obj>[^?!.,;:]+?)\s*[?!.]?\s*$", re.I)
 # The object of a preposition in the previous question: up to 4 words, ending at punctuation, a clause's next word or
 # another preposition.
-_PREP_STOP = rf"(?:where|what|which|who|when|how|why|that|if|and|or|but|is|are|does|do|did|can|will|to|of|{_PREPS})\b"
+# ("of" and "by" stay inside a noun phrase: "for a division by zero", "in the list of users")
+_PREP_STOP = r"(?:where|what|which|who|when|how|why|that|if|and|or|but|is|are|does|do|did|can|will|to|in|on|for|with|under|from|at|inside|within|without|via|using)\b"
 _PREP_OBJECT = rf"\s+(?P<obj>(?:(?!{_PREP_STOP})[^\s?!.,;:]+\s*){{1,4}}?)(?=[?!.,;:]|$|\s+{_PREP_STOP})"
 
 

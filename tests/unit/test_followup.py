@@ -155,6 +155,9 @@ def test_a_follow_up_that_is_one_prepositional_phrase_swaps_that_phrase_of_the_p
     assert condense_offline("How about on Windows?", [("On unix-like systems, where does SQLite put temporary files?", "/var/tmp")]) == \
         "On Windows, where does SQLite put temporary files?"
     assert condense_offline("And for tables?", [("What is the limit for columns in SQLite?", "2000")]) == "What is the limit for tables in SQLite?"
+    # "of" and "by" stay inside the object (followups4: "for a division by zero" became "for a foreign key violation by zero")
+    assert condense_offline("And for a foreign key violation?", [("Which SQLSTATE does PostgreSQL report for a division by zero?", "22012")]) == \
+        "Which SQLSTATE does PostgreSQL report for a foreign key violation?"
     # a number is a slot's swap, a question word is no object, and a phrase with no match borrows as before
     assert condense_offline("And in 2019?", [("What happened in Crimea in 2014?", "...")]) == "What happened in Crimea in 2019?"
     assert condense_offline("In which file?", [("Where is the setting stored in git?", "...")]) == "In which file? (setting stored git)"

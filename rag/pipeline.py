@@ -84,12 +84,12 @@ _SLOTS = (  # kinds of word a bare follow-up swaps for the previous question's w
 
 # "And in R?", "How about on Windows?": a follow-up that is one prepositional phrase swaps the object of the previous
 # question's phrase with the same preposition ("... called in MATLAB?", "On unix-like systems, where ...").
-_PREPS = r"in|on|for|with|under|from|at|by|inside|within|without|via|using"
+_PREP_WORDS = ("in", "on", "for", "with", "under", "from", "at", "by", "inside", "within", "without", "via", "using")
+_PREPS = "|".join(_PREP_WORDS)
 _PREP_FOLLOWUP = re.compile(rf"^\s*(?:(?:and|but|or|what about|how about|then)\s+)?(?P<prep>{_PREPS})\s+(?!(?:which|what|whose|how)\b)(?P<obj>[^?!.,;:]+?)\s*[?!.]?\s*$", re.I)
 # The object of a preposition in the previous question: up to 4 words, ending at punctuation, a clause's next word or
-# another preposition.
-# ("of" and "by" stay inside a noun phrase: "for a division by zero", "in the list of users")
-_PREP_STOP = r"(?:where|what|which|who|when|how|why|that|if|and|or|but|is|are|does|do|did|can|will|to|in|on|for|with|under|from|at|inside|within|without|via|using)\b"
+# another preposition; "of" and "by" stay inside it ("for a division by zero", "in the list of users").
+_PREP_STOP = rf"(?:where|what|which|who|when|how|why|that|if|and|or|but|is|are|does|do|did|can|will|to|{'|'.join(w for w in _PREP_WORDS if w != 'by')})\b"
 _PREP_OBJECT = rf"\s+(?P<obj>(?:(?!{_PREP_STOP})[^\s?!.,;:]+\s*){{1,4}}?)(?=[?!.,;:]|$|\s+{_PREP_STOP})"
 
 
@@ -136,8 +136,8 @@ def _slot_swapped(question: str, prev: str) -> str | None:
 def _prep_swapped(question: str, prev: str) -> str | None:
     """The previous question with the object of the follow-up's preposition swapped in ("And in R?" after "What is
     broadcasting called in MATLAB?" -> "What is broadcasting called in R?"), or None. The last such phrase is swapped:
-    the question's own topic comes first ("What happened in Crimea in 2014?"). A number, option or identifier is
-    `_swapped`'s."""
+    the question's own topic comes first ("What happened in Crimea in 2014?"). A follow-up that holds a number, option
+    or identifier is `_slot_swapped`'s, or borrows terms when that swap is unclear."""
     m = _PREP_FOLLOWUP.match(question)
     if not m or len(key_terms(question)) > 3 or _swapped(question, prev):
         return None
@@ -161,8 +161,10 @@ def _self_contained(question: str) -> bool:
 
 
 def condense_offline(question: str, history: History) -> str:
-    """Deterministic follow-up rewriting: append the previous question's terms the new one lacks, but not those of
-    a word the follow-up swaps for its own ("How does json_remove work?" -> "And json_replace?" borrows "work")."""
+    """Deterministic follow-up rewriting. A bare swap is the previous question with the new word or phrase in place
+    of the old ("And -7?", "And in R?": `_slot_swapped`, `_prep_swapped`); any other follow-up appends the previous
+    question's terms the new one lacks, but not those of a word it swaps for its own ("How does json_remove work?" ->
+    "And json_replace for arrays?" borrows "work")."""
     if not history:
         return question
     # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand

@@ -94,9 +94,14 @@ _PREP_OBJECT = rf"\s+(?P<obj>(?:(?!{_PREP_STOP})[^\s?!.,;:]+\s*){{1,4}}?)(?=[?!.
 
 
 def _swapped(question: str, prev: str) -> set[str]:
-    """The words of the previous question that a bare follow-up ("And json_replace?") swaps for its own word of the
-    same kind: option, identifier or number. Their terms are not borrowed ("remove" of json_remove)."""
-    if not _SWAP_LEAD.match(question) or len(key_terms(question)) > 3:
+    """The words of the previous question that a bare follow-up swaps for its own: an option, identifier or number of
+    the same kind ("And json_replace?" after json_remove), or else the object of the same preposition ("And in R?"
+    after "... called in MATLAB?", the last such phrase: "What happened in Crimea in 2014?" keeps Crimea). Their terms
+    are not borrowed ("remove" of json_remove, "matlab"). Asking the previous question again with the new word in
+    place of the old was measured and not shipped: its fuller query retrieved worse ("What does git clean -X do?"
+    quoted the command's summary, "And -X? (git clean)" the option's entry)."""
+    prep = _PREP_FOLLOWUP.match(question)
+    if not (_SWAP_LEAD.match(question) or prep) or len(key_terms(question)) > 3:
         return set()
 
     def words(q: str) -> list[str]:
@@ -107,45 +112,10 @@ def _swapped(question: str, prev: str) -> set[str]:
     for slot in _SLOTS:
         if any(slot.fullmatch(w) for w in new):
             out.update(t for w in old if slot.fullmatch(w) and w not in new for t in tokenize(w))
+    if not out and prep and (objects := list(re.finditer(rf"\b{prep.group('prep')}{_PREP_OBJECT}", prev, re.I))):
+        mine = set(tokenize(prep.group("obj")))
+        out.update(t for t in tokenize(objects[-1].group("obj")) if t not in mine)
     return out
-
-
-def _slot_swapped(question: str, prev: str) -> str | None:
-    """The previous question with the follow-up's option, identifier or number in place of its own ("And -7?" after
-    "How much memory does bzip2 -1 use?" -> "How much memory does bzip2 -7 use?"), or None: when the follow-up holds
-    nothing else and each question has one word of that kind. A whole question reads and retrieves better than the
-    word with the old question's terms appended (the -7 row of bzip2's table was not retrieved)."""
-    lead = _SWAP_LEAD.match(question)
-    if not lead:
-        return None
-    rest = [w.strip("?!,;:'\"()[]") for w in question[lead.end() :].split()]
-    rest = [w for w in rest if w and w.lower() not in ("about", "what", "how") and not re.fullmatch(_PREPS, w, re.I)]
-    if len(rest) != 1:
-        return None
-    new = rest[0]
-    for slot in _SLOTS:
-        if slot.fullmatch(new):
-            olds = {w.strip("?!,;:'\"()[]") for w in prev.split()}
-            olds = [w for w in olds if slot.fullmatch(w) and w != new]
-            if len(olds) == 1:
-                return re.sub(rf"(?<![\w-]){re.escape(olds[0])}(?![\w-])", new, prev, count=1)
-            return None
-    return None
-
-
-def _prep_swapped(question: str, prev: str) -> str | None:
-    """The previous question with the object of the follow-up's preposition swapped in ("And in R?" after "What is
-    broadcasting called in MATLAB?" -> "What is broadcasting called in R?"), or None. The last such phrase is swapped:
-    the question's own topic comes first ("What happened in Crimea in 2014?"). A follow-up that holds a number, option
-    or identifier is `_slot_swapped`'s, or borrows terms when that swap is unclear."""
-    m = _PREP_FOLLOWUP.match(question)
-    if not m or len(key_terms(question)) > 3 or _swapped(question, prev):
-        return None
-    objects = list(re.finditer(rf"\b{m.group('prep')}{_PREP_OBJECT}", prev, re.I))
-    if not objects:
-        return None
-    o = objects[-1]
-    return prev[: o.start("obj")] + m.group("obj").strip() + prev[o.end("obj") :]
 
 
 _CONNECTIVES = {"after", "before", "once", "without", "while", "since", "until", "during", "within", "upon", "then", "also", "even"}
@@ -161,10 +131,9 @@ def _self_contained(question: str) -> bool:
 
 
 def condense_offline(question: str, history: History) -> str:
-    """Deterministic follow-up rewriting. A bare swap is the previous question with the new word or phrase in place
-    of the old ("And -7?", "And in R?": `_slot_swapped`, `_prep_swapped`); any other follow-up appends the previous
-    question's terms the new one lacks, but not those of a word it swaps for its own ("How does json_remove work?" ->
-    "And json_replace for arrays?" borrows "work")."""
+    """Deterministic follow-up rewriting: append the previous question's terms the new one lacks, but not those of
+    a word or phrase the follow-up swaps for its own ("How does json_remove work?" -> "And json_replace?" borrows
+    "work"; `_swapped`)."""
     if not history:
         return question
     # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
@@ -173,8 +142,6 @@ def condense_offline(question: str, history: History) -> str:
     if len(key_terms(question)) > 2 and not backref and not _FOLLOWUP.search(question):
         return question
     prev = condense_offline(history[-1][0], history[:-1])
-    if not backref and (swapped := _slot_swapped(question, prev) or _prep_swapped(question, prev)):
-        return swapped
     if backref:  # "Am I allowed to change what's in it?": "it" is often what the answer named (sqlite_sequence)
         prev = " ".join([prev, *_named_in(history[-1][1], prev)])
     have = set(tokenize(question)) | _swapped(question, history[-1][0])

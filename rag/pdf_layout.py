@@ -23,7 +23,8 @@ font sizes, weights and pitch. From those lines:
     definition list's definition). A row whose cells wrap, which pdfium reads cell by cell (down one
     cell, then up to the next), is put back together as one row. A table's first row is its header
     (`table_head`) when every letter of it is bold and the row below is not, and so is that header repeated at
-    the head of the next page; the rows under it carry its text (`_table_heads`);
+    the head of the next page; a header set on two lines, words over a row of data, is joined into one
+    (`_stacked_heads`); the rows under it carry its text (`_table_heads`);
   * footnotes (smaller lines below the page's last body line, the first one opening with a
     smaller mark) become paragraphs of their own, without the mark, after the paragraph that
     runs on to the next page (a mark that pdfium reads as a line of its own, raised above its note as

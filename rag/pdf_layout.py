@@ -881,8 +881,9 @@ def _stacked_heads(lines: list[Line], pitch: float) -> list[Line]:
     Decompress Decompress Corpus" over "Flag usage usage -s usage Size", bzip2's memory table), is one header row:
     "Flag | Compress usage | Decompress usage | Decompress -s usage | Corpus Size". Taken so when the two lines open a
     table (no row above), hold words only (no digit, no code), lie a line's pitch apart, and the row below them has as
-    many cells as the second and a number in one; each upper cell goes to the lower column whose left edge is nearest, in order. The joined
-    line is its table's header (`_table_heads`), bold or not. Left out: headers of three lines or more."""
+    many cells as the second and a number in one; each upper cell goes to the lower column whose left edge is nearest,
+    in order. The joined line is its table's header (`_table_heads`), bold or not. Left out: headers of three lines or
+    more."""
     out: list[Line] = []
     i = 0
     while i < len(lines):

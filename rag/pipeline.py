@@ -73,7 +73,8 @@ _DEMONSTRATIVE = re.compile(
 
 
 _IDENT = r"[A-Za-z]\w*(?:[_.:]\w+)+(?:\(\))?|[A-Za-z]\w*\(\)"  # json_remove, os.path.join, sqlite3_open()
-_SWAP_LEAD = re.compile(r"^\s*(?:and|but|or|what about|how about|then)\b", re.I)  # "And China?", "What about --hard?"
+_SWAP_LEADS = r"and|but|or|what about|how about|then"
+_SWAP_LEAD = re.compile(rf"^\s*(?:{_SWAP_LEADS})\b", re.I)  # "And China?", "What about --hard?"
 _SLOTS = (  # kinds of word a bare follow-up swaps for the previous question's word of the same kind
     re.compile(r"--?(?:[A-Za-z][\w-]*|\d+)"),  # an option: --soft -> --hard, gzip's -1 -> -9
     re.compile(_IDENT),  # an identifier: json_remove -> json_replace
@@ -86,7 +87,7 @@ _SLOTS = (  # kinds of word a bare follow-up swaps for the previous question's w
 # question's phrase with the same preposition ("... called in MATLAB?", "On unix-like systems, where ...").
 _PREP_WORDS = ("in", "on", "for", "with", "under", "from", "at", "by", "inside", "within", "without", "via", "using")
 _PREPS = "|".join(_PREP_WORDS)
-_PREP_FOLLOWUP = re.compile(rf"^\s*(?:(?:and|but|or|what about|how about|then)\s+)?(?P<prep>{_PREPS})\s+(?!(?:which|what|whose|how)\b)(?P<obj>[^?!.,;:]+?)\s*[?!.]?\s*$", re.I)
+_PREP_FOLLOWUP = re.compile(rf"^\s*(?:(?:{_SWAP_LEADS})\s+)?(?P<prep>{_PREPS})\s+(?!(?:which|what|whose|how)\b)(?P<obj>[^?!.,;:]+?)\s*[?!.]?\s*$", re.I)
 # The object of a preposition in the previous question: up to 4 words, ending at punctuation, a clause's next word or
 # another preposition; "of" and "by" stay inside it ("for a division by zero", "in the list of users").
 _PREP_STOP = rf"(?:where|what|which|who|when|how|why|that|if|and|or|but|is|are|does|do|did|can|will|to|{'|'.join(w for w in _PREP_WORDS if w != 'by')})\b"

@@ -31,7 +31,7 @@ _BOUNDARY = re.compile(
 # numbers with one unit ("200 k ... 900 k"), or identifiers that start alike ("ARG1 ... ARG9", "ARGV[0] ... ARGV[ARGC]").
 # Otherwise it ends one, as in search snippets ("Mar 16, 2023 ... GPT-3 is").
 _ELISION = re.compile(r"(?:(\S+) )?(\S+) \.\.\.$")  # (a boundary follows . ! or ?, so never a "…")
-_WORD = re.compile(r"\S+")
+_NEXT_WORDS = re.compile(r"(\S+)(?: (\S+))?")  # the word after an ellipsis and, after one space, the next
 _KEYWORD = re.compile(r"[A-Z]{2,}")
 _SMALL_NUMBER = re.compile(r"\d{1,3}(?:\.\d+)*")
 _NUMBER = re.compile(r"\d[\d,.]*")
@@ -68,9 +68,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
                 if w in _ABBREV or (len(w) == 1 and w.isalpha()):
                     continue
                 if text.endswith(" ...", start, cut) and (el := _ELISION.search(text, start, cut)):
-                    after = _WORD.match(text, m.end())
-                    after2 = _WORD.match(text, after.end() + 1) if text[after.end() : after.end() + 1] == " " else None
-                    if _one_series(el.group(2), after.group(0), el.group(1) or "", after2.group(0) if after2 else ""):
+                    after = _NEXT_WORDS.match(text, m.end())
+                    if _one_series(el.group(2), after.group(1), el.group(1) or "", after.group(2) or ""):
                         continue
         else:
             cut = m.start("par")

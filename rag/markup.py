@@ -131,7 +131,7 @@ def html_blocks(html: str) -> list[Block]:
     kept, walked = sum(len(b.text) for b in blocks), sum(len(b.text) for b in fallback)
     reference = len(soup.find_all("dt")) >= 8
     if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5) or (reference and walked >= kept):
-        return _close_boxes(fallback, boxes)
+        return _captions(_close_boxes(fallback, boxes))
     blocks = _fill_gaps(_unflatten_tables(blocks, fallback), fallback)
     if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
         # trafilatura sometimes drops every heading (SQLite's pages: <h2> straight in <body>
@@ -141,7 +141,30 @@ def html_blocks(html: str) -> list[Block]:
         # Taking a stack apart is kept only when it loses no heading: a heading whose text trafilatura dropped has no place.
         heads = [{_fold(b.text) for b in bs if b.kind == "heading"} for bs in (restored, unstacked)]
         blocks = unstacked if heads[1] >= heads[0] else restored
-    return _close_boxes(blocks, boxes)
+    return _captions(_close_boxes(blocks, boxes))
+
+
+_CAPTION_END = re.compile(r"[.:;,!?]\W*$|[.!?]\s+[A-Z]")  # ends as a sentence or a lead-in, or holds a sentence end
+_FINITE = re.compile(r"\b(?:is|are|was|were|has|have|had|can|could|will|would|may|might|must|should|does|do|did)\b", re.I)
+
+
+def _title_like(text: str) -> bool:
+    """At most five words, or every word of four letters or more capitalised ("Serial Type Codes Of The Record Format")."""
+    words = text.split()
+    return len(words) <= 5 or all(not w[:1].islower() for w in words if len(w) >= 4)
+
+
+def _captions(blocks: list[Block]) -> list[Block]:
+    """A table's title line: a paragraph of at most 12 words right above a table, title-like, with no sentence end,
+    lead-in colon or finite verb ("WAL-Index Locks Controlled By xShmLock()" over SQLite's lock table, set as <center><i>...</i><br>
+    <table>). It stays searchable, but it is no sentence to quote ("These are the eight locks supported:" above it is,
+    and so is Apache's "The following directives are used during the search/bind phase", which lacks its colon)."""
+    out = list(blocks)
+    for i, b in enumerate(blocks[:-1]):
+        if (b.kind == "paragraph" and blocks[i + 1].kind in ("table_head", "table_row") and len(b.text.split()) <= 12
+                and not _CAPTION_END.search(b.text) and not _FINITE.search(b.text) and _title_like(b.text)):
+            out[i] = Block("caption", b.text, b.section, b.page, b.head)
+    return out
 
 
 _LANG_SWITCH = re.compile(r"^(?:top|bottom)lang$|^lang(?:uage)?s?[-_]?(?:switch(?:er)?|select(?:or)?|picker|list|menu)$", re.I)

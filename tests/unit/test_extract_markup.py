@@ -796,3 +796,30 @@ def test_headings_trafilatura_stacked_after_the_text_go_back_above_their_text():
     assert section["The problem with looking up information by rowid is the rowid."] == "1.3. Lookup By Index"
     heads = [x.text for x in out if x.kind == "heading"]
     assert heads == ["Overview", "1. Searching", "1.1. Tables Without Indices", "1.2. Lookup By Rowid", "1.3. Lookup By Index"]
+
+
+@pytest.mark.parametrize("main_content", [True, False])
+def test_html_a_title_line_above_a_table_is_its_caption_searchable_but_never_quoted(tmp_path, main_content):
+    # SQLite's walformat.html sets "WAL-Index Locks Controlled By xShmLock()" in <center><i>..</i><br> over the lock
+    # table; quoted, it read as a heading glued into the answer. A lead-in sentence above a table stays prose, with or
+    # without its colon (Apache's "The following directives are used during the search/bind phase").
+    table = "<table border='1'><tr><th>Name</th><th>Offset</th></tr><tr><td>WAL_WRITE_LOCK</td><td>120</td></tr></table>"
+    body = (f"<p>These are the eight locks supported by the shared-memory method of a database connection:</p>"
+            f"<center><i>WAL-Index Locks Controlled By xShmLock()</i><br>{table}</center>"
+            f"<p>The following directives are used during the search/bind phase</p>{table.replace('WAL_WRITE', 'WAL_CKPT')}")
+    page = HTML.replace("<table><tr><th>Term</th><th>Meaning</th></tr><tr><td>bad</td><td>the commit has the bug</td></tr></table>", body)
+    if not main_content:
+        page = f"<html><body>{body}</body></html>"
+    (tmp_path / "wal.html").write_text(page, encoding="utf-8")
+    doc = load(tmp_path / "wal.html")
+    blocks = kinds(doc)
+    assert ("caption", "WAL-Index Locks Controlled By xShmLock()") in blocks
+    assert ("paragraph", "These are the eight locks supported by the shared-memory method of a database connection:") in blocks
+    assert ("paragraph", "The following directives are used during the search/bind phase") in blocks
+    assert ("table_row", "WAL_WRITE_LOCK | 120") in blocks
+    chunks = chunk_document(doc, 64, 8)
+    assert any("Controlled By xShmLock()" in c.text for c in chunks), "searchable"
+    quoted = [c.text[s:e] for c in chunks for s, e in quotable_spans(c)]
+    assert quoted and not any("Controlled By" in q for q in quoted), quoted
+    assert any(q.startswith("WAL_WRITE_LOCK") for q in quoted)
+    check_chunks(doc)

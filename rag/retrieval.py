@@ -98,7 +98,7 @@ STOPWORDS = frozenset(
 # so "Busingen" finds it; "ﬁle" -> "file"), with a contraction or possessive kept ("don't", "git’s").
 # ASCII text splits exactly as TOKENIZER 1 did ([a-z0-9]+); that one cut "Büsingen" into "b" and "singen"
 # (so "rich" matched "Zürich") and found no word at all in Greek or Cyrillic.
-TOKENIZER = 3  # 3: words stemmed (bm25_terms). Stored with each BM25 index: one built by another version is rebuilt from the store
+TOKENIZER = 2  # stored with each BM25 index: an index built by another version is rebuilt from the store
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?")
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")  # the same words on ASCII text, found faster
 
@@ -120,15 +120,6 @@ def tokenize(text: str) -> list[str]:
     return [t for t in words if t not in STOPWORDS]
 
 
-def bm25_terms(text: str) -> list[str]:
-    """The words BM25 indexes and searches: `tokenize`'s, stemmed (rag.text.content_words), so that "compressing"
-    finds "compressed" and "matches" finds "matching". The stemmer is rag.text's crude one, which the lexical
-    features already use; a Porter stemmer was not tried."""
-    from rag.text import content_words  # (rag.text imports this module)
-
-    return content_words(text)
-
-
 def index_chunks(ix, chunks: Sequence[Chunk], vectors=None) -> None:
     """Add chunks to a BM25 index as the words of what they are indexed as (rag.chunking.indexed_text: title and
     section path above the text), with their embeddings for exact dense search. An empty index records the word
@@ -139,7 +130,7 @@ def index_chunks(ix, chunks: Sequence[Chunk], vectors=None) -> None:
 
     if chunks and not ix.live and ix.snapshot().meta.get("tokenizer") != TOKENIZER:
         ix.set_meta(tokenizer=TOKENIZER)
-    ix.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [bm25_terms(indexed_text(c)) for c in chunks], vectors)
+    ix.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(indexed_text(c)) for c in chunks], vectors)
 
 
 class BM25Retriever:
@@ -247,7 +238,7 @@ class BM25Retriever:
     def ranked_ids(self, query: str, n: int) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first. An id may name a chunk deleted elsewhere since the last
         check: a caller that finds it missing in the store falls back to `retrieve`, which repairs."""
-        toks = bm25_terms(query)
+        toks = tokenize(query)
         ix = self._fresh()
         return ix.search(toks, n) if toks else []
 
@@ -274,7 +265,7 @@ class BM25Retriever:
         self._checker.start()
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
-        toks = bm25_terms(query)
+        toks = tokenize(query)
         for attempt in (0, 1):
             ix = self._fresh()
             if not toks:

@@ -66,21 +66,3 @@ def test_an_index_built_by_the_old_splitter_is_rebuilt_once(tmp_path, caplog):
         hits = build(settings).retriever.sparse.retrieve("rich", 2)
     assert [h.chunk.source for h in hits] == ["other.txt"], "Zürich is not 'rich'"
     assert "older word splitter" not in caplog.text, "once"
-
-
-def test_bm25_matches_words_by_their_stem(tmp_path):
-    # TOKENIZER 3: BM25 indexes and searches stemmed words (bm25_terms), so a question's "compressing" finds the
-    # manual's "compressed" and "matches" finds "matching" (squad11-extra, never tuned on: hybrid hit@5 0.953 -> 0.969).
-    from rag.retrieval import bm25_terms
-
-    assert bm25_terms("Compressing files") == bm25_terms("compressed file") == ["compress", "file"]
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "bzip.txt").write_text("Files are compressed in blocks of 900k by default.\n")
-    (docs / "grep.txt").write_text("The matching lines are printed with their line numbers.\n")
-    (docs / "other.txt").write_text("A harbour town keeps its own time and its own tides.\n")
-    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive"))
-    pipe.ingest([docs])
-    assert pipe.store.lexical.snapshot().meta["tokenizer"] == TOKENIZER == 3
-    assert [h.chunk.source for h in pipe.retriever.sparse.retrieve("when compressing", 1)] == ["bzip.txt"]
-    assert [h.chunk.source for h in pipe.retriever.sparse.retrieve("which matches", 1)] == ["grep.txt"]

@@ -156,14 +156,15 @@ def _title_like(text: str) -> bool:
 
 def _captions(blocks: list[Block]) -> list[Block]:
     """A table's title line: a paragraph of at most 12 words right above a table, title-like, with no sentence end,
-    lead-in colon or finite verb ("WAL-Index Locks Controlled By xShmLock()" over SQLite's lock table, set as <center><i>...</i><br>
-    <table>). It stays searchable, but it is no sentence to quote ("These are the eight locks supported:" above it is,
-    and so is Apache's "The following directives are used during the search/bind phase", which lacks its colon)."""
+    lead-in colon or finite verb ("WAL-Index Locks Controlled By xShmLock()" over SQLite's lock table, set as
+    <center><i>...</i><br><table>). It stays searchable, but it is no sentence to quote ("These are the eight locks
+    supported:" above it is, and so is Apache's "The following directives are used during the search/bind phase",
+    which lacks its colon)."""
     out = list(blocks)
     for i, b in enumerate(blocks[:-1]):
         if (b.kind == "paragraph" and blocks[i + 1].kind in ("table_head", "table_row") and len(b.text.split()) <= 12
                 and not _CAPTION_END.search(b.text) and not _FINITE.search(b.text) and _title_like(b.text)):
-            out[i] = Block("caption", b.text, b.section, b.page, b.head)
+            out[i] = replace(b, kind="caption")
     return out
 
 

@@ -18,7 +18,12 @@
                      / "Appendix A: Title 40" with its page number;
 * `word_fragment`  - the sentence starts with the tail of a word cut at a line or page break ("tion
                      (VECSXPs), and for ..."): a lowercase first word that is one of the endings English
-                     hyphenation leaves (`_WORD_TAILS`) and not a word itself ("less", "able" are words).
+                     hyphenation leaves (`_WORD_TAILS`) and not a word itself ("less", "able" are words);
+* `fragment`       - a sentence cut off mid-clause: it ends with a comma, or with a word no
+                     English sentence ends on ("and", "or", "either", "the", ...), with no sentence end
+                     after it ("Its size is greater than 512 bytes, and"; "Note also that when documenting
+                     data set bar,"). A lead-in that stops before the list or code it introduces is one too,
+                     unless what it introduces is shown after it: `artefacts(..., continued=True)`.
 
 `readable(text)` is `not artefacts(text)`. Left out: artefacts we can't see in one sentence
 without the document (a missing hyphen at a page break, reordered columns), and judging style.
@@ -29,7 +34,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-KINDS = ("line_break", "page_number", "dot_leader", "glued_heading", "repeated_header", "word_fragment")
+KINDS = ("line_break", "page_number", "dot_leader", "glued_heading", "repeated_header", "word_fragment", "fragment")
 
 _HYPHEN_LEFT = re.compile(r"[a-z]-\s+([a-z]+)")
 _SUSPENDED = {"and", "or", "nor", "to", "as", "vs"}  # "pre- and post-processing" is English, not an artefact
@@ -52,6 +57,10 @@ _WORD_TAILS = frozenset(
     "ized izes izing ised ises ising ation ations ative atively ture tures ously ively iness ional ionally ular ful tive "
     "tives cally tically lessly ization izations isation isations ement ements edly".split())
 _FIRST_WORD = re.compile(r"[a-z]+(?=[\s,;:.)]|$)")
+# A clause left open: a comma, a conjunction or a word that needs what follows it, at the very end.
+_OPEN_END = re.compile(r"(?:,|\b(?:and|or|nor|but|either|neither|whether|the|a|an|of|to|that|which|than|such as|like|"
+                       r"with|by|for|from|into|between|is|are|must|should|can|will)\b)\W{0,2}$", re.I)
+_CLOSED_END = re.compile(r"[.!?:]['\"”’)\]]*$")
 _TEXINFO_HEADER = re.compile(r"\b(?:Chapter\s+\d{1,2}|Appendix\s+[A-Z]):\s+[^.!?\n]{1,70}?\s\d{1,4}\b")
 
 
@@ -67,8 +76,9 @@ def _cells(flat: str) -> list[str]:
     return [flat]
 
 
-def artefacts(text: str, headers: Iterable[str] = ()) -> list[str]:
-    """The artefact kinds found in one displayed answer sentence, in KINDS order (empty = readable)."""
+def artefacts(text: str, headers: Iterable[str] = (), continued: bool = False) -> list[str]:
+    """The artefact kinds found in one displayed answer sentence, in KINDS order (empty = readable). `continued`: the
+    answer shows, right after it, what the sentence leads into (its list items or code), so an open end is no fragment."""
     body = text.strip()
     lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
     flat = _squeeze(body)
@@ -110,8 +120,13 @@ def artefacts(text: str, headers: Iterable[str] = ()) -> list[str]:
     if first and first.group(0) in _WORD_TAILS:
         found.add("word_fragment")  # "tion (VECSXPs), and for ...": a word's tail from the line or page before
 
+    code = flat.startswith("`") or flat.endswith("`")  # quoted code ends as its language does ("... = ON;")
+    row = " | " in flat or len(_cells(flat)) > 1  # a table row's last cell is a value, not a clause ("... of a")
+    if not (continued or code or row) and "\n" not in body and _OPEN_END.search(flat) and not _CLOSED_END.search(flat):
+        found.add("fragment")  # "Its size is greater than 512 bytes, and": the rest of the clause is not shown
+
     return [k for k in KINDS if k in found]
 
 
-def readable(text: str, headers: Iterable[str] = ()) -> bool:
-    return not artefacts(text, headers)
+def readable(text: str, headers: Iterable[str] = (), continued: bool = False) -> bool:
+    return not artefacts(text, headers, continued)

@@ -287,9 +287,12 @@ def case_fields(case, ans) -> dict:
     """The realdocs fields of one record (see the module docstring)."""
     shown = [s for s in ans.sentences if s.shown] if not ans.refused else []
     read = []
-    for s in shown:
+    for i, s in enumerate(shown):
         text = s.display or _displayed(s.text, ans.answer)  # a table row is shown with its column names
-        read.append({"text": text, "artefacts": readability.artefacts(text, case.running_headers or ())})
+        # A lead-in ("... must either") reads whole when the next shown sentence quotes the same source (its list or
+        # code): lenient, since a sentence carries no span to check that it is the very next one.
+        continued = i + 1 < len(shown) and bool(s.cites) and shown[i + 1].cites == s.cites
+        read.append({"text": text, "artefacts": readability.artefacts(text, case.running_headers or (), continued)})
     cited_right = section_ok = None
     sections = [getattr(c, "section", None) for c in ans.citations]
     if case.answerable and case.evidence:

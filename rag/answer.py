@@ -275,7 +275,7 @@ def rank_sentences(
     for i, hit in enumerate(sources, start=1):
         prev: set[str] = set()
         view, at = views[i - 1]
-        spans = [(s, strip_trailing_refs(hit.chunk.text, s, e)) for s, e in quotable_spans(hit.chunk)]  # never TOC/index/headings; "France.[12]" quotes as "France."
+        spans = [(s, item_end(hit.chunk, s, strip_trailing_refs(hit.chunk.text, s, e))) for s, e in quotable_spans(hit.chunk)]  # never TOC/index/headings; "France.[12]" quotes as "France."
         for j, (s, e) in enumerate(spans):
             text = hit.chunk.text[s:e]
             read_as = view[at(s) : at(e)]
@@ -389,10 +389,11 @@ _BULLET_GAP = re.compile(r"\s*(?:[-*+•·◦‣–—]|\(?[0-9a-zA-Z]{1,3}[.)])
 
 
 def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk], max_items: int = 6, max_chars: int = 600) -> list[Candidate]:
-    """The picked sentences, each one that ends in ":" followed by the list items it introduces in its passage ("httpd
-    must look for the following files:" and the four paths), in order: at most `max_items` items and `max_chars`
-    characters, only items that follow it directly (nothing but a bullet or a number between them); or, when no list
-    follows, by the short code block right after it ("roll back with:" and the command)."""
+    """The picked sentences, each one that ends in ":" (or stops without a sentence end, `_leads_in`) followed by the
+    list items it introduces in its passage ("httpd must look for the following files:" and the four paths), in order:
+    at most `max_items` items and `max_chars` characters, only items that follow it directly (nothing but a bullet or
+    a number between them); or, when no list follows, by the short code block right after it ("roll back with:" and
+    the command)."""
     out: list[Candidate] = []
 
     def follow(c: Candidate, chunk, s: int, e: int) -> None:  # quote chunk.text[s:e] after `c`, once
@@ -405,7 +406,7 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
             continue
         if (turn := _reversal_after(sources[c.source - 1].chunk, c.end)) is not None:  # "... intended to be more secure.
             follow(c, sources[c.source - 1].chunk, *turn)  # This is no longer the case ..."
-        if not c.text.rstrip().endswith(":"):
+        if not c.text.rstrip().endswith(":") and not _leads_in(sources[c.source - 1].chunk, c):
             if (code := _code_lead(sources[c.source - 1].chunk, c.text, c.end, max_chars)) is not None:
                 follow(c, sources[c.source - 1].chunk, *code)  # "... works correctly by" and the command that ends it
             continue
@@ -413,15 +414,37 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
         for s, e in quotable_spans(chunk):
             if s < c.end:
                 continue
-            e = strip_trailing_refs(chunk.text, s, e)
+            whole = strip_trailing_refs(chunk.text, s, e)
+            e = item_end(chunk, s, whole)  # quoted without its ", and"; the gap to the next item is measured from `whole`
             if (items >= max_items or chars + e - s > max_chars or kind_at(chunk, s) != "list_item"
                     or not _BULLET_GAP.fullmatch(chunk.text[end:s])):
                 break
             follow(c, chunk, s, e)
-            end, items, chars = e, items + 1, chars + e - s
+            end, items, chars = whole, items + 1, chars + e - s
         if items == 0 and (code := _code_after(chunk, c.end, max_chars)) is not None:  # "roll back with:" and the command
             follow(c, chunk, *code)
     return out
+
+
+# What ties a list item to the next one: "Its size is greater than 512 bytes, and", "... temporary variables;".
+_ITEM_JOINT = re.compile(r"(?:\s*[,;]\s*(?:and|or)?|\s+(?:and|or))\s*$")
+
+
+def item_end(chunk, start: int, end: int) -> int:
+    """The end of the list item at chunk.text[start:end] without the comma, semicolon or "and"/"or" that joins it to
+    the next item, which quoted alone reads as a sentence cut off; any other span's end unchanged."""
+    if kind_at(chunk, start) != "list_item":
+        return end
+    m = _ITEM_JOINT.search(chunk.text, start, end)
+    return m.start() if m and m.start() > start else end
+
+
+def _leads_in(chunk, c: Candidate) -> bool:
+    """Does the prose sentence `c` stop without a sentence end, right before list items ("The rule is that
+    corresponding array dimensions must either", "Note also that when documenting data set bar,")? Then it
+    introduces them as a sentence ending in ":" does, and is quoted with them."""
+    t = c.text.rstrip()
+    return bool(t) and (t[-1].isalnum() or t[-1] == ",") and kind_at(chunk, c.start) == "paragraph"  # not an item, a row
 
 
 # A sentence that takes back the one before it: quoting that one alone would assert what the document withdraws.

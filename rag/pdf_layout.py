@@ -100,6 +100,7 @@ class Line:
     grid: bool = False  # a table row rebuilt from cells that pdfium read one after the other
     ocr_par: bool = False  # a scanned page's line where tesseract starts a paragraph (rag/ocr.py)
     stacked: bool = False  # a table's header set on two lines, joined into one (`_stacked_heads`)
+    main_size: float = 0.0  # the size most of its letters are set in (`size` is its first letter's); 0: unknown, use `size`
 
 
 def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
@@ -129,7 +130,8 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
             fixed = bool(_FIXED_FONT.search(font)) and all(_is_fixed(tp, i) for i in range(a + 1, k + 1) if text[i - 1].isspace() and not text[i].isspace()) and (k == a or _is_fixed(tp, k))
             body = _PUA_BULLET.sub("•", _spaced(text, j, k + 1, gaps).replace(_GONE, ""), count=1)  # Word's Symbol-font bullet
             # y: the baseline (a glyph's box starts lower for "g" or "(", higher for a closing quote)
-            line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno)
+            line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno,
+                        main_size=round(_line_size(tp, text, a, k, size), 1))
             if _NUMBERED_HEADING.match(line.text) or line.weight > 400:  # (only these lines' last weight is ever asked for; TeX's
                 # bold can be 540 against a body of 340)
                 z = next((i for i in range(k, max(j - 1, k - 6), -1) if text[i].isalnum()), k)
@@ -149,6 +151,23 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
         return lines
     finally:
         tp.close()
+
+
+def _line_size(tp, text: str, a: int, k: int, first: float, samples: int = 9) -> float:
+    """The font size most of a line is set in, read at up to `samples` letters or digits spread along it; ties go to
+    its first letter's. A man page sets a variable's name a point smaller ("BASH_XTRACEFD is unset or ..." is 9 pt in
+    a 10 pt paragraph): compared at the first letter alone, such a line broke its paragraph in two. Only whether a
+    line continues a paragraph asks for it (either size may match); headings are still told by their first letter's."""
+    import pypdfium2.raw as raw
+
+    z = next((i for i in range(k, a, -1) if text[i].isalnum()), a)
+    if z == a or round(raw.FPDFText_GetFontSize(tp.raw, z), 1) == round(first, 1):
+        return first  # one size from the first letter to the last: most lines, read with one call
+    at = [i for i in range(a, k + 1) if text[i].isalnum()]
+    step = max(1, len(at) // samples)
+    sizes = Counter(round(raw.FPDFText_GetFontSize(tp.raw, i), 1) for i in at[::step][:samples])
+    best, n = sizes.most_common(1)[0]
+    return first if sizes[round(first, 1)] == n else best
 
 
 def _baseline(tp, i: int, fallback: float) -> float:
@@ -632,7 +651,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         nonlocal cur
         close()
         text = " | ".join(ln.cells) if kind == "table_row" else ln.text
-        cur = {"kind": kind, "lines": [ln.text], "text": text, "page": ln.page, "x0": ln.x0, "size": ln.size, "first": ln, "last": ln,
+        cur = {"kind": kind, "lines": [ln.text], "text": text, "page": ln.page, "x0": ln.x0, "size": ln.size, "main_size": ln.main_size or ln.size, "first": ln, "last": ln,
                "cells": list(ln.cells), "cell_x": list(ln.cell_x), "low": ln.low_weight, **kw}
 
     def in_cell(ln: Line, gap: float | None) -> bool:
@@ -760,7 +779,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 start("list_item", ln)  # (a dash that opens a wrapped line inside a sentence is no list mark)
                 continue
             if cur and cur["kind"] in ("paragraph", "list_item"):
-                if _continues(cur, ln, gap, pitch, body_size) and not (man and _ended_short(cur, ln, lines, body_size)):
+                if (_continues(cur, ln, gap, pitch, body_size) and not (man and _ended_short(cur, ln, lines, body_size))
+                        and not _hanging_term(cur, ln, lines, body_size)):
                     cur["text"] = _join(cur["text"], ln.text, vocab)
                     cur["lines"].append(ln.text)
                     cur["last"] = ln
@@ -1118,8 +1138,8 @@ def _tabular(lines: list[Line], idx: int, pitch: float) -> bool:
 def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: float) -> bool:
     """Does line `ln` continue the paragraph or list item `cur`?"""
     prev: Line = cur["last"]
-    if abs(ln.size - cur["size"]) >= 1.0:
-        return False
+    if min(abs(a - b) for a in (ln.size, ln.main_size or ln.size) for b in (cur["size"], cur["main_size"])) >= 1.0:
+        return False  # another size, by its first letter and by most of its letters (a name set smaller may open a line)
     em = ln.size or body_size
     if ln.ocr_par and gap is not None:
         return False  # tesseract starts a paragraph here (a scanned page)
@@ -1157,6 +1177,35 @@ def _ended_short(cur: dict, ln: Line, lines: list[Line], body_size: float) -> bo
     first = next(iter(ln.text.split()), "")
     width = (ln.x1 - ln.x0) * len(first) / max(len(ln.text), 1)
     return prev.x1 + 0.5 * em + width < right - 0.25 * em
+
+
+def _hanging_term(cur: dict, ln: Line, lines: list[Line], body_size: float) -> bool:
+    """Is `ln` the next term of a definition list whose last definition, `cur`, ended without a sentence end? In
+    bash.pdf's FILES, "/bin/bash" / "The bash executable" / "/etc/profile": the definition is indented under its term,
+    so the next term starts further left, and the definition's line ends short of the justified right edge (its
+    column's, or the page's when its indent has none) with room there for the term's first word: the author broke
+    the line, not the margin. Read as one paragraph,
+    "The bash executable /etc/profile" named the wrong file. (`_continues` ends a paragraph at an outdent after a
+    sentence end on its own.)"""
+    prev: Line = cur["last"]
+    em = ln.size or body_size
+    if ln.x0 >= prev.x0 - 0.8 * em or _ENDS_SENTENCE.search(cur["text"]) or abs(ln.top - prev.top) < 0.3 * em:
+        return False
+    right = min(_right_edge([x for x in lines if abs(x.x0 - prev.x0) <= 0.5 * em], body_size), _right_edge(lines, body_size))
+    if right == float("inf"):
+        return False  # nothing on the page is justified: no edge to tell a short line by
+    first = next(iter(ln.text.split()), "")
+    width = (ln.x1 - ln.x0) * len(first) / max(len(ln.text), 1)
+    if prev.x1 + 0.5 * em + width >= right - 0.25 * em:
+        return False
+    # A term is short and has its definition under it, indented as `prev` is. Without that, `ln` goes on with a sentence
+    # that a displayed line interrupted ("For example, the command" / "ls > dirlist 2>&1" / "directs both standard ...").
+    at = next((i for i, x in enumerate(lines) if x is ln), None)
+    nxt = lines[at + 1] if at is not None and at + 1 < len(lines) else None
+    if ln.text[:1].islower() and len(ln.text.split()) > 6:
+        return False  # a clause in lower case: the sentence goes on ("directs both standard output and standard error to")
+    return (ln.x1 < right - 4 * em and nxt is not None and abs(nxt.x0 - prev.x0) <= 0.5 * em
+            and 0 < ln.top - nxt.top < 2 * max(ln.top - prev.top, -(ln.top - prev.top), em))
 
 
 def _first_line_indent(cur: dict, prev: Line, ln: Line, em: float) -> bool:

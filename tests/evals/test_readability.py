@@ -154,3 +154,31 @@ def test_a_sentence_that_starts_with_a_words_tail_is_a_fragment(text):
 )
 def test_lowercase_words_and_identifiers_are_not_fragments(text):
     assert "word_fragment" not in artefacts(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Its size is greater than 512 bytes, and",  # a list item quoted with the joint to the next one
+    "Note also that when documenting data set bar,",  # a lead-in whose list is not shown
+    "The rule is that corresponding array dimensions must either",
+    "BASH_XTRACEFD to 2 (the standard error file descriptor) and then unsetting it will result in the",  # cut at a line
+])
+def test_a_sentence_cut_off_mid_clause_is_a_fragment(text):
+    assert artefacts(text) == ["fragment"], text
+    assert not readable(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Rollback journals",  # a list item of names
+    "Add XS-Autobuild: yes into the header part of debian/control;",  # a step of a list, ended by its semicolon
+    "pinv (a) | compute pseudoinverse of a",  # a table row whose cell ends in a variable's name
+    "`sqlite> PRAGMA foreign_keys = ON;`",  # quoted code ends as its language does
+    "The remaining arguments are passed on to the function, and so on.",
+    "Then git bisect will respond with something like:",
+])
+def test_complete_items_rows_code_and_sentences_are_not_fragments(text):
+    assert "fragment" not in artefacts(text), text
+
+
+def test_a_lead_in_followed_by_what_it_introduces_is_no_fragment():
+    assert artefacts("The rule is that corresponding array dimensions must either", continued=True) == []
+    assert artefacts("Suppose the file data contains records like", continued=True) == []

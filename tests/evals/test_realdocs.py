@@ -142,6 +142,16 @@ def test_case_fields_and_scores():
     assert R.scores([{"id": "x"}]) == {}  # other suites' records: no realdocs metrics
 
 
+def test_a_lead_in_is_a_fragment_unless_the_next_shown_sentence_goes_on_from_its_source():
+    case = suites.Case(id="a", question="q", index="main", answerable=True, answers=("1",), evidence=("1",), section="", running_headers=())
+    lead, item = Sentence("The rule is that corresponding dimensions must either", (1,), True, 1.0), Sentence("be equal.", (1,), True, 1.0)
+    other = Sentence("Arrays are stored by column.", (2,), True, 1.0)
+    read = lambda *ss: [r["artefacts"] for r in R.case_fields(case, _answer(list(ss), []))["readability"]]
+    assert read(lead, item) == [[], []]  # its list follows: it reads whole
+    assert read(lead, other) == [["fragment"], []]  # another passage follows: cut off
+    assert read(item, lead) == [[], ["fragment"]]  # nothing follows
+
+
 def test_section_accuracy_reads_the_citation_section():
     SectionCitation = Citation
     case = suites.Case(id="a", question="q", index="main", answerable=True, answers=("2000",), evidence=("is 2000",),

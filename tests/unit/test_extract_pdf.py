@@ -1021,3 +1021,86 @@ def test_justified_lines_each_with_one_wide_gap_are_prose_not_rows(tmp_path):
     assert rows == ["Compression level one | needs about twelve hundred kilobytes of memory",
                     "Compression level two | needs about two thousand kilobytes of memory",
                     "Compression level three | needs about twenty-eight hundred kilobytes"], rows
+
+
+def test_a_line_that_opens_with_a_name_set_smaller_stays_in_its_paragraph(tmp_path):
+    """groff sets a variable's name a point smaller ("BASH_XTRACEFD" in 9 pt inside a 10 pt paragraph). bash.pdf's
+    lines that open with such a name were read at that size and started a paragraph of their own, so the answer quoted
+    "BASH_XTRACEFD to 2 (...) and then unsetting it will result in the", cut off before "standard error being closed"."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "shell.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(72, 780, "Shell Variables")
+    lines = [("", "If set to an integer corresponding to a valid file descriptor, the shell writes its trace to it."),
+             ("TRACE_FD", " to 2 (the standard error file descriptor) and then unsetting it will result in the"),
+             ("", "standard error being closed. Any other value is ignored by the shell.")]
+    y = 750
+    for name, rest in lines:
+        t = c.beginText(72, y)
+        if name:
+            t.setFont("Helvetica", 9)
+            t.textOut(name)
+        t.setFont("Helvetica", 10)
+        t.textOut(rest)
+        c.drawText(t)
+        y -= 12
+    c.setFont("Helvetica", 10)
+    c.drawString(72, y - 20, "A paragraph of its own, after a blank line.")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    paras = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "paragraph"]
+    assert len(paras) == 2, paras
+    assert " ".join(paras[0].split()).startswith("If set to an integer") and "result in the standard error being closed." in " ".join(paras[0].split()), paras
+    assert paras[1] == "A paragraph of its own, after a blank line.", paras
+    spans = [c.text[s:e] for c in chunk_document(doc, 400, 0) for s, e in quotable_spans(c)]
+    assert any("TRACE_FD to 2" in " ".join(s.split()) and s.rstrip().endswith("being closed.") for s in spans), spans
+
+
+def test_a_definition_list_without_sentence_ends_keeps_each_term_apart_from_the_definition_above(tmp_path):
+    """bash.pdf's FILES: a term ("/etc/profile") at the margin, its definition indented below, with no full stop.
+    The next term was read as the end of the definition above it ("The bash executable /etc/profile"), naming the wrong
+    file for each. A sentence that a displayed line interrupts ("... the command" / "ls > out" / "directs both ...")
+    still goes on as one paragraph."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "files.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 12)
+    c.drawString(60, 800, "FILES")
+    c.setFont("Helvetica", 10)
+    y = 786
+    for term, definition in (("/bin/tool", "The tool executable"), ("/etc/toolrc", "The systemwide initialization file, read at login"),
+                             ("~/.toolrc", "The personal initialization file")):
+        c.drawString(72, y, term)
+        c.drawString(108, y - 12, definition)
+        y -= 24
+    # justified prose at the definitions' indent, so that the page has a right edge to tell a short line by
+    prose = ["Note that the order of redirections is significant and that the shell reads them from left to right when",
+             "it sets up each command, before the command itself runs in the child process it starts. For example, the command",
+             "    ls > out 2>&1",
+             "directs both standard output and standard error to the file out, while the shell keeps its own streams as they are",
+             "and restores them when the command ends, so that nothing it prints later goes to the file out by accident at all."]
+    y -= 12
+    for line in prose:
+        if line.startswith("    "):
+            c.drawString(144, y, line.strip())
+        else:
+            t = c.beginText(108, y)  # justified: the spaces widened so that the line ends at x = 520
+            t.setFont("Helvetica", 10)
+            t.setWordSpace((520 - 108 - c.stringWidth(line, "Helvetica", 10)) / max(line.count(" "), 1))
+            t.textOut(line)
+            c.drawText(t)
+        y -= 12
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    paras = [" ".join(doc.text[b.start:b.end].split()) for b in doc.blocks if b.kind == "paragraph"]
+    assert "The tool executable" in paras and "The systemwide initialization file, read at login" in paras, paras
+    assert "/etc/toolrc" in paras and "~/.toolrc" in paras, paras
+    assert not any(p.startswith("The tool executable /etc") for p in paras), paras
+    assert any("For example, the command ls > out 2>&1 directs both standard output" in p for p in paras), paras

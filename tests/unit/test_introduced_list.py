@@ -214,3 +214,36 @@ def test_a_however_in_the_same_paragraph_is_quoted_with_the_sentence_it_qualifie
     turn = _reversal_after(chunk, first_end)
     assert turn is not None and text[turn[0] : turn[1]].startswith("However, if the IF NOT EXISTS clause") and text[turn[0] : turn[1]].endswith("no effect.")
     assert _reversal_after(chunk, text.index(" Creating")) is None  # the sentence after "no effect." does not take it back
+
+
+BROADCAST = """# Broadcasting
+
+When two arrays of different shapes are added, the rule is that corresponding array dimensions must either
+
+- be equal, or
+- one of them must be 1.
+
+A journal is hot when all of these hold:
+
+- The journal file exists, and
+- Its size is greater than 512 bytes, and
+- The journal header is non-zero.
+"""
+
+
+def test_a_lead_in_without_a_sentence_end_is_quoted_with_its_list_and_items_lose_their_joint(tmp_path):
+    """Octave's manual: "the rule is that corresponding array dimensions must either" stops before its two items; quoted
+    alone it was cut off mid-clause. A list item ending ", and" reads as cut off too, so its joint is not quoted."""
+    from evals import readability
+
+    pipe = _indexed(tmp_path, "broadcast.md", BROADCAST)
+    ans = pipe.ask("What must be true of corresponding array dimensions when arrays of different shapes are added?")
+    assert "must either [1] be equal [1] one of them must be 1. [1]" in " ".join(ans.answer.split()), ans.answer
+    a = pipe.assess("How large must the journal file be before it counts as hot?", None, {})
+    size = next(c for c in a.ranked if c.text.startswith("Its size"))
+    assert size.text == "Its size is greater than 512 bytes"  # not "..., and"
+    assert a.hits[size.source - 1].chunk.text[size.start:size.end] == size.text  # the span is exact
+    assert readability.artefacts(size.text) == []
+    assert readability.artefacts("Its size is greater than 512 bytes, and") == ["fragment"]
+    for c in ans.citations:
+        assert BROADCAST[c.start : c.end] == c.text

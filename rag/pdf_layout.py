@@ -1184,9 +1184,8 @@ def _hanging_term(cur: dict, ln: Line, lines: list[Line], body_size: float) -> b
     bash.pdf's FILES, "/bin/bash" / "The bash executable" / "/etc/profile": the definition is indented under its term,
     so the next term starts further left, and the definition's line ends short of the justified right edge (its
     column's, or the page's when its indent has none) with room there for the term's first word: the author broke
-    the line, not the margin. Read as one paragraph,
-    "The bash executable /etc/profile" named the wrong file. (`_continues` ends a paragraph at an outdent after a
-    sentence end on its own.)"""
+    the line, not the margin. Read as one paragraph, "The bash executable /etc/profile" named the wrong file.
+    (`_continues` ends a paragraph at an outdent after a sentence end on its own.)"""
     prev: Line = cur["last"]
     em = ln.size or body_size
     if ln.x0 >= prev.x0 - 0.8 * em or _ENDS_SENTENCE.search(cur["text"]) or abs(ln.top - prev.top) < 0.3 * em:
@@ -1200,12 +1199,12 @@ def _hanging_term(cur: dict, ln: Line, lines: list[Line], body_size: float) -> b
         return False
     # A term is short and has its definition under it, indented as `prev` is. Without that, `ln` goes on with a sentence
     # that a displayed line interrupted ("For example, the command" / "ls > dirlist 2>&1" / "directs both standard ...").
-    at = next((i for i, x in enumerate(lines) if x is ln), None)
-    nxt = lines[at + 1] if at is not None and at + 1 < len(lines) else None
     if ln.text[:1].islower() and len(ln.text.split()) > 6:
         return False  # a clause in lower case: the sentence goes on ("directs both standard output and standard error to")
+    at = next((i for i, x in enumerate(lines) if x is ln), None)
+    nxt = lines[at + 1] if at is not None and at + 1 < len(lines) else None
     return (ln.x1 < right - 4 * em and nxt is not None and abs(nxt.x0 - prev.x0) <= 0.5 * em
-            and 0 < ln.top - nxt.top < 2 * max(ln.top - prev.top, -(ln.top - prev.top), em))
+            and 0 < ln.top - nxt.top < 2 * max(abs(ln.top - prev.top), em))
 
 
 def _first_line_indent(cur: dict, prev: Line, ln: Line, em: float) -> bool:

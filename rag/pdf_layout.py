@@ -780,7 +780,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 continue
             if cur and cur["kind"] in ("paragraph", "list_item"):
                 if (_continues(cur, ln, gap, pitch, body_size) and not (man and _ended_short(cur, ln, lines, body_size))
-                        and not _hanging_term(cur, ln, lines, body_size)):
+                        and not _hanging_term(cur, ln, nxt, lines, body_size)):
                     cur["text"] = _join(cur["text"], ln.text, vocab)
                     cur["lines"].append(ln.text)
                     cur["last"] = ln
@@ -1172,37 +1172,35 @@ def _ended_short(cur: dict, ln: Line, lines: list[Line], body_size: float) -> bo
     if not _ENDS_SENTENCE.search(cur["text"]) or abs(ln.x0 - prev.x0) > 0.5 * em or abs(ln.top - prev.top) < 0.3 * em:
         return False
     right = _right_edge([x for x in lines if abs(x.x0 - prev.x0) <= 0.5 * em], body_size)
-    if right == float("inf"):
-        return False
+    return right != float("inf") and _room_for_first_word(prev, ln, right, em)
+
+
+def _room_for_first_word(prev: Line, ln: Line, right: float, em: float) -> bool:
+    """Would the first word of `ln` have fit at the end of `prev`, before the justified edge `right`? Then the line
+    break after `prev` was the author's, not the margin's."""
     first = next(iter(ln.text.split()), "")
     width = (ln.x1 - ln.x0) * len(first) / max(len(ln.text), 1)
     return prev.x1 + 0.5 * em + width < right - 0.25 * em
 
 
-def _hanging_term(cur: dict, ln: Line, lines: list[Line], body_size: float) -> bool:
+def _hanging_term(cur: dict, ln: Line, nxt: Line | None, lines: list[Line], body_size: float) -> bool:
     """Is `ln` the next term of a definition list whose last definition, `cur`, ended without a sentence end? In
     bash.pdf's FILES, "/bin/bash" / "The bash executable" / "/etc/profile": the definition is indented under its term,
     so the next term starts further left, and the definition's line ends short of the justified right edge (its
     column's, or the page's when its indent has none) with room there for the term's first word: the author broke
     the line, not the margin. Read as one paragraph, "The bash executable /etc/profile" named the wrong file.
-    (`_continues` ends a paragraph at an outdent after a sentence end on its own.)"""
+    (`_continues` ends a paragraph at an outdent after a sentence end on its own.) `nxt`: the line after `ln`."""
     prev: Line = cur["last"]
     em = ln.size or body_size
     if ln.x0 >= prev.x0 - 0.8 * em or _ENDS_SENTENCE.search(cur["text"]) or abs(ln.top - prev.top) < 0.3 * em:
         return False
     right = min(_right_edge([x for x in lines if abs(x.x0 - prev.x0) <= 0.5 * em], body_size), _right_edge(lines, body_size))
-    if right == float("inf"):
-        return False  # nothing on the page is justified: no edge to tell a short line by
-    first = next(iter(ln.text.split()), "")
-    width = (ln.x1 - ln.x0) * len(first) / max(len(ln.text), 1)
-    if prev.x1 + 0.5 * em + width >= right - 0.25 * em:
-        return False
+    if right == float("inf") or not _room_for_first_word(prev, ln, right, em):
+        return False  # (inf: nothing on the page is justified, no edge to tell a short line by)
     # A term is short and has its definition under it, indented as `prev` is. Without that, `ln` goes on with a sentence
     # that a displayed line interrupted ("For example, the command" / "ls > dirlist 2>&1" / "directs both standard ...").
     if ln.text[:1].islower() and len(ln.text.split()) > 6:
         return False  # a clause in lower case: the sentence goes on ("directs both standard output and standard error to")
-    at = next((i for i, x in enumerate(lines) if x is ln), None)
-    nxt = lines[at + 1] if at is not None and at + 1 < len(lines) else None
     return (ln.x1 < right - 4 * em and nxt is not None and abs(nxt.x0 - prev.x0) <= 0.5 * em
             and 0 < ln.top - nxt.top < 2 * max(abs(ln.top - prev.top), em))
 

@@ -195,7 +195,9 @@ def realdocs(limit: int | None = None, seed: int = 0, data: Path | None = None, 
         n_neg = round(limit * len(neg) / len(cases))
         keep = set(rng.sample([c.id for c in pos], min(len(pos), limit - n_neg)) + rng.sample([c.id for c in neg], min(len(neg), n_neg)))
         cases = [c for c in cases if c.id in keep]
-    return Suite("realdocs", cases, {"main": [folder]}, _digest(folder.name, path.resolve()))
+    # The index is built from the documents alone, and the folder's name is a hash of their contents: the questions'
+    # path stays out of the key, so a copy of the tree (or another questions file) reuses the same index.
+    return Suite("realdocs", cases, {"main": [folder]}, _digest(folder.name))
 
 
 SUITES = {"seeds": seeds, "squad2": squad2, "rgb": rgb, "realdocs": realdocs}

@@ -185,6 +185,17 @@ def test_missing_manuals_raise_the_reason(monkeypatch, tmp_path):
         suites.realdocs(cache=tmp_path)
 
 
+@installed
+def test_the_index_key_follows_the_documents_not_the_questions_path(tmp_path, monkeypatch):
+    # A copy of the questions elsewhere (a snapshot of the tree) must reuse the cached index: it is built from the documents only.
+    monkeypatch.setattr(R, "running_headers", lambda path: ())  # not what this checks, and slow (it reads every PDF)
+    copy = tmp_path / "q" / "realdocs.jsonl"
+    copy.parent.mkdir()
+    copy.write_text(suites.REALDOCS_DATASET.read_text(encoding="utf-8"), encoding="utf-8")
+    a, b = suites.realdocs(cache=tmp_path / "c"), suites.realdocs(cache=tmp_path / "c", data=copy)
+    assert a.data_key == b.data_key and len(a.cases) == len(b.cases)
+
+
 def _env(tmp: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_"))}
     env.update(RAG_DATA_DIR=str(tmp / "data"), RAG_MODE="extractive", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")

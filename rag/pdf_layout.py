@@ -1172,12 +1172,14 @@ def _ended_short(cur: dict, ln: Line, lines: list[Line], body_size: float) -> bo
     if not _ENDS_SENTENCE.search(cur["text"]) or abs(ln.x0 - prev.x0) > 0.5 * em or abs(ln.top - prev.top) < 0.3 * em:
         return False
     right = _right_edge([x for x in lines if abs(x.x0 - prev.x0) <= 0.5 * em], body_size)
-    return right != float("inf") and _room_for_first_word(prev, ln, right, em)
+    return _room_for_first_word(prev, ln, right, em)
 
 
 def _room_for_first_word(prev: Line, ln: Line, right: float, em: float) -> bool:
     """Would the first word of `ln` have fit at the end of `prev`, before the justified edge `right`? Then the line
-    break after `prev` was the author's, not the margin's."""
+    break after `prev` was the author's, not the margin's. Never where `right` is inf (no edge to tell a short line by)."""
+    if right == float("inf"):
+        return False
     first = next(iter(ln.text.split()), "")
     width = (ln.x1 - ln.x0) * len(first) / max(len(ln.text), 1)
     return prev.x1 + 0.5 * em + width < right - 0.25 * em
@@ -1195,8 +1197,8 @@ def _hanging_term(cur: dict, ln: Line, nxt: Line | None, lines: list[Line], body
     if ln.x0 >= prev.x0 - 0.8 * em or _ENDS_SENTENCE.search(cur["text"]) or abs(ln.top - prev.top) < 0.3 * em:
         return False
     right = min(_right_edge([x for x in lines if abs(x.x0 - prev.x0) <= 0.5 * em], body_size), _right_edge(lines, body_size))
-    if right == float("inf") or not _room_for_first_word(prev, ln, right, em):
-        return False  # (inf: nothing on the page is justified, no edge to tell a short line by)
+    if not _room_for_first_word(prev, ln, right, em):
+        return False
     # A term is short and has its definition under it, indented as `prev` is. Without that, `ln` goes on with a sentence
     # that a displayed line interrupted ("For example, the command" / "ls > dirlist 2>&1" / "directs both standard ...").
     if ln.text[:1].islower() and len(ln.text.split()) > 6:

@@ -60,14 +60,14 @@ class RowMatch:
 
 
 def _same(a: str, b: str) -> bool:
-    """Stems match, or one is a prefix of the other of at least 5 letters ('packag' / 'package'; 4 would let 'stor' of 'store' hold 'storag'), or a word of
+    """Stems match, or one is a prefix of the other of at least 4 letters ('releas' / 'release'), or a word of
     three letters inflected ('fix' / 'fixed', 'use' / 'used'; the stemmer leaves words that short alone)."""
     if a == b:
         return True
     short, long_ = sorted((a, b), key=len)
     if len(short) == 3 and short.isalpha():
         return long_ in {short + x for x in ("s", "es", "d", "ed", "ing")}
-    return len(short) >= 5 and long_.startswith(short)
+    return len(short) >= 4 and long_.startswith(short)
 
 
 def _held(term: str, words: Iterable[str]) -> bool:

@@ -99,24 +99,15 @@ def sentences(text: str) -> list[str]:
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
-_ES_AFTER = ("s", "x", "z", "ch", "sh")  # "boxes" -> "box", but "databases" -> "database" (then "databas")
-
-
 @functools.lru_cache(maxsize=1 << 16)  # pure, and called for every word of every candidate sentence
 def stem(tok: str) -> str:
-    """A crude, deterministic stemmer: enough to match 'proposed'/'proposal' on a shared prefix, and to let a plural
-    meet its singular ("databases", "database", "cached", "cache" -> "databas", "cach").
+    """A crude, deterministic stemmer: enough to match 'proposed'/'proposal' on a shared prefix.
     A possessive is dropped first, so "alliance's" matches "alliance"."""
     tok = _POSSESSIVE.sub("", tok)
     for suf in ("ational", "ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s", "ly"):
         if tok.endswith(suf) and len(tok) - len(suf) >= 4:
-            if suf == "es" and not tok[:-2].endswith(_ES_AFTER):
-                suf = "s"  # "packages": the "e" is the word's own
-            if suf == "s" and tok.endswith("ss"):
-                break  # "compress", "address": not a plural
-            tok = tok[: len(tok) - len(suf)]
-            break
-    return tok[:-1] if len(tok) >= 5 and tok.endswith("e") else tok  # "database" meets "databas(es)"
+            return tok[: len(tok) - len(suf)]
+    return tok
 
 
 def content_words(text: str) -> list[str]:

@@ -23,7 +23,10 @@
                      English sentence ends on ("and", "or", "either", "the", ...), with no sentence end
                      after it ("Its size is greater than 512 bytes, and"; "Note also that when documenting
                      data set bar,"). A lead-in that stops before the list or code it introduces is one too,
-                     unless what it introduces is shown after it: `artefacts(..., continued=True)`.
+                     unless what it introduces is shown after it: `artefacts(..., continued=True)`;
+* `stray_glyph`    - a character no reader can read: a control code (gnuplot.pdf's bullets came out as U+0088, a
+                     TeX math font's "much less than" as U+001C), a private-use code point (a symbol font's
+                     glyph) or U+FFFD, the replacement for a byte that was not text.
 
 `readable(text)` is `not artefacts(text)`. Left out: artefacts we can't see in one sentence
 without the document (a missing hyphen at a page break, reordered columns), and judging style.
@@ -34,7 +37,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-KINDS = ("line_break", "page_number", "dot_leader", "glued_heading", "repeated_header", "word_fragment", "fragment")
+KINDS = ("line_break", "page_number", "dot_leader", "glued_heading", "repeated_header", "word_fragment", "fragment", "stray_glyph")
 
 _HYPHEN_LEFT = re.compile(r"[a-z]-\s+([a-z]+)")
 _SUSPENDED = {"and", "or", "nor", "to", "as", "vs"}  # "pre- and post-processing" is English, not an artefact
@@ -61,6 +64,7 @@ _FIRST_WORD = re.compile(r"[a-z]+(?=[\s,;:.)]|$)")
 _OPEN_END = re.compile(r"(?:,|\b(?:and|or|nor|but|either|neither|whether|the|a|an|of|to|that|which|than|such as|like|"
                        r"with|by|for|from|into|between|is|are|must|should|can|will)\b)\W{0,2}$", re.I)
 _CLOSED_END = re.compile(r"[.!?:]['\"”’)\]]*$")
+_STRAY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")  # (tab, newline, CR: line_break's)
 _TEXINFO_HEADER = re.compile(r"\b(?:Chapter\s+\d{1,2}|Appendix\s+[A-Z]):\s+[^.!?\n]{1,70}?\s\d{1,4}\b")
 
 
@@ -124,6 +128,9 @@ def artefacts(text: str, headers: Iterable[str] = (), continued: bool = False) -
     row = " | " in flat or len(_cells(flat)) > 1  # a table row's last cell is a value, not a clause ("... of a")
     if not (continued or code or row) and "\n" not in body and _OPEN_END.search(flat) and not _CLOSED_END.search(flat):
         found.add("fragment")  # "Its size is greater than 512 bytes, and": the rest of the clause is not shown
+
+    if _STRAY.search(body):
+        found.add("stray_glyph")  # "See set clip (p. 137). \x88 Extra lines ...": a bullet no font named
 
     return [k for k in KINDS if k in found]
 

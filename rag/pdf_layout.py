@@ -32,7 +32,8 @@ font sizes, weights and pitch. From those lines:
     that stops inside a sentence goes on with the markless lowercase lines at the next page's foot;
   * a numbered item whose title is set bold on a line of its own above its indented text ("8. Blank lines")
     is a heading below all others, so the text is under it, not glued to it;
-  * list items start with a bullet (Word's Symbol-font bullet, U+F0B7, is shown as "•"; a dash that
+  * list items start with a bullet (Word's Symbol-font bullet, U+F0B7, and a C1 control code such as gnuplot's
+    U+0088 are shown as "•"; a dash that
     opens a wrapped line inside a sentence is none) or a number; lines whose every word is set in a
     fixed-pitch font are code;
   * the other lines are joined into paragraphs, across pages too, undoing end-of-line
@@ -128,7 +129,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
             weight = _weight(tp, a, font)
             # Fixed pitch when every word starts in a fixed font (prose can open and end with inline code).
             fixed = bool(_FIXED_FONT.search(font)) and all(_is_fixed(tp, i) for i in range(a + 1, k + 1) if text[i - 1].isspace() and not text[i].isspace()) and (k == a or _is_fixed(tp, k))
-            body = _PUA_BULLET.sub("•", _spaced(text, j, k + 1, gaps).replace(_GONE, ""), count=1)  # Word's Symbol-font bullet
+            body = _PUA_BULLET.sub("•", _spaced(text, j, k + 1, gaps).replace(_GONE, ""), count=1)  # a bullet glyph no font names
             # y: the baseline (a glyph's box starts lower for "g" or "(", higher for a closing quote)
             line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno,
                         main_size=round(_line_size(tp, text, a, k, size), 1))
@@ -260,7 +261,9 @@ _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _FIXED_FONT = re.compile(r"TT\d|Mono|Courier|Consol|Typewriter|Code", re.I)
 
 
-_PUA_BULLET = re.compile(r"^[\ue000-\uf8ff](?=\s|$)")
+# A line's first glyph that no text font maps to a letter, then a space: Word's Symbol-font bullet (private use,
+# U+F0B7) or a C1 control code (gnuplot.pdf's bullets read as U+0088). Either is shown as the bullet it is.
+_PUA_BULLET = re.compile(r"^[\ue000-\uf8ff\x80-\x9f](?=\s|$)")
 
 
 def _internal_links(page) -> list[tuple[float, float, float, float]]:

@@ -182,3 +182,18 @@ def test_complete_items_rows_code_and_sentences_are_not_fragments(text):
 def test_a_lead_in_followed_by_what_it_introduces_is_no_fragment():
     assert artefacts("The rule is that corresponding array dimensions must either", continued=True) == []
     assert artefacts("Suppose the file data contains records like", continued=True) == []
+
+
+@pytest.mark.parametrize("text", [
+    "See set clip (p. 137). \x88 Extra lines to customize the key can be added in plot commands.",  # gnuplot.pdf's bullet
+    "This should be provided by your platform for |x| \x1c 1.",  # a TeX math font's "much less than"
+    "[time [-p]] [ ! ] command1 [ [|\uf8f4|&] command2 ... ]",  # a symbol font's private-use glyph
+    "The file name was caf\ufffd.txt.",  # a byte that was not text
+])
+def test_a_character_no_reader_can_read_is_a_stray_glyph(text):
+    assert "stray_glyph" in artefacts(text), text  # (U+001C also splits lines for str.splitlines: a line_break too)
+
+
+def test_tabs_and_non_latin_text_are_no_stray_glyphs():
+    assert "stray_glyph" not in artefacts("The value µ and ϕ are the mean and the scale; “quoted” — café, 東京.")
+    assert "stray_glyph" not in artefacts("name\tvalue | 3")

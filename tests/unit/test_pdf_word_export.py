@@ -36,11 +36,11 @@ def draw(path: Path, items, fonts=()) -> Path:
     return path
 
 
-def raw_pdf(lines: list[tuple[int, int, str]]) -> bytes:
+def raw_pdf(lines: list[tuple[int, int, str]], bullet: bytes = b"<F0B7>") -> bytes:
     """A one-page PDF in Helvetica whose byte 0x95 reads as U+F0B7, the private-use bullet of Word's
-    Symbol font (through a ToUnicode map), as Word and LibreOffice export list bullets."""
+    Symbol font (through a ToUnicode map), as Word and LibreOffice export list bullets; `bullet`: what it reads as."""
     cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def 1 begincodespacerange <00> <FF> "
-            b"endcodespacerange\n1 beginbfrange <20> <7E> <0020> endbfrange 1 beginbfchar <95> <F0B7> endbfchar endcmap "
+            b"endcodespacerange\n1 beginbfrange <20> <7E> <0020> endbfrange 1 beginbfchar <95> " + bullet + b" endbfchar endcmap "
             b"CMapName currentdict /CMap defineresource pop end end")
     content = b"".join(b"BT /F1 11 Tf %d %d Td (%s) Tj ET\n" % (x, y, t.encode("latin-1")) for x, y, t in lines)
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -63,6 +63,17 @@ def test_symbol_font_bullets_after_a_tab_are_list_items():
     out = [(b.kind, b.text) for b in pdf_layout.extract(raw_pdf(lines))[0]]
     assert ("list_item", "• Check the upload log every morning.") in out
     assert ("list_item", "• Read the notes.") in out
+
+
+def test_a_control_code_opening_a_line_is_a_bullet_and_each_item_its_own():
+    """gnuplot.pdf's bullets read as U+0088: before, its items ran together as one paragraph, "\x88" and all."""
+    lines = [(72, 790 - 14 * i, t) for i, t in enumerate(BODY)]
+    lines += [(72, 740, "\x95 Integer overflow is detected and handled according to user preference."),
+              (72, 726, "\x95 All evaluation of expressions uses 64-bit integer arithmetic.")]
+    out = [(b.kind, b.text) for b in pdf_layout.extract(raw_pdf(lines, bullet=b"<0088>"))[0]]
+    assert ("list_item", "• Integer overflow is detected and handled according to user preference.") in out
+    assert ("list_item", "• All evaluation of expressions uses 64-bit integer arithmetic.") in out
+    assert not any("\x88" in t for _, t in out)
 
 
 def test_a_bold_face_pdfium_reports_at_weight_400_still_makes_a_heading(tmp_path):

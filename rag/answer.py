@@ -404,13 +404,14 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
         out.append(c)
         if not 0 < c.source <= len(sources):
             continue
-        if (turn := _reversal_after(sources[c.source - 1].chunk, c.end)) is not None:  # "... intended to be more secure.
-            follow(c, sources[c.source - 1].chunk, *turn)  # This is no longer the case ..."
-        if not c.text.rstrip().endswith(":") and not _leads_in(sources[c.source - 1].chunk, c):
-            if (code := _code_lead(sources[c.source - 1].chunk, c.text, c.end, max_chars)) is not None:
-                follow(c, sources[c.source - 1].chunk, *code)  # "... works correctly by" and the command that ends it
+        chunk = sources[c.source - 1].chunk
+        if (turn := _reversal_after(chunk, c.end)) is not None:  # "... intended to be more secure.
+            follow(c, chunk, *turn)  # This is no longer the case ..."
+        if not c.text.rstrip().endswith(":") and not _leads_in(chunk, c):
+            if (code := _code_lead(chunk, c.text, c.end, max_chars)) is not None:
+                follow(c, chunk, *code)  # "... works correctly by" and the command that ends it
             continue
-        chunk, end, items, chars = sources[c.source - 1].chunk, c.end, 0, 0
+        end, items, chars = c.end, 0, 0
         for s, e in quotable_spans(chunk):
             if s < c.end:
                 continue

@@ -129,7 +129,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
             weight = _weight(tp, a, font)
             # Fixed pitch when every word starts in a fixed font (prose can open and end with inline code).
             fixed = bool(_FIXED_FONT.search(font)) and all(_is_fixed(tp, i) for i in range(a + 1, k + 1) if text[i - 1].isspace() and not text[i].isspace()) and (k == a or _is_fixed(tp, k))
-            body = _PUA_BULLET.sub("•", _spaced(text, j, k + 1, gaps).replace(_GONE, ""), count=1)  # a bullet glyph no font names
+            body = _GLYPH_BULLET.sub("•", _spaced(text, j, k + 1, gaps).replace(_GONE, ""), count=1)  # a bullet glyph no font names
             # y: the baseline (a glyph's box starts lower for "g" or "(", higher for a closing quote)
             line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno,
                         main_size=round(_line_size(tp, text, a, k, size), 1))
@@ -144,7 +144,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
                 line.lead_mark = w is not None and size <= 0.8 * raw.FPDFText_GetFontSize(tp.raw, w)
             if " " in seg.strip() and not _ENDS_SENTENCE.search(seg) and not fixed:
                 line.cells, line.cell_x = _cells(tp, text, j, k, size, gaps)
-                if len(line.cells) == 2 and len(line.cells[0]) <= 5 and _BULLET.match(_PUA_BULLET.sub("•", line.cells[0]) + " x"):
+                if len(line.cells) == 2 and len(line.cells[0]) <= 5 and _BULLET.match(_GLYPH_BULLET.sub("•", line.cells[0]) + " x"):
                     line.cells, line.cell_x = [], []  # a list item's mark, then a tab
             line.linked = bool(links) and _all_linked(tp, text, j, k, links)
             if line.text:
@@ -263,7 +263,7 @@ _FIXED_FONT = re.compile(r"TT\d|Mono|Courier|Consol|Typewriter|Code", re.I)
 
 # A line's first glyph that no text font maps to a letter, then a space: Word's Symbol-font bullet (private use,
 # U+F0B7) or a C1 control code (gnuplot.pdf's bullets read as U+0088). Either is shown as the bullet it is.
-_PUA_BULLET = re.compile(r"^[\ue000-\uf8ff\x80-\x9f](?=\s|$)")
+_GLYPH_BULLET = re.compile(r"^[\ue000-\uf8ff\x80-\x9f](?=\s|$)")
 
 
 def _internal_links(page) -> list[tuple[float, float, float, float]]:

@@ -18,7 +18,7 @@ than an answer shown with the same confidence as any other. The steps:
      out-of-scope question answered is wrong).
   3. Fit P(right | answer) = sigmoid(a + b * logit(p)) by logistic regression (one feature, numpy, no penalty).
   4. The cut is the p where that estimate crosses 0.5, rounded to 2 decimals, and never below the refusal threshold.
-  5. Report on the other five blind parts, REPORTED_PARTS, which neither the refusal model nor the cut saw: how often
+  5. Report on the other blind parts, REPORTED_PARTS, which neither the refusal model nor the cut saw: how often
      the answers on each side of the cut are right, and the share of wrong answers that are marked. The fitting parts
      are shown too, in sample for the refusal model.
 
@@ -45,7 +45,7 @@ from evals.runner import answered_right as right  # noqa: E402
 from rag.refusal import _logit  # noqa: E402
 
 CALIBRATION_PARTS = BLIND_PARTS[:5]  # manuals6 .. manuals10: the cut is fitted here
-REPORTED_PARTS = BLIND_PARTS[5:]  # manuals11 .. manuals15: reported, never fitted on
+REPORTED_PARTS = BLIND_PARTS[5:]  # manuals11 onwards: reported, never fitted on
 
 
 def fit_cut(ps: list[float], ys: list[bool], floor: float = 0.0, steps: int = 50) -> tuple[float, float, float]:

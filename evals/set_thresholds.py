@@ -10,7 +10,8 @@ accuracy, from the two recalls), stored in each results file under `se`.
 Which metrics are gated: those already in the suite's section plus DEFAULT_GATES. Latency bounds
 are not derived (machines differ; bench/ measures speed): they are kept as written. A min whose
 threshold would be <= 0 is dropped (it could not fail). Sections of suites not given are kept verbatim.
-Loosening a threshold needs a commit message that says why: the script prints every change.
+A gate the measure still passes is never loosened (`keep_passing`: the current threshold stays, noted "kept"); one it fails
+is re-derived, and loosening it needs a commit message that says why: the script prints every change.
 """
 
 from __future__ import annotations
@@ -81,6 +82,19 @@ def derive(rep: dict, gates: dict, z: float) -> dict[str, dict[str, tuple[float,
     return out
 
 
+def keep_passing(derived: dict, current: dict, metrics: dict) -> None:
+    """A gate the measure still passes is never loosened: where the derived threshold is looser than the current one and
+    the measured value passes the current one, keep the current one (noted). A gate the measure fails is re-derived."""
+    for op in ("min", "max"):
+        for k, (th, note) in list(derived[op].items()):
+            cur, v = current.get(op, {}).get(k), metrics.get(k)
+            if cur is None or v is None:
+                continue
+            looser, passes = (th < cur, v >= cur) if op == "min" else (th > cur, v <= cur)
+            if looser and passes:
+                derived[op][k] = (cur, f"{note}; kept: the derived {th} would loosen it, and the measure passes")
+
+
 def sections(text: str) -> list[tuple[str | None, list[str]]]:
     """The file as (section name or None for the preamble, its lines), in order."""
     out: list[tuple[str | None, list[str]]] = [(None, [])]
@@ -117,6 +131,7 @@ def update(text: str, reports: dict[str, tuple[dict, str]], z: float) -> tuple[s
         cur = old.get(suite, {})
         gates = {op: sorted((set(cur.get(op, {})) - FIXED) | set(default_gates(suite).get(op, []))) for op in ("min", "max")}
         derived = derive(rep, gates, z)
+        keep_passing(derived, cur, rep.get("metrics", {}))
         fixed = {op: {k: v for k, v in cur.get(op, {}).items() if k in FIXED} for op in ("min", "max")}
         for op in ("min", "max"):
             for k in sorted(set(cur.get(op, {})) | set(derived[op])):

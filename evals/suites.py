@@ -66,6 +66,13 @@ def _digest(*parts) -> str:
     return hashlib.sha1("\x00".join(map(str, parts)).encode()).hexdigest()[:10]
 
 
+def _files_digest(folder: Path) -> str:
+    """The folder's files by relative name and content: the same documents give the same key in any checkout (a clone
+    in another directory reuses the cached index), and an edited document gives another."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return _digest(*(f"{p.relative_to(folder).as_posix()}:{hashlib.sha1(p.read_bytes()).hexdigest()}" for p in files))
+
+
 def _jsonl(path: Path) -> list[dict]:
     try:
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -88,7 +95,7 @@ def seeds(limit: int | None = None, seed: int = 0, data: Path | None = None) -> 
         for r in _jsonl(path)
     ]
     docs = REPO / "seeds"
-    return Suite("seeds", cases[:limit] if limit else cases, {"main": [docs]}, _digest(docs.resolve()))
+    return Suite("seeds", cases[:limit] if limit else cases, {"main": [docs]}, _files_digest(docs))
 
 
 def squad2(limit: int | None = None, seed: int = 0, data: Path | None = None) -> Suite:

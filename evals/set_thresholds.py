@@ -24,6 +24,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from evals.report import check_thresholds
+
 ROOT = Path(__file__).resolve().parents[1]
 THRESHOLDS = ROOT / "evals" / "thresholds.toml"
 FIXED = {"latency_p50_ms", "latency_p95_ms"}
@@ -82,16 +84,21 @@ def derive(rep: dict, gates: dict, z: float) -> dict[str, dict[str, tuple[float,
     return out
 
 
+def _looser(op: str, new: float | None, old: float | None) -> bool:
+    """`new` lets more through than `old` (None: no gate at all)."""
+    return old is not None and (new is None or (new < old if op == "min" else new > old))
+
+
 def keep_passing(derived: dict, current: dict, metrics: dict) -> None:
     """A gate the measure still passes is never loosened: where the derived threshold is looser than the current one and
-    the measured value passes the current one, keep the current one (noted). A gate the measure fails is re-derived."""
+    the measured value passes the current one (as `rag eval` checks it: evals.report.check_thresholds), keep the current
+    one (noted). A gate the measure fails is re-derived."""
+    ops = {">=": "min", "<=": "max"}
+    passing = {(ops[c["op"]], c["metric"]) for c in check_thresholds("s", metrics, {"s": current}) if c["ok"] and c["value"] is not None}
     for op in ("min", "max"):
         for k, (th, note) in list(derived[op].items()):
-            cur, v = current.get(op, {}).get(k), metrics.get(k)
-            if cur is None or v is None:
-                continue
-            looser, passes = (th < cur, v >= cur) if op == "min" else (th > cur, v <= cur)
-            if looser and passes:
+            cur = current.get(op, {}).get(k)
+            if (op, k) in passing and _looser(op, th, cur):
                 derived[op][k] = (cur, f"{note}; kept: the derived {th} would loosen it, and the measure passes")
 
 
@@ -137,8 +144,7 @@ def update(text: str, reports: dict[str, tuple[dict, str]], z: float) -> tuple[s
             for k in sorted(set(cur.get(op, {})) | set(derived[op])):
                 a, b = cur.get(op, {}).get(k), derived[op].get(k, (fixed[op].get(k),))[0]
                 if a != b:
-                    looser = a is not None and (b is None or (b < a if op == "min" else b > a))
-                    changes.append(f"{suite}.{op}.{k}: {a} -> {b}" + ("  (LOOSER: say why in the commit)" if looser else ""))
+                    changes.append(f"{suite}.{op}.{k}: {a} -> {b}" + ("  (LOOSER: say why in the commit)" if _looser(op, b, a) else ""))
         new_blocks[suite] = render(suite, derived, fixed, source, rep.get("stamp", {}))
     out: list[str] = [HEADER.format(z=z).rstrip("\n"), ""]
     done = set()

@@ -10,7 +10,8 @@ split in two halves by a seeded shuffle: a logistic regression over standardised
 the report is measured on the other half. The threshold is chosen on the
 *training* half (the highest P(answerable) cut that keeps false refusals there at
 or below --max-false-refusal) and then reported on the test half.
---write stores the model in rag/refusal_model.json (deterministic for a seed).
+--write stores the model in rag/refusal_model.json (deterministic for a seed). The low-confidence cut that
+train/confidence.py wrote into that file is kept when the fit reproduces the model, and dropped otherwise (keep_caution).
 Results: evals/results/refusal.md.
 --span does the same with the shipped span reader (train/span_reader.py), fits over
 `SPAN_MODEL_FEATURES` and writes rag/refusal_span_model.json (results: refusal_span.md,
@@ -279,6 +280,20 @@ def sentence_report(a, train, test, train_arts, d) -> None:
                                                      "fitted": fitted, "shipped": shipped, "results": res}, indent=1) + "\n")
 
 
+def keep_caution(old: dict, new: dict) -> tuple[dict, str | None]:
+    """The model to write: `new`, with the old file's low-confidence cut (train/confidence.py's `caution`) when the fit
+    reproduced the old weights, since the cut is calibrated on this model's P(answerable). A changed model drops it, and the
+    returned message says how to refit it."""
+    cut = {k: old[k] for k in ("caution", "caution_script") if k in old}
+    if not cut:
+        return new, None
+    fitted = ("weights", "bias", "mean", "scale", "threshold")
+    if all(old.get(k) == new.get(k) for k in fitted):
+        return {**new, **cut}, None
+    return new, ("the model changed, so its low-confidence cut (`caution`) no longer fits it and is not written: refit it with "
+                 "`python train/confidence.py --report REPORT --model MODEL --write` on a new `rag eval realdocs` report")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -458,6 +473,9 @@ def main(argv=None) -> int:
             features=list(features),
             script=f"{run} --write",
         )
+        model, warn = keep_caution(json.loads(model_out.read_text()) if model_out.exists() else {}, model)
+        if warn:
+            print(f"{model_out.name}: {warn}", file=sys.stderr)
         model_out.write_text(json.dumps(model, indent=1) + "\n")
         print(f"wrote {model_out}", file=sys.stderr)
     return 0

@@ -151,3 +151,21 @@ def test_the_script_fits_a_report_and_writes_the_cut_into_the_model(tmp_path):
     assert res["reported_parts"]["low_right"] < res["reported_parts"]["high_right"]
     assert json.loads(model.read_text())["caution"] == res["caution"] == RefusalModel.load(model).caution
     assert "Low-confidence cut" in (tmp_path / "res.md").read_text()
+
+
+def test_refitting_the_refusal_model_keeps_the_cut_only_when_the_model_is_unchanged():
+    """train/refusal.py --write rewrites the whole model file: the cut train/confidence.py wrote into it survives a
+    refit that reproduces the model, and is dropped, with the command that refits it, when the model changed."""
+    from train.refusal import keep_caution
+
+    shipped = json.loads((ROOT / "rag" / "refusal_span_model.json").read_text())
+    refit = {k: v for k, v in shipped.items() if k not in ("caution", "caution_script")}
+    kept, warn = keep_caution(shipped, refit)
+    assert warn is None and kept["caution"] == shipped["caution"] and kept["caution_script"] == shipped["caution_script"]
+
+    changed = refit | {"bias": refit["bias"] + 0.1}
+    dropped, warn = keep_caution(shipped, changed)
+    assert "caution" not in dropped and dropped["bias"] == changed["bias"]
+    assert "train/confidence.py" in warn and "--write" in warn
+
+    assert keep_caution({}, refit) == (refit, None)  # a first fit: nothing to keep, nothing to say

@@ -9,7 +9,8 @@ and the chunks cover every non-whitespace character of natural text.
 Each chunk also carries the structure of the text it covers (rag/blocks.py): its section
 path and its blocks' kinds, so answers quote only prose, list items and table rows.
 A boundary that falls inside a table row or a short code block moves to its edge (`_whole_rows`), and a chunk holds at most
-MAX_ROWS table rows (`_few_rows`). Left out: semantic
+MAX_ROWS table rows (`_few_rows`). A long document is split SPLIT_AT_MOST characters at a time, cut where a block starts
+(`_segments`). Left out: semantic
 (embedding-based) splitting; chunk boundaries ignore headings (a chunk may end in one section and
 start the next; its sentences never span a heading).
 """
@@ -165,10 +166,31 @@ def _few_rows(spans: list[tuple[int, int]], blocks, max_rows: int = MAX_ROWS) ->
     return out
 
 
+# Characters per SentenceSplitter call. nltk (3.10) runs a whole punkt pass under one 5 s wall clock and raises TimeoutError
+# past it: octave.pdf's 2.4M characters took 5.4 s here and were not indexed. 100k take about 0.3 s.
+SPLIT_AT_MOST = 100_000
+
+
+def _segments(doc: Document, most: int | None = None) -> list[tuple[int, int]]:
+    """doc.text as consecutive (start, end) pieces of at most `most` (SPLIT_AT_MOST) characters, each cut where a block
+    starts, or else at a line break or a space in the piece's second half."""
+    most = most or SPLIT_AT_MOST
+    text, starts = doc.text, [b.start for b in doc.blocks]
+    out, a = [], 0
+    while len(text) - a > most:
+        limit, half = a + most, a + most // 2
+        i = bisect_right(starts, limit) - 1
+        cut = starts[i] if i >= 0 and starts[i] > half else max(text.rfind("\n", half, limit), text.rfind(" ", half, limit))
+        cut = cut if cut > a else limit
+        out.append((a, cut))
+        a = cut
+    return out + [(a, len(text))]
+
+
 def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
     splitter = _splitter(chunk_size, chunk_overlap)
-    pieces = [p.strip() for p in splitter.split_text(doc.text) if p.strip()]
     text = doc.text
+    pieces = [p.strip() for a, b in _segments(doc) for p in splitter.split_text(text[a:b]) if p.strip()]
 
     def overlap_ok(start: int, prev_end: int) -> bool:
         return len(splitter._tokenizer(text[start:prev_end])) <= chunk_overlap + 1

@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 from rag.blocks import EXTRACTION_VERSION
 from rag.chunking import chunk_document, indexed_text
 from rag.embeddings import Embedder
-from rag.loaders import Failure, Unreadable, discover, load_file
+from rag.loaders import Failure, discover, failure_reason, load_file
 from rag.settings import Settings
 from rag.store import Store
 
@@ -219,14 +219,14 @@ def ingest(
                 progress("file", name=rel)
                 try:
                     doc = load_file(path, root, max_bytes)
-                except Unreadable as e:
-                    report.failed.append(Failure(rel, str(e)))
-                    continue  # keep whatever the index already has for it
-                state = states.get((doc.root, doc.source))
-                if doc.sha256 == _skip_sha(state):
-                    report.unchanged.append(rel)
+                    state = states.get((doc.root, doc.source))
+                    if doc.sha256 == _skip_sha(state):
+                        report.unchanged.append(rel)
+                        continue
+                    chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+                except Exception as e:  # keep whatever the index already has for it, and go on with the other files
+                    report.failed.append(Failure(rel, failure_reason(e)))
                     continue
-                chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
                 if state:  # queued before this file's new chunks, so it can't delete them
                     writer.put("delete", doc.root, doc.source)
                 for c in chunks:

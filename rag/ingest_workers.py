@@ -102,19 +102,19 @@ def _work(job: Job):
     """Load, skip or chunk each file of the job, embed the job's chunks together."""
     from rag.chunking import chunk_document
     from rag.ingest import embed_chunks
-    from rag.loaders import Unreadable, load_file
+    from rag.loaders import failure_reason, load_file
 
     root, outcomes, all_chunks = Path(job.root), [], []
     for path, skip_sha in job.files:
         try:
             doc = load_file(Path(path), root, _W["max_bytes"])
-        except Unreadable as e:
-            outcomes.append(Outcome("failed", reason=str(e)))
+            if skip_sha is not None and doc.sha256 == skip_sha:
+                outcomes.append(Outcome("unchanged"))
+                continue
+            chunks = tuple(chunk_document(doc, _W["chunk_size"], _W["overlap"]))
+        except Exception as e:  # as in rag.ingest: this file fails, the job's other files go on
+            outcomes.append(Outcome("failed", reason=failure_reason(e)))
             continue
-        if skip_sha is not None and doc.sha256 == skip_sha:
-            outcomes.append(Outcome("unchanged"))
-            continue
-        chunks = tuple(chunk_document(doc, _W["chunk_size"], _W["overlap"]))
         outcomes.append(Outcome("chunks", chunks=chunks))
         all_chunks.extend(chunks)
     vectors = embed_chunks(_W["embedder"], all_chunks) if all_chunks else None

@@ -35,6 +35,15 @@ class Unreadable(Exception):
     """Raised by a reader; the message is the reason shown to the user."""
 
 
+def failure_reason(e: Exception) -> str:
+    """The reason shown for a file that could not be indexed: an Unreadable's message, or, for an unexpected error in a
+    reader or the chunker, what it was. Either way that file is reported and skipped, and the others are indexed."""
+    if isinstance(e, Unreadable):
+        return str(e)
+    first = (str(e).splitlines() or [""])[0][:300]
+    return f"could not be indexed, an unexpected error ({type(e).__name__}: {first}); this is a bug in rag: please report it with the file"
+
+
 def discover(path: Path) -> tuple[Path, list[Path]]:
     """Return (root, files): a folder is walked recursively; a single file is its own list."""
     if not path.exists():

@@ -217,3 +217,46 @@ def test_no_chunk_quotes_the_piece_of_a_sentence_that_another_chunk_holds_whole(
     assert not pieces, [doc.text[a:b] for a, b in pieces]
     assert held <= quoted
     assert all(c.text == doc.text[c.start : c.end] for c in chunks)
+
+
+def test_a_long_document_reaches_the_splitter_in_pieces_cut_where_blocks_start(monkeypatch):
+    """nltk (3.10) runs a whole punkt pass under one 5 s wall clock: octave.pdf's 2.4M characters raised TimeoutError and
+    the run indexed nothing. The splitter now gets at most SPLIT_AT_MOST characters at a time, cut at a block's start, and
+    the spans stay exact."""
+    import rag.chunking as C
+    from rag.blocks import Span
+
+    paras = [f"Paragraph {i} says that item {i} weighs {i % 97} grams. It is kept in box {i % 13}." for i in range(400)]
+    text = "\n\n".join(paras)
+    starts = [text.index(p) for p in paras]
+    doc = Document(source="long.txt", root="/r", title="x", text=text, sha256="s" * 64,
+                   blocks=tuple(Span(a, a + len(p), "paragraph") for a, p in zip(starts, paras)))
+    monkeypatch.setattr(C, "SPLIT_AT_MOST", 5_000)
+    seen: list[str] = []
+    real = C._splitter(SIZE, OVERLAP)
+
+    class Spy:
+        _tokenizer = real._tokenizer
+
+        def split_text(self, t):
+            seen.append(t)
+            return real.split_text(t)
+
+    monkeypatch.setattr(C, "_splitter", lambda *a: Spy())
+    chunks = chunk_document(doc, SIZE, OVERLAP)
+    assert len(seen) >= len(text) // 5_000 and max(map(len, seen)) <= 5_000
+    assert "".join(seen) == text and all(text.index(t) in starts for t in seen)  # every piece starts a paragraph
+    assert all(c.text == text[c.start : c.end] for c in chunks)
+    covered = {i for c in chunks for i in range(c.start, c.end)}
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+
+def test_segments_without_blocks_cut_at_a_line_break_or_space():
+    from rag.chunking import _segments
+
+    text = ("word " * 30 + "\n") * 200
+    doc = doc_of(text)
+    segs = _segments(doc, most=1_000)
+    assert segs[0][0] == 0 and segs[-1][1] == len(text) and all(a[1] == b[0] for a, b in zip(segs, segs[1:]))
+    assert all(b - a <= 1_000 for a, b in segs) and all(text[b - 1] in " \n" or text[b] in " \n" for a, b in segs[:-1])
+    assert _segments(doc_of("short text."), most=1_000) == [(0, 11)]

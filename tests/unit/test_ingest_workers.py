@@ -214,3 +214,35 @@ def test_cli_workers_flag_and_bad_values(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("RAG_INGEST_WORKERS", "2")  # the variable works like the flag
     code, out, err = cli("ingest", src, "--json")
     assert code == 0 and json.loads(out)["unchanged"] == ["Normans.txt", "Rhine.txt"]
+
+
+def test_a_bug_on_one_file_fails_that_file_only_with_one_worker_or_two(tmp_path, monkeypatch):
+    """An unexpected error in a reader or the chunker (here: a ValueError on one file) is that file's failure, with a
+    reason that says so; the other files of the run are indexed, serially and in worker processes alike. It used to
+    abort the run and write nothing (octave.pdf's TimeoutError from nltk)."""
+    import rag.ingest
+    import rag.loaders as L
+
+    src = mixed_folder(tmp_path)
+    shutil.copy(ARTICLES / "Huguenot.txt", src / "bug.txt")
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import rag.loaders as L\n"
+        "_orig = L.load_file\n"
+        "def load_file(path, root, max_bytes):\n"
+        "    if path.name == 'bug.txt':\n"
+        "        raise ValueError('a reader bug')\n"
+        "    return _orig(path, root, max_bytes)\n"
+        "L.load_file = load_file\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", f"{hook}:{Path(__file__).resolve().parents[2]}")  # the worker processes
+    orig = L.load_file
+    monkeypatch.setattr(rag.ingest, "load_file", lambda p, r, m: (_ for _ in ()).throw(ValueError("a reader bug")) if p.name == "bug.txt" else orig(p, r, m))
+    one, two = pipes(tmp_path)
+    for pipe in (one, two):
+        rep = pipe.ingest([src])
+        reasons = {f.source: f.reason for f in rep.failed}
+        assert "ValueError: a reader bug" in reasons["bug.txt"] and "bug in rag" in reasons["bug.txt"]
+        assert "Normans.txt" in rep.indexed and "report.pdf" in rep.indexed and "bug.txt" not in rep.indexed
+        assert {c.source for c in pipe.store.all_chunks()} >= {"Normans.txt", "report.pdf", "page.html"}

@@ -11,7 +11,8 @@ font sizes, weights and pitch. From those lines:
     or 400 (base-14 and many Type 1 fonts, LibreOffice's embedded fonts), the font's name says whether it is bold;
   * table-of-contents and index pages (most lines end in a dot leader or a page number)
     become toc/index blocks, one entry each, under the page's own larger headings ("Function and
-    variable index", its letters); so do lines that are all links to places in the same
+    variable index", its letters: on an index page a numbered heading, "D.1 Index of ...", is one too, an unnumbered
+    index title a chapter, and its letters go under it); so do lines that are all links to places in the same
     document, and two or more paragraphs or list items in a row that each name one of the document's headings;
   * a line whose text runs have wide gaps is a table row (cells joined by " | "), unless it is
     alone (no line next to it has gaps, none continues one of its cells), in the middle of an
@@ -32,6 +33,9 @@ font sizes, weights and pitch. From those lines:
     that stops inside a sentence goes on with the markless lowercase lines at the next page's foot;
   * a numbered item whose title is set bold on a line of its own above its indented text ("8. Blank lines")
     is a heading below all others, so the text is under it, not glued to it;
+  * a glyph that pdfium reads as a control code or a private-use code point is the character its name in the font's
+    own encoding stands for (TeX's math fonts: CMSY10's code 28, "lessmuch", is "≪"), or a Symbol font's bracket piece's
+    Unicode equivalent, or else dropped (`_named_glyphs`);
   * list items start with a bullet (Word's Symbol-font bullet, U+F0B7, and a C1 control code such as gnuplot's
     U+0088 are shown as "•"; a dash that
     opens a wrapped line inside a sentence is none) or a number; lines whose every word is set in a
@@ -77,7 +81,8 @@ _PAGE_NO = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*
 _SPLIT_NOTICE = re.compile(r"^\((?:continues on next page|continued from previous page)\)$", re.I)  # Sphinx, around a split code block
 _CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Example|Listing)\s+[A-Z0-9]+(?:[.-]\d+)*[.:]\s", re.I)  # a bold caption is no heading
 _ENUMERATED = re.compile(r"^(?:\(\d{1,3}\)|\d{1,3}[.)])\s+[A-Z]")  # "(1) How", "12. Why"
-_ITEM_LEVEL = 99  # a numbered item's bold title: below every heading, a sibling of the next item's title
+_ITEM_LEVEL = 99  # a numbered item's bold title, an index's letter: below every heading, a sibling of the next one
+_INDEX_TITLE = re.compile(r"\bind(?:ex|exes|ices)\b", re.I)
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
 
 
@@ -110,7 +115,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
     tp = page.get_textpage()
     try:
         links = _internal_links(page)
-        text = _drop_note_marks(tp, tp.get_text_range())
+        text = _drop_note_marks(tp, _named_glyphs(tp, tp.get_text_range()))
         gaps = _missing_spaces(tp, text) if respace else frozenset()
         n = len(text)
         lines: list[Line] = []
@@ -129,7 +134,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
             weight = _weight(tp, a, font)
             # Fixed pitch when every word starts in a fixed font (prose can open and end with inline code).
             fixed = bool(_FIXED_FONT.search(font)) and all(_is_fixed(tp, i) for i in range(a + 1, k + 1) if text[i - 1].isspace() and not text[i].isspace()) and (k == a or _is_fixed(tp, k))
-            body = _GLYPH_BULLET.sub("•", _spaced(text, j, k + 1, gaps).replace(_GONE, ""), count=1)  # a bullet glyph no font names
+            body = _spaced(text, j, k + 1, gaps).replace(_GONE, "")
             # y: the baseline (a glyph's box starts lower for "g" or "(", higher for a closing quote)
             line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno,
                         main_size=round(_line_size(tp, text, a, k, size), 1))
@@ -144,7 +149,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
                 line.lead_mark = w is not None and size <= 0.8 * raw.FPDFText_GetFontSize(tp.raw, w)
             if " " in seg.strip() and not _ENDS_SENTENCE.search(seg) and not fixed:
                 line.cells, line.cell_x = _cells(tp, text, j, k, size, gaps)
-                if len(line.cells) == 2 and len(line.cells[0]) <= 5 and _BULLET.match(_GLYPH_BULLET.sub("•", line.cells[0]) + " x"):
+                if len(line.cells) == 2 and len(line.cells[0]) <= 5 and _BULLET.match(line.cells[0] + " x"):
                     line.cells, line.cell_x = [], []  # a list item's mark, then a tab
             line.linked = bool(links) and _all_linked(tp, text, j, k, links)
             if line.text:
@@ -261,9 +266,56 @@ _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _FIXED_FONT = re.compile(r"TT\d|Mono|Courier|Consol|Typewriter|Code", re.I)
 
 
-# A line's first glyph that no text font maps to a letter, then a space: Word's Symbol-font bullet (private use,
-# U+F0B7) or a C1 control code (gnuplot.pdf's bullets read as U+0088). Either is shown as the bullet it is.
-_GLYPH_BULLET = re.compile(r"^[\ue000-\uf8ff\x80-\x9f](?=\s|$)")
+# A character no font maps to a letter: a control code (pdfium's reading of a glyph it has no Unicode for is its character
+# code) or a private-use code point. (Not tab, line ends, _GONE, nor pdfium's hyphenation mark \x02.)
+_STRAY = re.compile(r"[\x01\x03-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]")
+# Adobe's private-use codes for the Symbol font's bracket pieces (Adobe Glyph List: braceex U+F8F4, groff's \(bv) -> Unicode's
+_SYMBOL_PIECES = dict(zip(map(chr, range(0xF8E6, 0xF8FF)), "\u23d0\u23af®©™\u239b\u239c\u239d\u23a1\u23a2\u23a3\u23a7\u23a8\u23a9"
+                                                          "\u23aa\u23ae\u239e\u239f\u23a0\u23a4\u23a5\u23a6\u23ab\u23ac\u23ad"))
+# A line's first glyph that no font names, then a space: Word's Symbol-font bullet (U+F0B7), gnuplot.pdf's (U+0088).
+_GLYPH_BULLET = re.compile(r"[\ue000-\uf8ff\x80-\x9f]")
+
+
+def _named_glyphs(tp, text: str) -> str:
+    """`text` (a page's, from pdfium) with each stray character (`_STRAY`) replaced, one for one (its index is its box's):
+    by the character its glyph's name in the font's own encoding stands for, where the font says (TeX's math fonts have no
+    ToUnicode map: R-exts.pdf's CMSY10 code 28 is "lessmuch", "≪"); a Symbol bracket piece by its Unicode equivalent; a
+    line's first glyph before a space by "•"; any other by _GONE (dropped)."""
+    out, fonts = None, {}
+    for m in _STRAY.finditer(text):
+        i, c = m.start(), m.group()
+        u = _SYMBOL_PIECES.get(c) or (_glyph_char(tp, i, ord(c), fonts) if ord(c) < 256 else None)
+        if not u:
+            after = text[i + 1 : i + 2]
+            u = "•" if _GLYPH_BULLET.match(c) and not text[text.rfind("\n", 0, i) + 1 : i].strip() and (not after or after.isspace()) else _GONE
+        out = out or list(text)
+        out[i] = u
+    return "".join(out) if out else text
+
+
+def _glyph_char(tp, i: int, code: int, fonts: dict) -> str | None:
+    """The character that the glyph name of character code `code` in the embedded Type 1 font of `tp`'s character `i`
+    stands for ("dup 28 /lessmuch put" in the font program's built-in encoding: Adobe's glyph list with TeX's names, as
+    pypdf ships it), if one; None when the font names no such glyph (Type 3, TrueType, no font program) or its name
+    stands for no character or for another stray one. `fonts`: the fonts' encodings read so far."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+    from pypdf._codecs.adobe_glyphs import adobe_glyphs
+
+    font = raw.FPDFTextObj_GetFont(raw.FPDFText_GetTextObject(tp.raw, i))
+    key = ctypes.cast(font, ctypes.c_void_p).value
+    if key not in fonts:
+        n = ctypes.c_size_t()
+        data = b""
+        if font and raw.FPDFFont_GetFontData(font, None, 0, ctypes.byref(n)) and n.value:
+            buf = (ctypes.c_uint8 * n.value)()
+            raw.FPDFFont_GetFontData(font, buf, n.value, ctypes.byref(n))
+            data = bytes(buf).split(b"eexec")[0]  # (a Type 1 program's clear part holds its encoding)
+        fonts[key] = {int(c): name.decode("latin-1") for c, name in re.findall(rb"dup\s+(\d{1,3})\s*/([^\s/\[\]{}()<>]+)\s+put", data)}
+    name = fonts[key].get(code, "")
+    u = adobe_glyphs.get("/" + name) or (chr(int(name[3:], 16)) if re.fullmatch(r"uni[0-9A-F]{4}", name) else "")
+    return u if len(u) == 1 and not _STRAY.match(u) else None
 
 
 def _internal_links(page) -> list[tuple[float, float, float, float]]:
@@ -359,7 +411,7 @@ def _justified_words(cells: list[str], widths: list[float]) -> bool:
 def _plain_lines(page, pno: int, height: float) -> list[Line]:
     tp = page.get_textpage()
     try:
-        segs = [t.strip() for t in re.split(r"\r\n|\r|\n", tp.get_text_range()) if t.strip()]
+        segs = [t.strip() for t in re.split(r"\r\n|\r|\n", _named_glyphs(tp, tp.get_text_range()).replace(_GONE, "")) if t.strip()]
     finally:
         tp.close()
     step = height / (len(segs) + 2)
@@ -568,6 +620,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         m = re.match(r"^((?:\d+|[A-Z])(?:\.\d+)*)\.?\s", ln.text)
         if m and (ln.size < body_size + 1.0 or "." in m.group(1) or m.group(1).isdigit()):
             return m.group(1).count(".") + 1
+        if page_kind.get(ln.page) == "index":  # an unnumbered index's title is a chapter (not one under the chapter before it);
+            return 1 if _INDEX_TITLE.search(ln.text) else _ITEM_LEVEL  # its letters ("A") go under the index they are in
         if ln.size in heading_sizes:
             return heading_sizes.index(ln.size) + 1
         return len(heading_sizes) + 1
@@ -584,7 +638,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         if not lines:
             continue
         heads = [ln.text.lower() for ln in lines if is_heading(ln)]
-        if any(re.search(r"\bindex\b", h) for h in heads):
+        if any(_INDEX_TITLE.search(h) for h in heads):
             in_index = True
         elif heads and any(level(ln) == 1 for ln in lines if is_heading(ln)) and not any("content" in h for h in heads):
             in_index = False
@@ -694,8 +748,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             prev = cur["last"] if cur else None
             gap = (prev.last - ln.top) if prev is not None and prev.page == ln.page else None
             if (kind and is_heading(ln) and ln.size >= body_size + 1.0 and not re.search(r"\d\s*$", ln.text)
-                    and not _NUMBERED_HEADING.match(ln.text) and not _TOP_HEADING.match(ln.text)):  # (a contents entry is numbered)
-                start("heading", ln, level=level(ln))  # "Function and variable index" above the entries: their section
+                    and (kind == "index" or not _NUMBERED_HEADING.match(ln.text) and not _TOP_HEADING.match(ln.text))):  # (a contents entry is numbered)
+                start("heading", ln, level=level(ln))  # "Function and variable index", "D.1 Index of ...", "A" above the entries: their section
                 continue
             if kind:
                 # One entry per block; an entry wrapped over two lines ends at its page number.

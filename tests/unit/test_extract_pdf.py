@@ -444,27 +444,32 @@ def test_a_header_set_on_two_lines_is_one_header_row(tmp_path):
     assert all(b[0] == "table_row" and not b[2] for b in blocks[3:]), blocks
 
 
-def test_an_appendix_heads_its_own_sections_even_below_a_larger_title(tmp_path):
-    """texinfo manuals (R's, bash's) set the title larger than chapters; "Appendix B Invoking R" has no number to
-    read a level from, so its size made it level 2, under the last numbered chapter, with "B.1" beside it."""
+def draw_pages(path: Path, pages: list[list[tuple[str, int, str]]], gap: int = 14) -> None:
+    """One page per list of (font, size, text) lines, each at the left margin, from the top down."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    path = tmp_path / "guide.pdf"
     c = canvas.Canvas(str(path), pagesize=A4)
-    pages = [[("Helvetica-Bold", 26, "An Introduction to Widgets"), ("Helvetica", 11, "A guide for new users of the widget tools.")],
-             [("Helvetica-Bold", 18, "14 OS facilities"), ("Helvetica", 11, "Widgets can call the operating system through a shell."),
-              ("Helvetica-Bold", 14, "14.1 Files and directories"), ("Helvetica", 11, "Files are listed with the list command.")],
-             [("Helvetica-Bold", 18, "Appendix B Invoking widgets"), ("Helvetica", 11, "This appendix tells how widgets are started."),
-              ("Helvetica-Bold", 14, "B.1 Invoking widgets from the command line"), ("Helvetica", 11, "Type widget at the prompt to start it.")]]
     for page in pages:
         y = 760
         for font, size, text in page:
             c.setFont(font, size)
             c.drawString(72, y, text)
-            y -= size + 14
+            y -= size + gap
         c.showPage()
     c.save()
+
+
+def test_an_appendix_heads_its_own_sections_even_below_a_larger_title(tmp_path):
+    """texinfo manuals (R's, bash's) set the title larger than chapters; "Appendix B Invoking R" has no number to
+    read a level from, so its size made it level 2, under the last numbered chapter, with "B.1" beside it."""
+    path = tmp_path / "guide.pdf"
+    pages = [[("Helvetica-Bold", 26, "An Introduction to Widgets"), ("Helvetica", 11, "A guide for new users of the widget tools.")],
+             [("Helvetica-Bold", 18, "14 OS facilities"), ("Helvetica", 11, "Widgets can call the operating system through a shell."),
+              ("Helvetica-Bold", 14, "14.1 Files and directories"), ("Helvetica", 11, "Files are listed with the list command.")],
+             [("Helvetica-Bold", 18, "Appendix B Invoking widgets"), ("Helvetica", 11, "This appendix tells how widgets are started."),
+              ("Helvetica-Bold", 14, "B.1 Invoking widgets from the command line"), ("Helvetica", 11, "Type widget at the prompt to start it.")]]
+    draw_pages(path, pages)
     doc = load_file(path, tmp_path, 10**9)
     t = doc.text
     assert doc.section_at(t.index("Files are listed")) == f"14 OS facilities{SEP}14.1 Files and directories"
@@ -1104,3 +1109,88 @@ def test_a_definition_list_without_sentence_ends_keeps_each_term_apart_from_the_
     assert "/etc/toolrc" in paras and "~/.toolrc" in paras, paras
     assert not any(p.startswith("The tool executable /etc") for p in paras), paras
     assert any("For example, the command ls > out 2>&1 directs both standard output" in p for p in paras), paras
+
+
+def _eexec(data: bytes, decrypt: bool, r: int = 55665) -> bytes:
+    """Type 1 eexec encryption (Adobe Type 1 Font Format, 7.2) or its inverse."""
+    out = bytearray()
+    for b in data:
+        c = b if decrypt else b ^ (r >> 8)
+        out.append(b ^ (r >> 8) if decrypt else c)
+        r = ((c + r) * 52845 + 22719) & 0xFFFF
+    return bytes(out)
+
+
+def make_tex_math(path: Path) -> Path:
+    """A page whose "|x| ≪ 1" sets "≪" as TeX does: an embedded Type 1 font without a ToUnicode map whose own encoding
+    names code 28 "lessmuch" (CMSY10's). Built from reportlab's Times program with its glyph "A" renamed "lessmuch":
+    pdfium knows no such name, so it reads the character as its code, U+001C, as it does in R-exts.pdf."""
+    import struct
+
+    import reportlab
+
+    from tests.unit.test_pdf_word_export import pdf_bytes, stream
+
+    pfb = (Path(reportlab.__file__).parent / "fonts" / "_er_____.pfb").read_bytes()
+    segs, i = [], 0
+    while pfb[i + 1] != 3:  # PFB segments: 0x80, type, 4-byte length
+        n = struct.unpack("<I", pfb[i + 2 : i + 6])[0]
+        segs.append(pfb[i + 6 : i + 6 + n])
+        i += 6 + n
+    clear = segs[0].replace(b"/Encoding StandardEncoding def", b"/Encoding 256 array\r0 1 255 {1 index exch /.notdef put} for\rdup 28 /lessmuch put\rreadonly def")
+    private = _eexec(segs[1], decrypt=True)
+    at = private.index(b"/A ", private.index(b"/CharStrings"))
+    binary = _eexec(private[:at] + b"/lessmuch" + private[at + 2 :], decrypt=False)
+    program = clear + binary + segs[2]
+    lines = [[("F2", "The function computes the logarithm of one plus its argument accurately, even for small values")],
+             [("F2", "of the argument, that is, when |x| "), ("F1", "\x1c"), ("F2", " 1. It is provided by the platform when it can.")]]
+    content = b"".join(b"BT 72 %d Td " % (760 - 14 * k) + b"".join(b"/%s 11 Tf (%s) Tj " % (f.encode(), t.encode("latin-1")) for f, t in runs) + b"ET\n"
+                       for k, runs in enumerate(lines))
+    path.write_bytes(pdf_bytes([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents 6 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /ABCDEF+CMSY10 /FirstChar 28 /LastChar 28 /Widths [778] /FontDescriptor 7 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>", stream(content),
+        b"<< /Type /FontDescriptor /FontName /ABCDEF+CMSY10 /Flags 4 /FontBBox [-167 -250 1009 878] /ItalicAngle 0 /Ascent 750 "
+        b"/Descent -250 /CapHeight 700 /StemV 50 /FontFile 8 0 R >>",
+        stream(program, b"/Length1 %d /Length2 %d /Length3 %d " % (len(clear), len(binary), len(segs[2])))]))
+    return path
+
+
+def test_a_tex_math_glyph_without_a_unicode_map_reads_as_the_character_its_font_names(tmp_path):
+    """R-exts.pdf's "|x| ≪ 1" read "|x| \\x1c 1": CMSY10 has no ToUnicode map and pdfium knows no "lessmuch"."""
+    import pypdfium2 as pdfium
+
+    path = make_tex_math(tmp_path / "math.pdf")
+    assert "|x| \x1c 1" in pdfium.PdfDocument(path.read_bytes())[0].get_textpage().get_text_range()  # (the case it reproduces)
+    doc = load_file(path, tmp_path, 10**9)
+    assert "that is, when |x| ≪ 1. It is provided" in doc.text
+    assert not any(ord(ch) < 32 and ch not in "\n\t" for ch in doc.text)
+    for c in chunk_document(doc, 400, 0):
+        assert c.text == doc.text[c.start : c.end]
+
+
+def test_an_index_has_its_own_section_not_the_last_chapters(tmp_path):
+    """bashref.pdf's index letters sat under "Appendix C GNU Free Documentation License": on an index page, "Appendix D
+    Indexes" and "D.1 Index of ..." were read as entries (a contents entry is numbered), and R-exts.pdf's unnumbered
+    "Function and variable index", ranked by size below the title, went under chapter 8."""
+    body = ("Widgets are started from the shell and keep running until they are stopped by the user or by the system. " * 3).split()
+    dots = " ." * 30
+
+    def entries(*names: str):
+        return [("Helvetica", 9, f"{n}{dots} {12 + k}") for k, n in enumerate(names)]
+
+    path = tmp_path / "guide.pdf"
+    pages = [[("Helvetica-Bold", 26, "A Guide to Widgets")],
+             [("Helvetica-Bold", 18, "1 Starting widgets")] + [("Helvetica", 11, " ".join(body[k : k + 14])) for k in range(0, len(body), 14)] * 2,
+             [("Helvetica-Bold", 18, "Appendix A License"), ("Helvetica-Bold", 14, "ADDENDUM: How to use this License")]
+             + [("Helvetica", 11, " ".join(body[k : k + 14])) for k in range(0, len(body), 14)],
+             [("Helvetica-Bold", 18, "Appendix B Indexes"), ("Helvetica-Bold", 14, "B.1 Index of Commands"), ("Helvetica-Bold", 14, "A")]
+             + entries("alias", "apply") + [("Helvetica-Bold", 14, "B")] + entries("bind", "break"),
+             [("Helvetica-Bold", 18, "Concept index"), ("Helvetica-Bold", 14, "E")] + entries("editing", "environment", "expansion")]
+    draw_pages(path, pages, gap=8)
+    doc = load_file(path, tmp_path, 10**9)
+    t = doc.text
+    assert doc.section_at(t.index("apply")) == f"Appendix B Indexes{SEP}B.1 Index of Commands{SEP}A"
+    assert doc.section_at(t.index("break")) == f"Appendix B Indexes{SEP}B.1 Index of Commands{SEP}B"
+    assert doc.section_at(t.index("environment")) == f"Concept index{SEP}E"

@@ -43,11 +43,18 @@ def raw_pdf(lines: list[tuple[int, int, str]], bullet: bytes = b"<F0B7>") -> byt
             b"endcodespacerange\n1 beginbfrange <20> <7E> <0020> endbfrange 1 beginbfchar <95> " + bullet + b" endbfchar endcmap "
             b"CMapName currentdict /CMap defineresource pop end end")
     content = b"".join(b"BT /F1 11 Tf %d %d Td (%s) Tj ET\n" % (x, y, t.encode("latin-1")) for x, y, t in lines)
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>",
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-            b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream"]
+    return pdf_bytes([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                      b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+                      b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>",
+                      stream(content), stream(cmap)])
+
+
+def stream(data: bytes, keys: bytes = b"") -> bytes:
+    return b"<< /Length %d %s>>\nstream\n" % (len(data), keys) + data + b"\nendstream"
+
+
+def pdf_bytes(objs: list[bytes]) -> bytes:
+    """A PDF file of these objects, numbered from 1 (the first the catalog), with its cross-reference table."""
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for i, o in enumerate(objs, 1):
         offsets.append(len(out))
@@ -74,6 +81,15 @@ def test_a_control_code_opening_a_line_is_a_bullet_and_each_item_its_own():
     assert ("list_item", "• Integer overflow is detected and handled according to user preference.") in out
     assert ("list_item", "• All evaluation of expressions uses 64-bit integer arithmetic.") in out
     assert not any("\x88" in t for _, t in out)
+
+
+def test_a_symbol_bracket_piece_reads_as_its_unicode_character_and_a_control_code_no_font_names_is_dropped():
+    """bash.pdf's "[ [|\\uf8f4|&] command2 ... ]": groff's \\(bv is the Symbol font's braceex, U+F8F4 in Adobe's private use
+    area, U+23AA in Unicode. A control code whose font names no glyph for it (no embedded program here) is no text."""
+    lines = [(72, 790 - 14 * i, t) for i, t in enumerate(BODY)] + [(72, 762, "The pipeline [ [|\x95|&] command2 ... ] runs on.")]
+    for code, read in ((b"<F8F4>", "\u23aa"), (b"<001C>", "")):
+        out = [(b.kind, b.text) for b in pdf_layout.extract(raw_pdf(lines, bullet=code))[0]]
+        assert ("paragraph", " ".join(BODY) + f" The pipeline [ [|{read}|&] command2 ... ] runs on.") in out, out
 
 
 def test_a_bold_face_pdfium_reports_at_weight_400_still_makes_a_heading(tmp_path):

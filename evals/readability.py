@@ -63,6 +63,7 @@ _FIRST_WORD = re.compile(r"[a-z]+(?=[\s,;:.)]|$)")
 # A clause left open: a comma, a conjunction or a word that needs what follows it, at the very end.
 _OPEN_END = re.compile(r"(?:,|\b(?:and|or|nor|but|either|neither|whether|the|a|an|of|to|that|which|than|such as|like|"
                        r"with|by|for|from|into|between|is|are|must|should|can|will)\b)\W{0,2}$", re.I)
+_FENCED = re.compile(r"(`{3,})\n(.*)\n\1", re.S)  # a code block the answer shows fenced, on lines of its own
 _CLOSED_END = re.compile(r"[.!?:]['\"”’)\]]*$")
 _STRAY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")  # (tab, newline, CR: line_break's)
 _TEXINFO_HEADER = re.compile(r"\b(?:Chapter\s+\d{1,2}|Appendix\s+[A-Z]):\s+[^.!?\n]{1,70}?\s\d{1,4}\b")
@@ -84,6 +85,8 @@ def artefacts(text: str, headers: Iterable[str] = (), continued: bool = False) -
     """The artefact kinds found in one displayed answer sentence, in KINDS order (empty = readable). `continued`: the
     answer shows, right after it, what the sentence leads into (its list items or code), so an open end is no fragment."""
     body = text.strip()
+    if fenced := _FENCED.fullmatch(body):  # a quoted code block keeps its lines on purpose: read as one line of code
+        body = "`" + " ".join(ln.strip() for ln in fenced.group(2).splitlines() if ln.strip()) + "`"
     lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
     flat = _squeeze(body)
     found: set[str] = set()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -331,21 +332,32 @@ _FENCE_LINE = re.compile(r"^\s{0,3}(?:```|~~~)")
 
 
 def shown_code(quote: str, chunk) -> str | None:
-    """How a code block quoted after the sentence that introduces it ("roll back with:") is shown: on the answer's one
-    line, in backticks, its lines joined by a space and Markdown's fence lines left out. None for anything else."""
+    """How a code block quoted after the sentence that introduces it ("roll back with:") is shown: as a Markdown fenced
+    block with its own lines and indentation (common indent removed), blank and fence lines left out, and a last line
+    "…" when only its head up to a blank line is quoted. None for anything else. rag.cite.render puts it on lines of its
+    own; the UI shows it preformatted."""
     key = _WS.sub(" ", quote).strip()
     for s, e, kind, *_ in getattr(chunk, "blocks", ()):
         block = _WS.sub(" ", chunk.text[s:e]).strip()
-        if kind == "code" and key and block.startswith(key):  # the whole block, or its head up to a blank line (" …")
+        if kind == "code" and key and block.startswith(key):  # the whole block, or its head up to a blank line
             lines, seen = [], ""
             for ln in chunk.text[s:e].splitlines():
                 if len(seen) >= len(key):
                     break
                 seen = f"{seen} {' '.join(ln.split())}".strip() if ln.strip() else seen
                 if ln.strip() and not _FENCE_LINE.match(ln):
-                    lines.append(" ".join(ln.split()))
-            return f"`{' '.join(lines)}{'' if block == key else ' …'}`" if lines else None
+                    lines.append(ln.rstrip().expandtabs(8))
+            if not lines:
+                return None
+            code = textwrap.dedent("\n".join(lines)) + ("" if block == key else "\n…")
+            fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", code)), default=0))
+            return f"{fence}\n{code}\n{fence}"
     return None
+
+
+def is_code_display(text: str) -> bool:
+    """Is a displayed sentence a fenced code block (shown_code)?"""
+    return text.startswith("```") and text.endswith("```") and "\n" in text
 
 
 _MD_LINK = re.compile(r"!?\[([^\]\n]+)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\))?)>?(?:\s+\"[^\"]*\")?\s*\)")  # [text](url "title")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.blocks import is_code_display
 from rag.text import sentence_spans
 
 _WS = re.compile(r"\s+")
@@ -75,5 +76,17 @@ def renumber(drafts: list[list[int] | tuple[int, ...]]) -> dict[int, int]:
 
 
 def render(text: str, cites: tuple[int, ...]) -> str:
-    """A sentence followed by its markers: "NATO met in Brussels. [1][2]"."""
-    return text + (" " + "".join(f"[{n}]" for n in cites) if cites else "")
+    """A sentence followed by its markers: "NATO met in Brussels. [1][2]". A fenced code block (rag.blocks.shown_code)
+    stands on lines of its own, its markers on the line after it, so that Markdown reads the fences."""
+    markers = "".join(f"[{n}]" for n in cites)
+    if is_code_display(text):
+        return f"\n{text}\n{markers}\n" if markers else f"\n{text}\n"
+    return text + (" " + markers if markers else "")
+
+
+def joined(rendered: list[str]) -> str:
+    """Rendered sentences as one answer: a space between two, none next to a code block's line break."""
+    out = ""
+    for r in rendered:
+        out += r if not out or out.endswith("\n") or r.startswith("\n") else " " + r
+    return out.strip("\n")

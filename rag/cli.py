@@ -132,13 +132,13 @@ def _marked(ans) -> Text:
     for s in (s for s in ans.sentences if s.shown):
         line = render(s.display or s.text, s.cites)
         at = line.find(s.key) if s.key and not s.display else -1
-        if text:
+        if text and not text.plain.endswith("\n") and not line.startswith("\n"):  # as rag.cite.joined
             text.append(" ")
         if at < 0:
             text.append(line)
         else:
             text.append(line[:at]).append(s.key, style="bold").append(line[at + len(s.key):])
-    return text if text.plain == ans.answer else Text(ans.answer)
+    return text if text.plain.strip("\n") == ans.answer else Text(ans.answer)
 
 
 def _print_answer(ans, show_sources: bool = True):

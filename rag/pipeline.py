@@ -485,7 +485,7 @@ class Pipeline:
         citations = tuple(self._citation(num, hits[n - 1], [s.text for s in sentences if s.shown and num in s.cites], sec,
                                          [s.key for s in sentences if s.shown and num in s.cites])
                           for (n, sec), num in mapping.items())
-        body = " ".join(cite.render(s.display or s.text, s.cites) for s in sentences if s.shown)
+        body = cite.joined([cite.render(s.display or s.text, s.cites) for s in sentences if s.shown])
         return done(answer=body, refused=False, citations=citations, sentences=sentences, removed_sentences=removed,
                     removed_citations=tuple(invalid), notes=tuple(notes), short_answer=short[1], short_answer_margin=short[0])
 

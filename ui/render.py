@@ -20,7 +20,7 @@ import re
 from html import escape
 
 from rag.answer import LOW_CONFIDENCE_TEXT
-from rag.blocks import page_label
+from rag.blocks import is_code_display, page_label
 
 _WS = re.compile(r"\s+")
 
@@ -44,6 +44,10 @@ def cite_links(turn_id: str, cites, sources: dict[int, str] | None = None) -> st
 
 def _with_links(sentence: dict, turn_id: str, sources: dict[int, str]) -> str:
     links = cite_links(turn_id, sentence.get("cites") or (), sources)
+    shown = sentence.get("display") or ""
+    if is_code_display(shown):  # a quoted code block keeps its lines: no blank line inside, so the raw-HTML block holds
+        code = "\n".join(shown.splitlines()[1:-1])
+        return f'<code class="rag-code">{escape(code)}</code>' + (" " + links if links else "")
     return with_key(sentence.get("display") or sentence["text"], "" if sentence.get("display") else sentence.get("key", "")) + (" " + links if links else "")
 
 

@@ -197,3 +197,13 @@ def test_a_character_no_reader_can_read_is_a_stray_glyph(text):
 def test_tabs_and_non_latin_text_are_no_stray_glyphs():
     assert "stray_glyph" not in artefacts("The value µ and ϕ are the mean and the scale; “quoted” — café, 東京.")
     assert "stray_glyph" not in artefacts("name\tvalue | 3")
+
+
+def test_a_fenced_code_block_keeps_its_lines_but_is_checked_as_its_one_line_form():
+    """An answer shows a quoted code block fenced, on its own lines (rag.blocks.shown_code): those line breaks are the
+    code's, not artefacts. Its text is checked as the one line it was shown as before, so nothing else is let through."""
+    code = "```\narchivectl restore --date YYYY-MM-DD \\\n  --target /srv/restore \\\n  --verify\n```"
+    assert artefacts(code) == [] and artefacts("`archivectl restore --date YYYY-MM-DD \\ --target /srv/restore \\ --verify`") == []
+    assert artefacts("```\nx = 1\n\x88 y = 2\n```") == ["stray_glyph"]
+    assert artefacts("```\nprint(a) . . . . . . . 12\n```") == ["dot_leader"]
+    assert "line_break" in artefacts("x = 1\ny = 2")  # without its fences, a line break is still one

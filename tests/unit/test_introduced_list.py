@@ -85,13 +85,21 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_short_code_block_after_
     """A new user's runbook: "... roll back with: [1]" had been the whole answer, the command itself never shown."""
     pipe = _indexed(tmp_path, "runbook.md", RUNBOOK)
     ans = pipe.ask("What command rolls back a Falcon deploy when the checkout page breaks?")
-    assert ans.answer.startswith("If a deploy breaks the checkout page, roll back with: [1] `falconctl rollback --to previous --confirm` [1]")
+    assert ans.answer.startswith("If a deploy breaks the checkout page, roll back with: [1]\n```\nfalconctl rollback --to previous --confirm\n```\n[1]")
     code = next(s for s in ans.sentences if s.display)
-    assert code.display == "`falconctl rollback --to previous --confirm`" and code.supported
+    assert code.display == "```\nfalconctl rollback --to previous --confirm\n```" and code.supported
     for c in ans.citations:
         assert RUNBOOK[c.start : c.end] == c.text  # the citation still points at the document's own text, fences and all
+    from ui.render import answer_html
+
+    html = answer_html({"id": "t1", "question": "q", "answer": ans.to_dict()})
+    assert '<code class="rag-code">falconctl rollback --to previous --confirm</code>' in html  # the UI: preformatted
     ans = pipe.ask("How do I restore the nightly backups?")
-    assert "`archivectl restore --date YYYY-MM-DD \\ --target /srv/restore \\ --verify`" in ans.answer  # its lines on one line
+    # its own lines and indentation, fenced, the markers on the line after it
+    assert "\n```\narchivectl restore --date YYYY-MM-DD \\\n  --target /srv/restore \\\n  --verify\n```\n[1]" in ans.answer, ans.answer
+    html = answer_html({"id": "t2", "question": "q", "answer": ans.to_dict()})
+    assert '<code class="rag-code">archivectl restore --date YYYY-MM-DD \\\n  --target /srv/restore \\\n  --verify</code>' in html
+    assert "\n\n" not in html  # a blank line would end the chatbot's raw-HTML block
 
 
 def test_a_long_code_block_after_the_colon_is_not_quoted():
@@ -133,8 +141,9 @@ def test_a_long_code_block_after_the_colon_is_quoted_up_to_a_blank_line(tmp_path
 
     pipe = _indexed(tmp_path, "vhosts.md", VHOSTS)
     ans = pipe.ask("What do I add to apache2.conf when the main host goes away?")
-    head = '`<VirtualHost *:80> # This first-listed virtual host is also the default for *:80 ServerName www.example.com DocumentRoot "/www/domain" </VirtualHost> …`'
-    assert ans.answer.startswith(f"Then you simply add the following to apache2.conf: [1] {head} [1]"), ans.answer
+    head = ('```\n<VirtualHost *:80>\n    # This first-listed virtual host is also the default for *:80\n    ServerName www.example.com\n'
+            '    DocumentRoot "/www/domain"\n</VirtualHost>\n…\n```')
+    assert ans.answer.startswith(f"Then you simply add the following to apache2.conf: [1]\n{head}\n[1]"), ans.answer
     code = next(s for s in ans.sentences if s.display)
     assert code.display == head and code.supported
     for c in ans.citations:

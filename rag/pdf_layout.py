@@ -3,8 +3,9 @@
 pdfium gives each page's text in reading order, line by line, with character boxes and
 font sizes, weights and pitch. From those lines:
   * running headers, footers and page numbers (the top and bottom lines that repeat across
-    pages once digits are ignored, or that carry the page number) are dropped, and so are
-    Sphinx's "(continues on next page)" notices;
+    pages once digits are ignored, or that carry the page number, and that a margin sets apart from
+    the text: a code example's last "endif" at the same place on many pages goes on with the text,
+    `_in_text_flow`) are dropped, and so are Sphinx's "(continues on next page)" notices;
   * headings are lines set larger (or bolder) than the body text; their level comes from
     their numbering ("2.4" is level 2) or their size. A line like "2. Storage" set bold throughout
     is a heading, not a list item (a bold "Table 4.1." caption is not); when pdfium reports no weight
@@ -431,7 +432,7 @@ def _own_line_mark(ln: Line, lines: list[Line]) -> bool:
 def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
     """ids of header/footer/page-number lines: among the two lines nearest a page's top or
     bottom edge, those whose digit-free form repeats on 3+ pages (2+ in a short document),
-    and bare page numbers."""
+    and bare page numbers; not those that go on with the page's text (`_in_text_flow`)."""
     cand: list[tuple[Line, str]] = []
     for lines, h in zip(pages, heights):
         if not lines:
@@ -458,7 +459,42 @@ def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
     tops = {ln.page for ln in numbered}
     if len(pages) >= 6 and len(tops) >= 0.5 * len(pages):
         out.update(id(ln) for ln in numbered)
-    return out
+    return out - _in_text_flow(pages, heights, out, body)
+
+
+def _in_text_flow(pages: list[list[Line]], heights: list[float], running: set[int], body_size: float) -> set[int]:
+    """ids of `running`'s lines that go on with the page's text: each is set at most 1.5 line pitches (the body's) from the
+    line next to it towards the page's middle, and that line is no running one (or is one of these, looked at from the
+    middle out). A header or footer is set apart from the text by a margin; a code example's closing "endif", the same
+    at the foot of many pages, or a docstring's sentence repeated at the head of several, is not (octave.pdf lost 23
+    such lines). A fixed-pitch line under or over a blank line of a fixed-pitch one (2.1 pitches) goes on with it too
+    when it lies within the text block: between the lowest and highest baselines that the other lines reach on most
+    pages (octave.pdf's "endfunction" at the head of a page, a blank line above the next function). Not for a line that
+    ends far below where it starts (bash.pdf: pdfium joins a page's last line, hyphenated, to the footer under it), nor
+    for lines without a real position (`_plain_lines`)."""
+    pitches = [a.last - b.top for lines in pages for a, b in zip(lines, lines[1:]) if abs(a.size - body_size) < 0.6 and 0 < a.last - b.top < body_size * 3]
+    pitch = median(pitches) if pitches else body_size * 1.2
+    reach = 1.5 * pitch
+    kept: set[int] = set()
+    for second in (False, True):  # the second time with the text block, where the lines kept the first time count as text
+        body = [[ln.top for ln in lines if (id(ln) not in running or id(ln) in kept) and ln.x1 > ln.x0] for lines in pages]
+        lows, highs = sorted(min(ys) for ys in body if ys), sorted(max(ys) for ys in body if ys)
+        block = (lows[len(lows) // 10] - 0.5 * body_size, highs[(len(highs) - 1) * 9 // 10] + 0.5 * body_size) if second and len(lows) >= 5 else None
+        for lines, h in zip(pages, heights):
+            flagged = [ln for ln in lines if id(ln) in running and id(ln) not in kept and ln.x1 > ln.x0]
+            for ln in sorted(flagged, key=lambda x: abs(x.top - h / 2)):  # from the middle out
+                if abs(ln.top - ln.last) > reach:
+                    continue
+                up = ln.top > h / 2
+                tol = 0.3 * ln.size
+                code = ln.fixed and block is not None and block[0] <= ln.top <= block[1]
+                inner = [o for o in lines if (o.top < ln.top - tol if up else o.top > ln.top + tol) and abs(o.top - ln.top) <= (2.1 * pitch if code else reach)]
+                nb = max(inner, key=lambda o: o.top if up else -o.top, default=None)
+                if nb is None or (id(nb) in running and id(nb) not in kept):
+                    continue
+                if abs(nb.top - ln.top) <= reach or (nb.fixed and abs(nb.size - ln.size) < 0.6):
+                    kept.add(id(ln))
+    return kept
 
 
 def _dehyphenate(text: str, vocab: set[str]) -> str:

@@ -1194,3 +1194,55 @@ def test_an_index_has_its_own_section_not_the_last_chapters(tmp_path):
     assert doc.section_at(t.index("apply")) == f"Appendix B Indexes{SEP}B.1 Index of Commands{SEP}A"
     assert doc.section_at(t.index("break")) == f"Appendix B Indexes{SEP}B.1 Index of Commands{SEP}B"
     assert doc.section_at(t.index("environment")) == f"Concept index{SEP}E"
+
+
+def make_code_feet(path: Path) -> Path:
+    """Six pages under a running header, with a running footer (and page number) a margin below the text: every page
+    ends with a code example whose last line, "endif", sits at the same height; pages 2, 4 and 6 open with the
+    "endfunction" that closes the example of the page before, a blank line above the next one; pages 1, 3 and 5 open
+    with the same sentence (a docstring repeated for several functions)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for n, w in enumerate(words, start=1):
+        c.setFont("Helvetica", 9)
+        c.drawString(72, 800, "ACME Widget Manual")
+        c.drawString(72, 40, f"Widget tools, draft edition - page {n}")
+        y = 760
+        lines: list[tuple[str, str]] = []
+        if n % 2 == 0:
+            lines += [("Courier", "endfunction"), ("", ""), ("Courier", f"x = {w}_value ();")]
+        else:
+            lines += [("Helvetica", "When called from inside a function with the local option, the variable is"),
+                      ("Helvetica", "changed for the function and the subroutines it calls only.")]
+        lines += [("Helvetica", f"The {w} example below shows how a loop visits the elements of a vector,")]
+        lines += [("Helvetica", f"filler text about {w} number {i} that keeps the page full down to its code.") for i in range(len(lines), 41)]
+        lines += [("Helvetica", "The loop prints the even elements:"),
+                  ("Courier", f"for x = {w}_vector"), ("Courier", "  if (rem (x, 2) == 0)"), ("Courier", '    printf ("%d", x);'), ("Courier", "  endif")]
+        for font, text in lines:
+            if text:
+                c.setFont(font, 11)
+                c.drawString(72, y, text)
+            y -= 15
+        c.showPage()
+    c.save()
+    return path
+
+
+def test_a_code_examples_last_line_at_the_same_place_on_every_page_is_no_footer(tmp_path):
+    """octave.pdf: "endif", "endfor" and "endfunction" closing a code example at the foot or head of many pages were
+    dropped as a running footer or header (they repeat at the same height); a running line is set apart from the text
+    by a margin, those go on with it. The real header, footer and page numbers still go."""
+    path = make_code_feet(tmp_path / "feet.pdf")
+    doc = load_file(path, tmp_path, 10**9)
+    lines = [ln.strip() for ln in doc.text.split("\n")]
+    assert "ACME Widget Manual" not in doc.text and "draft edition" not in doc.text
+    assert lines.count("endif") == 6, doc.text[-400:]
+    assert lines.count("endfunction") == 3
+    assert doc.text.count("When called from inside a function with the local option") == 3
+    for b in doc.blocks:
+        assert "endif" not in doc.text[b.start:b.end] or b.kind == "code"
+    for ch in chunk_document(doc, 64, 8):
+        assert ch.text == doc.text[ch.start:ch.end]

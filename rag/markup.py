@@ -15,7 +15,8 @@
   its <br>); permalink marks ("¶") go, and so do a site banner that holds no heading (Apache's
   <div id="page-header">: "Apache HTTP Server Version 2.4") and a language switch ("Available Languages: de | en").
   A stretch of content trafilatura drops from the middle of what it kept (20+ words the walk
-  found between two blocks both kept) is put back in place (`_fill_gaps`).
+  found between two blocks both kept) is put back in place (`_fill_gaps`). Footnotes set in an <aside> (docutils' HTML5
+  writer, EPUB 3), which both extractors drop as sidebars, are kept, each led by its label ("[1] Actually, ...").
   A definition list's term opens its description's first block ("stash.showStat: If this is
   set ..."), so a sentence that describes a term names it; a description's text is kept once.
 * Markdown: the text stays exactly as written (spans point at what the user sees); ATX
@@ -107,12 +108,13 @@ def html_blocks(html: str) -> list[Block]:
     anchors = [a for a in soup.find_all("a") if "headerlink" in (a.get("class") or []) or a.get_text(strip=True) in _PERMALINK or _number_mark(a)]
     for a in anchors:  # Sphinx's and MkDocs' permalink marks: "6.6.1. Do not abuse debconf¶"; SiSU's paragraph numbers
         a.decompose()
+    notes = _note_asides(soup)
     wrapped = _wrap_bare_text(soup)
     banners = [el for el in soup.find_all(["div", "header"]) if _page_header(el)]
     banners += [el for el in soup.find_all(["div", "p", "ul", "nav"]) if any(_LANG_SWITCH.search(c) for c in el.get("class") or [])]
     for el in banners:  # Apache's <div id="page-header">: the menu and "Apache HTTP Server Version 2.4"; "Available Languages: de | en"
         el.decompose()
-    if _bold_headings(soup) or pres or anchors or wrapped or banners or layout:
+    if _bold_headings(soup) or pres or anchors or wrapped or banners or layout or notes:
         html = str(soup)
     xml = trafilatura.extract(
         html, output_format="xml", include_formatting=False, include_tables=True, include_comments=False,
@@ -200,6 +202,44 @@ def _unbox_layout_tables(soup) -> bool:
                 first.insert(0, f"{label}: ")
             table.replace_with(box)
             changed = True
+    return changed
+
+
+_NOTE_NAME = re.compile(r"(?:foot|end|rear)notes?\b", re.I)
+
+
+def _note_asides(soup) -> bool:
+    """Footnotes set in an <aside> are text: docutils' HTML5 writer (Sphinx 6+, Python's docs: <aside class="footnote
+    brackets"><span class="label">[1]</span><p>Actually, ...</p></aside>) and EPUB 3 (<aside epub:type="footnote">), while
+    both extractors drop every <aside> as a sidebar (controlflow.html kept its "[1]" mark and lost the note). Each
+    becomes a <div>, its label opening its first paragraph ("[1] Actually, call by object reference ..."), so that the
+    mark in the text and its note read alike. An <aside> that is no note (class, role or epub:type naming none) stays out."""
+    changed = False
+    for el in soup.find_all("aside"):
+        names = " ".join([*(el.get("class") or []), el.get("role") or "", el.get("epub:type") or ""])
+        if not _NOTE_NAME.search(names):
+            continue
+        el.name = "div"
+        changed = True
+        label = el.find(class_="label", recursive=False)
+        if label is None:
+            continue
+        for back in el.find_all(class_="backrefs"):  # "(1,2,3,4)": links back to the note's marks in the text
+            back.decompose()
+        mark = _rendered(label)
+        first = label.find_next_sibling(True)
+        first = first if first is None or first.name == "p" else first.find("p")
+        label.extract()
+        if mark and first is not None:
+            first.insert(0, mark + " ")
+        elif mark:
+            para = soup.new_tag("p")  # the note's text straight in the <aside>: one paragraph, led by its label
+            para.append(mark + " ")
+            for c in list(el.contents):
+                if getattr(c, "name", None) in _BLOCK_TAGS:
+                    break
+                para.append(c.extract())
+            el.insert(0, para)
     return changed
 
 
@@ -425,36 +465,48 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
 
     A missing heading goes before the first trafilatura block, from where the last one matched,
     that starts like one of the (up to three) blocks the walker found right after the heading; a trafilatura block
-    whose text is the heading itself becomes the heading. A heading whose place is not found is
-    left out; trafilatura's own headings stay."""
+    whose text is the heading itself becomes the heading. Two sections' first blocks may start alike (mod_alias's
+    "Description: | Maps URLs to filesystem locations" under Alias, "... using regular expressions" under AliasMatch):
+    a block that starts like the one looked for but is, word for word, another block of the walk is that other block,
+    and a block takes one heading so found (the next one is looked for past it; a heading right above another heading
+    goes with it all the same), so that each keeps a heading, not both stacked over the first. A heading whose place
+    is not found is left out; trafilatura's own headings stay."""
     replaced: dict[int, int] = {}  # block index -> level
     inserts: dict[int, list[tuple[int, str]]] = {}
     waiting: list[tuple[int, str]] = []  # headings right above another heading, placed with it ("1. Searching" over "1.1. ...")
-    cursor = 0
+    cursor, taken = 0, -1  # taken: the block the last heading was put before
+    walked = {_fold(b.text).lower() for b in fallback}
+    full = [_fold(b.text).lower() for b in blocks]
+
+    def fits(j: int, want: tuple[str, str]) -> bool:
+        """blocks[j] is not taken and starts like the walk's block `want` (its key and text), and is not, word for word,
+        another block of the walk."""
+        return j != taken and _starts_like(blocks[j].text, want[0]) and (full[j] == want[1] or full[j] not in walked)
+
     for i, h in enumerate(fallback):
         if h.kind != "heading":
             continue
         after = []  # the blocks right after it, up to the next heading: trafilatura may have dropped the first
         for n, b in enumerate(fallback[i + 1 : i + 4]):
             if b.kind == "heading":
-                after += [_key(b.text)] if n == 0 else []  # (a later one would leave this heading empty)
+                after += [(_key(b.text), _fold(b.text).lower())] if n == 0 else []  # (a later one would leave this heading empty)
                 break
-            after.append(_key(b.text))
+            after.append((_key(b.text), _fold(b.text).lower()))
         over_heading = i + 1 < len(fallback) and fallback[i + 1].kind == "heading"
-        first, at = (after[0] if after else ""), None
+        first, at = (after[0] if after else ("", "")), None
         for j in range(cursor, len(blocks)):
             if _fold(blocks[j].text) == _fold(h.text):
                 replaced[j], cursor = len(h.section), j + 1
                 break
-            if _starts_like(blocks[j].text, first):
+            if fits(j, first):
                 at = j
                 break
         else:  # the second or third block after it only when the first is nowhere, and only close by
             near = range(cursor, min(cursor + 3, len(blocks)))
-            at = next((j for ka in after[1:] for j in near if _starts_like(blocks[j].text, ka)), None)
+            at = next((j for a in after[1:] for j in near if fits(j, a)), None)
         if at is not None:
             inserts.setdefault(at, []).extend(waiting + [(len(h.section), h.text)])
-            waiting, cursor = [], at
+            waiting, cursor, taken = [], at, at
         elif over_heading and not any(_fold(b.text) == _fold(h.text) for b in blocks[cursor:]):
             waiting.append((len(h.section), h.text))
         else:
@@ -511,8 +563,9 @@ def _bold_headings(soup) -> bool:
         if el.name in _HEADS:
             level = int(el.name[1])
             continue
-        if el.name == "p" and ("bold" in (el.get("class") or []) or _BOLD_STYLE.search(el.get("style") or "")):
-            # a paragraph set bold by its class or style (SiSU's <p class="bold">4.1 What is a live system?</p>)
+        if el.name == "p" and ({"bold", "rubric"} & set(el.get("class") or []) or _BOLD_STYLE.search(el.get("style") or "")):
+            # a paragraph set bold by its class or style (SiSU's <p class="bold">4.1 What is a live system?</p>), or a
+            # docutils rubric, a title outside the contents (Sphinx's <p class="rubric">Footnotes</p>)
             title = _rendered(el)
             numbered = _SECTION_NO.match(title)
             if title and len(title) <= 80 and len(title.split()) <= 12 and (title[-1] not in ".,;:!?" or (numbered and title[-1] == "?")):

@@ -823,3 +823,119 @@ def test_html_a_title_line_above_a_table_is_its_caption_searchable_but_never_quo
     assert quoted and not any("Controlled By" in q for q in quoted), quoted
     assert any(q.startswith("WAL_WRITE_LOCK") for q in quoted)
     check_chunks(doc)
+
+
+def _directive(name: str, description: str, text: str) -> str:
+    return (f'<div class="top"><a href="#page-header"><img alt="top" src="up.gif"></a></div>'
+            f'<div class="directive-section"><h2 id="{name.lower()}"><span id="{name}">{name}</span> Directive '
+            f'<a title="Permanent link" href="#{name.lower()}" class="permalink">&para;</a></h2>'
+            f'<table class="directive"><tr><th><a href="directive-dict.html#Description">Description:</a></th><td>{description}</td></tr>'
+            f'<tr><th><a href="directive-dict.html#Syntax">Syntax:</a></th><td><code>{name} URL-path file-path</code></td></tr>'
+            f'<tr><th><a href="directive-dict.html#Status">Status:</a></th><td>Base</td></tr></table>{text}</div>')
+
+
+def test_html_sections_whose_first_blocks_start_alike_keep_a_heading_each(tmp_path):
+    """mod_alias.html: trafilatura drops the directives' <h2>s, and each goes back before the first block the walk
+    found under it. Alias's and AliasMatch's first rows start with the same 40 characters ("Description: | Maps URLs to
+    filesystem locations" and "... using regular expressions"), so both headings went before Alias's row: Alias's whole
+    text was cited as "AliasMatch Directive" and AliasMatch's had no heading of its own."""
+    para = "<p>{} directive {} and this sentence runs long enough for the main content of the page to count as prose.</p>"
+    sections = [("Alias", "Maps URLs to filesystem locations", "allows documents to be stored in the local filesystem"),
+                ("AliasMatch", "Maps URLs to filesystem locations using regular expressions", "is equivalent to Alias, but makes use of regular expressions"),
+                ("Redirect", "Sends an external redirect asking the client to fetch a different URL", "maps an old URL into a new one"),
+                ("ScriptAlias", "Maps a URL to a filesystem location and designates the target as a CGI script", "has the same behavior as the Alias directive"),
+                ("ScriptAliasMatch", "Maps a URL to a filesystem location using a regular expression and designates the target as a CGI script", "is equivalent to ScriptAlias")]
+    body = "".join(_directive(n, d, para.format(f"The {n}", t) + para.format(f"More about the {n}", "is here")) for n, d, t in sections)
+    page = (f'<html><head><title>mod_alias</title></head><body><div id="page-content"><div id="preamble"><h1>Apache Module mod_alias</h1>'
+            f'<p>The directives contained in this module allow for manipulation and control of URLs as requests arrive at the server.</p></div>'
+            f'<div id="quickview"><h3 class="directives">Directives</h3><ul id="toc">'
+            + "".join(f'<li><img alt="" src="down.gif"> <a href="#{n.lower()}">{n}</a></li>' for n, _, _ in sections)
+            + f'</ul></div>{body}</div></body></html>')
+    (tmp_path / "mod_alias.html").write_text(page, encoding="utf-8")
+    doc = load(tmp_path / "mod_alias.html")
+    t = doc.text
+    for name, description, text in sections:
+        want = f"Apache Module mod_alias{SEP}{name} Directive"
+        assert doc.section_at(t.index(f"Description: | {description}")) == want, name
+        assert doc.section_at(t.index(f"The {name} directive {text}")) == want, name
+    heads = [x for k, x in kinds(doc) if k == "heading"]
+    assert heads[-len(sections):] == [f"{n} Directive" for n, _, _ in sections], heads  # once each, in page order
+    check_chunks(doc)
+
+
+def test_restored_headings_of_sections_whose_first_blocks_start_alike_do_not_stack():
+    """The same at the level of _restore_headings: each of two headings whose first blocks share a 40-character
+    prefix goes before its own block; a heading right above another still goes with it."""
+    from rag.blocks import Block
+    from rag.markup import _restore_headings
+
+    def b(kind, text, section=()):
+        return Block(kind, text, section, 0)
+
+    first = "Description: | Maps URLs to filesystem locations"
+    fallback = [b("heading", "Module", ("Module",)), b("heading", "Alias Directive", ("Module", "Alias Directive")),
+                b("table_row", first), b("paragraph", "The Alias directive allows documents to be stored elsewhere."),
+                b("heading", "AliasMatch Directive", ("Module", "AliasMatch Directive")),
+                b("table_row", first + " using regular expressions"), b("paragraph", "This directive is equivalent to Alias.")]
+    trafilatura = [b("table_row", first), b("paragraph", "The Alias directive allows documents to be stored elsewhere."),
+                   b("table_row", first + " using regular expressions"), b("paragraph", "This directive is equivalent to Alias.")]
+    out = _restore_headings(trafilatura, fallback)
+    assert [(x.kind, x.text) for x in out] == [("heading", "Module"), ("heading", "Alias Directive"), *[(x.kind, x.text) for x in trafilatura[:2]],
+                                                ("heading", "AliasMatch Directive"), *[(x.kind, x.text) for x in trafilatura[2:]]]
+    assert {x.text: x.section[-1] for x in out}[first] == "Alias Directive"
+
+
+FOOTNOTE_ASIDE = """<p class="rubric">Footnotes</p>
+<aside class="footnote-list brackets">
+<aside class="footnote brackets" id="id2" role="note">
+<span class="label"><span class="fn-bracket">[</span><a role="doc-backlink" href="#id1">1</a><span class="fn-bracket">]</span></span>
+<p>Actually, <em>call by object reference</em> would be a better description, since if a mutable object is passed,
+the caller will see any changes the callee makes to it.</p>
+</aside>
+<aside class="footnote brackets" id="id4" role="note">
+<span class="label"><span class="fn-bracket">[</span>2<span class="fn-bracket">]</span></span>
+<span class="backrefs">(<a role="doc-backlink" href="#id3">1</a>,<a role="doc-backlink" href="#id5">2</a>)</span>
+<p>Short note.</p>
+</aside>
+</aside>"""
+
+
+@pytest.mark.parametrize("notes", ["aside", "epub"])
+def test_html_footnotes_in_an_aside_are_kept_under_their_rubric(tmp_path, notes):
+    """Python's tutorial (docutils' HTML5 writer): <p class="rubric">Footnotes</p> then each note in an <aside class="footnote">.
+    Both extractors drop every <aside>, so the "[1]" mark stayed in the text and the note itself was lost, under a
+    "Footnotes" paragraph. The rubric is a heading, each note a paragraph led by its label; an <aside> that is no note
+    (a sidebar) stays out. EPUB 3's <aside epub:type="footnote"> is a note too."""
+    if notes == "aside":
+        tail = FOOTNOTE_ASIDE
+    else:
+        tail = ('<p class="rubric">Footnotes</p><aside epub:type="footnote" id="fn1"><p><a href="#r1">1</a> Actually, '
+                '<em>call by object reference</em> would be a better description.</p></aside>'
+                '<aside epub:type="footnote" id="fn2"><p>Short note.</p></aside>')
+    page = f"""<html><head><title>4. More Control Flow Tools</title></head><body>
+<div class="body" role="main"><section id="more-control-flow-tools"><h1>4. More Control Flow Tools</h1>
+<p>{PROSE} Besides the while statement just introduced, Python uses a few more control flow tools that you will meet here.</p>
+<section id="defining-functions"><h2>4.7. Defining Functions</h2>
+<p>The actual parameters (arguments) to a function call are introduced in the local symbol table of the called function
+when it is called; thus, arguments are passed using call by value (where the value is always an object reference, not
+the value of the object). <a class="footnote-reference brackets" href="#id2" id="id1">[1]</a> When a function calls
+another function, a new local symbol table is created for that call.</p>
+<aside class="sidebar"><p class="sidebar-title">See also</p><p>Unrelated sidebar text about something else entirely.</p></aside>
+<p>A function definition associates the function name with the function object in the current symbol table. The
+interpreter recognizes the object pointed to by that name as a user-defined function.</p>
+{tail}
+</section></section></div></body></html>"""
+    (tmp_path / "controlflow.html").write_text(page, encoding="utf-8")
+    doc = load(tmp_path / "controlflow.html")
+    blocks = kinds(doc)
+    t = doc.text
+    footnotes = f"4. More Control Flow Tools{SEP}4.7. Defining Functions{SEP}Footnotes"
+    assert ("heading", "Footnotes") in blocks
+    first = "[1] Actually, call by object reference" if notes == "aside" else "1 Actually, call by object reference"
+    assert any(k == "paragraph" and x.startswith(first) for k, x in blocks), blocks
+    assert doc.section_at(t.index(first)) == footnotes
+    assert ("paragraph", "[2] Short note." if notes == "aside" else "Short note.") in blocks
+    assert doc.section_at(t.index("Short note.")) == footnotes
+    assert "Unrelated sidebar text" not in t
+    assert "(1,2)" not in t
+    check_chunks(doc)

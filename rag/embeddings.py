@@ -102,9 +102,11 @@ class MiniLMEmbedder:
         if self._st is None:
             import rag.minilm  # noqa: F401  (sets the OpenMP wait policy before torch loads)
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
             with self._lock:
                 if self._st is None:
+                    hf_logging.disable_progress_bar()  # transformers' "Loading weights" bar, printed after `rag ingest`'s summary
                     st = SentenceTransformer(self._path(), device="cpu")
                     if self.int8:
                         from rag.quantized import quantize_linears

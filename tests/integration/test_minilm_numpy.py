@@ -108,3 +108,10 @@ def test_embedder_torch_backend_gives_the_numpy_vectors():
     assert np.abs(lean.embed_query(TEXTS[0]) - fast.embed_query(TEXTS[0])).max() < 1e-5
     with pytest.raises(ValueError, match="'numpy' or 'torch'"):
         MiniLMEmbedder(backend="onnx")
+
+
+def test_loading_the_bulk_model_prints_no_progress_bar():
+    """`rag ingest` printed transformers' "Loading weights: 100%|...|" bar to stderr after its summary line."""
+    probe = "from rag.embeddings import make_embedder\nmake_embedder('minilm').bulk_model\nprint('loaded')"
+    out = subprocess.run([sys.executable, "-c", probe], env=dict(os.environ, HF_HUB_OFFLINE="1"), check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "loaded" and "Loading weights" not in out.stderr, out.stderr[-300:]

@@ -84,9 +84,14 @@ def render(text: str, cites: tuple[int, ...]) -> str:
     return text + (" " + markers if markers else "")
 
 
+def gap(before: str, after: str) -> str:
+    """What goes between two rendered sentences: a space, or nothing next to a code block's line break."""
+    return "" if not before or before.endswith("\n") or after.startswith("\n") else " "
+
+
 def joined(rendered: list[str]) -> str:
-    """Rendered sentences as one answer: a space between two, none next to a code block's line break."""
+    """Rendered sentences as one answer."""
     out = ""
     for r in rendered:
-        out += r if not out or out.endswith("\n") or r.startswith("\n") else " " + r
+        out += gap(out, r) + r
     return out.strip("\n")

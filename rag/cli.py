@@ -126,14 +126,13 @@ def _where(c) -> str:
 
 def _marked(ans) -> Text:
     """The answer as `ans.answer` reads, each shown sentence's answer phrase (Sentence.key) in bold."""
-    from rag.cite import render
+    from rag.cite import gap, render
 
     text = Text()
     for s in (s for s in ans.sentences if s.shown):
         line = render(s.display or s.text, s.cites)
         at = line.find(s.key) if s.key and not s.display else -1
-        if text and not text.plain.endswith("\n") and not line.startswith("\n"):  # as rag.cite.joined
-            text.append(" ")
+        text.append(gap(text.plain, line))  # as rag.cite.joined spaces them
         if at < 0:
             text.append(line)
         else:

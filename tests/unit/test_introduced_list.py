@@ -100,6 +100,9 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_short_code_block_after_
     html = answer_html({"id": "t2", "question": "q", "answer": ans.to_dict()})
     assert '<code class="rag-code">archivectl restore --date YYYY-MM-DD \\\n  --target /srv/restore \\\n  --verify</code>' in html
     assert "\n\n" not in html  # a blank line would end the chatbot's raw-HTML block
+    from rag.cli import _marked
+
+    assert _marked(ans).plain.strip("\n") == ans.answer  # the CLI prints the answer as the JSON has it, code lines and all
 
 
 def test_a_long_code_block_after_the_colon_is_not_quoted():

@@ -422,7 +422,7 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
                 break
             follow(c, chunk, s, e)
             end, items, chars = whole, items + 1, chars + e - s
-        if items == 0 and (code := _code_after(chunk, c.end, max_chars)) is not None:  # "roll back with:" and the command
+        if items == 0 and (code := _code_after(chunk, c.end, max_chars, partial=True)) is not None:  # "roll back with:" and the command
             follow(c, chunk, *code)
     return out
 
@@ -477,11 +477,12 @@ def _code_lead(chunk, text: str, end: int, max_chars: int = 600) -> tuple[int, i
     return _code_after(chunk, end, max_chars) if t.endswith(":") or t[-1:].isalnum() else None
 
 
-def _code_after(chunk, end: int, max_chars: int, max_lines: int = 8) -> tuple[int, int] | None:
+def _code_after(chunk, end: int, max_chars: int, max_lines: int = 8, partial: bool = False) -> tuple[int, int] | None:
     """The span of the code block that directly follows offset `end` of `chunk` (only white space between), if it is
     short enough to quote: at most `max_lines` lines and `max_chars` characters. A longer block is quoted up to its
     last blank line within those bounds (the first of two <VirtualHost> sections that "add the following:" leads
-    into); one without such a break is not quoted."""
+    into); one without such a break is not quoted, unless `partial` (a sentence ending "For example:" would dangle):
+    then its first lines within the bounds are, shown with a last line "…" (rag.blocks.shown_code)."""
     for s, e, kind, *_ in getattr(chunk, "blocks", ()):
         if s >= end:
             if kind != "code" or chunk.text[end:s].strip():
@@ -490,6 +491,9 @@ def _code_after(chunk, end: int, max_chars: int, max_lines: int = 8) -> tuple[in
             if len(text) > max_chars or text.strip().count("\n") >= max_lines:
                 head = text[:max_chars]
                 cuts = [m.start() for m in _BLANK_LINE.finditer(head) if head[:m.start()].strip().count("\n") < max_lines]
+                if (not cuts or not head[:cuts[-1]].strip()) and partial:
+                    cuts = [m.start() for m in re.finditer("\n", text[: max_chars + 1]) if text[: m.start()].strip().count("\n") < max_lines]
+                    cuts = cuts if len(cuts) >= 2 else []  # two lines at least: one line of a long block shows nothing
                 if not cuts or not head[:cuts[-1]].strip():
                     return None
                 e = s + len(head[:cuts[-1]].rstrip())

@@ -137,7 +137,20 @@ def _marked(ans) -> Text:
             text.append(line)
         else:
             text.append(line[:at]).append(s.key, style="bold").append(line[at + len(s.key):])
+    text.rstrip()  # a code block's markers end their line: no blank line before the sources
     return text if text.plain.strip("\n") == ans.answer else Text(ans.answer)
+
+
+def _located(c, first: dict[str, int]) -> str:
+    """Where citation `c` points: its quoted sentences' characters in the passage's. Two citations of one passage
+    (sentences quoted under two headings) would otherwise read as two sources: the second says whose passage it is."""
+    where = f"chars {c.start}-{c.end}"
+    if c.highlights:
+        where = f"quoted at chars {c.highlights[0][0]}-{c.highlights[-1][1]} of passage {c.start}-{c.end}"
+    if c.chunk_id in first:
+        where += f", same passage as [{first[c.chunk_id]}]"
+    first.setdefault(c.chunk_id, c.n)
+    return where
 
 
 def _print_answer(ans, show_sources: bool = True):
@@ -151,8 +164,9 @@ def _print_answer(ans, show_sources: bool = True):
     for note in ans.notes:
         out.print(f"  [dim]note: {escape(note)}[/]", soft_wrap=True)
     if show_sources:
+        first: dict[str, int] = {}
         for c in ans.citations:
-            out.print(f"  [cyan][{c.n}][/] {escape(_where(c))} [dim](chars {c.start}-{c.end}, score {c.score:.2f})[/]", highlight=False, soft_wrap=True)
+            out.print(f"  [cyan][{c.n}][/] {escape(_where(c))} [dim]({_located(c, first)}, score {c.score:.2f})[/]", highlight=False, soft_wrap=True)
         if ans.refused and ans.closest:
             out.print("  Closest passages, none of which answers this:", style="dim")
             for c in ans.closest:

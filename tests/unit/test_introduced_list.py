@@ -112,8 +112,47 @@ def test_a_long_code_block_after_the_colon_is_not_quoted():
     text = "Run this:\n\n" + "x = 1\n" * 20
     chunk = Chunk(id="c", source="a.md", root="/", title="", start=0, end=len(text), text=text, doc_sha256="", n_chunks=1,
                   blocks=((0, 9, "paragraph", "", 0), (11, len(text), "code", "", 0)))
-    assert _code_after(chunk, 9, 600) is None  # 20 lines and no blank line to stop at: the reader opens the source instead
+    assert _code_after(chunk, 9, 600) is None  # 20 lines and no blank line to stop at: ranking counts none of it
     assert _code_after(chunk, 9, 600, max_lines=30) == (11, len(text))
+    assert text[slice(*_code_after(chunk, 9, 600, partial=True))] == "x = 1\n" * 7 + "x = 1"  # quoted after "...:", its head
+    one = "Run this:\n\n" + "x" * 700 + "\n"
+    chunk = Chunk(id="c", source="a.md", root="/", title="", start=0, end=len(one), text=one, doc_sha256="", n_chunks=1,
+                  blocks=((0, 9, "paragraph", "", 0), (11, len(one), "code", "", 0)))
+    assert _code_after(chunk, 9, 600, partial=True) is None  # no line end within bounds: nothing to show
+
+
+QUEUE = """# Using Lists as Queues
+
+To implement a queue, use collections.deque which was designed to have fast appends and pops from both ends. For example:
+
+```
+>>> from collections import deque
+>>> queue = deque(["Eric", "John", "Michael"])
+>>> queue.append("Terry")           # Terry arrives
+>>> queue.append("Graham")          # Graham arrives
+>>> queue.popleft()                 # The first to arrive now leaves
+'Eric'
+>>> queue.popleft()                 # The second to arrive now leaves
+'John'
+>>> queue                           # Remaining queue in order of arrival
+deque(['Michael', 'Terry', 'Graham'])
+```
+"""
+
+
+def test_for_example_above_a_long_example_is_quoted_with_its_head(tmp_path):
+    """Trial 2026-12-06 (Python tutorial, datastructures.html): "... from both ends. For example: [1]" ended the answer,
+    because the REPL session after it is 10 lines with no blank line. Its first lines (8 with the fence) are quoted, marked as
+    a head."""
+    from rag.cli import _marked
+
+    pipe = _indexed(tmp_path, "queue.md", QUEUE)
+    ans = pipe.ask("What's the recommended way to implement a queue in Python?")
+    assert "For example: [1]\n```\n>>> from collections import deque\n" in ans.answer, ans.answer
+    assert "\n'Eric'\n" in ans.answer and "leaves\n…\n```\n[1]" in ans.answer and "Remaining queue" not in ans.answer
+    for c in ans.citations:
+        assert QUEUE[c.start : c.end] == c.text
+    assert _marked(ans).plain == ans.answer  # the CLI: no blank line after the block's markers
 
 
 VHOSTS = """# Main host goes away

@@ -597,7 +597,30 @@ def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
             _read_scans(pdf, scanned, pages, heights)
     finally:
         pdf.close()
-    return _blocks(pages, heights), len(pages), title
+    return _blocks(pages, heights), len(pages), title or _title_page(pages)
+
+
+def _title_page(pages: list[list[Line]]) -> str | None:
+    """The title set on the first page of a PDF without /Title metadata (texinfo's manuals: "GNU Octave", "An
+    Introduction to R"): the topmost line in the page's largest font, and the line under it if the title wraps, when that
+    font is at least 1.5 times the size of the document's body text (a man page's first page, all one size, has none) and
+    the line reads as a title: no numbered heading ("1 Introduction", "Chapter 2 ..."), page number or contents entry."""
+    if not pages or not pages[0]:
+        return None
+    sizes = Counter()
+    for lines in pages:
+        for ln in lines:
+            sizes[ln.size] += len(ln.text)
+    big = max(ln.size for ln in pages[0])
+    if big < 1.5 * sizes.most_common(1)[0][0]:
+        return None
+    top = sorted((ln for ln in pages[0] if ln.size == big), key=lambda ln: -ln.top)
+    parts = top[:1] + [ln for ln in top[1:2] if 0 < top[0].last - ln.top <= 1.6 * big]
+    text = " ".join(ln.text for ln in parts).replace(SOFT_HYPHEN, "")
+    if (_NUMBERED_HEADING.match(text) or _TOP_HEADING.match(text) or _LEADER.search(text) or _PAGE_NO.match(text)
+            or len(re.findall(r"[^\W\d_]", text)) < 2 or len(text) > 120):
+        return None
+    return text
 
 
 def _read_scans(pdf, scanned: list[int], pages: list[list[Line]], heights: list[float]) -> None:
@@ -1084,6 +1107,7 @@ def _option_name(ln: Line, first: Line) -> bool:
 
 
 def _next_to(a: Line, b: Line, pitch: float) -> bool:
+    """Is `b` the line right under `a`, in the same size (within 1.6 line pitches)?"""
     return a.page == b.page and 0 < a.last - b.top < pitch * 1.6 and abs(a.size - b.size) < 0.6
 
 
@@ -1100,7 +1124,7 @@ def _option_row(names: list[str], head: Line, x: float, nxt: Line | None, pitch:
     if len(head.cells) == 2 and head.cells[0].startswith("-"):  # "-f | Don't read ...": one more name, a gap, the description
         return replace(head, cells=[", ".join(names + head.cells[:1]), head.cells[1]], grid=True)
     m = None if head.cells else _OPTION_LEAD.fullmatch(head.text)
-    if m is None:  # ("-x Echo commands ...": pdfium's gap, or a line ending a sentence, left no cells)
+    if m is None:  # (no cells for "-x  Echo commands ...": a line that ends a sentence gets none, and "--no-gui  Disable ..."'s gap is narrow)
         return None
     under = nxt is not None and _next_to(head, nxt, pitch) and nxt.x0 >= x + 2 * em and not nxt.cells
     return replace(head, cells=[", ".join(names + [m.group(1)]), m.group(2)], cell_x=[x, nxt.x0 if under else x + 4 * em], grid=True)

@@ -1340,3 +1340,47 @@ def test_a_line_hyphenated_onto_the_next_page_is_kept_and_the_footer_pdfium_join
     assert "the stack is empty or a nonexistent directory stack element is specified." in doc.text, doc.text[-900:]
     for ch in chunk_document(doc, 64, 8):
         assert ch.text == doc.text[ch.start:ch.end]
+
+
+def _without_metadata(path: Path) -> Path:
+    """The PDF at `path` rewritten without its document information (reportlab always writes a /Title, "untitled"):
+    as texinfo's manuals come, with no /Title."""
+    import pypdfium2 as pdfium
+
+    src, out = pdfium.PdfDocument(str(path)), pdfium.PdfDocument.new()
+    out.import_pages(src)
+    out.save(str(path))
+    return path
+
+
+def test_a_pdf_without_title_metadata_is_titled_by_its_title_page_else_by_its_file_name(tmp_path):
+    """octave.pdf and R's manuals have no /Title: they were titled "octave", "R-intro". The title page's largest line
+    ("GNU Octave") is the title when it stands well above the body text's size; not a numbered chapter heading."""
+    def make(name: str, title: tuple[str, int], pages: int = 3) -> Path:
+        from reportlab.lib.pagesizes import A4
+        from reportlab.pdfgen import canvas
+
+        c = canvas.Canvas(str(tmp_path / name), pagesize=A4)
+        c.setFont("Helvetica", title[1])
+        c.drawString(72, 600, title[0])
+        c.setFont("Helvetica", 11)
+        c.drawString(72, 570, "A high-level interactive language for numerical computations")
+        c.showPage()
+        for n in range(pages):
+            c.setFont("Helvetica", 11)
+            for i in range(30):
+                c.drawString(72, 760 - 14 * i, f"Body text of page {n}, line {i}, in the size most of the document is set in.")
+            c.showPage()
+        c.save()
+        return _without_metadata(tmp_path / name)
+
+    assert pdf_layout_title(make("octave-part1.pdf", ("GNU Octave", 24))) == "GNU Octave"
+    assert load_file(tmp_path / "octave-part1.pdf", tmp_path, 10**9).title == "GNU Octave"
+    assert load_file(make("same_size.pdf", ("Getting Started", 12)), tmp_path, 10**9).title == "same size"  # no larger than the text
+    assert load_file(make("chapter_one.pdf", ("1 Introduction", 24)), tmp_path, 10**9).title == "chapter one"  # a chapter's heading
+
+
+def pdf_layout_title(path: Path) -> str | None:
+    from rag import pdf_layout
+
+    return pdf_layout.extract(path.read_bytes())[2]

@@ -2,7 +2,8 @@
 (.csv/.tsv, .xlsx, .ods/.fods: rag/sheets.py).
 
 The title is the document's own (HTML <title>/<h1>, first Markdown heading, PDF,
-DOCX, ODT, EPUB or PPTX metadata; a deck's first slide title), else the file name. A file that can't be read is reported as a
+DOCX, ODT, EPUB or PPTX metadata; a deck's first slide title; a PDF without a /Title, its title page's largest line,
+rag.pdf_layout._title_page), else the file name. A file that can't be read is reported as a
 `Failure` with a reason and the rest still load. Markdown is kept as written (not rendered) so that citation spans
 point at the text the user sees in the file. Scanned PDF pages are read by OCR (rag/ocr.py) when tesseract is installed. Left out:
 .doc/.ppt/.xls.

@@ -20,7 +20,9 @@ font sizes, weights and pitch. From those lines:
     open sentence, and ends where the line above ends: a justified line spread wide. Nor is an
     alone line that ends at the page's justified right edge and is followed, a line's pitch below,
     by a line that starts at its left edge and goes on with its sentence: the first line of a
-    justified paragraph, widened after a sentence's period (`_opens_paragraph`). A line
+    justified paragraph, widened after a sentence's period (`_opens_paragraph`). A texinfo option entry, option names
+    set fixed-pitch one a line over a description indented under its own column, is one row: names | description
+    (`_option_entries`). A line
     that starts under a later column of the row above continues that cell (a wrapped cell, a
     definition list's definition). A row whose cells wrap, which pdfium reads cell by cell (down one
     cell, then up to the next), is put back together as one row. A table's first row is its header
@@ -42,7 +44,7 @@ font sizes, weights and pitch. From those lines:
     opens a wrapped line inside a sentence is none) or a number; lines whose every word is set in a
     fixed-pitch font are code;
   * the other lines are joined into paragraphs, across pages too, undoing end-of-line
-    hyphenation (pdfium marks it; the hyphen stays when the document spells the word with one, in a
+    hyphenation (pdfium marks it, and joins a page's last line so hyphenated to the footer under it: `_segments` parts them; the hyphen stays when the document spells the word with one, in a
     hyphenated chain such as "byte-for-byte", and in an e-mail address or URL), and
     without a space inside a URL broken after "/", "." or "=". A short line and an indented one
     starting a sentence (a term and its definition), or a line back out to the left after a sentence, start anew
@@ -120,12 +122,9 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
         gaps = _missing_spaces(tp, text) if respace else frozenset()
         n = len(text)
         lines: list[Line] = []
-        pos = 0
-        for seg in re.split(r"\r\n|\r|\n", text):
-            start, pos = pos, pos + len(seg)
+        for start, seg in _segments(tp, text):
             j = start + len(seg) - len(seg.lstrip())
             k = start + len(seg.rstrip()) - 1
-            pos += 2 if text.startswith("\r\n", pos) else 1
             if k < j or j >= n:
                 continue
             b0, bk = tp.get_charbox(j), tp.get_charbox(min(k, n - 1))
@@ -158,6 +157,28 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
         return lines
     finally:
         tp.close()
+
+
+def _segments(tp, text: str) -> list[tuple[int, str]]:
+    """A page's text split into its lines: (index of the line's first character, its text). pdfium joins a line that
+    ends in a hyphenated word to the line that goes on with the word, marking the hyphen (`SOFT_HYPHEN`); at a page's
+    foot, where the word goes on on the next page, it joins the line to the footer below ("... or a non<hyphen>GNU Bash
+    5.2 2022 September 19 71", bash.pdf). A line goes on after its hyphen only within two font sizes below; else the
+    text after the hyphen is a line of its own (and the footer is dropped as such, the line kept)."""
+    import pypdfium2.raw as raw
+
+    out, pos = [], 0
+    for seg in re.split(r"\r\n|\r|\n", text):
+        start, pos = pos, pos + len(seg)
+        pos += 2 if text.startswith("\r\n", pos) else 1
+        for h in [m.end() for m in re.finditer(SOFT_HYPHEN, seg) if 0 < m.start() and m.end() < len(seg.rstrip())]:
+            size = raw.FPDFText_GetFontSize(tp.raw, start + h - 2) or 10.0
+            if _baseline(tp, start + h - 2, 0.0) - _baseline(tp, start + h, 0.0) > 2 * size:
+                out.append((start, seg[:h]))
+                start, seg = start + h, seg[h:]  # (one break at most: the line's own continuation is never that far)
+                break
+        out.append((start, seg))
+    return out
 
 
 def _line_size(tp, text: str, a: int, k: int, first: float, samples: int = 9) -> float:
@@ -576,7 +597,30 @@ def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
             _read_scans(pdf, scanned, pages, heights)
     finally:
         pdf.close()
-    return _blocks(pages, heights), len(pages), title
+    return _blocks(pages, heights), len(pages), title or _title_page(pages)
+
+
+def _title_page(pages: list[list[Line]]) -> str | None:
+    """The title set on the first page of a PDF without /Title metadata (texinfo's manuals: "GNU Octave", "An
+    Introduction to R"): the topmost line in the page's largest font, and the line under it if the title wraps, when that
+    font is at least 1.5 times the size of the document's body text (a man page's first page, all one size, has none) and
+    the line reads as a title: no numbered heading ("1 Introduction", "Chapter 2 ..."), page number or contents entry."""
+    if not pages or not pages[0]:
+        return None
+    sizes = Counter()
+    for lines in pages:
+        for ln in lines:
+            sizes[ln.size] += len(ln.text)
+    big = max(ln.size for ln in pages[0])
+    if big < 1.5 * sizes.most_common(1)[0][0]:
+        return None
+    top = sorted((ln for ln in pages[0] if ln.size == big), key=lambda ln: -ln.top)
+    parts = top[:1] + [ln for ln in top[1:2] if 0 < top[0].last - ln.top <= 1.6 * big]
+    text = " ".join(ln.text for ln in parts).replace(SOFT_HYPHEN, "")
+    if (_NUMBERED_HEADING.match(text) or _TOP_HEADING.match(text) or _LEADER.search(text) or _PAGE_NO.match(text)
+            or len(re.findall(r"[^\W\d_]", text)) < 2 or len(text) > 120):
+        return None
+    return text
 
 
 def _read_scans(pdf, scanned: list[int], pages: list[list[Line]], heights: list[float]) -> None:
@@ -687,7 +731,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         elif in_index and len(lines) >= 4 and hits >= 0.2 * len(lines):
             page_kind[lines[0].page] = "index"
 
-    body = [lines if not lines or page_kind.get(lines[0].page) else _stacked_heads(_grid_rows(lines, pitch, is_heading, vocab), pitch)
+    body = [lines if not lines or page_kind.get(lines[0].page) else _option_entries(_stacked_heads(_grid_rows(lines, pitch, is_heading, vocab), pitch), pitch)
             for lines in body]
     notes: dict[int, list[list[Line]]] = {}
     for lines in body:
@@ -747,12 +791,16 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         cur = {"kind": kind, "lines": [ln.text], "text": text, "page": ln.page, "x0": ln.x0, "size": ln.size, "main_size": ln.main_size or ln.size, "first": ln, "last": ln,
                "cells": list(ln.cells), "cell_x": list(ln.cell_x), "low": ln.low_weight, **kw}
 
-    def in_cell(ln: Line, gap: float | None) -> bool:
-        """Add `ln` to the cell of the table row being built that it starts under (a wrapped cell), if any."""
-        if not (cur and cur["kind"] == "table_row" and gap is not None and 0 < gap < pitch * 1.45):
+    def in_cell(ln: Line, gap: float | None, page_head: bool = False) -> bool:
+        """Add `ln` to the cell of the table row being built that it starts under (a wrapped cell), if any. At the head of
+        a page (`page_head`), only the last cell of a row at the foot of the page before, open inside a sentence, goes on."""
+        if not (cur and cur["kind"] == "table_row"):
+            return False
+        across = page_head and cur["last"].page == ln.page - 1 and not _ENDS_SENTENCE.search(cur["cells"][-1])
+        if not (across or gap is not None and 0 < gap < pitch * 1.45):
             return False
         col = _under_column(cur["cell_x"], ln)
-        if col is None:
+        if col is None or across and col != len(cur["cells"]) - 1:
             return False
         cur["cells"][col] = _join(cur["cells"][col], ln.text, vocab)
         cur["text"] = " | ".join(cur["cells"])
@@ -830,7 +878,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 else:
                     start("heading", ln, level=level(ln))
                 continue
-            if in_cell(ln, gap):
+            if in_cell(ln, gap, page_head=idx == 0):
                 continue
             if ln.linked and not (cur and cur["kind"] in ("paragraph", "list_item") and not _BULLET.match(ln.text) and not _ENDS_SENTENCE.search(cur["text"])
                                   and _continues(cur, ln, gap, pitch, body_size)):
@@ -1026,6 +1074,60 @@ def _stacked_columns(a: Line, b: Line, c: Line, pitch: float) -> list[int] | Non
         return None
     cols = [min(range(len(b.cell_x)), key=lambda j: (abs(x - b.cell_x[j]), -j)) for x in a.cell_x]
     return cols if all(p < q for p, q in zip(cols, cols[1:])) else None
+
+
+_OPTION_LEAD = re.compile(r"(-{1,2}[A-Za-z0-9][\w-]*(?:[= ][a-z][\w-]*)?)\s+([A-Z].*)")  # "-x Echo commands ...", "-p path Add path ..."
+
+
+def _option_entries(lines: list[Line], pitch: float) -> list[Line]:
+    """A page's lines with each texinfo option entry made into one two-cell row, its option names | its description.
+    An entry: option names set fixed-pitch at the list's margin, one a line ("--norc"), then the description indented
+    under its own column, either on the next line or after one more option name on the same line, across a gap
+    ("-f  Don't read any of the system ...": octave.pdf, R-intro.pdf's "Invoking R", bashref.pdf). Read apart, the names
+    were a code block and the description a paragraph or a "-f | Don't ..." row of its own. An entry whose one name shares
+    the line with its description ("--gui  Start the graphical ...") counts where a description or an entry above it sets
+    the list apart. The description's further lines go on in the row's second cell (they start under it)."""
+    out, i, made = [], 0, False  # made: the line above ended an entry's row
+    while i < len(lines):
+        first, j = lines[i], i
+        while j < len(lines) and _option_name(lines[j], first) and (j == i or _next_to(lines[j - 1], lines[j], pitch)):
+            j += 1
+        head = lines[j] if j < len(lines) and (j == i or _next_to(lines[j - 1], lines[j], pitch)) else None
+        in_list = j > i or made or (i > 0 and lines[i - 1].x0 > first.x0 + 2 * first.size)
+        row = _option_row([ln.text for ln in lines[i:j]], head, first.x0, lines[j + 1] if j + 1 < len(lines) else None, pitch) if head and in_list else None
+        made = row is not None
+        out.append(row or first)
+        i = j + 1 if made else i + 1
+    return out
+
+
+def _option_name(ln: Line, first: Line) -> bool:
+    """Is `ln` a line of option names ("--silent", "-p path") at `first`'s margin?"""
+    return ln.fixed and ln.text.startswith("-") and not ln.cells and abs(ln.x0 - first.x0) < 0.5 * ln.size
+
+
+def _next_to(a: Line, b: Line, pitch: float) -> bool:
+    """Is `b` the line right under `a`, in the same size (within 1.6 line pitches)?"""
+    return a.page == b.page and 0 < a.last - b.top < pitch * 1.6 and abs(a.size - b.size) < 0.6
+
+
+def _option_row(names: list[str], head: Line, x: float, nxt: Line | None, pitch: float) -> Line | None:
+    """The row of an option entry whose names above are `names` (maybe none) and whose next line is `head`, for
+    `_option_entries`; None when `head` opens no description."""
+    em = head.size
+    if head.fixed or _BULLET.match(head.text):
+        return None
+    if names and not head.cells and head.x0 >= x + 2 * em:  # the description, indented under the names
+        return replace(head, cells=[", ".join(names), head.text], cell_x=[x, head.x0], x0=x, grid=True)
+    if abs(head.x0 - x) >= 0.5 * em:
+        return None
+    if len(head.cells) == 2 and head.cells[0].startswith("-"):  # "-f | Don't read ...": one more name, a gap, the description
+        return replace(head, cells=[", ".join(names + head.cells[:1]), head.cells[1]], grid=True)
+    m = None if head.cells else _OPTION_LEAD.fullmatch(head.text)
+    if m is None:  # (no cells for "-x  Echo commands ...": a line that ends a sentence gets none, and "--no-gui  Disable ..."'s gap is narrow)
+        return None
+    under = nxt is not None and _next_to(head, nxt, pitch) and nxt.x0 >= x + 2 * em and not nxt.cells
+    return replace(head, cells=[", ".join(names + [m.group(1)]), m.group(2)], cell_x=[x, nxt.x0 if under else x + 4 * em], grid=True)
 
 
 def _wkey(text: str) -> str:

@@ -1246,3 +1246,141 @@ def test_a_code_examples_last_line_at_the_same_place_on_every_page_is_no_footer(
         assert "endif" not in doc.text[b.start:b.end] or b.kind == "code"
     for ch in chunk_document(doc, 64, 8):
         assert ch.text == doc.text[ch.start:ch.end]
+
+
+def make_option_list(path: Path) -> Path:
+    """A texinfo @table of command-line options as octave.pdf sets it: option names fixed-pitch at the margin, one a line,
+    the description indented under its own column, on the next line or after the last name across a gap."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(72, 780, "2.1.1 Command Line Options")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 755, "Here is a complete list of the command line options that the program accepts.")
+    y = 730
+    entries = [(["--debug"], None, ["Enter parser debugging mode. Using this option will cause the parser to",
+                                    "print a lot of information about the commands it reads."]),
+               (["--norc"], "-f", ["Don't read any of the system or user initialization files at",
+                                   "startup. This is equivalent to using both of the other options."]),
+               ([], "--gui", ["Start the graphical user interface."]),
+               (["--silent", "--quiet"], "-q", ["Don't print the usual greeting and version message."])]
+    for names, lead, text in entries:
+        for name in names:
+            c.setFont("Courier", 11)
+            c.drawString(72, y, name)
+            y -= 13
+        if lead is None:
+            y -= 0
+        else:
+            c.setFont("Courier", 11)
+            c.drawString(72, y, lead)
+        c.setFont("Helvetica", 11)
+        for t in text:
+            c.drawString(130, y, t)
+            y -= 13
+        y -= 6
+    c.drawString(72, y - 10, "The options may be given in any order, and later ones override earlier ones.")
+    c.setFont("Courier", 11)
+    c.drawString(72, y - 36, "--norc")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, y - 60, "The line above is a command of its own, shown as code.")
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_an_option_entry_keeps_its_names_with_its_description(tmp_path):
+    """octave.pdf's "Command Line Options" read each option's names as a code block ("--norc") and its description as
+    a row of its own ("-f | Don't read any of ..."), so "which option stops reading the initialization files" could not
+    find --norc with what it does. Each entry is one row: its names | its description."""
+    doc = load_file(make_option_list(tmp_path / "options.pdf").resolve(), tmp_path.resolve(), 10**9)
+    blocks = [(b.kind, doc.text[b.start:b.end]) for b in doc.blocks]
+    rows = [t for k, t in blocks if k == "table_row"]
+    assert rows == ["--debug | Enter parser debugging mode. Using this option will cause the parser to print a lot of information about "
+                    "the commands it reads.",
+                    "--norc, -f | Don't read any of the system or user initialization files at startup. This is equivalent to using "
+                    "both of the other options.",
+                    "--gui | Start the graphical user interface.",
+                    "--silent, --quiet, -q | Don't print the usual greeting and version message."], blocks
+    assert ("paragraph", "The options may be given in any order, and later ones override earlier ones.") in blocks
+    assert ("code", "--norc") in blocks  # option names with no description under them stay code
+    for ch in chunk_document(doc, 64, 8):
+        assert ch.text == doc.text[ch.start:ch.end]
+
+
+def make_hyphen_at_foot(path: Path) -> Path:
+    """Pages whose last line ends in a word hyphenated onto the next page, above a running footer (bash.pdf's page 71):
+    pdfium reads the line and the footer as one line, "... or a non<hyphen>GNU Bash 5.2 2022 September 19 1"."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for n in range(1, 5):
+        c.setFont("Times-Roman", 10)
+        y = 400
+        if n == 2:
+            c.drawString(72, y, "existent directory stack element is specified.")
+            y -= 12
+        for i in range(25):
+            c.drawString(72, y, f"Filler text of page {n}, line {i}, that goes on for a while as a paragraph's prose does,")
+            y -= 12
+        c.drawString(72, y, "and when rotating the stack, pushd returns 0 unless the stack is empty or a non-" if n == 1 else
+                     f"and more text follows on page {n}.")
+        c.drawString(72, 40, f"GNU Bash 5.2 2022 September 19 {n}")
+        c.showPage()
+    c.save()
+    return path
+
+
+def test_a_line_hyphenated_onto_the_next_page_is_kept_and_the_footer_pdfium_joins_to_it_dropped(tmp_path):
+    doc = load_file(make_hyphen_at_foot(tmp_path / "foot.pdf").resolve(), tmp_path.resolve(), 10**9)
+    assert "GNU Bash" not in doc.text and "September" not in doc.text
+    assert "the stack is empty or a nonexistent directory stack element is specified." in doc.text, doc.text[-900:]
+    for ch in chunk_document(doc, 64, 8):
+        assert ch.text == doc.text[ch.start:ch.end]
+
+
+def _without_metadata(path: Path) -> Path:
+    """The PDF at `path` rewritten without its document information (reportlab always writes a /Title, "untitled"):
+    as texinfo's manuals come, with no /Title."""
+    import pypdfium2 as pdfium
+
+    src, out = pdfium.PdfDocument(str(path)), pdfium.PdfDocument.new()
+    out.import_pages(src)
+    out.save(str(path))
+    return path
+
+
+def test_a_pdf_without_title_metadata_is_titled_by_its_title_page_else_by_its_file_name(tmp_path):
+    """octave.pdf and R's manuals have no /Title: they were titled "octave", "R-intro". The title page's largest line
+    ("GNU Octave") is the title when it stands well above the body text's size; not a numbered chapter heading."""
+    def make(name: str, title: tuple[str, int], pages: int = 3) -> Path:
+        from reportlab.lib.pagesizes import A4
+        from reportlab.pdfgen import canvas
+
+        c = canvas.Canvas(str(tmp_path / name), pagesize=A4)
+        c.setFont("Helvetica", title[1])
+        c.drawString(72, 600, title[0])
+        c.setFont("Helvetica", 11)
+        c.drawString(72, 570, "A high-level interactive language for numerical computations")
+        c.showPage()
+        for n in range(pages):
+            c.setFont("Helvetica", 11)
+            for i in range(30):
+                c.drawString(72, 760 - 14 * i, f"Body text of page {n}, line {i}, in the size most of the document is set in.")
+            c.showPage()
+        c.save()
+        return _without_metadata(tmp_path / name)
+
+    assert pdf_layout_title(make("octave-part1.pdf", ("GNU Octave", 24))) == "GNU Octave"
+    assert load_file(tmp_path / "octave-part1.pdf", tmp_path, 10**9).title == "GNU Octave"
+    assert load_file(make("same_size.pdf", ("Getting Started", 12)), tmp_path, 10**9).title == "same size"  # no larger than the text
+    assert load_file(make("chapter_one.pdf", ("1 Introduction", 24)), tmp_path, 10**9).title == "chapter one"  # a chapter's heading
+
+
+def pdf_layout_title(path: Path) -> str | None:
+    from rag import pdf_layout
+
+    return pdf_layout.extract(path.read_bytes())[2]

@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Sequence
 
 # Bump when extraction changes what text or metadata a document gets: `rag ingest`
 # re-extracts every document that the index holds under an older version.
-EXTRACTION_VERSION = 63  # 63: HTML: a heading the walk puts back goes before a block no other heading took, so two sections whose first blocks start alike keep a heading each (mod_alias's Alias and AliasMatch had both stacked over Alias's text); footnotes in an <aside> (docutils' HTML5, EPUB 3 epub:type="footnote") are text, each led by its label ("[1] Actually, ..."), and a docutils rubric (<p class="rubric">Footnotes</p>) is a heading; 62: PDF: a line that repeats at a page's head or foot is a running header/footer only when a margin sets it apart from the text: one within 1.5 line pitches of the text next to it (or a blank line below fixed-pitch code, inside the text block) goes on with it (octave.pdf lost 10 "endif", 5 "endfor" and 8 "endfunction" closing code examples, and repeated docstring sentences; pdf_layout._in_text_flow); 61: PDF: a glyph pdfium reads as a control code or private-use code point (TeX's math fonts without a ToUnicode map: R-exts.pdf's U+001C) is the character its name in the font's own encoding stands for ("lessmuch": "≪"), a Symbol bracket piece its Unicode one (U+F8F4: "⎪"), or dropped (pdf_layout._named_glyphs); an index page's numbered headings ("D.1 Index of ...") head its entries, an unnumbered index title is a chapter and its letters go under it (bashref.pdf's index sat under "Appendix C GNU Free Documentation License"); 60: PDF: a C1 control code opening a line (gnuplot.pdf's bullets, U+0088) is a bullet, so its list items are items, not one paragraph; 59: PDF: a line opening with a word set a point smaller (a man page's variable name) still continues its paragraph (pdf_layout._line_size); a short term at the margin under an indented definition without a sentence end starts a paragraph (pdf_layout._hanging_term); 58: HTML: a short title line right above a table, with no sentence end, is its caption (indexed, never quoted); 57: PDF: a table header set on two lines (words over a row of data) is one header row (pdf_layout._stacked_heads); 56: chunks: a chunk edge never cuts a code block of 600 characters or fewer (chunking._whole_rows); 55: PDF: neighbouring justified lines that each have one wide gap (after a sentence's period), at different places, are prose, not two-cell table rows; 54: PDF: a chapter's own contents list (DocBook/PassiveTeX) ends at its last entry: the text below it on the page is text, and the chapter title above it a heading; 53: PDF: an identifier broken after its underscore ("TOP_" / "SRCDIR") joins without a space; 52: HTML: a one-cell table holding a <pre> is a code block; an admonition table (icon | content) is its text led by its label ("Note: ..."); headings trafilatura stacked out of place go back above their text, and a heading right above another (e.g. "1. Searching" over "1.1") is kept with it; 51: PDF: a texinfo definition's prototype wrapped onto indented lines ("... | [Function]" / "int* ierr)") stays in its row and heads nothing; 50: HTML: a paragraph that is one <code> with line breaks, or in an example box (Apache), is a code block; 49: PDF: each chunk keeps the printed labels of its pages ("iv", "5") where they are not the page numbers; 48: PDF: a justified line whose every space is a wide, even gap and which has function words or commas is prose, not a row of one-word cells; 47: HTML: a line break (<br>) inside a paragraph or list item separates its words; 46: DOCX: under Word's "Header Row" table option, a first row of short names above a row of data is the header; 45: PDF: a line bold only at its start ("Note: There should be ...") is no heading; 44: 43's short-line paragraph end only in a man page (43 also split the texinfo manuals' paragraphs); 43: PDF: words pdfium runs together get their spaces back (groff's bash.pdf); a man page's outdented bold titles are its sections; in a man page, a paragraph ends at a sentence that ends well short of its justified column; 42: HTML: a site banner holding no heading (Apache's <div id="page-header">) and a language switch (class toplang) are no text; a heading whose next block trafilatura dropped goes before the one after; 41: HTML: a heading that titles a note box (<div class="note"><h3>Note</h3>) heads the box only; 40: Markdown: a paragraph underlined with === / --- is a heading, front matter and thematic breaks are no blocks; plain text: an underlined title right above its text, a line with a sentence end inside is no heading; UTF-16/32 text decoded; 39: plain text: headings (a short line that reads as no sentence) and list items; 38: PDF: a table cell's text wrapped under a hanging indent stays in its row; 37: HTML/EPUB: <p class="code"> (SiSU) is a code block; 36: PDF: a footnote's rest at the next page's foot joins its note; 35: PDF: a numbered item's bold title on a line of its own is a heading; 34: PDF: the line under an indented first line stays in its paragraph; a URL wrapped before its file extension; headings on contents and index pages; 33: a chunk never quotes the piece of a sentence that another chunk holds whole (chunk_layout); 32: a PDF footnote mark that pdfium reads as a line of its own is no page number; 31: at most 8 table rows per chunk (chunking._few_rows); 30: a chunk of table rows is indexed under its tables' column names; 28: chunks embedded and word-indexed under their title and section path (chunking.indexed_text); 29: not under a title of hex ids; 27: PDF "Appendix B" / "Chapter 3" headings are level 1; 22: CSV/TSV comment lines; 23: their header row found across blank lines; 24: HTML cells keep a <br> as a space; 25: tables trafilatura flattens keep their rows; 26: headers of several rows with spanned cells
+EXTRACTION_VERSION = 64  # 64: Markdown: fences follow CommonMark (one closes only at a run of its own character at least as long, so pip's ````{admonition} holding ``` code no longer swaps code and prose; ~~~ fences; indent up to 3 spaces); a MyST directive whose body is prose ({note}, {warning}, {admonition} Title, {versionadded}, ...) is read as Markdown, not code, its first paragraph shown led by its label ("Note: ..."); other directives stay code; link reference definitions ("[pip-tools]: https://...") and MyST target labels ("(repeatability)=") are boilerplate (never quoted); roles show as their text ("{ref}`pip freeze`" -> "pip freeze"); 63: HTML: a heading the walk puts back goes before a block no other heading took, so two sections whose first blocks start alike keep a heading each (mod_alias's Alias and AliasMatch had both stacked over Alias's text); footnotes in an <aside> (docutils' HTML5, EPUB 3 epub:type="footnote") are text, each led by its label ("[1] Actually, ..."), and a docutils rubric (<p class="rubric">Footnotes</p>) is a heading; 62: PDF: a line that repeats at a page's head or foot is a running header/footer only when a margin sets it apart from the text: one within 1.5 line pitches of the text next to it (or a blank line below fixed-pitch code, inside the text block) goes on with it (octave.pdf lost 10 "endif", 5 "endfor" and 8 "endfunction" closing code examples, and repeated docstring sentences; pdf_layout._in_text_flow); 61: PDF: a glyph pdfium reads as a control code or private-use code point (TeX's math fonts without a ToUnicode map: R-exts.pdf's U+001C) is the character its name in the font's own encoding stands for ("lessmuch": "≪"), a Symbol bracket piece its Unicode one (U+F8F4: "⎪"), or dropped (pdf_layout._named_glyphs); an index page's numbered headings ("D.1 Index of ...") head its entries, an unnumbered index title is a chapter and its letters go under it (bashref.pdf's index sat under "Appendix C GNU Free Documentation License"); 60: PDF: a C1 control code opening a line (gnuplot.pdf's bullets, U+0088) is a bullet, so its list items are items, not one paragraph; 59: PDF: a line opening with a word set a point smaller (a man page's variable name) still continues its paragraph (pdf_layout._line_size); a short term at the margin under an indented definition without a sentence end starts a paragraph (pdf_layout._hanging_term); 58: HTML: a short title line right above a table, with no sentence end, is its caption (indexed, never quoted); 57: PDF: a table header set on two lines (words over a row of data) is one header row (pdf_layout._stacked_heads); 56: chunks: a chunk edge never cuts a code block of 600 characters or fewer (chunking._whole_rows); 55: PDF: neighbouring justified lines that each have one wide gap (after a sentence's period), at different places, are prose, not two-cell table rows; 54: PDF: a chapter's own contents list (DocBook/PassiveTeX) ends at its last entry: the text below it on the page is text, and the chapter title above it a heading; 53: PDF: an identifier broken after its underscore ("TOP_" / "SRCDIR") joins without a space; 52: HTML: a one-cell table holding a <pre> is a code block; an admonition table (icon | content) is its text led by its label ("Note: ..."); headings trafilatura stacked out of place go back above their text, and a heading right above another (e.g. "1. Searching" over "1.1") is kept with it; 51: PDF: a texinfo definition's prototype wrapped onto indented lines ("... | [Function]" / "int* ierr)") stays in its row and heads nothing; 50: HTML: a paragraph that is one <code> with line breaks, or in an example box (Apache), is a code block; 49: PDF: each chunk keeps the printed labels of its pages ("iv", "5") where they are not the page numbers; 48: PDF: a justified line whose every space is a wide, even gap and which has function words or commas is prose, not a row of one-word cells; 47: HTML: a line break (<br>) inside a paragraph or list item separates its words; 46: DOCX: under Word's "Header Row" table option, a first row of short names above a row of data is the header; 45: PDF: a line bold only at its start ("Note: There should be ...") is no heading; 44: 43's short-line paragraph end only in a man page (43 also split the texinfo manuals' paragraphs); 43: PDF: words pdfium runs together get their spaces back (groff's bash.pdf); a man page's outdented bold titles are its sections; in a man page, a paragraph ends at a sentence that ends well short of its justified column; 42: HTML: a site banner holding no heading (Apache's <div id="page-header">) and a language switch (class toplang) are no text; a heading whose next block trafilatura dropped goes before the one after; 41: HTML: a heading that titles a note box (<div class="note"><h3>Note</h3>) heads the box only; 40: Markdown: a paragraph underlined with === / --- is a heading, front matter and thematic breaks are no blocks; plain text: an underlined title right above its text, a line with a sentence end inside is no heading; UTF-16/32 text decoded; 39: plain text: headings (a short line that reads as no sentence) and list items; 38: PDF: a table cell's text wrapped under a hanging indent stays in its row; 37: HTML/EPUB: <p class="code"> (SiSU) is a code block; 36: PDF: a footnote's rest at the next page's foot joins its note; 35: PDF: a numbered item's bold title on a line of its own is a heading; 34: PDF: the line under an indented first line stays in its paragraph; a URL wrapped before its file extension; headings on contents and index pages; 33: a chunk never quotes the piece of a sentence that another chunk holds whole (chunk_layout); 32: a PDF footnote mark that pdfium reads as a line of its own is no page number; 31: at most 8 table rows per chunk (chunking._few_rows); 30: a chunk of table rows is indexed under its tables' column names; 28: chunks embedded and word-indexed under their title and section path (chunking.indexed_text); 29: not under a title of hex ids; 27: PDF "Appendix B" / "Chapter 3" headings are level 1; 22: CSV/TSV comment lines; 23: their header row found across blank lines; 24: HTML cells keep a <br> as a space; 25: tables trafilatura flattens keep their rows; 26: headers of several rows with spanned cells
 
 KINDS = ("heading", "paragraph", "list_item", "table_row", "code", "toc", "index", "boilerplate", "table_head", "caption")  # append only: stored by index
 QUOTABLE = frozenset({"paragraph", "list_item", "table_row"})
@@ -362,15 +362,62 @@ def is_code_display(text: str) -> bool:
 
 _MD_LINK = re.compile(r"!?\[([^\]\n]+)\]\(\s*<?([^()\s>]+(?:\([^()\s]*\))?)>?(?:\s+\"[^\"]*\")?\s*\)")  # [text](url "title")
 _MD_REF = re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]")  # [text][ref], [text][]
+_MD_SHORTCUT = re.compile(r"(?<![\]\\!])\[([^\]\n]+)\](?![(\[:])")  # [text], a link when a definition "[text]: url" names it
+_MD_DEFINED = re.compile(r"^ {0,3}\[([^\]\n]+)\]:", re.M)
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|[^<>\s@]+@[^<>\s@]+\.\w+)>")  # <https://...>
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_EM = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")  # *word*, never snake_case
+_MD_ROLE = re.compile(r"\{([A-Za-z][\w:.-]*)\}`([^`\n]+)`")  # a MyST role: {ref}`pip freeze`, {file}`setup.py`
+# MyST/Sphinx directives whose body is prose (Sphinx's admonitions and version notes), read as Markdown by
+# rag.markup.markdown_spans. Any other directive ({code-block}, {literalinclude}, {toctree}, {eval-rst}, {pip-cli}, an
+# extension's own) stays a code block, as before: its body may be code, options or reStructuredText, which must not be
+# quoted as an answer sentence, and a code block is still indexed and searchable.
+MD_PROSE_DIRECTIVES = frozenset({"note", "warning", "tip", "important", "caution", "attention", "danger", "error", "hint",
+                                 "seealso", "admonition", "versionadded", "versionchanged", "deprecated"})
+_TEXT_ROLES = frozenset({"ref", "doc", "term", "numref", "any", "abbr", "eq", "download", "pep", "rfc", "issue", "pull", "user"})
+# "```{note}" over a note's text, and the directive's options (":class: tip"), which are shown as its label
+_MD_OPENER = re.compile(r"^[ ]{0,3}(?:`{3,}|~{3,})[ \t]*\{([A-Za-z][\w:.-]*)\}[ \t]*([^\n]*)\n(?:[ \t]*:[\w-]+:[^\n]*\n)*", re.M)
+_VERSION_LABELS = {"versionadded": "New in version", "versionchanged": "Changed in version", "deprecated": "Deprecated since version"}
+
+
+def _directive_label(name: str, arg: str) -> str:
+    """How a MyST/Sphinx prose directive is labelled where a browser shows it: "Note", "See also", an admonition's own
+    title ("Example"), "New in version 22.2"."""
+    name, arg = name.lower(), " ".join(arg.split())
+    if name in _VERSION_LABELS:
+        return f"{_VERSION_LABELS[name]} {arg}".strip()
+    if name == "admonition":
+        return arg or "Note"
+    return "See also" if name == "seealso" else name.capitalize()
+
+
+def _labelled(shown: str, quote: str, text: str) -> tuple[str, str]:
+    """(label, the rest) of a quote (`shown`: whitespace folded) that opens with a prose directive's fence line, found
+    in the quote itself or in the chunk's `text` (a quote may come folded onto one line, and only the raw lines tell an
+    admonition's title from its text); ("", shown) for any other quote."""
+    found = _MD_OPENER.match(quote.lstrip(" \t"))
+    for m in ([found] if found else []) + list(_MD_OPENER.finditer(text)):
+        head = _WS.sub(" ", m.group(0)).strip()
+        if m.group(1).lower() in MD_PROSE_DIRECTIVES and shown.startswith(head + " "):
+            return _directive_label(m.group(1), m.group(2)), shown[len(head) + 1 :]
+    return "", shown
+
+
+def _role(m: re.Match) -> str:
+    """A MyST role as it reads: its title ("{ref}`--no-deps <install_--no-deps>`" -> "--no-deps"), in backticks
+    when it names code ({file}, {command}, {option}, {py:func}, ...)."""
+    content = m.group(2)
+    titled = re.fullmatch(r"(.*?\S)\s*<[^<>]+>", content)
+    content = titled.group(1) if titled else content.lstrip("~!")
+    return content if m.group(1).split(":")[-1].lower() in _TEXT_ROLES else f"`{content}`"
 
 
 def shown_markdown(quote: str, chunk) -> str | None:
     """How a sentence quoted from a Markdown file is shown: its link, autolink and emphasis syntax read as a browser
     shows them ("[salsa](https://salsa.debian.org/apt)" -> "salsa (https://salsa.debian.org/apt)", a link whose text
-    is its address once). None for other files, or when nothing changes. Backticks stay: they mark code."""
+    is its address once), MyST roles as their text ("{ref}`pip freeze`" -> "pip freeze"), and the fence line of a
+    MyST note that opens it as the note's label ("```{note}" -> "Note: ...", rag.markup.markdown_spans). None for
+    other files, or when nothing changes. Backticks stay: they mark code."""
     if not str(getattr(chunk, "source", "")).lower().endswith((".md", ".markdown")):
         return None
 
@@ -378,9 +425,16 @@ def shown_markdown(quote: str, chunk) -> str | None:
         text, url = m.group(1).strip(), m.group(2)
         return text if text == url or url.startswith("#") else f"{text} ({url})"
 
+    text = getattr(chunk, "text", "") or ""
+    defined = {d.casefold() for d in _MD_DEFINED.findall(text)}
     shown = _WS.sub(" ", quote).strip()
-    out = _MD_EM.sub(r"\1", _MD_STRONG.sub(r"\2", _MD_AUTOLINK.sub(r"\1", _MD_REF.sub(r"\1", _MD_LINK.sub(link, shown)))))
-    return out if out != shown else None
+    label, out = _labelled(shown, quote, text)
+    out = _MD_LINK.sub(link, _MD_ROLE.sub(_role, out))
+    out = _MD_SHORTCUT.sub(lambda m: m.group(1) if m.group(1).casefold() in defined else m.group(0), _MD_REF.sub(r"\1", out))
+    out = _MD_EM.sub(r"\1", _MD_STRONG.sub(r"\2", _MD_AUTOLINK.sub(r"\1", out)))
+    if label:
+        out = f"{label}{'' if label[-1] in ':.!?' else ':'} {out}"
+    return out if out != shown or label else None
 
 
 def reader_view(chunk) -> tuple[str, Callable[[int], int]]:

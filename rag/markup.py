@@ -900,7 +900,7 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
     pos = 0
     code: tuple[str, int] | None = None  # the open code fence (character, length)
     boxes: list[tuple[str, int]] = []  # the open prose directives' fences, innermost last
-    label: int | None = None  # where the fence line of a prose directive starts, until its first block
+    label: int | None = None  # where the fence line of a prose directive starts, until the line after it
     if front := _MD_FRONT_MATTER.match(text):
         pos, text_from = front.end(), text[front.end() :]
     else:
@@ -950,6 +950,7 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
             continue
         if not body.strip():
             flush()
+            label = None  # the label leads only a paragraph right under it: a blank line would leave it a quote of its own
             continue
         if (cur is None or cur[2] not in ("paragraph", "list_item")) and (_MD_LINK_DEF.match(body) or _MD_TARGET.match(body)):
             if cur and cur[2] == "boilerplate":  # (neither interrupts a paragraph)

@@ -132,3 +132,10 @@ def test_a_list_and_a_second_paragraph_in_a_note_keep_their_kinds():
         ("list_item", "- It keeps the project tidy."),
         ("paragraph", "A second paragraph in the note."),
     ]
+
+
+def test_a_label_leads_only_a_paragraph_right_under_it():
+    """Across a blank line the fence line would be a sentence of its own ("```{note}"), quotable alone."""
+    text = "Intro text here.\n\n```{note}\n\nA note after a blank line in the box.\n```\n"
+    assert blocks(text) == [("paragraph", "Intro text here."), ("paragraph", "A note after a blank line in the box.")]
+    assert not any("```" in s for s in quoted(text))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from rag.blocks import Block, Span, attach_heads, section_label, with_heads
+from rag.blocks import MD_PROSE_DIRECTIVES, Block, Span, attach_heads, section_label, with_heads
 
 _WS = re.compile(r"\s+")
 
@@ -843,24 +843,64 @@ def _html_fallback(html: str) -> list[Block]:
 # --- Markdown --------------------------------------------------------------------------
 
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
-_MD_FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
+_MD_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")  # a fence opens: its run of ``` or ~~~, then the info string
+_MD_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 _MD_LIST = re.compile(r"^\s{0,8}(?:[-*+]|\d{1,3}[.)])\s+\S")
 _MD_TABLE = re.compile(r"^\s*\|.*\|\s*$")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MD_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:[^\n]*\n){0,60}?---[ \t]*(?:\n|\Z)")  # "---\ntitle: ...\n---"
 _MD_SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")  # under a paragraph: it is a heading ("Contributing" / "------------")
 _MD_BREAK = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")  # a thematic break: "---", "***", "_ _ _"
+# "[pip-tools]: https://github.com/jazzband/pip-tools#readme": a link reference definition, which Markdown never shows
+# (a footnote's "[^1]: text" is text)
+_MD_LINK_DEF = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*<?\S+>?(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$")
+_MD_TARGET = re.compile(r"^ {0,3}\([^\s()]+\)=[ \t]*$")  # a MyST target label, "(repeatability)=" above a heading
+_MD_DIRECTIVE = re.compile(r"\{([A-Za-z][\w:.-]*)\}[ \t]*(.*)")  # a MyST/Sphinx directive's info string: "{note}", "{admonition} Example"
+_MD_DIRECTIVE_OPTION = re.compile(r"^ {0,3}:[\w-]+:(?:[ \t].*)?$")  # ":class: tip" right under the directive's fence
+
+
+def _md_fence(body: str) -> tuple[str, int, str] | None:
+    """(character, length, info string) of a line that opens a fenced block (CommonMark: 3+ backticks or tildes indented
+    at most 3 spaces; a backtick fence's info string holds no backtick), else None."""
+    m = _MD_FENCE.match(body)
+    if not m or (m.group(1)[0] == "`" and "`" in m.group(2)):
+        return None
+    return m.group(1)[0], len(m.group(1)), m.group(2).strip()
+
+
+def _md_closes(body: str, fence: tuple[str, int]) -> bool:
+    """Does this line close a block opened by `fence` (its character, its length)? CommonMark: a run of the same
+    character at least as long, with nothing after it."""
+    m = _MD_FENCE_CLOSE.match(body)
+    return bool(m) and m.group(1)[0] == fence[0] and len(m.group(1)) >= fence[1]
+
+
+def _prose_directive(info: str) -> bool:
+    """Is a fence's info string a directive whose body is prose ("{note}", "{admonition} Example")?"""
+    m = _MD_DIRECTIVE.fullmatch(info)
+    return bool(m) and m.group(1).lower() in MD_PROSE_DIRECTIVES
 
 
 def markdown_spans(text: str) -> tuple[Span, ...]:
     """Block spans over Markdown kept verbatim: headings ("# Title", or a paragraph underlined with === / ---),
     fenced code, list items, table rows, paragraphs. A thematic break ("---" after a blank line) is no block, nor
-    is YAML front matter (between "---" lines at the very top)."""
+    is YAML front matter (between "---" lines at the very top). Link reference definitions ("[pip]: https://...") and
+    MyST target labels ("(install)="), which a browser never shows, are boilerplate: searchable, never quoted (as a
+    block they also keep a chunk that holds nothing else from being read as all prose).
+
+    Fences follow CommonMark: one closes only at a run of its own character at least as long, so a ````-fenced block
+    holds ```-fenced code. A MyST directive whose body is prose (MD_PROSE_DIRECTIVES: "```{note}", "````{admonition}
+    Example") is no code block: its body is read as Markdown (paragraphs, lists, nested code), its first paragraph's
+    span starts at the directive's fence line (and options, ":class: tip"), which rag.blocks.shown_markdown shows as
+    its label ("Note: ..."), and its closing fence is no block. Any other directive stays code (why:
+    rag.blocks.MD_PROSE_DIRECTIVES)."""
     sec = _Sections()
     out: list[Span] = []
     cur: list | None = None  # [start, end, kind]
     pos = 0
-    fence: str | None = None
+    code: tuple[str, int] | None = None  # the open code fence (character, length)
+    boxes: list[tuple[str, int]] = []  # the open prose directives' fences, innermost last
+    label: int | None = None  # where the fence line of a prose directive starts, until the line after it
     if front := _MD_FRONT_MATTER.match(text):
         pos, text_from = front.end(), text[front.end() :]
     else:
@@ -872,29 +912,55 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
             out.append(Span(cur[0], cur[1], cur[2], section_label(sec.path)))
         cur = None
 
+    def opened(start: int, end: int, kind: str) -> list:
+        """A new block (ending the one before); a paragraph right under a prose directive's fence starts at it."""
+        nonlocal label
+        flush()
+        if kind == "paragraph" and label is not None:
+            start = label
+        label = None
+        return [start, end, kind]
+
     for line in text_from.splitlines(keepends=True):
         s, body = pos, line.rstrip("\n")
         e = s + len(body.rstrip())
         pos += len(line)
         lead = len(body) - len(body.lstrip())
-        if fence is not None:
+        if code is not None:
             cur[1] = e if body.strip() else cur[1]
-            if body.strip().startswith(fence):
-                fence = None
+            if _md_closes(body, code):
+                code = None
                 flush()
             continue
-        m = _MD_FENCE.match(body)
-        if m:
+        if boxes and _md_closes(body, boxes[-1]):
             flush()
-            fence = m.group(1)[:3]
-            cur = [s + lead, e, "code"]
+            boxes.pop()
+            label = None
+            continue
+        if label is not None and cur is None and _MD_DIRECTIVE_OPTION.match(body):
+            continue  # the directive's options (":class: tip") go with its fence line, into its label
+        f = _md_fence(body)
+        if f:
+            if _prose_directive(f[2]):
+                flush()
+                boxes.append(f[:2])
+                label = s + lead
+            else:
+                cur, code = opened(s + lead, e, "code"), f[:2]
             continue
         if not body.strip():
             flush()
+            label = None  # the label leads only a paragraph right under it: a blank line would leave it a quote of its own
+            continue
+        if (cur is None or cur[2] not in ("paragraph", "list_item")) and (_MD_LINK_DEF.match(body) or _MD_TARGET.match(body)):
+            if cur and cur[2] == "boilerplate":  # (neither interrupts a paragraph)
+                cur[1] = e
+            else:
+                cur = opened(s + lead, e, "boilerplate")
             continue
         h = _MD_HEADING.match(body)
         if h:
-            flush()
+            opened(0, 0, "heading")
             title = h.group(2).strip()
             sec.heading(len(h.group(1)), title)
             out.append(Span(s + lead, e, "heading", section_label(sec.path)))
@@ -909,22 +975,20 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
             flush()
             continue
         if _MD_TABLE.match(body):
-            flush()
+            opened(0, 0, "table_row")
             if not _MD_RULE.match(body):
                 out.append(Span(s + lead, e, "table_row", section_label(sec.path)))
             elif out and out[-1].kind == "table_row" and "\n" not in text[out[-1].end : s - 1]:  # the rule under a header row
                 out[-1] = Span(out[-1].start, out[-1].end, "table_head", out[-1].section)
             continue
         if _MD_LIST.match(body):
-            flush()
-            cur = [s + lead, e, "list_item"]
+            cur = opened(s + lead, e, "list_item")
             continue
         if cur and cur[2] in ("paragraph", "list_item"):
             cur[1] = e
         else:
-            flush()
-            cur = [s + lead, e, "paragraph"]
-    if cur and fence is not None:
+            cur = opened(s + lead, e, "paragraph")
+    if cur and code is not None:
         cur[1] = len(text.rstrip())
     flush()
     return tuple(attach_heads(text, [sp for sp in out if sp.end > sp.start]))

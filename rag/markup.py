@@ -16,7 +16,9 @@
   <div id="page-header">: "Apache HTTP Server Version 2.4") and a language switch ("Available Languages: de | en").
   A stretch of content trafilatura drops from the middle of what it kept (20+ words the walk
   found between two blocks both kept) is put back in place (`_fill_gaps`). Footnotes set in an <aside> (docutils' HTML5
-  writer, EPUB 3), which both extractors drop as sidebars, are kept, each led by its label ("[1] Actually, ...").
+  writer, EPUB 3), which both extractors drop as sidebars, are kept, each led by its label ("[1] Actually, ..."), under
+  their "Footnotes" rubric, which heads the notes of the outermost section they end: at the end of the page, a top-level
+  section of the page (not of the subsection that happens to end before them).
   A definition list's term opens its description's first block ("stash.showStat: If this is
   set ..."), so a sentence that describes a term names it; a description's text is kept once.
 * Markdown: the text stays exactly as written (spans point at what the user sees); ATX
@@ -28,6 +30,7 @@ Left out: setext Markdown headings, nested HTML tables.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 
 from rag.blocks import MD_PROSE_DIRECTIVES, Block, Span, attach_heads, section_label, with_heads
@@ -477,11 +480,13 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
     cursor, taken = 0, -1  # taken: the block the last heading was put before
     walked = {_fold(b.text).lower() for b in fallback}
     full = [_fold(b.text).lower() for b in blocks]
+    bare = [_NO_WS.sub("", t) for t in full]
 
     def fits(j: int, want: tuple[str, str]) -> bool:
-        """blocks[j] is not taken and starts like the walk's block `want` (its key and text), and is not, word for word,
-        another block of the walk."""
-        return j != taken and _starts_like(blocks[j].text, want[0]) and (full[j] == want[1] or full[j] not in walked)
+        """blocks[j] is not taken and starts like the walk's block `want` (its key and text), or opens it cut in pieces,
+        and is not, word for word, another block of the walk."""
+        starts = _starts_like(blocks[j].text, want[0]) or _opens_cut(bare, j, want[1])
+        return j != taken and starts and (full[j] == want[1] or full[j] not in walked)
 
     for i, h in enumerate(fallback):
         if h.kind != "heading":
@@ -522,6 +527,17 @@ def _restore_headings(blocks: list[Block], fallback: list[Block]) -> list[Block]
         else:
             out.append(Block(b.kind, b.text, sec.path, b.page, b.head))
     return out
+
+
+def _opens_cut(bare: list[str], j: int, want: str) -> bool:
+    """Do blocks j, j+1, ... (`bare`: their texts folded, lower case, without whitespace) open the walk's block `want`, which
+    trafilatura cut at its inline code? Apache's "<li><code>CGIMapExtension</code> - This directive maps ..." came out as
+    "CGIMapExtension" (code), then "- This directive maps ...": block j, of 8+ characters, is shorter than the walk's
+    first 40 and begins them, and it and the (up to three) blocks after it hold them whole."""
+    target = _NO_WS.sub("", want)[:40]
+    if not (8 <= len(bare[j]) < len(target) and target.startswith(bare[j])):
+        return False
+    return "".join(bare[j : j + 4]).startswith(target)
 
 
 def _unstacked(blocks: list[Block], fallback: list[Block]) -> list[Block]:
@@ -567,9 +583,14 @@ def _bold_headings(soup) -> bool:
             # a paragraph set bold by its class or style (SiSU's <p class="bold">4.1 What is a live system?</p>), or a
             # docutils rubric, a title outside the contents (Sphinx's <p class="rubric">Footnotes</p>)
             title = _rendered(el)
+            if _blank(title):  # nothing to read (an empty rubric, a zero-width space): no heading, no paragraph
+                el.decompose()
+                changed = True
+                continue
             numbered = _SECTION_NO.match(title)
-            if title and len(title) <= 80 and len(title.split()) <= 12 and (title[-1] not in ".,;:!?" or (numbered and title[-1] == "?")):
-                h = soup.new_tag(f"h{min(numbered.group(1).count('.') + 1 if numbered else level + 1, 6)}")
+            if len(title) <= 80 and len(title.split()) <= 12 and (title[-1] not in ".,;:!?" or (numbered and title[-1] == "?")):
+                notes = _NOTE_NAME.fullmatch(title) and _notes_level(el)
+                h = soup.new_tag(f"h{min(numbered.group(1).count('.') + 1 if numbered else notes or level + 1, 6)}")
                 h.string = title
                 el.replace_with(h)
                 changed = True
@@ -579,7 +600,7 @@ def _bold_headings(soup) -> bool:
             continue
         title = _fold(kids[0].get_text(" "))
         alone = len(kids) == 1 and el.name == "p"
-        if not title or len(title) > 80 or len(title.split()) > 12 or (title[-1] in ".,;:!?" and not (alone and title[-1] == "?")):
+        if _blank(title) or len(title) > 80 or len(title.split()) > 12 or (title[-1] in ".,;:!?" and not (alone and title[-1] == "?")):
             continue  # (a bold question alone in its paragraph is a FAQ's heading)
         before_br = len(kids) > 2 and getattr(kids[1], "name", None) == "br"
         before_block = el.name in ("li", "dd") and len(kids) > 1 and getattr(kids[1], "name", None) in _BLOCKS
@@ -604,6 +625,42 @@ def _bold_headings(soup) -> bool:
                 h.insert_after(rest)
         changed = True
     return changed
+
+
+def _blank(text: str) -> bool:
+    """Does `text` show nothing: empty, or only spaces and invisible format characters (zero-width space, soft hyphen, BOM)?"""
+    return not any(not c.isspace() and unicodedata.category(c) != "Cf" for c in text)
+
+
+def _content_box(el):
+    """The element around `el` that holds the page's own headings, without its sidebars': the outermost section
+    (<section>, docutils' <div class="section">), else the nearest <main>, <article>, role="main" or Sphinx's
+    <div class="body">, else the <body>."""
+    sections = [a for a in el.parents if a.name == "section" or (a.name == "div" and "section" in (a.get("class") or []))]
+    if sections:
+        return sections[-1]
+    main = el.find_parent(lambda a: a.name in ("main", "article") or a.get("role") == "main" or "body" in (a.get("class") or []))
+    return main or el.find_parent("body") or el.find_parent()
+
+
+def _notes_level(el) -> int | None:
+    """The level of a "Footnotes" title (a docutils rubric), which heads the notes of the outermost section that ends
+    with them. Sphinx sets the rubric inside the page's last subsection, and a heading one level below the last one
+    cited "[1] Actually, call by object reference ..." under "4.9. Intermezzo: Coding Style". At the end of the content
+    the notes are the page's: the level of its top-level sections (below a lone page title). Before a heading of level
+    L (ssl.html's notes, then <h2>Certificates</h2>), the notes close the section of level L they sit in: L + 1.
+    None when the content has no headings."""
+    box = _content_box(el)
+    levels = [int(h.name[1]) for h in box.find_all(_HEADS)]
+    if not levels:
+        return None
+    nxt = el.find_next(_HEADS)
+    if nxt is not None and any(p is box for p in nxt.parents):
+        return int(nxt.name[1]) + 1
+    top = min(levels)
+    if levels.count(top) == 1:  # the page's title: its sections are one level down (or the next level used)
+        top = min((v for v in levels if v > top), default=top + 1)
+    return top
 
 
 def _walk_xml(main) -> list[Block]:

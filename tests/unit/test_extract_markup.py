@@ -929,7 +929,7 @@ interpreter recognizes the object pointed to by that name as a user-defined func
     doc = load(tmp_path / "controlflow.html")
     blocks = kinds(doc)
     t = doc.text
-    footnotes = f"4. More Control Flow Tools{SEP}4.7. Defining Functions{SEP}Footnotes"
+    footnotes = f"4. More Control Flow Tools{SEP}Footnotes"  # the page's notes, not 4.7's (see the test below)
     assert ("heading", "Footnotes") in blocks
     first = "[1] Actually, call by object reference" if notes == "aside" else "1 Actually, call by object reference"
     assert any(k == "paragraph" and x.startswith(first) for k, x in blocks), blocks
@@ -939,3 +939,91 @@ interpreter recognizes the object pointed to by that name as a user-defined func
     assert "Unrelated sidebar text" not in t
     assert "(1,2)" not in t
     check_chunks(doc)
+
+
+def _sphinx_page(inner: str) -> str:
+    """A Sphinx page (docutils' HTML5 writer) around `inner`, with a sidebar whose headings are no part of the content."""
+    return f"""<html><head><title>4. More Control Flow Tools</title></head><body><div class="document"><div class="body" role="main">
+<section id="top"><h1>4. More Control Flow Tools</h1>
+<p>{PROSE} Besides the while statement just introduced, Python uses a few more control flow tools that you will meet here.</p>
+{inner}
+</section></div><div class="sphinxsidebar" role="navigation"><h3>Table of Contents</h3><h4>Previous topic</h4></div></div></body></html>"""
+
+
+def test_html_footnotes_at_the_end_are_the_pages_not_its_last_subsections(tmp_path):
+    """Sphinx sets `.. rubric:: Footnotes` at the end of the page's last subsection (controlflow.html: after 4.9.x), and
+    the rubric, as a heading one level below the last one, made "[1] Actually, call by object reference ..." a part of
+    "4.9. Intermezzo: Coding Style > 4.9.1. Style" in every citation. The notes are the page's: "Footnotes" is a
+    top-level section of it, beside "4.9. ...", whatever the sidebar's headings after it."""
+    inner = f"""<section id="a"><h2>4.8. Defining Functions</h2>
+<p>Arguments are passed using call by value (where the value is always an object reference, not the value of the object).
+<a class="footnote-reference brackets" href="#id2" id="id1">[1]</a> {PROSE}</p></section>
+<section id="b"><h2>4.9. Intermezzo: Coding Style</h2><p>{PROSE} Now that you are about to write longer pieces of Python.</p>
+<section id="c"><h3>4.9.1. Style</h3><p>Use 4-space indentation, and no tabs. {PROSE} Wrap lines so that they do not exceed 79 characters.</p>
+{FOOTNOTE_ASIDE}
+</section></section>"""
+    (tmp_path / "controlflow.html").write_text(_sphinx_page(inner), encoding="utf-8")
+    doc = load(tmp_path / "controlflow.html")
+    t = doc.text
+    assert doc.section_at(t.index("[1] Actually, call by object reference")) == f"4. More Control Flow Tools{SEP}Footnotes"
+    assert doc.section_at(t.index("[2] Short note.")) == f"4. More Control Flow Tools{SEP}Footnotes"
+    assert doc.section_at(t.index("Use 4-space indentation")) == f"4. More Control Flow Tools{SEP}4.9. Intermezzo: Coding Style{SEP}4.9.1. Style"
+    check_chunks(doc)
+
+
+def test_html_footnotes_mid_page_are_the_notes_of_the_section_they_end(tmp_path):
+    """A "Footnotes" rubric in the middle of a page (ssl.html: after a subsection of "SSL Contexts", before <h2>Certificates</h2>)
+    heads the notes of the outermost section that ends with them: "SSL Contexts", not its last subsection, and the
+    section after the notes is not filed under "Footnotes"."""
+    inner = f"""<section id="a"><h2>4.8. Defining Functions</h2><p>{PROSE} Functions are defined with the def keyword.</p>
+<section id="a1"><h3>4.8.1. Default Argument Values</h3><p>{PROSE} The most useful form is to give a default value.</p>
+{FOOTNOTE_ASIDE}
+</section></section><section id="b"><h2>4.9. Intermezzo: Coding Style</h2><p>{PROSE} Now that you are about to write longer pieces.</p>
+<section id="b1"><h3>4.9.1. Style</h3><p>Use 4-space indentation, and no tabs. {PROSE}</p></section></section>"""
+    (tmp_path / "mid.html").write_text(_sphinx_page(inner), encoding="utf-8")
+    doc = load(tmp_path / "mid.html")
+    t = doc.text
+    page = "4. More Control Flow Tools"
+    assert doc.section_at(t.index("[2] Short note.")) == f"{page}{SEP}4.8. Defining Functions{SEP}Footnotes"
+    assert doc.section_at(t.index("Now that you are about")) == f"{page}{SEP}4.9. Intermezzo: Coding Style"
+    assert doc.section_at(t.index("Use 4-space indentation")) == f"{page}{SEP}4.9. Intermezzo: Coding Style{SEP}4.9.1. Style"
+    check_chunks(doc)
+
+
+@pytest.mark.parametrize("rubric", ["", " ", "\u200b", "<span>\u00ad</span>"])
+def test_html_a_rubric_with_no_text_is_no_heading(tmp_path, rubric):
+    """A rubric that shows nothing (empty, or only a zero-width space or soft hyphen) is no heading (it made an empty-looking
+    section that the text after it was cited under) and no paragraph."""
+    inner = f"""<section id="a"><h2>4.8. Defining Functions</h2><p>{PROSE} Functions are defined with the def keyword.</p>
+<p class="rubric">{rubric}</p><p>The text after the empty rubric stays in its section, as the reader of the page sees it.</p></section>"""
+    (tmp_path / "empty.html").write_text(_sphinx_page(inner), encoding="utf-8")
+    doc = load(tmp_path / "empty.html")
+    assert [x for k, x in kinds(doc) if k == "heading"] == ["4. More Control Flow Tools", "4.8. Defining Functions"]
+    assert doc.section_at(doc.text.index("The text after")) == f"4. More Control Flow Tools{SEP}4.8. Defining Functions"
+    assert "\u200b" not in doc.text and "\u00ad" not in doc.text
+    check_chunks(doc)
+
+
+def test_restore_headings_finds_a_block_trafilatura_cut_at_inline_code():
+    """Apache's netware.html: trafilatura dropped <h3>Additional NetWare specific directives:</h3> and cut the item under
+    it, "<li><code>CGIMapExtension</code> - This directive maps ...", into a code block and the rest. The heading goes
+    back before the first piece, since the pieces read on open the walk's item."""
+    from rag.blocks import Block
+    from rag.markup import _restore_headings
+
+    def b(kind, text, section=()):
+        return Block(kind, text, section, 0)
+
+    item = "CGIMapExtension - This directive maps a CGI file extension to a script interpreter."
+    fallback = [b("heading", "NetWare", ("NetWare",)), b("paragraph", "Information on creating loadable modules is also available."),
+                b("heading", "Additional NetWare specific directives:", ("NetWare", "Additional NetWare specific directives:")),
+                b("list_item", item), b("list_item", "SecureListen - Enables SSL encryption for a specified port.")]
+    trafilatura = [b("heading", "NetWare", ("NetWare",)), b("list_item", "Information on creating loadable modules is also available."),
+                   b("code", "CGIMapExtension"), b("list_item", "- This directive maps a CGI file extension to a script interpreter."),
+                   b("code", "SecureListen"), b("list_item", "- Enables SSL encryption for a specified port.")]
+    out = _restore_headings(trafilatura, fallback)
+    assert [x.text for x in out][2:4] == ["Additional NetWare specific directives:", "CGIMapExtension"]
+    assert out[5].section == ("NetWare", "Additional NetWare specific directives:")
+    # a short piece that only begins the item (under 8 characters) is no anchor
+    short = [b("heading", "NetWare", ("NetWare",)), b("code", "CGI"), b("list_item", "Map")]
+    assert "Additional NetWare specific directives:" not in [x.text for x in _restore_headings(short, fallback)]

@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         from rag.library import library_for
 
         pipe = _pipeline()
-        docs = library_for(pipe).documents()
+        docs = library_for(pipe).documents(check_files=True)
         if json_out:
             print(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2))
             return
@@ -75,7 +75,8 @@ def register(app: typer.Typer) -> None:
         for d in docs:
             r = lib.delete(d)
             extra = ", deleted the uploaded copy" if r["file_removed"] else ""
-            out.print(f"Removed {escape(d.source)} ({r['chunks_removed']} chunks{extra})", highlight=False, soft_wrap=True)
+            back = "; the file is still on disk, so `rag ingest` of its folder adds it back" if not d.uploaded and d.path.exists() else ""
+            out.print(f"Removed {escape(d.source)} ({r['chunks_removed']} chunks{extra}){escape(back)}", highlight=False, soft_wrap=True)
         if pipe.store.count():
             pipe.retriever.retrieve("index", 1)  # rebuild and save the BM25 index now, not on the next question
 

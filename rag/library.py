@@ -18,11 +18,12 @@ renaming collections, deleting a whole collection from the UI.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -71,10 +72,23 @@ class DocInfo:
     expected_chunks: int
     indexed_at: str | None
     uploaded: bool
+    extraction: int = 0  # the oldest rag.blocks.EXTRACTION_VERSION among its chunks
+    # The file against what was indexed, when listed with check_files: "same", "changed", "missing"; "" unchecked.
+    on_disk: str = ""
 
     @property
     def status(self) -> str:
-        return "indexed" if self.chunks == self.expected_chunks else "incomplete: run `rag ingest` again"
+        from rag.blocks import EXTRACTION_VERSION
+
+        if self.chunks != self.expected_chunks:
+            return "incomplete: run `rag ingest` again"
+        if self.on_disk == "missing":
+            return "file missing: answers still quote it; `rag rm` it, or `rag ingest` its folder"
+        if self.on_disk == "changed":
+            return "changed on disk: answers quote the indexed version; run `rag ingest`"
+        if self.extraction < EXTRACTION_VERSION:
+            return "read by an older extraction: `rag ingest` re-reads it"
+        return "indexed"
 
     @property
     def path(self) -> Path:
@@ -82,6 +96,20 @@ class DocInfo:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "status": self.status, "path": str(self.path)}
+
+
+def _on_disk(path: Path, shas: set) -> str:
+    """"same" when the file's bytes hash to what its chunks were made from, "changed" when not, "missing" when gone."""
+    try:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "changed"  # unreadable now: not what was indexed
+    return "same" if shas == {h.hexdigest()} else "changed"
 
 
 class RWLock:
@@ -149,7 +177,9 @@ class Library:
         return uploads_dir(self.settings)
 
     # --- listing -----------------------------------------------------------------
-    def documents(self) -> list[DocInfo]:
+    def documents(self, check_files: bool = False) -> list[DocInfo]:
+        """The indexed documents; with `check_files`, each file is hashed and compared with what was indexed (an
+        edit, a corrupt re-save that `rag ingest` could not read, a deleted file), which reads every file."""
         store = self.pipeline.store
         store.refresh()  # another process may have rebuilt the index since this one opened it
         if not store.exists():
@@ -165,7 +195,9 @@ class Library:
             shas = {m.get("doc_sha256") for m in mds}
             expected = int(mds[0].get("n_chunks", -1)) if len(shas) == 1 else -1
             stamps = [m["indexed_at"] for m in mds if m.get("indexed_at")]
-            out.append(DocInfo(doc_key(root, source), source, root, len(mds), expected, max(stamps) if stamps else None, root == up))
+            version = min(int(m.get("extraction", 0)) for m in mds)
+            info = DocInfo(doc_key(root, source), source, root, len(mds), expected, max(stamps) if stamps else None, root == up, version)
+            out.append(replace(info, on_disk=_on_disk(info.path, shas)) if check_files else info)
         return sorted(out, key=lambda d: (d.root, d.source))
 
     def resolve(self, refs: Sequence[str]) -> list[DocInfo]:

@@ -85,6 +85,34 @@ def test_rm_by_id_unknown_refs_and_nothing_else_touched(settings, two_docs, run_
     assert len(after) == docs["light.txt"].chunks
     r = run_rag("ls")
     assert "light.txt" in r.stdout and "bridge.txt" not in r.stdout and "indexed" in r.stdout
+    r = run_rag("rm", docs["light.txt"].id)  # a file still on disk: the message says what brings it back
+    assert r.returncode == 0 and "still on disk, so `rag ingest` of its folder adds it back" in " ".join(r.stdout.split())
+
+
+def test_ls_checks_each_file_against_what_was_indexed(settings, two_docs):
+    """Trial 2026-12-06: a DOCX re-saved corrupt could not be re-read by `rag ingest`, which kept the indexed copy
+    (as it should), and `rag ls` went on saying "indexed" while answers quoted text the file no longer held."""
+    from dataclasses import replace
+
+    from rag.blocks import EXTRACTION_VERSION
+    from rag.library import library_for
+    from rag.pipeline import build
+
+    pipe = build(settings)
+    pipe.ingest([two_docs])
+    lib = library_for(pipe)
+    assert {d.source: (d.status, d.on_disk, d.extraction) for d in lib.documents(check_files=True)} == {
+        "light.txt": ("indexed", "same", EXTRACTION_VERSION), "bridge.txt": ("indexed", "same", EXTRACTION_VERSION)}
+    (two_docs / "light.txt").write_text(LIGHT + " It was automated in 1990.")
+    (two_docs / "bridge.txt").unlink()
+    got = {d.source: d for d in lib.documents(check_files=True)}
+    assert got["light.txt"].status.startswith("changed on disk: answers quote the indexed version; run `rag ingest`")
+    assert got["bridge.txt"].status.startswith("file missing")
+    assert {d.on_disk for d in lib.documents()} == {""}  # unchecked unless asked: the UI lists without reading files
+    old = replace(got["light.txt"], on_disk="same", extraction=EXTRACTION_VERSION - 1)
+    assert old.status == "read by an older extraction: `rag ingest` re-reads it"
+    pipe.ingest([two_docs])
+    assert [(d.source, d.status) for d in lib.documents(check_files=True)] == [("light.txt", "indexed")]
 
 
 @pytest.mark.slow  # CLI subprocesses

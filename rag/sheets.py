@@ -85,6 +85,16 @@ def table_blocks(rows: list[list[str]], section: tuple[str, ...] = (), width: in
     return with_heads([Block("table_head" if i == 0 and head else "table_row", " | ".join(c or EMPTY for c in r), section) for i, r in enumerate(rows)])
 
 
+def titled(rows: list[list[str]], section: tuple[str, ...] = ()) -> tuple[list[Block], list[list[str]]]:
+    """A sheet's title lines above its table ("Server inventory - exported 2026-11-30", a blank line, then the header
+    row): the leading rows of one non-empty cell, when a row of two or more follows, as captions (indexed, never
+    quoted), and the rows from the table's first on. A one-column table keeps its rows."""
+    n = next((i for i, r in enumerate(rows) if sum(1 for c in r if c.strip()) >= 2), None)
+    if not n:
+        return [], rows
+    return [Block("caption", _fold(c), section) for r in rows[:n] for c in r if c.strip()], rows[n:]
+
+
 def csv_blocks(text: str, tab: bool = False) -> list[Block]:
     """A CSV/TSV file as one table. A file that opens with '#' lines (tzdata's zone1970.tab, many data files)
     has comments: each run of '#' lines is a paragraph of prose (its '#' marks left out), and the last one
@@ -107,7 +117,8 @@ def csv_blocks(text: str, tab: bool = False) -> list[Block]:
             raise BadSheet(f"malformed CSV ({e})") from e
 
     if not commented:
-        return table_blocks(parse(lines))
+        captions, rows = titled(parse(lines))
+        return captions + table_blocks(rows)
     runs = [(is_comment, ls if is_comment else parse(ls)) for is_comment, ls in ((k, list(g)) for k, g in itertools.groupby(lines, _comment))]
     width = max((len(r) for is_comment, rs in runs if not is_comment for r in rs), default=0)
     first = next((i for i, (is_comment, x) in enumerate(runs) if not is_comment and any(x)), None)  # (blank lines are no rows)
@@ -179,7 +190,8 @@ def _date(v: str, epoch1904: bool) -> str:
 
 def _sheet(name: str, rows: list[list[str]]) -> list[Block]:
     """A workbook's sheet: its name a heading (the section of its rows), then its table."""
-    table = table_blocks(rows, (name,))
+    captions, rows = titled(rows, (name,))
+    table = captions + table_blocks(rows, (name,))
     return (([Block("heading", name, (name,))] if name else []) + table) if table else []
 
 

@@ -38,6 +38,19 @@ def test_semicolon_and_tab_separated_files(tmp_path):
     assert [x[:2] for x in table(load(tmp_path / "t.tsv"))] == [("table_head", "name | size"), ("table_row", "alpha | 3")]
 
 
+def test_title_lines_above_the_table_are_captions_and_the_header_is_found_under_them(tmp_path):
+    """Trial 2026-12-06: an export with a title line and a blank line above its header row had no header (the title
+    row, padded with "–" cells, was the first row), so answers quoted "beta | Mail relay | 16" without column names."""
+    (tmp_path / "inv.csv").write_text("Server inventory - exported 2026-11-30\n\nHostname,Role,RAM (GB)\nalpha,Web server,64\n"
+                                      "beta,Mail relay,16\n", encoding="utf-8")
+    doc = load(tmp_path / "inv.csv")
+    assert table(doc) == [("caption", "Server inventory - exported 2026-11-30", ""), ("table_head", "Hostname | Role | RAM (GB)", ""),
+                          ("table_row", "alpha | Web server | 64", ""), ("table_row", "beta | Mail relay | 16", "")]
+    assert doc.blocks[-1].head == "Hostname | Role | RAM (GB)"
+    (tmp_path / "one.csv").write_text("name\nalpha\nbeta\n", encoding="utf-8")  # one column: its rows stay rows
+    assert [k for k, _, _ in table(load(tmp_path / "one.csv"))] == ["table_row"] * 3
+
+
 def test_a_first_row_of_numbers_is_data_not_a_header(tmp_path):
     (tmp_path / "n.csv").write_text("1,2020-01-01,ok\n2,2021-01-01,ok\n", encoding="utf-8")
     assert {k for k, _, _ in table(load(tmp_path / "n.csv"))} == {"table_row"}

@@ -459,7 +459,18 @@ def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
     tops = {ln.page for ln in numbered}
     if len(pages) >= 6 and len(tops) >= 0.5 * len(pages):
         out.update(id(ln) for ln in numbered)
-    return out - _in_text_flow(pages, heights, out, body)
+    return out - (_in_text_flow(pages, heights, out, body) - _folios([ln for ln, _ in cand if id(ln) in out], len(pages)))
+
+
+def _folios(lines: list[Line], n_pages: int) -> set[int]:
+    """ids of the bare page numbers among running lines: a number that is its page's place in the file plus an offset
+    that 3 or more pages share (2 in a short document). It is a footer even when the text ends close above it
+    (fontconfig-user.pdf's "10" a pitch and a half under a code example, "1" under a table row), which
+    `_in_text_flow` would otherwise keep as the text's last line."""
+    nums = [(ln, int(ln.text.strip()) - ln.page) for ln in lines if re.fullmatch(r"\d{1,4}", ln.text.strip())]
+    offsets = Counter(off for _, off in nums)
+    need = 3 if n_pages >= 6 else 2
+    return {id(ln) for ln, off in nums if offsets[off] >= need}
 
 
 def _in_text_flow(pages: list[list[Line]], heights: list[float], running: set[int], body_size: float) -> set[int]:

@@ -4,6 +4,7 @@ never quoted, table rows survive, and chunk spans stay exact."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -1246,3 +1247,30 @@ def test_a_code_examples_last_line_at_the_same_place_on_every_page_is_no_footer(
         assert "endif" not in doc.text[b.start:b.end] or b.kind == "code"
     for ch in chunk_document(doc, 64, 8):
         assert ch.text == doc.text[ch.start:ch.end]
+
+
+def test_a_page_number_close_under_the_last_line_is_still_a_footer(tmp_path):
+    """fontconfig-user.pdf: its page numbers sit a pitch and a half under the text, so a page that ends in a code
+    example or a table row kept its number as the text's last line ("<family>Courier</family>" / "10" / "<prefer>...").
+    A bare number that counts the pages is a page number however close the text comes."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "folios.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for n in range(1, 7):
+        y = 760
+        for i in range(44):
+            c.setFont("Helvetica", 11)
+            c.drawString(72, y, f"Filler sentence {i} of page {n} that keeps the text running down to the foot")
+            y -= 15
+        c.setFont("Courier", 11)
+        c.drawString(72, y, f"<family>Courier{n}</family>")
+        c.setFont("Helvetica", 11)
+        c.drawString(300 if n % 2 else 72, y - 20, str(n))  # 1.33 pitches below
+        c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    lines = [ln.strip() for ln in doc.text.split("\n")]
+    assert not any(re.fullmatch(r"\d", ln) for ln in lines), doc.text[-300:]
+    assert lines.count("<family>Courier3</family>") == 1

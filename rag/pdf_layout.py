@@ -108,6 +108,12 @@ class Line:
     ocr_par: bool = False  # a scanned page's line where tesseract starts a paragraph (rag/ocr.py)
     stacked: bool = False  # a table's header set on two lines, joined into one (`_stacked_heads`)
     main_size: float = 0.0  # the size most of its letters are set in (`size` is its first letter's); 0: unknown, use `size`
+    word_x: list[float] = field(default_factory=list)  # a fixed-pitch line's words' left edges (`_ascii_tables`)
+    code_cells: list[str] = field(default_factory=list)  # a fixed-pitch line's wide-gap cells, as `cells` would be (`_ascii_tables`)
+    code_x: list[float] = field(default_factory=list)
+    ruled: bool = False  # an ASCII table's header row, over its rule of dashes (`_ascii_tables`)
+    urw: bool = False  # not `fixed`, but would be counting URW's Courier and TeX's angle brackets (`_dblatex_code`)
+    math_tag: bool = False  # `urw`, with a "<" from a TeX math font: dblatex's example (`_dblatex_code`)
 
 
 def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
@@ -133,8 +139,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
             size = raw.FPDFText_GetFontSize(tp.raw, a)
             font = _font_name(tp, a)  # (read once: both the pitch and, for fonts without a weight, the weight ask)
             weight = _weight(tp, a, font)
-            # Fixed pitch when every word starts in a fixed font (prose can open and end with inline code).
-            fixed = bool(_FIXED_FONT.search(font)) and all(_is_fixed(tp, i) for i in range(a + 1, k + 1) if text[i - 1].isspace() and not text[i].isspace()) and (k == a or _is_fixed(tp, k))
+            fixed = _fixed_line(tp, text, a, k, font)
             body = _spaced(text, j, k + 1, gaps).replace(_GONE, "")
             # y: the baseline (a glyph's box starts lower for "g" or "(", higher for a closing quote)
             line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno,
@@ -152,6 +157,12 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
                 line.cells, line.cell_x = _cells(tp, text, j, k, size, gaps)
                 if len(line.cells) == 2 and len(line.cells[0]) <= 5 and _BULLET.match(line.cells[0] + " x"):
                     line.cells, line.cell_x = [], []  # a list item's mark, then a tab
+            line.urw = not fixed and _fixed_line(tp, text, a, k, font, urw=True)
+            if line.urw:
+                line.math_tag = any(text[i] == "<" and _MATH_FONT.search(_font_name(tp, i)) for i in range(j, k + 1))
+            if (fixed or line.urw) and " " in seg.strip():
+                line.code_cells, line.code_x = _cells(tp, text, j, k, size, gaps)
+                line.word_x = _word_x(tp, text, j, k, len(line.text.split()))
             line.linked = bool(links) and _all_linked(tp, text, j, k, links)
             if line.text:
                 lines.append(line)
@@ -265,6 +276,8 @@ def _drop_note_marks(tp, text: str) -> str:
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _FIXED_FONT = re.compile(r"TT\d|Mono|Courier|Consol|Typewriter|Code", re.I)
+_URW_MONO = re.compile(r"NimbusMon", re.I)  # URW's Courier (NimbusMonL-Regu), fixed pitch in a dblatex document (`_dblatex_code`)
+_MATH_FONT = re.compile(r"^CM(?:MI|SY)\d", re.I)
 
 
 # A character no font maps to a letter: a control code (pdfium's reading of a glyph it has no Unicode for is its character
@@ -360,6 +373,35 @@ def _is_fixed(tp, i: int) -> bool:
     return bool(_FIXED_FONT.search(_font_name(tp, i)))
 
 
+def _fixed_line(tp, text: str, a: int, k: int, font: str, urw: bool = False) -> bool:
+    """Is the line text[a:k+1] (from its first letter or digit) set in a fixed-pitch font: every word starts in one
+    (prose can open and end with inline code), and so does its last character? `urw`: count URW's Courier and TeX's
+    angle brackets as fixed too (`_code_char`), and a comma after a tag at the end ("<eq>, <not_eq>,")."""
+    return (_code_char(tp, text, a, font, urw) and all(_code_char(tp, text, i, None, urw) for i in range(a + 1, k + 1) if text[i - 1].isspace() and not text[i].isspace())
+            and (k == a or _code_char(tp, text, k, None, urw) or urw and text[k] == "," and text[k - 1] == ">" and _code_char(tp, text, k - 1, None, urw)))
+
+
+def _code_char(tp, text: str, i: int, font: str | None = None, urw: bool = False) -> bool:
+    """Is character i set in a fixed-pitch font? `urw`: or in URW's Courier (NimbusMonL-Regu), or is it an angle
+    bracket from TeX's math fonts, which dblatex sets around the tags of an XML example in that font
+    (fontconfig-user.pdf: "<" in CMMI9, "alias>" in NimbusMonL-Regu). `font`: its font name, when the caller has it."""
+    name = font if font is not None else _font_name(tp, i)
+    return bool(_FIXED_FONT.search(name)) or urw and (bool(_URW_MONO.search(name)) or text[i] in "<>" and bool(_MATH_FONT.search(name)))
+
+
+def _dblatex_code(pages: list[list[Line]]) -> None:
+    """In a document whose examples set their tags' angle brackets in a TeX math font next to URW's Courier (dblatex:
+    fontconfig-user.pdf), the lines in URW's Courier are fixed-pitch: its XML examples are code, line by line, not
+    prose run together. Elsewhere they stay as they were: PassiveTeX's bzip2 manual sets its return-value lists,
+    which answers quote, in that font too. Such a line keeps its wide-gap cells: a table set in it stays a table
+    (`_ascii_tables`), a lone line with a wide gap is code (`_blocks`)."""
+    if any(ln.math_tag for lines in pages for ln in lines):
+        for lines in pages:
+            for ln in lines:
+                if ln.urw:
+                    ln.fixed = True
+
+
 def _weight(tp, i: int, font: str | None = None) -> int:
     """The character's font weight; when the font does not say (pdfium gives 0 or -1 for many Type 1
     fonts, e.g. groff's Times-Bold, and 400 for LibreOffice's embedded fonts, e.g. DejaVuSerif-Bold),
@@ -407,6 +449,12 @@ def _justified_words(cells: list[str], widths: list[float]) -> bool:
     if len(cells) < 4 or any(" " in c for c in cells) or max(widths) > 1.3 * min(widths):
         return False
     return any(c.lower() in _FUNCTION_WORDS or c.endswith(",") for c in cells)
+
+
+def _word_x(tp, text: str, j: int, k: int, n_words: int) -> list[float]:
+    """The left edge of each word of text[j:k+1]; [] when they are not `n_words` (a line whose spaces were put back)."""
+    xs = [tp.get_charbox(i)[0] for i in range(j, k + 1) if not text[i].isspace() and text[i] != _GONE and (i == j or text[i - 1].isspace())]
+    return xs if len(xs) == n_words else []
 
 
 def _plain_lines(page, pno: int, height: float) -> list[Line]:
@@ -585,6 +633,7 @@ def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
                 page.close()
         if scanned:
             _read_scans(pdf, scanned, pages, heights)
+        _dblatex_code(pages)
     finally:
         pdf.close()
     return _blocks(pages, heights), len(pages), title
@@ -699,7 +748,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             page_kind[lines[0].page] = "index"
 
     body = [lines if not lines or page_kind.get(lines[0].page) else _stacked_heads(_grid_rows(lines, pitch, is_heading, vocab), pitch)
-            for lines in body]
+            for lines in _ascii_tables(body, pitch)]
     notes: dict[int, list[list[Line]]] = {}
     for lines in body:
         if lines:
@@ -853,6 +902,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 else:
                     start("toc", ln, linked=True)
                 continue
+            if ln.cells and ln.fixed and not _tabular(lines, idx, pitch):
+                ln = replace(ln, cells=[], cell_x=[])  # a lone fixed-pitch line with a wide gap: code ("LCD screens.  Changes ...")
             if ln.cells and not _tabular(lines, idx, pitch) and not _spread(cur, ln, gap, pitch, body_size):
                 if right is None:
                     right = _right_edge(lines, body_size)
@@ -979,7 +1030,7 @@ def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: i
     key = None  # the words of the last header found, and the page its table ends on
     for t in tables:
         heads = []
-        if len(t) >= 2 and (rows[t[0]][0].stacked or rows[t[0]][1] >= bold and rows[t[1]][1] < bold):
+        if len(t) >= 2 and (rows[t[0]][0].stacked or rows[t[0]][0].ruled or rows[t[0]][1] >= bold and rows[t[1]][1] < bold):
             heads.append(t[0])
             key = (_wkey(blocks[t[0]].text), blocks[t[-1]].page)
         if key:
@@ -995,6 +1046,73 @@ def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: i
         if heads:
             out[t[0] : t[-1] + 1] = with_heads(out[t[0] : t[-1] + 1])
     return out
+
+
+_RULE = re.compile(r"[-=_]{8,}")  # an ASCII table's rule under its header row
+
+
+def _ascii_tables(pages: list[list[Line]], pitch: float) -> list[list[Line]]:
+    """Tables drawn in ASCII inside a fixed-pitch example (DocBook's fontconfig-user.pdf: "Property Type Description",
+    a rule of dashes, then its rows): the header, a fixed-pitch line with wide gaps right above a line of 8+ dashes, is
+    the table's header (`ruled`) when the line under the rule reads as a row of 2+ cells; the rule is no text; each
+    fixed-pitch line below it, down to the first that is not one
+    (on the next page too, while the page opens with such lines), is a row whose cells start at the header's columns
+    (`_ascii_row`); a line that starts under a later column goes on with the row above. The rows become lines with
+    cells (`grid`), no longer code."""
+    out: list[list[Line]] = []
+    cols: list[float] | None = None  # the open table's columns (left edges), carried over a page break
+    for lines in pages:
+        new: list[Line] = []
+        i = 0
+        while i < len(lines):
+            ln = lines[i]
+            nxt = lines[i + 1] if i + 1 < len(lines) else None
+            first = lines[i + 2] if i + 2 < len(lines) else None
+            if (ln.fixed and len(ln.code_cells) >= 2 and nxt is not None and _RULE.fullmatch(nxt.text) and nxt.fixed
+                    and 0 < ln.top - nxt.top < 1.6 * pitch and first is not None and len(getattr(_ascii_row(first, ln.code_x), "cells", ())) >= 2):
+                cols = ln.code_x
+                new.append(replace(ln, cells=ln.code_cells, cell_x=cols, fixed=False, grid=True, ruled=True))
+                i += 2
+                continue
+            row = _ascii_row(ln, cols) if cols and (new and new[-1].grid or not new) else None
+            if row is None:
+                cols = None if new or i else cols
+                new.append(ln)
+            elif row.x0 > cols[0] + 0.5 * ln.size and new and new[-1].grid:  # a cell wrapped onto the next line
+                prev = new[-1]
+                cells = [" ".join(filter(None, (a, b))) for a, b in zip(prev.cells, row.cells)] + prev.cells[len(row.cells):]
+                new[-1] = replace(prev, cells=cells, text=" ".join(cells), last=row.last)
+            else:
+                new.append(row)
+            i += 1
+        out.append(new)
+    return out
+
+
+def _ascii_row(ln: Line, cols: list[float]) -> Line | None:
+    """`ln` as a row of the ASCII table whose columns start at `cols`: a word that starts at a later column (within a
+    third of an em) opens that column's cell, even after a single space ("FT_Face Use ..." filled its column), and a
+    word after a wide gap opens the next cell (a number set right under "Value"); None when `ln` is no fixed-pitch line
+    of words, or its first word lies under no column."""
+    words = ln.text.split()
+    if not ln.fixed or len(ln.word_x) != len(words) or not words:
+        return None
+    tol = 0.35 * ln.size
+    at = [next((c for c, x in enumerate(cols) if abs(x - wx) <= tol), None) for wx in ln.word_x]
+    if at[0] is None:
+        return None
+    wide = {round(x, 1) for x in ln.code_x[1:]}
+    cells = [""] * len(cols)
+    col = at[0]
+    for w, c, wx in zip(words, at, ln.word_x):
+        if c is not None and c > col:
+            col = c
+        elif round(wx, 1) in wide:
+            col = min(col + 1, len(cols) - 1)
+        cells[col] = f"{cells[col]} {w}".strip()
+    while cells and not cells[-1]:
+        cells.pop()
+    return replace(ln, cells=cells, cell_x=cols[: len(cells)], fixed=False, grid=True)
 
 
 _HEAD_CELL = re.compile(r"-{0,2}[A-Za-z][A-Za-z'()/.-]*(?: -{0,2}[A-Za-z][A-Za-z'()/.-]*)*")  # "Compress", "-s usage"
@@ -1031,7 +1149,7 @@ def _stacked_columns(a: Line, b: Line, c: Line, pitch: float) -> list[int] | Non
         return None
     if not (a.page == b.page == c.page and 0 < a.top - b.top <= pitch * 1.6 and 0 < b.top - c.top <= pitch * 3):
         return None
-    if a.fixed or b.fixed or not all(_HEAD_CELL.fullmatch(x) for x in a.cells + b.cells):  # words only: no code, no numbers
+    if (a.fixed and not a.cells) or (b.fixed and not b.cells) or not all(_HEAD_CELL.fullmatch(x) for x in a.cells + b.cells):  # words only: no code, no numbers
         return None
     if not any(re.search(r"\d", x) for x in c.cells):  # ... over data: rows of words with one cell empty are rows
         return None

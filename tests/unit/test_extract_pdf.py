@@ -1101,7 +1101,7 @@ def test_a_definition_list_without_sentence_ends_keeps_each_term_apart_from_the_
             t.setWordSpace((520 - 108 - c.stringWidth(line, "Helvetica", 10)) / max(line.count(" "), 1))
             t.textOut(line)
             c.drawText(t)
-        y -= 12
+        y -= 24 if runs is lines[-2] else 12  # (a blank line before the last paragraph)
     c.showPage()
     c.save()
     doc = load_file(path, tmp_path, 10**9)
@@ -1274,3 +1274,54 @@ def test_a_page_number_close_under_the_last_line_is_still_a_footer(tmp_path):
     lines = [ln.strip() for ln in doc.text.split("\n")]
     assert not any(re.fullmatch(r"\d", ln) for ln in lines), doc.text[-300:]
     assert lines.count("<family>Courier3</family>") == 1
+
+
+def make_dblatex_examples(path: Path) -> Path:
+    """A page set as dblatex sets fontconfig-user.pdf: prose in Helvetica; an XML example in NimbusMonL-Regu (URW's
+    Courier) whose angle brackets come from TeX's math font CMMI9; and an ASCII table in that font, a header over a
+    rule of dashes, one row with a cell that fills its column ("FT_Face", then a single space's gap before the next column)."""
+    from tests.unit.test_pdf_word_export import pdf_bytes, stream
+
+    def esc(t: str) -> bytes:
+        return t.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
+
+    rows: list[list[tuple[float, str, str]]] = [  # (x, font, text) runs of each line, from the top down
+        [(72, "F2", "This is an example of a system-wide configuration file, set in the usual body type.")],
+        [(72, "F3", "<"), (77.4, "F1", "alias>")],
+        [(77.4, "F3", "<"), (82.8, "F1", "family>Courier</family>")],
+        [(77.4, "F3", "<"), (82.8, "F1", "prefer><family>Courier New</family></prefer>")],
+        [(72, "F3", "<"), (77.4, "F1", "/alias>")],
+        [(72, "F2", "The properties are listed in the table below, with their types and meanings.")],
+        [(72, "F1", "Property"), (180, "F1", "Type"), (223.2, "F1", "Description")],
+        [(72, "F1", "-" * 40)],
+        [(72, "F1", "family"), (180, "F1", "String"), (223.2, "F1", "Font family names")],
+        [(72, "F1", "ftface"), (180, "F1", "FT_Face"), (223.2, "F1", "Use the specified FreeType face object")],
+        [(72, "F1", "size"), (180, "F1", "Double"), (223.2, "F1", "Point size")],
+        [(72, "F2", "That is all there is to say about the properties of a font for now.")],
+    ]
+    content = b"".join(b"BT " + b"".join(b"/%s 9 Tf 1 0 0 1 %.1f %d Tm (%s) Tj " % (f.encode(), x, 760 - 12 * k, esc(t)) for x, f, t in runs) + b"ET\n"
+                       for k, runs in enumerate(rows))
+    path.write_bytes(pdf_bytes([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R /F2 5 0 R /F3 7 0 R >> >> /Contents 6 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /NimbusMonL-Regu /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>", stream(content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /CMMI9 /Encoding /WinAnsiEncoding >>"]))
+    return path
+
+
+def test_an_xml_example_in_urw_courier_is_code_and_an_ascii_table_keeps_its_columns(tmp_path):
+    """fontconfig-user.pdf: its examples, in NimbusMonL-Regu with "<" and ">" from CMMI9, were read as prose, one
+    paragraph each; its ASCII tables kept the rule of dashes as a paragraph, and a cell that fills its column lost its
+    separator ("ftface | FT_Face Use the specified ..."). The example is one code block, line by line; the table's
+    header heads its rows, the rule is no text, and each row has the header's three columns."""
+    doc = load_file(make_dblatex_examples(tmp_path / "dblatex.pdf"), tmp_path, 10**9)
+    blocks = {doc.text[b.start : b.end]: b.kind for b in doc.blocks}
+    assert blocks.get("<alias>\n<family>Courier</family>\n<prefer><family>Courier New</family></prefer>\n</alias>") == "code", blocks
+    assert blocks.get("Property | Type | Description") == "table_head", blocks
+    assert blocks.get("ftface | FT_Face | Use the specified FreeType face object") == "table_row", blocks
+    assert blocks.get("size | Double | Point size") == "table_row", blocks
+    assert "----" not in doc.text
+    assert blocks.get("That is all there is to say about the properties of a font for now.") == "paragraph"
+    for ch in chunk_document(doc, 64, 8):
+        assert ch.text == doc.text[ch.start : ch.end]

@@ -5,7 +5,8 @@ font sizes, weights and pitch. From those lines:
   * running headers, footers and page numbers (the top and bottom lines that repeat across
     pages once digits are ignored, or that carry the page number, and that a margin sets apart from
     the text: a code example's last "endif" at the same place on many pages goes on with the text,
-    `_in_text_flow`) are dropped, and so are Sphinx's "(continues on next page)" notices;
+    `_in_text_flow`, but a bare number that counts the pages is a page number however close the text comes,
+    `_folios`) are dropped, and so are Sphinx's "(continues on next page)" notices;
   * headings are lines set larger (or bolder) than the body text; their level comes from
     their numbering ("2.4" is level 2) or their size. A line like "2. Storage" set bold throughout
     is a heading, not a list item (a bold "Table 4.1." caption is not); when pdfium reports no weight
@@ -40,11 +41,14 @@ font sizes, weights and pitch. From those lines:
   * list items start with a bullet (Word's Symbol-font bullet, U+F0B7, and a C1 control code such as gnuplot's
     U+0088 are shown as "•"; a dash that
     opens a wrapped line inside a sentence is none) or a number; lines whose every word is set in a
-    fixed-pitch font are code;
+    fixed-pitch font are code (URW's Courier, too, in a document that sets its tags' angle brackets in a TeX math
+    font: dblatex, `_dblatex_code`); a fixed-pitch header over a rule of dashes heads an ASCII table whose rows split
+    at the header's columns (`_ascii_tables`);
   * the other lines are joined into paragraphs, across pages too, undoing end-of-line
     hyphenation (pdfium marks it; the hyphen stays when the document spells the word with one, in a
     hyphenated chain such as "byte-for-byte", and in an e-mail address or URL), and
-    without a space inside a URL broken after "/", "." or "=". A short line and an indented one
+    without a space inside a URL broken after "/", "." or "=". A wrapped line set mostly a point smaller (element
+    names) still goes on with a sentence left open (`_open_sentence_sizes`). A short line and an indented one
     starting a sentence (a term and its definition), or a line back out to the left after a sentence, start anew
     (not the line under a paragraph's indented first line, which texinfo sets).
 Words that pdfium runs together, set apart by position rather than by a space character (groff through Ghostscript:
@@ -114,6 +118,7 @@ class Line:
     ruled: bool = False  # an ASCII table's header row, over its rule of dashes (`_ascii_tables`)
     urw: bool = False  # not `fixed`, but would be counting URW's Courier and TeX's angle brackets (`_dblatex_code`)
     math_tag: bool = False  # `urw`, with a "<" from a TeX math font: dblatex's example (`_dblatex_code`)
+    sizes: tuple[float, ...] = ()  # the sizes its letters and digits are set in, read at up to 9 along it and its last (`_open_sentence_sizes`)
 
 
 def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
@@ -157,6 +162,8 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
                 line.cells, line.cell_x = _cells(tp, text, j, k, size, gaps)
                 if len(line.cells) == 2 and len(line.cells[0]) <= 5 and _BULLET.match(line.cells[0] + " x"):
                     line.cells, line.cell_x = [], []  # a list item's mark, then a tab
+            at = [i for i in range(a, k + 1) if text[i].isalnum()]
+            line.sizes = tuple(sorted({round(raw.FPDFText_GetFontSize(tp.raw, i), 1) for i in at[:: max(1, len(at) // 9)][:9] + at[-1:]}))
             line.urw = not fixed and _fixed_line(tp, text, a, k, font, urw=True)
             if line.urw:
                 line.math_tag = any(text[i] == "<" and _MATH_FONT.search(_font_name(tp, i)) for i in range(j, k + 1))
@@ -1360,7 +1367,8 @@ def _tabular(lines: list[Line], idx: int, pitch: float) -> bool:
 def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: float) -> bool:
     """Does line `ln` continue the paragraph or list item `cur`?"""
     prev: Line = cur["last"]
-    if min(abs(a - b) for a in (ln.size, ln.main_size or ln.size) for b in (cur["size"], cur["main_size"])) >= 1.0:
+    if (min(abs(a - b) for a in (ln.size, ln.main_size or ln.size) for b in (cur["size"], cur["main_size"])) >= 1.0
+            and not _open_sentence_sizes(cur, ln)):
         return False  # another size, by its first letter and by most of its letters (a name set smaller may open a line)
     em = ln.size or body_size
     if ln.ocr_par and gap is not None:
@@ -1379,6 +1387,20 @@ def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: 
     if ln.x0 < prev.x0 - 0.8 * em and _ENDS_SENTENCE.search(cur["text"]) and not _first_line_indent(cur, prev, ln, em):
         return False  # back out to the left after a sentence ends: the next term of a definition list
     return True
+
+
+def _open_sentence_sizes(cur: dict, ln: Line) -> bool:
+    """May `ln`, set in another size than the paragraph `cur` by its first letter and by most of its letters, still go
+    on with it? Yes when cur's sentence is open, its last line reaches as far right as `ln` does (wrapped there, not a
+    short term over its definition: refcard-a4.pdf's "while (condition) stmt-list endwhile"), `ln` is not indented
+    under it (a definition under its term), and `ln` and that line share a size, each set partly in it.
+    fontconfig-user.pdf sets element names a point smaller, so "<cachedir>, <include>, <match> and <alias> elements in
+    any order." is 9 pt at its first letter and by most of its letters, but its last words are in the 10 pt text
+    that "... can contain <dir>," above it left open."""
+    prev: Line = cur["last"]
+    em = ln.size or 10.0
+    return (not _ENDS_SENTENCE.search(cur["text"]) and prev.x1 >= ln.x1 - em and ln.x0 <= prev.x0 + 0.8 * em
+            and any(abs(a - b) < 0.5 for a in ln.sizes for b in prev.sizes))
 
 
 def _ended_short(cur: dict, ln: Line, lines: list[Line], body_size: float) -> bool:

@@ -1325,3 +1325,36 @@ def test_an_xml_example_in_urw_courier_is_code_and_an_ascii_table_keeps_its_colu
     assert blocks.get("That is all there is to say about the properties of a font for now.") == "paragraph"
     for ch in chunk_document(doc, 64, 8):
         assert ch.text == doc.text[ch.start : ch.end]
+
+
+def test_a_wrapped_line_that_opens_with_smaller_element_names_stays_in_its_sentence(tmp_path):
+    """fontconfig-user.pdf sets element names a point smaller than its text, so a wrapped line made mostly of them
+    ("<cachedir>, <include>, <match> and <alias> elements in any order.") differs in size from the paragraph by its
+    first letter and by most of its letters, and was cut off as a paragraph of its own in the middle of the sentence.
+    It goes on with the sentence left open above it; a paragraph after a sentence's end still starts anew."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "tags.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    lines = [[("Helvetica", 10, "The configuration file is an XML document; the sections below describe its elements one by one,")],
+             [("Helvetica", 10, "each with the attributes it takes and the elements it may hold, in the order they nest.")],
+             [("Helvetica", 10, "This is the top level element for a font configuration and can contain "), ("Courier", 9, "<dir>,")],
+             [("Courier", 9, "<cachedir>, <include>, <match>"), ("Helvetica", 10, " and "), ("Courier", 9, "<alias>"),
+              ("Helvetica", 10, " elements in any order.")],
+             [("Courier", 9, "<alias>"), ("Helvetica", 10, " elements name the families to try in the order they are given, one by one.")]]
+    y = 760
+    for runs in lines:
+        t = c.beginText(72, y)
+        for font, size, text in runs:
+            t.setFont(font, size)
+            t.textOut(text)
+        c.drawText(t)
+        y -= 24 if runs is lines[-2] else 12  # (a blank line before the last paragraph)
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    paras = [doc.text[b.start : b.end] for b in doc.blocks]
+    assert any(p.endswith("in the order they nest. This is the top level element for a font configuration and can contain <dir>, "
+                          "<cachedir>, <include>, <match> and <alias> elements in any order.") for p in paras), paras
+    assert any(p.startswith("<alias> elements name the families") for p in paras), paras

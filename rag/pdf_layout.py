@@ -46,7 +46,9 @@ font sizes, weights and pitch. From those lines:
     at the header's columns (`_ascii_tables`);
   * the other lines are joined into paragraphs, across pages too, undoing end-of-line
     hyphenation (pdfium marks it; the hyphen stays when the document spells the word with one, in a
-    hyphenated chain such as "byte-for-byte", and in an e-mail address or URL), and
+    hyphenated chain such as "byte-for-byte", in an e-mail address or URL, and in a compound whose joined form the
+    document never spells but whose halves it does, "comma-separated", `_compound`; a hyphen before a line opening with
+    "<", a digit or the like joins without a space, "cache-<version>"), and
     without a space inside a URL broken after "/", "." or "=". A wrapped line set mostly a point smaller (element
     names) still goes on with a sentence left open (`_open_sentence_sizes`). A short line and an indented one
     starting a sentence (a term and its definition), or a line back out to the left after a sentence, start anew
@@ -563,6 +565,35 @@ def _in_text_flow(pages: list[list[Line]], heights: list[float], running: set[in
     return kept
 
 
+class _Vocab(set):
+    """The document's words, lower case, hyphenated ones whole ("byte-for-byte"), as `_dehyphenate` and `_join` ask
+    for them; `whole`: the words that it spells somewhere without a line break inside; `heads` and `tails`: the first
+    and last parts of its hyphenated words (`_compound`)."""
+
+    def __init__(self, text: str):
+        super().__init__(re.findall(r"\w+(?:-\w+)*", text.lower()))
+        self.whole = set(re.findall(r"\w+", re.sub(r"\w+" + SOFT_HYPHEN + r"\s*\w+", " ", text.lower())))
+        parts = [w.split("-") for w in self if "-" in w]
+        self.heads, self.tails = {p[0] for p in parts}, {p[-1] for p in parts}  # "machine-dependent": "machine", "dependent"
+
+
+def _compound(a: str, b: str, vocab: set[str]) -> bool:
+    """Is "a-b", hyphenated by pdfium at a line end, a compound whose hyphen is the author's: the document never spells
+    "ab" as one word, spells "a" and "b" as words of their own, each 4 letters or more, and either "b" is a participle
+    ("-separated", "-running") or both have 5 letters or more and the document hyphenates another compound with one
+    of them in the same place ("machine-", "-dependent"): fontconfig-user.pdf's "comma-separated", R-data.pdf's
+    "machine-dependent"; not "infor-mation", nor closed compounds such as "over-view", "under-stands", "mail-file"."""
+    whole = getattr(vocab, "whole", None)
+    if not whole or f"{a}{b}".lower() in vocab:
+        return False
+    a, b = a.lower(), b.lower()
+    if not all(len(w) >= 4 and (w in whole or w + "s" in whole) for w in (a, b)):
+        return False
+    if re.search(r"[a-z]{3}(?:ed|ing)$", b):
+        return True
+    return min(len(a), len(b)) >= 5 and (a in vocab.heads or b in vocab.tails)
+
+
 def _dehyphenate(text: str, vocab: set[str]) -> str:
     """pdfium's soft-hyphen mark: drop it, unless the document spells the word with a hyphen, the word
     is one link of a hyphenated chain ("byte-for-byte", "debian-wb-team"), or it is part of an e-mail
@@ -575,7 +606,7 @@ def _dehyphenate(text: str, vocab: set[str]) -> str:
         if s[i - 1 : i] == "-" or re.match(r"-\w", s[e : e + 2]) or "@" in token or "://" in token:
             return f"{a}-{b}"
         joined, hyphened = f"{a}{b}".lower(), f"{a}-{b}".lower()
-        if hyphened in vocab and joined not in vocab:
+        if hyphened in vocab and joined not in vocab or _compound(a, b, vocab):
             return f"{a}-{b}"
         return a + b
 
@@ -593,6 +624,8 @@ def _join(a: str, b: str, vocab: set[str]) -> str:
         return a + b  # keep the hyphen: "built-" + "in" -> "built-in"
     if re.search(r"[A-Za-z0-9]_$", a) and re.match(r"[A-Za-z0-9]", b):
         return a + b  # an identifier broken after its underscore: "TOP_" + "SRCDIR"
+    if m and re.match(r"[<\[($*~/\d]", b):
+        return a + b  # a hyphen before a name or number: "cache-" + "<version>", "x86-" + "64"
     return a + b if _url_goes_on(a, b) else a + " " + b
 
 
@@ -690,7 +723,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     body_weight = weights.most_common(1)[0][0]
     pitches = [a.last - b.top for lines in body for a, b in zip(lines, lines[1:]) if abs(a.size - body_size) < 0.6 and 0 < a.last - b.top < body_size * 3]
     pitch = median(pitches) if pitches else body_size * 1.2
-    vocab = set(re.findall(r"\w+(?:-\w+)*", " ".join(ln.text for ln in all_lines).lower()))
+    vocab = _Vocab(" ".join(ln.text for ln in all_lines))
 
     man = _outdented_heads(all_lines, body_size, body_weight)  # id(line) -> level: a man page's section titles
 

@@ -41,7 +41,7 @@ font sizes, weights and pitch. From those lines:
   * list items start with a bullet (Word's Symbol-font bullet, U+F0B7, and a C1 control code such as gnuplot's
     U+0088 are shown as "•"; a dash that
     opens a wrapped line inside a sentence is none) or a number; lines whose every word is set in a
-    fixed-pitch font are code (URW's Courier, too, in a document that sets its tags' angle brackets in a TeX math
+    fixed-pitch font are code, across a page break too (`_code_over_page`) (URW's Courier, too, in a document that sets its tags' angle brackets in a TeX math
     font: dblatex, `_dblatex_code`); a fixed-pitch header over a rule of dashes heads an ASCII table whose rows split
     at the header's columns (`_ascii_tables`);
   * the other lines are joined into paragraphs, across pages too, undoing end-of-line
@@ -958,7 +958,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 start("table_row", ln)
                 continue
             if ln.fixed:
-                if cur and cur["kind"] == "code" and gap is not None and 0 < gap < pitch * 2.2:
+                if cur and cur["kind"] == "code" and (gap is not None and 0 < gap < pitch * 2.2 or _code_over_page(cur, ln, idx)):
                     cur["lines"].append(ln.text)
                     cur["last"] = ln
                 else:
@@ -1420,6 +1420,14 @@ def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: 
     if ln.x0 < prev.x0 - 0.8 * em and _ENDS_SENTENCE.search(cur["text"]) and not _first_line_indent(cur, prev, ln, em):
         return False  # back out to the left after a sentence ends: the next term of a definition list
     return True
+
+
+def _code_over_page(cur: dict, ln: Line, idx: int) -> bool:
+    """Does the fixed-pitch line `ln`, the first of its page's text (`idx` 0), go on with the code block `cur` that
+    ends the page before, starting within 4 em of its left edge? fontconfig-user.pdf's Courier alias ran from
+    "<family>Courier</family>" at the foot of p. 10 to "<prefer><family>Courier New</family></prefer>" on p. 11."""
+    prev: Line = cur["last"]
+    return idx == 0 and prev.page == ln.page - 1 and abs(ln.x0 - cur["x0"]) < 4 * (ln.size or 10.0)
 
 
 def _open_sentence_sizes(cur: dict, ln: Line) -> bool:

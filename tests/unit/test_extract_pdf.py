@@ -1384,3 +1384,31 @@ def test_a_compounds_hyphen_at_a_line_end_stays_and_a_hyphen_before_a_name_joins
     assert "takes a comma-separated list of object names" in doc.text, doc.text
     assert "arch.cache-<version>, where" in doc.text
     assert "keeps font information in the cache" in doc.text and "any customization of the fonts" in doc.text
+
+
+def test_a_code_example_split_by_a_page_break_is_one_code_block(tmp_path):
+    """fontconfig-user.pdf's Courier alias ran from "<family>Courier</family>" at the foot of p. 10 to
+    "<prefer><family>Courier New</family></prefer>" at the head of p. 11: two code blocks (with the page number
+    between them before _folios). A fixed-pitch line that opens a page goes on with the code that ended the page before."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "split.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    pages = [[("Helvetica", f"Filler sentence {i} that keeps the text running down to the foot of the page.") for i in range(44)]
+             + [("Courier", "<alias>"), ("Courier", "  <family>Courier</family>")],
+             [("Courier", "  <prefer><family>Courier New</family></prefer>"), ("Courier", "</alias>"),
+              ("Helvetica", "That is the end of the example, and this sentence is prose again.")]]
+    for n, page in enumerate(pages, start=1):
+        y = 760
+        for font, text in page:
+            c.setFont(font, 11)
+            c.drawString(72, y, text)
+            y -= 15
+        c.setFont("Helvetica", 11)
+        c.drawString(300, 40, str(n))
+        c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    code = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "code"]
+    assert code == ["<alias>\n<family>Courier</family>\n<prefer><family>Courier New</family></prefer>\n</alias>"], code

@@ -5,7 +5,8 @@ font sizes, weights and pitch. From those lines:
   * running headers, footers and page numbers (the top and bottom lines that repeat across
     pages once digits are ignored, or that carry the page number, and that a margin sets apart from
     the text: a code example's last "endif" at the same place on many pages goes on with the text,
-    `_in_text_flow`) are dropped, and so are Sphinx's "(continues on next page)" notices;
+    `_in_text_flow`, but a bare number that counts the pages is a page number however close the text comes,
+    `_folios`) are dropped, and so are Sphinx's "(continues on next page)" notices;
   * headings are lines set larger (or bolder) than the body text; their level comes from
     their numbering ("2.4" is level 2) or their size. A line like "2. Storage" set bold throughout
     is a heading, not a list item (a bold "Table 4.1." caption is not); when pdfium reports no weight
@@ -42,11 +43,17 @@ font sizes, weights and pitch. From those lines:
   * list items start with a bullet (Word's Symbol-font bullet, U+F0B7, and a C1 control code such as gnuplot's
     U+0088 are shown as "•"; a dash that
     opens a wrapped line inside a sentence is none) or a number; lines whose every word is set in a
-    fixed-pitch font are code;
+    fixed-pitch font are code, across a page break too (`_code_over_page`) (URW's Courier, too, in a document that sets its tags' angle brackets in a TeX math
+    font: dblatex, `_dblatex_code`); a fixed-pitch header over a rule of dashes heads an ASCII table whose rows split
+    at the header's columns (`_ascii_tables`);
   * the other lines are joined into paragraphs, across pages too, undoing end-of-line
-    hyphenation (pdfium marks it, and joins a page's last line so hyphenated to the footer under it: `_segments` parts them; the hyphen stays when the document spells the word with one, in a
-    hyphenated chain such as "byte-for-byte", and in an e-mail address or URL), and
-    without a space inside a URL broken after "/", "." or "=". A short line and an indented one
+    hyphenation (pdfium marks it, and joins a page's last line so hyphenated to the footer under it: `_segments` parts them;
+    the hyphen stays when the document spells the word with one, in a
+    hyphenated chain such as "byte-for-byte", in an e-mail address or URL, and in a compound whose joined form the
+    document never spells but whose halves it does, "comma-separated", `_compound`; a hyphen before a line opening with
+    "<", a digit or the like joins without a space, "cache-<version>"), and
+    without a space inside a URL broken after "/", "." or "=". A wrapped line set mostly a point smaller (element
+    names) still goes on with a sentence left open (`_open_sentence_sizes`). A short line and an indented one
     starting a sentence (a term and its definition), or a line back out to the left after a sentence, start anew
     (not the line under a paragraph's indented first line, which texinfo sets).
 Words that pdfium runs together, set apart by position rather than by a space character (groff through Ghostscript:
@@ -110,6 +117,13 @@ class Line:
     ocr_par: bool = False  # a scanned page's line where tesseract starts a paragraph (rag/ocr.py)
     stacked: bool = False  # a table's header set on two lines, joined into one (`_stacked_heads`)
     main_size: float = 0.0  # the size most of its letters are set in (`size` is its first letter's); 0: unknown, use `size`
+    word_x: list[float] = field(default_factory=list)  # a fixed-pitch line's words' left edges (`_ascii_tables`)
+    code_cells: list[str] = field(default_factory=list)  # a fixed-pitch line's wide-gap cells, as `cells` would be (`_ascii_tables`)
+    code_x: list[float] = field(default_factory=list)
+    ruled: bool = False  # an ASCII table's header row, over its rule of dashes (`_ascii_tables`)
+    urw: bool = False  # not `fixed`, but would be counting URW's Courier and TeX's angle brackets (`_dblatex_code`)
+    math_tag: bool = False  # `urw`, with a "<" from a TeX math font: dblatex's example (`_dblatex_code`)
+    sizes: tuple[float, ...] = ()  # the sizes its letters and digits are set in, read at up to 9 along it and its last (`_open_sentence_sizes`)
 
 
 def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
@@ -132,8 +146,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
             size = raw.FPDFText_GetFontSize(tp.raw, a)
             font = _font_name(tp, a)  # (read once: both the pitch and, for fonts without a weight, the weight ask)
             weight = _weight(tp, a, font)
-            # Fixed pitch when every word starts in a fixed font (prose can open and end with inline code).
-            fixed = bool(_FIXED_FONT.search(font)) and all(_is_fixed(tp, i) for i in range(a + 1, k + 1) if text[i - 1].isspace() and not text[i].isspace()) and (k == a or _is_fixed(tp, k))
+            fixed = _fixed_line(tp, text, a, k, font)
             body = _spaced(text, j, k + 1, gaps).replace(_GONE, "")
             # y: the baseline (a glyph's box starts lower for "g" or "(", higher for a closing quote)
             line = Line(body, b0[0], bk[2], _baseline(tp, j, b0[1]), _baseline(tp, min(k, n - 1), bk[1]), round(size, 1), int(weight), fixed, page=pno,
@@ -151,6 +164,14 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
                 line.cells, line.cell_x = _cells(tp, text, j, k, size, gaps)
                 if len(line.cells) == 2 and len(line.cells[0]) <= 5 and _BULLET.match(line.cells[0] + " x"):
                     line.cells, line.cell_x = [], []  # a list item's mark, then a tab
+            at = [i for i in range(a, k + 1) if text[i].isalnum()]
+            line.sizes = tuple(sorted({round(raw.FPDFText_GetFontSize(tp.raw, i), 1) for i in at[:: max(1, len(at) // 9)][:9] + at[-1:]}))
+            line.urw = not fixed and _fixed_line(tp, text, a, k, font, urw=True)
+            if line.urw:
+                line.math_tag = any(text[i] == "<" and _MATH_FONT.search(_font_name(tp, i)) for i in range(j, k + 1))
+            if (fixed or line.urw) and " " in seg.strip():
+                line.code_cells, line.code_x = _cells(tp, text, j, k, size, gaps)
+                line.word_x = _word_x(tp, text, j, k, len(line.text.split()))
             line.linked = bool(links) and _all_linked(tp, text, j, k, links)
             if line.text:
                 lines.append(line)
@@ -286,6 +307,8 @@ def _drop_note_marks(tp, text: str) -> str:
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
 _FIXED_FONT = re.compile(r"TT\d|Mono|Courier|Consol|Typewriter|Code", re.I)
+_URW_MONO = re.compile(r"NimbusMon", re.I)  # URW's Courier (NimbusMonL-Regu), fixed pitch in a dblatex document (`_dblatex_code`)
+_MATH_FONT = re.compile(r"^CM(?:MI|SY)\d", re.I)
 
 
 # A character no font maps to a letter: a control code (pdfium's reading of a glyph it has no Unicode for is its character
@@ -381,6 +404,35 @@ def _is_fixed(tp, i: int) -> bool:
     return bool(_FIXED_FONT.search(_font_name(tp, i)))
 
 
+def _fixed_line(tp, text: str, a: int, k: int, font: str, urw: bool = False) -> bool:
+    """Is the line text[a:k+1] (from its first letter or digit) set in a fixed-pitch font: every word starts in one
+    (prose can open and end with inline code), and so does its last character? `urw`: count URW's Courier and TeX's
+    angle brackets as fixed too (`_code_char`), and a comma after a tag at the end ("<eq>, <not_eq>,")."""
+    return (_code_char(tp, text, a, font, urw) and all(_code_char(tp, text, i, None, urw) for i in range(a + 1, k + 1) if text[i - 1].isspace() and not text[i].isspace())
+            and (k == a or _code_char(tp, text, k, None, urw) or urw and text[k] == "," and text[k - 1] == ">" and _code_char(tp, text, k - 1, None, urw)))
+
+
+def _code_char(tp, text: str, i: int, font: str | None = None, urw: bool = False) -> bool:
+    """Is character i set in a fixed-pitch font? `urw`: or in URW's Courier (NimbusMonL-Regu), or is it an angle
+    bracket from TeX's math fonts, which dblatex sets around the tags of an XML example in that font
+    (fontconfig-user.pdf: "<" in CMMI9, "alias>" in NimbusMonL-Regu). `font`: its font name, when the caller has it."""
+    name = font if font is not None else _font_name(tp, i)
+    return bool(_FIXED_FONT.search(name)) or urw and (bool(_URW_MONO.search(name)) or text[i] in "<>" and bool(_MATH_FONT.search(name)))
+
+
+def _dblatex_code(pages: list[list[Line]]) -> None:
+    """In a document whose examples set their tags' angle brackets in a TeX math font next to URW's Courier (dblatex:
+    fontconfig-user.pdf), the lines in URW's Courier are fixed-pitch: its XML examples are code, line by line, not
+    prose run together. Elsewhere they stay as they were: PassiveTeX's bzip2 manual sets its return-value lists,
+    which answers quote, in that font too. Such a line keeps its wide-gap cells: a table set in it stays a table
+    (`_ascii_tables`), a lone line with a wide gap is code (`_blocks`)."""
+    if any(ln.math_tag for lines in pages for ln in lines):
+        for lines in pages:
+            for ln in lines:
+                if ln.urw:
+                    ln.fixed = True
+
+
 def _weight(tp, i: int, font: str | None = None) -> int:
     """The character's font weight; when the font does not say (pdfium gives 0 or -1 for many Type 1
     fonts, e.g. groff's Times-Bold, and 400 for LibreOffice's embedded fonts, e.g. DejaVuSerif-Bold),
@@ -428,6 +480,12 @@ def _justified_words(cells: list[str], widths: list[float]) -> bool:
     if len(cells) < 4 or any(" " in c for c in cells) or max(widths) > 1.3 * min(widths):
         return False
     return any(c.lower() in _FUNCTION_WORDS or c.endswith(",") for c in cells)
+
+
+def _word_x(tp, text: str, j: int, k: int, n_words: int) -> list[float]:
+    """The left edge of each word of text[j:k+1]; [] when they are not `n_words` (a line whose spaces were put back)."""
+    xs = [tp.get_charbox(i)[0] for i in range(j, k + 1) if not text[i].isspace() and text[i] != _GONE and (i == j or text[i - 1].isspace())]
+    return xs if len(xs) == n_words else []
 
 
 def _plain_lines(page, pno: int, height: float) -> list[Line]:
@@ -480,7 +538,18 @@ def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
     tops = {ln.page for ln in numbered}
     if len(pages) >= 6 and len(tops) >= 0.5 * len(pages):
         out.update(id(ln) for ln in numbered)
-    return out - _in_text_flow(pages, heights, out, body)
+    return out - (_in_text_flow(pages, heights, out, body) - _folios([ln for ln, _ in cand if id(ln) in out], len(pages)))
+
+
+def _folios(lines: list[Line], n_pages: int) -> set[int]:
+    """ids of the bare page numbers among running lines: a number that is its page's place in the file plus an offset
+    that 3 or more pages share (2 in a short document). It is a footer even when the text ends close above it
+    (fontconfig-user.pdf's "10" a pitch and a half under a code example, "1" under a table row), which
+    `_in_text_flow` would otherwise keep as the text's last line."""
+    nums = [(ln, int(ln.text.strip()) - ln.page) for ln in lines if re.fullmatch(r"\d{1,4}", ln.text.strip())]
+    offsets = Counter(off for _, off in nums)
+    need = 3 if n_pages >= 6 else 2
+    return {id(ln) for ln, off in nums if offsets[off] >= need}
 
 
 def _in_text_flow(pages: list[list[Line]], heights: list[float], running: set[int], body_size: float) -> set[int]:
@@ -518,6 +587,35 @@ def _in_text_flow(pages: list[list[Line]], heights: list[float], running: set[in
     return kept
 
 
+class _Vocab(set):
+    """The document's words, lower case, hyphenated ones whole ("byte-for-byte"), as `_dehyphenate` and `_join` ask
+    for them; `whole`: the words that it spells somewhere without a line break inside; `heads` and `tails`: the first
+    and last parts of its hyphenated words (`_compound`)."""
+
+    def __init__(self, text: str):
+        super().__init__(re.findall(r"\w+(?:-\w+)*", text.lower()))
+        self.whole = set(re.findall(r"\w+", re.sub(r"\w+" + SOFT_HYPHEN + r"\s*\w+", " ", text.lower())))
+        parts = [w.split("-") for w in self if "-" in w]
+        self.heads, self.tails = {p[0] for p in parts}, {p[-1] for p in parts}  # "machine-dependent": "machine", "dependent"
+
+
+def _compound(a: str, b: str, vocab: set[str]) -> bool:
+    """Is "a-b", hyphenated by pdfium at a line end, a compound whose hyphen is the author's: the document never spells
+    "ab" as one word, spells "a" and "b" as words of their own, each 4 letters or more, and either "b" is a participle
+    ("-separated", "-running") or both have 5 letters or more and the document hyphenates another compound with one
+    of them in the same place ("machine-", "-dependent"): fontconfig-user.pdf's "comma-separated", R-data.pdf's
+    "machine-dependent"; not "infor-mation", nor closed compounds such as "over-view", "under-stands", "mail-file"."""
+    whole = getattr(vocab, "whole", None)
+    if not whole or f"{a}{b}".lower() in vocab:
+        return False
+    a, b = a.lower(), b.lower()
+    if not all(len(w) >= 4 and (w in whole or w + "s" in whole) for w in (a, b)):
+        return False
+    if re.search(r"[a-z]{3}(?:ed|ing)$", b):
+        return True
+    return min(len(a), len(b)) >= 5 and (a in vocab.heads or b in vocab.tails)
+
+
 def _dehyphenate(text: str, vocab: set[str]) -> str:
     """pdfium's soft-hyphen mark: drop it, unless the document spells the word with a hyphen, the word
     is one link of a hyphenated chain ("byte-for-byte", "debian-wb-team"), or it is part of an e-mail
@@ -530,7 +628,7 @@ def _dehyphenate(text: str, vocab: set[str]) -> str:
         if s[i - 1 : i] == "-" or re.match(r"-\w", s[e : e + 2]) or "@" in token or "://" in token:
             return f"{a}-{b}"
         joined, hyphened = f"{a}{b}".lower(), f"{a}-{b}".lower()
-        if hyphened in vocab and joined not in vocab:
+        if hyphened in vocab and joined not in vocab or _compound(a, b, vocab):
             return f"{a}-{b}"
         return a + b
 
@@ -548,6 +646,8 @@ def _join(a: str, b: str, vocab: set[str]) -> str:
         return a + b  # keep the hyphen: "built-" + "in" -> "built-in"
     if re.search(r"[A-Za-z0-9]_$", a) and re.match(r"[A-Za-z0-9]", b):
         return a + b  # an identifier broken after its underscore: "TOP_" + "SRCDIR"
+    if m and re.match(r"[<\[($*~/\d]", b):
+        return a + b  # a hyphen before a name or number: "cache-" + "<version>", "x86-" + "64"
     return a + b if _url_goes_on(a, b) else a + " " + b
 
 
@@ -595,6 +695,7 @@ def extract(raw: bytes) -> tuple[list[Block], int, str | None]:
                 page.close()
         if scanned:
             _read_scans(pdf, scanned, pages, heights)
+        _dblatex_code(pages)
     finally:
         pdf.close()
     return _blocks(pages, heights), len(pages), title or _title_page(pages)
@@ -667,7 +768,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     body_weight = weights.most_common(1)[0][0]
     pitches = [a.last - b.top for lines in body for a, b in zip(lines, lines[1:]) if abs(a.size - body_size) < 0.6 and 0 < a.last - b.top < body_size * 3]
     pitch = median(pitches) if pitches else body_size * 1.2
-    vocab = set(re.findall(r"\w+(?:-\w+)*", " ".join(ln.text for ln in all_lines).lower()))
+    vocab = _Vocab(" ".join(ln.text for ln in all_lines))
 
     man = _outdented_heads(all_lines, body_size, body_weight)  # id(line) -> level: a man page's section titles
 
@@ -732,7 +833,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             page_kind[lines[0].page] = "index"
 
     body = [lines if not lines or page_kind.get(lines[0].page) else _option_entries(_stacked_heads(_grid_rows(lines, pitch, is_heading, vocab), pitch), pitch)
-            for lines in body]
+            for lines in _ascii_tables(body, pitch)]
     notes: dict[int, list[list[Line]]] = {}
     for lines in body:
         if lines:
@@ -890,6 +991,8 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 else:
                     start("toc", ln, linked=True)
                 continue
+            if ln.cells and ln.fixed and not _tabular(lines, idx, pitch):
+                ln = replace(ln, cells=[], cell_x=[])  # a lone fixed-pitch line with a wide gap: code ("LCD screens.  Changes ...")
             if ln.cells and not _tabular(lines, idx, pitch) and not _spread(cur, ln, gap, pitch, body_size):
                 if right is None:
                     right = _right_edge(lines, body_size)
@@ -904,7 +1007,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 start("table_row", ln)
                 continue
             if ln.fixed:
-                if cur and cur["kind"] == "code" and gap is not None and 0 < gap < pitch * 2.2:
+                if cur and cur["kind"] == "code" and (gap is not None and 0 < gap < pitch * 2.2 or _code_over_page(cur, ln, idx)):
                     cur["lines"].append(ln.text)
                     cur["last"] = ln
                 else:
@@ -1016,7 +1119,7 @@ def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: i
     key = None  # the words of the last header found, and the page its table ends on
     for t in tables:
         heads = []
-        if len(t) >= 2 and (rows[t[0]][0].stacked or rows[t[0]][1] >= bold and rows[t[1]][1] < bold):
+        if len(t) >= 2 and (rows[t[0]][0].stacked or rows[t[0]][0].ruled or rows[t[0]][1] >= bold and rows[t[1]][1] < bold):
             heads.append(t[0])
             key = (_wkey(blocks[t[0]].text), blocks[t[-1]].page)
         if key:
@@ -1032,6 +1135,73 @@ def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: i
         if heads:
             out[t[0] : t[-1] + 1] = with_heads(out[t[0] : t[-1] + 1])
     return out
+
+
+_RULE = re.compile(r"[-=_]{8,}")  # an ASCII table's rule under its header row
+
+
+def _ascii_tables(pages: list[list[Line]], pitch: float) -> list[list[Line]]:
+    """Tables drawn in ASCII inside a fixed-pitch example (DocBook's fontconfig-user.pdf: "Property Type Description",
+    a rule of dashes, then its rows): the header, a fixed-pitch line with wide gaps right above a line of 8+ dashes, is
+    the table's header (`ruled`) when the line under the rule reads as a row of 2+ cells; the rule is no text; each
+    fixed-pitch line below it, down to the first that is not one
+    (on the next page too, while the page opens with such lines), is a row whose cells start at the header's columns
+    (`_ascii_row`); a line that starts under a later column goes on with the row above. The rows become lines with
+    cells (`grid`), no longer code."""
+    out: list[list[Line]] = []
+    cols: list[float] | None = None  # the open table's columns (left edges), carried over a page break
+    for lines in pages:
+        new: list[Line] = []
+        i = 0
+        while i < len(lines):
+            ln = lines[i]
+            nxt = lines[i + 1] if i + 1 < len(lines) else None
+            first = lines[i + 2] if i + 2 < len(lines) else None
+            if (ln.fixed and len(ln.code_cells) >= 2 and nxt is not None and _RULE.fullmatch(nxt.text) and nxt.fixed
+                    and 0 < ln.top - nxt.top < 1.6 * pitch and first is not None and len(getattr(_ascii_row(first, ln.code_x), "cells", ())) >= 2):
+                cols = ln.code_x
+                new.append(replace(ln, cells=ln.code_cells, cell_x=cols, fixed=False, grid=True, ruled=True))
+                i += 2
+                continue
+            row = _ascii_row(ln, cols) if cols and (new and new[-1].grid or not new) else None
+            if row is None:
+                cols = None if new or i else cols
+                new.append(ln)
+            elif row.x0 > cols[0] + 0.5 * ln.size and new and new[-1].grid:  # a cell wrapped onto the next line
+                prev = new[-1]
+                cells = [" ".join(filter(None, (a, b))) for a, b in zip(prev.cells, row.cells)] + prev.cells[len(row.cells):]
+                new[-1] = replace(prev, cells=cells, text=" ".join(cells), last=row.last)
+            else:
+                new.append(row)
+            i += 1
+        out.append(new)
+    return out
+
+
+def _ascii_row(ln: Line, cols: list[float]) -> Line | None:
+    """`ln` as a row of the ASCII table whose columns start at `cols`: a word that starts at a later column (within a
+    third of an em) opens that column's cell, even after a single space ("FT_Face Use ..." filled its column), and a
+    word after a wide gap opens the next cell (a number set right under "Value"); None when `ln` is no fixed-pitch line
+    of words, or its first word lies under no column."""
+    words = ln.text.split()
+    if not ln.fixed or len(ln.word_x) != len(words) or not words:
+        return None
+    tol = 0.35 * ln.size
+    at = [next((c for c, x in enumerate(cols) if abs(x - wx) <= tol), None) for wx in ln.word_x]
+    if at[0] is None:
+        return None
+    wide = {round(x, 1) for x in ln.code_x[1:]}
+    cells = [""] * len(cols)
+    col = at[0]
+    for w, c, wx in zip(words, at, ln.word_x):
+        if c is not None and c > col:
+            col = c
+        elif round(wx, 1) in wide:
+            col = min(col + 1, len(cols) - 1)
+        cells[col] = f"{cells[col]} {w}".strip()
+    while cells and not cells[-1]:
+        cells.pop()
+    return replace(ln, cells=cells, cell_x=cols[: len(cells)], fixed=False, grid=True)
 
 
 _HEAD_CELL = re.compile(r"-{0,2}[A-Za-z][A-Za-z'()/.-]*(?: -{0,2}[A-Za-z][A-Za-z'()/.-]*)*")  # "Compress", "-s usage"
@@ -1068,7 +1238,7 @@ def _stacked_columns(a: Line, b: Line, c: Line, pitch: float) -> list[int] | Non
         return None
     if not (a.page == b.page == c.page and 0 < a.top - b.top <= pitch * 1.6 and 0 < b.top - c.top <= pitch * 3):
         return None
-    if a.fixed or b.fixed or not all(_HEAD_CELL.fullmatch(x) for x in a.cells + b.cells):  # words only: no code, no numbers
+    if (a.fixed and not a.cells) or (b.fixed and not b.cells) or not all(_HEAD_CELL.fullmatch(x) for x in a.cells + b.cells):  # words only: no code, no numbers
         return None
     if not any(re.search(r"\d", x) for x in c.cells):  # ... over data: rows of words with one cell empty are rows
         return None
@@ -1333,7 +1503,8 @@ def _tabular(lines: list[Line], idx: int, pitch: float) -> bool:
 def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: float) -> bool:
     """Does line `ln` continue the paragraph or list item `cur`?"""
     prev: Line = cur["last"]
-    if min(abs(a - b) for a in (ln.size, ln.main_size or ln.size) for b in (cur["size"], cur["main_size"])) >= 1.0:
+    if (min(abs(a - b) for a in (ln.size, ln.main_size or ln.size) for b in (cur["size"], cur["main_size"])) >= 1.0
+            and not _open_sentence_sizes(cur, ln)):
         return False  # another size, by its first letter and by most of its letters (a name set smaller may open a line)
     em = ln.size or body_size
     if ln.ocr_par and gap is not None:
@@ -1352,6 +1523,28 @@ def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: 
     if ln.x0 < prev.x0 - 0.8 * em and _ENDS_SENTENCE.search(cur["text"]) and not _first_line_indent(cur, prev, ln, em):
         return False  # back out to the left after a sentence ends: the next term of a definition list
     return True
+
+
+def _code_over_page(cur: dict, ln: Line, idx: int) -> bool:
+    """Does the fixed-pitch line `ln`, the first of its page's text (`idx` 0), go on with the code block `cur` that
+    ends the page before, starting within 4 em of its left edge? fontconfig-user.pdf's Courier alias ran from
+    "<family>Courier</family>" at the foot of p. 10 to "<prefer><family>Courier New</family></prefer>" on p. 11."""
+    prev: Line = cur["last"]
+    return idx == 0 and prev.page == ln.page - 1 and abs(ln.x0 - cur["x0"]) < 4 * (ln.size or 10.0)
+
+
+def _open_sentence_sizes(cur: dict, ln: Line) -> bool:
+    """May `ln`, set in another size than the paragraph `cur` by its first letter and by most of its letters, still go
+    on with it? Yes when cur's sentence is open, its last line reaches as far right as `ln` does (wrapped there, not a
+    short term over its definition: refcard-a4.pdf's "while (condition) stmt-list endwhile"), `ln` is not indented
+    under it (a definition under its term), and `ln` and that line share a size, each set partly in it.
+    fontconfig-user.pdf sets element names a point smaller, so "<cachedir>, <include>, <match> and <alias> elements in
+    any order." is 9 pt at its first letter and by most of its letters, but its last words are in the 10 pt text
+    that "... can contain <dir>," above it left open."""
+    prev: Line = cur["last"]
+    em = ln.size or 10.0
+    return (not _ENDS_SENTENCE.search(cur["text"]) and prev.x1 >= ln.x1 - em and ln.x0 <= prev.x0 + 0.8 * em
+            and any(abs(a - b) < 0.5 for a in ln.sizes for b in prev.sizes))
 
 
 def _ended_short(cur: dict, ln: Line, lines: list[Line], body_size: float) -> bool:

@@ -4,6 +4,7 @@ never quoted, table rows survive, and chunk spans stay exact."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -1384,3 +1385,168 @@ def pdf_layout_title(path: Path) -> str | None:
     from rag import pdf_layout
 
     return pdf_layout.extract(path.read_bytes())[2]
+
+
+def test_a_page_number_close_under_the_last_line_is_still_a_footer(tmp_path):
+    """fontconfig-user.pdf: its page numbers sit a pitch and a half under the text, so a page that ends in a code
+    example or a table row kept its number as the text's last line ("<family>Courier</family>" / "10" / "<prefer>...").
+    A bare number that counts the pages is a page number however close the text comes."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "folios.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for n in range(1, 7):
+        y = 760
+        for i in range(44):
+            c.setFont("Helvetica", 11)
+            c.drawString(72, y, f"Filler sentence {i} of page {n} that keeps the text running down to the foot")
+            y -= 15
+        c.setFont("Courier", 11)
+        c.drawString(72, y, f"<family>Courier{n}</family>")
+        c.setFont("Helvetica", 11)
+        c.drawString(300 if n % 2 else 72, y - 20, str(n))  # 1.33 pitches below
+        c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    lines = [ln.strip() for ln in doc.text.split("\n")]
+    assert not any(re.fullmatch(r"\d", ln) for ln in lines), doc.text[-300:]
+    assert lines.count("<family>Courier3</family>") == 1
+
+
+def make_dblatex_examples(path: Path) -> Path:
+    """A page set as dblatex sets fontconfig-user.pdf: prose in Helvetica; an XML example in NimbusMonL-Regu (URW's
+    Courier) whose angle brackets come from TeX's math font CMMI9; and an ASCII table in that font, a header over a
+    rule of dashes, one row with a cell that fills its column ("FT_Face", then a single space's gap before the next column)."""
+    from tests.unit.test_pdf_word_export import pdf_bytes, stream
+
+    def esc(t: str) -> bytes:
+        return t.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
+
+    rows: list[list[tuple[float, str, str]]] = [  # (x, font, text) runs of each line, from the top down
+        [(72, "F2", "This is an example of a system-wide configuration file, set in the usual body type.")],
+        [(72, "F3", "<"), (77.4, "F1", "alias>")],
+        [(77.4, "F3", "<"), (82.8, "F1", "family>Courier</family>")],
+        [(77.4, "F3", "<"), (82.8, "F1", "prefer><family>Courier New</family></prefer>")],
+        [(72, "F3", "<"), (77.4, "F1", "/alias>")],
+        [(72, "F2", "The properties are listed in the table below, with their types and meanings.")],
+        [(72, "F1", "Property"), (180, "F1", "Type"), (223.2, "F1", "Description")],
+        [(72, "F1", "-" * 40)],
+        [(72, "F1", "family"), (180, "F1", "String"), (223.2, "F1", "Font family names")],
+        [(72, "F1", "ftface"), (180, "F1", "FT_Face"), (223.2, "F1", "Use the specified FreeType face object")],
+        [(72, "F1", "size"), (180, "F1", "Double"), (223.2, "F1", "Point size")],
+        [(72, "F2", "That is all there is to say about the properties of a font for now.")],
+    ]
+    content = b"".join(b"BT " + b"".join(b"/%s 9 Tf 1 0 0 1 %.1f %d Tm (%s) Tj " % (f.encode(), x, 760 - 12 * k, esc(t)) for x, f, t in runs) + b"ET\n"
+                       for k, runs in enumerate(rows))
+    path.write_bytes(pdf_bytes([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R /F2 5 0 R /F3 7 0 R >> >> /Contents 6 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /NimbusMonL-Regu /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>", stream(content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /CMMI9 /Encoding /WinAnsiEncoding >>"]))
+    return path
+
+
+def test_an_xml_example_in_urw_courier_is_code_and_an_ascii_table_keeps_its_columns(tmp_path):
+    """fontconfig-user.pdf: its examples, in NimbusMonL-Regu with "<" and ">" from CMMI9, were read as prose, one
+    paragraph each; its ASCII tables kept the rule of dashes as a paragraph, and a cell that fills its column lost its
+    separator ("ftface | FT_Face Use the specified ..."). The example is one code block, line by line; the table's
+    header heads its rows, the rule is no text, and each row has the header's three columns."""
+    doc = load_file(make_dblatex_examples(tmp_path / "dblatex.pdf"), tmp_path, 10**9)
+    blocks = {doc.text[b.start : b.end]: b.kind for b in doc.blocks}
+    assert blocks.get("<alias>\n<family>Courier</family>\n<prefer><family>Courier New</family></prefer>\n</alias>") == "code", blocks
+    assert blocks.get("Property | Type | Description") == "table_head", blocks
+    assert blocks.get("ftface | FT_Face | Use the specified FreeType face object") == "table_row", blocks
+    assert blocks.get("size | Double | Point size") == "table_row", blocks
+    assert "----" not in doc.text
+    assert blocks.get("That is all there is to say about the properties of a font for now.") == "paragraph"
+    for ch in chunk_document(doc, 64, 8):
+        assert ch.text == doc.text[ch.start : ch.end]
+
+
+def test_a_wrapped_line_that_opens_with_smaller_element_names_stays_in_its_sentence(tmp_path):
+    """fontconfig-user.pdf sets element names a point smaller than its text, so a wrapped line made mostly of them
+    ("<cachedir>, <include>, <match> and <alias> elements in any order.") differs in size from the paragraph by its
+    first letter and by most of its letters, and was cut off as a paragraph of its own in the middle of the sentence.
+    It goes on with the sentence left open above it; a paragraph after a sentence's end still starts anew."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "tags.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    lines = [[("Helvetica", 10, "The configuration file is an XML document; the sections below describe its elements one by one,")],
+             [("Helvetica", 10, "each with the attributes it takes and the elements it may hold, in the order they nest.")],
+             [("Helvetica", 10, "This is the top level element for a font configuration and can contain "), ("Courier", 9, "<dir>,")],
+             [("Courier", 9, "<cachedir>, <include>, <match>"), ("Helvetica", 10, " and "), ("Courier", 9, "<alias>"),
+              ("Helvetica", 10, " elements in any order.")],
+             [("Courier", 9, "<alias>"), ("Helvetica", 10, " elements name the families to try in the order they are given, one by one.")]]
+    y = 760
+    for runs in lines:
+        t = c.beginText(72, y)
+        for font, size, text in runs:
+            t.setFont(font, size)
+            t.textOut(text)
+        c.drawText(t)
+        y -= 24 if runs is lines[-2] else 12  # (a blank line before the last paragraph)
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    paras = [doc.text[b.start : b.end] for b in doc.blocks]
+    assert any(p.endswith("in the order they nest. This is the top level element for a font configuration and can contain <dir>, "
+                          "<cachedir>, <include>, <match> and <alias> elements in any order.") for p in paras), paras
+    assert any(p.startswith("<alias> elements name the families") for p in paras), paras
+
+
+def test_a_compounds_hyphen_at_a_line_end_stays_and_a_hyphen_before_a_name_joins_without_a_space(tmp_path):
+    """fontconfig-user.pdf: "comma-" / "separated" read "commaseparated" (pdfium marks the hyphen as a break; the
+    document spells "separated" and "commas" but never "commaseparated"), and "cache-" / "<version>" read
+    "cache- <version>". A word hyphenated only by the line break ("infor-" / "mation", "cus-" / "tomization") still joins."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "hyphens.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    lines = ["The variable holds a list of object names; the names in that list are separated with commas, and each",
+             "names one property of a pattern. The filter variable takes a comma-",
+             "separated list of object names. Each cache file is named after its architecture: arch.cache-",
+             "<version>, where <version> counts up. The library keeps font infor-",
+             "mation in the cache, and a user may ask for any cus-",
+             "tomization of the fonts it lists; that is the information a font holds."]
+    c.setFont("Helvetica", 10)
+    for k, text in enumerate(lines):
+        c.drawString(72, 760 - 12 * k, text)
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    assert "takes a comma-separated list of object names" in doc.text, doc.text
+    assert "arch.cache-<version>, where" in doc.text
+    assert "keeps font information in the cache" in doc.text and "any customization of the fonts" in doc.text
+
+
+def test_a_code_example_split_by_a_page_break_is_one_code_block(tmp_path):
+    """fontconfig-user.pdf's Courier alias ran from "<family>Courier</family>" at the foot of p. 10 to
+    "<prefer><family>Courier New</family></prefer>" at the head of p. 11: two code blocks (with the page number
+    between them before _folios). A fixed-pitch line that opens a page goes on with the code that ended the page before."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "split.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    pages = [[("Helvetica", f"Filler sentence {i} that keeps the text running down to the foot of the page.") for i in range(44)]
+             + [("Courier", "<alias>"), ("Courier", "  <family>Courier</family>")],
+             [("Courier", "  <prefer><family>Courier New</family></prefer>"), ("Courier", "</alias>"),
+              ("Helvetica", "That is the end of the example, and this sentence is prose again.")]]
+    for n, page in enumerate(pages, start=1):
+        y = 760
+        for font, text in page:
+            c.setFont(font, 11)
+            c.drawString(72, y, text)
+            y -= 15
+        c.setFont("Helvetica", 11)
+        c.drawString(300, 40, str(n))
+        c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    code = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "code"]
+    assert code == ["<alias>\n<family>Courier</family>\n<prefer><family>Courier New</family></prefer>\n</alias>"], code

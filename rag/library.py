@@ -291,8 +291,8 @@ class Library:
         return answer
 
     def _check_cited(self, answer: Answer) -> None:
-        ids = [c.chunk_id for c in answer.citations]
-        if ids and len(self.pipeline.store.get_chunks(ids)) != len(set(ids)):
+        ids = set(c.chunk_id for c in answer.citations)  # two citations may share a passage (quotes under two headings)
+        if ids and len(self.pipeline.store.get_chunks(ids)) != len(ids):
             raise DocumentsChanged()
 
 

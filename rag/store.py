@@ -325,7 +325,7 @@ class Store:
         ids = list(ids)
         if not ids:
             return []
-        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        got = self.collection.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])  # Chroma refuses a repeated id
         by_id = {i: Chunk.from_metadata(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -333,7 +333,7 @@ class Store:
         """Stored embeddings by chunk id (cheaper than re-embedding the text)."""
         if not ids:
             return {}
-        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        got = self.collection.get(ids=list(dict.fromkeys(ids)), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
 
     def chunks_with_vectors(self, ids: Sequence[str]) -> dict[str, tuple[Chunk, np.ndarray]]:
@@ -342,7 +342,7 @@ class Store:
         if not ids:
             return {}
         def read():
-            return self.collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+            return self.collection.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas", "embeddings"])
 
         try:
             got = read()

@@ -231,3 +231,33 @@ def test_reindex_replaces_chunks_and_uploaded_files_are_removed_with_their_docum
     other = cols.get("team-b")
     assert other.settings.collection == "team-b" and uploads_dir(other.settings) != up
     assert "team-b" in cols.names() and cols.library("team-b").documents() == []
+
+
+TWO_HEADINGS = """# Files
+
+The fonts.conf file in the home folder is the conventional location for the per-user font configuration file.
+
+# Environment variables
+
+FONTCONFIG_FILE is used to override the default font configuration file.
+"""
+
+
+def test_an_answer_citing_one_passage_twice_is_checked_without_error(settings, tmp_path):
+    """UI trial 2026-12-06: an answer quoting two sentences of one passage under two headings has two citations of one
+    chunk; the library's check that the cited chunks still exist passed the id twice to Chroma, which raised
+    DuplicateIDError, and the UI showed a bare "Error" and lost the question (rag serve failed the same way)."""
+    from rag.library import library_for
+    from rag.pipeline import build
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "fonts.md").write_text(TWO_HEADINGS)
+    pipe = build(settings.model_copy(update={"reader": "off", "refusal_threshold": 0.0}))
+    pipe.ingest([tmp_path / "notes"])
+    (cid,) = pipe.store.collection.get(include=[])["ids"]
+    assert [c.id for c in pipe.store.get_chunks([cid, cid])] == [cid, cid]
+    assert list(pipe.store.vectors([cid, cid])) == [cid]
+    lib = library_for(pipe)
+    ans = lib.ask("Which file or environment variable overrides the default font configuration file location?")
+    ids = [c.chunk_id for c in ans.citations]
+    assert ids == [cid, cid] and [c.section for c in ans.citations] == ["Files", "Environment variables"], ans

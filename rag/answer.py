@@ -390,7 +390,7 @@ _BULLET_GAP = re.compile(r"\s*(?:[-*+•·◦‣–—]|\(?[0-9a-zA-Z]{1,3}[.)])
 
 def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk], max_items: int = 6, max_chars: int = 600) -> list[Candidate]:
     """The picked sentences, each one that ends in ":" (or stops without a sentence end, `_leads_in`) followed by the
-    list items it introduces in its passage ("httpd must look for the following files:" and the four paths), in order:
+    list items (or definition entries, `_entry_at`) it introduces in its passage ("httpd must look for the following files:" and the four paths), in order:
     at most `max_items` items and `max_chars` characters, only items that follow it directly (nothing but a bullet or
     a number between them); or, when no list follows, by the short code block right after it ("roll back with:" and
     the command)."""
@@ -417,7 +417,7 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
                 continue
             whole = strip_trailing_refs(chunk.text, s, e)
             e = item_end(chunk, s, whole)  # quoted without its ", and"; the gap to the next item is measured from `whole`
-            if (items >= max_items or chars + e - s > max_chars or kind_at(chunk, s) != "list_item"
+            if (items >= max_items or chars + e - s > max_chars or not _entry_at(chunk, s)
                     or not _BULLET_GAP.fullmatch(chunk.text[end:s])):
                 break
             follow(c, chunk, s, e)
@@ -425,6 +425,22 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
         if items == 0 and (code := _code_after(chunk, c.end, max_chars, partial=True)) is not None:  # "roll back with:" and the command
             follow(c, chunk, *code)
     return out
+
+
+_DEF_TERM = re.compile(r"[^\s:][^:\n]{0,40}?:\s")  # "add: ", "env=[!]varname: "
+
+
+def _entry_at(chunk, offset: int) -> bool:
+    """Is chunk-relative `offset` in a list item, or in a definition list's entry: a paragraph opened by a term of at most
+    four words and a colon ("add: The response header is added ...", HTML's <dl> as Apache writes its directives'
+    arguments)? Without layout, no."""
+    for s, e, kind, *_ in getattr(chunk, "blocks", ()):
+        if s <= offset < e:
+            if kind == "list_item":
+                return True
+            m = _DEF_TERM.match(chunk.text, s, e)
+            return kind == "paragraph" and m is not None and len(chunk.text[s : m.end()].split()) <= 4
+    return False
 
 
 # What ties a list item to the next one: "Its size is greater than 512 bytes, and", "... temporary variables;".

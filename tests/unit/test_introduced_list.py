@@ -298,3 +298,34 @@ def test_a_lead_in_without_a_sentence_end_is_quoted_with_its_list_and_items_lose
     assert readability.artefacts("Its size is greater than 512 bytes, and") == ["fragment"]
     for c in ans.citations:
         assert BROADCAST[c.start : c.end] == c.text
+
+
+HEADERS = """<html><head><title>mod_headers</title></head><body><div id="page-content"><h1>Apache Module mod_headers</h1>
+<h2>Header Directive</h2>
+<p>This directive can replace, merge or remove HTTP response headers.</p>
+<p>The Header directive may be followed by an additional argument, which may be any of:</p>
+<dl>
+<dt>early</dt><dd>Specifies early processing.</dd>
+<dt>env=[!]varname</dt><dd>The directive is applied if and only if the environment variable varname exists.</dd>
+<dt>expr=expression</dt><dd>The directive is applied if and only if expression evaluates to true.</dd>
+</dl>
+<p>Except in early mode, the Header directives are processed just before the response is sent to the network.</p>
+</div></body></html>
+"""
+
+
+def test_a_sentence_ending_in_a_colon_brings_the_definition_entries_after_it(tmp_path):
+    """UI trial 2026-12-06 (mod_headers.html): "... which may be any of: [2]" ended its part of the answer, because
+    the <dl> after it reads as "term: description" paragraphs, not list items. Those entries now follow it, and the
+    paragraph after the list does not."""
+    from rag.answer import with_introduced
+
+    pipe = _indexed(tmp_path, "mod_headers.html", HEADERS)
+    a = pipe.assess("Which additional argument may follow the Header directive?", None, {})
+    intro = next(c for c in a.ranked if c.text.endswith("may be any of:"))
+    got = [c.text for c in with_introduced([intro], a.hits)]
+    assert got[1:] == ["early: Specifies early processing.",
+                       "env=[!]varname: The directive is applied if and only if the environment variable varname exists.",
+                       "expr=expression: The directive is applied if and only if expression evaluates to true."], got
+    plain = next(c for c in a.ranked if c.text.startswith("This directive can replace"))
+    assert with_introduced([plain], a.hits) == [plain]  # a sentence that ends in a full stop brings nothing

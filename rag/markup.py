@@ -84,6 +84,32 @@ def _code_paragraph(p) -> bool:
     return kids[0].find("br") is not None or "example" in (p.parent.get("class") or [] if p.parent else [])
 
 
+def _inline_code(root, pres) -> None:
+    """Inline <code> in a list item (a definition list's term or text too) or a table cell of trafilatura's XML becomes
+    text of that item. The XML writes an inline <code> as it writes a code block (a <pre>), and the walk made
+    "<li><code>now</code> (equivalent to '<code>access</code>')</li>" (Apache's mod_expires) code block "now", item
+    "(equivalent to '", code block "access", item "')", and "<li><code>years</code></li>" a one-word code block; in a
+    cell it was spaced off ("Turns Expires , and"). A <code> stays a code block when its text is a <pre>'s (`pres`: the
+    page's, code paragraphs already made <pre>) or it holds a line break. Done on the XML, not the page: without the
+    page's <code> tags trafilatura picks other content. Where trafilatura joins a box's text into the item it drops the
+    space before a <code> ("usam<code>dnf</code>"): a letter or digit running into the code's gets one back (across 440
+    Debian pages no inline <code> that starts with a letter or digit follows a word without a space)."""
+    block = {_fold(pre.get_text()) for pre in pres}
+    for code in list(root.iter("code")):
+        item = code.getparent()
+        if item is None or item.tag not in ("item", "cell") or code.find(".//lb") is not None or _fold("".join(code.itertext())) in block:
+            continue
+        text, prev = "".join(code.itertext()) + (code.tail or ""), code.getprevious()
+        before = (prev.tail if prev is not None else item.text) or ""
+        if before[-1:].isalnum() and text[:1].isalnum():
+            text = " " + text
+        if prev is not None:
+            prev.tail = before + text
+        else:
+            item.text = before + text
+        item.remove(code)
+
+
 def html_blocks(html: str) -> list[Block]:
     import trafilatura
     from lxml import etree
@@ -127,6 +153,7 @@ def html_blocks(html: str) -> list[Block]:
     if xml:
         root = etree.fromstring(xml.encode("utf-8"))
         main = root.find("main")
+        _inline_code(root, soup.find_all("pre"))
         blocks = _join_terms(_walk_xml(main if main is not None else root))
     # trafilatura is tuned for articles: on reference pages it drops definition lists (a man
     # page's OPTIONS) or the NAME line. When the block walker, which also drops navigation,

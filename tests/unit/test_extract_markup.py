@@ -742,6 +742,56 @@ def test_an_example_box_of_code_lines_is_a_code_block_not_prose():
     assert not any(k == "code" and t == "AuthType" for k, t in blocks)  # a lone <code> outside a box and without lines stays text
 
 
+def test_inline_code_in_a_list_item_a_definition_or_a_cell_is_its_text_and_block_code_stays_code(tmp_path):
+    """Trial s64, defect 2: Apache's mod_expires lists its bases and units as <li><code>years</code></li>: each was a
+    one-word code block, and "<li><code>now</code> (equivalent to '<code>access</code>')</li>" four pieces (code "now",
+    item "(equivalent to '", code "access", item "')"), so "what does the now base mean?" had no sentence to quote."""
+    from rag.loaders import load_file
+    from rag.markup import html_blocks
+
+    page = ("<html><body><div id='page-content'><h1>Apache Module mod_expires</h1><h2>Alternate Interval Syntax</h2>"
+            "<p>The ExpiresDefault and ExpiresByType directives can also be defined in a more readable syntax.</p>"
+            "<pre class='prettyprint lang-config'>ExpiresDefault \"base [plus num type]\"</pre>"
+            "<p>where <var>base</var> is one of:</p><ul><li><code>access</code></li>"
+            "<li><code>now</code> (equivalent to\n      '<code>access</code>')</li><li><code>modification</code></li></ul>"
+            "<p>The <code>plus</code> keyword is optional, and <var>type</var> is one of:</p>"
+            "<ul><li><code>years</code></li><li><code>months</code></li><li><code>seconds</code></li></ul>"
+            "<dl><dt><code>-c</code></dt><dd>Create the file; <code>htpasswd</code> asks for the password twice.</dd></dl>"
+            "<table><tr><th>Directive</th><th>Meaning</th></tr><tr><td><code>ExpiresActive</code></td>"
+            "<td>Turns <code>Expires</code>, and <code>Cache-Control</code>, headers on or off</td></tr></table>"
+            "<ul><li>Build it first:<pre><code>./configure\nmake</code></pre></li></ul>"
+            "<p>For example, any of the following directives can be used to make documents expire a month after access.</p>"
+            "</div></body></html>")
+    blocks = [(b.kind, b.text) for b in html_blocks(page)]
+    assert ("list_item", "now (equivalent to 'access')") in blocks
+    for word in ("access", "modification", "years", "months", "seconds"):
+        assert ("list_item", word) in blocks and ("code", word) not in blocks
+    assert any(k == "list_item" and t.startswith("-c") and "Create the file; htpasswd asks" in t for k, t in blocks)
+    assert ("table_row", "ExpiresActive | Turns Expires, and Cache-Control, headers on or off") in blocks  # not "Expires ,"
+    assert ("code", "./configure\nmake") in blocks  # a <pre> in an item is code
+    assert ("code", 'ExpiresDefault "base [plus num type]"') in blocks
+    assert ("paragraph", "The plus keyword is optional, and type is one of:") in blocks
+    (tmp_path / "mod_expires.html").write_text(page)
+    doc = load_file(tmp_path / "mod_expires.html", tmp_path, 10**9)
+    assert "now (equivalent to 'access')" in [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "list_item"]
+
+
+def test_inline_code_in_trafilaturas_xml_joins_its_item_with_the_space_trafilatura_dropped():
+    """trafilatura's XML of Apache's install.html has "usam<code>dnf</code> em vez de" (the page: "usam\n<code>dnf</code>"):
+    the joined item needs its space back; a <code> whose text is the page's <pre> stays a code block."""
+    from lxml import etree
+
+    from rag.markup import _inline_code, parse_html
+
+    root = etree.fromstring("<doc><list><item>usam<code>dnf</code> em vez de <code>yum</code>.</item>"
+                            "<item>Run:<code>make install</code></item><item>(<code>x</code>)</item></list></doc>")
+    _inline_code(root, parse_html("<pre>make install</pre>").find_all("pre"))
+    items = root.findall(".//item")
+    assert items[0].text == "usam dnf em vez de yum." and items[0].find("code") is None
+    assert items[1].text == "Run:" and items[1].find("code").text == "make install"
+    assert items[2].text == "(x)"
+
+
 def test_a_one_cell_table_holding_code_is_a_code_block_and_an_admonition_is_its_labelled_text():
     """SQLite sets its SQL examples in <center><table><tr><td><pre>: they were table rows. asciidoc sets a note as a
     table of an icon cell and a content cell: it was quoted "Note | ORIG_HEAD is not guaranteed ..."."""

@@ -1058,6 +1058,65 @@ _TXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")  # a Setext-style rule under a t
 _TXT_SENTENCE_END = re.compile(r"[a-z0-9)][.!?]\s+[A-Z]")  # a sentence ends inside the line
 
 
+_CSI = re.compile(r"\x1b\[[0-9;:?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
+_OVERSTRIKE = re.compile(r"([^\x08\n])\x08([^\x08\n])")
+
+
+def untermed(text: str) -> str:
+    """Plain text without terminal formatting: ANSI escape sequences (SGR colors and bold, ESC[1m ... ESC[22m, other
+    CSI codes such as grep's ESC[K, OSC hyperlinks) go, and nroff's overstrikes become the character they show: "X\bX"
+    (bold) and "_\bX" (underline) are X, "+\bo" (nroff's bullet) is "•", any other "A\bB" is B. This cleaned text is
+    the document text (spans point into it): man-db-manual.txt kept "\x1b[1mGNU\x1b[22m" in every quote, and its words
+    glued to codes were not found."""
+    if "\x1b" in text:
+        text = _CSI.sub("", text)
+
+    def shown(m: re.Match) -> str:
+        a, b = m.group(1), m.group(2)
+        if {a, b} == {"+", "o"}:
+            return "•"
+        return a if b == "_" else b
+
+    while "\x08" in text:
+        cleaned = _OVERSTRIKE.sub(shown, text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text.replace("\x08", "")
+
+
+_HYPHENATED = re.compile(r"(?<![\w-])([\w-]*[a-z])-\n([ \t]*)([a-z][\w-]*)([^\s\w-]*)[ \t]*")
+
+
+def dehyphenated(text: str, nroff: bool = False) -> str:
+    """Plain text with a word hyphenated at a line end ("includ-" / "ing X, dvi") joined ("including" / "X, dvi": the
+    rest of the word moves up, its line keeps its indent), as rag.pdf_layout does for a PDF. A hyphen is kept where the
+    document spells the word with it and never without ("un-" / "comment"), and, unless the text is nroff output (which
+    hyphenates as it justifies), where the joined word is not in the document either: hand-wrapped text breaks at real
+    hyphens ("command-" / "line"); nor where both halves are words of the document ("cross-" / "compiling"). In a hyphenated chain ("--enable-auto-" / "matic-create") it joins only where the
+    document has the joined chain and not the hyphenated one."""
+    if "-\n" not in text:
+        return text
+    unbroken = re.sub(r"[\w-]*-\n[ \t]*[\w-]*", " ", text)  # the words the document spells whole
+    vocab = {w.lower() for w in re.findall(r"\w+(?:-\w+)*", unbroken)}
+
+    def join(m: re.Match) -> str:
+        a, indent, b, tail = m.group(1), m.group(2), m.group(3), m.group(4)
+        joined, hyphened = (a + b).lstrip("-").lower(), f"{a}-{b}".lstrip("-").lower()
+        if joined not in vocab and (hyphened in vocab or not nroff or "-" in a + b or _words(a, b, vocab)):
+            return m.group(0)
+        rest = m.string[m.end() : m.end() + 1]
+        return a + b + tail + ("" if rest in ("\n", "") else "\n" + indent)
+
+    return _HYPHENATED.sub(join, text)
+
+
+def _words(a: str, b: str, vocab: set[str]) -> bool:
+    """Are both halves of a hyphenated line end words of the document ("cross-" / "compiling", "package-" / "specific"):
+    a compound nroff broke at its own hyphen, not a word it hyphenated ("includ-" / "ing", "man-" / "ual")?"""
+    return len(a) >= 3 and len(b) >= 3 and a.lower() in vocab and b.lower() in vocab
+
+
 def text_spans(text: str) -> tuple[Span, ...]:
     """Block spans over plain text: paragraphs (runs of lines between blank lines), list items, and headings.
 

@@ -1,0 +1,64 @@
+"""Plain text from a terminal or nroff: escapes and overstrikes go, hyphenated line ends join, page furniture goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.blocks import quotable_spans
+from rag.chunking import chunk_document
+from rag.loaders import load_file
+from rag.markup import dehyphenated, untermed
+
+
+def load(path: Path):
+    return load_file(path.resolve(), path.parent.resolve(), 10**9)
+
+
+def kinds(doc) -> list[tuple[str, str]]:
+    return [(b.kind, doc.text[b.start:b.end]) for b in doc.blocks]
+
+
+def check_chunks(doc):
+    for c in chunk_document(doc, 64, 8):
+        assert c.text == doc.text[c.start:c.end]
+        for s, e in quotable_spans(c):
+            assert c.text[s:e] and c.text[s:e] == c.text[s:e].strip()
+
+
+def test_ansi_escapes_and_overstrikes_are_not_text_and_a_short_colored_file_is_no_binary(tmp_path):
+    p = tmp_path / "sgr.txt"
+    p.write_bytes(b"The \x1b[1mGNU \x1b[22mROFF (\x1b[1mGROFF\x1b[22m) suite offers \x1b[4mX\x1b[24m output.\n")
+    doc = load(p)  # was "binary content, not text"
+    assert doc.text == "The GNU ROFF (GROFF) suite offers X output.\n"
+    assert kinds(doc) == [("paragraph", "The GNU ROFF (GROFF) suite offers X output.")]
+    p.write_bytes(b"NAME\n\nB\x08Bo\x08ol\x08ld and _\x08u_\x08n_\x08d_\x08e_\x08r text.\n\n  +\x08o first item\n  +\x08o second item\n")
+    doc = load(p)
+    assert "\x08" not in doc.text and "Bold and under text." in doc.text
+    assert "• first item" in doc.text
+    check_chunks(doc)
+
+
+def test_untermed_other_escape_sequences():
+    assert untermed("a\x1b[01;34mdir\x1b[0m b\x1b[K c") == "adir b c"
+    assert untermed("\x1b]8;;http://x\x07link\x1b]8;;\x1b\\ end") == "link end"
+    assert untermed("plain text, no codes") == "plain text, no codes"
+
+
+def test_nroff_hyphenated_line_ends_join_and_real_hyphens_stay():
+    text = (
+        "The suite offers a choice of output types includ-\n"
+        "ing X, dvi and postscript, and it al-\n"
+        "lows un-\n"
+        "comment of a line; see un-comment above and the cross-\n"
+        "compiling notes for cross builds when compiling.\n"
+        "    Use --enable-auto-\n"
+        "    matic-create with --enable-automatic-create.\n"
+    )
+    got = dehyphenated(text, nroff=True)
+    assert "output types including\nX, dvi" in got
+    assert "it allows\nun-\ncomment" in got  # "un-comment" is how the document spells it
+    assert "the cross-\ncompiling" in got  # both halves are words of the document: a compound
+    assert "--enable-automatic-create\n    with" in got  # the chain the document has whole
+    hand = "A wrapped command-\nline option, and a re-\nread.\n"  # hand-wrapped text: only attested joins
+    assert dehyphenated(hand) == hand
+    assert dehyphenated("The includ-\ning and including.\n") == "The including\nand including.\n"

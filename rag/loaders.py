@@ -181,9 +181,9 @@ _NROFF = re.compile(rb"\x1b\[[0-9;]*m|[^\x08\s]\x08[^\x08\s]")  # terminal forma
 
 
 def _text(raw: bytes) -> tuple[str, list[int], str | None, tuple]:
-    from rag.markup import dehyphenated, text_spans
+    from rag.markup import dehyphenated, text_spans, unpaged
 
-    text = dehyphenated(_decode(raw, terminal=True), nroff=_NROFF.search(raw[:200_000]) is not None)
+    text = dehyphenated(unpaged(_decode(raw, terminal=True)), nroff=_NROFF.search(raw[:200_000]) is not None)
     return text, [], None, text_spans(text)
 
 

@@ -1085,6 +1085,78 @@ def untermed(text: str) -> str:
     return text.replace("\x08", "")
 
 
+_NOTE_RULE = re.compile(r"^_{8,}\s*$")  # nroff's rule above a page's footnotes, at the margin
+_ITEM_MARK = re.compile(r"^\s*\(?[a-z][.)]\s")  # "b) Start at one end": an item, not a sentence going on
+
+
+def unpaged(text: str) -> str:
+    """Plain text without its page furniture: a running header or footer, or a page number, is a line set apart by a
+    page gap (a run of 3+ blank lines or a form feed next to it) whose text, with its digits as placeholders, comes
+    back at 3 or more gaps ("man-db   v2.11.2   2023-01-08", "1", "2", ..., "ii": nroff's pages). A gap holding such lines is
+    dropped. The paragraph it splits reads on when its line before the gap has no sentence end and the line after
+    opens in lower case ("The table below shows the section" / "numbers of the manual ..."); the page's footnotes
+    (under a "________" rule right above the gap) go after the joined paragraph, as a paragraph of their own, and the
+    rule goes. Left out: pages with no repeated line at their gaps (blank-line page blocks alone)."""
+    if "\n\n\n\n" not in text and "\f" not in text:
+        return text
+    lines = text.split("\n")
+    n = len(lines)
+    blank = [not ln.strip() for ln in lines]
+
+    def gap_next(i: int, step: int) -> bool:  # a page gap right above (step -1) or below (step 1) line i
+        j, run = i + step, 0
+        while 0 <= j < n and blank[j]:
+            if "\f" in lines[j]:
+                return True
+            run, j = run + 1, j + step
+        return run >= 3 or j < 0 or j >= n  # (the document's start and end are gaps)
+
+    def key(ln: str) -> str:  # page numbers, arabic or roman ("ii"), as "#"
+        return re.sub(r"\d+|^[ivxlc]{1,6}$", "#", " ".join(ln.split()))
+
+    cands = [i for i in range(n) if not blank[i] and len(lines[i].strip()) <= 100
+             and ("\f" in lines[i] or gap_next(i, -1) or gap_next(i, 1))]
+    counts: dict[str, int] = {}
+    for i in cands:
+        counts[key(lines[i])] = counts.get(key(lines[i]), 0) + 1
+    furniture = {i for i in cands if counts[key(lines[i])] >= 3}
+    if not furniture:
+        return text
+    gaps, i = [], 0
+    while i < n:
+        if i in furniture or blank[i]:
+            j = i
+            while j < n and (j in furniture or blank[j]):
+                j += 1
+            if any(k in furniture for k in range(i, j)):
+                gaps.append((i, j))
+            i = j
+        else:
+            i += 1
+    for g0, g1 in reversed(gaps):
+        if g0 == 0 or g1 >= n:
+            lines[g0:g1] = [""] if 0 < g0 and g1 < n else []
+            continue
+        body_end, notes = g0, []
+        for r in range(g0 - 1, max(g0 - 30, -1), -1):
+            if _NOTE_RULE.match(lines[r]):
+                body_end, notes = r, lines[r + 1 : g0]
+                break
+            if blank[r]:  # the notes are the lines right above the gap
+                break
+        last, first = lines[body_end - 1], lines[g1]
+        goes_on = (last.strip() and last.rstrip()[-1] not in ".!?:;" and first.strip()[:1].islower()
+                   and not _ITEM_MARK.match(first))
+        if goes_on:
+            k = g1
+            while k < n and lines[k].strip():
+                k += 1
+            lines[body_end:k] = lines[g1:k] + ([""] + notes if notes else [])
+        else:
+            lines[body_end:g1] = [""] + (notes + [""] if notes else [])
+    return "\n".join(lines)
+
+
 _HYPHENATED = re.compile(r"(?<![\w-])([\w-]*[a-z])-\n([ \t]*)([a-z][\w-]*)([^\s\w-]*)[ \t]*")
 
 
@@ -1125,7 +1197,8 @@ def text_spans(text: str) -> tuple[Span, ...]:
     sentence ending inside it ("APT uses CMake. To start building, run"), and followed by more text ("No Return to 'Business as Usual' With Russia" above the paragraphs it heads), or a
     line underlined with === / --- (its text may follow on the next line). "2.1 Library notes" is a level-2 heading, "===" underlines level 1 and "---"
     level 2, any other heading level 1. A plain-text file gets section paths from them, and no heading is quoted
-    as an answer. Left out: RFC-style page headers and footers, indented headings, tables."""
+    as an answer. The text comes cleaned (rag.loaders._text: untermed, unpaged, dehyphenated). Left out: indented
+    headings, tables."""
     lines, pos = [], 0
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\n").rstrip()
@@ -1184,6 +1257,8 @@ def _text_heading(line: str, has_next: bool) -> int | None:
     if t[-1] in ".!?,;:\"'”’" or t[0] in "\"'“‘(-*+•":
         return None
     if m := _TXT_NUMBERED.match(t):
+        if "." not in t[: m.end(1) + 1] and words[1][:1].islower():
+            return None  # "2 one line description of the manual page": an nroff footnote, not a section
         return m.group(1).count(".") + 1 if len(words) <= 8 else None  # "1. Install the package and the docs" is an item
     if _TXT_SENTENCE_END.search(t):  # "APT uses CMake. To start building, you need to run" (code follows): prose
         return None

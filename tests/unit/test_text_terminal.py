@@ -62,3 +62,37 @@ def test_nroff_hyphenated_line_ends_join_and_real_hyphens_stay():
     hand = "A wrapped command-\nline option, and a re-\nread.\n"  # hand-wrapped text: only attested joins
     assert dehyphenated(hand) == hand
     assert dehyphenated("The includ-\ning and including.\n") == "The including\nand including.\n"
+
+
+def _page(body: str, number: int) -> str:
+    return body + "\n\n\n\n\n" + " " * 30 + f"{number}\n\n\n\n\n\n\nfoo-tool        v1.2        2023-01-08\n\n\n"
+
+
+def test_nroff_page_headers_and_numbers_go_and_a_sentence_reads_on_across_the_page_break(tmp_path):
+    text = (
+        "foo-tool        v1.2        2023-01-08\n\n\n"
+        + _page("Intro\n\nThe first page says enough about the tool to fill a line.", 1)
+        + _page(
+            "The table below shows the \x1b[4msection\x1b[0m\n____________________\n"
+            "   2 one line description of the manual page",
+            2,
+        )
+        + _page("numbers of the manual and what they hold.\n\n    a) Look where it might be\n\n    OR", 3)
+        + "    b) start at one end of the floor.\n"
+    )
+    p = tmp_path / "manual.txt"
+    p.write_text(text)
+    doc = load(p)
+    got = kinds(doc)
+    assert "2023-01-08" not in doc.text and not any(t.strip().isdigit() for _, t in got)
+    assert ("paragraph", "The table below shows the section\nnumbers of the manual and what they hold.") in got
+    assert ("paragraph", "2 one line description of the manual page") in got  # the footnote, after the sentence
+    assert ("paragraph", "OR") in got and ("paragraph", "b) start at one end of the floor.") in got  # an item: not joined
+    check_chunks(doc)
+
+
+def test_lines_that_repeat_without_page_gaps_stay(tmp_path):
+    p = tmp_path / "notes.txt"
+    text = "".join(f"Release 1.{i}\n\nFixed a bug in the parser for case {i}.\n\n" for i in range(4))
+    p.write_text(text)
+    assert load(p).text == text

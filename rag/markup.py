@@ -1189,6 +1189,12 @@ def _words(a: str, b: str, vocab: set[str]) -> bool:
     return len(a) >= 3 and len(b) >= 3 and a.lower() in vocab and b.lower() in vocab
 
 
+_TXT_LIST = re.compile(r"^(?:\s{0,8}(?:[-*+]|\d{1,3}[.)])|\s{0,16}[•◦▪‣])\s+\S")  # "- a", "1) a", "• a"
+_TXT_O_ITEM = re.compile(r"^\s{0,8}o\s+\S")  # nroff's ASCII bullet, an item only where two lines open with it
+_TXT_BORDER = re.compile(r"^\s*\+(?:[-=]+\+)+\s*$")  # an ASCII-art table's border: "+------+------+"
+_TXT_ROW_GOES_ON = re.compile(r"^\s*\|\s+\|")  # a row whose first cell is empty: the row above wraps
+
+
 def text_spans(text: str) -> tuple[Span, ...]:
     """Block spans over plain text: paragraphs (runs of lines between blank lines), list items, and headings.
 
@@ -1197,8 +1203,11 @@ def text_spans(text: str) -> tuple[Span, ...]:
     sentence ending inside it ("APT uses CMake. To start building, run"), and followed by more text ("No Return to 'Business as Usual' With Russia" above the paragraphs it heads), or a
     line underlined with === / --- (its text may follow on the next line). "2.1 Library notes" is a level-2 heading, "===" underlines level 1 and "---"
     level 2, any other heading level 1. A plain-text file gets section paths from them, and no heading is quoted
-    as an answer. The text comes cleaned (rag.loaders._text: untermed, unpaged, dehyphenated). Left out: indented
-    headings, tables."""
+    as an answer. "- ", "* ", "1. ", "1) " and "•" lines are list items, and so are "o " lines where two in a paragraph open
+    so (nroff's ASCII bullet). In a paragraph with two or more "|...|" or "+---+" lines, each "|...|" line is a table row
+    (a header over a "|---|" rule or a "+---+" border when it is the table's first row; a row whose first cell is empty
+    goes on with the row above) and the borders are no block. The text comes cleaned (rag.loaders._text: untermed,
+    unpaged, dehyphenated). Left out: indented headings, tables drawn without pipes (columns of spaces)."""
     lines, pos = [], 0
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\n").rstrip()
@@ -1233,15 +1242,36 @@ def text_spans(text: str) -> tuple[Span, ...]:
             continue
         label = section_label(sec.path)
         cur: list | None = None
+        o_items = sum(1 for _, _, body in para if _TXT_O_ITEM.match(body)) >= 2  # "o first" / "o second": nroff bullets
+        table = sum(1 for _, _, body in para if _MD_TABLE.match(body) or _TXT_BORDER.match(body)) >= 2
+        rows = seen = 0  # rows since the table's last border or rule; rows in the paragraph
         for s, e, body in para:
             lead = len(body) - len(body.lstrip())
-            if _MD_LIST.match(body):
+            if table and (_TXT_BORDER.match(body) or _MD_RULE.match(body) and "|" in body):
+                if cur:
+                    out.append(Span(cur[0], cur[1], cur[2], label))
+                    cur = None
+                if rows == seen == 1 and out and out[-1].kind == "table_row":  # the first row, over a border: the header
+                    out[-1] = Span(out[-1].start, out[-1].end, "table_head", out[-1].section)
+                rows = 0
+                continue  # a border is no block
+            if table and _MD_TABLE.match(body):
+                if cur and cur[2] == "table_row" and _TXT_ROW_GOES_ON.match(body):  # "|   |   | ISO-8859-1 |": its cell wraps
+                    cur[1] = e
+                    continue
+                if cur:
+                    out.append(Span(cur[0], cur[1], cur[2], label))
+                cur, rows, seen = [s + lead, e, "table_row"], rows + 1, seen + 1
+                continue
+            if _TXT_LIST.match(body) or o_items and _TXT_O_ITEM.match(body):
                 if cur:
                     out.append(Span(cur[0], cur[1], cur[2], label))
                 cur = [s + lead, e, "list_item"]
-            elif cur:
+            elif cur and cur[2] != "table_row":
                 cur[1] = e
             else:
+                if cur:
+                    out.append(Span(cur[0], cur[1], cur[2], label))
                 cur = [s + lead, e, "paragraph"]
         if cur:
             out.append(Span(cur[0], cur[1], cur[2], label))

@@ -96,3 +96,29 @@ def test_lines_that_repeat_without_page_gaps_stay(tmp_path):
     text = "".join(f"Release 1.{i}\n\nFixed a bug in the parser for case {i}.\n\n" for i in range(4))
     p.write_text(text)
     assert load(p).text == text
+
+
+def test_plain_text_bullets_and_pipe_and_ascii_tables_are_items_and_rows(tmp_path):
+    p = tmp_path / "gear.txt"
+    p.write_text(
+        "Optional gear:\n• a headlamp with spare batteries\n• trekking poles\n\n"
+        "Changes to the set builtin:\n\to new options: -B and -o onecmd\n\to options removed: -l\n\n"
+        "Only one o in a line. Another o line that is prose.\n\n"
+        "| Item | Price |\n|------|-------|\n| Tent | 40 EUR |\n| Stove | 25 EUR |\n\n"
+        " +---------+-------------+------------+\n |Language | Territory   | Directory  |\n"
+        " +---------+-------------+------------+\n |French   | any         | /usr/fr    |\n"
+        " |         |             | or /fr.UTF |\n |German   | Switzerland | /usr/de_CH |\n"
+        " +---------+-------------+------------+\n"
+    )
+    doc = load(p)
+    got = kinds(doc)
+    assert ("paragraph", "Optional gear:") in got and ("list_item", "• trekking poles") in got
+    assert ("list_item", "o new options: -B and -o onecmd") in got and ("list_item", "o options removed: -l") in got
+    assert ("paragraph", "Only one o in a line. Another o line that is prose.") in got
+    assert ("table_head", "| Item | Price |") in got and ("table_row", "| Stove | 25 EUR |") in got
+    assert ("table_head", "|Language | Territory   | Directory  |") in got
+    assert ("table_row", "|French   | any         | /usr/fr    |\n |         |             | or /fr.UTF |") in got
+    assert ("table_row", "|German   | Switzerland | /usr/de_CH |") in got
+    assert not any("+----" in t or "|---" in t for _, t in got)  # borders and rules are no blocks
+    assert [b.head for b in doc.blocks if doc.text[b.start:b.end].startswith("| Stove")] == ["| Item | Price |"]
+    check_chunks(doc)

@@ -1207,7 +1207,8 @@ def text_spans(text: str) -> tuple[Span, ...]:
     so (nroff's ASCII bullet). In a paragraph with two or more "|...|" or "+---+" lines, each "|...|" line is a table row
     (a header over a "|---|" rule or a "+---+" border when it is the table's first row; a row whose first cell is empty
     goes on with the row above) and the borders are no block. The text comes cleaned (rag.loaders._text: untermed,
-    unpaged, dehyphenated). Left out: indented headings, tables drawn without pipes (columns of spaces)."""
+    unpaged, dehyphenated). A lead-in line is no heading (`_lead_in`), and a numbered heading ("3.6.") goes under its
+    numbered parent ("3.") when an unnumbered heading came between them. Left out: indented headings, tables drawn without pipes (columns of spaces)."""
     lines, pos = [], 0
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\n").rstrip()
@@ -1229,15 +1230,26 @@ def text_spans(text: str) -> tuple[Span, ...]:
             split.append(para)
     paras = split
     sec = _Sections()
+    numbered: list = []  # the sections as of the last numbered heading
     out: list[Span] = []
     for i, para in enumerate(paras):
         rule = len(para) == 2 and _TXT_UNDERLINE.match(para[1][2]) and len(para[1][2].strip()) >= 3
         level = _text_heading(para[0][2], has_next=i + 1 < len(paras)) if len(para) == 1 or rule else None
         if rule and level is not None:
             level = 1 if "=" in para[1][2] else 2
+        elif level is not None and _lead_in(paras, i):
+            level = None
         if level is not None:
+            if (m := _TXT_NUMBERED.match(para[0][2].strip())) and "." in m.group(1).rstrip("."):
+                parent = m.group(1).rstrip(".").rsplit(".", 1)[0]  # "3.6." goes under "3.", not under an unnumbered
+                if sec.stack and not _TXT_NUMBERED.match(sec.stack[-1][1]) and any(  # heading between them
+                    (n := _TXT_NUMBERED.match(h)) and n.group(1).rstrip(".") == parent for _, h in numbered
+                ):
+                    sec.stack = list(numbered)
             s, e = para[0][0] + len(para[0][2]) - len(para[0][2].lstrip()), para[0][1]
             sec.heading(level, para[0][2].strip())
+            if _TXT_NUMBERED.match(para[0][2].strip()):
+                numbered = list(sec.stack)
             out.append(Span(s, e, "heading", section_label(sec.path)))
             continue
         label = section_label(sec.path)
@@ -1276,6 +1288,28 @@ def text_spans(text: str) -> tuple[Span, ...]:
         if cur:
             out.append(Span(cur[0], cur[1], cur[2], label))
     return tuple(attach_heads(text, [sp for sp in out if sp.end > sp.start]))
+
+
+_LEAD_END = frozenset(
+    "a an the of for as to in on by with from and or that which whose include includes including following is are be "
+    "was were than into via such if when where because but nor".split()
+)
+
+
+def _lead_in(paras: list, i: int) -> bool:
+    """Is paragraph i, one line that could be a heading, a sentence's start that goes on below it: a line of 4+ words
+    ending in a function word ("Manual pages may require pre-processing by any of the following", "If a user's
+    $MANPATH consists of or is determined as"), or a line over an indented block whose next paragraph opens in lower
+    case ("If the file" / "    /etc/foo" / "exists it is read.")?"""
+    line = paras[i][0][2]
+    words = line.split()
+    if not _TXT_NUMBERED.match(line.strip()) and len(words) >= 4 and words[-1].lower() in _LEAD_END:
+        return True
+    if i + 2 >= len(paras):
+        return False
+    indent = len(line) - len(line.lstrip())
+    block, after = paras[i + 1][0][2], paras[i + 2][0][2]
+    return len(block) - len(block.lstrip()) > indent + 2 and after.strip()[:1].islower()
 
 
 def _text_heading(line: str, has_next: bool) -> int | None:

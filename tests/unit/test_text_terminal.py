@@ -122,3 +122,24 @@ def test_plain_text_bullets_and_pipe_and_ascii_tables_are_items_and_rows(tmp_pat
     assert not any("+----" in t or "|---" in t for _, t in got)  # borders and rules are no blocks
     assert [b.head for b in doc.blocks if doc.text[b.start:b.end].startswith("| Stove")] == ["| Item | Price |"]
     check_chunks(doc)
+
+
+def test_a_lead_in_line_is_no_heading_and_numbered_sections_nest_under_their_numbered_parent(tmp_path):
+    p = tmp_path / "leadin.txt"
+    p.write_text(
+        "1.  Intro\n\nSome text here that is a sentence.\n\n"
+        "If the file\n\n     /etc/foo\n\nexists it is read.\n\n"
+        "Manual pages may require pre-processing by any of the following\n\n"
+        "     eqn, tbl and pic\n\n"
+        "1.2.  Later section\n\nText of the later section.\n\n"
+        "Glossary\n\nA list of the terms.\n\n"
+        "1.3.  Last section\n\nText of the last section.\n"
+    )
+    doc = load(p)
+    got = kinds(doc)
+    assert ("paragraph", "If the file") in got
+    assert ("paragraph", "Manual pages may require pre-processing by any of the following") in got
+    assert doc.section_at(doc.text.index("Text of the later")) == "1. Intro › 1.2. Later section"
+    assert ("heading", "Glossary") in got  # a real unnumbered heading stays one ...
+    assert doc.section_at(doc.text.index("Text of the last")) == "1. Intro › 1.3. Last section"  # ... but 1.3 is not under it
+    check_chunks(doc)

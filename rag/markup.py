@@ -1204,7 +1204,7 @@ def text_spans(text: str) -> tuple[Span, ...]:
     line underlined with === / --- (its text may follow on the next line). "2.1 Library notes" is a level-2 heading, "===" underlines level 1 and "---"
     level 2, any other heading level 1. A plain-text file gets section paths from them, and no heading is quoted
     as an answer. "- ", "* ", "1. ", "1) " and "•" lines are list items, and so are "o " lines where two in a paragraph open
-    so (nroff's ASCII bullet). In a paragraph with two or more "|...|" or "+---+" lines, each "|...|" line is a table row
+    so (nroff's ASCII bullet). In a paragraph with two or more "|...|" lines of 2+ cells, each "|...|" line is a table row
     (a header over a "|---|" rule or a "+---+" border when it is the table's first row; a row whose first cell is empty
     goes on with the row above) and the borders are no block. The text comes cleaned (rag.loaders._text: untermed,
     unpaged, dehyphenated). A lead-in line is no heading (`_lead_in`), and a numbered heading ("3.6.") goes under its
@@ -1255,7 +1255,7 @@ def text_spans(text: str) -> tuple[Span, ...]:
         label = section_label(sec.path)
         cur: list | None = None
         o_items = sum(1 for _, _, body in para if _TXT_O_ITEM.match(body)) >= 2  # "o first" / "o second": nroff bullets
-        table = sum(1 for _, _, body in para if _MD_TABLE.match(body) or _TXT_BORDER.match(body)) >= 2
+        table = sum(1 for _, _, body in para if _MD_TABLE.match(body) and body.count("|") >= 3) >= 2  # rows of 2+ cells
         rows = seen = 0  # rows since the table's last border or rule; rows in the paragraph
         for s, e, body in para:
             lead = len(body) - len(body.lstrip())
@@ -1299,17 +1299,20 @@ _LEAD_END = frozenset(
 def _lead_in(paras: list, i: int) -> bool:
     """Is paragraph i, one line that could be a heading, a sentence's start that goes on below it: a line of 4+ words
     ending in a function word ("Manual pages may require pre-processing by any of the following", "If a user's
-    $MANPATH consists of or is determined as"), or a line over an indented block whose next paragraph opens in lower
-    case ("If the file" / "    /etc/foo" / "exists it is read.")?"""
+    $MANPATH consists of or is determined as"), or an unnumbered line of 2+ words over an indented line alone, with no
+    sentence end, whose next paragraph opens in lower case ("If the file" / "    /etc/foo" / "exists it is read.")?"""
     line = paras[i][0][2]
     words = line.split()
-    if not _TXT_NUMBERED.match(line.strip()) and len(words) >= 4 and words[-1].lower() in _LEAD_END:
+    if _TXT_NUMBERED.match(line.strip()):
+        return False
+    if len(words) >= 4 and words[-1].lower() in _LEAD_END:
         return True
     if i + 2 >= len(paras):
         return False
     indent = len(line) - len(line.lstrip())
-    block, after = paras[i + 1][0][2], paras[i + 2][0][2]
-    return len(block) - len(block.lstrip()) > indent + 2 and after.strip()[:1].islower()
+    block, after = paras[i + 1], paras[i + 2][0][2]
+    return (len(words) >= 2 and len(block) == 1 and len(block[0][2]) - len(block[0][2].lstrip()) > indent + 2
+            and block[0][2][-1] not in ".:!?" and after.strip()[:1].islower())
 
 
 def _text_heading(line: str, has_next: bool) -> int | None:

@@ -5,7 +5,8 @@ The title is the document's own (HTML <title>/<h1>, first Markdown heading, PDF,
 DOCX, ODT, EPUB or PPTX metadata; a deck's first slide title; a PDF without a /Title, its title page's largest line,
 rag.pdf_layout._title_page), else the file name. A file that can't be read is reported as a
 `Failure` with a reason and the rest still load. Markdown is kept as written (not rendered) so that citation spans
-point at the text the user sees in the file. Scanned PDF pages are read by OCR (rag/ocr.py) when tesseract is installed. Left out:
+point at the text the user sees in the file. Plain text loses its terminal formatting (ANSI escapes, nroff overstrikes)
+and its nroff line-end hyphenation: that cleaned text is the document text (rag.markup.untermed, dehyphenated). Scanned PDF pages are read by OCR (rag/ocr.py) when tesseract is installed. Left out:
 .doc/.ppt/.xls.
 """
 
@@ -147,7 +148,9 @@ def _utf16(raw: bytes) -> str | None:
     return None
 
 
-def _decode(raw: bytes) -> str:
+def _decode(raw: bytes, terminal: bool = False) -> str:
+    """Bytes -> text. `terminal`: plain text, whose terminal formatting (ANSI escapes, nroff overstrike) goes
+    before the binary check (rag.markup.untermed), so a short colored file is text, not "binary content"."""
     if (codec := _utf16(raw)) is not None:
         try:
             raw = raw.decode(codec).encode("utf-8")
@@ -163,6 +166,10 @@ def _decode(raw: bytes) -> str:
             text = raw.decode("cp1252")
         except UnicodeDecodeError:
             text = raw.decode("latin-1")
+    if terminal:
+        from rag.markup import untermed
+
+        text = untermed(text)
     sample = text[:8192]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.05 * max(len(sample), 1):
@@ -170,10 +177,13 @@ def _decode(raw: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _text(raw: bytes) -> tuple[str, list[int], str | None, tuple]:
-    from rag.markup import text_spans
+_NROFF = re.compile(rb"\x1b\[[0-9;]*m|[^\x08\s]\x08[^\x08\s]")  # terminal formatting: nroff/grotty output
 
-    text = _decode(raw)
+
+def _text(raw: bytes) -> tuple[str, list[int], str | None, tuple]:
+    from rag.markup import dehyphenated, text_spans, unpaged
+
+    text = dehyphenated(unpaged(_decode(raw, terminal=True)), nroff=_NROFF.search(raw[:200_000]) is not None)
     return text, [], None, text_spans(text)
 
 

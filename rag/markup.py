@@ -1085,6 +1085,143 @@ _TXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")  # a Setext-style rule under a t
 _TXT_SENTENCE_END = re.compile(r"[a-z0-9)][.!?]\s+[A-Z]")  # a sentence ends inside the line
 
 
+_CSI = re.compile(r"\x1b\[[0-9;:?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[=>78]")
+_OVERSTRIKE = re.compile(r"([^\x08\n])\x08([^\x08\n])")
+
+
+def untermed(text: str) -> str:
+    """Plain text without terminal formatting: ANSI escape sequences (SGR colors and bold, ESC[1m ... ESC[22m, other
+    CSI codes such as grep's ESC[K, OSC hyperlinks) go, and nroff's overstrikes become the character they show: "X\bX"
+    (bold) and "_\bX" (underline) are X, "+\bo" (nroff's bullet) is "•", any other "A\bB" is B. This cleaned text is
+    the document text (spans point into it): man-db-manual.txt kept "\x1b[1mGNU\x1b[22m" in every quote, and its words
+    glued to codes were not found."""
+    if "\x1b" in text:
+        text = _CSI.sub("", text)
+
+    def shown(m: re.Match) -> str:
+        a, b = m.group(1), m.group(2)
+        if {a, b} == {"+", "o"}:
+            return "•"
+        return a if b == "_" else b
+
+    while "\x08" in text:
+        cleaned = _OVERSTRIKE.sub(shown, text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text.replace("\x08", "")
+
+
+_NOTE_RULE = re.compile(r"^_{8,}\s*$")  # nroff's rule above a page's footnotes, at the margin
+_ITEM_MARK = re.compile(r"^\s*\(?[a-z][.)]\s")  # "b) Start at one end": an item, not a sentence going on
+
+
+def unpaged(text: str) -> str:
+    """Plain text without its page furniture: a running header or footer, or a page number, is a line set apart by a
+    page gap (a run of 3+ blank lines or a form feed next to it) whose text, with its digits as placeholders, comes
+    back at 3 or more gaps ("man-db   v2.11.2   2023-01-08", "1", "2", ..., "ii": nroff's pages). A gap holding such lines is
+    dropped. The paragraph it splits reads on when its line before the gap has no sentence end and the line after
+    opens in lower case ("The table below shows the section" / "numbers of the manual ..."); the page's footnotes
+    (under a "________" rule right above the gap) go after the joined paragraph, as a paragraph of their own, and the
+    rule goes. Left out: pages with no repeated line at their gaps (blank-line page blocks alone)."""
+    if "\n\n\n\n" not in text and "\f" not in text:
+        return text
+    lines = text.split("\n")
+    n = len(lines)
+    blank = [not ln.strip() for ln in lines]
+
+    def gap_next(i: int, step: int) -> bool:  # a page gap right above (step -1) or below (step 1) line i
+        j, run = i + step, 0
+        while 0 <= j < n and blank[j]:
+            if "\f" in lines[j]:
+                return True
+            run, j = run + 1, j + step
+        return run >= 3 or j < 0 or j >= n  # (the document's start and end are gaps)
+
+    def key(ln: str) -> str:  # page numbers, arabic or roman ("ii"), as "#"
+        return re.sub(r"\d+|^[ivxlc]{1,6}$", "#", " ".join(ln.split()))
+
+    cands = [i for i in range(n) if not blank[i] and len(lines[i].strip()) <= 100
+             and ("\f" in lines[i] or gap_next(i, -1) or gap_next(i, 1))]
+    counts: dict[str, int] = {}
+    for i in cands:
+        counts[key(lines[i])] = counts.get(key(lines[i]), 0) + 1
+    furniture = {i for i in cands if counts[key(lines[i])] >= 3}
+    if not furniture:
+        return text
+    gaps, i = [], 0
+    while i < n:
+        if i in furniture or blank[i]:
+            j = i
+            while j < n and (j in furniture or blank[j]):
+                j += 1
+            if any(k in furniture for k in range(i, j)):
+                gaps.append((i, j))
+            i = j
+        else:
+            i += 1
+    for g0, g1 in reversed(gaps):
+        if g0 == 0 or g1 >= n:
+            lines[g0:g1] = [""] if 0 < g0 and g1 < n else []
+            continue
+        body_end, notes = g0, []
+        for r in range(g0 - 1, max(g0 - 30, -1), -1):
+            if _NOTE_RULE.match(lines[r]):
+                body_end, notes = r, lines[r + 1 : g0]
+                break
+            if blank[r]:  # the notes are the lines right above the gap
+                break
+        last, first = lines[body_end - 1], lines[g1]
+        goes_on = (last.strip() and last.rstrip()[-1] not in ".!?:;" and first.strip()[:1].islower()
+                   and not _ITEM_MARK.match(first))
+        if goes_on:
+            k = g1
+            while k < n and lines[k].strip():
+                k += 1
+            lines[body_end:k] = lines[g1:k] + ([""] + notes if notes else [])
+        else:
+            lines[body_end:g1] = [""] + (notes + [""] if notes else [])
+    return "\n".join(lines)
+
+
+_HYPHENATED = re.compile(r"(?<![\w-])([\w-]*[a-z])-\n([ \t]*)([a-z][\w-]*)([^\s\w-]*)[ \t]*")
+
+
+def dehyphenated(text: str, nroff: bool = False) -> str:
+    """Plain text with a word hyphenated at a line end ("includ-" / "ing X, dvi") joined ("including" / "X, dvi": the
+    rest of the word moves up, its line keeps its indent), as rag.pdf_layout does for a PDF. A hyphen is kept where the
+    document spells the word with it and never without ("un-" / "comment"), and, unless the text is nroff output (which
+    hyphenates as it justifies), where the joined word is not in the document either: hand-wrapped text breaks at real
+    hyphens ("command-" / "line"); nor where both halves are words of the document ("cross-" / "compiling"). In a hyphenated chain ("--enable-auto-" / "matic-create") it joins only where the
+    document has the joined chain and not the hyphenated one."""
+    if "-\n" not in text:
+        return text
+    unbroken = re.sub(r"[\w-]*-\n[ \t]*[\w-]*", " ", text)  # the words the document spells whole
+    vocab = {w.lower() for w in re.findall(r"\w+(?:-\w+)*", unbroken)}
+
+    def join(m: re.Match) -> str:
+        a, indent, b, tail = m.group(1), m.group(2), m.group(3), m.group(4)
+        joined, hyphened = (a + b).lstrip("-").lower(), f"{a}-{b}".lstrip("-").lower()
+        if joined not in vocab and (hyphened in vocab or not nroff or "-" in a + b or _words(a, b, vocab)):
+            return m.group(0)
+        rest = m.string[m.end() : m.end() + 1]
+        return a + b + tail + ("" if rest in ("\n", "") else "\n" + indent)
+
+    return _HYPHENATED.sub(join, text)
+
+
+def _words(a: str, b: str, vocab: set[str]) -> bool:
+    """Are both halves of a hyphenated line end words of the document ("cross-" / "compiling", "package-" / "specific"):
+    a compound nroff broke at its own hyphen, not a word it hyphenated ("includ-" / "ing", "man-" / "ual")?"""
+    return len(a) >= 3 and len(b) >= 3 and a.lower() in vocab and b.lower() in vocab
+
+
+_TXT_LIST = re.compile(r"^(?:\s{0,8}(?:[-*+]|\d{1,3}[.)])|\s{0,16}[•◦▪‣])\s+\S")  # "- a", "1) a", "• a"
+_TXT_O_ITEM = re.compile(r"^\s{0,8}o\s+\S")  # nroff's ASCII bullet, an item only where two lines open with it
+_TXT_BORDER = re.compile(r"^\s*\+(?:[-=]+\+)+\s*$")  # an ASCII-art table's border: "+------+------+"
+_TXT_ROW_GOES_ON = re.compile(r"^\s*\|\s+\|")  # a row whose first cell is empty: the row above wraps
+
+
 def text_spans(text: str) -> tuple[Span, ...]:
     """Block spans over plain text: paragraphs (runs of lines between blank lines), list items, and headings.
 
@@ -1093,7 +1230,12 @@ def text_spans(text: str) -> tuple[Span, ...]:
     sentence ending inside it ("APT uses CMake. To start building, run"), and followed by more text ("No Return to 'Business as Usual' With Russia" above the paragraphs it heads), or a
     line underlined with === / --- (its text may follow on the next line). "2.1 Library notes" is a level-2 heading, "===" underlines level 1 and "---"
     level 2, any other heading level 1. A plain-text file gets section paths from them, and no heading is quoted
-    as an answer. Left out: RFC-style page headers and footers, indented headings, tables."""
+    as an answer. "- ", "* ", "1. ", "1) " and "•" lines are list items, and so are "o " lines where two in a paragraph open
+    so (nroff's ASCII bullet). In a paragraph with two or more "|...|" lines of 2+ cells, each "|...|" line is a table row
+    (a header over a "|---|" rule or a "+---+" border when it is the table's first row; a row whose first cell is empty
+    goes on with the row above) and the borders are no block. The text comes cleaned (rag.loaders._text: untermed,
+    unpaged, dehyphenated). A lead-in line is no heading (`_lead_in`), and a numbered heading ("3.6.") goes under its
+    numbered parent ("3.") when an unnumbered heading came between them. Left out: indented headings, tables drawn without pipes (columns of spaces)."""
     lines, pos = [], 0
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\n").rstrip()
@@ -1115,32 +1257,89 @@ def text_spans(text: str) -> tuple[Span, ...]:
             split.append(para)
     paras = split
     sec = _Sections()
+    numbered: list = []  # the sections as of the last numbered heading
     out: list[Span] = []
     for i, para in enumerate(paras):
         rule = len(para) == 2 and _TXT_UNDERLINE.match(para[1][2]) and len(para[1][2].strip()) >= 3
         level = _text_heading(para[0][2], has_next=i + 1 < len(paras)) if len(para) == 1 or rule else None
         if rule and level is not None:
             level = 1 if "=" in para[1][2] else 2
+        elif level is not None and _lead_in(paras, i):
+            level = None
         if level is not None:
+            if (m := _TXT_NUMBERED.match(para[0][2].strip())) and "." in m.group(1).rstrip("."):
+                parent = m.group(1).rstrip(".").rsplit(".", 1)[0]  # "3.6." goes under "3.", not under an unnumbered
+                if sec.stack and not _TXT_NUMBERED.match(sec.stack[-1][1]) and any(  # heading between them
+                    (n := _TXT_NUMBERED.match(h)) and n.group(1).rstrip(".") == parent for _, h in numbered
+                ):
+                    sec.stack = list(numbered)
             s, e = para[0][0] + len(para[0][2]) - len(para[0][2].lstrip()), para[0][1]
             sec.heading(level, para[0][2].strip())
+            if _TXT_NUMBERED.match(para[0][2].strip()):
+                numbered = list(sec.stack)
             out.append(Span(s, e, "heading", section_label(sec.path)))
             continue
         label = section_label(sec.path)
         cur: list | None = None
+        o_items = sum(1 for _, _, body in para if _TXT_O_ITEM.match(body)) >= 2  # "o first" / "o second": nroff bullets
+        table = sum(1 for _, _, body in para if _MD_TABLE.match(body) and body.count("|") >= 3) >= 2  # rows of 2+ cells
+        rows = seen = 0  # rows since the table's last border or rule; rows in the paragraph
         for s, e, body in para:
             lead = len(body) - len(body.lstrip())
-            if _MD_LIST.match(body):
+            if table and (_TXT_BORDER.match(body) or _MD_RULE.match(body) and "|" in body):
+                if cur:
+                    out.append(Span(cur[0], cur[1], cur[2], label))
+                    cur = None
+                if rows == seen == 1 and out and out[-1].kind == "table_row":  # the first row, over a border: the header
+                    out[-1] = Span(out[-1].start, out[-1].end, "table_head", out[-1].section)
+                rows = 0
+                continue  # a border is no block
+            if table and _MD_TABLE.match(body):
+                if cur and cur[2] == "table_row" and _TXT_ROW_GOES_ON.match(body):  # "|   |   | ISO-8859-1 |": its cell wraps
+                    cur[1] = e
+                    continue
+                if cur:
+                    out.append(Span(cur[0], cur[1], cur[2], label))
+                cur, rows, seen = [s + lead, e, "table_row"], rows + 1, seen + 1
+                continue
+            if _TXT_LIST.match(body) or o_items and _TXT_O_ITEM.match(body):
                 if cur:
                     out.append(Span(cur[0], cur[1], cur[2], label))
                 cur = [s + lead, e, "list_item"]
-            elif cur:
+            elif cur and cur[2] != "table_row":
                 cur[1] = e
             else:
+                if cur:
+                    out.append(Span(cur[0], cur[1], cur[2], label))
                 cur = [s + lead, e, "paragraph"]
         if cur:
             out.append(Span(cur[0], cur[1], cur[2], label))
     return tuple(attach_heads(text, [sp for sp in out if sp.end > sp.start]))
+
+
+_LEAD_END = frozenset(
+    "a an the of for as to in on by with from and or that which whose include includes including following is are be "
+    "was were than into via such if when where because but nor".split()
+)
+
+
+def _lead_in(paras: list, i: int) -> bool:
+    """Is paragraph i, one line that could be a heading, a sentence's start that goes on below it: a line of 4+ words
+    ending in a function word ("Manual pages may require pre-processing by any of the following", "If a user's
+    $MANPATH consists of or is determined as"), or an unnumbered line of 2+ words over an indented line alone, with no
+    sentence end, whose next paragraph opens in lower case ("If the file" / "    /etc/foo" / "exists it is read.")?"""
+    line = paras[i][0][2]
+    words = line.split()
+    if _TXT_NUMBERED.match(line.strip()):
+        return False
+    if len(words) >= 4 and words[-1].lower() in _LEAD_END:
+        return True
+    if i + 2 >= len(paras):
+        return False
+    indent = len(line) - len(line.lstrip())
+    block, after = paras[i + 1], paras[i + 2][0][2]
+    return (len(words) >= 2 and len(block) == 1 and len(block[0][2]) - len(block[0][2].lstrip()) > indent + 2
+            and block[0][2][-1] not in ".:!?" and after.strip()[:1].islower())
 
 
 def _text_heading(line: str, has_next: bool) -> int | None:
@@ -1152,6 +1351,8 @@ def _text_heading(line: str, has_next: bool) -> int | None:
     if t[-1] in ".!?,;:\"'”’" or t[0] in "\"'“‘(-*+•":
         return None
     if m := _TXT_NUMBERED.match(t):
+        if "." not in t[: m.end(1) + 1] and words[1][:1].islower():
+            return None  # "2 one line description of the manual page": an nroff footnote, not a section
         return m.group(1).count(".") + 1 if len(words) <= 8 else None  # "1. Install the package and the docs" is an item
     if _TXT_SENTENCE_END.search(t):  # "APT uses CMake. To start building, you need to run" (code follows): prose
         return None

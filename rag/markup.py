@@ -137,7 +137,7 @@ def html_blocks(html: str) -> list[Block]:
     fallback = _join_terms(_html_fallback(html))
     kept, walked = sum(len(b.text) for b in blocks), sum(len(b.text) for b in fallback)
     reference = len(soup.find_all("dt")) >= 8
-    if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5) or (reference and walked >= kept):
+    if walked >= 1.2 * kept or (kept < 200 and _ink(fallback) >= _ink(blocks) - 5) or (reference and walked >= kept):
         return _captions(_close_boxes(fallback, boxes))
     blocks = _fill_gaps(_unflatten_tables(blocks, fallback), fallback)
     if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
@@ -149,6 +149,13 @@ def html_blocks(html: str) -> list[Block]:
         heads = [{_fold(b.text) for b in bs if b.kind == "heading"} for bs in (restored, unstacked)]
         blocks = unstacked if heads[1] >= heads[0] else restored
     return _captions(_close_boxes(blocks, boxes))
+
+
+def _ink(blocks: list[Block]) -> int:
+    """The blocks' characters other than whitespace. On a page too short for trafilatura's main-content search, it falls
+    back to one run of all the text, a space before each punctuation mark after inline markup ("Installer qemu ,
+    bridge-utils , sudo ."): its length overstates what it kept, so short pages compare what shows, not spaces."""
+    return sum(len(_WS.sub("", b.text)) for b in blocks)
 
 
 _CAPTION_END = re.compile(r"[.:;,!?]\W*$|[.!?]\s+[A-Z]")  # ends as a sentence or a lead-in, or holds a sentence end

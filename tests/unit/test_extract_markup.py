@@ -512,6 +512,20 @@ def test_html_a_list_item_outside_any_list_is_kept_as_an_item():
     assert [k for k, _, _ in blocks] == ["paragraph", "paragraph", "heading", "list_item", "paragraph", "code"]
 
 
+def test_html_a_page_too_short_for_trafilatura_keeps_its_blocks():
+    """On a page this short (the cut's heading, item and lead-in only), trafilatura finds no main content and gives one run of
+    all the text, spaced before punctuation after inline markup: "4.8.5 Qemu Installer qemu , bridge-utils , sudo . Éditer
+    /etc/qemu-ifup :" outweighed the walk's blocks by its spaces alone. What shows is compared: the walk's blocks win."""
+    import re
+
+    from rag.markup import html_blocks
+
+    divs = re.findall(r'<div class="substance">.*?</div>', SISU_ORPHAN_ITEM, re.S)
+    page = "<html><body><div class='content'>" + "".join(divs[2:5]) + "</div></body></html>"
+    assert [(b.kind, b.text) for b in html_blocks(page)] == [
+        ("heading", "4.8.5 Qemu"), ("list_item", "Installer qemu, bridge-utils, sudo."), ("paragraph", "Éditer /etc/qemu-ifup:")]
+
+
 def test_html_items_outside_a_list_each_stay_an_item_and_adjacent_ones_share_a_list():
     """The style guide's rule titles (<li class="bullet"><i>Be concise</i></li>, each followed by its paragraph) were all
     missing; two items side by side go in one list, and an item already in a list is left alone."""

@@ -14,6 +14,7 @@
   wrapped in a paragraph; a <pre> with markup inside stays code, and so does a <p class="code"> (SiSU; lines at
   its <br>); permalink marks ("¶") go, and so do a site banner that holds no heading (Apache's
   <div id="page-header">: "Apache HTTP Server Version 2.4") and a language switch ("Available Languages: de | en").
+  An <li> outside any list (SiSU's books: each alone in a <div>), which trafilatura drops, is put in a <ul> first.
   A stretch of content trafilatura drops from the middle of what it kept (20+ words the walk
   found between two blocks both kept) is put back in place (`_fill_gaps`). Footnotes set in an <aside> (docutils' HTML5
   writer, EPUB 3), which both extractors drop as sidebars, are kept, each led by its label ("[1] Actually, ..."), under
@@ -115,6 +116,7 @@ def html_blocks(html: str) -> list[Block]:
     from lxml import etree
 
     soup = parse_html(html)
+    orphans = _list_orphan_items(soup)
     boxes = _titled_boxes(soup)
     # SiSU's code paragraphs (<p class="code">, lines split by <br>), and a paragraph that is one <code> with line breaks
     # or in an example box (Apache's <div class="example"><p><code>htpasswd ...<br>New password: ...</code></p></div>)
@@ -143,7 +145,7 @@ def html_blocks(html: str) -> list[Block]:
     banners += [el for el in soup.find_all(["div", "p", "ul", "nav"]) if any(_LANG_SWITCH.search(c) for c in el.get("class") or [])]
     for el in banners:  # Apache's <div id="page-header">: the menu and "Apache HTTP Server Version 2.4"; "Available Languages: de | en"
         el.decompose()
-    if _bold_headings(soup) or pres or anchors or wrapped or banners or layout or notes:
+    if _bold_headings(soup) or pres or anchors or wrapped or banners or layout or notes or orphans:
         html = str(soup)
     xml = trafilatura.extract(
         html, output_format="xml", include_formatting=False, include_tables=True, include_comments=False,
@@ -162,7 +164,7 @@ def html_blocks(html: str) -> list[Block]:
     fallback = _join_terms(_html_fallback(html))
     kept, walked = sum(len(b.text) for b in blocks), sum(len(b.text) for b in fallback)
     reference = len(soup.find_all("dt")) >= 8
-    if walked >= 1.2 * kept or (kept < 200 and walked >= kept - 5) or (reference and walked >= kept):
+    if walked >= 1.2 * kept or (kept < 200 and _ink(fallback) >= _ink(blocks) - 5) or (reference and walked >= kept):
         return _captions(_close_boxes(fallback, boxes))
     blocks = _fill_gaps(_unflatten_tables(blocks, fallback), fallback)
     if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
@@ -174,6 +176,13 @@ def html_blocks(html: str) -> list[Block]:
         heads = [{_fold(b.text) for b in bs if b.kind == "heading"} for bs in (restored, unstacked)]
         blocks = unstacked if heads[1] >= heads[0] else restored
     return _captions(_close_boxes(blocks, boxes))
+
+
+def _ink(blocks: list[Block]) -> int:
+    """The blocks' characters other than whitespace. On a page too short for trafilatura's main-content search, it falls
+    back to one run of all the text, a space before each punctuation mark after inline markup ("Installer qemu ,
+    bridge-utils , sudo ."): its length overstates what it kept, so short pages compare what shows, not spaces."""
+    return sum(len(_WS.sub("", b.text)) for b in blocks)
 
 
 _CAPTION_END = re.compile(r"[.:;,!?]\W*$|[.!?]\s+[A-Z]")  # ends as a sentence or a lead-in, or holds a sentence end
@@ -314,6 +323,33 @@ def _close_boxes(blocks: list[Block], boxes: list[tuple[str, str]]) -> list[Bloc
             blocks[j] = replace(blocks[j], section=around + blocks[j].section[len(titled) :])
             j += 1
     return blocks
+
+
+_LISTS = ("ul", "ol", "menu", "dir")
+
+
+def _list_orphan_items(soup) -> bool:
+    """Each run of <li> elements set outside any list (SiSU's books: one <li class="bullet"> alone in each
+    <div class="substance">, with no <ul>) is wrapped in a <ul>, the list a browser shows it as: trafilatura drops
+    an <li> that has no list around it ("Installer qemu, bridge-utils, sudo." under "4.8.5 Qemu"); the block walk
+    reads it as an item either way. Adjacent items (only whitespace between them) share one list. True when any
+    item was wrapped."""
+    changed = False
+    for li in soup.find_all("li"):
+        if li.parent is None or li.parent.name in _LISTS:
+            continue  # (an item wrapped in this loop already has its list)
+        ul = soup.new_tag("ul")
+        li.insert_before(ul)
+        run, nxt = [li], li.next_sibling
+        while nxt is not None and (getattr(nxt, "name", None) == "li" or (nxt.name is None and not str(nxt).strip())):
+            run.append(nxt)
+            nxt = nxt.next_sibling
+        while run and getattr(run[-1], "name", None) != "li":
+            run.pop()  # (the whitespace after the last item stays outside the list)
+        for el in run:
+            ul.append(el.extract())
+        changed = True
+    return changed
 
 
 def _number_mark(a) -> bool:

@@ -111,3 +111,19 @@ def test_a_chapter_listed_once_per_section_is_read_once(tmp_path):
             z.writestr(n, data)
     t = load(path).text
     assert t.count("Backups run every night") == 1
+
+
+def test_a_sisu_list_item_outside_any_list_is_kept_as_an_item(tmp_path, monkeypatch):
+    """live-manual's EPUBs (SiSU) set each <li class="bullet"> alone in a <div class="substance">, with no <ul>: the style
+    guide's rule titles ("Be concise") were missing from the book's text. Each is a list item of its section."""
+    rules = ["Use plain English", "Be balanced", "Be concise"]
+    body = "".join(f'<div class="substance"><li class="bullet" id="o{i}"><i>{r}</i></li></div>'
+                   f'<div class="substance"><p class="i0">{r} is a rule of this manual: every sentence is written with it in mind, '
+                   "and the reviewers of each chapter check it before the chapter is merged.</p></div>" for i, r in enumerate(rules))
+    monkeypatch.setitem(CHAPTERS, "ch1.xhtml", page(f'<div class="content"><h1>19. Style guide</h1>{body}</div>'))
+    doc = load(book(tmp_path / "sisu.epub"))
+    items = [(doc.text[b.start:b.end], b.section) for b in doc.blocks if b.kind == "list_item"]
+    for r in rules:
+        assert (r, "19. Style guide") in items
+    check = chunk_document(doc, 64, 8)
+    assert all(c.text == doc.text[c.start:c.end] for c in check)

@@ -457,6 +457,101 @@ def test_html_code_class_paragraphs_are_code_blocks_with_their_lines():
     assert not any(b.text.strip().isdigit() or b.text.startswith("2") for b in blocks), "the margin number beside the code is dropped"
 
 
+# A cut from live-manual.fr.epub's the-basics.xhtml (SiSU): each block alone in a <div class="substance"> beside its margin
+# number, the list item too, with no <ul> around it. (A hand-written page of five such blocks kept the item: this cut lost it.)
+SISU_ORPHAN_ITEM = """<?xml version='1.0' encoding='utf-8'?>
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>the-basics - </title>
+<meta http-equiv='Content-Type' content='text/html; charset=utf-8' /><link rel="stylesheet" href="css/xhtml.css" type="text/css" />
+</head><body lang="fr"><div class="content"><div class="substance">
+  <label class="ocn"><a href="#o276" class="lnkocn">276</a></label>
+  <p class="i0" id="o276">
+    La création d'images netboot est facile avec <i>live-build</i>, mais les tests des images sur des machines physiques peuvent prendre vraiment beaucoup de temps.
+  </p>
+</div><div class="substance">
+  <label class="ocn"><a href="#o277" class="lnkocn">277</a></label>
+  <p class="i0" id="o277">
+    Afin de rendre notre vie plus facile, nous pouvons utiliser la virtualisation.
+  </p>
+</div><div class="substance">
+  <label class="ocn"><a href="#o278" class="lnkocn">278</a></label>
+  <p class="bold" id="o278"><a name="278"></a>
+    <a name="c4.8.5" /><a name="h4.8.5" />4.8.5 Qemu
+  </p>
+</div><div class="substance">
+  <label class="ocn"><a href="#o279" class="lnkocn">279</a></label>
+  <li class="bullet" id="o279">
+    Installer <i>qemu</i>, <i>bridge-utils</i>, <i>sudo</i>.
+  </li>
+</div><div class="substance">
+  <label class="ocn"><a href="#o280" class="lnkocn">280</a></label>
+  <p class="i0" id="o280">
+    Éditer <tt>/etc/qemu-ifup</tt>:
+  </p>
+</div><div class="substance">
+  <label class="ocn"><a href="#o281" class="lnkocn">281</a></label>
+  <p class="code" id="o281">
+    #!/bin/sh<br />
+sudo -p "Password for $0:" /sbin/ifconfig $1 172.20.0.1<br />
+echo "Executing /etc/qemu-ifup"<br />
+sleep 2<br />
+  </p>
+</div></div></body></html>"""
+
+
+def test_html_a_list_item_outside_any_list_is_kept_as_an_item():
+    """SiSU (live-manual's EPUBs) sets each <li class="bullet"> alone in a <div>, with no <ul>: trafilatura dropped such an
+    item ("Installer qemu, bridge-utils, sudo." under "4.8.5 Qemu": 33 of the French book's 182 items were missing, 42 were
+    paragraphs). It is read as the list item a browser shows, in its section, the text around it unchanged."""
+    from rag.markup import html_blocks
+
+    blocks = [(b.kind, b.text, b.section) for b in html_blocks(SISU_ORPHAN_ITEM)]
+    qemu = ("4.8.5 Qemu",)
+    assert ("heading", "4.8.5 Qemu", qemu) in blocks
+    assert ("list_item", "Installer qemu, bridge-utils, sudo.", qemu) in blocks
+    assert ("paragraph", "Éditer /etc/qemu-ifup:", qemu) in blocks
+    assert [k for k, _, _ in blocks] == ["paragraph", "paragraph", "heading", "list_item", "paragraph", "code"]
+
+
+def test_html_a_page_too_short_for_trafilatura_keeps_its_blocks():
+    """On a page this short (the cut's heading, item and lead-in only), trafilatura finds no main content and gives one run of
+    all the text, spaced before punctuation after inline markup: "4.8.5 Qemu Installer qemu , bridge-utils , sudo . Éditer
+    /etc/qemu-ifup :" outweighed the walk's blocks by its spaces alone. What shows is compared: the walk's blocks win."""
+    import re
+
+    from rag.markup import html_blocks
+
+    divs = re.findall(r'<div class="substance">.*?</div>', SISU_ORPHAN_ITEM, re.S)
+    page = "<html><body><div class='content'>" + "".join(divs[2:5]) + "</div></body></html>"
+    assert [(b.kind, b.text) for b in html_blocks(page)] == [
+        ("heading", "4.8.5 Qemu"), ("list_item", "Installer qemu, bridge-utils, sudo."), ("paragraph", "Éditer /etc/qemu-ifup:")]
+
+
+def test_html_items_outside_a_list_each_stay_an_item_and_adjacent_ones_share_a_list():
+    """The style guide's rule titles (<li class="bullet"><i>Be concise</i></li>, each followed by its paragraph) were all
+    missing; two items side by side go in one list, and an item already in a list is left alone."""
+    from rag.markup import _list_orphan_items, html_blocks, parse_html
+
+    def div(inner: str) -> str:
+        return f'<div class="substance">{inner}</div>'
+
+    rules = ["Use plain English", "Be balanced", "Be concise"]
+    body = "".join(div(f'<li class="bullet"><i>{r}</i></li>') + div(f"<p>{r} is a rule of this manual: every sentence is written with "
+                                                                     "it in mind, and the reviewers of each chapter check it before the "
+                                                                     "chapter is merged.</p>")
+                   for r in rules)
+    page = ("<html><body><div class='content'><h1>19. Style guide</h1>" + body
+            + div("<li>From the Debian repository</li> <li>From source</li>") + "<ul><li>From snapshots</li></ul></div></body></html>")
+    blocks = [(b.kind, b.text) for b in html_blocks(page)]
+    for r in rules:
+        assert ("list_item", r) in blocks
+    assert ("list_item", "From the Debian repository") in blocks and ("list_item", "From source") in blocks
+    soup = parse_html(page)
+    assert _list_orphan_items(soup)
+    assert [len(ul.find_all("li")) for ul in soup.find_all("ul")] == [1, 1, 1, 2, 1]
+    assert not _list_orphan_items(soup), "every item is in a list now"
+    assert not _list_orphan_items(parse_html("<ul><li>a</li></ul><ol><li>b</li></ol>"))
+
+
 def test_html_a_bold_question_alone_in_its_paragraph_is_a_heading():
     from rag.markup import html_blocks
 

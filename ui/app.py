@@ -6,8 +6,13 @@ highlighted. Everything goes through the rag package's public API
 (`rag.pipeline.build`, `Pipeline.stream/ingest/documents/info`, `rag.errors`).
 
 API endpoints (for gradio_client): `/chat` (question, mode, k, show_unsupported
--> chatbot, sources HTML, cleared textbox, Answer dict), `/new_chat`, `/upload`
-and `/documents`.
+-> chatbot, sources HTML, cleared textbox, Answer dict; errors raise), `/new_chat`,
+`/upload` and `/documents`. The page's own Ask runs `chat_ui`, which shows errors
+instead of raising them (a raised gr.Error marks every output of the event failed)
+and gives the question box back what was typed; Stop marks the answer stopped.
+
+Conversations: the browser keeps one session id per collection (BrowserState
+{collection: id}); the turns live on disk (ui/sessions.py).
 
 Documents and collections: click a row of the documents table to select it, then
 re-index it or delete it (after a confirmation); "Delete chat" removes the
@@ -204,6 +209,8 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
             if answer is None:
                 raise RuntimeError("the pipeline returned no answer")
         except Exception as e:
+            if ui and stopped(session["sid"], turn):
+                return
             if isinstance(e, RagError):
                 turn["error"] = user_message(e)
             else:
@@ -218,11 +225,17 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
             if not ui:
                 raise gr.Error(escape(turn["error"]))
             return
+        if ui and stopped(session["sid"], turn):  # Stop came while the last step ran: its "stopped" turn stands
+            return
         inflight.pop(session["sid"], None)
         turn["answer"] = answer.to_dict()
         session = {"sid": session["sid"], "turns": turns + [turn]}
         save(session)
         yield render.messages(session["turns"], show_unsupported), render.sources_html(session["turns"]), session, "", turn["answer"]
+
+    def stopped(sid: str, turn: dict) -> bool:
+        job = inflight.get(sid)
+        return job is None or job["turn"] is not turn
 
     def chat_ui(question: str, mode: str, k: float, show_unsupported: bool, session, coll):
         yield from chat(question, mode, k, show_unsupported, session, coll, ui=True)

@@ -157,3 +157,17 @@ def test_delete_and_switching_collection_clear_the_stale_upload_log_and_conversa
     back = switch(settings.collection, "team-notes", other, stored, False)
     assert back[9]["sid"] == session["sid"] and len(back[9]["turns"]) == 1  # the conversation is back
     assert QUESTION in str(back[7].value)
+
+
+def test_an_answer_that_finishes_after_stop_does_not_overwrite_the_stopped_turn(app):
+    demo, _, settings = app
+    chat_ui, on_stop = handler(demo, "chat_ui"), handler(demo, "on_stop")
+    gen = chat_ui(QUESTION, "extractive", 5, False, None, settings.collection)
+    _, _, session, _, _ = next(gen)
+    on_stop(session, False)  # Stop, while the worker thread is still computing the answer
+    rest = list(gen)  # drafts already on their way may still come; the late final answer is neither shown nor saved
+    assert all(update[4] == gr.skip() and "rag-ok" not in str(update[0]) for update in rest)
+    from ui.sessions import SessionStore
+
+    turns = SessionStore(settings.data_dir / "sessions").load(session["sid"])
+    assert len(turns) == 1 and turns[0]["stopped"] is True

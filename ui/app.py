@@ -319,6 +319,7 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                     progress((done["files"] - 1, done["total"]), desc=f"Embedding {kw.get('name', '')}", unit="files")
 
             progress(0, desc="Reading files")
+            before = {d["source"] for d in doc_rows_raw(coll)}
             try:
                 report = lib.ingest(saved, progress=on_progress)
             except RagError as e:
@@ -329,7 +330,8 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                 if stored is not None and f.source not in chunks:
                     stored.unlink(missing_ok=True)
             for name in report.indexed:
-                lines.append(f"**Indexed** {escape(name)} ({chunks.get(name, '?')} chunks)")
+                again = " (replaces the earlier upload of that name)" if name in before else ""
+                lines.append(f"**Indexed** {escape(name)} ({chunks.get(name, '?')} chunks){again}")
             for name in report.unchanged:
                 lines.append(f"**Unchanged** {escape(name)} (already indexed)")
             for c in report.copies:  # both stay; retrieval reads the repeated passage once

@@ -171,3 +171,16 @@ def test_an_answer_that_finishes_after_stop_does_not_overwrite_the_stopped_turn(
 
     turns = SessionStore(settings.data_dir / "sessions").load(session["sid"])
     assert len(turns) == 1 and turns[0]["stopped"] is True
+
+
+def test_a_changed_file_uploaded_under_the_same_name_says_it_replaces_the_earlier_one(app, tmp_path):
+    demo, _, settings = app
+    upload = handler(demo, "upload")
+    note = tmp_path / "in" / "ferry.md"
+    note.parent.mkdir()
+    note.write_text("# Ferry\n\nThe ferry leaves at nine.\n")
+    log, *_ = upload([str(note)], settings.collection, progress=lambda *a, **k: None)
+    assert "**Indexed** ferry.md" in log and "replaces" not in log
+    note.write_text("# Ferry\n\nThe ferry leaves at ten.\n")
+    log, *_ = upload([str(note)], settings.collection, progress=lambda *a, **k: None)
+    assert "replaces the earlier upload of that name" in log

@@ -92,7 +92,7 @@ def crash_text(e: BaseException) -> str:
     return f"Something went wrong while answering: {short}. Your question is kept in the box; press Ask to try again."
 
 
-STOPPED = "Stopped before the answer was finished. Your question is back in the box; press Ask to try again."
+STOPPED = "the answer was not finished. Your question is back in the box; press Ask to ask it again."
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:

@@ -86,7 +86,7 @@ def answer_html(turn: dict, show_unsupported: bool = False) -> str:
     """The final assistant message: cited sentences, unsupported ones flagged or folded away, timings."""
     tid = turn["id"]
     if turn.get("stopped"):
-        return f'<div class="rag-answer rag-stopped"><strong>Stopped.</strong> {_text(turn.get("error") or "")}</div>'
+        return f'<div class="rag-answer rag-stopped"><strong>Stopped:</strong> {_text(turn.get("error") or "")}</div>'
     if turn.get("error"):  # backticks are the CLI's Markdown; here they would show literally
         return f'<div class="rag-answer rag-error"><strong>Error:</strong> {_text(turn["error"].replace("`", ""))}</div>'
     a = turn.get("answer")

@@ -35,6 +35,8 @@ def test_errors_leave_no_badges_and_keep_the_question(hash_app, page, artifacts)
     err = page.locator("#rag-chat .rag-error").last.inner_text()
     assert "No documents yet" in err and "`" not in err
     assert page.evaluate(ERROR_BADGES) == 0
+    rate = page.locator("#rag-chat button[aria-label='Like'], #rag-chat button[aria-label='Dislike']")
+    assert rate.count() == 2 and not rate.first.is_visible()  # an error is not an answer to rate
     long = "why " * 600  # too long: a toast; nothing else changes
     box.fill(long)
     page.keyboard.press("Enter")
@@ -75,6 +77,7 @@ def test_copy_gives_plain_text_and_html_in_a_question_is_shown_as_typed(hash_app
     copied = page.evaluate("navigator.clipboard.readText()")
     assert "<" not in copied and "rag-" not in copied, copied
     assert "Ada Quill" in copied and "[1]" in copied and "Sources:\n[1] marrow.md" in copied
+    assert page.locator("#rag-chat button[aria-label='Like']").last.is_visible()  # a real answer can be rated
     assert "retrieve" not in copied  # the timings line is not part of the answer
 
     conv = page.locator("#rag-chat button[aria-label='Copy conversation'], #rag-chat button[title='Copy conversation']")

@@ -80,6 +80,18 @@ def test_copy_gives_plain_text_and_html_in_a_question_is_shown_as_typed(hash_app
     assert page.locator("#rag-chat button[aria-label='Like']").last.is_visible()  # a real answer can be rated
     assert "retrieve" not in copied  # the timings line is not part of the answer
 
+    # An older answer's button copies that answer, not the newest one.
+    ask("Who proposed the new 2030 strategic concept?")
+    first_answer = page.locator("#rag-chat .rag-answer").first
+    first_answer.hover()
+    buttons = page.locator("#rag-chat button[aria-label='Copy message']")
+    assert buttons.count() == 4  # under each question and each answer
+    buttons.nth(1).click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "Ada Quill" in copied and "2030" not in copied, copied
+    buttons.nth(2).click()  # the second question
+    assert page.evaluate("navigator.clipboard.readText()") == "Who proposed the new 2030 strategic concept?"
+
     conv = page.locator("#rag-chat button[aria-label='Copy conversation'], #rag-chat button[title='Copy conversation']")
     assert conv.count() == 1, labels
     conv.click()

@@ -99,6 +99,12 @@
   }
   window.ragAnswerText = answerText;
   function messageOf(button) {
+    // Gradio draws a message's buttons in a panel right after the message's row.
+    const panel = button.closest(".message-buttons");
+    for (let el = panel && panel.previousElementSibling; el; el = el.previousElementSibling) {
+      const found = el.querySelectorAll(".rag-answer, .rag-question");
+      if (found.length) return found[found.length - 1];
+    }
     for (let el = button.parentElement; el && el.id !== "rag-chat"; el = el.parentElement) {
       const found = el.querySelectorAll(".rag-answer, .rag-question");
       if (found.length) return found[found.length - 1];

@@ -51,7 +51,7 @@ from rag.settings import Settings
 from ui import render
 from ui.feedback import append_feedback, feedback_record, rating_of
 from ui.sessions import SessionStore, new_id, valid_id
-from ui.uploads import ALLOWED, UploadRejected, save_upload, types_text
+from ui.uploads import UploadRejected, save_upload, types_text
 
 log = logging.getLogger(__name__)
 
@@ -445,7 +445,9 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                 new_coll = gr.Textbox(placeholder="new collection name", show_label=False, scale=3, elem_id="rag-new-collection")
                 create_btn = gr.Button("Create", size="sm", scale=1, elem_id="rag-create-collection")
             gr.Markdown("### Documents")
-            files = gr.File(label="Upload " + types_text(), file_count="multiple", file_types=list(ALLOWED),
+            # No file_types filter: Gradio would reject another type before upload() runs, in a toast that vanishes;
+            # upload() rejects it (uploads.sanitize_filename) and lists it in the upload log with the reason.
+            files = gr.File(label="Upload " + types_text(), file_count="multiple",
                             type="filepath", elem_id="rag-upload")
             upload_log = gr.Markdown(elem_id="rag-upload-log")
             docs = gr.Dataframe(headers=["Document", "Folder", "Chunks"], value=[], interactive=False, wrap=True,

@@ -101,7 +101,7 @@ def test_copy_gives_plain_text_and_html_in_a_question_is_shown_as_typed(hash_app
     page.screenshot(path=str(artifacts / "copy_and_card_scroll.png"))
 
 
-def test_upload_log_rejects_and_stale_counts(hash_app, page, tmp_path):
+def test_upload_log_rejects_and_stale_counts(hash_app, page, artifacts, tmp_path):
     app = hash_app()
     fake = tmp_path / "fake.pdf"
     fake.write_text("not a pdf at all")
@@ -113,6 +113,13 @@ def test_upload_log_rejects_and_stale_counts(hash_app, page, tmp_path):
     log = page.locator("#rag-upload-log").inner_text()
     assert "corrupt or unreadable PDF" in log and "Pdfium" not in log
     assert not (app.settings.uploads_dir / "fake.pdf").exists()
+    weird = tmp_path / "weird.xyz"
+    weird.write_bytes(b"\x00\x01\x02")
+    page.set_input_files("#rag-upload input[type=file]", str(weird))
+    page.wait_for_selector("#rag-upload-log :text('Skipped')")  # in the log, not only in a toast that goes away
+    log = page.locator("#rag-upload-log").inner_text()
+    assert "Skipped weird.xyz: unsupported file type '.xyz'" in log and "fake.pdf" not in log  # the older log is gone
+    page.screenshot(path=str(artifacts / "upload_rejected.png"))
 
 
 def test_stop_says_stopped_and_gives_the_question_back(hash_app, page, artifacts, monkeypatch, ask):

@@ -6,8 +6,13 @@ highlighted. Everything goes through the rag package's public API
 (`rag.pipeline.build`, `Pipeline.stream/ingest/documents/info`, `rag.errors`).
 
 API endpoints (for gradio_client): `/chat` (question, mode, k, show_unsupported
--> chatbot, sources HTML, cleared textbox, Answer dict), `/new_chat`, `/upload`
-and `/documents`.
+-> chatbot, sources HTML, cleared textbox, Answer dict; errors raise), `/new_chat`,
+`/upload` and `/documents`. The page's own Ask runs `chat_ui`, which shows errors
+instead of raising them (a raised gr.Error marks every output of the event failed)
+and gives the question box back what was typed; Stop marks the answer stopped.
+
+Conversations: the browser keeps one session id per collection (BrowserState
+{collection: id}); the turns live on disk (ui/sessions.py).
 
 Documents and collections: click a row of the documents table to select it, then
 re-index it or delete it (after a confirmation); "Delete chat" removes the
@@ -28,6 +33,8 @@ import os
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported: launch() would phone home otherwise
 
 import importlib.util
+import logging
+import re
 import secrets
 import time
 import uuid
@@ -40,12 +47,13 @@ import gradio as gr
 
 from rag.errors import ConfigError, IndexNotBuilt, RagError
 from rag.library import Collections, check_collection_name
-from rag.loaders import FORMATS
 from rag.settings import Settings
 from ui import render
 from ui.feedback import append_feedback, feedback_record, rating_of
 from ui.sessions import SessionStore, new_id, valid_id
-from ui.uploads import ALLOWED, UploadRejected, save_upload
+from ui.uploads import UploadRejected, save_upload, types_text
+
+log = logging.getLogger(__name__)
 
 ASSETS = Path(__file__).parent / "assets"
 NO_DOCS = "No documents yet: upload some or run `rag ingest`."
@@ -65,6 +73,26 @@ def available_modes(settings: Settings) -> list[str]:
 
 def user_message(e: Exception) -> str:
     return NO_DOCS if isinstance(e, IndexNotBuilt) else str(e)
+
+
+def ui_text(message: str) -> str:
+    """A message for the page, not a terminal: no Markdown backticks (a toast shows them literally), no CLI flags."""
+    message = re.sub(r" \(e\.g\. `--collection ([^`]+)`\)", r" (e.g. \1)", message)
+    return message.replace("`", "")
+
+
+def failure_text(reason: str) -> str:
+    """A loader's reason without the library's exception text: "corrupt or unreadable PDF (PdfiumError: ...)" ->
+    "corrupt or unreadable PDF" (the CLI and the JSON keep the detail)."""
+    return re.sub(r" \([A-Za-z.]*(?:Error|Exception)\b.*\)$", "", reason or "").strip() or reason
+
+
+def crash_text(e: BaseException) -> str:
+    short = (str(e).strip().splitlines() or [""])[0][:160] or type(e).__name__
+    return f"Something went wrong while answering: {short}. Your question is kept in the box; press Ask to try again."
+
+
+STOPPED = "the answer was not finished. Your question is back in the box; press Ask to ask it again."
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -140,19 +168,33 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
             gr.Warning(f"Could not save the conversation: {e}")
 
     # --- event handlers -------------------------------------------------------------
-    def chat(question: str, mode: str, k: float, show_unsupported: bool, session, coll):
-        """Answer with streaming; the streamed draft is replaced by the verified answer."""
+    inflight: dict[str, dict] = {}  # session id -> the turn being answered, for Stop
+
+    def chat(question: str, mode: str, k: float, show_unsupported: bool, session, coll, ui: bool = False):
+        """Answer with streaming; the streamed draft is replaced by the verified answer.
+
+        The API (`ui=False`) raises every error (gradio_client gets an AppError). The page (`ui=True`) never raises:
+        a raised gr.Error would mark every output (chat, sources, JSON, question box) as failed. It says what went
+        wrong in a toast (nothing asked) or in the chat (an answer that failed), and gives the question box back
+        what was typed."""
         session = fresh(session)
-        q = (question or "").strip()
+        typed = question or ""
+        q = typed.strip()
         try:
             pipe_of(coll).validate(q)
         except RagError as e:
-            raise gr.Error(escape(user_message(e)), title="Nothing to answer")
+            if not ui:
+                raise gr.Error(escape(user_message(e)), title="Nothing to answer")
+            gr.Warning(escape(ui_text(user_message(e))), title="Nothing to answer")
+            yield gr.skip(), gr.skip(), session, gr.skip(), gr.skip()
+            return
         turn = {"id": uuid.uuid4().hex[:12], "question": q, "answer": None, "error": None, "feedback": None,
                 "ts": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         # The file is the truth when it exists: two tabs of one browser share a session id and so one conversation.
         turns = sessions.load(session["sid"]) or session["turns"]
         history = [(t["question"], t["answer"]["answer"]) for t in turns if t.get("answer")][-HISTORY_TURNS:]
+        if ui:
+            inflight[session["sid"]] = {"turn": turn, "typed": typed, "turns": turns}
         yield render.messages(turns, show_unsupported, pending=turn), gr.skip(), session, "", gr.skip()
         text, last, answer = "", 0.0, None
         try:
@@ -164,28 +206,78 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                         yield render.messages(turns, show_unsupported, pending=turn, pending_text=text), gr.skip(), session, "", gr.skip()
                 else:
                     answer = event
-        except RagError as e:
-            turn["error"] = user_message(e)
+            if answer is None:
+                raise RuntimeError("the pipeline returned no answer")
+        except Exception as e:
+            if ui and stopped(session["sid"], turn):
+                return
+            if isinstance(e, RagError):
+                turn["error"] = user_message(e)
+            else:
+                log.exception("answering %r failed", q[:200])
+                if not ui:
+                    raise
+                turn["error"] = crash_text(e)
+            inflight.pop(session["sid"], None)
             session = {"sid": session["sid"], "turns": turns + [turn]}
             save(session)
-            yield render.messages(session["turns"], show_unsupported), gr.skip(), session, "", None
-            raise gr.Error(escape(turn["error"]))
+            yield render.messages(session["turns"], show_unsupported), gr.skip(), session, typed if ui else "", None
+            if not ui:
+                raise gr.Error(escape(turn["error"]))
+            return
+        if ui and stopped(session["sid"], turn):  # Stop came while the last step ran: its "stopped" turn stands
+            return
+        inflight.pop(session["sid"], None)
         turn["answer"] = answer.to_dict()
         session = {"sid": session["sid"], "turns": turns + [turn]}
         save(session)
         yield render.messages(session["turns"], show_unsupported), render.sources_html(session["turns"]), session, "", turn["answer"]
 
+    def stopped(sid: str, turn: dict) -> bool:
+        job = inflight.get(sid)
+        return job is None or job["turn"] is not turn
+
+    def chat_ui(question: str, mode: str, k: float, show_unsupported: bool, session, coll):
+        yield from chat(question, mode, k, show_unsupported, session, coll, ui=True)
+
+    def on_stop(session, show_unsupported: bool):
+        """Stop: the cancelled answer's bubble says it was stopped (and is kept), and the question goes back to the box."""
+        session = fresh(session)
+        job = inflight.pop(session["sid"], None)
+        if job is None:  # nothing in flight (the answer had finished)
+            return gr.skip(), gr.skip(), gr.skip()
+        turn = dict(job["turn"], error=STOPPED, stopped=True)
+        session = {"sid": session["sid"], "turns": job["turns"] + [turn]}
+        save(session)
+        return render.messages(session["turns"], show_unsupported), session, job["typed"]
+
+    def chats_of(stored) -> dict:
+        """The browser keeps one conversation id per collection: {collection: session id} (an older page kept one id)."""
+        if valid_id(stored):
+            return {settings.collection: stored}
+        return {c: v for c, v in stored.items() if isinstance(c, str) and valid_id(v)} if isinstance(stored, dict) else {}
+
     def new_chat():
         session = {"sid": new_id(), "turns": []}
         return [], render.EMPTY_SOURCES, session, session["sid"], None
 
-    def restore(sid, show_unsupported: bool, coll):
-        """Page load: bring back this browser's conversation from disk."""
-        sid = sid if valid_id(sid) else new_id()
+    def new_chat_ui(coll, stored):
+        chat_view, panel, session, _, details = new_chat()
+        return chat_view, panel, session, {**chats_of(stored), coll or settings.collection: session["sid"]}, details
+
+    def conversation_view(sid, show_unsupported: bool):
         session = {"sid": sid, "turns": sessions.load(sid)}
         liked = [{"up": "Like", "down": "Dislike"}.get(t.get("feedback")) for t in session["turns"]]
         chat_view = gr.Chatbot(value=render.messages(session["turns"], show_unsupported), feedback_value=liked)
-        return chat_view, render.sources_html(session["turns"]), session, sid, status_md(coll), doc_rows(coll)
+        return chat_view, render.sources_html(session["turns"]), session
+
+    def restore(stored, show_unsupported: bool, coll):
+        """Page load: bring back this browser's conversation (of this collection) from disk."""
+        coll = coll or settings.collection
+        chats = chats_of(stored)
+        sid = chats.get(coll) or new_id()
+        chat_view, panel, session = conversation_view(sid, show_unsupported)
+        return chat_view, panel, session, {**chats, coll: sid}, status_md(coll), doc_rows(coll)
 
     def rerender(show_unsupported: bool, session):
         return render.messages(fresh(session)["turns"], show_unsupported)
@@ -214,7 +306,7 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
             try:
                 saved.append(save_upload(p, lib.uploads, settings.upload_max_mb))
             except UploadRejected as e:
-                lines.append(f"**Skipped:** {escape(str(e))}")
+                lines.append(f"**Skipped** {escape(Path(p).name)}: {escape(str(e))}")
                 gr.Warning(escape(str(e)))
         if saved:
             done = {"files": 0, "total": len(saved)}
@@ -227,23 +319,33 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                     progress((done["files"] - 1, done["total"]), desc=f"Embedding {kw.get('name', '')}", unit="files")
 
             progress(0, desc="Reading files")
+            before = {d["source"] for d in doc_rows_raw(coll)}
             try:
                 report = lib.ingest(saved, progress=on_progress)
             except RagError as e:
-                raise gr.Error(escape(user_message(e)))
+                raise gr.Error(escape(ui_text(user_message(e))))
             chunks = {d["source"]: d["chunks"] for d in doc_rows_raw(coll)}
+            for f in report.failed:  # an upload that isn't indexed isn't kept (an earlier version that is indexed stays)
+                stored = next((s for s in saved if s.name == Path(f.source).name), None)
+                if stored is not None and f.source not in chunks:
+                    stored.unlink(missing_ok=True)
             for name in report.indexed:
-                lines.append(f"**Indexed** {escape(name)} ({chunks.get(name, '?')} chunks)")
+                again = " (replaces the earlier upload of that name)" if name in before else ""
+                lines.append(f"**Indexed** {escape(name)} ({chunks.get(name, '?')} chunks){again}")
             for name in report.unchanged:
                 lines.append(f"**Unchanged** {escape(name)} (already indexed)")
             for c in report.copies:  # both stay; retrieval reads the repeated passage once
                 lines.append(f"**Same content as** {escape(Path(c['same_as']).name)}: {escape(Path(c['path']).name)} is kept as a second document")
             for f in report.failed:
-                lines.append(f"**Could not read** {escape(f.source)}: {escape(f.reason)}")
+                lines.append(f"**Could not read** {escape(f.source)}: {escape(failure_text(f.reason))}; it was not kept")
             lines.append(f"{report.total_chunks} chunks in the index · {report.elapsed_s:.1f} s")
             if report.indexed:
                 gr.Info(f"Indexed {len(report.indexed)} file(s); ask away.")
         return "\n\n".join(lines), doc_rows(coll), status_md(coll), None
+
+    def upload_starting(files):
+        """Clears the last upload's log before the new one's progress is drawn over it."""
+        return "Uploading…" if files else gr.skip()
 
     def doc_rows_raw(coll=None) -> list[dict]:
         try:
@@ -282,40 +384,47 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         except RagError as e:
             raise gr.Error(escape(user_message(e)))
         gr.Info(f"Deleted {r['source']} ({r['chunks_removed']} chunks).")
-        return gr.update(visible=False), None, "Deleted. Select another document in the table.", doc_rows(coll), status_md(coll)
+        return (gr.update(visible=False), None, "Deleted. Select another document in the table.", doc_rows(coll), status_md(coll),
+                "")  # the upload log's chunk count is out of date
 
     def reindex(doc_id, coll):
         if not doc_id:
             gr.Warning("Click a document in the table first.")
-            return gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
             r = lib_of(coll).reindex(doc_id)
         except RagError as e:
             raise gr.Error(escape(user_message(e)))
         gr.Info(f"Re-indexed {r['source']} ({r['chunks']} chunks).")
-        return f"Re-indexed **{escape(r['source'])}** ({r['chunks']} chunks)", doc_rows(coll), status_md(coll)
+        return f"Re-indexed **{escape(r['source'])}** ({r['chunks']} chunks)", doc_rows(coll), status_md(coll), ""
 
-    def delete_chat(session):
+    def delete_chat(session, coll, stored):
         sid = session.get("sid") if isinstance(session, dict) else None
         if valid_id(sid):
             sessions.delete(sid)
         gr.Info("Conversation deleted.")
-        return new_chat()
+        return (gr.update(visible=False), *new_chat_ui(coll, stored))
 
-    def switch_collection(name):
+    def switch_collection(name, old, session, stored, show_unsupported: bool):
+        """Each collection keeps its own conversation: switching away and back brings it back."""
         try:
             name = check_collection_name(name)
             pipe_of(name)
         except RagError as e:
-            raise gr.Error(escape(str(e)))
-        return (name, doc_rows(name), status_md(name), None, "Select a document in the table.", gr.update(visible=False),
-                *new_chat())
+            raise gr.Error(escape(ui_text(str(e))))
+        chats = chats_of(stored)
+        if isinstance(session, dict) and valid_id(session.get("sid")):
+            chats[old or settings.collection] = session["sid"]
+        sid = chats.get(name) or new_id()
+        chat_view, panel, session = conversation_view(sid, show_unsupported)
+        return (name, doc_rows(name), status_md(name), None, "Select a document in the table.", gr.update(visible=False), "",
+                chat_view, panel, session, {**chats, name: sid}, None)
 
     def create_collection(name):
         try:
             name = check_collection_name(name)
         except RagError as e:
-            raise gr.Error(escape(str(e)), title="Invalid name")
+            raise gr.Error(escape(ui_text(str(e))), title="Invalid name")
         pipe_of(name)
         return gr.update(choices=collections.names(), value=name), ""
 
@@ -336,7 +445,9 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                 new_coll = gr.Textbox(placeholder="new collection name", show_label=False, scale=3, elem_id="rag-new-collection")
                 create_btn = gr.Button("Create", size="sm", scale=1, elem_id="rag-create-collection")
             gr.Markdown("### Documents")
-            files = gr.File(label="Upload " + FORMATS.replace(",", "").replace(" or ", " "), file_count="multiple", file_types=list(ALLOWED),
+            # No file_types filter: Gradio would reject another type before upload() runs, in a toast that vanishes;
+            # upload() rejects it (uploads.sanitize_filename) and lists it in the upload log with the reason.
+            files = gr.File(label="Upload " + types_text(), file_count="multiple",
                             type="filepath", elem_id="rag-upload")
             upload_log = gr.Markdown(elem_id="rag-upload-log")
             docs = gr.Dataframe(headers=["Document", "Folder", "Chunks"], value=[], interactive=False, wrap=True,
@@ -376,7 +487,12 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
                 with gr.Row():
                     stop = gr.Button("Stop", size="sm", elem_id="rag-stop")
                     clear = gr.Button("New chat", size="sm", elem_id="rag-new-chat")
-                    delete_chat_btn = gr.Button("Delete chat", size="sm", elem_id="rag-delete-chat")
+                    delete_chat_btn = gr.Button("Delete chat…", size="sm", elem_id="rag-delete-chat")
+                with gr.Group(visible=False, elem_id="rag-confirm-chat") as confirm_chat_box:
+                    gr.Markdown("Delete this conversation? It is removed from disk and can't be brought back.")
+                    with gr.Row():
+                        confirm_chat_btn = gr.Button("Yes, delete the chat", size="sm", variant="stop", elem_id="rag-confirm-delete-chat")
+                        cancel_chat_btn = gr.Button("Cancel", size="sm", elem_id="rag-cancel-delete-chat")
             with gr.Column(scale=2, min_width=320):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(render.EMPTY_SOURCES, elem_id="rag-sources")
@@ -386,21 +502,29 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         # --- events -------------------------------------------------------------------
         ask = gr.on(
             triggers=[question.submit, send.click],
-            fn=chat,
+            fn=chat_ui,
             inputs=[question, mode, k, show_unsupported, session, coll],
             outputs=[chatbot, sources, session, question, answer_json],
-            api_name="chat",
+            api_visibility="private",
             concurrency_id="answer",
             show_progress="minimal",
         )
-        ask.then(lambda s: s["sid"] if isinstance(s, dict) else gr.skip(), session, browser_sid, api_visibility="private", queue=False)
-        stop.click(None, cancels=[ask], api_visibility="private")
-        clear.click(new_chat, None, [chatbot, sources, session, browser_sid, answer_json], api_name="new_chat", queue=False)
-        chatbot.clear(new_chat, None, [chatbot, sources, session, browser_sid, answer_json], api_visibility="private", queue=False)
+        ask.then(lambda s, c, b: {**chats_of(b), c or settings.collection: s["sid"]} if isinstance(s, dict) else gr.skip(),
+                 [session, coll, browser_sid], browser_sid, api_visibility="private", queue=False)
+        # The API's endpoints: the same handlers, errors raised (an AppError for gradio_client) instead of shown.
+        api_chat = gr.Button(visible=False)
+        api_new_chat = gr.Button(visible=False)
+        api_chat.click(chat, [question, mode, k, show_unsupported, session, coll], [chatbot, sources, session, question, answer_json],
+                       api_name="chat", concurrency_id="answer", show_progress="hidden")
+        api_new_chat.click(new_chat, None, [chatbot, sources, session, browser_sid, answer_json], api_name="new_chat", queue=False)
+        stop.click(on_stop, [session, show_unsupported], [chatbot, session, question], cancels=[ask], api_visibility="private", queue=False)
+        clear.click(new_chat_ui, [coll, browser_sid], [chatbot, sources, session, browser_sid, answer_json], api_visibility="private", queue=False)
+        chatbot.clear(new_chat_ui, [coll, browser_sid], [chatbot, sources, session, browser_sid, answer_json], api_visibility="private", queue=False)
         chatbot.like(on_like, [session], [session], api_visibility="private", queue=False)
         show_unsupported.change(rerender, [show_unsupported, session], [chatbot], api_visibility="private", queue=False)
-        files.upload(upload, [files, coll], [upload_log, docs, status, files], api_name="upload", concurrency_limit=1,
-                     concurrency_id="ingest", show_progress_on=[upload_log])
+        files.upload(upload_starting, [files], [upload_log], api_visibility="private", queue=False, show_progress="hidden").then(
+            upload, [files, coll], [upload_log, docs, status, files], api_name="upload", concurrency_limit=1,
+            concurrency_id="ingest", show_progress_on=[upload_log])
         refresh_btn.click(refresh, [coll], [docs, status], api_name="documents", queue=False)
         demo.load(restore, [browser_sid, show_unsupported, coll], [chatbot, sources, session, browser_sid, status, docs],
                   api_visibility="private", queue=False)
@@ -408,12 +532,15 @@ def build_app(pipeline, settings: Settings | None = None) -> gr.Blocks:
         docs.select(select_doc, [coll], [selected, selected_md, confirm_box], api_visibility="private", queue=False)
         delete_btn.click(ask_delete, [selected, coll], [confirm_box, confirm_md], api_visibility="private", queue=False)
         cancel_btn.click(lambda: gr.update(visible=False), None, [confirm_box], api_visibility="private", queue=False)
-        confirm_btn.click(confirm_delete, [selected, coll], [confirm_box, selected, selected_md, docs, status],
+        confirm_btn.click(confirm_delete, [selected, coll], [confirm_box, selected, selected_md, docs, status, upload_log],
                           api_visibility="private", concurrency_id="ingest", concurrency_limit=1)
-        reindex_btn.click(reindex, [selected, coll], [selected_md, docs, status], api_visibility="private",
+        reindex_btn.click(reindex, [selected, coll], [selected_md, docs, status, upload_log], api_visibility="private",
                           concurrency_id="ingest", concurrency_limit=1)
-        delete_chat_btn.click(delete_chat, [session], chat_outputs, api_visibility="private", queue=False)
-        coll_dd.change(switch_collection, [coll_dd], [coll, docs, status, selected, selected_md, confirm_box, *chat_outputs],
+        delete_chat_btn.click(lambda: gr.update(visible=True), None, [confirm_chat_box], api_visibility="private", queue=False)
+        cancel_chat_btn.click(lambda: gr.update(visible=False), None, [confirm_chat_box], api_visibility="private", queue=False)
+        confirm_chat_btn.click(delete_chat, [session, coll, browser_sid], [confirm_chat_box, *chat_outputs], api_visibility="private", queue=False)
+        coll_dd.change(switch_collection, [coll_dd, coll, session, browser_sid, show_unsupported],
+                       [coll, docs, status, selected, selected_md, confirm_box, upload_log, *chat_outputs],
                        api_visibility="private", queue=False)
         create_btn.click(create_collection, [new_coll], [coll_dd, new_coll], api_visibility="private")
         new_coll.submit(create_collection, [new_coll], [coll_dd, new_coll], api_visibility="private")

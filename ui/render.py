@@ -85,8 +85,10 @@ def _unsupported_block(sentences: list[dict], inline: bool) -> str:
 def answer_html(turn: dict, show_unsupported: bool = False) -> str:
     """The final assistant message: cited sentences, unsupported ones flagged or folded away, timings."""
     tid = turn["id"]
-    if turn.get("error"):
-        return f'<div class="rag-answer rag-error"><strong>Error:</strong> {_text(turn["error"])}</div>'
+    if turn.get("stopped"):
+        return f'<div class="rag-answer rag-stopped"><strong>Stopped:</strong> {_text(turn.get("error") or "")}</div>'
+    if turn.get("error"):  # backticks are the CLI's Markdown; here they would show literally
+        return f'<div class="rag-answer rag-error"><strong>Error:</strong> {_text(turn["error"].replace("`", ""))}</div>'
     a = turn.get("answer")
     if not a:
         return '<div class="rag-answer rag-error">No answer was recorded.</div>'
@@ -126,18 +128,25 @@ def answer_html(turn: dict, show_unsupported: bool = False) -> str:
 
 
 def pending_html(text: str = "") -> str:
-    status = "checking the sources…" if text else "searching your documents…"
+    status = "checking the sources…" if text else "searching your documents…"  # Stop replaces this bubble (ui/app.py on_stop)
     return f'<div class="rag-answer rag-streaming"><p class="rag-body">{_text(text)}</p><span class="rag-pending">{status}</span></div>'
+
+
+def question_html(question: str) -> str:
+    """The user's question as typed: escaped, so "<b>" or "*x*" shows as those characters, not as markup. One HTML
+    block with no blank line, so the chatbot's Markdown leaves its text alone."""
+    lines = [escape(line) for line in (question or "").strip().splitlines() if line.strip()]
+    return f'<div class="rag-question">{"<br>".join(lines)}</div>'
 
 
 def messages(turns: list[dict], show_unsupported: bool = False, pending: dict | None = None, pending_text: str = "") -> list[dict]:
     """Chatbot value (gradio "messages" format): one user + one assistant message per turn."""
     out = []
     for t in turns:
-        out.append({"role": "user", "content": t["question"]})
+        out.append({"role": "user", "content": question_html(t["question"])})
         out.append({"role": "assistant", "content": answer_html(t, show_unsupported)})
     if pending is not None:
-        out.append({"role": "user", "content": pending["question"]})
+        out.append({"role": "user", "content": question_html(pending["question"])})
         out.append({"role": "assistant", "content": pending_html(pending_text)})
     return out
 

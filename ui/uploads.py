@@ -24,6 +24,11 @@ ALLOWED = tuple(sorted(SUPPORTED))
 MAX_NAME = 120
 
 
+def types_text() -> str:
+    """The file types an upload may have, for the upload box's label and the rejection message alike."""
+    return ", ".join(ALLOWED)
+
+
 class UploadRejected(Exception):
     """The message says why and what to do; shown to the user as a warning."""
 
@@ -37,7 +42,7 @@ def sanitize_filename(name: str) -> str:
         stem, ext = base, ""
     ext = "." + ext.lower() if ext else ""
     if ext not in ALLOWED:
-        raise UploadRejected(f"unsupported file type '{ext or base or '?'}': upload {', '.join(ALLOWED)} files")
+        raise UploadRejected(f"unsupported file type '{ext or base or '?'}': upload {types_text()} files")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", stem)
     stem = re.sub(r"\.{2,}", ".", re.sub(r"_{2,}", "_", stem)).strip("._-")[: MAX_NAME - len(ext)] or "upload"
     return stem + ext

@@ -165,4 +165,5 @@ def test_an_empty_question_is_stopped_in_the_browser_without_an_error(hash_app, 
     assert page.locator(".toast-body").count() == 0 and page.locator("#rag-chat .rag-answer").count() == 0
     ask("When did NATO leaders meet in Brussels?")  # typing clears the warning and the question is answered
     assert "rag-needs-text" not in box.get_attribute("class")
+    assert "Type a question first" not in box.get_attribute("placeholder")  # the hint goes once the user types
     assert page.locator("#rag-chat .rag-answer").count() == 1

@@ -56,7 +56,13 @@ def test_reindex_delete_with_confirmation_and_delete_chat(hash_app, page, artifa
     # Delete chat: the conversation leaves the screen and the disk.
     sessions = app.settings.data_dir / "sessions"
     assert len(list(sessions.glob("*.json"))) == 1
+    page.click("#rag-delete-chat")  # asks first
+    page.wait_for_selector("#rag-confirm-delete-chat")
+    page.click("#rag-cancel-delete-chat")
+    page.wait_for_selector("#rag-confirm-delete-chat", state="hidden")
+    assert page.locator("#rag-chat .rag-answer").count() == 2 and len(list(sessions.glob("*.json"))) == 1
     page.click("#rag-delete-chat")
+    page.click("#rag-confirm-delete-chat")
     page.wait_for_function("document.querySelectorAll('#rag-chat .rag-answer').length === 0")
     assert list(sessions.glob("*.json")) == []
     page.reload()
@@ -93,6 +99,16 @@ def test_create_and_switch_collections(hash_app, page, artifacts, tmp_path, ask)
     # The default collection's pipeline never saw the team-b document.
     assert [d["source"] for d in app.pipeline.documents()] == ["000_e7591c0407e77bf5.txt"]
 
+    # Each collection keeps its conversation: back in team-b, the lighthouse answer is there again, and after a reload.
+    page.click("#rag-collection input")
+    page.locator("[role=listbox] [role=option]", has_text="team-b").first.click()
+    page.wait_for_selector("#rag-status :text('team-b')")
+    page.wait_for_function("document.querySelectorAll('#rag-chat .rag-answer').length === 1")
+    assert "Ada Quill" in page.locator("#rag-chat .rag-answer").last.inner_text()
+    assert page.locator("#rag-upload-log").inner_text().strip() == ""  # no upload log of the other collection
+
     page.fill("#rag-new-collection textarea, #rag-new-collection input", "no way!")
     page.click("#rag-create-collection")
     page.wait_for_selector(":text('Invalid collection name')")
+    toast = page.locator(".toast-body", has_text="Invalid collection name").first.inner_text()
+    assert "--collection" not in toast and "`" not in toast

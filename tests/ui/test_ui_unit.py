@@ -225,7 +225,8 @@ def test_messages_pair_every_question_with_one_answer():
     turns = [{"id": "a", "question": "q1", "answer": _answer(answer="x")}, {"id": "b", "question": "q2", "error": NO_DOCS}]
     msgs = render.messages(turns, pending={"id": "c", "question": "q3"}, pending_text="partial [1]")
     assert [m["role"] for m in msgs] == ["user", "assistant"] * 3
-    assert "rag-error" in msgs[3]["content"] and "upload some or run `rag ingest`" in msgs[3]["content"]
+    assert "rag-error" in msgs[3]["content"] and "upload some or run rag ingest." in msgs[3]["content"]  # no backticks shown
+    assert "`" not in msgs[3]["content"]
     assert "rag-streaming" in msgs[5]["content"] and "partial [1]" in msgs[5]["content"]
 
 

@@ -2,27 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from rag.blocks import quotable_spans
-from rag.chunking import chunk_document
-from rag.loaders import load_file
 from rag.markup import dehyphenated, untermed
-
-
-def load(path: Path):
-    return load_file(path.resolve(), path.parent.resolve(), 10**9)
-
-
-def kinds(doc) -> list[tuple[str, str]]:
-    return [(b.kind, doc.text[b.start:b.end]) for b in doc.blocks]
-
-
-def check_chunks(doc):
-    for c in chunk_document(doc, 64, 8):
-        assert c.text == doc.text[c.start:c.end]
-        for s, e in quotable_spans(c):
-            assert c.text[s:e] and c.text[s:e] == c.text[s:e].strip()
+from tests.unit.test_extract_markup import check_chunks, kinds, load
 
 
 def test_ansi_escapes_and_overstrikes_are_not_text_and_a_short_colored_file_is_no_binary(tmp_path):

@@ -320,11 +320,16 @@ def chunk_page_at(chunk, offset: int) -> int | None:
 
 def shown_row(quote: str, chunk) -> str | None:
     """How a quoted sentence is shown when it is a whole table row of `chunk` under a header row:
-    labelled with the column names. None for anything else (prose, part of a row, no header)."""
+    labelled with the column names; a row of two cells whose first is a label ending in ":" (Apache's directive
+    boxes, "Syntax: | ExpiresByType MIME-type <code>seconds") as the label and its value. None for anything else
+    (prose, part of a row, a row with no header)."""
     key = _WS.sub(" ", quote).strip()
     for s, e, kind, *rest in getattr(chunk, "blocks", ()):
-        if kind == "table_row" and len(rest) > 2 and _WS.sub(" ", chunk.text[s:e]).strip() == key:
-            return labelled_row(key, rest[2])
+        if kind == "table_row" and _WS.sub(" ", chunk.text[s:e]).strip() == key:
+            if len(rest) > 2 and rest[2]:
+                return labelled_row(key, rest[2])
+            cells = cells_of(key)
+            return f"{cells[0]} {cells[1]}" if len(cells) == 2 and cells[0].endswith(":") and cells[1] else None
     return None
 
 

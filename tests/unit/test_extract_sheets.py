@@ -328,3 +328,21 @@ def test_an_ods_zip_bomb_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr("rag.sheets.MAX_EXPANDED", 50_000)
     with pytest.raises(Unreadable, match="unreadable ODS: it expands to more than"):
         load(tmp_path / "b.ods")
+
+
+def test_a_label_and_value_row_with_no_header_is_shown_as_the_label_and_its_value():
+    """UI trial 2026-12-06: Apache's directive boxes are two-cell rows with no header row, and an answer showed
+    "Syntax: | ExpiresByType MIME-type <code>seconds" with the cell separator. It now reads "Syntax: ExpiresByType ...";
+    the citation still points at the row as the document has it."""
+    from rag.blocks import shown_row
+    from rag.types import Chunk
+
+    rows = ["Syntax: | ExpiresByType MIME-type <code>seconds", "alpha | 64", "Default: | "]
+    text = "\n\n".join(rows)
+    at = [text.index(r) for r in rows]
+    blocks = tuple((a, a + len(r.rstrip()), "table_row", "", 0) for a, r in zip(at, rows))
+    chunk = Chunk(id="c", source="mod_expires.html", root="/", title="", start=0, end=len(text), text=text, doc_sha256="",
+                  n_chunks=1, blocks=blocks)
+    assert shown_row(rows[0], chunk) == "Syntax: ExpiresByType MIME-type <code>seconds"
+    assert shown_row("alpha | 64", chunk) is None  # no label: shown as it is
+    assert shown_row("Default: |", chunk) is None  # nothing after the label

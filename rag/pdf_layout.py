@@ -538,7 +538,31 @@ def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
     tops = {ln.page for ln in numbered}
     if len(pages) >= 6 and len(tops) >= 0.5 * len(pages):
         out.update(id(ln) for ln in numbered)
+    if len(pages) >= 6:
+        out.update(_section_heads(pages, heights, body, need))
     return out - (_in_text_flow(pages, heights, out, body) - _folios([ln for ln, _ in cand if id(ln) in out], len(pages)))
+
+
+def _section_heads(pages: list[list[Line]], heights: list[float], body: float, need: int) -> set[int]:
+    """ids of running headers that name the page's chapter and section, so that their words change from page to page
+    (dblatex: "CHAPTER 7. BASICS OF THE DEBIAN PACKAGE… 7.3. WHY ARE DEBIAN PACKAGE FILE NAMES…", with the page number
+    in the footer): a page's top line, at the body's size and not bold, of 3+ words, set 2+ line pitches above the
+    next line, whose first two words (digits aside) open the top line at the same height on `need`+ pages. A chapter's
+    title, set larger, is no such line. The Debian FAQ and debmake-doc had kept them as text (38 and 64 blocks),
+    splitting every sentence that ran on over a page break."""
+    pitches = [a.last - b.top for lines in pages for a, b in zip(lines, lines[1:]) if abs(a.size - body) < 0.6 and 0 < a.last - b.top < body * 3]
+    pitch = median(pitches) if pitches else body * 1.2
+    found: list[tuple[Line, tuple[str, int]]] = []
+    for lines, h in zip(pages, heights):
+        by_y = sorted((ln for ln in lines if ln.x1 > ln.x0), key=lambda ln: -ln.top)
+        if len(by_y) < 2 or by_y[0].top <= h * 0.85:
+            continue
+        ln, nxt = by_y[0], by_y[1]
+        words = ln.text.split()
+        if len(words) >= 3 and ln.size <= body + 0.5 and ln.weight < 600 and ln.top - nxt.top >= 2 * pitch:
+            found.append((ln, (_key(" ".join(words[:2])), round(ln.top))))
+    counts = Counter(k for _, k in found)
+    return {id(ln) for ln, k in found if counts[k] >= need}
 
 
 def _folios(lines: list[Line], n_pages: int) -> set[int]:
@@ -646,8 +670,8 @@ def _join(a: str, b: str, vocab: set[str]) -> str:
         return a + b  # keep the hyphen: "built-" + "in" -> "built-in"
     if re.search(r"[A-Za-z0-9]_$", a) and re.match(r"[A-Za-z0-9]", b):
         return a + b  # an identifier broken after its underscore: "TOP_" + "SRCDIR"
-    if m and re.match(r"[<\[($*~/\d]", b):
-        return a + b  # a hyphen before a name or number: "cache-" + "<version>", "x86-" + "64"
+    if re.search(r"[\w>\])]-$", a) and re.match(r"[<\[($*~/\d]", b):
+        return a + b  # a hyphen before a name or number: "cache-" + "<version>", "x86-" + "64", "<Version>-" + "<Revision>"
     return a + b if _url_goes_on(a, b) else a + " " + b
 
 

@@ -53,7 +53,7 @@ from rag.errors import (
     UsageError,
 )
 from rag.library import DocumentNotFound, DocumentsChanged, library_for
-from rag.loaders import FORMATS
+from rag.loaders import FORMATS, Failure
 from rag.types import Answer
 
 log = logging.getLogger("rag.server")
@@ -437,29 +437,40 @@ async def _upload(request: Request, library) -> dict:
     if not files:
         raise ApiError(400, "No file in the request: send it in a multipart field named `file` "
                             "(`curl -F file=@notes.pdf ...`).", "invalid_upload")
-    saved = []
+    saved, skipped, big = [], [], False  # skipped: (file name, reason) of uploads not kept, as the UI skips them
     before = {p.name for p in library.uploads.iterdir()} if library.uploads.is_dir() else set()  # to tell a replaced upload
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for f in files:
                 data = await f.read(limit + 1)
                 if len(data) > limit:
-                    raise ApiError(413, f"{f.filename} is larger than the upload limit of {settings.upload_max_mb:g} MB "
-                                        "(RAG_UPLOAD_MAX_MB on the server).", "file_too_large")
+                    skipped.append((f.filename or "upload", f"larger than the upload limit of {settings.upload_max_mb:g} MB "
+                                                             "(RAG_UPLOAD_MAX_MB on the server)"))
+                    big = True
+                    continue
                 src = Path(tmp) / uuid.uuid4().hex
                 src.write_bytes(data)
                 try:
                     saved.append(save_upload(src, library.uploads, settings.upload_max_mb, original_name=f.filename or ""))
                 except UploadRejected as e:
-                    raise ApiError(400, f"{e}.", "unsupported_file")
+                    skipped.append((f.filename or "upload", str(e)))
     finally:
         await form.close()
+    if not saved:  # nothing to index: the request fails, with every file's reason
+        reasons = "; ".join(f"{name}: {why}" if why.split(" ", 1)[0] != name else why for name, why in skipped)
+        if big and len(skipped) == 1:
+            raise ApiError(413, f"{reasons}.", "file_too_large")
+        raise ApiError(400, f"{reasons}.", "unsupported_file")
     report = await run_in_threadpool(library.ingest, saved)
+    indexed = {d.source for d in await run_in_threadpool(library.documents) if d.root == str(library.uploads.resolve())}
+    for f in report.failed:  # an upload that isn't indexed isn't kept (an earlier version that is indexed stays)
+        stored = next((p for p in saved if p.name == Path(f.source).name), None)
+        if stored is not None and f.source not in indexed:
+            stored.unlink(missing_ok=True)
     if report.failed and not report.indexed and not report.unchanged:
-        for p in saved:
-            p.unlink(missing_ok=True)
-        reasons = "; ".join(f"{f.source}: {f.reason}" for f in report.failed)
+        reasons = "; ".join([f"{f.source}: {f.reason}" for f in report.failed] + [f"{n}: {w}" for n, w in skipped])
         raise ApiError(422, f"Nothing could be indexed ({reasons}). Upload a readable {FORMATS} file.", "unreadable_file")
+    report.failed.extend(Failure(name, why) for name, why in skipped)  # kept in the report: nothing is dropped silently
     names = {p.name for p in saved}
     up = str(library.uploads.resolve())
     replaced = sorted(names & before & set(report.indexed))  # an earlier upload of that name, with other bytes: its chunks are gone

@@ -229,6 +229,28 @@ def test_upload_errors(api, tmp_path, monkeypatch):
     assert [d["source"] for d in api.get("/v1/documents").json()["data"]] == ["000_e7591c0407e77bf5.txt"]  # nothing lost, nothing added
 
 
+def test_a_rejected_file_among_several_uploads_is_skipped_with_its_reason_and_the_others_are_indexed(api):
+    """Trial: a .png sent with a .txt failed the whole request with 400, yet the .txt had been saved to the uploads dir
+    and never indexed (not listed, not searchable; its next upload claimed to replace it). Now the UI's rule: the
+    others are indexed, each file not kept is in `report.failed` with its reason, and no unindexed file stays."""
+    files = [("file", ("heron.txt", b"The heron gateway accepts at most 37 concurrent sessions.\n", "text/plain")),
+             ("file", ("photo.png", b"\x89PNG...", "image/png")),
+             ("file", ("broken.pdf", b"%PDF-1.4 garbage", "application/pdf"))]
+    r = api.post("/v1/documents", files=files)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert [d["source"] for d in body["data"]] == ["heron.txt"] and body["replaced"] == []
+    failed = {f["source"]: f["reason"] for f in body["report"]["failed"]}
+    assert set(failed) == {"photo.png", "broken.pdf"} and "unsupported file type '.png'" in failed["photo.png"], failed
+    from rag.library import uploads_dir
+    stored = sorted(p.name for p in uploads_dir(api.pipeline.settings).rglob("*") if p.is_file())
+    assert "broken.pdf" not in stored and "photo.png" not in stored, stored
+    again = api.post("/v1/documents", files={"file": ("heron.txt", b"The heron gateway accepts at most 37 concurrent sessions.\n", "text/plain")})
+    assert again.json()["replaced"] == [] and again.json()["report"]["unchanged"] == ["heron.txt"]
+    assert_error(api.post("/v1/documents", files=[files[1], ("file", ("empty.txt", b"", "text/plain"))]), 400, "unsupported_file",
+                 "photo.png: unsupported file type", "empty.txt is empty")
+
+
 def test_follow_up_through_messages_uses_the_history(api):
     first = api.post("/v1/chat/completions", json=chat_body(QUESTION)).json()
     messages = [{"role": "system", "content": "Ignore your documents."},

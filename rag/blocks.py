@@ -327,9 +327,12 @@ def shown_row(quote: str, chunk) -> str | None:
     for s, e, kind, *rest in getattr(chunk, "blocks", ()):
         if kind == "table_row" and _WS.sub(" ", chunk.text[s:e]).strip() == key:
             if len(rest) > 2 and rest[2]:
-                return labelled_row(key, rest[2])
-            cells = cells_of(key)
-            return f"{cells[0]} {cells[1]}" if len(cells) == 2 and cells[0].endswith(":") and cells[1] else None
+                row = labelled_row(key, rest[2])
+            else:
+                cells = cells_of(key)
+                row = f"{cells[0]} {cells[1]}" if len(cells) == 2 and cells[0].endswith(":") and cells[1] else None
+            # a Markdown table's cells read as a browser shows them too ("kernel >= 4.18[^1]" -> "kernel >= 4.18")
+            return shown_markdown(row or key, chunk) or row
     return None
 
 
@@ -372,6 +375,7 @@ _MD_DEFINED = re.compile(r"^ {0,3}\[([^\]\n]+)\]:", re.M)
 _MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|[^<>\s@]+@[^<>\s@]+\.\w+)>")  # <https://...>
 _MD_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _MD_EM = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")  # *word*, never snake_case
+_MD_NOTE_REF = re.compile(r"\[\^[^\]\s]+\](?!:)")  # a footnote reference, "4.18[^1]": a superscript link in a browser, dropped as PDFs' note marks are
 _MD_ROLE = re.compile(r"\{([A-Za-z][\w:.-]*)\}`([^`\n]+)`")  # a MyST role: {ref}`pip freeze`, {file}`setup.py`
 # MyST/Sphinx directives whose body is prose (Sphinx's admonitions and version notes), read as Markdown by
 # rag.markup.markdown_spans. Any other directive ({code-block}, {literalinclude}, {toctree}, {eval-rst}, {pip-cli}, an
@@ -421,7 +425,8 @@ def shown_markdown(quote: str, chunk) -> str | None:
     """How a sentence quoted from a Markdown file is shown: its link, autolink and emphasis syntax read as a browser
     shows them ("[salsa](https://salsa.debian.org/apt)" -> "salsa (https://salsa.debian.org/apt)", a link whose text
     is its address once), MyST roles as their text ("{ref}`pip freeze`" -> "pip freeze"), and the fence line of a
-    MyST note that opens it as the note's label ("```{note}" -> "Note: ...", rag.markup.markdown_spans). None for
+    MyST note that opens it as the note's label ("```{note}" -> "Note: ...", rag.markup.markdown_spans); footnote
+    references ("[^1]") are dropped. None for
     other files, or when nothing changes. Backticks stay: they mark code."""
     if not str(getattr(chunk, "source", "")).lower().endswith((".md", ".markdown")):
         return None
@@ -434,7 +439,7 @@ def shown_markdown(quote: str, chunk) -> str | None:
     defined = {d.casefold() for d in _MD_DEFINED.findall(text)}
     shown = _WS.sub(" ", quote).strip()
     label, out = _labelled(shown, quote, text)
-    out = _MD_LINK.sub(link, _MD_ROLE.sub(_role, out))
+    out = _MD_LINK.sub(link, _MD_ROLE.sub(_role, _MD_NOTE_REF.sub("", out)))
     out = _MD_SHORTCUT.sub(lambda m: m.group(1) if m.group(1).casefold() in defined else m.group(0), _MD_REF.sub(r"\1", out))
     out = _MD_EM.sub(r"\1", _MD_STRONG.sub(r"\2", _MD_AUTOLINK.sub(r"\1", out)))
     if label:

@@ -60,6 +60,14 @@ log = logging.getLogger("rag.server")
 
 MODELS = {"rag": None, "rag-extractive": "extractive", "rag-openai": "openai", "rag-local": "local"}
 NO_DOCS = "No documents are indexed in this collection: run `rag ingest PATH` first, or POST files to /v1/documents."
+
+
+def no_docs(collection: str) -> str:
+    """NO_DOCS, naming the collection when it is not the default one: `rag ingest PATH` alone fills `docs`."""
+    if collection == "docs":
+        return NO_DOCS
+    return (f"No documents are indexed in collection '{collection}': run `rag ingest PATH --collection {collection}` first, "
+            "or POST files to /v1/documents.")
 STREAM_PIECE = 24  # characters per streamed delta (split at spaces)
 
 
@@ -98,8 +106,8 @@ def rag_error_status(e: RagError) -> tuple[int, str, str]:
     return 500, "rag_error", "server_error"
 
 
-def _message_of(e: RagError) -> str:
-    return NO_DOCS if isinstance(e, IndexNotBuilt) else str(e)
+def _message_of(e: RagError, collection: str = "docs") -> str:
+    return no_docs(collection) if isinstance(e, IndexNotBuilt) else str(e)
 
 
 # --- request bodies ----------------------------------------------------------------
@@ -269,7 +277,7 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
     @app.exception_handler(RagError)
     async def _rag_error(request, e: RagError):
         status, code, type_ = rag_error_status(e)
-        return _json_error(status, _message_of(e), code, type_)
+        return _json_error(status, _message_of(e, settings.collection), code, type_)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request, e: RequestValidationError):
@@ -294,7 +302,9 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
             return _json_error(404, f"No route {request.method} {request.url.path}: see /v1/models, /v1/chat/completions, "
                                     "/v1/ask, /v1/documents, /healthz.", "not_found")
         if e.status_code == 405:
-            return _json_error(405, f"{request.method} is not allowed on {request.url.path}.", "method_not_allowed")
+            allow = (e.headers or {}).get("allow", "") or (e.headers or {}).get("Allow", "")
+            return _json_error(405, f"{request.method} is not allowed on {request.url.path}" + (f": use {allow}." if allow else "."),
+                               "method_not_allowed", headers={"Allow": allow} if allow else None)
         return _json_error(e.status_code, str(e.detail), None)
 
     @app.exception_handler(Exception)
@@ -372,7 +382,7 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
                 ans = await answer(question, history, mode, req.k)
             except RagError as e:
                 status, code, type_ = rag_error_status(e)
-                yield f"data: {json.dumps(error_body(_message_of(e), type_, code))}\n\n"
+                yield f"data: {json.dumps(error_body(_message_of(e, settings.collection), type_, code))}\n\n"
                 yield "data: [DONE]\n\n"
                 return
             except Exception:

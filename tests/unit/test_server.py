@@ -148,7 +148,20 @@ def test_ask_errors(api):
     assert_error(api.post("/v1/ask", json={"question": ""}), 400, "empty_question")
     assert_error(api.post("/v1/ask", json={"question": QUESTION, "mode": "openai"}), 404, "model_not_found")
     assert_error(api.get("/v1/nowhere"), 404, "not_found", "/v1/chat/completions")
-    assert_error(api.put("/v1/ask", json={}), 405, "method_not_allowed")
+    assert_error(api.put("/v1/ask", json={}), 405, "method_not_allowed", "use POST")
+    assert_error(api.get("/v1/chat/completions"), 405, "method_not_allowed", "use POST")  # trial: it said no fix
+
+
+def test_no_documents_in_another_collection_names_it_in_the_fix(settings, free_port):
+    """Trial: `rag serve --collection emptyone` answered "run `rag ingest PATH` first", which fills `docs`, not it."""
+    from rag.pipeline import build
+
+    srv = LiveServer(build(settings.model_copy(update={"collection": "emptyone"})), free_port())
+    try:
+        assert_error(httpx.post(srv.url + "/v1/ask", json={"question": QUESTION}, timeout=30), 409, "no_documents",
+                     "rag ingest PATH --collection emptyone")
+    finally:
+        srv.close()
 
 
 def test_no_documents_is_409_with_the_fix(pipeline, free_port):

@@ -1609,3 +1609,52 @@ def test_a_hyphen_after_a_closing_angle_bracket_joins_the_name_on_the_next_line_
     c.save()
     doc = load_file(path, tmp_path, 10**9)
     assert "<foo>_<VersionNumber>-<DebianRevisionNumber>_<DebianArchitecture>.deb and" in doc.text, doc.text
+
+
+def test_a_numbered_table_title_is_a_caption_and_heads_the_plain_header_row_under_it(tmp_path):
+    """debmake-doc (dblatex): "Table 5.1 The multiarch library path options" over a table whose header row is set like
+    its rows. The title was a quotable paragraph and the header a row, quoted alone as the answer to "What is the
+    amd64 multiarch path for /usr/lib/?" ("Classic path | i386 multiarch path | amd64 multiarch path")."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "multiarch.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 760, "Debian policy makes an exception to the Filesystem Hierarchy Standard for multiarch libraries.")
+    y = 730
+    for title, rows in (("Table 5.1 The multiarch library path options",
+                         [("Classic path", "i386 multiarch path", "amd64 multiarch path"), ("/lib/", "/lib/i386-linux-gnu/", "/lib/x86_64-linux-gnu/"),
+                          ("/usr/lib/", "/usr/lib/i386-linux-gnu/", "/usr/lib/x86_64-linux-gnu/")]),
+                        ("Table 5.2 shows the sizes we measured.", [("small", "10", "12"), ("large", "20", "24")])):
+        c.drawString(72, y, title)
+        y -= 16
+        for row in rows:
+            for x, cell in zip((80, 220, 400), row):
+                c.drawString(x, y, cell)
+            y -= 13
+        y -= 20
+        c.drawString(72, y, "The text goes on after the table with a sentence of its own.")
+        y -= 30
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    kinds = {doc.text[b.start:b.end]: (b.kind, b.head) for b in doc.blocks}
+    assert kinds["Table 5.1 The multiarch library path options"][0] == "caption", kinds
+    assert kinds["Classic path | i386 multiarch path | amd64 multiarch path"][0] == "table_head"
+    assert kinds["/usr/lib/ | /usr/lib/i386-linux-gnu/ | /usr/lib/x86_64-linux-gnu/"] == ("table_row", "Classic path | i386 multiarch path | amd64 multiarch path")
+    assert kinds["Table 5.2 shows the sizes we measured."][0] == "paragraph"  # a sentence, no title
+    assert kinds["small | 10 | 12"] == ("table_row", "")
+
+
+def test_latex_opening_quotes_read_as_a_no_break_space_and_a_stray_grave_become_a_quote_one_for_one():
+    """The Debian FAQ's "`stable'": pdfium gave "tagged \\xa0stable’ ̀ it will" (73 stray graves, in quotable text and in
+    section titles: "2.2 Are there package upgrades in stable’? ̀"). The text keeps its length (indices are boxes')."""
+    from rag.pdf_layout import _GONE, _tex_quotes
+
+    for raw, shown in (("released and tagged \xa0stable’ \u0300 it will", "released and tagged ‘stable’ it will"),
+                       ("symlinks for \xa0\u0300frozen’ and \xa0unstable’? \u0300 I thought", "symlinks for ‘frozen’ and ‘unstable’? I thought"),
+                       ("See Section\xa012.1 for more.", "See Section\xa012.1 for more."),
+                       ("a grave on a letter: e\u0300 stays", "a grave on a letter: e\u0300 stays")):
+        out = _tex_quotes(raw)
+        assert len(out) == len(raw) and out.replace(_GONE, "") == shown

@@ -56,7 +56,9 @@ def register(app: typer.Typer) -> None:
             print(json.dumps([d.to_dict() for d in docs], ensure_ascii=False, indent=2))
             return
         if not docs:
-            out.print(f"No documents in collection '{escape(pipe.settings.collection)}': run `rag ingest PATH`.")
+            name = pipe.settings.collection
+            flag = "" if name == "docs" else f" --collection {name}"
+            out.print(f"No documents in collection '{escape(name)}': run `rag ingest PATH{escape(flag)}`.", highlight=False, soft_wrap=True)
             return
         out.print(f"[bold]{'id':<20}  {'chunks':>6}  {'indexed (UTC)':<19}  {'status':<8}  path[/]", highlight=False)
         for d in docs:

@@ -132,7 +132,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
     tp = page.get_textpage()
     try:
         links = _internal_links(page)
-        text = _drop_note_marks(tp, _named_glyphs(tp, tp.get_text_range()))
+        text = _tex_quotes(_drop_note_marks(tp, _named_glyphs(tp, tp.get_text_range())))
         gaps = _missing_spaces(tp, text) if respace else frozenset()
         n = len(text)
         lines: list[Line] = []
@@ -319,6 +319,21 @@ _SYMBOL_PIECES = dict(zip(map(chr, range(0xF8E6, 0xF8FF)), "\u23d0\u23af®©™\
                                                           "\u23aa\u23ae\u239e\u239f\u23a0\u23a4\u23a5\u23a6\u23ab\u23ac\u23ad"))
 # A line's first glyph that no font names, then a space: Word's Symbol-font bullet (U+F0B7), gnuplot.pdf's (U+0088).
 _GLYPH_BULLET = re.compile(r"[\ue000-\uf8ff\x80-\x9f]")
+
+
+_OPEN_QUOTE = re.compile(r"(?<=\s)\xa0(\u0300?)(?=[^\s’]{1,40}’)")
+_LONE_GRAVE = re.compile(r"[ \xa0]?(?<![^\W\d_])\u0300")
+
+
+def _tex_quotes(text: str) -> str:
+    """LaTeX's opening quote as some DocBook PDFs set it (the Debian FAQ: "`stable'"), which pdfium reads as a no-break
+    space where the quote stands and a combining grave accent with no letter under it, elsewhere on the line
+    ("tagged \xa0stable’ ̀ it will"): the space before a word closed by "’" is "‘", and a grave accent on no letter is
+    dropped with the space before it, one for one (`_GONE`), so indices still match the boxes. 73 such marks in the FAQ."""
+    if "\u0300" not in text and "\xa0" not in text:
+        return text
+    text = _OPEN_QUOTE.sub(lambda m: "‘" + _GONE * len(m.group(1)), text)
+    return _LONE_GRAVE.sub(lambda m: _GONE * len(m.group(0)), text)
 
 
 def _named_glyphs(tp, text: str) -> str:
@@ -538,7 +553,31 @@ def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
     tops = {ln.page for ln in numbered}
     if len(pages) >= 6 and len(tops) >= 0.5 * len(pages):
         out.update(id(ln) for ln in numbered)
+    if len(pages) >= 6:
+        out.update(_section_heads(pages, heights, body, need))
     return out - (_in_text_flow(pages, heights, out, body) - _folios([ln for ln, _ in cand if id(ln) in out], len(pages)))
+
+
+def _section_heads(pages: list[list[Line]], heights: list[float], body: float, need: int) -> set[int]:
+    """ids of running headers that name the page's chapter and section, so that their words change from page to page
+    (dblatex: "CHAPTER 7. BASICS OF THE DEBIAN PACKAGE… 7.3. WHY ARE DEBIAN PACKAGE FILE NAMES…", with the page number
+    in the footer): a page's top line, at the body's size and not bold, of 3+ words, set 2+ line pitches above the
+    next line, whose first two words (digits aside) open the top line at the same height on `need`+ pages. A chapter's
+    title, set larger, is no such line. The Debian FAQ and debmake-doc had kept them as text (38 and 64 blocks),
+    splitting every sentence that ran on over a page break."""
+    pitches = [a.last - b.top for lines in pages for a, b in zip(lines, lines[1:]) if abs(a.size - body) < 0.6 and 0 < a.last - b.top < body * 3]
+    pitch = median(pitches) if pitches else body * 1.2
+    found: list[tuple[Line, tuple[str, int]]] = []
+    for lines, h in zip(pages, heights):
+        by_y = sorted((ln for ln in lines if ln.x1 > ln.x0), key=lambda ln: -ln.top)
+        if len(by_y) < 2 or by_y[0].top <= h * 0.85:
+            continue
+        ln, nxt = by_y[0], by_y[1]
+        words = ln.text.split()
+        if len(words) >= 3 and ln.size <= body + 0.5 and ln.weight < 600 and ln.top - nxt.top >= 2 * pitch:
+            found.append((ln, (_key(" ".join(words[:2])), round(ln.top))))
+    counts = Counter(k for _, k in found)
+    return {id(ln) for ln, k in found if counts[k] >= need}
 
 
 def _folios(lines: list[Line], n_pages: int) -> set[int]:
@@ -646,8 +685,8 @@ def _join(a: str, b: str, vocab: set[str]) -> str:
         return a + b  # keep the hyphen: "built-" + "in" -> "built-in"
     if re.search(r"[A-Za-z0-9]_$", a) and re.match(r"[A-Za-z0-9]", b):
         return a + b  # an identifier broken after its underscore: "TOP_" + "SRCDIR"
-    if m and re.match(r"[<\[($*~/\d]", b):
-        return a + b  # a hyphen before a name or number: "cache-" + "<version>", "x86-" + "64"
+    if re.search(r"[\w>\])]-$", a) and re.match(r"[<\[($*~/\d]", b):
+        return a + b  # a hyphen before a name or number: "cache-" + "<version>", "x86-" + "64", "<Version>-" + "<Revision>"
     return a + b if _url_goes_on(a, b) else a + " " + b
 
 
@@ -1119,7 +1158,12 @@ def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: i
     key = None  # the words of the last header found, and the page its table ends on
     for t in tables:
         heads = []
-        if len(t) >= 2 and (rows[t[0]][0].stacked or rows[t[0]][0].ruled or rows[t[0]][1] >= bold and rows[t[1]][1] < bold):
+        cap = blocks[t[0] - 1] if t[0] > 0 else None
+        captioned = (len(t) >= 2 and cap is not None and cap.kind == "paragraph" and _TABLE_TITLE.match(cap.text) is not None
+                     and all(re.search(r"[^\W\d_]{3}", c) and not re.fullmatch(r"[-+]?[\d.,]+%?", c) for c in blocks[t[0]].text.split(" | ")))
+        if captioned:
+            out[t[0] - 1] = Block("caption", cap.text, cap.section, cap.page)
+        if len(t) >= 2 and (rows[t[0]][0].stacked or rows[t[0]][0].ruled or captioned or rows[t[0]][1] >= bold and rows[t[1]][1] < bold):
             heads.append(t[0])
             key = (_wkey(blocks[t[0]].text), blocks[t[-1]].page)
         if key:
@@ -1138,6 +1182,10 @@ def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: i
 
 
 _RULE = re.compile(r"[-=_]{8,}")  # an ASCII table's rule under its header row
+# A numbered table title without a sentence end, right above the table: DocBook/dblatex's "Table 5.1 The multiarch
+# library path options", whose header row is set like its rows. The title is a caption; the table's first row, if each
+# cell has a word of 3+ letters and none is a number, its header.
+_TABLE_TITLE = re.compile(r"^Table\s+(?:[A-Z]\.)?\d+(?:[.-]\d+)*[.:]?\s+\S.{0,100}(?<![.!?:;,])$")
 
 
 def _ascii_tables(pages: list[list[Line]], pitch: float) -> list[list[Line]]:

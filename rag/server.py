@@ -53,13 +53,21 @@ from rag.errors import (
     UsageError,
 )
 from rag.library import DocumentNotFound, DocumentsChanged, library_for
-from rag.loaders import FORMATS
+from rag.loaders import FORMATS, Failure
 from rag.types import Answer
 
 log = logging.getLogger("rag.server")
 
 MODELS = {"rag": None, "rag-extractive": "extractive", "rag-openai": "openai", "rag-local": "local"}
 NO_DOCS = "No documents are indexed in this collection: run `rag ingest PATH` first, or POST files to /v1/documents."
+
+
+def no_docs(collection: str) -> str:
+    """NO_DOCS, naming the collection when it is not the default one: `rag ingest PATH` alone fills `docs`."""
+    if collection == "docs":
+        return NO_DOCS
+    return (f"No documents are indexed in collection '{collection}': run `rag ingest PATH --collection {collection}` first, "
+            "or POST files to /v1/documents.")
 STREAM_PIECE = 24  # characters per streamed delta (split at spaces)
 
 
@@ -98,8 +106,8 @@ def rag_error_status(e: RagError) -> tuple[int, str, str]:
     return 500, "rag_error", "server_error"
 
 
-def _message_of(e: RagError) -> str:
-    return NO_DOCS if isinstance(e, IndexNotBuilt) else str(e)
+def _message_of(e: RagError, collection: str = "docs") -> str:
+    return no_docs(collection) if isinstance(e, IndexNotBuilt) else str(e)
 
 
 # --- request bodies ----------------------------------------------------------------
@@ -269,7 +277,7 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
     @app.exception_handler(RagError)
     async def _rag_error(request, e: RagError):
         status, code, type_ = rag_error_status(e)
-        return _json_error(status, _message_of(e), code, type_)
+        return _json_error(status, _message_of(e, settings.collection), code, type_)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request, e: RequestValidationError):
@@ -294,7 +302,9 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
             return _json_error(404, f"No route {request.method} {request.url.path}: see /v1/models, /v1/chat/completions, "
                                     "/v1/ask, /v1/documents, /healthz.", "not_found")
         if e.status_code == 405:
-            return _json_error(405, f"{request.method} is not allowed on {request.url.path}.", "method_not_allowed")
+            allow = (e.headers or {}).get("allow", "") or (e.headers or {}).get("Allow", "")
+            return _json_error(405, f"{request.method} is not allowed on {request.url.path}" + (f": use {allow}." if allow else "."),
+                               "method_not_allowed", headers={"Allow": allow} if allow else None)
         return _json_error(e.status_code, str(e.detail), None)
 
     @app.exception_handler(Exception)
@@ -372,7 +382,7 @@ def create_app(pipeline, api_key: str | None = None, warm: bool = True) -> FastA
                 ans = await answer(question, history, mode, req.k)
             except RagError as e:
                 status, code, type_ = rag_error_status(e)
-                yield f"data: {json.dumps(error_body(_message_of(e), type_, code))}\n\n"
+                yield f"data: {json.dumps(error_body(_message_of(e, settings.collection), type_, code))}\n\n"
                 yield "data: [DONE]\n\n"
                 return
             except Exception:
@@ -437,29 +447,40 @@ async def _upload(request: Request, library) -> dict:
     if not files:
         raise ApiError(400, "No file in the request: send it in a multipart field named `file` "
                             "(`curl -F file=@notes.pdf ...`).", "invalid_upload")
-    saved = []
+    saved, skipped, big = [], [], False  # skipped: (file name, reason) of uploads not kept, as the UI skips them
     before = {p.name for p in library.uploads.iterdir()} if library.uploads.is_dir() else set()  # to tell a replaced upload
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for f in files:
                 data = await f.read(limit + 1)
                 if len(data) > limit:
-                    raise ApiError(413, f"{f.filename} is larger than the upload limit of {settings.upload_max_mb:g} MB "
-                                        "(RAG_UPLOAD_MAX_MB on the server).", "file_too_large")
+                    skipped.append((f.filename or "upload", f"larger than the upload limit of {settings.upload_max_mb:g} MB "
+                                                             "(RAG_UPLOAD_MAX_MB on the server)"))
+                    big = True
+                    continue
                 src = Path(tmp) / uuid.uuid4().hex
                 src.write_bytes(data)
                 try:
                     saved.append(save_upload(src, library.uploads, settings.upload_max_mb, original_name=f.filename or ""))
                 except UploadRejected as e:
-                    raise ApiError(400, f"{e}.", "unsupported_file")
+                    skipped.append((f.filename or "upload", str(e)))
     finally:
         await form.close()
+    if not saved:  # nothing to index: the request fails, with every file's reason
+        reasons = "; ".join(f"{name}: {why}" if why.split(" ", 1)[0] != name else why for name, why in skipped)
+        if big and len(skipped) == 1:
+            raise ApiError(413, f"{reasons}.", "file_too_large")
+        raise ApiError(400, f"{reasons}.", "unsupported_file")
     report = await run_in_threadpool(library.ingest, saved)
+    indexed = {d.source for d in await run_in_threadpool(library.documents) if d.root == str(library.uploads.resolve())}
+    for f in report.failed:  # an upload that isn't indexed isn't kept (an earlier version that is indexed stays)
+        stored = next((p for p in saved if p.name == Path(f.source).name), None)
+        if stored is not None and f.source not in indexed:
+            stored.unlink(missing_ok=True)
     if report.failed and not report.indexed and not report.unchanged:
-        for p in saved:
-            p.unlink(missing_ok=True)
-        reasons = "; ".join(f"{f.source}: {f.reason}" for f in report.failed)
+        reasons = "; ".join([f"{f.source}: {f.reason}" for f in report.failed] + [f"{n}: {w}" for n, w in skipped])
         raise ApiError(422, f"Nothing could be indexed ({reasons}). Upload a readable {FORMATS} file.", "unreadable_file")
+    report.failed.extend(Failure(name, why) for name, why in skipped)  # kept in the report: nothing is dropped silently
     names = {p.name for p in saved}
     up = str(library.uploads.resolve())
     replaced = sorted(names & before & set(report.indexed))  # an earlier upload of that name, with other bytes: its chunks are gone

@@ -1550,3 +1550,111 @@ def test_a_code_example_split_by_a_page_break_is_one_code_block(tmp_path):
     doc = load_file(path, tmp_path, 10**9)
     code = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "code"]
     assert code == ["<alias>\n<family>Courier</family>\n<prefer><family>Courier New</family></prefer>\n</alias>"], code
+
+
+def test_a_running_header_that_names_the_chapter_and_section_is_dropped_and_the_sentence_under_it_joins(tmp_path):
+    """dblatex (the Debian FAQ, debmake-doc): each page's top line names its chapter and section, "CHAPTER 7. BASICS OF
+    THE DEBIAN PACKAGE… 7.3. WHY ARE DEBIAN PACKAGE FILE NAMES…", so its words change from page to page; it had been
+    kept as a paragraph or a table row that split the sentence running on over the page break. A chapter's title at
+    the top of its first page, set larger, stays a heading."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "faq.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    pages = [(1, "WIDGETS", None), (1, "WIDGETS", "1.2. HOW ARE WIDGETS MADE?"), (1, "WIDGETS", "1.4. WHO SELLS THEM?"),
+             (1, "WIDGETS", "1.5. WHERE ARE WIDGETS KEPT?"), (2, "GADGETS", None), (2, "GADGETS", "2.2. WHAT IS A GADGET…"),
+             (2, "GADGETS", "2.3. WHY GADGETS?"), (2, "GADGETS", "2.5. HOW LONG DO THEY LAST?")]
+    for n, (ch, title, section) in enumerate(pages, start=1):
+        y = 700
+        if section is None:
+            c.setFont("Helvetica-Bold", 20)
+            c.drawString(72, y, f"Chapter {ch}")
+            y -= 40
+        else:
+            c.setFont("Helvetica", 10)
+            c.drawString(72, 798, f"CHAPTER {ch}. {title}")
+            c.drawString(330, 798, section)
+            y = 760
+        c.setFont("Helvetica", 10)
+        first = f"continues on page {n}, where the body says more." if n > 1 else "Widgets are made of parts."
+        body = [f"{first} Each line is a sentence",
+                f"of the page's body, and the last one runs on to the next page after number {n} and"]
+        for k, text in enumerate(body):
+            c.drawString(72, y - 12 * k, text)
+        c.drawString(300, 35, str(n))
+        c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    assert "CHAPTER" not in doc.text and "WHO SELLS" not in doc.text, doc.text
+    assert "runs on to the next page after number 3 and continues on page 4, where" in doc.text
+    headings = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "heading"]
+    assert headings == ["Chapter 1", "Chapter 2"], headings
+
+
+def test_a_hyphen_after_a_closing_angle_bracket_joins_the_name_on_the_next_line_without_a_space(tmp_path):
+    """The Debian FAQ: "<foo>_<VersionNumber>-" / "<DebianRevisionNumber>_<DebianArchitecture>.deb" read
+    "<VersionNumber>- <DebianRevisionNumber>"."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "names.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 10)
+    lines = ["The Debian binary package file names conform to the following convention: <foo>_<VersionNumber>-",
+             "<DebianRevisionNumber>_<DebianArchitecture>.deb and the name of the package comes first in it."]
+    for k, text in enumerate(lines):
+        c.drawString(72, 760 - 12 * k, text)
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    assert "<foo>_<VersionNumber>-<DebianRevisionNumber>_<DebianArchitecture>.deb and" in doc.text, doc.text
+
+
+def test_a_numbered_table_title_is_a_caption_and_heads_the_plain_header_row_under_it(tmp_path):
+    """debmake-doc (dblatex): "Table 5.1 The multiarch library path options" over a table whose header row is set like
+    its rows. The title was a quotable paragraph and the header a row, quoted alone as the answer to "What is the
+    amd64 multiarch path for /usr/lib/?" ("Classic path | i386 multiarch path | amd64 multiarch path")."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "multiarch.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 760, "Debian policy makes an exception to the Filesystem Hierarchy Standard for multiarch libraries.")
+    y = 730
+    for title, rows in (("Table 5.1 The multiarch library path options",
+                         [("Classic path", "i386 multiarch path", "amd64 multiarch path"), ("/lib/", "/lib/i386-linux-gnu/", "/lib/x86_64-linux-gnu/"),
+                          ("/usr/lib/", "/usr/lib/i386-linux-gnu/", "/usr/lib/x86_64-linux-gnu/")]),
+                        ("Table 5.2 shows the sizes we measured.", [("small", "10", "12"), ("large", "20", "24")])):
+        c.drawString(72, y, title)
+        y -= 16
+        for row in rows:
+            for x, cell in zip((80, 220, 400), row):
+                c.drawString(x, y, cell)
+            y -= 13
+        y -= 20
+        c.drawString(72, y, "The text goes on after the table with a sentence of its own.")
+        y -= 30
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    kinds = {doc.text[b.start:b.end]: (b.kind, b.head) for b in doc.blocks}
+    assert kinds["Table 5.1 The multiarch library path options"][0] == "caption", kinds
+    assert kinds["Classic path | i386 multiarch path | amd64 multiarch path"][0] == "table_head"
+    assert kinds["/usr/lib/ | /usr/lib/i386-linux-gnu/ | /usr/lib/x86_64-linux-gnu/"] == ("table_row", "Classic path | i386 multiarch path | amd64 multiarch path")
+    assert kinds["Table 5.2 shows the sizes we measured."][0] == "paragraph"  # a sentence, no title
+    assert kinds["small | 10 | 12"] == ("table_row", "")
+
+
+def test_latex_opening_quotes_read_as_a_no_break_space_and_a_stray_grave_become_a_quote_one_for_one():
+    """The Debian FAQ's "`stable'": pdfium gave "tagged \\xa0stable’ ̀ it will" (73 stray graves, in quotable text and in
+    section titles: "2.2 Are there package upgrades in stable’? ̀"). The text keeps its length (indices are boxes')."""
+    from rag.pdf_layout import _GONE, _tex_quotes
+
+    for raw, shown in (("released and tagged \xa0stable’ \u0300 it will", "released and tagged ‘stable’ it will"),
+                       ("symlinks for \xa0\u0300frozen’ and \xa0unstable’? \u0300 I thought", "symlinks for ‘frozen’ and ‘unstable’? I thought"),
+                       ("See Section\xa012.1 for more.", "See Section\xa012.1 for more."),
+                       ("a grave on a letter: e\u0300 stays", "a grave on a letter: e\u0300 stays")):
+        out = _tex_quotes(raw)
+        assert len(out) == len(raw) and out.replace(_GONE, "") == shown

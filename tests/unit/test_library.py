@@ -134,6 +134,8 @@ def test_collections_are_separate_knowledge_bases(two_docs, run_rag, rag_env, se
     assert run_rag("rm", "light.txt", "--collection", "city").returncode == 0
     rows = {r["name"]: r for r in json.loads(run_rag("collections", "--json").stdout)}
     assert rows["docs"]["documents"] == 1 and rows["city"]["documents"] == 1
+    empty = run_rag("ls", "--collection", "nothing-yet")  # trial: it said `rag ingest PATH`, which fills docs
+    assert empty.returncode == 0 and "run `rag ingest PATH --collection nothing-yet`" in " ".join(empty.stdout.split())
     bad = run_rag("ls", "--collection", "no way!")
     assert bad.returncode == 2 and "Invalid collection name" in bad.stderr
 

@@ -50,3 +50,37 @@ def test_a_markdown_answer_shows_the_link_once_and_cites_the_exact_text(tmp_path
     c = ans.citations[0]
     assert c.section == "APT › Contributing"
     assert README[c.start : c.end] == c.text and "[https://salsa.debian.org/apt-team/apt](" in c.text
+
+
+PLATFORMS = """# Building
+
+## Platform list
+
+| Operating System | Architectures | Versions                          | Support Type | Notes                                |
+| ---------------- | ------------- | --------------------------------- | ------------ | ------------------------------------ |
+| GNU/Linux        | s390x         | kernel >= 4.18[^1], glibc >= 2.28 | Tier 2       | e.g. [RHEL 8](https://www.redhat.com) |
+| FreeBSD          | x64           | >= 12.4                           | Experimental |                                      |
+
+[^1]: Older kernel versions may work.
+"""
+
+
+def test_a_markdown_table_row_is_shown_without_footnote_references_and_with_its_links_read():
+    """Trial on Node.js's BUILDING.md: the s390x row was shown "Versions: kernel >= 4.18[^1], glibc >= 2.28" (a labelled
+    row skipped the Markdown display); a footnote reference reads as nothing, as PDFs' note marks do."""
+    md = SimpleNamespace(source="BUILDING.md")
+    assert shown_markdown("Binaries need glibc >= 2.28[^6] and libstdc++[^note].", md) == "Binaries need glibc >= 2.28 and libstdc++."
+    assert shown_markdown("[^1]: Older kernel versions may work.", md) is None  # a note's own label stays
+
+
+def test_a_quoted_markdown_table_row_reads_as_a_browser_shows_it(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "BUILDING.md").write_text(PLATFORMS, encoding="utf-8")
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", reader="off", refusal_threshold=0.0))
+    pipe.ingest([docs])
+    ans = pipe.ask("What support tier is GNU/Linux on s390x?")
+    assert not ans.refused
+    assert "Versions: kernel >= 4.18, glibc >= 2.28; Support Type: Tier 2; Notes: e.g. RHEL 8 (https://www.redhat.com)" in ans.answer, ans.answer
+    c = ans.citations[0]
+    assert PLATFORMS[c.start : c.end] == c.text and "4.18[^1]" in c.text

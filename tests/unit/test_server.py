@@ -148,7 +148,20 @@ def test_ask_errors(api):
     assert_error(api.post("/v1/ask", json={"question": ""}), 400, "empty_question")
     assert_error(api.post("/v1/ask", json={"question": QUESTION, "mode": "openai"}), 404, "model_not_found")
     assert_error(api.get("/v1/nowhere"), 404, "not_found", "/v1/chat/completions")
-    assert_error(api.put("/v1/ask", json={}), 405, "method_not_allowed")
+    assert_error(api.put("/v1/ask", json={}), 405, "method_not_allowed", "use POST")
+    assert_error(api.get("/v1/chat/completions"), 405, "method_not_allowed", "use POST")  # trial: it said no fix
+
+
+def test_no_documents_in_another_collection_names_it_in_the_fix(settings, free_port):
+    """Trial: `rag serve --collection emptyone` answered "run `rag ingest PATH` first", which fills `docs`, not it."""
+    from rag.pipeline import build
+
+    srv = LiveServer(build(settings.model_copy(update={"collection": "emptyone"})), free_port())
+    try:
+        assert_error(httpx.post(srv.url + "/v1/ask", json={"question": QUESTION}, timeout=30), 409, "no_documents",
+                     "rag ingest PATH --collection emptyone")
+    finally:
+        srv.close()
 
 
 def test_no_documents_is_409_with_the_fix(pipeline, free_port):
@@ -227,6 +240,28 @@ def test_upload_errors(api, tmp_path, monkeypatch):
     big = b"word " * int(limit * 1e6 / 5 + 20_000)
     assert_error(api.post("/v1/documents", files={"file": ("big.txt", big)}), 413, "file_too_large", "RAG_UPLOAD_MAX_MB")
     assert [d["source"] for d in api.get("/v1/documents").json()["data"]] == ["000_e7591c0407e77bf5.txt"]  # nothing lost, nothing added
+
+
+def test_a_rejected_file_among_several_uploads_is_skipped_with_its_reason_and_the_others_are_indexed(api):
+    """Trial: a .png sent with a .txt failed the whole request with 400, yet the .txt had been saved to the uploads dir
+    and never indexed (not listed, not searchable; its next upload claimed to replace it). Now the UI's rule: the
+    others are indexed, each file not kept is in `report.failed` with its reason, and no unindexed file stays."""
+    files = [("file", ("heron.txt", b"The heron gateway accepts at most 37 concurrent sessions.\n", "text/plain")),
+             ("file", ("photo.png", b"\x89PNG...", "image/png")),
+             ("file", ("broken.pdf", b"%PDF-1.4 garbage", "application/pdf"))]
+    r = api.post("/v1/documents", files=files)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert [d["source"] for d in body["data"]] == ["heron.txt"] and body["replaced"] == []
+    failed = {f["source"]: f["reason"] for f in body["report"]["failed"]}
+    assert set(failed) == {"photo.png", "broken.pdf"} and "unsupported file type '.png'" in failed["photo.png"], failed
+    from rag.library import uploads_dir
+    stored = sorted(p.name for p in uploads_dir(api.pipeline.settings).rglob("*") if p.is_file())
+    assert "broken.pdf" not in stored and "photo.png" not in stored, stored
+    again = api.post("/v1/documents", files={"file": ("heron.txt", b"The heron gateway accepts at most 37 concurrent sessions.\n", "text/plain")})
+    assert again.json()["replaced"] == [] and again.json()["report"]["unchanged"] == ["heron.txt"]
+    assert_error(api.post("/v1/documents", files=[files[1], ("file", ("empty.txt", b"", "text/plain"))]), 400, "unsupported_file",
+                 "photo.png: unsupported file type", "empty.txt is empty")
 
 
 def test_follow_up_through_messages_uses_the_history(api):

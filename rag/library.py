@@ -85,9 +85,9 @@ class DocInfo:
         if self.on_disk == "missing":
             return "file missing: answers still quote it; `rag rm` it, or `rag ingest` its folder"
         if self.on_disk == "changed":
-            return "changed on disk: answers quote the indexed version; run `rag ingest`"
+            return f"changed on disk: answers quote the indexed version; run `rag ingest {self.root}`"
         if self.extraction < EXTRACTION_VERSION:
-            return "read by an older extraction: `rag ingest` re-reads it"
+            return f"read by an older extraction: `rag ingest {self.root}` re-reads it"  # an upload's folder too
         return "indexed"
 
     @property

@@ -106,11 +106,11 @@ def test_ls_checks_each_file_against_what_was_indexed(settings, two_docs):
     (two_docs / "light.txt").write_text(LIGHT + " It was automated in 1990.")
     (two_docs / "bridge.txt").unlink()
     got = {d.source: d for d in lib.documents(check_files=True)}
-    assert got["light.txt"].status.startswith("changed on disk: answers quote the indexed version; run `rag ingest`")
+    assert got["light.txt"].status == f"changed on disk: answers quote the indexed version; run `rag ingest {two_docs}`"
     assert got["bridge.txt"].status.startswith("file missing")
     assert {d.on_disk for d in lib.documents()} == {""}  # unchecked unless asked: the UI lists without reading files
     old = replace(got["light.txt"], on_disk="same", extraction=EXTRACTION_VERSION - 1)
-    assert old.status == "read by an older extraction: `rag ingest` re-reads it"
+    assert old.status == f"read by an older extraction: `rag ingest {two_docs}` re-reads it"  # the folder, uploads too (trial D13)
     pipe.ingest([two_docs])
     assert [(d.source, d.status) for d in lib.documents(check_files=True)] == [("light.txt", "indexed")]
 

@@ -214,6 +214,8 @@ def chat_cmd(
         except (EOFError, KeyboardInterrupt):
             out.print()
             return
+        if not sys.stdin.isatty():  # piped: the terminal echoed nothing, so a transcript shows the question
+            out.print(escape(q), highlight=False, soft_wrap=True)
         if not q:
             return
         if q == "/new":

@@ -214,3 +214,16 @@ def test_a_mistyped_collection_names_the_ones_there_are(cli, tmp_path, monkeypat
     code, out, err = cli("ask", QUESTION, "--collection", "nosuch")
     assert code == 1
     assert "There is no collection 'nosuch'" in err and "it has 'docs'" in err and "--collection NAME" in err
+
+
+def test_piped_chat_shows_each_question_in_its_transcript(cli, tmp_path, monkeypatch):
+    """Trial 2026-12-07 (D16): with stdin not a terminal, nothing echoed the typed line, so a transcript of
+    `rag chat < questions.txt` read as answers only."""
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "data"))
+    assert cli("ingest", SEEDS)[0] == 0
+    lines = iter(["Who proposed the new 2030 strategic concept? [not markup]", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(lines))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    code, out, err = cli("chat")
+    assert code == 0, err
+    assert "Who proposed the new 2030 strategic concept? [not markup]" in out

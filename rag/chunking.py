@@ -10,9 +10,9 @@ Each chunk also carries the structure of the text it covers (rag/blocks.py): its
 path and its blocks' kinds, so answers quote only prose, list items and table rows.
 A boundary that falls inside a table row or a short code block moves to its edge (`_whole_rows`), and a chunk holds at most
 MAX_ROWS table rows (`_few_rows`). A long document is split SPLIT_AT_MOST characters at a time, cut where a block starts
-(`_segments`). A chunk never runs from one section into the
-next except to pack whole small sections together: the text is cut at each heading before it is split (`_sections`,
-`_packed`). Left out: semantic (embedding-based) splitting.
+(`_segments`). Left out: semantic
+(embedding-based) splitting; chunk boundaries ignore headings (a chunk may end in one section and
+start the next; its sentences never span a heading).
 """
 
 from __future__ import annotations
@@ -187,40 +187,10 @@ def _segments(doc: Document, most: int | None = None) -> list[tuple[int, int]]:
     return out + [(a, len(text))]
 
 
-def _sections(doc: Document) -> list[tuple[int, int]]:
-    """`_segments`, each cut further where a heading starts: the splitter never runs across a heading."""
-    heads = [b.start for b in doc.blocks if b.kind == "heading"]
-    out = []
-    for a, b in _segments(doc):
-        cuts = [a, *(h for h in heads[bisect_right(heads, a) : bisect_left(heads, b)]), b]
-        out += [(x, y) for x, y in zip(cuts, cuts[1:]) if doc.text[x:y].strip()]
-    return out
-
-
-def _packed(spans: list[tuple[int, int, int]], fits) -> list[tuple[int, int]]:
-    """(start, end, section index) pieces -> chunk spans, where a chunk made of whole sections so far takes in the next
-    section's first piece while `fits` (small sections share a chunk, each starting at its heading). A long section's
-    tail is never merged forward: the chunk after it starts at the heading, so it is indexed under that heading's
-    path (R-FAQ's "2.12 Why is R named R?" had been a chunk starting one sentence of 2.11 earlier, indexed as 2.11)."""
-    out: list[tuple[int, int]] = []
-    whole = False  # the last chunk holds whole sections only
-    for i, (s, e, k) in enumerate(spans):
-        first = i == 0 or spans[i - 1][2] != k
-        last = i + 1 == len(spans) or spans[i + 1][2] != k
-        if out and first and whole and fits(out[-1][0], e):
-            out[-1] = (out[-1][0], e)
-            whole = last
-        else:
-            out.append((s, e))
-            whole = first and last
-    return out
-
-
 def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
     splitter = _splitter(chunk_size, chunk_overlap)
     text = doc.text
-    parts = [(k, p.strip()) for k, (a, b) in enumerate(_sections(doc)) for p in splitter.split_text(text[a:b]) if p.strip()]
-    pieces = [p for _, p in parts]
+    pieces = [p.strip() for a, b in _segments(doc) for p in splitter.split_text(text[a:b]) if p.strip()]
 
     def overlap_ok(start: int, prev_end: int) -> bool:
         return len(splitter._tokenizer(text[start:prev_end])) <= chunk_overlap + 1
@@ -246,8 +216,6 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
             start, end = compact.pos[c], compact.pos[c + len(q) - 1] + 1
         spans.append((start, end))
         prev_start, prev_end = start, max(prev_end, end)
-    spans = _packed([(s, e, k) for (s, e), (k, _) in zip(spans, parts)],
-                    lambda a, b: len(splitter._tokenizer(text[a:b])) <= chunk_size)
     spans = _few_rows(_whole_rows(spans, doc.blocks), doc.blocks)
     cut: dict[int, list[tuple[int, int, bool]]] = {}  # a block that chunk edges cut -> its sentences, and whether a chunk holds each whole
     starts = [s for s, _ in spans]

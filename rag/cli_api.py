@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
     @app.command("ls")
     def ls_cmd(json_out: bool = typer.Option(False, "--json", help="Print the list as JSON.")):
         """List the indexed documents: id, chunks, when indexed, status."""
-        from rag.library import library_for
+        from rag.library import DEFAULT_COLLECTION, library_for
 
         pipe = _pipeline()
         docs = library_for(pipe).documents(check_files=True)
@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
             return
         if not docs:
             name = pipe.settings.collection
-            flag = "" if name == "docs" else f" --collection {name}"
+            flag = "" if name == DEFAULT_COLLECTION else f" --collection {name}"
             out.print(f"No documents in collection '{escape(name)}': run `rag ingest PATH{escape(flag)}`.", highlight=False, soft_wrap=True)
             return
         out.print(f"[bold]{'id':<20}  {'chunks':>6}  {'indexed (UTC)':<19}  {'status':<8}  path[/]", highlight=False)

@@ -52,7 +52,7 @@ from rag.errors import (
     StoreUnavailable,
     UsageError,
 )
-from rag.library import DocumentNotFound, DocumentsChanged, library_for
+from rag.library import DEFAULT_COLLECTION, DocumentNotFound, DocumentsChanged, library_for
 from rag.loaders import FORMATS, Failure
 from rag.types import Answer
 
@@ -64,7 +64,7 @@ NO_DOCS = "No documents are indexed in this collection: run `rag ingest PATH` fi
 
 def no_docs(collection: str) -> str:
     """NO_DOCS, naming the collection when it is not the default one: `rag ingest PATH` alone fills `docs`."""
-    if collection == "docs":
+    if collection == DEFAULT_COLLECTION:
         return NO_DOCS
     return (f"No documents are indexed in collection '{collection}': run `rag ingest PATH --collection {collection}` first, "
             "or POST files to /v1/documents.")
@@ -106,7 +106,7 @@ def rag_error_status(e: RagError) -> tuple[int, str, str]:
     return 500, "rag_error", "server_error"
 
 
-def _message_of(e: RagError, collection: str = "docs") -> str:
+def _message_of(e: RagError, collection: str = DEFAULT_COLLECTION) -> str:
     return no_docs(collection) if isinstance(e, IndexNotBuilt) else str(e)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunking import _splitter, chunk_document
+from rag.chunking import MAX_REACH, _splitter, chunk_document
 from rag.loaders import load_file
 from rag.types import Document
 
@@ -35,9 +35,13 @@ def check_spans(doc: Document, chunk_size: int = SIZE, overlap: int = OVERLAP):
         assert a.start < b.start and a.end < b.end, "chunks advance through the document"
     missing = [i for i, ch in enumerate(doc.text) if not ch.isspace() and not covered[i]]
     assert not missing, f"text not in any chunk: {doc.text[missing[0]:missing[0] + 60]!r}"
-    # The spans are the splitter's own pieces (whitespace aside), not just any substrings.
-    pieces = [p for p in _splitter(chunk_size, overlap).split_text(doc.text) if p.strip()]
-    assert [re.sub(r"\s+", "", c.text) for c in chunks] == [re.sub(r"\s+", "", p) for p in pieces]
+    # The spans are the splitter's own pieces (whitespace aside), not just any substrings; a piece that ends inside a
+    # sentence no chunk holds whole goes on to that sentence's end (`_whole_sentences`).
+    pieces = [re.sub(r"\s+", "", p) for p in _splitter(chunk_size, overlap).split_text(doc.text) if p.strip()]
+    got = [re.sub(r"\s+", "", c.text) for c in chunks]
+    assert len(got) == len(pieces)
+    for c, g, p in zip(chunks, got, pieces):
+        assert g == p or (g.startswith(p) and len(c.text) - len(c.text.rstrip()) == 0 and len(g) - len(p) <= MAX_REACH), c.text[-80:]
     assert len({c.id for c in chunks}) == len(chunks)
     return chunks
 
@@ -260,3 +264,26 @@ def test_segments_without_blocks_cut_at_a_line_break_or_space():
     assert segs[0][0] == 0 and segs[-1][1] == len(text) and all(a[1] == b[0] for a, b in zip(segs, segs[1:]))
     assert all(b - a <= 1_000 for a, b in segs) and all(text[b - 1] in " \n" or text[b] in " \n" for a, b in segs[:-1])
     assert _segments(doc_of("short text."), most=1_000) == [(0, 11)]
+
+
+def test_a_chunk_that_ends_inside_a_sentence_no_chunk_holds_whole_ends_at_its_end(tmp_path):
+    """git-stash.html: llama-index's splitter ended a chunk at "... the usual reflog syntax (e.g." and began the next one
+    after it, so no chunk held the sentence and the answer quoted "... reflog syntax (e.g." The chunk now ends where
+    rag.text's sentence ends, and that chunk quotes it whole."""
+    from rag.blocks import quotable_spans
+
+    filler = " ".join(f"Sentence number {i} explains one more detail of how stashes are kept." for i in range(2))
+    key = ("The latest stash you created is stored in refs/stash; older stashes are found in the reflog of this reference"
+           " and can be named using the usual reflog syntax (e.g. stash@{0} is the most recently created stash, stash@{1}"
+           " is the one before it, stash@{2.hours.ago} is also possible).")
+    md = f"# DESCRIPTION\n\n{filler} {key} Stashes may also be referenced by the stash index alone.\n"
+    (tmp_path / "stash.md").write_text(md, encoding="utf-8")
+    doc = load_file(tmp_path / "stash.md", tmp_path, 10**9)
+    raw = [p for p in _splitter(96, 16).split_text(doc.text) if p.strip()]
+    assert any(p.rstrip().endswith("(e.g.") for p in raw)  # the splitter's own cut, inside the sentence
+    chunks = chunk_document(doc, 96, 16)
+    holders = [c for c in chunks if key in c.text]
+    assert holders, [c.text[-60:] for c in chunks]
+    quoted = [c.text[a:b] for c in chunks for a, b in quotable_spans(c)]
+    assert key in quoted and not any(q.endswith("(e.g.") for q in quoted)
+    assert all(c.text == doc.text[c.start : c.end] for c in chunks)

@@ -22,7 +22,8 @@
 * `fragment`       - a sentence cut off mid-clause: it ends with a comma, or with a word no
                      English sentence ends on ("and", "or", "either", "the", ...), with no sentence end
                      after it ("Its size is greater than 512 bytes, and"; "Note also that when documenting
-                     data set bar,"). A lead-in that stops before the list or code it introduces is one too,
+                     data set bar,"), or with an abbreviation no sentence ends on ("... the usual reflog syntax (e.g.":
+                     a splitter took its full stop for the sentence's). A lead-in that stops before the list or code it introduces is one too,
                      unless what it introduces is shown after it: `artefacts(..., continued=True)`;
 * `stray_glyph`    - a character no reader can read: a control code (gnuplot.pdf's bullets came out as U+0088, a
                      TeX math font's "much less than" as U+001C), a private-use code point (a symbol font's
@@ -63,6 +64,7 @@ _FIRST_WORD = re.compile(r"[a-z]+(?=[\s,;:.)]|$)")
 # A clause left open: a comma, a conjunction or a word that needs what follows it, at the very end.
 _OPEN_END = re.compile(r"(?:,|\b(?:and|or|nor|but|either|neither|whether|the|a|an|of|to|that|which|than|such as|like|"
                        r"with|by|for|from|into|between|is|are|must|should|can|will)\b)\W{0,2}$", re.I)
+_ABBREV_END = re.compile(r"\b(?:e\.g|i\.e|cf|viz)\.$", re.I)  # "... reflog syntax (e.g.": cut after an abbreviation
 _FENCED = re.compile(r"(`{3,})\n(.*)\n\1", re.S)  # a code block the answer shows fenced, on lines of its own
 _CLOSED_END = re.compile(r"[.!?:]['\"”’)\]]*$")
 _STRAY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff\ufffd]")  # (tab, newline, CR: line_break's)
@@ -131,6 +133,8 @@ def artefacts(text: str, headers: Iterable[str] = (), continued: bool = False) -
     row = " | " in flat or len(_cells(flat)) > 1  # a table row's last cell is a value, not a clause ("... of a")
     if not (continued or code or row) and "\n" not in body and _OPEN_END.search(flat) and not _CLOSED_END.search(flat):
         found.add("fragment")  # "Its size is greater than 512 bytes, and": the rest of the clause is not shown
+    if not code and _ABBREV_END.search(flat):
+        found.add("fragment")
 
     if _STRAY.search(body):
         found.add("stray_glyph")  # "See set clip (p. 137). \x88 Extra lines ...": a bullet no font named

@@ -161,6 +161,8 @@ def test_lowercase_words_and_identifiers_are_not_fragments(text):
     "Note also that when documenting data set bar,",  # a lead-in whose list is not shown
     "The rule is that corresponding array dimensions must either",
     "BASH_XTRACEFD to 2 (the standard error file descriptor) and then unsetting it will result in the",  # cut at a line
+    "older stashes can be named using the usual reflog syntax (e.g.",  # cut where a splitter took "e.g." for an end
+    "Some options, i.e.",
 ])
 def test_a_sentence_cut_off_mid_clause_is_a_fragment(text):
     assert artefacts(text) == ["fragment"], text
@@ -174,6 +176,7 @@ def test_a_sentence_cut_off_mid_clause_is_a_fragment(text):
     "`sqlite> PRAGMA foreign_keys = ON;`",  # quoted code ends as its language does
     "The remaining arguments are passed on to the function, and so on.",
     "Then git bisect will respond with something like:",
+    "Use a pager (e.g. less) to read it.",  # an abbreviation inside, not at the end
 ])
 def test_complete_items_rows_code_and_sentences_are_not_fragments(text):
     assert "fragment" not in artefacts(text), text

@@ -174,7 +174,7 @@ def _whole_sentences(spans: list[tuple[int, int]], doc: Document) -> list[tuple[
     """Chunk spans whose end, where it cuts a sentence of prose or a list item that no chunk holds whole, moves to that
     sentence's end (at most MAX_REACH characters on). llama-index's splitter ends sentences where rag.text does not
     ("e.g.", "etc."): git-stash.html's chunk ended at "... the usual reflog syntax (e.g." and the next one began after
-    it, so neither held the sentence and the answer quoted it cut off. About 1 in 120 sentences of the realdocs manuals."""
+    it, so neither held the sentence and the answer quoted it cut off (12 of 1,406 sentences of five realdocs documents)."""
     blocks = [b for b in doc.blocks if b.kind in ("paragraph", "list_item")]
     if not blocks:
         return spans

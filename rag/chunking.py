@@ -170,7 +170,7 @@ def _few_rows(spans: list[tuple[int, int]], blocks, max_rows: int = MAX_ROWS) ->
 MAX_REACH = 400  # characters a chunk's end may move to finish a sentence that no chunk holds whole
 
 
-def _whole_sentences(spans: list[tuple[int, int]], doc: Document) -> list[tuple[int, int]]:
+def _whole_sentences(spans: list[tuple[int, int]], doc: Document, split) -> list[tuple[int, int]]:
     """Chunk spans whose end, where it cuts a sentence of prose or a list item that no chunk holds whole, moves to that
     sentence's end (at most MAX_REACH characters on). llama-index's splitter ends sentences where rag.text does not
     ("e.g.", "etc."): git-stash.html's chunk ended at "... the usual reflog syntax (e.g." and the next one began after
@@ -184,7 +184,7 @@ def _whole_sentences(spans: list[tuple[int, int]], doc: Document) -> list[tuple[
         j = bisect_right(starts, e) - 1
         if j < 0 or not blocks[j].start < e < blocks[j].end:
             continue
-        for a, b in block_units(doc.text, blocks[j]):
+        for a, b in split(blocks[j]):
             if a < e < b:
                 near = out[max(i - 4, 0) : i + 5]
                 if b - e <= MAX_REACH and not any(x <= a and b <= y for x, y in near) and (i + 1 == len(out) or b < out[i + 1][1]):
@@ -243,7 +243,14 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
             start, end = compact.pos[c], compact.pos[c + len(q) - 1] + 1
         spans.append((start, end))
         prev_start, prev_end = start, max(prev_end, end)
-    spans = _whole_sentences(_few_rows(_whole_rows(spans, doc.blocks), doc.blocks), doc)
+    sentences: dict[int, list[tuple[int, int]]] = {}  # a block's start -> its sentences, split once (a long paragraph has many edges)
+
+    def split(sp) -> list[tuple[int, int]]:
+        if sp.start not in sentences:
+            sentences[sp.start] = block_units(text, sp)
+        return sentences[sp.start]
+
+    spans = _whole_sentences(_few_rows(_whole_rows(spans, doc.blocks), doc.blocks), doc, split)
     cut: dict[int, list[tuple[int, int, bool]]] = {}  # a block that chunk edges cut -> its sentences, and whether a chunk holds each whole
     starts = [s for s, _ in spans]
 
@@ -253,7 +260,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
 
     def units(sp) -> list[tuple[int, int, bool]]:
         if sp.start not in cut:
-            cut[sp.start] = [(a, b, held(a, b)) for a, b in block_units(text, sp)]
+            cut[sp.start] = [(a, b, held(a, b)) for a, b in split(sp)]
         return cut[sp.start]
 
     layouts = [chunk_layout(doc.blocks, s, e, doc.page_at, units, text) if doc.blocks else ("", ()) for s, e in spans]

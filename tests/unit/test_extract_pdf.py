@@ -1498,26 +1498,31 @@ def test_a_wrapped_line_that_opens_with_smaller_element_names_stays_in_its_sente
     assert any(p.startswith("<alias> elements name the families") for p in paras), paras
 
 
-def test_a_compounds_hyphen_at_a_line_end_stays_and_a_hyphen_before_a_name_joins_without_a_space(tmp_path):
-    """fontconfig-user.pdf: "comma-" / "separated" read "commaseparated" (pdfium marks the hyphen as a break; the
-    document spells "separated" and "commas" but never "commaseparated"), and "cache-" / "<version>" read
-    "cache- <version>". A word hyphenated only by the line break ("infor-" / "mation", "cus-" / "tomization") still joins."""
+def _lines_pdf(path: Path, lines: list[str]) -> Path:
+    """A one-page A4 PDF with `lines` set in 10 pt Helvetica at a 12 pt pitch from the left margin."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    path = tmp_path / "hyphens.pdf"
     c = canvas.Canvas(str(path), pagesize=A4)
-    lines = ["The variable holds a list of object names; the names in that list are separated with commas, and each",
-             "names one property of a pattern. The filter variable takes a comma-",
-             "separated list of object names. Each cache file is named after its architecture: arch.cache-",
-             "<version>, where <version> counts up. The library keeps font infor-",
-             "mation in the cache, and a user may ask for any cus-",
-             "tomization of the fonts it lists; that is the information a font holds."]
     c.setFont("Helvetica", 10)
     for k, text in enumerate(lines):
         c.drawString(72, 760 - 12 * k, text)
     c.showPage()
     c.save()
+    return path
+
+
+def test_a_compounds_hyphen_at_a_line_end_stays_and_a_hyphen_before_a_name_joins_without_a_space(tmp_path):
+    """fontconfig-user.pdf: "comma-" / "separated" read "commaseparated" (pdfium marks the hyphen as a break; the
+    document spells "separated" and "commas" but never "commaseparated"), and "cache-" / "<version>" read
+    "cache- <version>". A word hyphenated only by the line break ("infor-" / "mation", "cus-" / "tomization") still joins."""
+    path = _lines_pdf(tmp_path / "hyphens.pdf", [
+        "The variable holds a list of object names; the names in that list are separated with commas, and each",
+        "names one property of a pattern. The filter variable takes a comma-",
+        "separated list of object names. Each cache file is named after its architecture: arch.cache-",
+        "<version>, where <version> counts up. The library keeps font infor-",
+        "mation in the cache, and a user may ask for any cus-",
+        "tomization of the fonts it lists; that is the information a font holds."])
     doc = load_file(path, tmp_path, 10**9)
     assert "takes a comma-separated list of object names" in doc.text, doc.text
     assert "arch.cache-<version>, where" in doc.text
@@ -1595,18 +1600,9 @@ def test_a_running_header_that_names_the_chapter_and_section_is_dropped_and_the_
 def test_a_hyphen_after_a_closing_angle_bracket_joins_the_name_on_the_next_line_without_a_space(tmp_path):
     """The Debian FAQ: "<foo>_<VersionNumber>-" / "<DebianRevisionNumber>_<DebianArchitecture>.deb" read
     "<VersionNumber>- <DebianRevisionNumber>"."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
-    path = tmp_path / "names.pdf"
-    c = canvas.Canvas(str(path), pagesize=A4)
-    c.setFont("Helvetica", 10)
-    lines = ["The Debian binary package file names conform to the following convention: <foo>_<VersionNumber>-",
-             "<DebianRevisionNumber>_<DebianArchitecture>.deb and the name of the package comes first in it."]
-    for k, text in enumerate(lines):
-        c.drawString(72, 760 - 12 * k, text)
-    c.showPage()
-    c.save()
+    path = _lines_pdf(tmp_path / "names.pdf", [
+        "The Debian binary package file names conform to the following convention: <foo>_<VersionNumber>-",
+        "<DebianRevisionNumber>_<DebianArchitecture>.deb and the name of the package comes first in it."])
     doc = load_file(path, tmp_path, 10**9)
     assert "<foo>_<VersionNumber>-<DebianRevisionNumber>_<DebianArchitecture>.deb and" in doc.text, doc.text
 

@@ -37,12 +37,18 @@ def test_links_and_emphasis_read_as_shown_but_code_and_identifiers_stay():
     assert shown_markdown("See [the FAQ](https://wiki.debian.org/Apt).", SimpleNamespace(source="notes.txt")) is None
 
 
-def test_a_markdown_answer_shows_the_link_once_and_cites_the_exact_text(tmp_path):
+def _indexed(tmp_path, name: str, text: str):
+    """A pipeline over one Markdown file: hash embedder, reader and refusal off, so every question is answered."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "README.md").write_text(README, encoding="utf-8")
+    (docs / name).write_text(text, encoding="utf-8")
     pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", reader="off", refusal_threshold=0.0))
     pipe.ingest([docs])
+    return pipe
+
+
+def test_a_markdown_answer_shows_the_link_once_and_cites_the_exact_text(tmp_path):
+    pipe = _indexed(tmp_path, "README.md", README)
     ans = pipe.ask("Where is the official APT git repository located?")
     assert not ans.refused
     assert "located at https://salsa.debian.org/apt-team/apt, and patches go to the deity mailing list. [1]" in ans.answer
@@ -74,11 +80,7 @@ def test_a_markdown_table_row_is_shown_without_footnote_references_and_with_its_
 
 
 def test_a_quoted_markdown_table_row_reads_as_a_browser_shows_it(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "BUILDING.md").write_text(PLATFORMS, encoding="utf-8")
-    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive", reader="off", refusal_threshold=0.0))
-    pipe.ingest([docs])
+    pipe = _indexed(tmp_path, "BUILDING.md", PLATFORMS)
     ans = pipe.ask("What support tier is GNU/Linux on s390x?")
     assert not ans.refused
     assert "Versions: kernel >= 4.18, glibc >= 2.28; Support Type: Tier 2; Notes: e.g. RHEL 8 (https://www.redhat.com)" in ans.answer, ans.answer

@@ -332,7 +332,7 @@ def bench_bm25_only(n: int, a, sents, questions, log) -> dict:
     """The BM25 segments alone (no Chroma): the part of the index this project owns, at sizes
     where a Chroma insert at this machine's load would take hours."""
     from rag.bm25index import BM25Index
-    from rag.retrieval import tokenize
+    from rag.retrieval import index_terms as tokenize  # what rag indexes: words and one-letter options
 
     work = Path(tempfile.mkdtemp(prefix=f"rag-bm25-{n}-", dir=a.work))
     try:

@@ -98,7 +98,8 @@ STOPWORDS = frozenset(
 # so "Busingen" finds it; "ﬁle" -> "file"), with a contraction or possessive kept ("don't", "git’s").
 # ASCII text splits exactly as TOKENIZER 1 did ([a-z0-9]+); that one cut "Büsingen" into "b" and "singen"
 # (so "rich" matched "Zürich") and found no word at all in Greek or Cyrillic.
-TOKENIZER = 2  # stored with each BM25 index: an index built by another version is rebuilt from the store
+# TOKENIZER 3 adds a one-letter option with its case (`index_terms`).
+TOKENIZER = 3  # stored with each BM25 index: an index built by another version is rebuilt from the store
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?")
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")  # the same words on ASCII text, found faster
 
@@ -120,6 +121,17 @@ def tokenize(text: str) -> list[str]:
     return [t for t in words if t not in STOPWORDS]
 
 
+# A one-letter option keeps its case as a term of its own: zsh's "-N file" (access time) is not "-n string" (non-empty),
+# git clean's -X is not -x, but lowercased both are the word "n" or "x", which most of a manual holds. The plain word
+# stays too, so "-N" still matches a text that says "N".
+_LETTER_OPTION = re.compile(r"(?<![\w-])-[A-Za-z](?![\w-])")
+
+
+def index_terms(text: str) -> list[str]:
+    """The BM25 terms of a text or a query: its words (`tokenize`) and its one-letter options as written ("-N")."""
+    return tokenize(text) + _LETTER_OPTION.findall(text)
+
+
 def index_chunks(ix, chunks: Sequence[Chunk], vectors=None) -> None:
     """Add chunks to a BM25 index as the words of what they are indexed as (rag.chunking.indexed_text: title and
     section path above the text), with their embeddings for exact dense search. An empty index records the word
@@ -130,7 +142,7 @@ def index_chunks(ix, chunks: Sequence[Chunk], vectors=None) -> None:
 
     if chunks and not ix.live and ix.snapshot().meta.get("tokenizer") != TOKENIZER:
         ix.set_meta(tokenizer=TOKENIZER)
-    ix.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [tokenize(indexed_text(c)) for c in chunks], vectors)
+    ix.add([c.id for c in chunks], [doc_key(c.root, c.source) for c in chunks], [index_terms(indexed_text(c)) for c in chunks], vectors)
 
 
 class BM25Retriever:
@@ -238,7 +250,7 @@ class BM25Retriever:
     def ranked_ids(self, query: str, n: int) -> list[tuple[str, float]]:
         """(chunk id, BM25 score), best first. An id may name a chunk deleted elsewhere since the last
         check: a caller that finds it missing in the store falls back to `retrieve`, which repairs."""
-        toks = tokenize(query)
+        toks = index_terms(query)
         ix = self._fresh()
         return ix.search(toks, n) if toks else []
 
@@ -265,7 +277,7 @@ class BM25Retriever:
         self._checker.start()
 
     def retrieve(self, query: str, k: int) -> list[ScoredChunk]:
-        toks = tokenize(query)
+        toks = index_terms(query)
         for attempt in (0, 1):
             ix = self._fresh()
             if not toks:

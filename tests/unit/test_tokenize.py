@@ -66,3 +66,26 @@ def test_an_index_built_by_the_old_splitter_is_rebuilt_once(tmp_path, caplog):
         hits = build(settings).retriever.sparse.retrieve("rich", 2)
     assert [h.chunk.source for h in hits] == ["other.txt"], "Zürich is not 'rich'"
     assert "older word splitter" not in caplog.text, "once"
+
+
+def test_a_one_letter_option_keeps_its_case(tmp_path):
+    """zsh's "-N file" is not "-n string": lowercased, both are the word "n" (trial D9: "-N" retrieved "-n" entries)."""
+    from rag.retrieval import index_terms
+
+    assert index_terms("-N file: true if file exists") == ["n", "file", "true", "file", "exists", "-N"]
+    assert index_terms("git clean -x, not -X") == ["git", "clean", "x", "not", "x", "-x", "-X"]
+    assert index_terms("a well-known co-op, x-y and --long") == tokenize("a well-known co-op, x-y and --long"), "not inside words"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    entries = {  # the -n entries outnumber and outweigh -N's on the plain word "n"
+        "a.txt": "-n string: true if length of string is non-zero. Use -n to test a string, as in [[ -n $var ]].",
+        "b.txt": "The glob qualifier (#qN) sets the NULL_GLOB option: n for null, as -n is for non-empty strings.",
+        "c.txt": "-N file: true if file exists and its access time is not newer than its modification time.",
+        "d.txt": "-n name: the n option names a test. An n here and an n there make n tests.",
+    }
+    for name, text in entries.items():
+        (docs / name).write_text(text + "\n")
+    pipe = build(Settings(data_dir=tmp_path / "data", embedder="hash", mode="extractive"))
+    pipe.ingest([docs])
+    assert pipe.retriever.sparse.retrieve("What does the -N condition test?", 1)[0].chunk.source == "c.txt"
+    assert pipe.retriever.sparse.retrieve("What does -n test?", 1)[0].chunk.source in {"a.txt", "d.txt"}

@@ -119,6 +119,22 @@ def _swapped(question: str, prev: str) -> set[str]:
     return out
 
 
+# "And which compiler version is required on Linux?": a lead word, then a whole question of its own. Not "And when ...?"
+# (a condition: "And when the response has a Last-Modified header instead?"), nor one that points at the earlier turn
+# through "same", "equivalent", "other", "instead", "too" ...
+_LEAD_THEN_WH = re.compile(r"^\s*(?:and|but|also|so|then)\s+(?:which|what|who|whom|whose|how|why|where)\b(?!\s+about\b)", re.I)
+_POINTS_BACK = re.compile(r"\b(?:same|equivalent|similar|counterpart|likewise|other|others|another|else|instead|too|either|"
+                          r"as well|one|ones)\b", re.I)
+
+
+def _asks_anew(question: str) -> bool:
+    """A question that only opens with a lead word ("And", "So") and then asks in full, with more than two key terms of
+    its own: it borrows nothing (trial D12: "And which compiler version is required on Linux?" in a chat about loong64
+    had borrowed "loong64" and quoted the loong64 row again). One that names an option, identifier or number still
+    borrows: "And what does --hard do to my working tree files?" asks about the earlier turn's command."""
+    return bool(_LEAD_THEN_WH.match(question)) and not _POINTS_BACK.search(question) and not any(s.search(question) for s in _SLOTS)
+
+
 _CONNECTIVES = {"after", "before", "once", "without", "while", "since", "until", "during", "within", "upon", "then", "also", "even"}
 
 
@@ -140,7 +156,7 @@ def condense_offline(question: str, history: History) -> str:
     # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
     # alone borrows terms; a full question keeps its own meaning.
     backref = bool(_BACKREF.search(question) or _DEMONSTRATIVE.search(question)) and not _self_contained(question)
-    if len(key_terms(question)) > 2 and not backref and not _FOLLOWUP.search(question):
+    if len(key_terms(question)) > 2 and not backref and (not _FOLLOWUP.search(question) or _asks_anew(question)):
         return question
     prev = condense_offline(history[-1][0], history[:-1])
     if backref:  # "Am I allowed to change what's in it?": "it" is often what the answer named (sqlite_sequence)

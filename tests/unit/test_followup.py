@@ -169,3 +169,18 @@ def test_a_pronoun_after_the_questions_own_leading_clause_does_not_point_back():
         assert condense_offline(q, history) == q, q
     for q in ("After upgrading, does it keep my settings?", "When I run it with --force, what happens?", "Once installed, can I remove it?"):
         assert "autocd" in condense_offline(q, history), q
+
+
+def test_a_whole_question_after_a_lead_word_borrows_nothing():
+    """Trial D12: in a chat about loong64, "And which compiler version is required on Linux?" is a question of its own."""
+    history = [("Which tier is loong64 on Linux?", "loong64 | Linux | Experimental")]
+    for q in ("And which compiler version is required on Linux?", "So what is the default isolation level in PostgreSQL?"):
+        assert condense_offline(q, history) == q
+    # Still follow-ups: a condition ("when ... instead"), a pointer back ("the same", "other"), too few terms of its own.
+    prev = [("When a cached response that had an ETag goes stale, what header does mod_cache send?", "If-None-Match")]
+    assert condense_offline("And when the cached response has a Last-Modified header instead?", prev) != \
+        "And when the cached response has a Last-Modified header instead?"
+    assert "loong64" in condense_offline("And what is the same setting on Windows?", history)
+    assert "loong64" in condense_offline("And which other compilers are required?", history)
+    assert "loong64" in condense_offline("And what about Windows?", history)
+    assert "loong64" in condense_offline("And which version?", history)

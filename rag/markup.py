@@ -128,6 +128,7 @@ def html_blocks(html: str) -> list[Block]:
             pre.string = "\n".join(" ".join(ln.split()) for ln in el.get_text().split("\x00")).strip("\n")
             el.replace_with(pre)
     layout = _unbox_layout_tables(soup)
+    layout = _drop_spacer_columns(soup) or layout
     pres = soup.find_all("pre")
     for pre in pres:  # trafilatura keeps <pre><code> as a code block, but folds any other <pre> into prose
         inner = [c for c in pre.contents if not (isinstance(c, str) and not c.strip())]
@@ -211,6 +212,28 @@ def _captions(blocks: list[Block]) -> list[Block]:
 
 _LANG_SWITCH = re.compile(r"^(?:top|bottom)lang$|^lang(?:uage)?s?[-_]?(?:switch(?:er)?|select(?:or)?|picker|list|menu)$", re.I)
 _PAGE_HEADER = re.compile(r"^(?:(?:page|site|top)[-_]?)?header$|^masthead$", re.I)
+
+
+def _drop_spacer_columns(soup) -> bool:
+    """Drop a table's spacer column: a column of cells that are empty in every row (SQLite's pages set one between the
+    name and its meaning: <td width="10"></td>). Its rows read "%w |  | day of week 0-6 with Sunday==0", an answer showed
+    "Function | | Equivalent (or nearly) strftime()". Only in a table of 3+ columns whose every row has as many cells,
+    none spanned; a column with any text (a header's) stays."""
+    changed = False
+    for table in soup.find_all("table"):
+        rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+        cells = [tr.find_all(["td", "th"], recursive=False) for tr in rows]
+        if len(rows) < 2 or len(cells[0]) < 3 or any(len(c) != len(cells[0]) for c in cells):
+            continue
+        if any(td.get("colspan") or td.get("rowspan") for c in cells for td in c):
+            continue
+        empty = [k for k in range(len(cells[0])) if all(not c[k].get_text(strip=True) and c[k].find(["img", "svg", "input", "object"]) is None for c in cells)]
+        if empty and len(empty) < len(cells[0]):
+            for c in cells:
+                for k in empty:
+                    c[k].decompose()
+            changed = True
+    return changed
 
 
 def _unbox_layout_tables(soup) -> bool:

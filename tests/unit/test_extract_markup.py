@@ -1172,3 +1172,27 @@ def test_restore_headings_finds_a_block_trafilatura_cut_at_inline_code():
     # a short piece that only begins the item (under 8 characters) is no anchor
     short = [b("heading", "NetWare", ("NetWare",)), b("code", "CGI"), b("list_item", "Map")]
     assert "Additional NetWare specific directives:" not in [x.text for x in _restore_headings(short, fallback)]
+
+
+def test_a_tables_spacer_column_is_no_cell():
+    """SQLite's lang_datefunc.html sets an empty spacer column between a name and its meaning (<td width="10"></td>);
+    its rows read "%w |  | day of week 0-6 with Sunday==0" and an answer showed "Function | | Equivalent (or nearly)
+    strftime()". A column with text in any row (a header's) stays, and so does a table of two columns."""
+    from rag.markup import html_blocks
+
+    html = """<html><body><h1>Date And Time Functions</h1><p>The following is a complete list of valid substitutions:</p>
+    <table border="0" cellpadding="0" cellspacing="0">
+    <tr><td></td><td width="10"></td><td></td></tr>
+    <tr><td> %d </td><td></td><td> day of month: 00 </td></tr>
+    <tr><td> %w </td><td>&nbsp;</td><td> day of week 0-6 with Sunday==0 </td></tr>
+    </table>
+    <p>All other date and time functions can be expressed in terms of strftime():</p>
+    <table><tr><th>Function</th><th>Note</th><th>Equivalent</th></tr>
+    <tr><td>date(...)</td><td></td><td>strftime('%Y-%m-%d', ...)</td></tr>
+    <tr><td>time(...)</td><td></td><td>strftime('%H:%M:%S', ...)</td></tr></table>
+    <table><tr><td>a</td><td></td></tr><tr><td>b</td><td></td></tr></table></body></html>"""
+    rows = [b.text for b in html_blocks(html) if b.kind in ("table_row", "table_head")]
+    assert "%w | day of week 0-6 with Sunday==0" in rows, rows
+    assert "%d | day of month: 00" in rows
+    assert "date(...) |  | strftime('%Y-%m-%d', ...)" in rows  # its column has a header: kept
+    assert not [r for r in rows if r.startswith("%") and "|  |" in r]

@@ -129,6 +129,7 @@ def html_blocks(html: str) -> list[Block]:
             el.replace_with(pre)
     layout = _unbox_layout_tables(soup)
     layout = _drop_spacer_columns(soup) or layout
+    layout = _bold_head_rows(soup) or layout
     pres = soup.find_all("pre")
     for pre in pres:  # trafilatura keeps <pre><code> as a code block, but folds any other <pre> into prose
         inner = [c for c in pre.contents if not (isinstance(c, str) and not c.strip())]
@@ -233,6 +234,33 @@ def _drop_spacer_columns(soup) -> bool:
                 for k in empty:
                     c[k].decompose()
             changed = True
+    return changed
+
+
+def _all_bold(cell) -> bool:
+    """Is all of a cell's text inside <b> or <strong> (and is there any)?"""
+    text = cell.get_text(strip=True)
+    return bool(text) and "".join(b.get_text(strip=True) for b in cell.find_all(["b", "strong"]) if not b.find_parent(["b", "strong"])) == text
+
+
+def _bold_head_rows(soup) -> bool:
+    """A table without <th> whose first row's every cell is set bold, and no other row so, has that row as its header
+    row: the cells become <th>. SQLite's lang_datefunc.html heads its table "<td><b>Function</b></td><td><b>Equivalent
+    (or nearly) strftime()</b></td>", and the trial's answer quoted that row alone ("Function | Equivalent (or nearly)
+    strftime() [1]") for "What does %w mean in SQLite's strftime?"."""
+    changed = False
+    for table in soup.find_all("table"):
+        if table.find("th") is not None:
+            continue
+        rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+        cells = [tr.find_all("td", recursive=False) for tr in rows]
+        if len(rows) < 2 or len(cells[0]) < 2 or not all(_all_bold(td) for td in cells[0]):
+            continue
+        if any(c and all(_all_bold(td) for td in c) for c in cells[1:]):
+            continue
+        for td in cells[0]:
+            td.name = "th"
+        changed = True
     return changed
 
 

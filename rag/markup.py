@@ -128,6 +128,8 @@ def html_blocks(html: str) -> list[Block]:
             pre.string = "\n".join(" ".join(ln.split()) for ln in el.get_text().split("\x00")).strip("\n")
             el.replace_with(pre)
     layout = _unbox_layout_tables(soup)
+    layout = _drop_spacer_columns(soup) or layout
+    layout = _bold_head_rows(soup) or layout
     pres = soup.find_all("pre")
     for pre in pres:  # trafilatura keeps <pre><code> as a code block, but folds any other <pre> into prose
         inner = [c for c in pre.contents if not (isinstance(c, str) and not c.strip())]
@@ -211,6 +213,55 @@ def _captions(blocks: list[Block]) -> list[Block]:
 
 _LANG_SWITCH = re.compile(r"^(?:top|bottom)lang$|^lang(?:uage)?s?[-_]?(?:switch(?:er)?|select(?:or)?|picker|list|menu)$", re.I)
 _PAGE_HEADER = re.compile(r"^(?:(?:page|site|top)[-_]?)?header$|^masthead$", re.I)
+
+
+def _drop_spacer_columns(soup) -> bool:
+    """Drop a table's spacer column: a column of cells that are empty in every row (SQLite's pages set one between the
+    name and its meaning: <td width="10"></td>). Its rows read "%w |  | day of week 0-6 with Sunday==0", an answer showed
+    "Function | | Equivalent (or nearly) strftime()". Only in a table of 3+ columns whose every row has as many cells,
+    none spanned; a column with any text (a header's) stays."""
+    changed = False
+    for table in soup.find_all("table"):
+        rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+        cells = [tr.find_all(["td", "th"], recursive=False) for tr in rows]
+        if len(rows) < 2 or len(cells[0]) < 3 or any(len(c) != len(cells[0]) for c in cells):
+            continue
+        if any(td.get("colspan") or td.get("rowspan") for c in cells for td in c):
+            continue
+        empty = [k for k in range(len(cells[0])) if all(not c[k].get_text(strip=True) and c[k].find(["img", "svg", "input", "object"]) is None for c in cells)]
+        if empty and len(empty) < len(cells[0]):
+            for c in cells:
+                for k in empty:
+                    c[k].decompose()
+            changed = True
+    return changed
+
+
+def _all_bold(cell) -> bool:
+    """Is all of a cell's text inside <b> or <strong> (and is there any)?"""
+    text = cell.get_text(strip=True)
+    return bool(text) and "".join(b.get_text(strip=True) for b in cell.find_all(["b", "strong"]) if not b.find_parent(["b", "strong"])) == text
+
+
+def _bold_head_rows(soup) -> bool:
+    """A table without <th> whose first row's every cell is set bold, and no other row so, has that row as its header
+    row: the cells become <th>. SQLite's lang_datefunc.html heads its table "<td><b>Function</b></td><td><b>Equivalent
+    (or nearly) strftime()</b></td>", and the trial's answer quoted that row alone ("Function | Equivalent (or nearly)
+    strftime() [1]") for "What does %w mean in SQLite's strftime?"."""
+    changed = False
+    for table in soup.find_all("table"):
+        if table.find("th") is not None:
+            continue
+        rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+        cells = [tr.find_all("td", recursive=False) for tr in rows]
+        if len(rows) < 2 or len(cells[0]) < 2 or not all(_all_bold(td) for td in cells[0]):
+            continue
+        if any(c and all(_all_bold(td) for td in c) for c in cells[1:]):
+            continue
+        for td in cells[0]:
+            td.name = "th"
+        changed = True
+    return changed
 
 
 def _unbox_layout_tables(soup) -> bool:

@@ -132,7 +132,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
     tp = page.get_textpage()
     try:
         links = _internal_links(page)
-        text = _tex_quotes(_drop_note_marks(tp, _named_glyphs(tp, tp.get_text_range())))
+        text = _tex_quotes(_drop_note_marks(tp, _named_glyphs(tp, _page_text(tp))))
         gaps = _missing_spaces(tp, text) if respace else frozenset()
         n = len(text)
         lines: list[Line] = []
@@ -231,6 +231,29 @@ def _baseline(tp, i: int, fallback: float) -> float:
 _NO_GAP = frozenset(" \t\r\n\ufffe\x02\x00")  # (a space, a line end, pdfium's hyphenation marks, a dropped mark)
 
 
+def _page_text(tp) -> str:
+    """A page's text from pdfium with one character per pdfium character index, so that text[i]'s box is box i. pdfium's
+    text leaves out a character whose Unicode value is 0 (a TeX math extension glyph without a ToUnicode map: the big
+    parentheses and sums of a displayed formula), and every index after it pointed at the box of a character before it:
+    crc-doc.1.0.pdf (zlib's CRC paper, MiKTeX) read page 3's prose as table rows of letters split off their words ("C
+    yclic R edundancy | C hecks"), its section headings as two-cell rows, and its sentences cut at the page's formulas.
+    Such a character is `_GONE` here (dropped from the line's text, its index kept)."""
+    import pypdfium2.raw as raw
+
+    text = tp.get_text_range()
+    n = tp.count_chars()
+    if len(text) >= n:
+        return text
+    out, j = [], 0
+    for k in range(n):
+        if raw.FPDFText_GetUnicode(tp.raw, k) == 0 and not text.startswith("\x00", j):
+            out.append(_GONE)
+        elif j < len(text):
+            out.append(text[j])
+            j += 1
+    return "".join(out) + text[j:]
+
+
 def _missing_spaces(tp, text: str, stop: int | None = None) -> set[int]:
     """Indices i of `text` where a word space is missing before text[i]: pdfium reads some PDFs' words run together
     ("command_not_found_handle.Ifthat function", groff through Ghostscript), where the words are set apart by
@@ -268,7 +291,7 @@ def _needs_spaces(pdf) -> bool:
         try:
             tp = page.get_textpage()
             try:
-                found += len(_missing_spaces(tp, tp.get_text_range(), stop=1500))
+                found += len(_missing_spaces(tp, _page_text(tp), stop=1500))
             finally:
                 tp.close()
         finally:
@@ -506,7 +529,7 @@ def _word_x(tp, text: str, j: int, k: int, n_words: int) -> list[float]:
 def _plain_lines(page, pno: int, height: float) -> list[Line]:
     tp = page.get_textpage()
     try:
-        segs = [t.strip() for t in re.split(r"\r\n|\r|\n", _named_glyphs(tp, tp.get_text_range()).replace(_GONE, "")) if t.strip()]
+        segs = [t.strip() for t in re.split(r"\r\n|\r|\n", _named_glyphs(tp, _page_text(tp)).replace(_GONE, "")) if t.strip()]
     finally:
         tp.close()
     step = height / (len(segs) + 2)
@@ -655,6 +678,13 @@ def _compound(a: str, b: str, vocab: set[str]) -> bool:
     return min(len(a), len(b)) >= 5 and (a in vocab.heads or b in vocab.tails)
 
 
+def _capital_after(a: str, b: str) -> bool:
+    """Is the hyphen between "a" (3 letters or more, its last lower case) and "b" (opening with a capital) the author's?
+    A word hyphenated at a line end goes on in lower case; a capital after the break opens a word of its own
+    ("February-March 2007", "non-English", "Hewlett-Packard"), which the join ran together ("FebruaryMarch")."""
+    return len(a) >= 3 and a[-1:].islower() and b[:1].isupper()
+
+
 def _dehyphenate(text: str, vocab: set[str]) -> str:
     """pdfium's soft-hyphen mark: drop it, unless the document spells the word with a hyphen, the word
     is one link of a hyphenated chain ("byte-for-byte", "debian-wb-team"), or it is part of an e-mail
@@ -665,6 +695,8 @@ def _dehyphenate(text: str, vocab: set[str]) -> str:
         s, i, e = m.string, m.start(), m.end()
         token = s[max(s.rfind(" ", 0, i), s.rfind("\n", 0, i)) + 1 : e + len(re.match(r"\S*", s[e:]).group(0))]
         if s[i - 1 : i] == "-" or re.match(r"-\w", s[e : e + 2]) or "@" in token or "://" in token:
+            return f"{a}-{b}"
+        if _capital_after(a, b):
             return f"{a}-{b}"
         joined, hyphened = f"{a}{b}".lower(), f"{a}-{b}".lower()
         if hyphened in vocab and joined not in vocab or _compound(a, b, vocab):
@@ -683,6 +715,8 @@ def _join(a: str, b: str, vocab: set[str]) -> str:
         if word.lower() in vocab and f"{m.group(1)}-{b.split()[0]}".lower().rstrip(".,;:") not in vocab:
             return a[:-1] + b
         return a + b  # keep the hyphen: "built-" + "in" -> "built-in"
+    if m and _capital_after(m.group(1), b):
+        return a + b  # "February-" + "March 2007"
     if re.search(r"[A-Za-z0-9]_$", a) and re.match(r"[A-Za-z0-9]", b):
         return a + b  # an identifier broken after its underscore: "TOP_" + "SRCDIR"
     if re.search(r"[\w>\])]-$", a) and re.match(r"[<\[($*~/\d]", b):
@@ -818,7 +852,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         t = ln.text
         if id(ln) in man:
             return True
-        if len(t) > 150 or not re.search(r"[A-Za-z]", t) or _LEADER.search(t) or ln.cells:
+        if len(t) > 150 or not re.search(r"[A-Za-z]", t) or _LEADER.search(t) or (ln.cells and not _number_and_title(ln)):
             return False
         bigger = ln.size >= body_size + 1.0
         # A FAQ's question, "(1) How do I create an AUTOINCREMENT field?", set bold throughout on a line of its own.
@@ -1091,6 +1125,13 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
 
 
 _DEF_CATEGORY = re.compile(r"\[[A-Z][a-z]+(?: [A-Za-z]+)?\]")  # texinfo's category at a definition's right margin: "[Function]", "[User Option]"
+
+
+def _number_and_title(ln: Line) -> bool:
+    """A section number and its title set a quad or more apart ("2   Related work": LaTeX's \\section), which `_cells`
+    reads as two cells: the line may still be a heading (`is_heading` asks its size and weight). crc-doc.1.0.pdf's
+    sections were two-cell table rows, so the text under them went under the heading before ("Contents")."""
+    return len(ln.cells) == 2 and re.fullmatch(r"(?:\d+|[A-Z])(?:\.\d+)*\.?", ln.cells[0]) is not None and ln.cells[1][:1].isupper()
 
 
 def _unclosed(text: str) -> bool:

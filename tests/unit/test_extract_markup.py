@@ -1172,3 +1172,47 @@ def test_restore_headings_finds_a_block_trafilatura_cut_at_inline_code():
     # a short piece that only begins the item (under 8 characters) is no anchor
     short = [b("heading", "NetWare", ("NetWare",)), b("code", "CGI"), b("list_item", "Map")]
     assert "Additional NetWare specific directives:" not in [x.text for x in _restore_headings(short, fallback)]
+
+
+def test_a_tables_spacer_column_is_no_cell():
+    """SQLite's lang_datefunc.html sets an empty spacer column between a name and its meaning (<td width="10"></td>);
+    its rows read "%w |  | day of week 0-6 with Sunday==0" and an answer showed "Function | | Equivalent (or nearly)
+    strftime()". A column with text in any row (a header's) stays, and so does a table of two columns."""
+    from rag.markup import html_blocks
+
+    html = """<html><body><h1>Date And Time Functions</h1><p>The following is a complete list of valid substitutions:</p>
+    <table border="0" cellpadding="0" cellspacing="0">
+    <tr><td></td><td width="10"></td><td></td></tr>
+    <tr><td> %d </td><td></td><td> day of month: 00 </td></tr>
+    <tr><td> %w </td><td>&nbsp;</td><td> day of week 0-6 with Sunday==0 </td></tr>
+    </table>
+    <p>All other date and time functions can be expressed in terms of strftime():</p>
+    <table><tr><th>Function</th><th>Note</th><th>Equivalent</th></tr>
+    <tr><td>date(...)</td><td></td><td>strftime('%Y-%m-%d', ...)</td></tr>
+    <tr><td>time(...)</td><td></td><td>strftime('%H:%M:%S', ...)</td></tr></table>
+    <table><tr><td>a</td><td></td></tr><tr><td>b</td><td></td></tr></table></body></html>"""
+    rows = [b.text for b in html_blocks(html) if b.kind in ("table_row", "table_head")]
+    assert "%w | day of week 0-6 with Sunday==0" in rows, rows
+    assert "%d | day of month: 00" in rows
+    assert "date(...) |  | strftime('%Y-%m-%d', ...)" in rows  # its column has a header: kept
+    assert not [r for r in rows if r.startswith("%") and "|  |" in r]
+
+
+def test_a_first_row_set_bold_in_a_table_without_th_is_its_header():
+    """lang_datefunc.html heads a table with "<td><b>Function</b></td> ... <td><b>Equivalent (or nearly) strftime()</b></td>";
+    read as a plain row it was quoted alone as an answer. Its rows now carry it; a table whose first column is bold in
+    every row (names, not a header) keeps its first row a row."""
+    from rag.markup import html_blocks
+
+    html = """<html><body><h1>Date And Time Functions</h1><p>All other date and time functions can be expressed in terms of strftime():</p>
+    <table><tr><td><b>Function</b></td><td><b>Equivalent (or nearly) strftime()</b></td></tr>
+    <tr><td>date(...)</td><td>strftime('%Y-%m-%d', ...)</td></tr>
+    <tr><td>datetime(...)</td><td>strftime('%Y-%m-%d %H:%M:%S', ...)</td></tr></table>
+    <p>The limits of the library are these:</p>
+    <table><tr><td><b>SQLITE_MAX_LENGTH</b></td><td><b>1000000000</b></td></tr>
+    <tr><td><b>SQLITE_MAX_COLUMN</b></td><td><b>2000</b></td></tr></table></body></html>"""
+    blocks = [b for b in html_blocks(html) if b.kind in ("table_row", "table_head")]
+    assert [b.text for b in blocks if b.kind == "table_head"] == ["Function | Equivalent (or nearly) strftime()"], blocks
+    row = next(b for b in blocks if b.text.startswith("datetime"))
+    assert row.kind == "table_row" and row.head == "Function | Equivalent (or nearly) strftime()"
+    assert next(b for b in blocks if b.text.startswith("SQLITE_MAX_LENGTH")).kind == "table_row"

@@ -1654,3 +1654,103 @@ def test_latex_opening_quotes_read_as_a_no_break_space_and_a_stray_grave_become_
                        ("a grave on a letter: e\u0300 stays", "a grave on a letter: e\u0300 stays")):
         out = _tex_quotes(raw)
         assert len(out) == len(raw) and out.replace(_GONE, "") == shown
+
+
+def test_a_hyphen_before_a_capital_at_a_line_end_is_the_authors(tmp_path):
+    """crc-doc.1.0.pdf: "February-" / "March 2007" read "FebruaryMarch 2007" (a hyphenated word goes on in lower case;
+    a capital after the break opens a word of its own). A word hyphenated by the break still joins."""
+    path = _lines_pdf(tmp_path / "capital.pdf", [
+        "The special case was implemented by the authors in February-",
+        "March 2007 and was used by a couple of products. The library keeps font infor-",
+        "mation in the cache; the text is plain English, and non-",
+        "English text is kept as it is."])
+    doc = load_file(path, tmp_path, 10**9)
+    assert "in February-March 2007 and" in doc.text, doc.text
+    assert "keeps font information in the cache" in doc.text
+    assert "and non-English text" in doc.text
+
+
+def test_a_capital_after_pdfiums_soft_hyphen_keeps_the_hyphen():
+    from rag.pdf_layout import SOFT_HYPHEN, _dehyphenate
+
+    assert _dehyphenate(f"in February{SOFT_HYPHEN}March 2007, infor{SOFT_HYPHEN}mation", set()) == "in February-March 2007, information"
+
+
+def _section_number_pdf(path: Path) -> Path:
+    """LaTeX's \\section: a bold 14 pt number, a quad, then the title; 10 pt prose under it."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    y = 760
+    for number, title, prose in (("1", "Definition of terms", "A checksum is a short value computed from a message so that a change to the message shows."),
+                                 ("2", "Related work", "Cyclic codes were proposed by Peterson and Brown in 1961, and a table-driven method followed."),
+                                 ("2.1", "Later methods", "Several later methods read the data a word at a time instead of a byte at a time.")):
+        c.setFont("Helvetica-Bold", 14)
+        c.drawString(72, y, number)
+        c.drawString(72 + 14 * (len(number) + 1.5), y, title)
+        y -= 22
+        c.setFont("Helvetica", 10)
+        c.drawString(72, y, prose)
+        y -= 30
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_a_section_number_set_a_quad_apart_from_its_title_is_a_heading_not_a_table_row(tmp_path):
+    """crc-doc.1.0.pdf (LaTeX article): "2   Related work" was a two-cell table row "2 | Related work", so the text under
+    it went under the heading before it ("Contents")."""
+    doc = load_file(_section_number_pdf(tmp_path / "sections.pdf"), tmp_path, 10**9)
+    blocks = [(sp.kind, sp.section, doc.text[sp.start:sp.end]) for sp in doc.blocks]
+    assert ("heading", "2 Related work", "2 Related work") in blocks, blocks
+    assert not [b for b in blocks if b[0] == "table_row"], blocks
+    prose = next(b for b in blocks if b[2].startswith("Cyclic codes"))
+    assert prose[1] == "2 Related work"
+    assert next(b for b in blocks if b[2].startswith("Several later"))[1] == "2 Related work › 2.1 Later methods"
+
+
+def test_a_glyph_pdfium_reads_as_unicode_zero_keeps_the_indices_of_the_characters_after_it(monkeypatch):
+    """pdfium's text leaves out a character whose Unicode value is 0 (a TeX math extension glyph: the big parentheses of a
+    displayed formula), so each later index pointed at the box of a character before it; `_page_text` keeps its place."""
+    import pypdfium2.raw as raw
+
+    from rag import pdf_layout
+
+    codes = [ord(c) for c in "x = "] + [0] + [ord(c) for c in "(a)\r\nCyclic"] + [0, 0] + [ord(c) for c in " codes"]
+
+    class Page:
+        raw = None
+
+        def get_text_range(self):
+            return "".join(chr(c) for c in codes if c)
+
+        def count_chars(self):
+            return len(codes)
+
+    monkeypatch.setattr(raw, "FPDFText_GetUnicode", lambda _tp, k: codes[k])
+    text = pdf_layout._page_text(Page())
+    assert len(text) == len(codes)
+    assert [ord(c) for c in text] == codes  # (a dropped glyph is _GONE, "\x00", in its place)
+    assert text.replace(pdf_layout._GONE, "") == "x = (a)\r\nCyclic codes"
+
+
+CRC_PDF = Path("/usr/share/doc/zlib1g-dev/crc-doc.1.0.pdf.gz")
+
+
+@pytest.mark.skipif(not CRC_PDF.exists(), reason="zlib1g-dev is not installed (its crc-doc.1.0.pdf.gz)")
+def test_a_latex_paper_with_displayed_formulas_reads_its_prose_and_sections(tmp_path):
+    """zlib's crc-doc.1.0.pdf (MiKTeX): page 3's prose was table rows of letters split off their words ("C yclic R edundancy
+    | C hecks"), its sections two-cell rows, and the sentence over the page 3/4 break cut at the page's end."""
+    import gzip
+
+    path = tmp_path / "crc-doc.1.0.pdf"
+    path.write_bytes(gzip.decompress(CRC_PDF.read_bytes()))
+    doc = load_file(path, tmp_path, 10**9)
+    blocks = [(sp.kind, sp.section, doc.text[sp.start:sp.end]) for sp in doc.blocks]
+    para = next(b for b in blocks if b[2].startswith("Cyclic Redundancy Checks (CRCs) were proposed by Peterson and Brown [PB61] in 1961."))
+    assert para[0] == "paragraph" and para[1] == "2 Related work"
+    assert "and 32 or 64-bit generating polynomials was implemented by the authors in February-March 2007" in doc.text
+    assert ("heading", "5 Experimental results", "5 Experimental results") in blocks
+    assert ("heading", "3 CRC tricks and tips › 3.1 Incremental CRC computation", "3.1 Incremental CRC computation") in blocks
+    assert not [b for b in blocks if b[2] in ("2 | Related work", "5 | Experimental results", "3.1 | Incremental CRC computation")]

@@ -77,6 +77,7 @@ _SWAP_LEADS = r"and|but|or|what about|how about|then"
 _SWAP_LEAD = re.compile(rf"^\s*(?:{_SWAP_LEADS})\b", re.I)  # "And China?", "What about --hard?"
 _SLOTS = (  # kinds of word a bare follow-up swaps for the previous question's word of the same kind
     re.compile(r"--?(?:[A-Za-z][\w-]*|\d+)"),  # an option: --soft -> --hard, gzip's -1 -> -9
+    re.compile(r"%[A-Za-z]"),  # a format specifier: strftime's %w -> %j
     re.compile(_IDENT),  # an identifier: json_remove -> json_replace
     re.compile(r"[A-Za-z]+-\d+(?:-\d+)*"),  # a numbered name: CVE-2021-20227 -> CVE-2020-13435, RFC-2616
     re.compile(r"\d[\d.,]*"),  # a number or a year: 2014 -> 2019

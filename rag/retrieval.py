@@ -98,8 +98,8 @@ STOPWORDS = frozenset(
 # so "Busingen" finds it; "ﬁle" -> "file"), with a contraction or possessive kept ("don't", "git’s").
 # ASCII text splits exactly as TOKENIZER 1 did ([a-z0-9]+); that one cut "Büsingen" into "b" and "singen"
 # (so "rich" matched "Zürich") and found no word at all in Greek or Cyrillic.
-# TOKENIZER 3 adds a one-letter option with its case (`index_terms`).
-TOKENIZER = 3  # stored with each BM25 index: an index built by another version is rebuilt from the store
+# TOKENIZER 4 adds a one-letter option or format specifier with its case (`index_terms`).
+TOKENIZER = 4  # stored with each BM25 index: an index built by another version is rebuilt from the store
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?")
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")  # the same words on ASCII text, found faster
 
@@ -121,14 +121,14 @@ def tokenize(text: str) -> list[str]:
     return [t for t in words if t not in STOPWORDS]
 
 
-# A one-letter option keeps its case as a term of its own: zsh's "-N file" (access time) is not "-n string" (non-empty),
-# git clean's -X is not -x, but lowercased both are the word "n" or "x", which most of a manual holds. The plain word
-# stays too, so "-N" still matches a text that says "N".
-_LETTER_OPTION = re.compile(r"(?<![\w-])-[A-Za-z](?![\w-])")
+# A one-letter option or format specifier keeps its case as a term of its own: zsh's "-N file" (access time) is not
+# "-n string" (non-empty), git clean's -X is not -x, strftime's %M (minutes) is not %m (month), but lowercased each pair
+# is the word "n", "x" or "m", which most of a manual holds. The plain word stays too, so "-N" still matches "N".
+_LETTER_OPTION = re.compile(r"(?<![\w%-])[-%][A-Za-z](?![\w-])")
 
 
 def index_terms(text: str) -> list[str]:
-    """The BM25 terms of a text or a query: its words (`tokenize`) and its one-letter options as written ("-N")."""
+    """The BM25 terms of a text or a query: its words (`tokenize`) and its one-letter options and format specifiers as written ("-N", "%M")."""
     return tokenize(text) + _LETTER_OPTION.findall(text)
 
 

@@ -73,6 +73,7 @@ def test_a_bare_follow_up_swaps_an_option_identifier_or_number_instead_of_borrow
     assert condense_offline("And json_replace?", [("How does the JSON function json_remove work?", "...")]) == "And json_replace? (function work)"
     assert condense_offline("And what about --hard?", [("What does git reset --soft do?", "...")]) == "And what about --hard? (git reset)"
     assert condense_offline("And in 2019?", [("What happened in Crimea in 2014?", "...")]) == "And in 2019? (happened crimea)"
+    assert condense_offline("And %j?", [("What does %w mean in SQLite's strftime?", "...")]) == "And %j? (mean sqlite's strftime)"
     assert condense_offline("And -7?", [("How much memory does bzip2 -1 use to compress?", "...")]) == "And -7? (much memory bzip2 use compress)"
     assert condense_offline("And CVE-2020-13435?", [("Which SQLite release fixed CVE-2021-20227?", "...")]) == "And CVE-2020-13435? (sqlite release fixed)"
     # a question with more of its own, or a name, swaps nothing

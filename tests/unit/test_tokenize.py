@@ -74,7 +74,8 @@ def test_a_one_letter_option_keeps_its_case(tmp_path):
 
     assert index_terms("-N file: true if file exists") == ["n", "file", "true", "file", "exists", "-N"]
     assert index_terms("git clean -x, not -X") == ["git", "clean", "x", "not", "x", "-x", "-X"]
-    assert index_terms("a well-known co-op, x-y and --long") == tokenize("a well-known co-op, x-y and --long"), "not inside words"
+    assert index_terms("%M is minutes, %m the month") == ["m", "minutes", "m", "month", "%M", "%m"]
+    assert index_terms("a well-known co-op, x-y, 50%a and --long") == tokenize("a well-known co-op, x-y, 50%a and --long"), "not inside words"
     docs = tmp_path / "docs"
     docs.mkdir()
     entries = {  # the -n entries outnumber and outweigh -N's on the plain word "n"

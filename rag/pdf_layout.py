@@ -33,7 +33,8 @@ font sizes, weights and pitch. From those lines:
   * footnotes (smaller lines below the page's last body line, the first one opening with a
     smaller mark) become paragraphs of their own, without the mark, after the paragraph that
     runs on to the next page (a mark that pdfium reads as a line of its own, raised above its note as
-    texinfo sets it, is no page number); superscript note marks ("architectures.1") are dropped; a note
+    texinfo sets it, is no page number); superscript note marks ("architectures.1") are dropped, and so on a
+    number that ends a table cell ("3.28³" read "3.283"; in prose a raised number may be an exponent); a note
     that stops inside a sentence goes on with the markless lowercase lines at the next page's foot;
   * a numbered item whose title is set bold on a line of its own above its indented text ("8. Blank lines")
     is a heading below all others, so the text is under it, not glued to it;
@@ -314,7 +315,9 @@ _NOTE_REF = re.compile(r"(?<=[A-Za-z.,;:)\]”’\"])\d{1,3}(?=[\s.,;:)]|$)")
 
 def _drop_note_marks(tp, text: str) -> str:
     """Blank out superscript footnote marks ("architectures.1"): digits right after a word or a
-    punctuation mark, set at most 0.8 of that character's size and sitting above its baseline."""
+    punctuation mark, set at most 0.8 of that character's size and sitting above its baseline; and so after a number
+    (a table cell's "3.28³" read "3.283": a mark taken for a digit changes the value), 1-2 digits, a list of them
+    ("1.29³,⁷") or *, †, ‡, that end a table cell (`_cell_ends`)."""
     import pypdfium2.raw as raw
 
     out = None
@@ -325,7 +328,37 @@ def _drop_note_marks(tp, text: str) -> str:
             out = out or list(text)
             end = m.end() + 1 if re.match(r" [,.;:)]", text[m.end() : m.end() + 2]) else m.end()  # "MySQL1 ," -> "MySQL,"
             out[i:end] = _GONE * (end - i)
+    for m in _NUM_NOTE.finditer(text):  # after a number: "3.28³" read "3.283", "CRC-64⁹" "CRC-649" (crc-doc's tables)
+        i = next((k for k in range(m.start(), m.end()) if text[k - 1].isdigit() and _smaller_raised(tp, k - 1, k)), None)
+        if (i is not None and _NUM_MARK.fullmatch(text, i, m.end()) and all(_smaller_raised(tp, i - 1, k) for k in range(i + 1, m.end()))
+                and _cell_ends(tp, text, m.end(), raw.FPDFText_GetFontSize(tp.raw, i - 1))):
+            out = out or list(text)
+            out[i : m.end()] = _GONE * (m.end() - i)
     return "".join(out) if out else text
+
+
+# A number's last characters that may be a superscript note mark set on it ("3.28³", "1.29³,⁷", "CRC-64⁹"), before a space
+_NUM_NOTE = re.compile(r"(?<=\d)[\d,*†‡]{1,5}(?=\s|$)")
+_NUM_MARK = re.compile(r"\d{1,2}(?:,\d{1,2})*|[*†‡]{1,3}")
+
+
+def _cell_ends(tp, text: str, i: int, size: float) -> bool:
+    """Does a table cell end at `i`: is the line's next character a column gap on (`_cells`' gap)? Not so in prose,
+    where a raised number after a number is as often an exponent ("2³¹" in R-admin.pdf) as a mark."""
+    k = i
+    while k < len(text) and text[k] in " \t\xa0":
+        k += 1
+    if k == i or k >= len(text) or text[k].isspace():
+        return False
+    return tp.get_charbox(k)[0] - tp.get_charbox(i - 1)[2] > max(size, 4.0) * 1.2
+
+
+def _smaller_raised(tp, base: int, i: int) -> bool:
+    """Is character `i` set at most 0.8 of character `base`'s size and above its baseline (a superscript on it)?"""
+    import pypdfium2.raw as raw
+
+    before, size = raw.FPDFText_GetFontSize(tp.raw, base), raw.FPDFText_GetFontSize(tp.raw, i)
+    return bool(before) and 0 < size <= 0.8 * before and tp.get_charbox(i)[1] > tp.get_charbox(base)[1] + 0.1 * before
 
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)

@@ -507,6 +507,47 @@ def test_a_note_mark_on_a_line_of_its_own_is_no_page_number(tmp_path):
     assert block.kind == "paragraph" and doc.text.index(note) > doc.text.index("whether the input is complete.")
 
 
+def test_a_superscript_note_mark_after_a_number_is_no_digit_of_it(tmp_path):
+    """zlib's crc-doc.1.0.pdf sets footnote marks on numbers in its tables' cells, smaller and raised: "3.28" with
+    mark 3 read "3.283", "1.29" with marks 3,7 "1.293,7" and "CRC-64" with mark 9 "CRC-649", a wrong value if quoted.
+    The marks are dropped, as after a word ("architectures.1"), where they end a table cell; the spans stay exact."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "marks.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 760, "Table 2 compares the speed of the methods, in CPU cycles per byte, on the test machine.")
+    rows = [("Name", "", "Slicing", "", "Words", "", "Ratio"), ("CRC-32", "", "2.52", "3", "1.29", "3,7", "1.96"),
+            ("CRC-64", "9", "3.28", "3", "1.29", "3,7", "2.55"), ("CRC-128", "10", "4.17", "4", "2.10", "4,8", "1.98")]
+    for k, row in enumerate(rows):
+        y = 730 - 14 * k
+        for x, cell, mark in ((72, row[0], row[1]), (180, row[2], row[3]), (260, row[4], row[5]), (340, row[6], "")):
+            c.setFont("Helvetica", 10)
+            c.drawString(x, y, cell)
+            if mark:
+                c.setFont("Helvetica", 7)
+                c.drawString(x + c.stringWidth(cell, "Helvetica", 10) + 0.5, y + 3.5, mark)  # the mark: smaller, raised
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 600, "Each dimension of an array is limited to 2")  # in prose a raised number may be an exponent: kept
+    c.setFont("Helvetica", 7)
+    c.drawString(72 + c.stringWidth("Each dimension of an array is limited to 2", "Helvetica", 10) + 0.5, 603.5, "31")
+    c.setFont("Helvetica", 10)
+    c.drawString(72 + c.stringWidth("Each dimension of an array is limited to 2", "Helvetica", 10) + 9, 600, "- 1 elements.")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    cells = [[x.strip() for x in doc.text[b.start:b.end].split("|")] for b in doc.blocks if b.kind in ("table_row", "table_head")]
+    assert ["CRC-32", "2.52", "1.29", "1.96"] in cells
+    assert ["CRC-64", "3.28", "1.29", "2.55"] in cells, cells
+    assert ["CRC-128", "4.17", "2.10", "1.98"] in cells
+    assert "3.283" not in doc.text and "CRC-649" not in doc.text and "2.104,8" not in doc.text
+    assert "Table 2 compares the speed of the methods" in doc.text
+    assert "limited to 2 - 1" not in " ".join(doc.text.split()), "an exponent in prose is not dropped (R-admin.pdf's 2³¹ − 1)"
+    for c in chunk_document(doc, 64, 8):
+        assert c.text == doc.text[c.start:c.end]
+
+
 def make_note_across_pages(path: Path, rest_mark: str = "", rest: str = "tion, and for growable vectors that are over-committed when enlarged.",
                            body_runs_on: bool = False) -> Path:
     """Page 1's footnote stops inside a word ("serializa-"); TeX sets its rest at the foot of page 2, in the

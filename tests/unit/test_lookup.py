@@ -183,3 +183,46 @@ def test_glued_letters_and_digits_and_short_inflected_words_match(tmp_path):
     hits = hits_of(tmp_path, "cves.csv", cves)
     m = row_lookup("Which release fixed CVE-2020-13631?", hits)
     assert m is not None and (m.column, m.value) == ("Fix", "3.32.0"), "'fixed' names the column 'Fix'"
+
+
+STRFTIME = """<html><body><h1>SQLite Date And Time Functions</h1>
+<p>The strftime() routine returns the date formatted according to the format string specified as the first argument.
+The format string supports the most common substitutions found in the strftime() function from the standard C library
+plus two new substitutions, %f and %J. The following is a complete list of valid strftime() substitutions:</p>
+<table>
+<tr><td>%d</td><td>day of month: 00</td></tr>
+<tr><td>%j</td><td>day of year: 001-366</td></tr>
+<tr><td>%m</td><td>month: 01-12</td></tr>
+<tr><td>%M</td><td>minute: 00-59</td></tr>
+<tr><td>%w</td><td>day of week 0-6 with Sunday==0</td></tr>
+<tr><td>%W</td><td>week of year: 00-53</td></tr>
+</table>
+<p>All other date and time functions can be expressed in terms of strftime(): date(...) is strftime('%Y-%m-%d', ...).</p>
+</body></html>
+"""
+
+
+def test_asked_key_is_the_option_or_specifier_a_what_does_question_asks_about():
+    from rag.lookup import asked_key
+
+    assert asked_key("What does %w mean in SQLite's strftime?") == "%w"
+    assert asked_key("In zsh, what does the -N file condition test?") == "-N"
+    assert asked_key("In a gnuplot time format, what does %s stand for?") == "%s"
+    assert asked_key("What is --porcelain for?") == "--porcelain"
+    # more than the entry is asked, or no option is named
+    assert asked_key("If I run git clean with -q, does it still print anything at all?") is None
+    assert asked_key("What is the largest size the -shm wal-index file can grow to?") is None
+    assert asked_key("What does the --fast option do to memory use?") is None
+    assert asked_key("What does strftime do?") is None
+
+
+def test_the_entry_keyed_by_the_asked_specifier_answers_it_case_and_all(pipeline_over):
+    """The UI trial's D6: "%w | day of week ..." was retrieved first and the answer quoted date()/time() rows; "%p |
+    insert the port number" was refused. The entry whose key is the asked token, as written, answers."""
+    p = pipeline_over({"datefunc.html": STRFTIME}, reader="span")
+    a = p.ask("What does %w mean in SQLite's strftime?")
+    assert not a.refused and a.answer == "%w | day of week 0-6 with Sunday==0 [1]", "the entry alone, not %W's next to it"
+    a = p.ask("What does %M mean in strftime?")
+    assert not a.refused and a.answer == "%M | minute: 00-59 [1]", a.answer
+    a = p.ask("What does %Q mean in strftime?")  # no entry: nothing is looked up, the models decide as before
+    assert "%Q" not in a.answer

@@ -25,11 +25,6 @@ was refused. A lookup is a plain word match instead, in four steps:
    to the one named by PRAGMA (a value belongs to the column whose own name word came last before it),
    which the row "2 | 1 | file" has and "1 | 2 | memory" does not.
 
-A second, narrower lookup (`key_lookup`): "What does %w mean?", "In zsh, what does the -N file condition test?" ask
-about one option or format specifier, and a manual answers with the entry keyed by it ("%w | day of week 0-6 with
-Sunday==0", "-N file: true if ..."). When exactly one retrieved entry opens with that token, case and all, it is the answer,
-quoted alone.
-
 Left out: questions over several rows ("Which release came after Buster?"), sums and comparisons,
 and synonyms beyond abbreviations (a column "eol" is not "support ends"): those are left to the
 reader and the refusal model, as before.

@@ -220,46 +220,11 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
 
 
 def lookup_first(ranked: Sequence[Candidate], m: RowMatch) -> list[Candidate]:
-    """The ranked sentences with the looked-up row first (scored as the best, so that the answerer quotes it); an entry
-    found by `key_lookup` is quoted alone."""
+    """The ranked sentences with the looked-up row first (scored as the best, so that the answerer quotes it)."""
     ranked = list(ranked)
     at = next((i for i, c in enumerate(ranked) if c.source == m.source and c.start < m.end and m.start < c.end), None)
     if at is None:
         return ranked
     row = ranked.pop(at)
-    top = max(row.score, ranked[0].score if ranked else row.score)
-    if m.column == "key":  # an option's entry answers alone: the entries around it ("%W | week of year") are other keys'
-        return [replace(row, score=top)]
-    return [replace(row, score=top), *ranked]
-
-
-# "What does %w mean?", "What does the -N condition test?", "What is --porcelain for?": a question about one option or
-# format specifier, which a manual answers by the entry keyed by it ("%w | day of week 0-6", "-N file: true if ...").
-_KEY_TOKEN = r"(?:--?[A-Za-z][\w-]*|%[A-Za-z])"
-_ASKS_KEY = re.compile(rf"^\s*(?:(?:in|for|with|on|under)\b[^?,]*,\s*)?what(?:\s+(?:does|do|is|are)|['’]s)\s+(?:the\s+)?(?P<key>{_KEY_TOKEN})(?![\w-])"
-                       r"(?:\s+(?:option|flag|switch|specifier|format|condition|operator|test|directive|escape|argument|file|string"
-                       r"|parameter|modifier)){0,2}"
-                       r"\s*(?:mean|do|stand\s+for|insert|test|check|return|print|output|give|match|select|expand\s+to|for)?\s*"
-                       r"(?:in\b[^?]*)?\?\s*$", re.I)
-
-
-def asked_key(question: str) -> str | None:
-    """The option or format specifier a "what does T mean/do/stand for ...?" question asks about, as written; None for
-    any other question ("If I run git clean with -q, does it still print anything?" asks about more than -q)."""
-    m = _ASKS_KEY.match(question)
-    return m.group("key") if m else None
-
-
-def key_lookup(question: str, ranked: Sequence[Candidate]) -> RowMatch | None:
-    """The one quotable entry keyed by the asked option or specifier, exactly as written ("%w" is not "%W"): a table row
-    whose first cell it is, or a list item or line that opens with it ("-N file: ...", "-q, --quiet ..."). None when no
-    candidate or more than one opens so (two commands' "-n" entries: the reader and the refusal model decide)."""
-    key = asked_key(question)
-    if key is None:
-        return None
-    opens = re.compile(rf"\s*{re.escape(key)}(?=[\s|,:=]|$)")
-    found = {(c.source, c.start, c.end) for c in ranked if opens.match(c.text)}
-    if len(found) != 1:
-        return None
-    (src, start, end), = found
-    return RowMatch(source=src, start=start, end=end, column="key", value=key, coverage=1.0)
+    top = ranked[0].score if ranked else row.score
+    return [replace(row, score=max(row.score, top)), *ranked]

@@ -36,7 +36,7 @@ from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong, RagError
 from rag.ingest import IngestReport, Progress, ingest
 from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, asked_part, refusal_features, unmet_names, unmet_numbers
-from rag.lookup import RowMatch, key_lookup, lookup_first, row_lookup
+from rag.lookup import RowMatch, lookup_first, row_lookup
 from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
 from rag.settings import Settings
 from rag.store import Store
@@ -186,7 +186,7 @@ class Assessment:
     ranked: list[Candidate]  # sentences of the hits, best first
     features: dict[str, float]  # refusal features
     p_answerable: float
-    lookup: RowMatch | None = None  # a table row, or an option's entry, that answers a lookup question (rag.lookup)
+    lookup: RowMatch | None = None  # a table row that answers a lookup question (rag.lookup)
 
 
 class Pipeline:
@@ -353,7 +353,7 @@ class Pipeline:
         ranked = self.rank(question, hits)
         features = refusal_features(question, hits, ranked)
         p = self.refusal.p_answerable(features) if hits else 0.0
-        lookup = row_lookup(question, hits) or key_lookup(question, ranked)
+        lookup = row_lookup(question, hits)
         if lookup is not None:
             ranked = lookup_first(ranked, lookup)
             features["row_lookup"] = lookup.coverage

@@ -98,7 +98,7 @@ STOPWORDS = frozenset(
 # so "Busingen" finds it; "ﬁle" -> "file"), with a contraction or possessive kept ("don't", "git’s").
 # ASCII text splits exactly as TOKENIZER 1 did ([a-z0-9]+); that one cut "Büsingen" into "b" and "singen"
 # (so "rich" matched "Zürich") and found no word at all in Greek or Cyrillic.
-# TOKENIZER 4 adds a one-letter option or format specifier with its case (`index_terms`).
+# TOKENIZER 4 (3 was a first cut of it, never released) adds a one-letter option or format specifier with its case (`index_terms`).
 TOKENIZER = 4  # stored with each BM25 index: an index built by another version is rebuilt from the store
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W\d_]+)?")
 _ASCII_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")  # the same words on ASCII text, found faster

@@ -215,6 +215,11 @@ _LANG_SWITCH = re.compile(r"^(?:top|bottom)lang$|^lang(?:uage)?s?[-_]?(?:switch(
 _PAGE_HEADER = re.compile(r"^(?:(?:page|site|top)[-_]?)?header$|^masthead$", re.I)
 
 
+def _own_rows(table) -> list:
+    """A table's own rows, not those of a table nested in one of its cells."""
+    return [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+
+
 def _drop_spacer_columns(soup) -> bool:
     """Drop a table's spacer column: a column of cells that are empty in every row (SQLite's pages set one between the
     name and its meaning: <td width="10"></td>). Its rows read "%w |  | day of week 0-6 with Sunday==0", an answer showed
@@ -222,7 +227,7 @@ def _drop_spacer_columns(soup) -> bool:
     none spanned; a column with any text (a header's) stays."""
     changed = False
     for table in soup.find_all("table"):
-        rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+        rows = _own_rows(table)
         cells = [tr.find_all(["td", "th"], recursive=False) for tr in rows]
         if len(rows) < 2 or len(cells[0]) < 3 or any(len(c) != len(cells[0]) for c in cells):
             continue
@@ -252,7 +257,7 @@ def _bold_head_rows(soup) -> bool:
     for table in soup.find_all("table"):
         if table.find("th") is not None:
             continue
-        rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+        rows = _own_rows(table)
         cells = [tr.find_all("td", recursive=False) for tr in rows]
         if len(rows) < 2 or len(cells[0]) < 2 or not all(_all_bold(td) for td in cells[0]):
             continue

@@ -323,8 +323,7 @@ def _drop_note_marks(tp, text: str) -> str:
     out = None
     for m in _NOTE_REF.finditer(text):
         i = m.start()
-        before, digit = raw.FPDFText_GetFontSize(tp.raw, i - 1), raw.FPDFText_GetFontSize(tp.raw, i)
-        if before and digit <= 0.8 * before and tp.get_charbox(i)[1] > tp.get_charbox(i - 1)[1] + 0.1 * before:
+        if _smaller_raised(tp, i - 1, i):
             out = out or list(text)
             end = m.end() + 1 if re.match(r" [,.;:)]", text[m.end() : m.end() + 2]) else m.end()  # "MySQL1 ," -> "MySQL,"
             out[i:end] = _GONE * (end - i)
@@ -350,7 +349,12 @@ def _cell_ends(tp, text: str, i: int, size: float) -> bool:
         k += 1
     if k == i or k >= len(text) or text[k].isspace():
         return False
-    return tp.get_charbox(k)[0] - tp.get_charbox(i - 1)[2] > max(size, 4.0) * 1.2
+    return tp.get_charbox(k)[0] - tp.get_charbox(i - 1)[2] > _cell_gap(size)
+
+
+def _cell_gap(size: float) -> float:
+    """The gap between two characters of a line, at font size `size`, that sets table cells apart (`_cells`)."""
+    return max(size, 4.0) * 1.2
 
 
 def _smaller_raised(tp, base: int, i: int) -> bool:
@@ -521,7 +525,7 @@ def _weight(tp, i: int, font: str | None = None) -> int:
 def _cells(tp, text: str, j: int, k: int, size: float, gaps=frozenset()) -> tuple[list[str], list[float]]:
     """Cells of a table row and their left edges: the line split where a gap between characters
     is far wider than a word space. ([], []) when the line has no such gap (prose)."""
-    gap = max(size, 4.0) * 1.2
+    gap = _cell_gap(size)
     cells, xs, cell_start, prev_right, widths = [], [], j, None, []
     for i in range(j, k + 1):
         if text[i].isspace() or text[i] == _GONE:

@@ -341,6 +341,27 @@ def measure(weights: Path, data: Path, n: int = 400) -> dict:
             "span_contains_gold": round(float(np.mean(exact)), 4)}
 
 
+def measure_manual(weights: Path, path: Path) -> dict:
+    """The held-out pages of the manual questions (train/manual_qa.py): does the best span overlap the written answer,
+    and does the margin over "no answer" separate answerable questions from near misses on the same passage."""
+    from evals.measure_reader import auc
+    from rag.reader import SpanReader
+    from train.manual_qa import examples as manual_examples
+
+    reader = SpanReader(weights)
+    _, held = manual_examples(path)
+    pos, neg, hit = [], [], []
+    for q, passage, span in held:
+        r = reader.read(q, [passage])[0]
+        if span is None:
+            neg.append(r.score)
+        else:
+            pos.append(r.score)
+            hit.append(r.start >= 0 and r.start < span[1] and r.end > span[0])
+    return {"n_answerable": len(pos), "n_near_miss": len(neg), "span_overlaps_answer": round(sum(hit) / max(1, len(hit)), 4),
+            "auc_answerable_vs_near_miss": round(auc(pos, neg), 4) if pos and neg else None}
+
+
 FIXED = [  # recorded with their reads in span_reader.json; tests/integration/test_span_reader_shipped.py checks them
     ("When did NATO leaders meet in Brussels?", "NATO was founded in 1949 by twelve countries. The members gathered in Brussels on 14 June 2021 for the summit."),
     ("Who won the 2022 Nobel Prize in Physics?", "The 2021 Nobel Prize in Physics was awarded to Syukuro Manabe, Klaus Hasselmann and Giorgio Parisi."),
@@ -375,6 +396,8 @@ def main(argv=None):
     ap.add_argument("--tables", type=int, default=0, help="synthetic table-row examples added to the data (train/tables.py)")
     ap.add_argument("--synonyms", type=float, default=0.0, help="share of answerable questions that also appear paraphrased: one word of the answer's sentence replaced by a WordNet synonym (train/synonyms.py; needs `apt-get install wordnet-base`)")
     ap.add_argument("--wordnet", type=Path, default=None, help="WordNet database folder (default /usr/share/wordnet)")
+    ap.add_argument("--manual-qa", type=Path, default=None, help="questions written here on manual pages (train/manual_qa.py); their held-out pages are measured, never trained on")
+    ap.add_argument("--manual-repeat", type=int, default=2, help="times each training manual question is seen per epoch")
     ap.add_argument("--smoke", action="store_true", help="a few steps on whatever --data holds, no measurement")
     ap.add_argument("--no-measure", action="store_true")
     ap.add_argument("--measure-only", action="store_true", help="re-measure <out>/span_reader.safetensors and update its card; no training")
@@ -387,6 +410,8 @@ def main(argv=None):
         card = json.loads(card_path.read_text())
         card["fixed"] = fixed_reads(a.out / "span_reader.safetensors")
         card["heldout"] = measure(a.out / "span_reader.safetensors", a.data)
+        if a.manual_qa:
+            card["heldout"]["manual_qa"] = measure_manual(a.out / "span_reader.safetensors", a.manual_qa)
         card_path.write_text(json.dumps(card, indent=1) + "\n")
         print(json.dumps(card["heldout"], indent=1))
         return
@@ -419,6 +444,15 @@ def main(argv=None):
         groups += [[ex] for ex in rows]
         stats["tables"] = len(rows)
         stats["tables_answerable"] = sum(ex[2] is not None for ex in rows)
+    if a.manual_qa:
+        from train.manual_qa import examples as manual_examples
+
+        train_rows, held_rows = manual_examples(a.manual_qa)
+        groups += [[ex] for ex in train_rows for _ in range(a.manual_repeat)]
+        stats["manual_qa"] = len(train_rows)
+        stats["manual_qa_answerable"] = sum(ex[2] is not None for ex in train_rows)
+        stats["manual_qa_held_out"] = len(held_rows)
+        stats["manual_repeat"] = a.manual_repeat
     tok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
     tok.no_padding()
     tok.enable_truncation(max_length=MAX_LEN, strategy="only_second")
@@ -497,7 +531,7 @@ def main(argv=None):
         + (f" --perturb {','.join(kinds) or 'none'}" if kinds != ("number", "name") else "")
         + (f" --distractors {a.distractors} --shared-weight {a.shared_weight}" if a.distractors else "")
         + (f" --init {a.init} --epochs {a.epochs} --lr {a.lr}" if a.init else "") + (f" --tables {a.tables}" if a.tables else "") + (f" --synonyms {a.synonyms}" if a.synonyms else "")
-        + (" --smoke" if a.smoke else ""),
+        + (f" --manual-qa {a.manual_qa} --manual-repeat {a.manual_repeat}" if a.manual_qa else "") + (" --smoke" if a.smoke else ""),
         "init_sha256": hashlib.sha256(a.init.read_bytes()).hexdigest() if a.init else None,
         "data": {**stats, "squad2_fit_articles": sorted(fit), "squad11_extra_articles": len({p["article"] for p in s11[0].values()})},
         "training": {"steps": steps, "epochs": a.epochs, "batch_size": a.batch_size, "lr": a.lr, "max_length": MAX_LEN,
@@ -507,6 +541,8 @@ def main(argv=None):
     card["fixed"] = fixed_reads(weights)
     if not (a.smoke or a.no_measure):
         card["heldout"] = measure(weights, a.data)
+        if a.manual_qa:
+            card["heldout"]["manual_qa"] = measure_manual(weights, a.manual_qa)
     (a.out / "span_reader.json").write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps(card.get("heldout", {}), indent=1), file=sys.stderr)
     print(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.1f} min", file=sys.stderr, flush=True)

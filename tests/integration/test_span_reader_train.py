@@ -72,3 +72,23 @@ def test_groups_put_no_answer_passages_beside_the_gold_one():
         assert span is not None and all(s is None and p != gold for _, p, s in g[1:])
         assert all(gold[span[0] : span[1]] not in p for _, p, _ in g[1:])  # a distractor never holds the answer
         assert len({p for _, p, _ in g}) == len(g)
+
+
+def test_manual_questions_join_training_and_their_held_out_pages_are_measured(tmp_path):
+    """--manual-qa adds the questions of the training pages (repeated --manual-repeat times); the held-out pages'
+    questions are never trained on, only measured (train/manual_qa.py)."""
+    fix = ROOT / "tests" / "fixtures" / "manual-qa" / "manual_qa.jsonl"
+    out = tmp_path / "m"
+    run = subprocess.run([sys.executable, str(ROOT / "train" / "span_reader.py"), "--smoke", "--data", str(FIX), "--out", str(out),
+                          "--batch-size", "4", "--manual-qa", str(fix), "--manual-repeat", "3"], capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert run.returncode == 0, run.stderr[-3000:]
+    card = json.loads((out / "span_reader.json").read_text())
+    assert card["data"]["manual_qa"] == 2 and card["data"]["manual_qa_held_out"] == 2 and card["data"]["manual_qa_answerable"] == 1
+    assert "--manual-qa" in card["command"] and "--manual-repeat 3" in card["command"]
+
+    sys.path.insert(0, str(ROOT))
+    from train.span_reader import measure_manual
+
+    m = measure_manual(out / "span_reader.safetensors", fix)
+    assert m["n_answerable"] == 1 and m["n_near_miss"] == 1 and 0.0 <= m["span_overlaps_answer"] <= 1.0
+    assert m["auc_answerable_vs_near_miss"] in (0.0, 0.5, 1.0)

@@ -12,8 +12,10 @@ The pages come from Debian packages whose licences allow shipping weights traine
 (public domain), Python's (PSF licence) and Apache httpd's (Apache-2.0). Every page of the realdocs suite and of the
 product trials (docs/trials) is excluded (EXCLUDED). The passages are the product's own chunks (rag.chunking, 192 tokens)
 in the reader's view (rag.blocks.reader_view), sampled with a fixed seed, so nobody picked easy ones.
-Each record: {"id", "group", "source", "section", "passage", "question", "answer"}; "answer" is an exact substring of
-"passage", or "" when the passage does not answer the question (a near miss: the passage's subject, a value it lacks).
+Written as {"id", "question", "answer"} beside the dumped chunks; merged one line per chunk: {"id", "group", "source",
+"section", "passage", "questions": [{"question", "answer"}]}. "answer" is an exact substring of the passage (its first
+occurrence is the one that answers), or "" when the passage does not answer the question (a near miss: the passage's
+subject, something it does not state). Data: train/data/README.md.
 Left out: questions spanning two chunks, and any page of a publisher the realdocs suite's blind parts come from
 (R, git, bash, gnuplot, Octave, Debian), so those parts stay unseen in kind as well as in text.
 """
@@ -143,12 +145,13 @@ def examples(path: Path) -> tuple[list, list]:
     (training pages, held-out pages)."""
     train, held = [], []
     for line in open(path):
-        r = json.loads(line)
-        span = None
-        if r["answer"]:
-            s = r["passage"].index(r["answer"])
-            span = (s, s + len(r["answer"]))
-        (held if held_out(r["source"]) else train).append((r["question"], r["passage"], span))
+        c = json.loads(line)
+        for r in c.get("questions", [c]):  # merged: one line per chunk; or one line per question
+            span = None
+            if r["answer"]:
+                s = c["passage"].index(r["answer"])
+                span = (s, s + len(r["answer"]))
+            (held if held_out(c["source"]) else train).append((r["question"], c["passage"], span))
     return train, held
 
 
@@ -171,10 +174,15 @@ def main(argv=None):
         check(a.files)
     else:
         rows = check(a.files)
+        chunks: dict[str, dict] = {}
+        for r in rows:  # one line per chunk: its passage once, its questions in the order written
+            c = chunks.setdefault(r["id"], {k: r.get(k, "") for k in ("id", "group", "source", "section", "passage")} | {"questions": []})
+            c["questions"].append({"question": r["question"], "answer": r["answer"]})
         a.out.parent.mkdir(parents=True, exist_ok=True)
         with open(a.out, "w") as f:
-            for r in sorted(rows, key=lambda r: (r["id"], r["question"])):
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            for c in sorted(chunks.values(), key=lambda c: c["id"]):
+                f.write(json.dumps(c, ensure_ascii=False) + "\n")
+        print(f"{len(chunks)} chunks, {len(rows)} questions -> {a.out}")
 
 
 if __name__ == "__main__":

@@ -1031,6 +1031,23 @@ _MD_BREAK = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")  # a thematic break: 
 # (a footnote's "[^1]: text" is text)
 _MD_LINK_DEF = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*<?\S+>?(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$")
 _MD_TARGET = re.compile(r"^ {0,3}\([^\s()]+\)=[ \t]*$")  # a MyST target label, "(repeatability)=" above a heading
+_MD_LINKED = re.compile(r"!?\[[^\[\]\n]*\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+\"[^\"\n]*\")?\)")  # [text](url), ![alt](img)
+_MD_LIST_MARK = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])(\s+)")
+
+
+def _badges(line: str) -> bool:
+    """A line made only of images and links, at least one an image: a README's badge row ("[![Build Status](...svg)](...)").
+    Inner links go first, so an image inside a link goes with it; separators ("|", "·") may stand between them."""
+    if "![" not in line:
+        return False
+    rest, n = line, 1
+    while n:
+        rest, n = _MD_LINKED.subn("", rest)
+    return not rest.strip(" \t|·•-–—,")
+
+
+def _indent(body: str) -> int:
+    return len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
 _MD_DIRECTIVE = re.compile(r"\{([A-Za-z][\w:.-]*)\}[ \t]*(.*)")  # a MyST/Sphinx directive's info string: "{note}", "{admonition} Example"
 _MD_DIRECTIVE_OPTION = re.compile(r"^ {0,3}:[\w-]+:(?:[ \t].*)?$")  # ":class: tip" right under the directive's fence
 
@@ -1069,7 +1086,12 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
     Example") is no code block: its body is read as Markdown (paragraphs, lists, nested code), its first paragraph's
     span starts at the directive's fence line (and options, ":class: tip"), which rag.blocks.shown_markdown shows as
     its label ("Note: ..."), and its closing fence is no block. Any other directive stays code (why:
-    rag.blocks.MD_PROSE_DIRECTIVES)."""
+    rag.blocks.MD_PROSE_DIRECTIVES).
+
+    Indented code (CommonMark: lines indented 4+ columns past the open list item's content, that do not continue a
+    paragraph) is a code block up to the next line indented less, blank lines inside kept: older READMEs show their
+    commands so ("If you don't trust the input YAML stream, you should use:" / "    >>> yaml.safe_load(stream)" was
+    read as a paragraph, and the answer quoted the lead-in alone). A paragraph of badge lines (`_badges`) is boilerplate."""
     sec = _Sections()
     out: list[Span] = []
     cur: list | None = None  # [start, end, kind]
@@ -1097,11 +1119,24 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
         label = None
         return [start, end, kind]
 
+    indented = False  # inside an indented code block
+    item: int | None = None  # the open list item's content column, while lines may still continue it
     for line in text_from.splitlines(keepends=True):
         s, body = pos, line.rstrip("\n")
         e = s + len(body.rstrip())
         pos += len(line)
         lead = len(body) - len(body.lstrip())
+        if indented:
+            if not body.strip() or _indent(body) >= 4 + (item or 0):
+                cur[1] = e if body.strip() else cur[1]
+                continue
+            indented = False
+            flush()
+        if item is not None and body.strip() and cur is None and _indent(body) < item:
+            item = None  # a line left of the item's content after a blank line ends the list item
+        if cur is None and body.strip() and code is None and not boxes and _indent(body) >= 4 + (item or 0):
+            cur, indented = opened(s + lead, e, "code"), True
+            continue
         if code is not None:
             cur[1] = e if body.strip() else cur[1]
             if _md_closes(body, code):
@@ -1137,6 +1172,7 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
         h = _MD_HEADING.match(body)
         if h:
             opened(0, 0, "heading")
+            item = None
             title = h.group(2).strip()
             sec.heading(len(h.group(1)), title)
             out.append(Span(s + lead, e, "heading", section_label(sec.path)))
@@ -1159,9 +1195,16 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
             continue
         if _MD_LIST.match(body):
             cur = opened(s + lead, e, "list_item")
+            m = _MD_LIST_MARK.match(body)
+            item = len(m.group(0).expandtabs(4)) if m else None
             continue
         if cur and cur[2] in ("paragraph", "list_item"):
             cur[1] = e
+        elif _badges(body):
+            if cur and cur[2] == "boilerplate":
+                cur[1] = e
+            else:
+                cur = opened(s + lead, e, "boilerplate")
         else:
             cur = opened(s + lead, e, "paragraph")
     if cur and code is not None:

@@ -1,0 +1,81 @@
+"""Markdown as older READMEs write it (docs/trials/2026-12-07-markdown-readmes.md): commands in indented code blocks,
+and rows of CI badges at the top. The text stays the file byte for byte; only the blocks change."""
+
+from __future__ import annotations
+
+from rag.blocks import quotable_spans
+from rag.chunking import chunk_document
+from rag.markup import _badges, markdown_spans
+from rag.types import Document
+
+
+def blocks(text: str) -> list[tuple[str, str]]:
+    return [(sp.kind, text[sp.start : sp.end]) for sp in markdown_spans(text)]
+
+
+def quoted(text: str) -> list[str]:
+    doc = Document("README.md", "/r", "r", text, "s" * 64, blocks=markdown_spans(text))
+    out = []
+    for c in chunk_document(doc, 512, 0):
+        assert c.text == text[c.start : c.end]
+        out += [c.text[s:e] for s, e in quotable_spans(c)]
+    return out
+
+
+def test_indented_code_is_a_code_block_with_its_lines():
+    """PyYAML's README: the safe loader sits in an indented block under its lead-in; vcpkg's steps are five commands."""
+    text = ("# PyYAML\n\nIf you don't trust the input YAML stream, you should use:\n\n    >>> yaml.safe_load(stream)\n\n"
+            "To install with vcpkg:\n\n    git clone https://github.com/Microsoft/vcpkg.git\n    cd vcpkg\n\n    ./vcpkg install zstd\n\n"
+            "Then run the tests.\n")
+    got = blocks(text)
+    assert ("code", ">>> yaml.safe_load(stream)") in got
+    assert ("code", "git clone https://github.com/Microsoft/vcpkg.git\n    cd vcpkg\n\n    ./vcpkg install zstd") in got
+    assert ("paragraph", "If you don't trust the input YAML stream, you should use:") in got
+    assert ("paragraph", "Then run the tests.") in got
+    assert not any("vcpkg install" in q for q in quoted(text)), "code is searchable, never quoted as a sentence"
+
+
+def test_indented_lines_that_continue_a_paragraph_or_a_list_item_stay_prose():
+    text = ("A paragraph line\n    indented continuation stays prose.\n\n- a list item\n  continued lazily\n\n"
+            "    the item's second paragraph\n\n        code inside the item\n\nBack at the margin.\n\n    code again\n")
+    got = blocks(text)
+    assert ("paragraph", "A paragraph line\n    indented continuation stays prose.") in got
+    assert ("paragraph", "the item's second paragraph") in got
+    assert ("code", "code inside the item") in got
+    assert ("code", "code again") in got
+    assert [k for k, _ in got].count("code") == 2
+
+
+def test_fenced_code_and_tabs_keep_their_meaning():
+    text = "Run:\n\n```\n    make check\n```\n\n\tcmake .\n"
+    got = blocks(text)
+    assert ("code", "```\n    make check\n```") in got
+    assert ("code", "cmake .") in got
+
+
+def test_badge_rows_are_boilerplate_never_quoted():
+    """libxcrypt's README: "What is libxcrypt?" was answered with 700 characters of badge links."""
+    badges = ("[![Build Status](https://ci.example/badge.svg)](https://ci.example/x) "
+              "[![codecov](https://codecov.io/b.svg?x=(1))](https://codecov.io/gh/x)\n![Coverity](https://scan.coverity.com/x.svg)")
+    text = f"# libxcrypt\n\n{badges}\n\nlibxcrypt is a modern library for one-way hashing of passwords.\n"
+    got = blocks(text)
+    assert ("boilerplate", badges) in got
+    assert quoted(text) == ["libxcrypt is a modern library for one-way hashing of passwords."]
+
+
+def test_what_counts_as_a_badge_line():
+    assert _badges("[![CI](https://x/ci.svg)](https://x) | [![PyPI](https://x/p.svg)](https://pypi.org/p)")
+    assert _badges('![logo](img/logo.png "The logo")')
+    assert not _badges("[Docs](https://x/docs) | [Forum](https://x/forum)")  # links alone: navigation, not badges
+    assert not _badges("See ![diagram](d.png) for the layout.")  # words around an image: prose
+    assert not _badges("Plain text.")
+
+
+def test_an_indented_block_is_shown_with_its_lines_dedented():
+    from rag.blocks import shown_code
+
+    text = "To install with vcpkg:\n\n    git clone https://github.com/Microsoft/vcpkg.git\n    cd vcpkg\n        ./bootstrap-vcpkg.sh\n"
+    doc = Document("README.md", "/r", "r", text, "s" * 64, blocks=markdown_spans(text))
+    chunk = chunk_document(doc, 512, 0)[0]
+    assert shown_code("git clone https://github.com/Microsoft/vcpkg.git cd vcpkg ./bootstrap-vcpkg.sh", chunk) == (
+        "```\ngit clone https://github.com/Microsoft/vcpkg.git\ncd vcpkg\n    ./bootstrap-vcpkg.sh\n```")

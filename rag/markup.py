@@ -1021,7 +1021,7 @@ def _html_fallback(html: str) -> list[Block]:
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _MD_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")  # a fence opens: its run of ``` or ~~~, then the info string
 _MD_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
-_MD_LIST = re.compile(r"^\s{0,8}(?:[-*+]|\d{1,3}[.)])\s+\S")
+_MD_LIST = re.compile(r"^(\s{0,8}(?:[-*+]|\d{1,3}[.)])\s+)\S")  # group 1: up to the item's content column
 _MD_TABLE = re.compile(r"^\s*\|.*\|\s*$")
 _MD_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _MD_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:[^\n]*\n){0,60}?---[ \t]*(?:\n|\Z)")  # "---\ntitle: ...\n---"
@@ -1032,7 +1032,8 @@ _MD_BREAK = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")  # a thematic break: 
 _MD_LINK_DEF = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*<?\S+>?(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$")
 _MD_TARGET = re.compile(r"^ {0,3}\([^\s()]+\)=[ \t]*$")  # a MyST target label, "(repeatability)=" above a heading
 _MD_LINKED = re.compile(r"!?\[[^\[\]\n]*\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+\"[^\"\n]*\")?\)")  # [text](url), ![alt](img)
-_MD_LIST_MARK = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])(\s+)")
+_MD_DIRECTIVE = re.compile(r"\{([A-Za-z][\w:.-]*)\}[ \t]*(.*)")  # a MyST/Sphinx directive's info string: "{note}", "{admonition} Example"
+_MD_DIRECTIVE_OPTION = re.compile(r"^ {0,3}:[\w-]+:(?:[ \t].*)?$")  # ":class: tip" right under the directive's fence
 
 
 def _badges(line: str) -> bool:
@@ -1044,12 +1045,6 @@ def _badges(line: str) -> bool:
     while n:
         rest, n = _MD_LINKED.subn("", rest)
     return not rest.strip(" \t|·•-–—,")
-
-
-def _indent(body: str) -> int:
-    return len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())
-_MD_DIRECTIVE = re.compile(r"\{([A-Za-z][\w:.-]*)\}[ \t]*(.*)")  # a MyST/Sphinx directive's info string: "{note}", "{admonition} Example"
-_MD_DIRECTIVE_OPTION = re.compile(r"^ {0,3}:[\w-]+:(?:[ \t].*)?$")  # ":class: tip" right under the directive's fence
 
 
 def _md_fence(body: str) -> tuple[str, int, str] | None:
@@ -1126,15 +1121,16 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
         e = s + len(body.rstrip())
         pos += len(line)
         lead = len(body) - len(body.lstrip())
+        col = len(body.expandtabs(4)) - len(body.expandtabs(4).lstrip())  # the indent in columns, a tab to the next 4
         if indented:
-            if not body.strip() or _indent(body) >= 4 + (item or 0):
+            if not body.strip() or col >= 4 + (item or 0):
                 cur[1] = e if body.strip() else cur[1]
                 continue
             indented = False
             flush()
-        if item is not None and body.strip() and cur is None and _indent(body) < item:
+        if item is not None and body.strip() and cur is None and col < item:
             item = None  # a line left of the item's content after a blank line ends the list item
-        if cur is None and body.strip() and code is None and not boxes and _indent(body) >= 4 + (item or 0):
+        if cur is None and body.strip() and code is None and not boxes and col >= 4 + (item or 0):
             cur, indented = opened(s + lead, e, "code"), True
             continue
         if code is not None:
@@ -1193,10 +1189,9 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
             elif out and out[-1].kind == "table_row" and "\n" not in text[out[-1].end : s - 1]:  # the rule under a header row
                 out[-1] = Span(out[-1].start, out[-1].end, "table_head", out[-1].section)
             continue
-        if _MD_LIST.match(body):
+        if m := _MD_LIST.match(body):
             cur = opened(s + lead, e, "list_item")
-            m = _MD_LIST_MARK.match(body)
-            item = len(m.group(0).expandtabs(4)) if m else None
+            item = len(m.group(1).expandtabs(4))
             continue
         if cur and cur[2] in ("paragraph", "list_item"):
             cur[1] = e

@@ -294,7 +294,7 @@ def build_model(base: str):
 # --- measurement (held-out SQuAD 2.0 articles, through the runtime path) -------------------
 
 
-def measure(weights: Path, data: Path, n: int = 400) -> dict:
+def measure(weights: Path, data: Path, n: int = 400, manual: Path | None = None) -> dict:
     import numpy as np
 
     from evals.measure_reader import auc
@@ -342,7 +342,7 @@ def measure(weights: Path, data: Path, n: int = 400) -> dict:
             "auc_answerable_vs_unanswerable": round(auc(pos, neg), 4),
             "auc_gold_vs_answer_removed": round(auc(kept_pos, removed), 4), "n_answer_removed": len(removed),
             "top1_sentence_holds_answer": round(float(np.mean(top1)), 4), "n_top1": len(top1),
-            "span_contains_gold": round(float(np.mean(exact)), 4)}
+            "span_contains_gold": round(float(np.mean(exact)), 4), **({"manual_qa": measure_manual(weights, manual)} if manual else {})}
 
 
 def measure_manual(weights: Path, path: Path) -> dict:
@@ -413,9 +413,7 @@ def main(argv=None):
         card_path = a.out / "span_reader.json"
         card = json.loads(card_path.read_text())
         card["fixed"] = fixed_reads(a.out / "span_reader.safetensors")
-        card["heldout"] = measure(a.out / "span_reader.safetensors", a.data)
-        if a.manual_qa:
-            card["heldout"]["manual_qa"] = measure_manual(a.out / "span_reader.safetensors", a.manual_qa)
+        card["heldout"] = measure(a.out / "span_reader.safetensors", a.data, manual=a.manual_qa)
         card_path.write_text(json.dumps(card, indent=1) + "\n")
         print(json.dumps(card["heldout"], indent=1))
         return
@@ -544,9 +542,7 @@ def main(argv=None):
     }
     card["fixed"] = fixed_reads(weights)
     if not (a.smoke or a.no_measure):
-        card["heldout"] = measure(weights, a.data)
-        if a.manual_qa:
-            card["heldout"]["manual_qa"] = measure_manual(weights, a.manual_qa)
+        card["heldout"] = measure(weights, a.data, manual=a.manual_qa)
     (a.out / "span_reader.json").write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps(card.get("heldout", {}), indent=1), file=sys.stderr)
     print(f"wrote {weights} ({weights.stat().st_size / 1e6:.1f} MB) in {(time.time() - t0) / 60:.1f} min", file=sys.stderr, flush=True)

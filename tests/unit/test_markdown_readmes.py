@@ -3,23 +3,10 @@ and rows of CI badges at the top. The text stays the file byte for byte; only th
 
 from __future__ import annotations
 
-from rag.blocks import quotable_spans
 from rag.chunking import chunk_document
 from rag.markup import _badges, markdown_spans
 from rag.types import Document
-
-
-def blocks(text: str) -> list[tuple[str, str]]:
-    return [(sp.kind, text[sp.start : sp.end]) for sp in markdown_spans(text)]
-
-
-def quoted(text: str) -> list[str]:
-    doc = Document("README.md", "/r", "r", text, "s" * 64, blocks=markdown_spans(text))
-    out = []
-    for c in chunk_document(doc, 512, 0):
-        assert c.text == text[c.start : c.end]
-        out += [c.text[s:e] for s, e in quotable_spans(c)]
-    return out
+from tests.unit.test_markdown_myst import blocks, quoted
 
 
 def test_indented_code_is_a_code_block_with_its_lines():

@@ -226,8 +226,13 @@ def mark_correct(rows: list[dict], reader: str, max_sentences: int) -> None:
             r["correct"] = any(c["gold"] for c in select(rescore(r, weights, 0), max_sentences, 0.85))
 
 
-def choose_threshold(p: np.ndarray, rows: list[dict], max_false_refusal: float) -> float:
+def choose_threshold(p: np.ndarray, rows: list[dict], max_false_refusal: float, hold_refused: float | None = None) -> float:
+    """The highest cut with at most `max_false_refusal` false refusals on `rows`; with `hold_refused`, instead the lowest
+    cut that refuses at least that share of their unanswerable questions (an operating point fixed before a refit)."""
     grid = np.round(np.arange(0.05, 0.951, 0.01), 2)
+    if hold_refused is not None:
+        ok = [t for t in grid if tradeoff(p, rows, t)["refuse_unans"] >= hold_refused]
+        return float(min(ok)) if ok else 0.95
     ok = [t for t in grid if tradeoff(p, rows, t)["false_refusal"] <= max_false_refusal]
     return float(max(ok)) if ok else 0.05
 
@@ -300,6 +305,7 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=1000, help="questions of each kind to sample")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-false-refusal", type=float, default=0.05)
+    ap.add_argument("--hold-refused", type=float, default=None, help="choose the lowest threshold that refuses at least this share of the SQuAD fitting half's unanswerable questions (e.g. the shipped model's share, to hold its operating point in a refit), not by --max-false-refusal")
     ap.add_argument("--work", type=Path, default=None, help="index dir to (re)use; a temp dir by default")
     ap.add_argument("--cache", type=Path, default=None, help="reuse collected features from this JSON")
     ap.add_argument("--write", action="store_true", help=f"write the model to {MODEL_OUT} (rag/refusal_reader_model.json with --reader)")
@@ -376,10 +382,13 @@ def main(argv=None) -> int:
     model = fit(fit_rows, features, a.seed)
     p_train, p_test = predict(model, squad_fit), predict(model, test)
     y_test = np.array([r["answerable"] for r in test])
-    threshold = choose_threshold(predict(model, thr_rows), thr_rows, a.max_false_refusal)
+    if a.hold_refused is not None:  # the operating point fixed beforehand: the SQuAD fitting half's refused share
+        threshold = choose_threshold(p_train, squad_fit, a.max_false_refusal, a.hold_refused)
+    else:
+        threshold = choose_threshold(predict(model, thr_rows), thr_rows, a.max_false_refusal)
 
     run = f"python train/refusal.py{flag} --n {a.n} --seed {a.seed}{f' --absent {a.absent}' if a.absent else ''}{' --fit-absent' if a.fit_absent else ''}{' --realdocs' if a.realdocs else ''}"
-    command = f"{run} --max-false-refusal {a.max_false_refusal}"
+    command = f"{run} --hold-refused {a.hold_refused}" if a.hold_refused is not None else f"{run} --max-false-refusal {a.max_false_refusal}"
     lines = [
         "# Refusal on SQuAD 2.0 dev",
         "",
@@ -417,9 +426,11 @@ def main(argv=None) -> int:
     rt = tradeoff(p_train, squad_fit, threshold)
     lines += [
         "",
-        f"Default threshold {threshold:.2f}: the highest cut with at most {a.max_false_refusal:.0%} false refusals on the *training* half"
-        f"{' and the realdocs fitting parts together' if real_fit else ''} "
-        f"(there: {rt['false_refusal']:.3f} false refusals, {rt['refuse_unans']:.3f} of unanswerables refused).",
+        (f"Default threshold {threshold:.2f}: the lowest cut refusing at least {a.hold_refused:.3f} of the *training* half's unanswerables "
+         if a.hold_refused is not None else
+         f"Default threshold {threshold:.2f}: the highest cut with at most {a.max_false_refusal:.0%} false refusals on the *training* half"
+         f"{' and the realdocs fitting parts together' if real_fit else ''} ")
+        + f"(there: {rt['false_refusal']:.3f} false refusals, {rt['refuse_unans']:.3f} of unanswerables refused).",
         "",
         f"Model: `{json.dumps(model['weights'])}` (standardised features, bias {model['bias']}).",
         "",

@@ -36,3 +36,19 @@ def test_split_realdocs_separates_parts_and_refuses_an_unknown_one():
     assert [r["id"] for r in held] == ["manuals6", "manuals10"]
     with pytest.raises(SystemExit, match="manuals99"):
         split_realdocs(rows + [{"article": "realdocs:manuals99", "id": "x"}])
+
+
+def test_choose_threshold_holds_a_refused_share_or_a_false_refusal_ceiling():
+    import numpy as np
+
+    from train.refusal import choose_threshold
+
+    # four unanswerable questions scored 0.1-0.4, four answerable ones 0.3-0.9
+    rows = [{"answerable": False, "correct": False}] * 4 + [{"answerable": True, "correct": True}] * 4
+    p = np.array([0.1, 0.2, 0.3, 0.4, 0.3, 0.6, 0.8, 0.9])
+    # no false refusal allowed: the highest cut below every answerable score
+    assert choose_threshold(p, rows, 0.0) == 0.30
+    # hold half of the unanswerables refused: the lowest cut above two of them
+    assert choose_threshold(p, rows, 0.0, hold_refused=0.5) == 0.21
+    # a share no cut reaches refuses as much as the grid allows
+    assert choose_threshold(np.full(8, 0.99), rows, 0.0, hold_refused=0.5) == 0.95

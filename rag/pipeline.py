@@ -28,6 +28,7 @@ from rag.answer import (
     History,
     LLMAnswerer,
     QUOTE_RULES,
+    asks_throughout,
     looks_like_refusal,
     rank_sentences,
     with_introduced,
@@ -323,12 +324,19 @@ class Pipeline:
 
     @staticmethod
     def quote_note(question: str, picked: Sequence[Candidate]) -> str | None:
-        """Why the sentences an extractive answer would quote are refused, or None (rag.answer.QUOTE_RULES: the year
-        and count rules)."""
+        """Why the sentences an extractive answer would quote are refused, or None (rag.answer.QUOTE_RULES: the year,
+        count and version rules), when every part of the question asks what a rule checks (rag.answer.asks_throughout)."""
         for rule in QUOTE_RULES:
-            if rule.asks(question) and not any(rule.states(c.text, question) for c in picked):
+            if asks_throughout(rule, question) and not any(rule.states(c.text, question) for c in picked):
                 return rule.note
         return None
+
+    @staticmethod
+    def quote_caveats(question: str, picked: Sequence[Candidate]) -> tuple[str, ...]:
+        """The rules only a part of a compound question asks and no quoted sentence meets: the answer is given for the
+        other parts, with a note saying what it lacks ("..., and which version is it?")."""
+        return tuple(rule.note.replace("the question asks", "a part of the question asks") for rule in QUOTE_RULES
+                     if rule.asks(question) and not asks_throughout(rule, question) and not any(rule.states(c.text, question) for c in picked))
 
     def retrieve(self, question: str, k: int | None = None) -> list[ScoredChunk]:
         k = k or self.settings.k
@@ -408,6 +416,7 @@ class Pipeline:
         tg = time.perf_counter()
         parts: list[str] = []
         drafts: list[cite.Drafted] | None = None
+        caveats: tuple[str, ...] = ()
         if isinstance(answerer, ExtractiveAnswerer):
             # The answerer knows which source each quoted sentence came from: no need to parse
             # markers back out of the text (a source's own "[12]" must not become a citation).
@@ -415,6 +424,7 @@ class Pipeline:
             if picked and (note := self.quote_note(standalone, picked)):
                 yield done(answer=REFUSAL_TEXT, refused=True, notes=(note,))
                 return
+            caveats = self.quote_caveats(standalone, picked)
             drafts = [cite.Drafted(normalize_ws(c.text), (c.source,), *self._key_phrase(c, hits)) for c in picked]  # shown on one line
             parts.append(normalize_ws(answerer.compose(picked)))
             yield parts[-1]
@@ -430,16 +440,16 @@ class Pipeline:
             timings["verify"] = _ms(tv)
             yield done(answer=REFUSAL_TEXT, refused=True, notes=("the answerer found no answer in the sources",))
             return
-        answer = self._finish(text, hits, done, tv, timings, drafts, question=standalone)
+        answer = self._finish(text, hits, done, tv, timings, drafts, question=standalone, caveats=caveats)
         yield answer
 
     def _finish(self, text: str, hits: list[ScoredChunk], done, tv: float, timings: dict, drafts: list[cite.Drafted] | None = None,
-                question: str = "") -> Answer:
+                question: str = "", caveats: Sequence[str] = ()) -> Answer:
         invalid: list[int] = []
         generated = drafts is None  # a model wrote it, and a model can be ordered about by a source
         if drafts is None:
             drafts, invalid = cite.parse(text, len(hits))
-        notes: list[str] = []
+        notes = list(caveats)
         if invalid:
             notes.append(f"removed citation numbers that match no source: {sorted(set(invalid))}")
         if generated:  # small models loop: a sentence said again word for word is shown once

@@ -66,3 +66,16 @@ def test_an_indented_block_is_shown_with_its_lines_dedented():
     chunk = chunk_document(doc, 512, 0)[0]
     assert shown_code("git clone https://github.com/Microsoft/vcpkg.git cd vcpkg ./bootstrap-vcpkg.sh", chunk) == (
         "```\ngit clone https://github.com/Microsoft/vcpkg.git\ncd vcpkg\n    ./bootstrap-vcpkg.sh\n```")
+
+
+def test_a_two_part_question_is_answered_for_the_part_a_quote_meets(pipeline_over):
+    """Tk's README (trial D4): "Which README describes ..., and which version is it?" was refused whole because no quoted
+    sentence stated a version; the first part is answered, with a note on the part left unmet."""
+    text = ("# README: Tk\n\n## Introduction\n\nThis directory contains the sources and documentation for Tk, a cross-platform "
+            "GUI toolkit implemented with the Tcl scripting language.\n\nTk runs on Windows, macOS and most Unix systems.\n")
+    p = pipeline_over({"tk-README.md": text}, refusal_threshold=0.0)
+    a = p.ask("Which README describes a cross-platform GUI toolkit implemented with the Tcl scripting language, and which version is it?")
+    assert not a.refused and "GUI toolkit implemented with the Tcl" in a.answer, a
+    assert "no quoted sentence states a version number, which a part of the question asks for" in a.notes
+    b = p.ask("Which Tk version does this README describe?")  # the version alone: refused as before
+    assert b.refused and any("states a version number" in n for n in b.notes), b

@@ -425,12 +425,14 @@ def _trimmed(text: str, ks: int, ke: int) -> tuple[int, int]:
 _BULLET_GAP = re.compile(r"\s*(?:[-*+•·◦‣–—]|\(?[0-9a-zA-Z]{1,3}[.)])?\s*")  # what may sit between two list items
 
 
-def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk], max_items: int = 6, max_chars: int = 600) -> list[Candidate]:
+def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk], max_items: int = 6, max_chars: int = 600,
+                    question: str = "") -> list[Candidate]:
     """The picked sentences, each one that ends in ":" (or stops without a sentence end, `_leads_in`) followed by the
     list items (or definition entries, `_entry_at`) it introduces in its passage ("httpd must look for the following files:" and the four paths), in order:
     at most `max_items` items and `max_chars` characters, only items that follow it directly (nothing but a bullet or
     a number between them); or, when no list follows, by the short code block right after it ("roll back with:" and
-    the command)."""
+    the command). When the `question` asks how to do something (`asks_how`), a sentence whose paragraph ends with a
+    lead-in to a code block is followed by that lead-in and the block (`_code_lead_after`)."""
     out: list[Candidate] = []
 
     def follow(c: Candidate, chunk, s: int, e: int) -> None:  # quote chunk.text[s:e] after `c`, once
@@ -447,6 +449,9 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
         if not c.text.rstrip().endswith(":") and not _leads_in(chunk, c):
             if (code := _code_lead(chunk, c.text, c.end, max_chars)) is not None:
                 follow(c, chunk, *code)  # "... works correctly by" and the command that ends it
+            elif asks_how(question) and (lead := _code_lead_after(chunk, c.end, max_chars)) is not None:
+                follow(c, chunk, *lead[0])  # "... renamed to `main`." "To update your local checkout, use:"
+                follow(c, chunk, *lead[1])  # and the commands
             continue
         end, items, chars = c.end, 0, 0
         for s, e in quotable_spans(chunk):
@@ -505,14 +510,38 @@ def _leads_in(chunk, c: Candidate) -> bool:
 _REVERSAL = re.compile(r"(?:This|That|It) (?:is|was) (?:no longer|not (?:the case|true))\b|(?:However|Unfortunately|Nevertheless|In practice),|But\b")
 
 
+def _next_sentence(chunk, end: int) -> tuple[int, int] | None:
+    """The span of the sentence right after offset `end` of `chunk` in the same block (paragraph, item), else None."""
+    for s, e in quotable_spans(chunk):
+        if s >= end:
+            return (s, e) if not chunk.text[end:s].strip() and _same_block(chunk, end - 1, s) else None
+    return None
+
+
 def _reversal_after(chunk, end: int) -> tuple[int, int] | None:
     """The span of the sentence right after offset `end` of `chunk`, in the same paragraph, when it takes back what
     the sentence before it says ("...was intended to be more secure." "This is no longer the case and ...")."""
-    for s, e in quotable_spans(chunk):
-        if s >= end:
-            ok = not chunk.text[end:s].strip() and _same_block(chunk, end - 1, s) and _REVERSAL.match(chunk.text, s) is not None
-            return (s, strip_trailing_refs(chunk.text, s, e)) if ok else None
-    return None
+    nxt = _next_sentence(chunk, end)
+    return (nxt[0], strip_trailing_refs(chunk.text, *nxt)) if nxt and _REVERSAL.match(chunk.text, nxt[0]) else None
+
+
+# "How do I update ...?", "how to build", "Which command ...": a question a command answers.
+_ASKS_HOW = re.compile(r"\bhow (?:do|does|can|could|should|would|shall|must|may|to)\b|\b(?:what|which) commands?\b", re.I)
+
+
+def asks_how(question: str) -> bool:
+    return bool(_ASKS_HOW.search(question))
+
+
+def _code_lead_after(chunk, end: int, max_chars: int = 600) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The next sentence of the paragraph, when it is the paragraph's last, ends in ":" and leads into a short code
+    block ("The default development branch of GLib has been renamed to `main`." + "To update your local checkout,
+    use:" + the git commands: trial D9), and that block: their spans in `chunk`, else None."""
+    nxt = _next_sentence(chunk, end)
+    if nxt is None or not chunk.text[nxt[0] : nxt[1]].rstrip().endswith(":"):
+        return None
+    code = _code_after(chunk, nxt[1], max_chars)
+    return (nxt, code) if code is not None else None
 
 
 def _same_block(chunk, a: int, b: int) -> bool:

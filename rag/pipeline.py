@@ -420,7 +420,7 @@ class Pipeline:
         if isinstance(answerer, ExtractiveAnswerer):
             # The answerer knows which source each quoted sentence came from: no need to parse
             # markers back out of the text (a source's own "[12]" must not become a citation).
-            picked = with_introduced(answerer.select(ranked), hits)  # "... the following files:" and the files
+            picked = with_introduced(answerer.select(ranked), hits, question=standalone)  # "... the following files:" and the files
             if picked and (note := self.quote_note(standalone, picked)):
                 yield done(answer=REFUSAL_TEXT, refused=True, notes=(note,))
                 return

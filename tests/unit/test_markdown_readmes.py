@@ -79,3 +79,28 @@ def test_a_two_part_question_is_answered_for_the_part_a_quote_meets(pipeline_ove
     assert "no quoted sentence states a version number, which a part of the question asks for" in a.notes
     b = p.ask("Which Tk version does this README describe?")  # the version alone: refused as before
     assert b.refused and any("states a version number" in n for n in b.notes), b
+
+
+def test_a_how_question_brings_the_lead_in_after_the_quoted_sentence_and_its_code():
+    """GLib's README (trial D9): "... renamed to `main`. To update your local checkout, use:" and a fenced block; the
+    quoted sentence was the first one, so the commands never came. Only a question that asks how brings them."""
+    from rag.answer import Candidate, with_introduced
+    from rag.types import ScoredChunk
+
+    text = ("# GLib\n\n## Default branch renamed to `main`\n\nThe default development branch of GLib has been renamed to `main`. "
+            "To update\nyour local checkout, use:\n```sh\ngit checkout master\ngit branch -m master main\n```\n\n"
+            "The old branch is kept. Bugs go to the tracker.\n```sh\nrm -rf _build\n```\n")
+    doc = Document("README.md", "/r", "r", text, "s" * 64, blocks=markdown_spans(text))
+    chunk = chunk_document(doc, 512, 0)[0]
+    hits = [ScoredChunk(chunk, 1.0)]
+
+    def quoted_with(sentence: str, question: str) -> list[str]:
+        s = chunk.text.index(sentence)
+        return [c.text for c in with_introduced([Candidate(1, s, s + len(sentence), sentence, 0.0, 0.0, 1.0)], hits, question=question)]
+
+    renamed = "The default development branch of GLib has been renamed to `main`."
+    assert quoted_with(renamed, "Which project renamed its branch to main, and how do I update my local checkout?") == [
+        renamed, "To update\nyour local checkout, use:", "```sh\ngit checkout master\ngit branch -m master main\n```"]
+    assert quoted_with(renamed, "Which project renamed its default branch to main?") == [renamed]  # not asked how
+    kept = "The old branch is kept."  # the next sentence ends in a full stop: no lead-in
+    assert quoted_with(kept, "How do I keep the old branch?") == [kept]

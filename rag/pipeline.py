@@ -153,31 +153,50 @@ def condense_offline(question: str, history: History) -> str:
     """Deterministic follow-up rewriting: append the previous question's terms the new one lacks, but not those of
     a word or phrase the follow-up swaps for its own ("How does json_remove work?" -> "And json_replace?" borrows
     "work"; `_swapped`)."""
-    if not history:
-        return question
-    # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
-    # alone borrows terms; a full question keeps its own meaning.
-    backref = bool(_BACKREF.search(question) or _DEMONSTRATIVE.search(question)) and not _self_contained(question)
-    if len(key_terms(question)) > 2 and not backref and (not _FOLLOWUP.search(question) or _asks_anew(question)):
-        return question
-    prev = condense_offline(history[-1][0], history[:-1])
-    if backref:  # "Am I allowed to change what's in it?": "it" is often what the answer named (sqlite_sequence)
-        prev = " ".join([prev, *_named_in(history[-1][1], prev)])
-    have = set(tokenize(question)) | _swapped(question, history[-1][0])
-    extra = list(dict.fromkeys(t for t in tokenize(prev) if t not in have))
+    extra = _borrowed(question, history)
     return f"{question} ({' '.join(extra)})" if extra else question
 
 
-_IDENTIFIER = re.compile(rf"(?<![\w/.-])(?:--[A-Za-z][\w-]*|{_IDENT})")
+def _borrowed(question: str, history: History) -> list[str]:
+    """The terms condense_offline appends to `question`. A back-reference ("Which license is it under?") after a turn
+    that itself pointed back ("And how do I build it from a Git checkout? (libxcrypt)") points at the same thing: it
+    borrows what that turn borrowed, not the turn's own words ("build git checkout" had made the license question
+    quote the build sentence again: trial D3), with what the turn's answer named."""
+    if not history:
+        return []
+    # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
+    # alone borrows terms; a full question keeps its own meaning.
+    backref = _points_back(question)
+    if len(key_terms(question)) > 2 and not backref and (not _FOLLOWUP.search(question) or _asks_anew(question)):
+        return []
+    before, answer = history[-1]
+    theirs = _borrowed(before, history[:-1])
+    asked = " ".join([before, *theirs])
+    prev = " ".join(theirs) if backref and theirs and _points_back(before) else asked
+    if backref:  # "Am I allowed to change what's in it?": "it" is often what the answer named (sqlite_sequence)
+        prev = " ".join([prev, *_named_in(answer, asked)])
+    have = set(tokenize(question)) | _swapped(question, before)
+    return list(dict.fromkeys(t for t in tokenize(prev) if t not in have))
+
+
+def _points_back(question: str) -> bool:
+    return bool(_BACKREF.search(question) or _DEMONSTRATIVE.search(question)) and not _self_contained(question)
+
+
+_IDENTIFIER = re.compile(rf"(?<![\w/.@-])(?:--[A-Za-z][\w-]*|{_IDENT})")
+# Where an answer's identifiers are no names: a URL ("...?utm_source=github.com"), a Markdown link target "](...)", an
+# e-mail address.
+_NOT_NAMES = re.compile(r"(?:[A-Za-z][\w+.-]*://|www\.)[^\s<>\]\[]*|\]\([^)\s]*\)|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _named_in(answer: str, question: str, most: int = 3) -> list[str]:
     """Identifiers and long options that an earlier answer named and its question did not: the likely referent of a
-    follow-up's "it"/"that". Prose words are left out: an answer's other words would pull the search back to it."""
+    follow-up's "it"/"that". Prose words are left out: an answer's other words would pull the search back to it; so
+    are URLs, link targets and e-mail addresses ("utm_source", "github.com" of a badge's link: trial D3)."""
     if not answer or looks_like_refusal(answer):
         return []
     asked = set(tokenize(question))
-    found = [m.group(0).rstrip(".:") for m in _IDENTIFIER.finditer(answer)]
+    found = [m.group(0).rstrip(".:") for m in _IDENTIFIER.finditer(_NOT_NAMES.sub(" ", answer))]
     return list(dict.fromkeys(w for w in found if not set(tokenize(w)) <= asked))[:most]
 
 

@@ -104,3 +104,32 @@ def test_a_how_question_brings_the_lead_in_after_the_quoted_sentence_and_its_cod
     assert quoted_with(renamed, "Which project renamed its default branch to main?") == [renamed]  # not asked how
     kept = "The old branch is kept."  # the next sentence ends in a full stop: no lead-in
     assert quoted_with(kept, "How do I keep the old branch?") == [kept]
+
+
+def test_raw_html_leaves_heading_titles_and_is_no_quotable_text():
+    """Tcl/Tk's "## <a id="intro">1.</a> Introduction" was cited as "README: Tk › <a id="intro">1.</a> Introduction", zstd's
+    logo paragraph and libcbor's <details> lines were paragraphs (trial D6)."""
+    from rag.blocks import shown_markdown
+
+    text = ('<p align="center"><img src="https://x/zstd_logo86.png" alt="Zstandard"></p>\n\n# README: Tk\n\n'
+            '## <a id="intro">1.</a> Introduction\n\nTk is a cross-platform GUI toolkit implemented with the Tcl scripting language.\n\n'
+            "### Others\n\n<details>\n  <summary>Packaged libcbor is available from 15+ major repositories.</summary>\n\n"
+            "  [![Packaging status](https://repology.org/b.svg)](https://repology.org/p)\n</details>\n\n"
+            "- **TurboJPEG API**<br>\n  This API compresses JPEG images in memory.\n\n"
+            "Normalize all subdivision codes to <country_code>-<code> instead of dashes.\n")
+    spans = markdown_spans(text)
+    got = [(sp.kind, text[sp.start : sp.end]) for sp in spans]
+    assert got[0] == ("boilerplate", '<p align="center"><img src="https://x/zstd_logo86.png" alt="Zstandard"></p>')
+    assert ("boilerplate", "<details>") in got
+    assert ("paragraph", "Packaged libcbor is available from 15+ major repositories.") in got  # the summary's text alone
+    assert ("boilerplate", "[![Packaging status](https://repology.org/b.svg)](https://repology.org/p)\n</details>") in got
+    tk = next(sp for sp in spans if text[sp.start : sp.end].startswith("Tk is"))
+    assert tk.section == "README: Tk › 1. Introduction"
+    q = quoted(text)
+    assert not any("<" in s and "<code>" not in s and "<br>" not in s for s in q), q
+    doc = Document("README.md", "/r", "r", text, "s" * 64, blocks=spans)
+    chunk = chunk_document(doc, 512, 0)[0]
+    item = next(s for s in q if s.startswith("**TurboJPEG"))
+    assert shown_markdown(item, chunk) == "TurboJPEG API This API compresses JPEG images in memory."
+    placeholder = next(s for s in q if s.startswith("Normalize"))  # "<code>" is never closed: a placeholder, kept
+    assert shown_markdown(placeholder, chunk) is None

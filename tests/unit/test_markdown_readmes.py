@@ -133,3 +133,25 @@ def test_raw_html_leaves_heading_titles_and_is_no_quotable_text():
     assert shown_markdown(item, chunk) == "TurboJPEG API This API compresses JPEG images in memory."
     placeholder = next(s for s in q if s.startswith("Normalize"))  # "<code>" is never closed: a placeholder, kept
     assert shown_markdown(placeholder, chunk) is None
+
+
+def test_a_shortcut_link_defined_in_another_chunk_shows_its_text():
+    """zstd's benchmark table is one chunk and its "[lz4]: https://..." definitions the next: "Compressor name: [lz4] 1.9.3"
+    kept its brackets (trial D7). The chunk keeps the labels it uses that the document defines elsewhere."""
+    from rag.blocks import shown_markdown, shown_row
+    from rag.types import Chunk
+
+    rows = "".join(f"| [c{i}] 1.{i} | 2.{i} | {i}00 MB/s |\n" for i in range(12))
+    prose = " ".join(f"Sentence {i} of the benchmark notes says nothing in particular about it." for i in range(12))
+    text = (f"# Benchmarks\n\n| Compressor name | Ratio | Decompress. |\n| --- | --- | --- |\n{rows}\n{prose}\n\n"
+            + "".join(f"[c{i}]: https://example.org/c{i}\n" for i in range(12)) + "\n[c0] and [not defined] are read so.\n")
+    doc = Document("README.md", "/r", "r", text, "s" * 64, blocks=markdown_spans(text))
+    chunks = chunk_document(doc, 64, 0)
+    first = next(c for c in chunks if "| [c0] 1.0 |" in c.text)
+    assert "[c0]: https" not in first.text, "the fixture needs the definitions in another chunk"
+    assert "c0" in first.links and "not defined" not in first.links
+    assert Chunk.from_metadata(first.id, first.text, first.metadata()) == first
+    row = next(first.text[s:e] for s, e, kind, *_ in first.blocks if kind == "table_row" and "[c0]" in first.text[s:e])
+    assert shown_row(row, first) == "Compressor name: c0 1.0; Ratio: 2.0; Decompress.: 000 MB/s"
+    last = next(c for c in chunks if "[c0] and" in c.text)
+    assert shown_markdown("[c0] and [not defined] are read so.", last) == "c0 and [not defined] are read so."  # no definition: text

@@ -155,3 +155,26 @@ def test_a_shortcut_link_defined_in_another_chunk_shows_its_text():
     assert shown_row(row, first) == "Compressor name: c0 1.0; Ratio: 2.0; Decompress.: 000 MB/s"
     last = next(c for c in chunks if "[c0] and" in c.text)
     assert shown_markdown("[c0] and [not defined] are read so.", last) == "c0 and [not defined] are read so."  # no definition: text
+
+
+def test_list_items_a_lead_in_brings_keep_the_documents_order():
+    """GnuTLS's README (trial D8): the Automake item, picked for itself, came after the Make, Autoconf and Python items
+    that the lead-in brought, though the document lists it second."""
+    from rag.answer import Candidate, with_introduced
+    from rag.types import ScoredChunk
+
+    text = ("# GnuTLS\n\nWe require several tools to check out and build the software, including:\n\n"
+            "* [Make](https://www.gnu.org/software/make/)\n* [Automake](https://www.gnu.org/software/automake/) (use 1.11.3 or later)\n"
+            "* [Autoconf](https://www.gnu.org/software/autoconf/)\n* [Python](https://www.python.org/) (use 3.6 or later)\n")
+    doc = Document("README.md", "/r", "r", text, "s" * 64, blocks=markdown_spans(text))
+    chunk = chunk_document(doc, 512, 0)[0]
+
+    def cand(sentence: str) -> Candidate:
+        s = chunk.text.index(sentence)
+        return Candidate(1, s, s + len(sentence), sentence, 0.0, 0.0, 1.0)
+
+    lead = cand("We require several tools to check out and build the software, including:")
+    automake = cand("[Automake](https://www.gnu.org/software/automake/) (use 1.11.3 or later)")
+    for picked in ([lead, automake], [automake, lead]):  # whichever the ranking put first
+        got = [c.text.split("]")[0].lstrip("[") for c in with_introduced(picked, [ScoredChunk(chunk, 1.0)])]
+        assert got == ["We require several tools to check out and build the software, including:", "Make", "Automake", "Autoconf", "Python"]

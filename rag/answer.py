@@ -434,17 +434,23 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
     the command). When the `question` asks how to do something (`asks_how`), a sentence whose paragraph ends with a
     lead-in to a code block is followed by that lead-in and the block (`_code_lead_after`)."""
     out: list[Candidate] = []
+    placed: set[int] = set()  # the picked sentences a lead-in has put after itself
 
     def follow(c: Candidate, chunk, s: int, e: int) -> None:
-        """Quote chunk.text[s:e] after `c`, once: a picked sentence there moves here, so that the items a lead-in brings
+        """Quote chunk.text[s:e] after `c`, once. A picked sentence there moves here, so that the items a lead-in brings
         read in the document's order (GnuTLS's "Automake (use 1.11.3 or later)", picked for itself, had come after the
         three items the lead-in brought, though it is the list's second: trial D8)."""
-        mine = next((x for x in (*out, *picked) if x.source == c.source and x.start == s), None)
-        out[:] = [x for x in out if x is not mine]
-        out.append(mine or Candidate(c.source, s, e, chunk.text[s:e], 0.0, 0.0, c.score))
+        mine = next((x for x in picked if x.source == c.source and x.start == s), None)
+        if mine is None:
+            if not any(x.source == c.source and x.start == s for x in out):
+                out.append(Candidate(c.source, s, e, chunk.text[s:e], 0.0, 0.0, c.score))
+        elif id(mine) not in placed:
+            out[:] = [x for x in out if x is not mine]
+            out.append(mine)
+            placed.add(id(mine))
 
     for c in picked:
-        if not any(x is c for x in out):  # else a lead-in before it has placed it
+        if id(c) not in placed:
             out.append(c)
         if not 0 < c.source <= len(sources):
             continue

@@ -94,13 +94,15 @@ def test_a_how_question_brings_the_lead_in_after_the_quoted_sentence_and_its_cod
     chunk = chunk_document(doc, 512, 0)[0]
     hits = [ScoredChunk(chunk, 1.0)]
 
-    def quoted_with(sentence: str, question: str) -> list[str]:
-        s = chunk.text.index(sentence)
-        return [c.text for c in with_introduced([Candidate(1, s, s + len(sentence), sentence, 0.0, 0.0, 1.0)], hits, question=question)]
+    def quoted_with(sentence: str, question: str, *more: str) -> list[str]:
+        picked = [Candidate(1, (s := chunk.text.index(x)), s + len(x), x, 0.0, 0.0, 1.0) for x in (sentence, *more)]
+        return [c.text for c in with_introduced(picked, hits, question=question)]
 
     renamed = "The default development branch of GLib has been renamed to `main`."
-    assert quoted_with(renamed, "Which project renamed its branch to main, and how do I update my local checkout?") == [
-        renamed, "To update\nyour local checkout, use:", "```sh\ngit checkout master\ngit branch -m master main\n```"]
+    how = "Which project renamed its branch to main, and how do I update my local checkout?"
+    expected = [renamed, "To update\nyour local checkout, use:", "```sh\ngit checkout master\ngit branch -m master main\n```"]
+    assert quoted_with(renamed, how) == expected
+    assert quoted_with(renamed, how, "To update\nyour local checkout, use:") == expected  # the lead-in picked too: once, in order
     assert quoted_with(renamed, "Which project renamed its default branch to main?") == [renamed]  # not asked how
     kept = "The old branch is kept."  # the next sentence ends in a full stop: no lead-in
     assert quoted_with(kept, "How do I keep the old branch?") == [kept]

@@ -36,7 +36,7 @@ def contains(text: str, golds) -> bool:
 
 
 def rules():
-    from rag.answer import QUOTE_RULES
+    from rag.answer import QUOTE_RULES, asks_throughout
     from rag.refusal import distinct_names, unmentioned
 
     def quoted_names(scope: str):
@@ -52,7 +52,7 @@ def rules():
 
     def shipped(name: str):  # the pipeline's own rule (Pipeline.quote_note), so that this measures its decision
         rule = next(r for r in QUOTE_RULES if r.name == name)
-        return rule.asks, lambda picked, q, hits: any(rule.states(c.text, q) for c in picked)
+        return lambda q: asks_throughout(rule, q), lambda picked, q, hits: any(rule.states(c.text, q) for c in picked)
 
     return {  # name -> (the questions it applies to, do the picked sentences meet it, the title of the report, whom it applies to)
         "year": (*shipped("year"), "a quoted answer to \"what year\" must state a year", "ask for a year"),

@@ -208,6 +208,31 @@ def states_version(sentence: str, question: str) -> bool:
     return any(t.lower().rstrip(".") not in given for t in _DIGITS.findall(sentence))
 
 
+# Where a question's next question starts: after a "?" ("What is Tk? Which version is it?"), or at a wh-word (after ";",
+# ",", "and", "or", "but") or at an auxiliary after ";" or "," ("..., and which version is it?", "...; is it still kept?").
+_AUXES = r"(?:is|are|was|were|does|do|did|can|could|should|must|will|would|has|have)\b"
+_NEXT_QUESTION = re.compile(rf"(?<=\?)\s+(?=\S)|(?:[;,]\s*(?:(?:and|or|but)\s+)?|\s(?:and|or|but)\s+)(?={_WH})"
+                            rf"|[;,]\s*(?:(?:and|or|but)\s+)?(?={_AUXES})", re.I)
+_ASKS = re.compile(rf"\b{_WH}|^\s*{_AUXES}", re.I)
+_A_CONDITION = re.compile(r"^\s*(?:when|whenever|if|while|after|before|once|since|as|because|although|given|assuming)\b[^?]*$", re.I)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a compound question asks, each as written: "Which README describes a GUI toolkit implemented with
+    Tcl, and which version is it?" -> the README part and "which version is it?". A part under 3 words stays with the
+    one before it ("Where and when did it start?", "Which release was it, and when?"), and so does a part that asks
+    nothing ("In the README, which version is it?") or is a condition ("When I upgrade, which version do I get?")."""
+    parts: list[str] = []
+    last = 0
+    for m in _NEXT_QUESTION.finditer(question):
+        head, tail = question[last : m.start()], question[m.end() :]
+        asks = _ASKS.search(head) and not _A_CONDITION.match(head)
+        if asks and len(head.split()) >= 3 and len(_NEXT_QUESTION.split(tail, 1)[0].split()) >= 3:
+            parts.append(head.strip())
+            last = m.end()
+    return parts + [question[last:].strip()]
+
+
 @dataclass(frozen=True)
 class QuoteRule:
     """A check on the sentences an extractive answer would quote (Pipeline.quote_note): a question the rule
@@ -224,6 +249,18 @@ QUOTE_RULES = (  # evals/results/year_rule.md, count_rule.md (python -m evals.me
     QuoteRule("count", asks_count, states_count, "no quoted sentence states a number, which the question asks for"),
     QuoteRule("version", asks_version, states_version, "no quoted sentence states a version number, which the question asks for"),
 )
+
+
+def asks_throughout(rule: QuoteRule, question: str) -> bool:
+    """Does the question ask what the rule checks in each of its parts (question_parts)? Only then does an unmet rule
+    refuse it: "Which README describes a GUI toolkit implemented with Tcl, and which version is it?" was refused whole
+    for want of a version, though its first part was answered (docs/trials/2026-12-07-markdown-readmes.md, D4). A
+    question of one part is one the rule asks or not, as before."""
+    if not rule.asks(question):
+        return False
+    parts = question_parts(question)
+    asking = sum(1 for p in parts if rule.asks(p))
+    return asking in (0, len(parts))  # 0: the rule's words span two parts, read as one question
 
 
 def is_question(sentence: str) -> bool:
@@ -388,20 +425,33 @@ def _trimmed(text: str, ks: int, ke: int) -> tuple[int, int]:
 _BULLET_GAP = re.compile(r"\s*(?:[-*+•·◦‣–—]|\(?[0-9a-zA-Z]{1,3}[.)])?\s*")  # what may sit between two list items
 
 
-def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk], max_items: int = 6, max_chars: int = 600) -> list[Candidate]:
+def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk], max_items: int = 6, max_chars: int = 600,
+                    question: str = "") -> list[Candidate]:
     """The picked sentences, each one that ends in ":" (or stops without a sentence end, `_leads_in`) followed by the
     list items (or definition entries, `_entry_at`) it introduces in its passage ("httpd must look for the following files:" and the four paths), in order:
     at most `max_items` items and `max_chars` characters, only items that follow it directly (nothing but a bullet or
     a number between them); or, when no list follows, by the short code block right after it ("roll back with:" and
-    the command)."""
+    the command). When the `question` asks how to do something (`asks_how`), a sentence whose paragraph ends with a
+    lead-in to a code block is followed by that lead-in and the block (`_code_lead_after`)."""
     out: list[Candidate] = []
+    placed: set[int] = set()  # the picked sentences a lead-in has put after itself
 
-    def follow(c: Candidate, chunk, s: int, e: int) -> None:  # quote chunk.text[s:e] after `c`, once
-        if not any(x.source == c.source and x.start == s for x in (*out, *picked)):
-            out.append(Candidate(c.source, s, e, chunk.text[s:e], 0.0, 0.0, c.score))
+    def follow(c: Candidate, chunk, s: int, e: int) -> None:
+        """Quote chunk.text[s:e] after `c`, once. A picked sentence there moves here, so that the items a lead-in brings
+        read in the document's order (GnuTLS's "Automake (use 1.11.3 or later)", picked for itself, had come after the
+        three items the lead-in brought, though it is the list's second: trial D8)."""
+        mine = next((x for x in picked if x.source == c.source and x.start == s), None)
+        if mine is None:
+            if not any(x.source == c.source and x.start == s for x in out):
+                out.append(Candidate(c.source, s, e, chunk.text[s:e], 0.0, 0.0, c.score))
+        elif id(mine) not in placed:
+            out[:] = [x for x in out if x is not mine]
+            out.append(mine)
+            placed.add(id(mine))
 
     for c in picked:
-        out.append(c)
+        if id(c) not in placed:
+            out.append(c)
         if not 0 < c.source <= len(sources):
             continue
         chunk = sources[c.source - 1].chunk
@@ -410,6 +460,9 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
         if not c.text.rstrip().endswith(":") and not _leads_in(chunk, c):
             if (code := _code_lead(chunk, c.text, c.end, max_chars)) is not None:
                 follow(c, chunk, *code)  # "... works correctly by" and the command that ends it
+            elif asks_how(question) and (lead := _code_lead_after(chunk, c.end, max_chars)) is not None:
+                follow(c, chunk, *lead[0])  # "... renamed to `main`." "To update your local checkout, use:"
+                follow(c, chunk, *lead[1])  # and the commands
             continue
         end, items, chars = c.end, 0, 0
         for s, e in quotable_spans(chunk):
@@ -468,14 +521,38 @@ def _leads_in(chunk, c: Candidate) -> bool:
 _REVERSAL = re.compile(r"(?:This|That|It) (?:is|was) (?:no longer|not (?:the case|true))\b|(?:However|Unfortunately|Nevertheless|In practice),|But\b")
 
 
+def _next_sentence(chunk, end: int) -> tuple[int, int] | None:
+    """The span of the sentence right after offset `end` of `chunk` in the same block (paragraph, item), else None."""
+    for s, e in quotable_spans(chunk):
+        if s >= end:
+            return (s, e) if not chunk.text[end:s].strip() and _same_block(chunk, end - 1, s) else None
+    return None
+
+
 def _reversal_after(chunk, end: int) -> tuple[int, int] | None:
     """The span of the sentence right after offset `end` of `chunk`, in the same paragraph, when it takes back what
     the sentence before it says ("...was intended to be more secure." "This is no longer the case and ...")."""
-    for s, e in quotable_spans(chunk):
-        if s >= end:
-            ok = not chunk.text[end:s].strip() and _same_block(chunk, end - 1, s) and _REVERSAL.match(chunk.text, s) is not None
-            return (s, strip_trailing_refs(chunk.text, s, e)) if ok else None
-    return None
+    nxt = _next_sentence(chunk, end)
+    return (nxt[0], strip_trailing_refs(chunk.text, *nxt)) if nxt and _REVERSAL.match(chunk.text, nxt[0]) else None
+
+
+# "How do I update ...?", "how to build", "Which command ...": a question a command answers.
+_ASKS_HOW = re.compile(r"\bhow (?:do|does|can|could|should|would|shall|must|may|to)\b|\b(?:what|which) commands?\b", re.I)
+
+
+def asks_how(question: str) -> bool:
+    return bool(_ASKS_HOW.search(question))
+
+
+def _code_lead_after(chunk, end: int, max_chars: int = 600) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The next sentence of the paragraph, when it is the paragraph's last, ends in ":" and leads into a short code
+    block ("The default development branch of GLib has been renamed to `main`." + "To update your local checkout,
+    use:" + the git commands: trial D9), and that block: their spans in `chunk`, else None."""
+    nxt = _next_sentence(chunk, end)
+    if nxt is None or not chunk.text[nxt[0] : nxt[1]].rstrip().endswith(":"):
+        return None
+    code = _code_after(chunk, nxt[1], max_chars)
+    return (nxt, code) if code is not None else None
 
 
 def _same_block(chunk, a: int, b: int) -> bool:

@@ -34,7 +34,7 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from rag.blocks import MD_PROSE_DIRECTIVES, Block, Span, attach_heads, section_label, with_heads
+from rag.blocks import MD_PROSE_DIRECTIVES, Block, Span, attach_heads, html_closed, html_tags, section_label, with_heads, without_html
 
 _WS = re.compile(r"\s+")
 
@@ -1036,6 +1036,31 @@ _MD_DIRECTIVE = re.compile(r"\{([A-Za-z][\w:.-]*)\}[ \t]*(.*)")  # a MyST/Sphinx
 _MD_DIRECTIVE_OPTION = re.compile(r"^ {0,3}:[\w-]+:(?:[ \t].*)?$")  # ":class: tip" right under the directive's fence
 
 
+def _md_title(raw: str, closed: set[str]) -> str:
+    """A heading's title as a browser shows it, without raw HTML tags: "<a id=\"intro\">1.</a> Introduction" -> "1. Introduction"."""
+    return " ".join(without_html(raw, closed).split()) or raw.strip()
+
+
+def _html_edges(body: str, closed: set[str]) -> tuple[int, int, bool]:
+    """(start, end) of a Markdown line's text in `body` without the block-level HTML tags at its edges ("  <summary>
+    Packaged libcbor is ...</summary>": the summary's text), and whether any tag is block-level; start = end = 0 for a line
+    of raw HTML tags only ("<details>", "<p align=\"center\"><img src=...></p>"). `closed`: rag.blocks.html_tags."""
+    tags = html_tags(body, closed)
+    block = any(t[2] for t in tags)
+    if not without_html(body, closed).strip():
+        return 0, 0, block
+    a, b = len(body) - len(body.lstrip()), len(body.rstrip())
+    for s, e, blk in tags:
+        if s != a or not blk:
+            break
+        a = e + len(body[e:]) - len(body[e:].lstrip())
+    for s, e, blk in reversed(tags):
+        if e != b or not blk:
+            break
+        b = len(body[:s].rstrip())
+    return a, b, block
+
+
 def _badges(line: str) -> bool:
     """A line made only of images and links, at least one an image: a README's badge row ("[![Build Status](...svg)](...)").
     Inner links go first, so an image inside a link goes with it; separators ("|", "·") may stand between them."""
@@ -1114,6 +1139,7 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
         label = None
         return [start, end, kind]
 
+    closed = html_closed(text)  # the HTML elements the file closes: its bare "<code>" is a tag, not a placeholder
     indented = False  # inside an indented code block
     item: int | None = None  # the open list item's content column, while lines may still continue it
     for line in text_from.splitlines(keepends=True):
@@ -1169,13 +1195,12 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
         if h:
             opened(0, 0, "heading")
             item = None
-            title = h.group(2).strip()
-            sec.heading(len(h.group(1)), title)
+            sec.heading(len(h.group(1)), _md_title(h.group(2), closed))
             out.append(Span(s + lead, e, "heading", section_label(sec.path)))
             continue
         u = _MD_SETEXT.match(body)
         if u and cur and cur[2] == "paragraph":  # the paragraph above is a heading: "=" level 1, "-" level 2
-            sec.heading(1 if u.group(1)[0] == "=" else 2, " ".join(text[cur[0] : cur[1]].split()))
+            sec.heading(1 if u.group(1)[0] == "=" else 2, _md_title(text[cur[0] : cur[1]], closed))
             out.append(Span(cur[0], cur[1], "heading", section_label(sec.path)))
             cur = None
             continue
@@ -1193,15 +1218,18 @@ def markdown_spans(text: str) -> tuple[Span, ...]:
             cur = opened(s + lead, e, "list_item")
             item = len(m.group(1).expandtabs(4))
             continue
-        if cur and cur[2] in ("paragraph", "list_item"):
-            cur[1] = e
-        elif _badges(body):
+        a, b, block = _html_edges(body, closed) if "<" in body else (lead, e - s, False)
+        if b == 0 and cur and cur[2] in ("paragraph", "list_item") and not block:
+            cur[1] = e  # an inline tag alone on a line ("<br>") goes on with the paragraph
+        elif cur and cur[2] in ("paragraph", "list_item") and b:
+            cur[1] = s + b
+        elif b == 0 or _badges(body):  # raw HTML only (zstd's "<p align="center"><img ...></p>", "<details>") or badges
             if cur and cur[2] == "boilerplate":
                 cur[1] = e
             else:
                 cur = opened(s + lead, e, "boilerplate")
         else:
-            cur = opened(s + lead, e, "paragraph")
+            cur = opened(s + a, s + b, "paragraph")
     if cur and code is not None:
         cur[1] = len(text.rstrip())
     flush()

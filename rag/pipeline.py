@@ -28,6 +28,7 @@ from rag.answer import (
     History,
     LLMAnswerer,
     QUOTE_RULES,
+    asks_throughout,
     looks_like_refusal,
     rank_sentences,
     with_introduced,
@@ -152,31 +153,50 @@ def condense_offline(question: str, history: History) -> str:
     """Deterministic follow-up rewriting: append the previous question's terms the new one lacks, but not those of
     a word or phrase the follow-up swaps for its own ("How does json_remove work?" -> "And json_replace?" borrows
     "work"; `_swapped`)."""
-    if not history:
-        return question
-    # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
-    # alone borrows terms; a full question keeps its own meaning.
-    backref = bool(_BACKREF.search(question) or _DEMONSTRATIVE.search(question)) and not _self_contained(question)
-    if len(key_terms(question)) > 2 and not backref and (not _FOLLOWUP.search(question) or _asks_anew(question)):
-        return question
-    prev = condense_offline(history[-1][0], history[:-1])
-    if backref:  # "Am I allowed to change what's in it?": "it" is often what the answer named (sqlite_sequence)
-        prev = " ".join([prev, *_named_in(history[-1][1], prev)])
-    have = set(tokenize(question)) | _swapped(question, history[-1][0])
-    extra = list(dict.fromkeys(t for t in tokenize(prev) if t not in have))
+    extra = _borrowed(question, history)
     return f"{question} ({' '.join(extra)})" if extra else question
 
 
-_IDENTIFIER = re.compile(rf"(?<![\w/.-])(?:--[A-Za-z][\w-]*|{_IDENT})")
+def _borrowed(question: str, history: History) -> list[str]:
+    """The terms condense_offline appends to `question`. A back-reference ("Which license is it under?") after a turn
+    that itself pointed back ("And how do I build it from a Git checkout? (libxcrypt)") points at the same thing: it
+    borrows what that turn borrowed, not the turn's own words ("build git checkout" had made the license question
+    quote the build sentence again: trial D3), with what the turn's answer named."""
+    if not history:
+        return []
+    # Only a question that points back ("And China?", "Who proposed it?") or is too bare to stand
+    # alone borrows terms; a full question keeps its own meaning.
+    backref = _points_back(question)
+    if len(key_terms(question)) > 2 and not backref and (not _FOLLOWUP.search(question) or _asks_anew(question)):
+        return []
+    before, answer = history[-1]
+    theirs = _borrowed(before, history[:-1])
+    asked = " ".join([before, *theirs])
+    prev = " ".join(theirs) if backref and theirs and _points_back(before) else asked
+    if backref:  # "Am I allowed to change what's in it?": "it" is often what the answer named (sqlite_sequence)
+        prev = " ".join([prev, *_named_in(answer, asked)])
+    have = set(tokenize(question)) | _swapped(question, before)
+    return list(dict.fromkeys(t for t in tokenize(prev) if t not in have))
+
+
+def _points_back(question: str) -> bool:
+    return bool(_BACKREF.search(question) or _DEMONSTRATIVE.search(question)) and not _self_contained(question)
+
+
+_IDENTIFIER = re.compile(rf"(?<![\w/.@-])(?:--[A-Za-z][\w-]*|{_IDENT})")
+# Where an answer's identifiers are no names: a URL ("...?utm_source=github.com"), a Markdown link target "](...)", an
+# e-mail address.
+_NOT_NAMES = re.compile(r"(?:[A-Za-z][\w+.-]*://|www\.)[^\s<>\]\[]*|\]\([^)\s]*\)|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def _named_in(answer: str, question: str, most: int = 3) -> list[str]:
     """Identifiers and long options that an earlier answer named and its question did not: the likely referent of a
-    follow-up's "it"/"that". Prose words are left out: an answer's other words would pull the search back to it."""
+    follow-up's "it"/"that". Prose words are left out: an answer's other words would pull the search back to it; so
+    are URLs, link targets and e-mail addresses ("utm_source", "github.com" of a badge's link: trial D3)."""
     if not answer or looks_like_refusal(answer):
         return []
     asked = set(tokenize(question))
-    found = [m.group(0).rstrip(".:") for m in _IDENTIFIER.finditer(answer)]
+    found = [m.group(0).rstrip(".:") for m in _IDENTIFIER.finditer(_NOT_NAMES.sub(" ", answer))]
     return list(dict.fromkeys(w for w in found if not set(tokenize(w)) <= asked))[:most]
 
 
@@ -323,12 +343,19 @@ class Pipeline:
 
     @staticmethod
     def quote_note(question: str, picked: Sequence[Candidate]) -> str | None:
-        """Why the sentences an extractive answer would quote are refused, or None (rag.answer.QUOTE_RULES: the year
-        and count rules)."""
+        """Why the sentences an extractive answer would quote are refused, or None (rag.answer.QUOTE_RULES: the year,
+        count and version rules), when every part of the question asks what a rule checks (rag.answer.asks_throughout)."""
         for rule in QUOTE_RULES:
-            if rule.asks(question) and not any(rule.states(c.text, question) for c in picked):
+            if asks_throughout(rule, question) and not any(rule.states(c.text, question) for c in picked):
                 return rule.note
         return None
+
+    @staticmethod
+    def quote_caveats(question: str, picked: Sequence[Candidate]) -> tuple[str, ...]:
+        """The rules only a part of a compound question asks and no quoted sentence meets: the answer is given for the
+        other parts, with a note saying what it lacks ("..., and which version is it?")."""
+        return tuple(rule.note.replace("the question asks", "a part of the question asks") for rule in QUOTE_RULES
+                     if rule.asks(question) and not asks_throughout(rule, question) and not any(rule.states(c.text, question) for c in picked))
 
     def retrieve(self, question: str, k: int | None = None) -> list[ScoredChunk]:
         k = k or self.settings.k
@@ -408,13 +435,15 @@ class Pipeline:
         tg = time.perf_counter()
         parts: list[str] = []
         drafts: list[cite.Drafted] | None = None
+        caveats: tuple[str, ...] = ()
         if isinstance(answerer, ExtractiveAnswerer):
             # The answerer knows which source each quoted sentence came from: no need to parse
             # markers back out of the text (a source's own "[12]" must not become a citation).
-            picked = with_introduced(answerer.select(ranked), hits)  # "... the following files:" and the files
+            picked = with_introduced(answerer.select(ranked), hits, question=standalone)  # "... the following files:" and the files
             if picked and (note := self.quote_note(standalone, picked)):
                 yield done(answer=REFUSAL_TEXT, refused=True, notes=(note,))
                 return
+            caveats = self.quote_caveats(standalone, picked)
             drafts = [cite.Drafted(normalize_ws(c.text), (c.source,), *self._key_phrase(c, hits)) for c in picked]  # shown on one line
             parts.append(normalize_ws(answerer.compose(picked)))
             yield parts[-1]
@@ -430,16 +459,16 @@ class Pipeline:
             timings["verify"] = _ms(tv)
             yield done(answer=REFUSAL_TEXT, refused=True, notes=("the answerer found no answer in the sources",))
             return
-        answer = self._finish(text, hits, done, tv, timings, drafts, question=standalone)
+        answer = self._finish(text, hits, done, tv, timings, drafts, question=standalone, caveats=caveats)
         yield answer
 
     def _finish(self, text: str, hits: list[ScoredChunk], done, tv: float, timings: dict, drafts: list[cite.Drafted] | None = None,
-                question: str = "") -> Answer:
+                question: str = "", caveats: Sequence[str] = ()) -> Answer:
         invalid: list[int] = []
         generated = drafts is None  # a model wrote it, and a model can be ordered about by a source
         if drafts is None:
             drafts, invalid = cite.parse(text, len(hits))
-        notes: list[str] = []
+        notes = list(caveats)
         if invalid:
             notes.append(f"removed citation numbers that match no source: {sorted(set(invalid))}")
         if generated:  # small models loop: a sentence said again word for word is shown once

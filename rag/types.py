@@ -53,6 +53,7 @@ class Chunk:
     blocks: tuple[tuple, ...] = ()  # ... + (header row text,) for a table row under a header row
     extraction: int = 0  # rag.blocks.EXTRACTION_VERSION that produced it (0: before versions existed)
     page_labels: tuple[tuple[int, str], ...] = ()  # (page, printed label) of its pages whose label is not their number
+    links: tuple[str, ...] = ()  # Markdown: labels of its "[lz4]" links defined elsewhere in the file (blocks.links_defined_elsewhere)
 
     def page_label(self, page: int | None) -> str:
         """The label printed on `page` (R-exts.pdf's page 12 is "5"), or "" where it is the page's number."""
@@ -78,6 +79,8 @@ class Chunk:
             md["extraction"] = self.extraction
         if self.page_labels:
             md["page_labels"] = "\n".join(f"{p}\t{label}" for p, label in self.page_labels)
+        if self.links:
+            md["links"] = "\n".join(self.links)
         return md
 
     @classmethod
@@ -97,6 +100,7 @@ class Chunk:
             blocks=decode_layout(md.get("blocks")),
             extraction=int(md.get("extraction", 0)),
             page_labels=tuple((int(p), label) for p, _, label in (x.partition("\t") for x in (md.get("page_labels") or "").split("\n") if x)),
+            links=tuple(x for x in (md.get("links") or "").split("\n") if x),
         )
 
 

@@ -185,3 +185,23 @@ def test_a_whole_question_after_a_lead_word_borrows_nothing():
     assert "loong64" in condense_offline("And which other compilers are required?", history)
     assert "loong64" in condense_offline("And what about Windows?", history)
     assert "loong64" in condense_offline("And which version?", history)
+
+
+def test_urls_link_targets_and_addresses_in_an_answer_are_no_names():
+    """libxcrypt's README (trial D3): an answer quoting a badge's link gave "(libxcrypt utm source github com medium)"."""
+    badge = ("[![Codacy Badge](https://api.codacy.com/project/badge/Grade/x.svg)](https://www.codacy.com/app/besser82/libxcrypt"
+             "?utm_source=github.com&amp;utm_medium=referral) ![codecov](codecov.io/gh/libxcrypt_ci) Mail sqlite_seq@lists.example.org")
+    assert condense_offline("And how do I build it from a Git checkout?", [("What is libxcrypt?", badge)]) == (
+        "And how do I build it from a Git checkout? (libxcrypt)")
+    assert "json" in condense_offline("Can I change it?", [("What does SQLite keep?", "It keeps json_each (https://sqlite.org/x.html). [1]")])
+
+
+def test_a_back_reference_after_one_points_at_what_that_one_borrowed():
+    """Trial D3: "What is libxcrypt?", "And how do I build it from a Git checkout?" (libxcrypt), "Which license is it
+    under?" borrowed "build git checkout libxcrypt" and quoted the build sentence again; "it" is still libxcrypt."""
+    history = [("What is libxcrypt?", "libxcrypt is a modern library for one-way hashing of passwords. [1]"),
+               ("And how do I build it from a Git checkout?", "Building from a Git checkout requires `autoconf` and `automake`. [1]")]
+    assert condense_offline("Which license is it under?", history) == "Which license is it under? (libxcrypt)"
+    after_a_full_question = [("How do I build libxcrypt from a Git checkout?", "Building ... requires `autoconf`. [1]")]
+    assert condense_offline("Which license is it under?", after_a_full_question) == (  # the referent is not known: as before
+        "Which license is it under? (build libxcrypt git checkout)")

@@ -83,3 +83,27 @@ def test_pipeline_refuses_when_no_quoted_sentence_states_what_is_asked(pipeline_
     assert a.closest and a.closest[0].text.strip() in text  # the closest passage is still shown
     b = p.ask(answered)
     assert not b.refused and expected in b.answer, b
+
+
+def test_a_compound_question_is_split_into_the_questions_it_asks():
+    from rag.answer import question_parts
+
+    assert question_parts("Which README describes a GUI toolkit implemented with Tcl, and which version is it?") == [
+        "Which README describes a GUI toolkit implemented with Tcl", "which version is it?"]
+    assert question_parts("What is Tk? Which version is it?") == ["What is Tk?", "Which version is it?"]
+    assert question_parts("Which project renamed its branch to main and how do I update my checkout?") == [
+        "Which project renamed its branch to main", "how do I update my checkout?"]
+    for q in ("Where and when did it start?", "Which release was it, and when?",  # a part under 3 words: one question
+              "When I upgrade the package, which version do I get?",  # a condition, not a question
+              "In the README of Tk, which version is it?", "In which Git release did git worktree first appear?"):
+        assert question_parts(q) == [q], q
+
+
+def test_a_rule_refuses_only_a_question_that_asks_it_in_every_part():
+    from rag.answer import QUOTE_RULES, asks_throughout
+
+    version = next(r for r in QUOTE_RULES if r.name == "version")
+    assert asks_throughout(version, "In which Git release did git worktree first appear?")
+    assert asks_throughout(version, "Which version is it, and which release fixed the bug?")
+    assert not asks_throughout(version, "Which README describes a GUI toolkit implemented with Tcl, and which version is it?")
+    assert not asks_throughout(version, "Which file is read?")

@@ -23,7 +23,8 @@ font sizes, weights and pitch. From those lines:
     by a line that starts at its left edge and goes on with its sentence: the first line of a
     justified paragraph, widened after a sentence's period (`_opens_paragraph`). A texinfo option entry, option names
     set fixed-pitch one a line over a description indented under its own column, is one row: names | description
-    (`_option_entries`). A line
+    (`_option_entries`). A texinfo definition ("void sha256_update (...) | [Function]") whose prototype wraps onto indented
+    lines keeps them in its row, whichever of the prototype's sizes they open in. A line
     that starts under a later column of the row above continues that cell (a wrapped cell, a
     definition list's definition). A row whose cells wrap, which pdfium reads cell by cell (down one
     cell, then up to the next), is put back together as one row. A table's first row is its header
@@ -38,6 +39,8 @@ font sizes, weights and pitch. From those lines:
     that stops inside a sentence goes on with the markless lowercase lines at the next page's foot;
   * a numbered item whose title is set bold on a line of its own above its indented text ("8. Blank lines")
     is a heading below all others, so the text is under it, not glued to it;
+  * an underscore that texinfo or LaTeX draws as a short rule on the baseline, which pdfium reads as a space, is "_"
+    (`_rule_underscores`: "size_t", not "size t");
   * a glyph that pdfium reads as a control code or a private-use code point is the character its name in the font's
     own encoding stands for (TeX's math fonts: CMSY10's code 28, "lessmuch", is "≪"), or a Symbol font's bracket piece's
     Unicode equivalent, or else dropped (`_named_glyphs`);
@@ -133,7 +136,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
     tp = page.get_textpage()
     try:
         links = _internal_links(page)
-        text = _tex_quotes(_drop_note_marks(tp, _named_glyphs(tp, _page_text(tp))))
+        text = _rule_underscores(page, tp, _tex_quotes(_drop_note_marks(tp, _named_glyphs(tp, _page_text(tp)))))
         gaps = _missing_spaces(tp, text) if respace else frozenset()
         n = len(text)
         lines: list[Line] = []
@@ -179,6 +182,44 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
         return lines
     finally:
         tp.close()
+
+
+def _rule_underscores(page, tp, text: str) -> str:
+    """An underscore drawn as a rule is an underscore. texinfo (and LaTeX's `\\_` in OT1) sets "_" outside the typewriter
+    font as a 0.3 em rule on the baseline, not a glyph, and pdfium reads the gap the rule fills as a word space:
+    nettle.pdf's prototypes read "struct sha256 ctx *ctx, size t length, const uint8 t *data" and its prose "SHA512 BLOCK
+    SIZE" (1,881 underscores), gnuplot.pdf "GPVAL X MIN". A space between two letters or digits on one baseline whose gap
+    holds a thin filled path, 0.25-0.6 em long and at most 0.12 em high, lying on the baseline (an underline lies lower),
+    becomes "_"; not a rule that another rule at its height continues (an underline drawn piece by piece). The text keeps
+    pdfium's indices."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    rules = []
+    l, b, r, t = (ctypes.c_float() for _ in range(4))
+    for k in range(raw.FPDFPage_CountObjects(page.raw)):
+        obj = raw.FPDFPage_GetObject(page.raw, k)
+        if raw.FPDFPageObj_GetType(obj) == raw.FPDF_PAGEOBJ_PATH and raw.FPDFPageObj_GetBounds(obj, l, b, r, t) and 0 < t.value - b.value < 2.0 and 0.5 < r.value - l.value:
+            rules.append((l.value, b.value, r.value, t.value))
+    if not rules:
+        return text
+    out = None
+    for m in re.finditer(r"(?<=[^\W_]) (?=[^\W_])", text):
+        i = m.start()
+        left, right = tp.get_charbox(i - 1), tp.get_charbox(i + 1)
+        size = raw.FPDFText_GetFontSize(tp.raw, i - 1) or 10.0
+        base = _baseline(tp, i - 1, left[1])
+        if abs(_baseline(tp, i + 1, right[1]) - base) > 0.2 * size:
+            continue
+        for rl, rb, rr, rt in rules:
+            if (rl >= left[2] - 0.1 * size and rr <= right[0] + 0.1 * size and 0.25 * size <= rr - rl <= 0.6 * size
+                    and rt - rb <= 0.12 * size and -0.12 * size <= rb - base <= 0.1 * size
+                    and not any(abs(ob - rb) < 0.5 and (abs(ol - rr) < 0.5 or abs(orr - rl) < 0.5) for ol, ob, orr, _ in rules)):
+                out = out or list(text)
+                out[i] = "_"
+                break
+    return "".join(out) if out else text
 
 
 def _segments(tp, text: str) -> list[tuple[int, str]]:
@@ -1074,8 +1115,10 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 cur["last"] = ln
                 continue
             if (cur and cur["kind"] == "table_row" and len(cur["cells"]) == 2 and _DEF_CATEGORY.fullmatch(cur["cells"][1]) and _unclosed(cur["cells"][0]) and not ln.cells and ln.x0 > cur["cell_x"][0] + ln.size
-                    and abs(ln.size - cur["size"]) < 0.6 and gap is not None and 0 < gap < pitch * 1.6):
+                    and any(abs(ln.size - s) < 0.6 for s in (cur["size"], cur["main_size"], *cur["first"].sizes)) and gap is not None and 0 < gap < pitch * 1.6):
                 # A texinfo definition's prototype wrapped onto indented lines: "void dpsifn (double x, ..., int* nz, | [Function]" / "int* ierr)".
+                # The wrapped line may open in the size of the prototype's argument names, not of its first word (nettle.pdf:
+                # "void sha256_update (struct sha256 ctx *ctx, size t length, const" at 12 points, "uint8 t *data)" at 10.9).
                 cur["cells"][0] = _join(cur["cells"][0], ln.text, vocab)
                 cur["text"] = " | ".join(cur["cells"])
                 cur["lines"].append(ln.text)

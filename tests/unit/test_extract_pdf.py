@@ -974,6 +974,127 @@ def test_a_function_prototype_wrapped_onto_indented_lines_stays_one_row_and_head
     assert doc.section_at(t.index("The complete Beta function")) == "6.7.2 Mathematical functions"
 
 
+def test_a_wrapped_prototype_line_that_opens_in_the_arguments_size_stays_in_its_row(tmp_path):
+    """nettle.pdf (texinfo): a prototype sets its type words at 12 points and its argument names at 10.9, so a wrapped
+    line that opens with an argument ("uint8_t *data)") is the arguments' size, not the first letter's of the row above.
+    It had been read as the description's first words ("uint8_t *data) Hash some more data.") and, when a second wrapped
+    line opened at 12 points ("authlen, size_t taglen)"), that one had become a heading, the section of the text below
+    it (18 such headings, 124 blocks under them). Both wrapped lines stay in the prototype's row."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "nettle.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(72, 790, "7.1.1 Recommended hash functions")
+
+    def mixed(x, y, parts):  # (text, size, font) pieces on one line, as texinfo sets a prototype
+        for text, size, font in parts:
+            c.setFont(font, size)
+            c.drawString(x, y, text)
+            x += c.stringWidth(text, font, size)
+
+    y = 760
+    for proto, wrapped, text in [
+            ([("void ", 12, "Helvetica"), ("sha256_init", 12, "Helvetica-Bold"), (" (struct ", 12, "Helvetica"), ("sha256_ctx *ctx", 10.9, "Helvetica-Oblique"), (")", 12, "Helvetica")],
+             [], "Initialize the SHA256 state."),
+            ([("void ", 12, "Helvetica"), ("sha256_update", 12, "Helvetica-Bold"), (" (struct ", 12, "Helvetica"), ("sha256_ctx *ctx", 10.9, "Helvetica-Oblique"), (", const", 12, "Helvetica")],
+             [[("uint8_t *data", 10.9, "Helvetica-Oblique"), (")", 12, "Helvetica")]], "Hash some more data."),
+            ([("void ", 12, "Helvetica"), ("ccm_set_nonce", 12, "Helvetica-Bold"), (" (struct ", 12, "Helvetica"), ("ccm_ctx *ctx", 10.9, "Helvetica-Oblique"), (", const void", 12, "Helvetica")],
+             [[("nettle_cipher_func *f, size_t noncelen, const uint8_t *nonce, size_t", 10.9, "Helvetica-Oblique")],
+              [("authlen, size_t msglen, size_t taglen", 12, "Helvetica"), (")", 12, "Helvetica")]],
+             "Initializes the context with the nonce and the lengths of the message."),
+            ([("void ", 12, "Helvetica"), ("sha256_digest", 12, "Helvetica-Bold"), (" (struct ", 12, "Helvetica"), ("sha256_ctx *ctx", 10.9, "Helvetica-Oblique"), (")", 12, "Helvetica")],
+             [], "Performs final processing and extracts the message digest.")]:
+        mixed(72, y, proto)
+        c.setFont("Helvetica", 12)
+        c.drawString(470, y, "[Function]")
+        for w in wrapped:
+            y -= 13
+            mixed(122, y, w)
+        c.setFont("Helvetica", 10.9)
+        for line in (text, "It must be called before any other function of the context, as the tests show."):
+            y -= 13
+            c.drawString(100, y, line)
+        y -= 20
+    c.setFont("Helvetica", 10.9)
+    for i in range(12):  # body text, so that 10.9 is the body size
+        c.drawString(72, y - 13 * i, "This paragraph is ordinary body text that sets the size of the prose on the page.")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    t = doc.text
+    rows = [" ".join(t[b.start:b.end].split()) for b in doc.blocks if b.kind == "table_row"]
+    assert "void sha256_update (struct sha256_ctx *ctx, const uint8_t *data) | [Function]" in rows
+    assert ("void ccm_set_nonce (struct ccm_ctx *ctx, const void nettle_cipher_func *f, size_t noncelen, const uint8_t *nonce, "
+            "size_t authlen, size_t msglen, size_t taglen) | [Function]") in rows
+    assert not any(b.kind == "heading" and "taglen" in t[b.start:b.end] for b in doc.blocks)
+    paras = [t[b.start:b.end] for b in doc.blocks if b.kind == "paragraph"]
+    assert any(p.startswith("Hash some more data.") for p in paras)
+    assert any(p.startswith("Initializes the context with the nonce") for p in paras)
+    for phrase in ("Hash some more data", "Initializes the context", "Performs final processing"):
+        assert doc.section_at(t.index(phrase)) == "7.1.1 Recommended hash functions"
+    for ch in chunk_document(doc, 300, 0):  # the citation contract
+        assert ch.text == t[ch.start:ch.end]
+
+
+def test_an_underscore_drawn_as_a_rule_is_an_underscore(tmp_path):
+    """nettle.pdf (texinfo): "_" outside the typewriter font is a short rule on the baseline, not a glyph, and pdfium read
+    the gap as a space: "struct sha256 ctx *ctx, size t length", "SHA512 BLOCK SIZE" (1,881 underscores lost in the
+    manual). The gap's rule makes it "_"; a word space without one, a rule under a whole word (an underline), an underline
+    drawn piece by piece with a piece under the space, and a rule above the baseline leave the text as it was."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "rules.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(72, 790, "7.1 Hash functions")
+    size = 10.9
+
+    def line(y, pieces):  # words, and "_" drawn as texinfo draws it: a kern, a 0.3 em rule 0.1 ex high, a kern
+        x = 72
+        for p in pieces:
+            if p == "_":
+                x += 0.07 * size
+                c.rect(x, y, 0.3 * size, 0.045 * size, stroke=0, fill=1)
+                x += 0.37 * size
+            else:
+                c.setFont("Helvetica", size)
+                c.drawString(x, y, p)
+                x += c.stringWidth(p, "Helvetica", size)
+        return x
+
+    line(760, ["The context struct sha256", "_", "ctx holds the state; its size is SHA512", "_", "BLOCK", "_", "SIZE octets."])
+    line(746, ["Call it with a size", "_", "t length and a const uint8", "_", "t pointer to the data."])
+    end = line(732, ["An underlined word here and a struck word there."])
+    c.setFont("Helvetica", size)
+    w = c.stringWidth("An underlined word", "Helvetica", size)
+    c.rect(72 + c.stringWidth("An ", "Helvetica", size), 731, w - c.stringWidth("An ", "Helvetica", size), 0.5, stroke=0, fill=1)  # an underline
+    x = 72 + c.stringWidth("An underlined word here and a", "Helvetica", size)
+    c.rect(x, 732 + 0.3 * size, 0.3 * size, 0.045 * size, stroke=0, fill=1)  # a short rule above the baseline, in a gap
+    c.drawString(72, 718, "Plain words with plain spaces stay as they are, and so does an_underscore glyph.")
+    c.drawString(72, 704, "Follow the next page link to go on.")
+    x = 72 + c.stringWidth("Follow the ", "Helvetica", size)
+    for piece in ("next", " ", "page"):  # a link's underline drawn run by run: the space has its own piece, joined to the others
+        w = c.stringWidth(piece, "Helvetica", size)
+        c.rect(x, 703, w, 0.6, stroke=0, fill=1)
+        x += w
+    for i in range(8):
+        c.drawString(72, 676 - 13 * i, "This paragraph is ordinary body text that sets the size of the prose on the page.")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    t = doc.text
+    assert "The context struct sha256_ctx holds the state; its size is SHA512_BLOCK_SIZE octets." in t
+    assert "Call it with a size_t length and a const uint8_t pointer to the data." in t
+    assert "An underlined word here and a struck word there." in t
+    assert "Plain words with plain spaces stay as they are, and so does an_underscore glyph." in t
+    assert "Follow the next page link to go on." in t
+    for ch in chunk_document(doc, 300, 0):  # the citation contract
+        assert ch.text == t[ch.start:ch.end]
+
+
 def test_an_identifier_broken_after_its_underscore_joins_without_a_space():
     """R-admin.pdf: "(say, TOP_" / "SRCDIR)" read "TOP_ SRCDIR"; R-ints: "R_" / "NilValue". A line ending in an
     underscore after a letter goes on with the identifier; other lines still join with a space."""

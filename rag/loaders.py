@@ -216,7 +216,7 @@ def _pdf(raw: bytes) -> tuple[str, tuple[int, ...], str | None, tuple]:
         if "password" in msg.lower():
             raise Unreadable("encrypted PDF: save a copy without the password, e.g. `qpdf --password=PASSWORD --decrypt in.pdf out.pdf`") from e
         raise Unreadable(f"corrupt or unreadable PDF ({type(e).__name__}: {msg[:80]})") from e
-    text, starts, spans = assemble(blocks, n_pages)
+    text, starts, spans = assemble(blocks, n_pages, code_indent=True)
     return text, starts, title, spans
 
 

@@ -128,6 +128,8 @@ class Line:
     urw: bool = False  # not `fixed`, but would be counting URW's Courier and TeX's angle brackets (`_dblatex_code`)
     math_tag: bool = False  # `urw`, with a "<" from a TeX math font: dblatex's example (`_dblatex_code`)
     sizes: tuple[float, ...] = ()  # the sizes its letters and digits are set in, read at up to 9 along it and its last (`_open_sentence_sizes`)
+    pen_x: float = 0.0  # a fixed-pitch line's first glyph's origin (its pen position, not its ink: `_code_text`)
+    char_w: float = 0.0  # a fixed-pitch line's character width, from its glyphs' origins; 0: unknown
 
 
 def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
@@ -173,6 +175,8 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
             line.urw = not fixed and _fixed_line(tp, text, a, k, font, urw=True)
             if line.urw:
                 line.math_tag = any(text[i] == "<" and _MATH_FONT.search(_font_name(tp, i)) for i in range(j, k + 1))
+            if fixed or line.urw:
+                line.pen_x, line.char_w = _pitch(tp, text, j, k)
             if (fixed or line.urw) and " " in seg.strip():
                 line.code_cells, line.code_x = _cells(tp, text, j, k, size, gaps)
                 line.word_x = _word_x(tp, text, j, k, len(line.text.split()))
@@ -268,6 +272,39 @@ def _baseline(tp, i: int, fallback: float) -> float:
 
     x, y = ctypes.c_double(), ctypes.c_double()
     return y.value if raw.FPDFText_GetCharOrigin(tp.raw, i, ctypes.byref(x), ctypes.byref(y)) else fallback
+
+
+def _pitch(tp, text: str, j: int, k: int) -> tuple[float, float]:
+    """(the origin x of character j, the line's character width: the median step between the origins of neighbouring
+    characters that are no spaces, 0.0 when it has no such pair)."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    xs: dict[int, float] = {}
+    for i in range(j, min(k + 1, j + 80)):
+        x, y = ctypes.c_double(), ctypes.c_double()
+        if not text[i].isspace() and raw.FPDFText_GetCharOrigin(tp.raw, i, ctypes.byref(x), ctypes.byref(y)):
+            xs[i] = x.value
+    steps = [xs[i + 1] - xs[i] for i in xs if i + 1 in xs and xs[i + 1] > xs[i]]
+    return xs.get(j, tp.get_charbox(j)[0]), (median(steps) if steps else 0.0)
+
+
+def _code_text(lines: list[Line]) -> str:
+    """A code block's text: its lines, each after spaces for its indent, (its first glyph's origin - the least of its
+    page's lines') / the character width, rounded (reportlab's guide sets a `def`'s body 4 characters in; the lines were
+    all flush left). A line without a fixed pitch (an OCR line) keeps no indent."""
+    widths = [ln.char_w for ln in lines if ln.char_w > 0]
+    w = median(widths) if widths else 0.0
+    least: dict[int, float] = {}
+    for ln in lines:
+        if ln.pen_x or ln.char_w:
+            least[ln.page] = min(least.get(ln.page, ln.pen_x), ln.pen_x)
+    out = []
+    for ln in lines:
+        n = round((ln.pen_x - least[ln.page]) / w) if w and ln.page in least and (ln.pen_x or ln.char_w) else 0
+        out.append(" " * min(max(n, 0), 40) + ln.text)
+    return "\n".join(out)
 
 
 _NO_GAP = frozenset(" \t\r\n\ufffe\x02\x00")  # (a space, a line end, pdfium's hyphenation marks, a dropped mark)
@@ -1006,7 +1043,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     def flush():
         nonlocal cur
         if cur is not None:
-            text = cur["text"] if cur["kind"] != "code" else "\n".join(cur["lines"])
+            text = cur["text"] if cur["kind"] != "code" else _code_text(cur["code"])
             if cur["kind"] == "heading":
                 text = " ".join(cur["lines"])
                 lvl = cur["level"]
@@ -1162,9 +1199,10 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             if ln.fixed:
                 if cur and cur["kind"] == "code" and (gap is not None and 0 < gap < pitch * 2.2 or _code_over_page(cur, ln, idx)):
                     cur["lines"].append(ln.text)
+                    cur["code"].append(ln)
                     cur["last"] = ln
                 else:
-                    start("code", ln)
+                    start("code", ln, code=[ln])
                 continue
             if (re.match(r"\(?\d{1,2}[.)]\s+\S", ln.text) and ln.end_weight >= body_weight + 150 and len(ln.text.split()) <= 8
                     and not _ENDS_SENTENCE.search(ln.text) and nxt is not None and not bold(nxt) and nxt.x0 > ln.x0 + 0.3 * ln.size

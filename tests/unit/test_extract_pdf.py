@@ -1613,11 +1613,12 @@ def make_dblatex_examples(path: Path) -> Path:
 def test_an_xml_example_in_urw_courier_is_code_and_an_ascii_table_keeps_its_columns(tmp_path):
     """fontconfig-user.pdf: its examples, in NimbusMonL-Regu with "<" and ">" from CMMI9, were read as prose, one
     paragraph each; its ASCII tables kept the rule of dashes as a paragraph, and a cell that fills its column lost its
-    separator ("ftface | FT_Face Use the specified ..."). The example is one code block, line by line; the table's
+    separator ("ftface | FT_Face Use the specified ..."). The example is one code block, line by line, with its indent; the table's
     header heads its rows, the rule is no text, and each row has the header's three columns."""
     doc = load_file(make_dblatex_examples(tmp_path / "dblatex.pdf"), tmp_path, 10**9)
     blocks = {doc.text[b.start : b.end]: b.kind for b in doc.blocks}
-    assert blocks.get("<alias>\n<family>Courier</family>\n<prefer><family>Courier New</family></prefer>\n</alias>") == "code", blocks
+    # (the inner lines are set one character in: 77.4 - 72 = 5.4 pt, Courier's width at 9 pt)
+    assert blocks.get("<alias>\n <family>Courier</family>\n <prefer><family>Courier New</family></prefer>\n</alias>") == "code", blocks
     assert blocks.get("Property | Type | Description") == "table_head", blocks
     assert blocks.get("ftface | FT_Face | Use the specified FreeType face object") == "table_row", blocks
     assert blocks.get("size | Double | Point size") == "table_row", blocks
@@ -1716,7 +1717,7 @@ def test_a_code_example_split_by_a_page_break_is_one_code_block(tmp_path):
     c.save()
     doc = load_file(path, tmp_path, 10**9)
     code = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "code"]
-    assert code == ["<alias>\n<family>Courier</family>\n<prefer><family>Courier New</family></prefer>\n</alias>"], code
+    assert code == ["<alias>\n  <family>Courier</family>\n  <prefer><family>Courier New</family></prefer>\n</alias>"], code  # (indents: each page's own)
 
 
 def test_a_running_header_that_names_the_chapter_and_section_is_dropped_and_the_sentence_under_it_joins(tmp_path):
@@ -1916,3 +1917,56 @@ def test_a_latex_paper_with_displayed_formulas_reads_its_prose_and_sections(tmp_
     assert ("heading", "5 Experimental results", "5 Experimental results") in blocks
     assert ("heading", "3 CRC tricks and tips › 3.1 Incremental CRC computation", "3.1 Incremental CRC computation") in blocks
     assert not [b for b in blocks if b[2] in ("2 | Related work", "5 | Experimental results", "3.1 | Incremental CRC computation")]
+
+
+def make_python_example(path: Path) -> Path:
+    """A page set as reportlab's user guide sets its examples: a lead-in in Helvetica, then Courier lines whose
+    indentation is their x position (each line drawn at its own x, no leading spaces), then a sentence."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 760, "A simple example program that uses a canvas follows.")
+    code = [(0, "from reportlab.pdfgen import canvas"), (0, "def hello(c):"), (4, 'c.drawString(100,100,"Hello World")'),
+            (4, "if c:"), (8, "c.showPage()"), (0, 'c = canvas.Canvas("hello.pdf")'), (0, "hello(c)"), (0, "c.save()")]
+    y = 740
+    for n, text in code:
+        c.setFont("Courier", 10)
+        c.drawString(80 + 6 * n, y, text)  # Courier's characters are 0.6 em wide: 6 pt at 10 pt
+        y -= 12
+    c.setFont("Helvetica", 10)
+    c.drawString(72, y - 10, "The above code creates a canvas object which will generate a PDF file named hello.pdf.")
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_a_code_examples_lines_keep_their_indent(tmp_path):
+    """reportlab-userguide.pdf (D2 of the PDF manuals trial): every code example read flush left, "def hello(c):" over
+    an unindented body, which is no Python. Each fixed-pitch line gets its indent back as spaces, (its x - the block's
+    least x) / the character width; the spaces are the document text (chunks quote it exactly), and a quoted example is
+    shown with its relative indent."""
+    from rag.blocks import shown_code
+
+    doc = load_file(make_python_example(tmp_path / "example.pdf"), tmp_path, 10**9)
+    code = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "code"]
+    want = ('from reportlab.pdfgen import canvas\ndef hello(c):\n    c.drawString(100,100,"Hello World")\n    if c:\n        c.showPage()\n'
+            'c = canvas.Canvas("hello.pdf")\nhello(c)\nc.save()')
+    assert code == [want], code
+    chunks = chunk_document(doc, 400, 0)
+    for ch in chunks:
+        assert ch.text == doc.text[ch.start : ch.end]
+    ch = next(ch for ch in chunks if "def hello" in ch.text)
+    shown = shown_code(" ".join(want.split()), ch)
+    assert shown == f"```\n{want}\n```", shown
+
+
+def test_a_code_block_whose_first_line_is_indented_keeps_it_before_its_span():
+    """A code block's first line indented past a later one (an example that opens inside a function): the indent is in
+    the document text, before the block's span, so the span quotes its text and shown_code still sees the indent."""
+    from rag.blocks import Block, assemble
+
+    text, _, spans = assemble([Block("paragraph", "Lead in:", (), 1), Block("code", "    return x\nend", (), 1)], 1, code_indent=True)
+    assert text == "Lead in:\n\n    return x\nend"
+    assert text[spans[1].start : spans[1].end] == "return x\nend"

@@ -774,6 +774,7 @@ class _Vocab(set):
         self.whole = set(re.findall(r"\w+", re.sub(r"\w+" + SOFT_HYPHEN + r"\s*\w+", " ", text.lower())))
         parts = [w.split("-") for w in self if "-" in w]
         self.heads, self.tails = {p[0] for p in parts}, {p[-1] for p in parts}  # "machine-dependent": "machine", "dependent"
+        self.options = set(re.findall(r"(?<![\w-])--[A-Za-z][\w-]*[A-Za-z0-9]", text))  # "--read-inline-info" as the document spells it (`_join`)
 
 
 def _compound(a: str, b: str, vocab: set[str]) -> bool:
@@ -836,6 +837,8 @@ def _join(a: str, b: str, vocab: set[str]) -> str:
         return a + b  # an identifier broken after its underscore: "TOP_" + "SRCDIR"
     if re.search(r"[\w>\])]-$", a) and re.match(r"[<\[($*~/\d]", b):
         return a + b  # a hyphen before a name or number: "cache-" + "<version>", "x86-" + "64", "<Version>-" + "<Revision>"
+    if re.search(r"(?:^|\s)--$", a) and (o := re.match(r"[A-Za-z][\w-]*[A-Za-z0-9]", b)) and f"--{o.group(0)}" in getattr(vocab, "options", ()):
+        return a + b  # an option broken after its dashes, spelled whole elsewhere: "option --" + "read-inline-info=yes" (not a dash: "-- in this case")
     return a + b if _url_goes_on(a, b) else a + " " + b
 
 

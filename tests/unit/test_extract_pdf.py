@@ -1970,3 +1970,18 @@ def test_a_code_block_whose_first_line_is_indented_keeps_it_before_its_span():
     text, _, spans = assemble([Block("paragraph", "Lead in:", (), 1), Block("code", "    return x\nend", (), 1)], 1, code_indent=True)
     assert text == "Lead in:\n\n    return x\nend"
     assert text[spans[1].start : spans[1].end] == "return x\nend"
+
+
+def test_an_option_broken_after_its_dashes_joins_without_a_space_but_a_dash_in_prose_keeps_it(tmp_path):
+    """valgrind_manual.pdf (D6 of the PDF manuals trial): "Alternatively, the Valgrind option --" / "read-inline-info=yes"
+    read "-- read-inline-info=yes", which a search for the option misses. The joined "--name" is an option when the
+    document spells it so elsewhere; valgrind's " -- " dash in prose ("deep --" / "in other words") keeps its space."""
+    path = _lines_pdf(tmp_path / "options.pdf", [
+        "Valgrind reads inlined calls when it starts if it is given --read-inline-info=yes on its command line, and",
+        "then it shows the inlined frames in every stack trace it prints. Alternatively, the Valgrind option --",
+        "read-inline-info=yes instructs Valgrind to read that information for the program only. The stack is deep --",
+        "in other words, it holds many frames, and each of them is shown with its file name and its line number."])
+    doc = load_file(path, tmp_path, 10**9)
+    assert "the Valgrind option --read-inline-info=yes instructs Valgrind" in doc.text, doc.text
+    assert "The stack is deep -- in other words, it holds" in doc.text, doc.text
+

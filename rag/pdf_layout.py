@@ -1212,9 +1212,9 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                     and 0 < ln.last - nxt.top < pitch * 1.6):
                 start("heading", ln, level=_ITEM_LEVEL)  # "8. Blank lines" set bold above its indented text: the item's title
                 continue
-            if _BULLET.match(ln.text) and not (ln.text[0] in "–—-" and cur and cur["kind"] in ("paragraph", "list_item") and not _ENDS_SENTENCE.search(cur["text"])
-                                               and gap is not None and _continues(cur, ln, gap, pitch, body_size)):
-                start("list_item", ln)  # (a dash that opens a wrapped line inside a sentence is no list mark)
+            if _BULLET.match(ln.text) and not ((ln.text[0] in "–—-" or _mid_sequence(ln.text, cur, blocks)) and cur and cur["kind"] in ("paragraph", "list_item")
+                                               and not _ENDS_SENTENCE.search(cur["text"]) and gap is not None and _continues(cur, ln, gap, pitch, body_size)):
+                start("list_item", ln)  # (a dash, or a "(5)" no sequence leads to, that opens a wrapped line inside a sentence is no list mark)
                 continue
             if cur and cur["kind"] in ("paragraph", "list_item"):
                 if (_continues(cur, ln, gap, pitch, body_size) and not (man and _ended_short(cur, ln, lines, body_size))
@@ -1733,6 +1733,24 @@ def _continues(cur: dict, ln: Line, gap: float | None, pitch: float, body_size: 
     if ln.x0 < prev.x0 - 0.8 * em and _ENDS_SENTENCE.search(cur["text"]) and not _first_line_indent(cur, prev, ln, em):
         return False  # back out to the left after a sentence ends: the next term of a definition list
     return True
+
+
+_ITEM_MARK = re.compile(r"(\(?)(\d{1,2}|[a-z])([.)])\s")
+
+
+def _mid_sequence(text: str, cur: dict | None, blocks: list[Block]) -> bool:
+    """Would the mark opening `text` ("(5) by default.") be an item that no sequence leads to: a number other than 1 (a
+    letter other than "a") whose predecessor, in the same style ("(4)"), is neither in the text being built nor opens one
+    of the last 3 blocks? (valgrind's "... this value is set to a low value" / "(5) by default." read as a list item.)"""
+    m = _ITEM_MARK.match(text)
+    if not m or cur is None:
+        return False
+    v = m.group(2)
+    if v in ("1", "a"):
+        return False
+    prev = str(int(v) - 1) if v.isdigit() else chr(ord(v) - 1)
+    mark = f"{m.group(1)}{prev}{m.group(3)}"
+    return mark not in cur["text"] and not any(b.text.startswith(mark) for b in blocks[-3:])
 
 
 def _code_over_page(cur: dict, ln: Line, idx: int) -> bool:

@@ -1985,3 +1985,25 @@ def test_an_option_broken_after_its_dashes_joins_without_a_space_but_a_dash_in_p
     assert "the Valgrind option --read-inline-info=yes instructs Valgrind" in doc.text, doc.text
     assert "The stack is deep -- in other words, it holds" in doc.text, doc.text
 
+
+def test_a_wrapped_line_that_opens_with_a_number_in_brackets_goes_on_with_the_open_sentence_above(tmp_path):
+    """valgrind_manual.pdf (D8 of the PDF manuals trial): "... this value is set to a low value" / "(5) by default. In no
+    case will ..." was a paragraph cut inside its sentence and a list item "(5) by default. ..." that was quoted as an
+    answer. A "(5)" that opens a line under prose left open, with no "(4)" before it, goes on with the sentence; a
+    numbered list ("(1) ... and" / "(2) ...", or items after a lead-in) stays a list."""
+    path = _lines_pdf(tmp_path / "items.pdf", [
+        "Specifies the maximum number of entries shown in stack traces. Typically, stack scanning generates so",
+        "many garbage entries that this value is set to a low value",
+        "(5) by default. In no case will a stack trace larger than the value specified by the option be created.",
+        "",
+        "To debug the tool itself, do the following steps in the order given here:",
+        "(1) Run Valgrind as normal, but add the flag that makes it wait for the debugger, and",
+        "(2) in a different shell, start the debugger on the tool executable and attach it.",
+    ])
+    doc = load_file(path, tmp_path, 10**9)
+    blocks = [(b.kind, doc.text[b.start : b.end]) for b in doc.blocks]
+    assert ("paragraph", "Specifies the maximum number of entries shown in stack traces. Typically, stack scanning generates so many garbage "
+            "entries that this value is set to a low value (5) by default. In no case will a stack trace larger than the value "
+            "specified by the option be created.") in blocks, blocks
+    assert ("list_item", "(1) Run Valgrind as normal, but add the flag that makes it wait for the debugger, and") in blocks, blocks
+    assert ("list_item", "(2) in a different shell, start the debugger on the tool executable and attach it.") in blocks, blocks

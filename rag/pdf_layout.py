@@ -76,6 +76,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from statistics import median
@@ -138,7 +139,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
     tp = page.get_textpage()
     try:
         links = _internal_links(page)
-        text = _rule_underscores(page, tp, _tex_quotes(_drop_note_marks(tp, _named_glyphs(tp, _page_text(tp)))))
+        text = _rule_underscores(page, tp, _tex_accents(tp, _tex_quotes(_drop_note_marks(tp, _named_glyphs(tp, _page_text(tp))))))
         gaps = _missing_spaces(tp, text) if respace else frozenset()
         n = len(text)
         lines: list[Line] = []
@@ -461,6 +462,30 @@ _GLYPH_BULLET = re.compile(r"[\ue000-\uf8ff\x80-\x9f]")
 
 _OPEN_QUOTE = re.compile(r"(?<=\s)\xa0(\u0300?)(?=[^\s’]{1,40}’)")
 _LONE_GRAVE = re.compile(r"[ \xa0]?(?<![^\W\d_])\u0300")
+
+
+_SPACING_ACCENT = {"\u00a8": "\u0308", "\u00b4": "\u0301", "`": "\u0300", "\u02c6": "\u0302", "\u02dc": "\u0303", "\u02c7": "\u030c"}  # ¨ ´ ` ˆ ˜ ˇ
+_ACCENT_BEFORE = re.compile("[" + "".join(_SPACING_ACCENT) + "](?=[^\\W\\d_])")
+
+
+def _tex_accents(tp, text: str) -> str:
+    """TeX's accents: a spacing diaeresis, acute, grave, circumflex, tilde or caron glyph set over the letter after it
+    (its box's middle above that letter's box: nettle.pdf's "Niels M¨oller", gnuplot.pdf's "J´erˆome") is composed with
+    the letter: the letter's index holds the composed one ("ö", "ı" + acute "í") and the accent's `_GONE`, so indices
+    still match the boxes. Not an accent set beside the letter (groff's "ˆC", "˜/.bashrc", a backtick before a word),
+    nor one with no composed letter."""
+    out = None
+    for m in _ACCENT_BEFORE.finditer(text):
+        i = m.start()
+        a, b = tp.get_charbox(i), tp.get_charbox(i + 1)
+        if not (b[0] <= (a[0] + a[2]) / 2 <= b[2] and a[1] >= b[3] - 0.3 * (b[3] - b[1])):
+            continue
+        letter = {"ı": "i", "ȷ": "j"}.get(text[i + 1], text[i + 1])
+        c = unicodedata.normalize("NFC", letter + _SPACING_ACCENT[text[i]])
+        if len(c) == 1:
+            out = out or list(text)
+            out[i], out[i + 1] = _GONE, c
+    return text if out is None else "".join(out)
 
 
 def _tex_quotes(text: str) -> str:

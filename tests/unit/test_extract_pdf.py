@@ -2007,3 +2007,33 @@ def test_a_wrapped_line_that_opens_with_a_number_in_brackets_goes_on_with_the_op
             "specified by the option be created.") in blocks, blocks
     assert ("list_item", "(1) Run Valgrind as normal, but add the flag that makes it wait for the debugger, and") in blocks, blocks
     assert ("list_item", "(2) in a different shell, start the debugger on the tool executable and attach it.") in blocks, blocks
+
+
+def make_tex_accents(path: Path) -> Path:
+    """Names set as TeX sets an accent, in one text object: the spacing accent glyph, moved right over the letter after
+    it, then back to the letter ("M", "¨" over "o", "ller"); and a circumflex set beside a letter, as groff sets "ˆC" (a
+    control key, no accent). Helvetica widths: o, e 556; dieresis, acute, circumflex 333; the accent is centred."""
+    from tests.unit.test_pdf_word_export import pdf_bytes, stream
+
+    def acc(code: bytes, letter: bytes) -> bytes:  # (TJ numbers move left by thousandths of the font size)
+        return b"-111.5 (\\%s) 444.5 (%s) " % (code, letter)
+
+    content = (b"BT /F1 10 Tf 72 760 Td [(This manual was written by Niels M) " + acc(b"250", b"o") + b"(ller and Micha) " + acc(b"250", b"e")
+               + b"(l Peeters, with help from J) " + acc(b"264", b"e") + b"(r) " + acc(b"210", b"o") + b"(me.)] TJ ET\n"
+               b"BT /F1 10 Tf 72 748 Td (To stop the job, type \\210C at the prompt and wait until the shell prints its prompt again.) Tj ET\n")
+    path.write_bytes(pdf_bytes([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>", stream(content)]))
+    return path
+
+
+def test_a_tex_accent_over_a_letter_is_composed_with_it(tmp_path):
+    """nettle.pdf (D12 of the PDF manuals trial): "Niels M¨oller", "Micha¨el": TeX sets an accent as a glyph of its own
+    over the letter, which pdfium reads as a spacing "¨" before it. An accent over the letter after it is composed
+    ("Möller", "Jérôme"); a circumflex beside a letter ("ˆC") stays; the citation contract holds."""
+    doc = load_file(make_tex_accents(tmp_path / "accents.pdf"), tmp_path, 10**9)
+    assert "written by Niels Möller and Michaël Peeters, with help from Jérôme." in doc.text, doc.text
+    assert "type \u02c6C at the prompt" in doc.text, doc.text
+    for ch in chunk_document(doc, 64, 8):
+        assert ch.text == doc.text[ch.start : ch.end]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shlex
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
@@ -75,6 +76,13 @@ class DocInfo:
     extraction: int = 0  # the oldest rag.blocks.EXTRACTION_VERSION among its chunks
     # The file against what was indexed, when listed with check_files: "same", "changed", "missing"; "" unchecked.
     on_disk: str = ""
+    # With check_files: its folder (`root`) holds files `rag ingest` of it would index that are not indexed under it
+    # (the document was ingested as a file, or files came since), so a re-read hint names the file, not the folder.
+    others: bool = False
+
+    def _again(self) -> str:
+        """The `rag ingest` argument that re-reads it: its folder, or the file itself when the folder holds others."""
+        return shlex.quote(str(self.path) if self.others else self.root)
 
     @property
     def status(self) -> str:
@@ -85,9 +93,9 @@ class DocInfo:
         if self.on_disk == "missing":
             return "file missing: answers still quote it; `rag rm` it, or `rag ingest` its folder"
         if self.on_disk == "changed":
-            return f"changed on disk: answers quote the indexed version; run `rag ingest {self.root}`"
+            return f"changed on disk: answers quote the indexed version; run `rag ingest {self._again()}`"
         if self.extraction < EXTRACTION_VERSION:
-            return f"read by an older extraction: `rag ingest {self.root}` re-reads it"  # an upload's folder too
+            return f"read by an older extraction: `rag ingest {self._again()}` re-reads it"  # an upload's folder too
         return "indexed"
 
     @property
@@ -96,6 +104,22 @@ class DocInfo:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "status": self.status, "path": str(self.path)}
+
+
+def _holds_others(root: Path, indexed: set[str]) -> bool:
+    """Does folder `root` hold a file of a supported type, outside hidden folders, that `rag ingest root` would index
+    and that is not one of the `indexed` sources (paths relative to it)? The trial's folder of three ingested PDFs also
+    held the .txt dumps made from them: `rag ingest` of it would have added three documents."""
+    from rag.loaders import SUPPORTED
+
+    try:
+        for p in root.rglob("*"):
+            rel = p.relative_to(root)
+            if p.suffix.lower() in SUPPORTED and not any(part.startswith(".") for part in rel.parts) and rel.as_posix() not in indexed and p.is_file():
+                return True
+    except OSError:
+        return False
+    return False
 
 
 def _on_disk(path: Path, shas: set) -> str:
@@ -198,6 +222,12 @@ class Library:
             version = min(int(m.get("extraction", 0)) for m in mds)
             info = DocInfo(doc_key(root, source), source, root, len(mds), expected, max(stamps) if stamps else None, root == up, version)
             out.append(replace(info, on_disk=_on_disk(info.path, shas)) if check_files else info)
+        if check_files:
+            indexed: dict[str, set[str]] = defaultdict(set)
+            for d in out:
+                indexed[d.root].add(d.source)
+            extra = {root: _holds_others(Path(root), names) for root, names in indexed.items() if root != up}
+            out = [replace(d, others=extra.get(d.root, False)) for d in out]
         return sorted(out, key=lambda d: (d.root, d.source))
 
     def resolve(self, refs: Sequence[str]) -> list[DocInfo]:

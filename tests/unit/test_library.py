@@ -115,6 +115,35 @@ def test_ls_checks_each_file_against_what_was_indexed(settings, two_docs):
     assert [(d.source, d.status) for d in lib.documents(check_files=True)] == [("light.txt", "indexed")]
 
 
+def test_a_reread_hint_names_the_file_when_its_folder_holds_other_files(settings, two_docs):
+    """PDF manuals trial D13: three PDFs ingested one by one; after an extraction bump `rag ls` said "`rag ingest
+    /work/scratch/t4docs` re-reads it", and that folder also held three .txt dumps the command would have indexed. When
+    the folder holds a file of a supported type not indexed under it, the hint names the document's file; a folder
+    ingested whole (or holding only hidden files and unsupported ones besides) is still named."""
+    from dataclasses import replace
+
+    from rag.blocks import EXTRACTION_VERSION
+    from rag.library import library_for
+    from rag.pipeline import build
+
+    pipe = build(settings)
+    pipe.ingest([two_docs / "light.txt"])  # one file of the two
+    lib = library_for(pipe)
+    (doc,) = lib.documents(check_files=True)
+    assert doc.others
+    old = replace(doc, extraction=EXTRACTION_VERSION - 1)
+    assert old.status == f"read by an older extraction: `rag ingest {two_docs / 'light.txt'}` re-reads it"
+    (two_docs / "light.txt").write_text(LIGHT + " It was automated in 1990.")
+    (doc,) = lib.documents(check_files=True)
+    assert doc.status == f"changed on disk: answers quote the indexed version; run `rag ingest {two_docs / 'light.txt'}`"
+    pipe.ingest([two_docs])  # the whole folder: both indexed under it
+    (two_docs / ".notes.md").write_text("# private")  # hidden, and not a supported type: neither is indexed by it
+    (two_docs / "picture.png").write_bytes(b"\x89PNG")
+    docs = lib.documents(check_files=True)
+    assert [d.others for d in docs] == [False, False]
+    assert replace(docs[0], extraction=EXTRACTION_VERSION - 1).status == f"read by an older extraction: `rag ingest {two_docs}` re-reads it"
+
+
 @pytest.mark.slow  # CLI subprocesses
 def test_collections_are_separate_knowledge_bases(two_docs, run_rag, rag_env, seeds_dir):
     assert run_rag("ingest", str(seeds_dir)).returncode == 0

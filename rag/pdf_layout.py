@@ -291,19 +291,23 @@ def _pitch(tp, text: str, j: int, k: int) -> tuple[float, float]:
     return xs.get(j, tp.get_charbox(j)[0]), (median(steps) if steps else 0.0)
 
 
-def _code_text(lines: list[Line]) -> str:
-    """A code block's text: its lines, each after spaces for its indent, (its first glyph's origin - the least of its
-    page's lines') / the character width, rounded (reportlab's guide sets a `def`'s body 4 characters in; the lines were
-    all flush left). A line without a fixed pitch (an OCR line) keeps no indent."""
+def _code_text(lines: list[Line], page_left: dict[int, float]) -> str:
+    """A code block's text: its lines, each after spaces for its indent, (its first glyph's origin - the least of the
+    block's lines') / the character width, rounded (reportlab's guide sets a `def`'s body 4 characters in; the lines
+    were all flush left). A block that goes on over a page break is measured across its pages, so that the lines on
+    the next page keep their indent (reportlab's "def hello(c):" ran on to p. 13 inside its body), each page's x from
+    `page_left`, the text's left edge on the document's pages of that side (odd or even, the median over them: a
+    page of code alone would mislead), so a left page's margin need not be a right page's. A line without a fixed
+    pitch (an OCR line) keeps no indent."""
     widths = [ln.char_w for ln in lines if ln.char_w > 0]
     w = median(widths) if widths else 0.0
-    least: dict[int, float] = {}
-    for ln in lines:
-        if ln.pen_x or ln.char_w:
-            least[ln.page] = min(least.get(ln.page, ln.pen_x), ln.pen_x)
+    pitched = [ln for ln in lines if ln.pen_x or ln.char_w]
+    pages = {ln.page for ln in pitched}
+    frame = {p: page_left.get(p, 0.0) if len(pages) > 1 else 0.0 for p in pages}
+    least = min((ln.pen_x - frame[ln.page] for ln in pitched), default=0.0)
     out = []
     for ln in lines:
-        n = round((ln.pen_x - least[ln.page]) / w) if w and ln.page in least and (ln.pen_x or ln.char_w) else 0
+        n = round((ln.pen_x - frame[ln.page] - least) / w) if w and (ln.pen_x or ln.char_w) else 0
         out.append(" " * min(max(n, 0), 40) + ln.text)
     return "\n".join(out)
 
@@ -985,6 +989,9 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     pitches = [a.last - b.top for lines in body for a, b in zip(lines, lines[1:]) if abs(a.size - body_size) < 0.6 and 0 < a.last - b.top < body_size * 3]
     pitch = median(pitches) if pitches else body_size * 1.2
     vocab = _Vocab(" ".join(ln.text for ln in all_lines))
+    lefts = {lines[0].page: min(ln.x0 for ln in lines) for lines in body if lines}
+    sides = {k: median([x for p, x in lefts.items() if p % 2 == k] or [0.0]) for k in (0, 1)}  # left and right pages' text edge
+    page_left = {p: sides[p % 2] for p in lefts}  # (`_code_text`)
 
     man = _outdented_heads(all_lines, body_size, body_weight)  # id(line) -> level: a man page's section titles
 
@@ -1071,7 +1078,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     def flush():
         nonlocal cur
         if cur is not None:
-            text = cur["text"] if cur["kind"] != "code" else _code_text(cur["code"])
+            text = cur["text"] if cur["kind"] != "code" else _code_text(cur["code"], page_left)
             if cur["kind"] == "heading":
                 text = " ".join(cur["lines"])
                 lvl = cur["level"]

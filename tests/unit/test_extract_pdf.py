@@ -2037,3 +2037,31 @@ def test_a_tex_accent_over_a_letter_is_composed_with_it(tmp_path):
     assert "type \u02c6C at the prompt" in doc.text, doc.text
     for ch in chunk_document(doc, 64, 8):
         assert ch.text == doc.text[ch.start : ch.end]
+
+
+def test_a_code_example_that_runs_on_over_a_page_break_keeps_its_indent_on_the_next_page(tmp_path):
+    """reportlab-userguide.pdf p. 12-13: "def hello(c):" at the foot of p. 12, its body running on at the head of p. 13,
+    every line there 4 characters in; measured from p. 13's own least code line, they read flush left. Each page's
+    lines are measured from the page's left edge of text."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "runs-on.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    pages = [[(0, "Helvetica", f"Filler sentence {i} that keeps the text running down to the foot of the page.") for i in range(44)]
+             + [(0, "Courier", "def hello(c):"), (4, "Courier", "c.translate(inch,inch)")],
+             [(4, "Courier", 'c.setFont("Helvetica", 14)'), (4, "Courier", "c.rotate(90)"),
+              (0, "Helvetica", "That is the end of the example, and this sentence is prose again.")]]
+    for n, page in enumerate(pages, start=1):
+        y = 760
+        for indent, font, text in page:
+            c.setFont(font, 11)
+            c.drawString(72 + 6.6 * indent, y, text)  # (Courier at 11 pt: 6.6 pt a character)
+            y -= 15
+        c.setFont("Helvetica", 11)
+        c.drawString(300, 40, str(n))
+        c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    code = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "code"]
+    assert code == ['def hello(c):\n    c.translate(inch,inch)\n    c.setFont("Helvetica", 14)\n    c.rotate(90)'], code

@@ -212,8 +212,13 @@ def _rule_underscores(page, tp, text: str) -> str:
     out = None
     for m in re.finditer(r"(?<=[^\W_]) (?=[^\W_])", text):
         i = m.start()
-        left, right = tp.get_charbox(i - 1), tp.get_charbox(i + 1)
+        left = tp.get_charbox(i - 1)
         size = raw.FPDFText_GetFontSize(tp.raw, i - 1) or 10.0
+        # cheap first: a rule right of the left letter, at its height (a letter's box holds its baseline), of a fitting length
+        if not any(rl >= left[2] - 0.1 * size and left[1] - 0.12 * size <= rb <= left[3] + 0.1 * size and 0.25 * size <= rr - rl <= 0.6 * size
+                   for rl, rb, rr, _ in rules):
+            continue
+        right = tp.get_charbox(i + 1)
         base = _baseline(tp, i - 1, left[1])
         if abs(_baseline(tp, i + 1, right[1]) - base) > 0.2 * size:
             continue

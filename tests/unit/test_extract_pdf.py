@@ -960,12 +960,7 @@ def test_a_function_prototype_wrapped_onto_indented_lines_stays_one_row_and_head
             y -= 13
             c.drawString(100, y, line)
         y -= 20
-    c.setFont("Helvetica", 10.5)
-    for i in range(12):  # body text, so that 10.5 is the body size
-        c.drawString(72, y - 13 * i, "This paragraph is ordinary body text that sets the size of the prose on the page.")
-    c.showPage()
-    c.save()
-    doc = load_file(path, tmp_path, 10**9)
+    doc = _with_body_text(c, path, tmp_path, y, 10.5)
     t = doc.text
     rows = [" ".join(t[b.start:b.end].split()) for b in doc.blocks if b.kind == "table_row"]
     assert "void dpsifn (double x, int n, int kode, int m, double* ans, int* nz, int* ierr) | [Function]" in rows
@@ -1017,12 +1012,7 @@ def test_a_wrapped_prototype_line_that_opens_in_the_arguments_size_stays_in_its_
             y -= 13
             c.drawString(100, y, line)
         y -= 20
-    c.setFont("Helvetica", 10.9)
-    for i in range(12):  # body text, so that 10.9 is the body size
-        c.drawString(72, y - 13 * i, "This paragraph is ordinary body text that sets the size of the prose on the page.")
-    c.showPage()
-    c.save()
-    doc = load_file(path, tmp_path, 10**9)
+    doc = _with_body_text(c, path, tmp_path, y, 10.9)
     t = doc.text
     rows = [" ".join(t[b.start:b.end].split()) for b in doc.blocks if b.kind == "table_row"]
     assert "void sha256_update (struct sha256_ctx *ctx, const uint8_t *data) | [Function]" in rows
@@ -2065,3 +2055,13 @@ def test_a_code_example_that_runs_on_over_a_page_break_keeps_its_indent_on_the_n
     doc = load_file(path, tmp_path, 10**9)
     code = [doc.text[b.start : b.end] for b in doc.blocks if b.kind == "code"]
     assert code == ['def hello(c):\n    c.translate(inch,inch)\n    c.setFont("Helvetica", 14)\n    c.rotate(90)'], code
+
+
+def _with_body_text(c, path, tmp_path, y: float, size: float):
+    """Twelve lines of prose at `size` below `y` (so that it is the body size), then save the canvas and load the PDF."""
+    c.setFont("Helvetica", size)
+    for i in range(12):
+        c.drawString(72, y - 13 * i, "This paragraph is ordinary body text that sets the size of the prose on the page.")
+    c.showPage()
+    c.save()
+    return load_file(path, tmp_path, 10**9)

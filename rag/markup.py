@@ -1036,9 +1036,16 @@ _MD_DIRECTIVE = re.compile(r"\{([A-Za-z][\w:.-]*)\}[ \t]*(.*)")  # a MyST/Sphinx
 _MD_DIRECTIVE_OPTION = re.compile(r"^ {0,3}:[\w-]+:(?:[ \t].*)?$")  # ":class: tip" right under the directive's fence
 
 
+# An inline image or link in a heading: "![logo](logo.png)", "[libcbor](https://github.com/PJK/libcbor)"
+_MD_TITLE_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+
+
 def _md_title(raw: str, closed: set[str]) -> str:
-    """A heading's title as a browser shows it, without raw HTML tags: "<a id=\"intro\">1.</a> Introduction" -> "1. Introduction"."""
-    return " ".join(without_html(raw, closed).split()) or raw.strip()
+    """A heading's title as a browser shows it, without raw HTML tags: "<a id=\"intro\">1.</a> Introduction" -> "1.
+    Introduction", and a link as its text, an image as nothing: "[libcbor](https://github.com/PJK/libcbor)" -> "libcbor"
+    (libcbor's sections read "README: [libcbor](https://github.com/PJK/libcbor) › Getting started")."""
+    shown = _MD_TITLE_LINK.sub(lambda m: "" if m.group(1) else m.group(2), without_html(raw, closed))
+    return " ".join(shown.split()) or raw.strip()
 
 
 def _html_edges(body: str, closed: set[str]) -> tuple[int, int, bool]:

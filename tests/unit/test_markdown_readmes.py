@@ -180,3 +180,14 @@ def test_list_items_a_lead_in_brings_keep_the_documents_order():
     for picked in ([lead, automake], [automake, lead]):  # whichever the ranking put first
         got = [c.text.split("]")[0].lstrip("[") for c in with_introduced(picked, [ScoredChunk(chunk, 1.0)])]
         assert got == ["We require several tools to check out and build the software, including:", "Make", "Automake", "Autoconf", "Python"]
+
+
+def test_links_and_images_in_heading_titles_show_as_their_text():
+    """libcbor's README cited "README: [libcbor](https://github.com/PJK/libcbor) › Getting started": a heading's link
+    reads as its text, an image as nothing, and a checkbox-like "[x]" that is no link stays."""
+    text = ("# [libcbor](https://github.com/PJK/libcbor)\n\n## ![logo](docs/logo.png) Getting started\n\n"
+            "Install it with your package manager.\n\n## [x] Done items\n\nNothing is left to do here.\n")
+    spans = markdown_spans(text)
+    sections = {text[sp.start : sp.end]: sp.section for sp in spans if sp.kind == "paragraph"}
+    assert sections["Install it with your package manager."] == "libcbor › Getting started"
+    assert sections["Nothing is left to do here."] == "libcbor › [x] Done items"

@@ -110,16 +110,12 @@ def _holds_others(root: Path, indexed: set[str]) -> bool:
     """Does folder `root` hold a file of a supported type, outside hidden folders, that `rag ingest root` would index
     and that is not one of the `indexed` sources (paths relative to it)? The trial's folder of three ingested PDFs also
     held the .txt dumps made from them: `rag ingest` of it would have added three documents."""
-    from rag.loaders import SUPPORTED
+    from rag.loaders import SUPPORTED, folder_files
 
     try:
-        for p in root.rglob("*"):
-            rel = p.relative_to(root)
-            if p.suffix.lower() in SUPPORTED and not any(part.startswith(".") for part in rel.parts) and rel.as_posix() not in indexed and p.is_file():
-                return True
+        return any(p.suffix.lower() in SUPPORTED and p.relative_to(root).as_posix() not in indexed for p in folder_files(root))
     except OSError:
         return False
-    return False
 
 
 def _on_disk(path: Path, shas: set) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,13 +47,18 @@ def failure_reason(e: Exception) -> str:
     return f"could not be indexed, an unexpected error ({type(e).__name__}: {first}); this is a bug in rag: please report it with the file"
 
 
+def folder_files(path: Path) -> Iterator[Path]:
+    """The files under folder `path` that `rag ingest path` reads, outside hidden files and folders, unsorted."""
+    return (p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+
+
 def discover(path: Path) -> tuple[Path, list[Path]]:
     """Return (root, files): a folder is walked recursively; a single file is its own list."""
     if not path.exists():
         raise UsageError(f"Path not found: {path}. Give an existing file or folder, e.g. `rag ingest seeds/`.")
     if path.is_file():
         return path.parent.resolve(), [path.resolve()]
-    files = sorted(p.resolve() for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+    files = sorted(p.resolve() for p in folder_files(path))
     if not files:
         raise NoDocuments(f"No files in {path}: add {FORMATS} files there.")
     return path.resolve(), files

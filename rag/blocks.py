@@ -473,16 +473,21 @@ def is_markdown(source: str) -> bool:
     return str(source).lower().endswith((".md", ".markdown"))
 
 
-def links_defined_elsewhere(text: str, start: int, end: int) -> tuple[str, ...]:
-    """The labels of the shortcut reference links ("[lz4]") in the chunk text[start:end] of a Markdown document whose
-    definition ("[lz4]: https://...") is in the document but not in the chunk: zstd's benchmark table is one chunk, its
-    definitions the next, and shown_markdown, which reads a chunk alone, showed "[lz4] 1.9.3" (trial D7)."""
-    chunk = text[start:end]
+def link_definitions(text: str) -> tuple[str, ...]:
+    """The labels a Markdown document defines ("[lz4]: https://..."), in document order: read once per document."""
+    return tuple(_MD_DEFINED.findall(text))
+
+
+def links_defined_elsewhere(chunk: str, defined: tuple[str, ...]) -> tuple[str, ...]:
+    """The labels of the shortcut reference links ("[lz4]") in a chunk of a Markdown document whose definition is
+    among the document's `defined` labels (`link_definitions`) but not in the chunk: zstd's benchmark table is one
+    chunk, its definitions the next, and shown_markdown, which reads a chunk alone, showed "[lz4] 1.9.3" (trial D7)."""
     here = {d.casefold() for d in _MD_DEFINED.findall(chunk)}
     used = {m.group(1).casefold(): m.group(1) for m in _MD_SHORTCUT.finditer(chunk)}
-    if not used.keys() - here:
+    wanted = used.keys() - here
+    if not wanted:
         return ()
-    return tuple(dict.fromkeys(used[d.casefold()] for d in _MD_DEFINED.findall(text) if d.casefold() in used.keys() - here))
+    return tuple(dict.fromkeys(used[d.casefold()] for d in defined if d.casefold() in wanted))
 
 
 def shown_markdown(quote: str, chunk) -> str | None:

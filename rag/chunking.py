@@ -23,7 +23,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
-from rag.blocks import EXTRACTION_VERSION, block_units, chunk_layout, column_names, is_markdown, links_defined_elsewhere
+from rag.blocks import EXTRACTION_VERSION, block_units, chunk_layout, column_names, is_markdown, link_definitions, links_defined_elsewhere
 from rag.types import Chunk, Document
 
 
@@ -264,7 +264,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
         return cut[sp.start]
 
     layouts = [chunk_layout(doc.blocks, s, e, doc.page_at, units, text) if doc.blocks else ("", ()) for s, e in spans]
-    markdown = is_markdown(doc.source)
+    defined = link_definitions(doc.text) if is_markdown(doc.source) else None
     return [
         Chunk(
             id=chunk_id(doc, i),
@@ -281,7 +281,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
             blocks=layouts[i][1],
             extraction=EXTRACTION_VERSION,
             page_labels=_labels(doc, s, e),
-            links=links_defined_elsewhere(doc.text, s, e) if markdown else (),
+            links=links_defined_elsewhere(doc.text[s:e], defined) if defined else (),
         )
         for i, (s, e) in enumerate(spans)
     ]

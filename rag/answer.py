@@ -450,16 +450,19 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
             placed.add(id(mine))
 
     for c in picked:
+        chunk = sources[c.source - 1].chunk if 0 < c.source <= len(sources) else None
         if id(c) not in placed:
+            for s, e in _resumed_from(chunk, c.start, max_chars) if chunk is not None else ():
+                follow(c, chunk, s, e)  # "... with an entry point" and its code, before "to set its seeds and"
             out.append(c)
-        if not 0 < c.source <= len(sources):
+        if chunk is None:
             continue
-        chunk = sources[c.source - 1].chunk
         if (turn := _reversal_after(chunk, c.end)) is not None:  # "... intended to be more secure.
             follow(c, chunk, *turn)  # This is no longer the case ..."
         if not c.text.rstrip().endswith(":") and not _leads_in(chunk, c):
             if (code := _code_lead(chunk, c.text, c.end, max_chars)) is not None:
                 follow(c, chunk, *code)  # "... works correctly by" and the command that ends it
+                _follow_resumed(follow, c, chunk, code[1], max_chars)
             elif asks_how(question) and (lead := _code_lead_after(chunk, c.end, max_chars)) is not None:
                 follow(c, chunk, *lead[0])  # "... renamed to `main`." "To update your local checkout, use:"
                 follow(c, chunk, *lead[1])  # and the commands
@@ -477,7 +480,76 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
             end, items, chars = whole, items + 1, chars + e - s
         if items == 0 and (code := _code_after(chunk, c.end, max_chars, partial=True)) is not None:  # "roll back with:" and the command
             follow(c, chunk, *code)
+            _follow_resumed(follow, c, chunk, code[1], max_chars)
     return out
+
+
+def _block_index(chunk, offset: int) -> int | None:
+    for i, (s, e, *_) in enumerate(getattr(chunk, "blocks", ())):
+        if s <= offset < e:
+            return i
+    return None
+
+
+def _open_end(text: str) -> bool:
+    """Does prose stop without a sentence end, ":" included ("... with an entry point", "The syntax is")?"""
+    t = text.rstrip()
+    return bool(t) and (t[-1].isalnum() or t[-1] in ",)")
+
+
+def _resumed_after(chunk, end: int, max_chars: int = 400) -> tuple[int, int] | None:
+    """The first sentence of the paragraph right after offset `end` (the end of a displayed code block) when it goes on
+    with the sentence the code interrupted: it opens in lower case ("to read the seeds).", "which will launch a Web
+    browser ..."). texinfo and DocBook manuals set code inside a sentence; quoting the lead-in and the code without
+    the rest leaves the sentence unfinished. Else None."""
+    blocks = getattr(chunk, "blocks", ())
+    i = next((k for k, (s, *_) in enumerate(blocks) if s >= end), None)
+    if i is None:
+        return None
+    s, e, kind, *_ = blocks[i]
+    if kind != "paragraph" or chunk.text[end:s].strip() or not chunk.text[s : s + 1].islower():
+        return None
+    first = next(((a, b) for a, b in quotable_spans(chunk) if a == s), None)
+    if first is None or first[1] - first[0] > max_chars:
+        return None
+    return first[0], strip_trailing_refs(chunk.text, *first)
+
+
+def _follow_resumed(follow, c: Candidate, chunk, end: int, max_chars: int, most: int = 2) -> None:
+    """After a code block a quoted lead-in brought, the rest of its sentence (`_resumed_after`); when that rest stops
+    open again before another short code block ("to set its seeds and" + `get_seed(...)`), that block and its rest
+    too, `most` times at most."""
+    for _ in range(most):
+        rest = _resumed_after(chunk, end)
+        if rest is None:
+            return
+        follow(c, chunk, *rest)
+        if not _open_end(chunk.text[rest[0] : rest[1]]) or (code := _code_after(chunk, rest[1], max_chars)) is None:
+            return
+        follow(c, chunk, *code)
+        end = code[1]
+
+
+def _resumed_from(chunk, start: int, max_chars: int = 600, most: int = 2) -> list[tuple[int, int]]:
+    """For a quoted sentence that opens a paragraph in lower case right after a short code block, itself right after
+    prose left open ("... with an entry point" / `set_seed(unsigned int, unsigned int)` / "to set its seeds and"): the
+    spans of that prose's last sentence and of the code, which begin the quoted sentence (and, when that prose is such
+    a rest too, what begins it, `most` blocks of code back at most). Else []."""
+    if most <= 0:
+        return []
+    blocks = getattr(chunk, "blocks", ())
+    i = _block_index(chunk, start)
+    if i is None or i < 2 or blocks[i][2] != "paragraph" or blocks[i][0] != start or not chunk.text[start : start + 1].islower():
+        return []
+    (ps, pe, pkind, *_), (cs, ce, ckind, *_) = blocks[i - 2], blocks[i - 1]
+    if ckind != "code" or pkind not in ("paragraph", "list_item") or chunk.text[ce:start].strip() or chunk.text[pe:cs].strip():
+        return []
+    if not _open_end(chunk.text[ps:pe]) or _code_after(chunk, pe, max_chars) != (cs, ce):
+        return []
+    lead = next(((a, b) for a, b in reversed(quotable_spans(chunk)) if ps <= a < pe), None)
+    if lead is None:
+        return []
+    return [*_resumed_from(chunk, lead[0], max_chars, most - 1), (lead[0], strip_trailing_refs(chunk.text, *lead)), (cs, ce)]
 
 
 _DEF_TERM = re.compile(r"[^\s:][^:\n]{0,40}?:\s")  # "add: ", "env=[!]varname: "

@@ -329,3 +329,56 @@ def test_a_sentence_ending_in_a_colon_brings_the_definition_entries_after_it(tmp
                        "expr=expression: The directive is applied if and only if expression evaluates to true."], got
     plain = next(c for c in a.ranked if c.text.startswith("This directive can replace"))
     assert with_introduced([plain], a.hits) == [plain]  # a sentence that ends in a full stop brings nothing
+
+
+SEEDS = """# Random numbers
+
+## Using the generator from C
+
+You can use your own generator or use the one supplied, which is the Marsaglia-multicarry with an entry point
+
+```
+set_seed(unsigned int, unsigned int)
+```
+
+to set its seeds and
+
+```
+get_seed(unsigned int *, unsigned int *)
+```
+
+to read the seeds.
+
+## Other generators
+
+The Mersenne-Twister generator has a period of two to the power 19937 minus one.
+"""
+
+
+def _plain(c) -> str:
+    return c.text.strip().strip("`").strip()  # a Markdown code block's span holds its fences
+
+
+def test_a_sentence_that_code_interrupts_is_quoted_whole(tmp_path):
+    """texinfo sets code inside a sentence (R-exts.pdf 6.17): a quote of its middle, "to set its seeds and", had been
+    shown without its start, and a quote of its start without its end."""
+    from rag.answer import with_introduced
+
+    pipe = _indexed(tmp_path, "rng.md", SEEDS)
+    a = pipe.assess("How do I set the seeds of the supplied generator from C?", None, {})
+    whole = ["You can use your own generator or use the one supplied, which is the Marsaglia-multicarry with an entry point",
+             "set_seed(unsigned int, unsigned int)", "to set its seeds and", "get_seed(unsigned int *, unsigned int *)",
+             "to read the seeds."]
+    middle = next(c for c in a.ranked if c.text == whole[2])
+    assert [_plain(c) for c in with_introduced([middle], a.hits)] == whole
+    first = next(c for c in a.ranked if c.text == whole[0])
+    assert [_plain(c) for c in with_introduced([first], a.hits)] == whole
+    last = next(c for c in a.ranked if c.text == whole[4])
+    assert [_plain(c) for c in with_introduced([last], a.hits)] == whole
+    both = [first, last]  # picked twice over: each part once, in the document's order
+    assert [_plain(c) for c in with_introduced(both, a.hits)] == whole
+    other = next(c for c in a.ranked if c.text.startswith("The Mersenne-Twister"))
+    assert with_introduced([other], a.hits) == [other]  # a sentence that stands alone brings nothing
+    ans = pipe.ask("How do I set the seeds of the supplied generator from C?")
+    for c in ans.citations:
+        assert SEEDS[c.start : c.end] == c.text

@@ -427,7 +427,8 @@ _BULLET_GAP = re.compile(r"\s*(?:[-*+•·◦‣–—]|\(?[0-9a-zA-Z]{1,3}[.)])
 
 def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk], max_items: int = 6, max_chars: int = 600,
                     question: str = "") -> list[Candidate]:
-    """The picked sentences, each one that ends in ":" (or stops without a sentence end, `_leads_in`) followed by the
+    """The picked sentences, each one that ends in ":" (or stops without a sentence end, `_leads_in`, or ends in "." but
+    announces them, `_announces_list`: "It can detect the following problems ...") followed by the
     list items (or definition entries, `_entry_at`) it introduces in its passage ("httpd must look for the following files:" and the four paths), in order:
     at most `max_items` items and `max_chars` characters, only items that follow it directly (nothing but a bullet or
     a number between them); or, when no list follows, by the short code block right after it ("roll back with:" and
@@ -459,7 +460,8 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
             continue
         if (turn := _reversal_after(chunk, c.end)) is not None:  # "... intended to be more secure.
             follow(c, chunk, *turn)  # This is no longer the case ..."
-        if not c.text.rstrip().endswith(":") and not _leads_in(chunk, c):
+        announces = _announces_list(chunk, c)
+        if not c.text.rstrip().endswith(":") and not _leads_in(chunk, c) and not announces:
             if (code := _code_lead(chunk, c.text, c.end, max_chars)) is not None:
                 follow(c, chunk, *code)  # "... works correctly by" and the command that ends it
                 _follow_resumed(follow, c, chunk, code[1], max_chars)
@@ -473,12 +475,12 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
                 continue
             whole = strip_trailing_refs(chunk.text, s, e)
             e = item_end(chunk, s, whole)  # quoted without its ", and"; the gap to the next item is measured from `whole`
-            if (items >= max_items or chars + e - s > max_chars or not _entry_at(chunk, s)
+            if (items >= max_items or chars + e - s > max_chars or not _entry_at(chunk, s) or announces and kind_at(chunk, s) != "list_item"
                     or not _BULLET_GAP.fullmatch(chunk.text[end:s])):
                 break
             follow(c, chunk, s, e)
             end, items, chars = whole, items + 1, chars + e - s
-        if items == 0 and (code := _code_after(chunk, c.end, max_chars, partial=True)) is not None:  # "roll back with:" and the command
+        if items == 0 and not announces and (code := _code_after(chunk, c.end, max_chars, partial=True)) is not None:  # "roll back with:" and the command
             follow(c, chunk, *code)
             _follow_resumed(follow, c, chunk, code[1], max_chars)
     return out
@@ -587,6 +589,20 @@ def _leads_in(chunk, c: Candidate) -> bool:
     introduces them as a sentence ending in ":" does, and is quoted with them."""
     t = c.text.rstrip()
     return bool(t) and (t[-1].isalnum() or t[-1] == ",") and kind_at(chunk, c.start) == "paragraph"  # not an item, a row
+
+
+# A sentence ending in "." that points ahead to what follows it: "It can detect the following problems ...".
+_ANNOUNCES = re.compile(r"\b(?:the following|as follows|(?:listed|shown|given) below|(?:are|include|includes) these)\b", re.I)
+
+
+def _announces_list(chunk, c: Candidate) -> bool:
+    """Is the prose sentence `c` one that ends in "." but introduces what follows it ("Memcheck is a memory error
+    detector. It can detect the following problems that are common in C and C++ programs." over six bullets: trial
+    D9)? Then it brings the list items right under it as a sentence ending in ":" does; only list items (no definition
+    entry, no code block), and only when nothing but a bullet stands between them (`with_introduced`)."""
+    t = c.text.rstrip()
+    last = re.split(r"(?<=[.!?])\s+(?=[A-Z])", t)[-1]  # (a candidate may be two sentences: the pointer is in its last)
+    return t.endswith(".") and _ANNOUNCES.search(last) is not None and kind_at(chunk, c.start) == "paragraph"
 
 
 # A sentence that takes back the one before it: quoting that one alone would assert what the document withdraws.

@@ -23,7 +23,9 @@ font sizes, weights and pitch. From those lines:
     by a line that starts at its left edge and goes on with its sentence: the first line of a
     justified paragraph, widened after a sentence's period (`_opens_paragraph`). A texinfo option entry, option names
     set fixed-pitch one a line over a description indented under its own column, is one row: names | description
-    (`_option_entries`). A texinfo definition ("void sha256_update (...) | [Function]") whose prototype wraps onto indented
+    (`_option_entries`); so is DocBook's, as FOP sets it: a fixed-pitch term at the margin that opens with an option and
+    carries its argument and default ("--num-callers=<number> [default: 12]"), the description 1.2-3 ems in a paragraph's
+    space below (`_fop_option`). A texinfo definition ("void sha256_update (...) | [Function]") whose prototype wraps onto indented
     lines keeps them in its row, whichever of the prototype's sizes they open in. A line
     that starts under a later column of the row above continues that cell (a wrapped cell, a
     definition list's definition). A row whose cells wrap, which pdfium reads cell by cell (down one
@@ -1512,10 +1514,38 @@ def _option_entries(lines: list[Line], pitch: float) -> list[Line]:
         head = lines[j] if j < len(lines) and (j == i or _next_to(lines[j - 1], lines[j], pitch)) else None
         in_list = j > i or made or (i > 0 and lines[i - 1].x0 > first.x0 + 2 * first.size)
         row = _option_row([ln.text for ln in lines[i:j]], head, first.x0, lines[j + 1] if j + 1 < len(lines) else None, pitch) if head and in_list else None
+        if row is None and (fop := _fop_option(lines, i, pitch)):
+            row, j = fop
         made = row is not None
         out.append(row or first)
         i = j + 1 if made else i + 1
     return out
+
+
+def _fop_option(lines: list[Line], i: int, pitch: float) -> tuple[Line, int] | None:
+    """DocBook's option entry as FOP sets it (valgrind_manual.pdf): a fixed-pitch term at the list's margin that opens with
+    an option and carries its argument and default ("--num-callers=<number> [default: 12]"), on one line or wrapped onto
+    a next one (an open "[" or "<", or one more option), then, a paragraph's space below (under 2.2 line pitches), the
+    description 1.2-3 ems in, opening with a capital or the option: one row, term | description, and the index of the description's
+    line. None for anything else, such as a code example at the margin (a line right above it is code too, or it opens
+    with no option, or the prose after it is not indented under it)."""
+    first = lines[i]
+    x, em = first.x0, first.size
+    if not (_option_name(first, first) and re.match(r"--?[A-Za-z]", first.text)) or i and _next_to(lines[i - 1], first, pitch) and lines[i - 1].fixed:
+        return None
+    term, j = first.text, i + 1
+    while (j < len(lines) and j - i < 3 and lines[j].fixed and not lines[j].cells and abs(lines[j].x0 - x) < 0.5 * em and _next_to(lines[j - 1], lines[j], pitch)
+           and (lines[j].text.startswith("-") or term.count("[") > term.count("]") or term.count("<") > term.count(">"))):
+        term += ("" if term.endswith("/") else ", " if lines[j].text.startswith("-") else " ") + lines[j].text
+        j += 1
+    if j >= len(lines):
+        return None
+    head = lines[j]
+    if (head.fixed or head.cells or head.page != first.page or _BULLET.match(head.text) or abs(head.size - em) >= 0.6
+            or not 1.2 * em <= head.x0 - x < 3 * em or not 0 < lines[j - 1].last - head.top < 2.2 * pitch
+            or not (head.text[:1].isupper() or head.text.split("=")[0] == term.split("=")[0])):  # ("--history-level=full (the default) causes ...")
+        return None
+    return replace(head, cells=[term, head.text], cell_x=[x, head.x0], x0=x, grid=True), j
 
 
 def _option_name(ln: Line, first: Line) -> bool:

@@ -1463,6 +1463,63 @@ def test_an_option_entry_keeps_its_names_with_its_description(tmp_path):
         assert ch.text == doc.text[ch.start:ch.end]
 
 
+def make_fop_option_list(path: Path) -> Path:
+    """valgrind_manual.pdf's option list as DocBook through FOP sets it: each term fixed-pitch at the margin (x 73) with
+    its argument and default, the description 17 pt in on the next line, a paragraph's space (22.5 pt) below; prose at
+    the description's indent; code examples set at the margin too."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    y = 740.0
+
+    def put(font: str, x: float, text: str, down: float = 12.0):
+        nonlocal y
+        c.setFont(font, 10)
+        c.drawString(x, y, text)
+        y -= down
+
+    for i in range(16):  # (a paragraph's lines set the line pitch, 12 pt)
+        put("Times-Roman", 90, f"Filler prose line {i} of the manual's text about the core, which goes on for a while", 12 if i < 15 else 22.5)
+    put("Times-Roman", 90, "These options apply to all tools. Run the tool with a command line such as:", 22.5)
+    put("Courier", 73, "valgrind --tool=memcheck --num-callers=20 ./myprog", 22.5)
+    put("Times-Roman", 90, "Each option is described below, with its default value in brackets after it.", 22.5)
+    put("Courier", 73, "--num-callers=<number> [default: 12]", 22.5)
+    put("Times-Roman", 90, "Specifies the maximum number of entries shown in stack traces that identify program locations.")
+    put("Times-Roman", 90, "Note that errors are commoned up using only the top four function locations.", 22.5)
+    put("Times-Roman", 90, "The maximum value for this is 500.", 22.5)
+    put("Courier", 73, "--smc-check=<none|stack|all> [default: all-non-file for x86/")
+    put("Courier", 73, "s390x, stack for other archs]", 22.5)
+    put("Times-Roman", 90, "This option controls Valgrind's detection of self-modifying code.", 22.5)
+    put("Times-Roman", 90, "An example that sets two of them, the second on a line of its own:", 22.5)
+    put("Courier", 73, "valgrind --tool=memcheck")
+    put("Courier", 73, "--error-limit=no ./myprog", 22.5)
+    put("Times-Roman", 90, "Both lines are one command.", 22.5)
+    c.showPage()
+    c.save()
+    return path
+
+
+def test_a_fop_option_entry_is_one_row_of_its_term_and_description(tmp_path):
+    """valgrind_manual.pdf (DocBook through FOP) read "--num-callers=<number> [default: 12]" as a code block, never
+    quoted, and its description as a paragraph that does not name the option, so "How many entries does Valgrind show
+    in stack traces by default?" was answered from the release notes. Each entry is one row: term | description; a code
+    example at the margin, with no option opening it or with a code line right above, stays code."""
+    doc = load_file(make_fop_option_list(tmp_path / "fop.pdf").resolve(), tmp_path.resolve(), 10**9)
+    blocks = [(b.kind, doc.text[b.start:b.end]) for b in doc.blocks]
+    rows = [t for k, t in blocks if k == "table_row"]
+    assert rows == ["--num-callers=<number> [default: 12] | Specifies the maximum number of entries shown in stack traces that "
+                    "identify program locations. Note that errors are commoned up using only the top four function locations.",
+                    "--smc-check=<none|stack|all> [default: all-non-file for x86/s390x, stack for other archs] | This option "
+                    "controls Valgrind's detection of self-modifying code."], blocks
+    assert ("paragraph", "The maximum value for this is 500.") in blocks
+    assert ("code", "valgrind --tool=memcheck --num-callers=20 ./myprog") in blocks
+    assert ("code", "valgrind --tool=memcheck\n--error-limit=no ./myprog") in blocks
+    assert ("paragraph", "Both lines are one command.") in blocks
+    for ch in chunk_document(doc, 64, 8):
+        assert ch.text == doc.text[ch.start:ch.end]
+
+
 def make_hyphen_at_foot(path: Path) -> Path:
     """Pages whose last line ends in a word hyphenated onto the next page, above a running footer (bash.pdf's page 71):
     pdfium reads the line and the footer as one line, "... or a non<hyphen>GNU Bash 5.2 2022 September 19 1"."""

@@ -382,3 +382,66 @@ def test_a_sentence_that_code_interrupts_is_quoted_whole(tmp_path):
     ans = pipe.ask("How do I set the seeds of the supplied generator from C?")
     for c in ans.citations:
         assert SEEDS[c.start : c.end] == c.text
+
+
+MEMCHECK = """# Memcheck
+
+Memcheck is a memory error detector. It can detect the following problems that are common in C and C++ programs.
+
+- Accessing memory you shouldn't, for example overrunning heap blocks.
+- Using undefined values, values that have not been initialised.
+- Incorrect freeing of heap memory, such as double-freeing heap blocks.
+- Memory leaks.
+
+Problems like these can be difficult to find by other means.
+
+# Helgrind
+
+Helgrind is a thread error detector. It reads the debug information of the program.
+
+- Misuses of the POSIX pthreads API.
+- Data races.
+
+# Massif
+
+Massif is a heap profiler. Its output is described as follows.
+
+```
+ms_print massif.out.12345
+```
+"""
+
+
+def test_a_sentence_ending_in_a_period_that_announces_a_list_is_quoted_with_it(tmp_path):
+    """Trial 2026-12-07 (valgrind_manual.pdf) D9: "It can detect the following problems that are common in C and C++
+    programs." was the whole answer to "Which problems can Memcheck detect?", without the bullets under it. A sentence
+    ending in "." that points ahead ("the following", "as follows") brings the list items right under it; one that does
+    not (Helgrind's) brings nothing, and neither brings a code block."""
+    from rag.answer import with_introduced
+
+    pipe = _indexed(tmp_path, "valgrind.md", MEMCHECK)
+    ans = pipe.ask("Which problems can Memcheck detect?")
+    assert "It can detect the following problems that are common in C and C++ programs. [1]" in ans.answer, ans.answer
+    for item in ("overrunning heap blocks. [1]", "not been initialised. [1]", "double-freeing heap blocks. [1]", "Memory leaks. [1]"):
+        assert item in ans.answer, ans.answer
+    assert "difficult to find" not in ans.answer.split("Memory leaks.")[-1]  # the list ends where its items end
+    for c in ans.citations:
+        assert MEMCHECK[c.start : c.end] == c.text
+    a = pipe.assess("What does Helgrind read?", None, {})
+    reads = next(c for c in a.ranked if c.text.endswith("It reads the debug information of the program."))
+    assert with_introduced([reads], a.hits) == [reads]  # no pointer ahead: the items under it are not its
+    a = pipe.assess("How is Massif's output described?", None, {})
+    follows = next(c for c in a.ranked if c.text.endswith("described as follows."))
+    assert with_introduced([follows], a.hits) == [follows]  # a code block after it is not brought
+
+
+def test_the_pointer_ahead_must_be_in_the_last_sentence_and_a_list_item_must_follow():
+    from rag.answer import Candidate, _announces_list
+    from rag.types import Chunk
+
+    text = "The following holds for every tool. Nothing else is said here.\n\n- an item\n"
+    chunk = Chunk(id="c", source="a.md", root="/", title="", start=0, end=len(text), text=text, doc_sha256="", n_chunks=1,
+                  blocks=((0, 62, "paragraph", "", 0), (64, len(text), "list_item", "", 0)))
+    assert not _announces_list(chunk, Candidate(1, 0, 62, text[:62], 0.0, 0.0, 0.0))  # "the following" in the first of two
+    assert _announces_list(chunk, Candidate(1, 0, 35, text[:35], 0.0, 0.0, 0.0))
+    assert not _announces_list(chunk, Candidate(1, 66, 73, text[66:73], 0.0, 0.0, 0.0))  # an item itself is no lead-in

@@ -433,7 +433,9 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
     at most `max_items` items and `max_chars` characters, only items that follow it directly (nothing but a bullet or
     a number between them); or, when no list follows, by the short code block right after it ("roll back with:" and
     the command). When the `question` asks how to do something (`asks_how`), a sentence whose paragraph ends with a
-    lead-in to a code block is followed by that lead-in and the block (`_code_lead_after`)."""
+    lead-in to a code block is followed by that lead-in and the block (`_code_lead_after`), and a sentence that ends its
+    paragraph or list item right above a short code block by that block (Apache's examples: an <li>'s description, then
+    its <pre>; mod_headers.html's "Header set MyHeader "%D %t"" never came after the description ending in ".")."""
     out: list[Candidate] = []
     placed: set[int] = set()  # the picked sentences a lead-in has put after itself
 
@@ -468,6 +470,8 @@ def with_introduced(picked: Sequence[Candidate], sources: Sequence[ScoredChunk],
             elif asks_how(question) and (lead := _code_lead_after(chunk, c.end, max_chars)) is not None:
                 follow(c, chunk, *lead[0])  # "... renamed to `main`." "To update your local checkout, use:"
                 follow(c, chunk, *lead[1])  # and the commands
+            elif asks_how(question) and (code := _code_after(chunk, c.end, max_chars)) is not None:
+                follow(c, chunk, *code)  # "Add a header, MyHeader, ... between the client and the server." and its example
             continue
         end, items, chars = c.end, 0, 0
         for s, e in quotable_spans(chunk):

@@ -8,7 +8,8 @@ with the splitter's overlap budget, so repeated boilerplate maps to the right co
 and the chunks cover every non-whitespace character of natural text.
 Each chunk also carries the structure of the text it covers (rag/blocks.py): its section
 path and its blocks' kinds, so answers quote only prose, list items and table rows.
-A boundary that falls inside a table row or a short code block moves to its edge (`_whole_rows`), and a chunk holds at most
+A boundary that falls inside a table row or a short code block moves to its edge, one inside a line of a longer code block to
+the line's edge (`_whole_rows`), and a chunk holds at most
 MAX_ROWS table rows (`_few_rows`); a chunk that ends inside a sentence no chunk holds whole ends at its end
 (`_whole_sentences`). A long document is split SPLIT_AT_MOST characters at a time, cut where a block starts
 (`_segments`). Left out: semantic
@@ -113,32 +114,40 @@ class _Compact:
 
 
 MAX_WHOLE_CODE = 600  # characters: a code block up to this size is never cut by a chunk edge
+MAX_LINE_REACH = 200  # characters a chunk edge inside a long code block may move to reach its line's edge
 
 
-def _whole_rows(spans: list[tuple[int, int]], blocks) -> list[tuple[int, int]]:
+def _whole_rows(spans: list[tuple[int, int]], blocks, text: str = "") -> list[tuple[int, int]]:
     """Chunk spans widened so that none cuts a table row or a short code block: a table is one long "sentence" to the
     splitter, whose last resort splits at "," and "." and cut "5.0" in two ("5." | "0 | Lenny | ..."), leaving
     neither chunk with the row; a command was cut the same way ("$ git bisect start v2.6." | "20-rc6 ...") and
     quoted in half after the sentence that leads into it. A chunk ending inside such a block ends at its end; one
-    starting inside it starts at its start. Prose, and code longer than MAX_WHOLE_CODE, are untouched."""
+    starting inside it starts at its start. In code longer than MAX_WHOLE_CODE, given the document's `text`, an edge
+    inside a line moves to that line's edge (at most MAX_LINE_REACH characters): argparse.html's 639-character
+    example was cut after "nargs='?" (the splitter's sentence end) and quoted so. Prose is untouched."""
     rows = [(b.start, b.end) for b in blocks
             if b.kind in ("table_row", "table_head") or (b.kind == "code" and b.end - b.start <= MAX_WHOLE_CODE)]
-    if not rows:
+    long_code = [(b.start, b.end) for b in blocks if b.kind == "code" and b.end - b.start > MAX_WHOLE_CODE] if text else []
+    if not rows and not long_code:
         return spans
-    from bisect import bisect_right
 
-    starts = [r[0] for r in rows]
-
-    def row_at(x: int) -> tuple[int, int] | None:
-        i = bisect_right(starts, x) - 1
-        return rows[i] if i >= 0 and rows[i][0] < x < rows[i][1] else None
+    def inside(spans_: list[tuple[int, int]], x: int) -> tuple[int, int] | None:
+        i = bisect_right(spans_, x, key=lambda r: r[0]) - 1
+        return spans_[i] if i >= 0 and spans_[i][0] < x < spans_[i][1] else None
 
     out = []
     for s, e in spans:
-        if r := row_at(s):
+        if r := inside(rows, s):
             s = r[0]
-        if r := row_at(e):
+        elif (r := inside(long_code, s)) and text[s - 1] != "\n":
+            line = text.rfind("\n", r[0], s) + 1 or r[0]
+            s = line if s - line <= MAX_LINE_REACH else s
+        if r := inside(rows, e):
             e = r[1]
+        elif (r := inside(long_code, e)) and text[e] != "\n":
+            line = text.find("\n", e, r[1])
+            line = r[1] if line < 0 else line
+            e = line if line - e <= MAX_LINE_REACH else e
         out.append((s, e))
     return out
 
@@ -250,7 +259,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
             sentences[sp.start] = block_units(text, sp)
         return sentences[sp.start]
 
-    spans = _whole_sentences(_few_rows(_whole_rows(spans, doc.blocks), doc.blocks), doc, split)
+    spans = _whole_sentences(_few_rows(_whole_rows(spans, doc.blocks, text), doc.blocks), doc, split)
     cut: dict[int, list[tuple[int, int, bool]]] = {}  # a block that chunk edges cut -> its sentences, and whether a chunk holds each whole
     starts = [s for s, _ in spans]
 

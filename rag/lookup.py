@@ -219,12 +219,48 @@ def row_lookup(question: str, hits: Sequence[ScoredChunk]) -> RowMatch | None:
     return found[0][2]
 
 
-def lookup_first(ranked: Sequence[Candidate], m: RowMatch) -> list[Candidate]:
-    """The ranked sentences with the looked-up row first (scored as the best, so that the answerer quotes it)."""
+def lookup_first(ranked: Sequence[Candidate], m: RowMatch, at_start: bool = False) -> list[Candidate]:
+    """The ranked sentences with the looked-up row first (scored as the best, so that the answerer quotes it); with
+    `at_start`, the row's first sentence (the one holding its key cell), not its best-ranked one."""
     ranked = list(ranked)
-    at = next((i for i, c in enumerate(ranked) if c.source == m.source and c.start < m.end and m.start < c.end), None)
+    at = next((i for i, c in enumerate(ranked) if c.source == m.source and (c.start == m.start if at_start else c.start < m.end and m.start < c.end)), None)
     if at is None:
         return ranked
     row = ranked.pop(at)
     top = ranked[0].score if ranked else row.score
     return [replace(row, score=max(row.score, top)), *ranked]
+
+
+# A question's word that names a table row by its key as a reference table spells it: 1-3 capitals called a flag or
+# the like ("the L flag", "NC option"; not an acronym, "R" the language, nor "I"), or a format specifier ("%D", "%{VARNAME}e").
+_KEY_WORD = re.compile(r"(?<![\w%{}\[\]=-])(?:[A-Z]{1,3}(?=\s+(?:flag|option|switch|modifier|specifier|letter)s?\b)"
+                       r"|%\{?\w+\}?\w?(?![\w%{}\[\]=-]))")
+_KEY_ALT = re.compile(r"[^\s\[=(]+")  # "R[=code]" -> "R", "H=Content-handler" -> "H"
+
+
+def _keys(cell: str) -> set[str]:
+    """The keys a key cell spells: its "|"-separated alternatives without their argument ("redirect|R[=code]" -> redirect, R)."""
+    return {m.group() for alt in cell.strip("'\"` ").split("|") if (m := _KEY_ALT.match(alt.strip("'\"` ")))}
+
+
+def key_row(question: str, hits: Sequence[ScoredChunk], ranked: Sequence[Candidate] = ()) -> RowMatch | None:
+    """The table row (under a header row) whose key cell names what the question asks about, spelled as the question
+    spells it: the first cell, or one of its "|"-separated alternatives without its argument, is a word of the question
+    such as "L" or "%D" ("What does the L flag of RewriteRule do?" and mod_rewrite.html's row "last|L | Stop the
+    rewriting process immediately ...", which the ranking put below a prose sentence that says "an L flag": HTML
+    trial D1). The first such row of the best-ranked hit, else None; None too when the best of the `ranked` sentences
+    opens with such a key itself (RewriteCond's list entry "'nocase|NC' (no case) This makes the test ..."). It is put
+    first; the refusal is left as it was."""
+    words = {w for w in _KEY_WORD.findall(question) if w not in ("I", "A")}
+    first = ranked[0].text.split(maxsplit=1)[:1] if ranked else []
+    if not words or (first and _keys(first[0]) & words):
+        return None
+    for rank, hit in enumerate(hits, start=1):
+        c = hit.chunk
+        for s, e, kind, *rest in getattr(c, "blocks", ()):
+            if kind != "table_row" or len(rest) < 3 or not rest[2]:
+                continue
+            key = c.text[s:e].split(" | ", 1)[0].strip()  # as the row is joined: cells_of would split "last|L" too
+            if len(key) <= 40 and _keys(key) & words:
+                return RowMatch(rank, s, e, "", "", 0.0)
+    return None

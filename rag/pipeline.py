@@ -37,7 +37,7 @@ from rag.embeddings import Embedder, QueryCache, make_embedder
 from rag.errors import ConfigError, EmptyQuestion, QuestionTooLong, RagError
 from rag.ingest import IngestReport, Progress, ingest
 from rag.refusal import MODEL_PATH, READER_MODEL_PATH, SPAN_MODEL_PATH, RefusalModel, asked_part, refusal_features, unmet_names, unmet_numbers
-from rag.lookup import RowMatch, lookup_first, row_lookup
+from rag.lookup import RowMatch, key_row, lookup_first, row_lookup
 from rag.retrieval import BM25Retriever, DenseRetriever, HybridRetriever, Reranker, Retriever, fill_dense_scores, tokenize
 from rag.settings import Settings
 from rag.store import Store
@@ -384,6 +384,8 @@ class Pipeline:
         if lookup is not None:
             ranked = lookup_first(ranked, lookup)
             features["row_lookup"] = lookup.coverage
+        elif (keyed := key_row(question, hits, ranked)) is not None:  # "the L flag" and the row "last|L | ...": first, as quoted
+            ranked = lookup_first(ranked, keyed, at_start=True)
         if timings is not None:
             timings["rank"] = _ms(t)  # sentence ranking + refusal estimate
         return Assessment(hits, ranked, features, p, lookup)

@@ -168,6 +168,34 @@ def test_no_chunk_cuts_a_short_code_block(tmp_path):
     assert any(code[1].start < c.end < code[1].end for c in chunk_document(doc, 64, 4))  # the long one is cut
 
 
+def test_a_chunk_edge_inside_a_long_code_block_falls_at_a_line_edge(tmp_path):
+    """argparse.html: the splitter cut a 639-character >>> example after "nargs='?" (it takes "?" for a sentence end),
+    and the answer showed "...add_argument('outfile', nargs='?" as the example's last line. A code block longer than
+    MAX_WHOLE_CODE may be cut, but only between its lines."""
+    from rag.chunking import MAX_WHOLE_CODE
+
+    lines = [f">>> parser.add_argument('f{i}', nargs='?', type=int, default={i})  # what? {i}" for i in range(14)]
+    prose = " ".join(f"Sentence {i} says that nargs decides how many arguments are consumed." for i in range(10))
+    html = (f"<html><head><title>argparse</title></head><body><h1>nargs</h1><p>{prose}</p>"
+            f"<p>Some examples to illustrate this:</p><pre>{chr(10).join(lines)}</pre><p>{prose}</p></body></html>")
+    (tmp_path / "a.html").write_text(html, encoding="utf-8")
+    doc = load_file(tmp_path / "a.html", tmp_path, 10**9)
+    code = [b for b in doc.blocks if b.kind == "code"]
+    assert len(code) == 1 and code[0].end - code[0].start > MAX_WHOLE_CODE
+    b, cut = code[0], 0
+    for size in (24, 32, 40, 48, 64):  # chunk edges at many places
+        chunks = chunk_document(doc, size, 4)
+        assert all(c.text == doc.text[c.start:c.end] for c in chunks)
+        for c in chunks:
+            if b.start < c.start < b.end:
+                cut += 1
+                assert doc.text[c.start - 1] == "\n", (size, doc.text[c.start - 20 : c.start + 20])
+            if b.start < c.end < b.end:
+                cut += 1
+                assert doc.text[c.end] == "\n", (size, doc.text[c.end - 20 : c.end + 20])
+    assert cut  # the block is cut, between its lines
+
+
 def test_a_chunk_holds_at_most_max_rows_table_rows(tmp_path):
     """Short rows ("23505 | unique_violation") would fill a 192-token chunk by the dozen: it is cut between rows,
     every row stays whole in some chunk, and a small table and the prose around it are chunked as before."""

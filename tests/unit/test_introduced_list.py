@@ -445,3 +445,31 @@ def test_the_pointer_ahead_must_be_in_the_last_sentence_and_a_list_item_must_fol
     assert not _announces_list(chunk, Candidate(1, 0, 62, text[:62], 0.0, 0.0, 0.0))  # "the following" in the first of two
     assert _announces_list(chunk, Candidate(1, 0, 35, text[:35], 0.0, 0.0, 0.0))
     assert not _announces_list(chunk, Candidate(1, 66, 73, text[66:73], 0.0, 0.0, 0.0))  # an item itself is no lead-in
+
+
+def test_a_how_question_brings_the_short_example_right_after_the_items_last_sentence():
+    """mod_headers.html (HTML trial D3): an example is an <li>'s description ending in "." and then its <pre> (read as
+    list_item, code, as `rag blocks` shows the page); "How do I add a header MyHeader with the time the request took?"
+    quoted the description and never the directive. Asked how, the sentence that ends its item brings the short code
+    block right after it; not asked how, or a sentence with another one after it in the item, nothing."""
+    from rag.answer import Candidate, with_introduced
+    from rag.types import Chunk, ScoredChunk
+
+    first = "Add a header, MyHeader, to the response including a timestamp for when the request was received."
+    last = "This header can be used by the client to intuit load on the server."
+    code = 'Header set MyHeader "%D %t"'
+    result = "results in this header being added to the response:"
+    text = f"{first} {last}\n\n{code}\n\n{result}\n"
+    a, b, c = text.index(code), text.index(result), len(text) - 1
+    chunk = Chunk(id="c", source="mod_headers.html", root="/", title="", start=0, end=len(text), text=text, doc_sha256="", n_chunks=1,
+                  blocks=((0, a - 2, "list_item", "", 0), (a, a + len(code), "code", "", 0), (b, c, "paragraph", "", 0)))
+    hits = [ScoredChunk(chunk, 1.0)]
+
+    def quoted_with(sentence: str, question: str) -> list[str]:
+        s = text.index(sentence)
+        return [x.text for x in with_introduced([Candidate(1, s, s + len(sentence), sentence, 0.0, 0.0, 1.0)], hits, question=question)]
+
+    how = "How do I add a header MyHeader with the time the request took?"
+    assert quoted_with(last, how) == [last, code]
+    assert quoted_with(last, "Which header tells the client the load on the server?") == [last]  # not asked how
+    assert quoted_with(first, how) == [first]  # the item goes on: the code is not right after it

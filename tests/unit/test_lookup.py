@@ -183,3 +183,45 @@ def test_glued_letters_and_digits_and_short_inflected_words_match(tmp_path):
     hits = hits_of(tmp_path, "cves.csv", cves)
     m = row_lookup("Which release fixed CVE-2020-13631?", hits)
     assert m is not None and (m.column, m.value) == ("Fix", "3.32.0"), "'fixed' names the column 'Fix'"
+
+
+FLAGS = """<html><head><title>mod_rewrite</title></head><body><h1>Apache Module mod_rewrite</h1>
+<h2>RewriteRule Directive</h2>
+<p>The URL-path is completely replaced by the Substitution and the rewriting process continues until all rules have
+been applied, or it is explicitly terminated by an L flag, or other flag which implies immediate termination, such as
+END or F.</p>
+<p>Flags is a comma-separated list, surround by square brackets, of any of the flags in the following table.</p>
+<table><tr><th>Flag and syntax</th><th>Function</th></tr>
+<tr><td>cookie|CO=NAME:VAL</td><td>Sets a cookie in the client browser. Full syntax is: CO=NAME:VAL:domain.</td></tr>
+<tr><td>last|L</td><td>Stop the rewriting process immediately and don't apply any more rules. Especially note caveats for per-directory context.</td></tr>
+<tr><td>nocase|NC</td><td>Makes the pattern comparison case-insensitive.</td></tr>
+<tr><td>redirect|R[=code]</td><td>Forces an external redirect, optionally with the specified HTTP status code.</td></tr>
+</table>
+<h2>Header Directive</h2>
+<table><tr><th>Format</th><th>Description</th></tr>
+<tr><td>%t</td><td>The time the request was received. The value is preceded by t=.</td></tr>
+<tr><td>%D</td><td>The time from when the request was received to the time the headers are sent. The value is preceded by D=.</td></tr>
+</table></body></html>
+"""
+
+
+def test_a_row_whose_key_cell_the_question_spells_comes_first(tmp_path, pipeline_over):
+    """HTML trial D1: "What does the L flag of RewriteRule do?" quoted the prose sentence "... terminated by an L flag
+    ...", and "%D" another sentence, though the flags and format tables' rows "last|L | Stop the rewriting process
+    ..." and "%D | The time from ..." were retrieved. A row whose key cell, or one of its "|" alternatives without its
+    argument, is a flag or specifier the question spells, comes first; "I" in "How do I" names no row."""
+    from rag.answer import Candidate
+    from rag.lookup import key_row
+
+    hits = hits_of(tmp_path, "mod_rewrite.html", FLAGS)
+    assert row_text(hits, key_row("What does the L flag of RewriteRule do?", hits)).startswith("last|L | Stop the rewriting")
+    assert row_text(hits, key_row("And what does the R flag do?", hits)).startswith("redirect|R[=code] | Forces")
+    assert row_text(hits, key_row("What does the %D format specifier mean?", hits)).startswith("%D | The time from")
+    assert key_row("How do I stop the rewriting process?", hits) is None
+    assert key_row("What does the last flag do?", hits) is None  # a word, not a key as tables spell it: left to the ranking
+    entry = "'nocase|NC' (no case) This makes the test case-insensitive."  # RewriteCond's own entry, ranked first: kept
+    assert key_row("What does the NC flag do in a RewriteCond?", hits, [Candidate(1, 0, len(entry), entry, 0.0, 0.0, 1.0)]) is None
+    assert key_row("What does the NC flag do in a RewriteCond?", hits) is not None
+    p = pipeline_over({"mod_rewrite.html": FLAGS})
+    a = p.ask("What does the L flag of RewriteRule do?")
+    assert a.answer.startswith("last|L | Stop the rewriting process immediately and don't apply any more rules. [1]"), a.answer

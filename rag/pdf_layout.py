@@ -1061,7 +1061,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             page_kind[lines[0].page] = "index"
 
     body = [lines if not lines or page_kind.get(lines[0].page) else _option_entries(_stacked_heads(_grid_rows(lines, pitch, is_heading, vocab), pitch), pitch)
-            for lines in _ascii_tables(body, pitch)]
+            for lines in _fixed_tables(_ascii_tables(body, pitch), pitch)]
     notes: dict[int, list[list[Line]]] = {}
     for lines in body:
         if lines:
@@ -1421,6 +1421,61 @@ def _ascii_tables(pages: list[list[Line]], pitch: float) -> list[list[Line]]:
             else:
                 new.append(row)
             i += 1
+        out.append(new)
+    return out
+
+
+def _fixed_tables(pages: list[list[Line]], pitch: float) -> list[list[Line]]:
+    """A table whose header row is set in a proportional face and its rows in a fixed-pitch one (reportlab's Table 6-2,
+    "Attribute | Synonyms" over "fontSize  fontSize, fontsize, size" in Courier, p. 78-79), which read as a one-row
+    table over a code block. The header: a line with 2+ cells, not fixed-pitch; its rows: the fixed-pitch lines right
+    under it (each within 2 pitches of the one above, on the next page too while the page opens with such lines) whose
+    wide gaps (`code_x`) fall each at one of the header's columns (within a third of an em), the first line's at all
+    of them, every row starting at the first column. A line that starts under a later column, without gaps elsewhere,
+    goes on with the row above. The rows become lines with cells (`grid`), no longer code."""
+    out: list[list[Line]] = []
+    cols: list[float] | None = None  # the open table's columns, carried over a page break
+
+    def row_of(ln: Line, full: bool) -> Line | None:
+        if not ln.fixed or not ln.code_x:
+            return None
+        tol = 0.35 * ln.size
+        at = [next((c for c, x in enumerate(cols) if abs(x - cx) <= tol), None) for cx in ln.code_x]
+        if None in at or at[0] != 0 or at != sorted(set(at)) or full and len(at) != len(cols):
+            return None
+        cells = [""] * len(cols)
+        for c, t in zip(at, ln.code_cells):
+            cells[c] = t
+        while cells and not cells[-1]:
+            cells.pop()
+        return replace(ln, cells=cells, cell_x=cols[: len(cells)], fixed=False, grid=True)
+
+    for lines in pages:
+        new: list[Line] = []
+        for ln in lines:
+            prev = new[-1] if new else None
+            if cols and (prev is None or prev.grid and 0 < prev.last - ln.top < 2 * pitch):
+                row = row_of(ln, False)
+                if row is not None:
+                    new.append(row)
+                    continue
+                c = next((c for c, x in enumerate(cols) if c and abs(x - ln.x0) <= 0.35 * ln.size), None)
+                if prev is not None and c is not None and ln.fixed and not ln.code_x and 0 < prev.last - ln.top < 1.6 * pitch:
+                    cells = prev.cells + [""] * (c + 1 - len(prev.cells))
+                    cells[c] = f"{cells[c]} {ln.text}".strip()  # a cell wrapped onto the next line
+                    new[-1] = replace(prev, cells=cells, cell_x=cols[: len(cells)], text=" ".join(cells), last=ln.last)
+                    continue
+            cols = None
+            if (prev is not None and not prev.fixed and not prev.grid and len(prev.cells) >= 2 and len(prev.cell_x) == len(prev.cells)
+                    and 0 < prev.last - ln.top < 2 * pitch):
+                cols = prev.cell_x
+                row = row_of(ln, True)
+                if row is not None:
+                    new[-1] = replace(prev, grid=True)
+                    new.append(row)
+                    continue
+                cols = None
+            new.append(ln)
         out.append(new)
     return out
 

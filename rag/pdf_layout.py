@@ -97,6 +97,9 @@ _INDEX_ENTRY = re.compile(r"\S.*?,\s+\d+(?:\s*[–-]\s*\d+)?(?:,\s*\d+(?:\s*[–
 _PAGE_NO = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 _SPLIT_NOTICE = re.compile(r"^\((?:continues on next page|continued from previous page)\)$", re.I)  # Sphinx, around a split code block
 _CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Example|Listing)\s+[A-Z0-9]+(?:[.-]\d+)*[.:]\s", re.I)  # a bold caption is no heading
+# A numbered caption: "Figure 6-5: Definition Lists", "Figure 2.1. Title", "Table A.1: ..." (a number, not a word: an index
+# entry "figure beingdeleted. . . 434" or a heading "Example Usage: ..." is none)
+_NUMBERED_CAPTION = re.compile(r"^(?:Table|Figure|Fig\.|Example|Listing)\s+(?:[A-Z][.-]?)?\d+(?:[.-]\d+)*[.:]\s")
 _ENUMERATED = re.compile(r"^(?:\(\d{1,3}\)|\d{1,3}[.)])\s+[A-Z]")  # "(1) How", "12. Why"
 _ITEM_LEVEL = 99  # a numbered item's bold title, an index's letter: below every heading, a sibling of the next one
 _INDEX_TITLE = re.compile(r"\bind(?:ex|exes|ices)\b", re.I)
@@ -1001,6 +1004,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     page_left = {p: sides[p % 2] for p in lefts}  # (`_code_text`)
 
     man = _outdented_heads(all_lines, body_size, body_weight)  # id(line) -> level: a man page's section titles
+    labels = _figure_labels(body, page_left, body_size, body_weight)
 
     def bold(ln: Line) -> bool:  # set bold at both ends
         return ln.weight >= body_weight + 150 and ln.end_weight >= body_weight + 150
@@ -1009,9 +1013,12 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         t = ln.text
         if id(ln) in man:
             return True
+        if id(ln) in labels:
+            return False
         if len(t) > 150 or not re.search(r"[A-Za-z]", t) or _LEADER.search(t) or (ln.cells and not _number_and_title(ln)):
             return False
-        bigger = ln.size >= body_size + 1.0
+        # (Not a line that opens larger, set mostly at the body's size, and ends a sentence: reportlab's note box, "NOTE Note: Two ...")
+        bigger = ln.size >= body_size + 1.0 and not (abs((ln.main_size or ln.size) - body_size) < 0.6 and _ENDS_SENTENCE.search(t))
         # A FAQ's question, "(1) How do I create an AUTOINCREMENT field?", set bold throughout on a line of its own.
         question = t.endswith("?") and ln.end_weight >= body_weight + 150 and 3 <= len(t.split()) <= 20
         # Bold at both ends: "Note: There should be no ..." (a bold lead-in, then body text) opens a paragraph.
@@ -1063,7 +1070,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             page_kind[lines[0].page] = "index"
 
     body = [lines if not lines or page_kind.get(lines[0].page) else _option_entries(_stacked_heads(_grid_rows(lines, pitch, is_heading, vocab), pitch), pitch)
-            for lines in _ascii_tables(body, pitch)]
+            for lines in _fixed_tables(_ascii_tables(body, pitch), pitch)]
     notes: dict[int, list[list[Line]]] = {}
     for lines in body:
         if lines:
@@ -1203,6 +1210,20 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
                 cur["lines"].append(ln.text)
                 cur["last"] = ln
                 continue
+            if is_heading(ln) and _NUMBERED_CAPTION.match(ln.text):  # "Figure 6-5: Definition Lists" set larger than the body, under its figure
+                if cur and cur["kind"] == "caption" and abs(cur["size"] - ln.size) < 0.6 and gap is not None and 0 < gap < max(pitch, ln.size) * 1.6:
+                    cur["text"] = _join(cur["text"], ln.text, vocab)
+                    cur["lines"].append(ln.text)
+                    cur["last"] = ln
+                else:
+                    start("caption", ln)
+                continue
+            if (cur and cur["kind"] == "caption" and is_heading(ln) and abs(cur["size"] - ln.size) < 0.6 and ln.weight == cur["last"].weight
+                    and gap is not None and 0 < gap < max(pitch, ln.size) * 1.6 and not _NUMBERED_HEADING.match(ln.text)):
+                cur["text"] = _join(cur["text"], ln.text, vocab)  # the caption wrapped
+                cur["lines"].append(ln.text)
+                cur["last"] = ln
+                continue
             if is_heading(ln):
                 if (cur and cur["kind"] == "heading" and abs(cur["size"] - ln.size) < 0.6 and gap is not None and 0 < gap < max(pitch, ln.size) * 1.6
                         and not _NUMBERED_HEADING.match(ln.text) and (id(ln) not in man or level(ln) == cur["level"])):  # (a man page's subsection title right under its section's)
@@ -1287,6 +1308,26 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
 _DEF_CATEGORY = re.compile(r"\[[A-Z][a-z]+(?: [A-Za-z]+)?\]")  # texinfo's category at a definition's right margin: "[Function]", "[User Option]"
 
 
+def _figure_labels(pages: list[list[Line]], page_left: dict[int, float], body_size: float, body_weight: int) -> set[int]:
+    """Text drawn inside a figure: ids of the lines above a figure's caption ("Figure 2-2: The Coordinate System",
+    `_NUMBERED_CAPTION`) on its page, back to the nearest line that starts at the text's left edge (within an em: a
+    paragraph, a heading), a chapter title, a numbered heading set bold at both ends, or another caption. `is_heading`
+    takes none of them: reportlab's "(0,0) the Origin" (20 pt), "SPUMONI" (85 pt), "80: well she hit Net Solutions",
+    octave.pdf's plot titles ("Simple 2-D Plot") were headings of the text after them."""
+    out: set[int] = set()
+    for lines in pages:
+        for c, cap in enumerate(lines):
+            if not _NUMBERED_CAPTION.match(cap.text) or not cap.text.startswith("Fig"):  # (a figure's caption goes under it; a table's or listing's may go above)
+                continue
+            left = page_left.get(cap.page, 0.0)
+            for ln in reversed(lines[:c]):
+                if (ln.x0 <= left + body_size or ln.top <= cap.top or _NUMBERED_CAPTION.match(ln.text) or _TOP_HEADING.match(ln.text)
+                        or _NUMBERED_HEADING.match(ln.text) and min(ln.weight, ln.end_weight) >= body_weight + 150):
+                    break
+                out.add(id(ln))
+    return out
+
+
 def _number_and_title(ln: Line) -> bool:
     """A section number and its title set a quad or more apart ("2   Related work": LaTeX's \\section), which `_cells`
     reads as two cells: the line may still be a heading (`is_heading` asks its size and weight). crc-doc.1.0.pdf's
@@ -1364,6 +1405,10 @@ def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: i
                      and all(re.search(r"[^\W\d_]{3}", c) and not re.fullmatch(r"[-+]?[\d.,]+%?", c) for c in blocks[t[0]].text.split(" | ")))
         if captioned:
             out[t[0] - 1] = Block("caption", cap.text, cap.section, cap.page)
+        below = blocks[t[-1] + 1] if t[-1] + 1 < len(blocks) else None
+        if (below is not None and below.kind == "paragraph" and _TABLE_TITLE.match(below.text) and (t[-1] + 2 not in rows)
+                and below.page in (blocks[t[-1]].page, (blocks[t[-1]].page or 0) + 1)):
+            out[t[-1] + 1] = Block("caption", below.text, below.section, below.page)  # under its table: "Table 6-2 - Synonyms for style attributes"
         if len(t) >= 2 and (rows[t[0]][0].stacked or rows[t[0]][0].ruled or captioned or rows[t[0]][1] >= bold and rows[t[1]][1] < bold):
             heads.append(t[0])
             key = (_wkey(blocks[t[0]].text), blocks[t[-1]].page)
@@ -1423,6 +1468,61 @@ def _ascii_tables(pages: list[list[Line]], pitch: float) -> list[list[Line]]:
             else:
                 new.append(row)
             i += 1
+        out.append(new)
+    return out
+
+
+def _fixed_tables(pages: list[list[Line]], pitch: float) -> list[list[Line]]:
+    """A table whose header row is set in a proportional face and its rows in a fixed-pitch one (reportlab's Table 6-2,
+    "Attribute | Synonyms" over "fontSize  fontSize, fontsize, size" in Courier, p. 78-79), which read as a one-row
+    table over a code block. The header: a line with 2+ cells, not fixed-pitch; its rows: the fixed-pitch lines right
+    under it (each within 2 pitches of the one above, on the next page too while the page opens with such lines) whose
+    wide gaps (`code_x`) fall each at one of the header's columns (within a third of an em), the first line's at all
+    of them, every row starting at the first column. A line that starts under a later column, without gaps elsewhere,
+    goes on with the row above. The rows become lines with cells (`grid`), no longer code."""
+    out: list[list[Line]] = []
+    cols: list[float] | None = None  # the open table's columns, carried over a page break
+
+    def row_of(ln: Line, full: bool) -> Line | None:
+        if not ln.fixed or not ln.code_x:
+            return None
+        tol = 0.35 * ln.size
+        at = [next((c for c, x in enumerate(cols) if abs(x - cx) <= tol), None) for cx in ln.code_x]
+        if None in at or at[0] != 0 or at != sorted(set(at)) or full and len(at) != len(cols):
+            return None
+        cells = [""] * len(cols)
+        for c, t in zip(at, ln.code_cells):
+            cells[c] = t
+        while cells and not cells[-1]:
+            cells.pop()
+        return replace(ln, cells=cells, cell_x=cols[: len(cells)], fixed=False, grid=True)
+
+    for lines in pages:
+        new: list[Line] = []
+        for ln in lines:
+            prev = new[-1] if new else None
+            if cols and (prev is None or prev.grid and 0 < prev.last - ln.top < 2 * pitch):
+                row = row_of(ln, False)
+                if row is not None:
+                    new.append(row)
+                    continue
+                c = next((c for c, x in enumerate(cols) if c and abs(x - ln.x0) <= 0.35 * ln.size), None)
+                if prev is not None and c is not None and ln.fixed and not ln.code_x and 0 < prev.last - ln.top < 1.6 * pitch:
+                    cells = prev.cells + [""] * (c + 1 - len(prev.cells))
+                    cells[c] = f"{cells[c]} {ln.text}".strip()  # a cell wrapped onto the next line
+                    new[-1] = replace(prev, cells=cells, cell_x=cols[: len(cells)], text=" ".join(cells), last=ln.last)
+                    continue
+            cols = None
+            if (prev is not None and not prev.fixed and not prev.grid and len(prev.cells) >= 2 and len(prev.cell_x) == len(prev.cells)
+                    and 0 < prev.last - ln.top < 2 * pitch):
+                cols = prev.cell_x
+                row = row_of(ln, True)
+                if row is not None:
+                    new[-1] = replace(prev, grid=True)
+                    new.append(row)
+                    continue
+                cols = None
+            new.append(ln)
         out.append(new)
     return out
 

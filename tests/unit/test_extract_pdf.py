@@ -2122,3 +2122,117 @@ def _with_body_text(c, path, tmp_path, y: float, size: float):
     c.showPage()
     c.save()
     return load_file(path, tmp_path, 10**9)
+
+
+def test_a_table_set_in_courier_under_a_proportional_header_is_a_table_and_code_stays_code(tmp_path):
+    """reportlab-userguide.pdf's Table 6-2 "Synonyms for style attributes": the header "Attribute | Synonyms" in bold
+    Helvetica, the rows in Courier at the header's columns, over a page break. The rows were one code block, never
+    quoted ("What are the synonyms of the fontSize paragraph attribute?" was answered with unrelated sentences). A
+    Python example in Courier under a paragraph, with a wide gap of its own, stays code."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "synonyms.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica", 10)
+    for n, t in enumerate(["The paragraph text may optionally be surrounded by para tags with attributes. The attributes, if",
+                           "any, of the opening para tag affect the style that is used with the paragraph text and its bullet.",
+                           "Each attribute has the name of a style attribute or one of its synonyms, which the table below",
+                           "lists, one attribute a row, with its synonyms in the second column of the row, as the guide sets",
+                           "them in its chapter on paragraphs."]):
+        c.drawString(78, 808 - 12 * n, t)
+    c.setFont("Helvetica-Bold", 10)
+    c.drawString(107, 740, "Attribute")
+    c.drawString(234, 740, "Synonyms")
+    rows = [("alignment", "align, alignment"), ("autoLeading", "autoLeading, autoleading"), ("backColor", "backColor, backcolor, bg, bgcolor"),
+            ("borderColor", "borderColor, bordercolor")]
+    y = 724
+    c.setFont("Courier", 8)
+    for a, b in rows:
+        c.drawString(107, y, a)
+        c.drawString(234, y, b)
+        y -= 14
+    c.setFont("Helvetica", 10)
+    c.drawString(78, 60, "Page 1")
+    c.showPage()
+    c.setFont("Courier", 8)
+    y = 760
+    for a, b in [("fontName", "face, font, fontName, fontname"), ("fontSize", "fontSize, fontsize, size"), ("leading", "leading")]:
+        c.drawString(107, y, a)
+        c.drawString(234, y, b)
+        y -= 14
+    c.setFont("Helvetica", 10)
+    c.drawString(217, y - 5, "Table 6-2 - Synonyms for style attributes")
+    c.drawString(78, y - 23, "Some useful synonyms have been provided for our Python attribute names, including lowercase")
+    for n, t in enumerate(["versions, and the equivalent properties from the HTML standard where they exist. These additions",
+                           "make it much easier to build XML-printing applications, since much intra-paragraph markup may",
+                           "not need translating. The table above shows the allowed attributes and synonyms in the outermost",
+                           "paragraph tag; the body text of the guide is set in ten-point Helvetica, its examples in Courier."]):
+        c.drawString(78, y - 35 - 12 * n, t)
+    y -= 36
+    c.drawString(78, y - 60, "For example the following code draws a string in the default font:")
+    c.setFont("Courier", 8)
+    for n, line in enumerate(["def hello(c):", "    c.drawString(100, 100, 'Hello')      # a comment", "hello(c)"]):
+        c.drawString(114, y - 80 - 9 * n, line)
+    c.setFont("Helvetica", 10)
+    c.drawString(78, 60, "Page 2")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    kinds = {doc.text[b.start:b.end].strip(): (b.kind, b.head) for b in doc.blocks}
+    assert kinds["Attribute | Synonyms"][0] == "table_head", kinds
+    assert kinds["alignment | align, alignment"] == ("table_row", "Attribute | Synonyms")
+    assert kinds["fontSize | fontSize, fontsize, size"] == ("table_row", "Attribute | Synonyms")  # on the next page
+    assert kinds["leading | leading"] == ("table_row", "Attribute | Synonyms")
+    assert kinds["Table 6-2 - Synonyms for style attributes"][0] == "caption", kinds  # under its table: indexed, not quoted
+    code = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "code"]
+    assert len(code) == 1 and "def hello(c):" in code[0] and "hello(c)" in code[0], code
+
+
+def test_figure_captions_and_text_drawn_in_figures_head_nothing(tmp_path):
+    """reportlab-userguide.pdf: "Figure 2-2: The Coordinate System", set centred at 12 points over a 10-point body,
+    and the labels drawn inside the figure above it ("(0,0) the Origin" at 20 points, "SPUMONI" at 85) were headings,
+    so the text after them sat under them (Q09's citations read "6.1 Using Paragraph Styles › Figure 6-5: Definition
+    Lists"); a note box whose "NOTE" opens larger than its sentence was one too. The caption is a caption (indexed, never
+    quoted, heading nothing), the labels and the note are text, and the section headings stay headings."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "figures.pdf"
+    c = canvas.Canvas(str(path), pagesize=(595, 842))
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(78, 790, "2.4 The coordinate system")
+    c.setFont("Helvetica", 10)
+    body = ["In the default user space the origin (0,0) point is at the lower left corner of the page. Executing",
+            "the coords function in the default user space for the demo minipage we obtain the following."]
+    for n, t in enumerate(body):
+        c.drawString(78, 770 - 12 * n, t)
+    c.rect(110, 560, 380, 180)
+    c.setFont("Helvetica", 20)
+    c.drawString(122, 580, "(0,0) the Origin")
+    c.drawString(302, 650, "(2.5,1) in inches")
+    c.setFont("Helvetica-Bold", 60)
+    c.drawString(180, 690, "SPUMONI")
+    c.setFont("Helvetica", 12)
+    c.drawCentredString(297, 540, "Figure 2-2: The Coordinate System")
+    c.setFont("Helvetica-Bold", 12)
+    c.drawString(78, 510, "Moving the origin: the translate method")
+    c.setFont("Helvetica", 10)
+    for n, t in enumerate(["Often it is useful to move the origin to a new point off the lower left corner. The translate",
+                           "method moves the origin for the current page to the point currently identified by (x,y)."]):
+        c.drawString(78, 492 - 12 * n, t)
+    c.setFont("Helvetica", 21.6)
+    c.drawString(45, 430, "NOTE")
+    c.setFont("Helvetica", 10)
+    c.drawString(110, 430, "Note: Two previous bookmark methods are supported but deprecated now.")
+    c.drawString(78, 400, "These are bookmarkHorizontalAbsolute and bookmarkHorizontal, kept for older programs.")
+    c.showPage()
+    c.save()
+    doc = load_file(path, tmp_path, 10**9)
+    heads = [doc.text[b.start:b.end] for b in doc.blocks if b.kind == "heading"]
+    assert heads == ["2.4 The coordinate system", "Moving the origin: the translate method"], heads
+    kinds = {doc.text[b.start:b.end]: b for b in doc.blocks}
+    assert kinds["Figure 2-2: The Coordinate System"].kind == "caption"
+    after = next(b for b in doc.blocks if doc.text[b.start:b.end].startswith("Often it is useful"))
+    assert after.section.endswith("Moving the origin: the translate method") and "Figure" not in after.section, after.section
+    note = next(b for b in doc.blocks if "These are bookmarkHorizontalAbsolute" in doc.text[b.start:b.end])
+    assert note.section.endswith("Moving the origin: the translate method"), note.section

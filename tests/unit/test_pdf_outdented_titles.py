@@ -1,0 +1,74 @@
+"""PDF section levels when the titles stand left of an indented text column (DocBook through Apache FOP: the X.org
+ICCCM's "Chapter 2. ..." and its section titles at the margin, the text 48 pt further in, note titles "Convention"
+inside the text column)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from rag.blocks import SEP
+from rag.loaders import load_file
+
+
+def make_fop_manual(path: Path) -> Path:
+    """Two chapters as DocBook's FOP stylesheets set them: titles bold at the margin (x 72) in four sizes by level, the
+    text at x 120, and a note box's title ("Convention", 12 pt bold) inside the text column above its indented text."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=letter)
+    y = 740.0
+
+    def put(x: float, text: str, font: str = "Times-Roman", size: float = 10.0, after: float = 12.0):
+        nonlocal y
+        y -= size - 10.0  # (room above a title)
+        if y < 80:
+            c.showPage()
+            y = 740.0
+        c.setFont(font, size)
+        c.drawString(x, y, text)
+        y -= after
+
+    def prose(topic: str, n: int = 16):
+        for i in range(n):
+            put(120, f"The {topic} text goes on here with its line number {i} and a few words more{'.' if i % 4 == 3 else ''}")
+
+    put(72, "Chapter 1. Introduction", "Times-Bold", 24.9, 34)
+    prose("introduction")
+    put(72, "Atoms", "Times-Bold", 20.7, 28)
+    prose("atoms")
+    put(72, "Predefined Atoms", "Times-Bold", 17.3, 24)
+    prose("predefined atoms")
+    put(156, "Rationale", "Times-Bold", 12.0, 16)
+    put(156, "The rationale of the predefined atoms is told in this note box, set inside the text column.")
+    c.showPage()
+    y = 740.0
+    put(72, "Chapter 2. Peer-to-Peer Communication", "Times-Bold", 24.9, 34)
+    prose("selection")
+    put(72, "Acquiring Selection Ownership", "Times-Bold", 20.7, 28)
+    prose("ownership")
+    put(156, "Convention", "Times-Bold", 12.0, 16)
+    put(156, "Clients should use the timestamp of the event that caused them to acquire the selection.")
+    put(72, "Responsibilities of the Selection Owner", "Times-Bold", 20.7, 28)
+    put(120, "When a requestor wants the value of a selection, the owner receives a SelectionRequest event.")
+    prose("responsibilities")
+    put(72, "The PRIMARY Selection", "Times-Bold", 14.4, 20)
+    put(120, "The selection named by the atom PRIMARY is used for all commands that take only a single argument.")
+    prose("primary")
+    c.save()
+    return path
+
+
+def test_titles_at_the_margin_in_several_sizes_are_levelled_by_size_not_as_a_man_pages(tmp_path):
+    doc = load_file(make_fop_manual(tmp_path / "icccm.pdf"), tmp_path, 10**9)
+    t = doc.text
+    assert doc.section_at(t.index("The predefined atoms text")) == f"Chapter 1. Introduction{SEP}Atoms{SEP}Predefined Atoms"
+    # a new chapter is no subsection of the last one's note box
+    assert doc.section_at(t.index("The selection text")) == "Chapter 2. Peer-to-Peer Communication"
+    assert doc.section_at(t.index("Clients should use the timestamp")) == (
+        f"Chapter 2. Peer-to-Peer Communication{SEP}Acquiring Selection Ownership{SEP}Convention")
+    # a section after a note box is its chapter's, not the note's
+    assert doc.section_at(t.index("When a requestor wants")) == (
+        f"Chapter 2. Peer-to-Peer Communication{SEP}Responsibilities of the Selection Owner")
+    assert doc.section_at(t.index("The selection named by the atom PRIMARY")) == (
+        f"Chapter 2. Peer-to-Peer Communication{SEP}Responsibilities of the Selection Owner{SEP}The PRIMARY Selection")
+

@@ -1,6 +1,6 @@
-"""PDF section levels when the titles stand left of an indented text column (DocBook through Apache FOP: the X.org
+"""PDF titles: levels when the titles stand left of an indented text column (DocBook through Apache FOP: the X.org
 ICCCM's "Chapter 2. ..." and its section titles at the margin, the text 48 pt further in, note titles "Convention"
-inside the text column)."""
+inside the text column), and a description list's term set larger than its text (doxygen's manual) is no title."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -72,3 +72,53 @@ def test_titles_at_the_margin_in_several_sizes_are_levelled_by_size_not_as_a_man
     assert doc.section_at(t.index("The selection named by the atom PRIMARY")) == (
         f"Chapter 2. Peer-to-Peer Communication{SEP}Responsibilities of the Selection Owner{SEP}The PRIMARY Selection")
 
+
+def make_option_list(path: Path) -> Path:
+    """A LaTeX description list as doxygen's manual sets its configuration options: each term bold, a point larger than
+    the 9 pt text, its description going on on the same line, the rest indented under it, then "The default value is"."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4)
+    c.setFont("Helvetica-Bold", 14.4)
+    c.drawString(72, 780, "23.2 Project related configuration options")
+    y = 750.0
+    for name, desc, rest, default in [
+        ("SEPARATE_MEMBER_PAGES", "If the SEPARATE_MEMBER_PAGES tag is set to YES then doxygen will produce",
+         "a new page for each member. If set to NO, the documentation of a member will be part of the file.", "The default value is: NO."),
+        ("TAB_SIZE", "The TAB_SIZE tag can be used to set the number of spaces in a tab. Doxygen uses this value to",
+         "replace tabs by spaces in code fragments.", "Minimum value: 1, maximum value: 16, default value: 4."),
+        ("INHERIT_DOCS", "If the INHERIT_DOCS tag is set to YES then an undocumented member inherits the",
+         "documentation from any documented member that it re-implements.", "The default value is: YES."),
+    ]:
+        t = c.beginText(72, y)
+        t.setFont("Times-Bold", 10)
+        t.textOut(name + " ")
+        t.setFont("Times-Roman", 9)
+        t.textOut(desc)
+        c.drawText(t)
+        c.setFont("Times-Roman", 9)
+        c.drawString(96, y - 12, rest)
+        c.drawString(96, y - 28, default)
+        y -= 48
+    t = c.beginText(72, y - 10)  # a numbered section title with a word set in the text's size: still a title
+    t.setFont("Helvetica-Bold", 14.4)
+    t.textOut("23.3 Build related configuration options ")
+    t.setFont("Times-Roman", 9)
+    t.textOut("(new)")
+    c.drawText(t)
+    c.setFont("Times-Roman", 9)
+    c.drawString(72, y - 34, "These options tell doxygen which of the documented entities to extract from the sources.")
+    c.save()
+    return path
+
+
+def test_a_description_lists_term_set_larger_than_the_text_after_it_on_its_line_is_no_heading(tmp_path):
+    doc = load_file(make_option_list(tmp_path / "doxygen.pdf"), tmp_path, 10**9)
+    t = doc.text
+    section = "23.2 Project related configuration options"
+    # the entry's first line is no heading: the text under it stays in the section it is in
+    assert doc.section_at(t.index("Minimum value: 1, maximum value: 16")) == section
+    assert doc.section_at(t.index("The TAB_SIZE tag can be used")) == section
+    assert doc.section_at(t.index("The default value is: YES.")) == section
+    assert doc.section_at(t.index("These options tell doxygen")) == "23.3 Build related configuration options (new)"

@@ -1009,7 +1009,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             return True
         if len(t) > 150 or not re.search(r"[A-Za-z]", t) or _LEADER.search(t) or (ln.cells and not _number_and_title(ln)):
             return False
-        bigger = ln.size >= body_size + 1.0 and not _term_then_text(ln, body_size)
+        bigger = ln.size >= body_size + 1.0 and not _term_then_text(ln, body_size, body_weight)
         # A FAQ's question, "(1) How do I create an AUTOINCREMENT field?", set bold throughout on a line of its own.
         question = t.endswith("?") and ln.end_weight >= body_weight + 150 and 3 <= len(t.split()) <= 20
         # Bold at both ends: "Note: There should be no ..." (a bold lead-in, then body text) opens a paragraph.
@@ -1326,13 +1326,17 @@ def _outdented_heads(lines: list[Line], body_size: float, body_weight: int) -> d
     return {id(ln): at(ln.x0) + 1 for ln in found}
 
 
-def _term_then_text(ln: Line, body_size: float) -> bool:
+def _term_then_text(ln: Line, body_size: float, body_weight: int) -> bool:
     """A line that opens with a term set a point or more larger and goes on in the body's size: a LaTeX description
     list's entry, its description on the term's line (doxygen_manual.pdf's configuration options: "TAB_SIZE" at 10 pt,
     "The TAB_SIZE tag can be used to set the number of spaces in a tab. Doxygen uses this value to" at 9 pt). It is the
-    entry's first line, not a heading over the entries below it: 6 words or more, or a sentence's end (a wrapped line
-    that opens with a word so set: "PRESENT."), some of its letters in the body's size, and not numbered (nettle.pdf's
-    "7.3.4.1 General (XTS) interface." is a heading)."""
+    entry's first line, not a heading over the entries below it: 6 words or more, or a sentence's end, some of its
+    letters in the body's size, and not numbered (nettle.pdf's "7.3.4.1 General (XTS) interface." is a heading). Nor is
+    a larger line set lighter than the body: doxygen's typewriter words (pdfium weight 205 against the body's 425) fill
+    a wrapped line at 10 pt ("Slovak, Slovene, Spanish, Swedish, Turkish, Ukrainian and Vietnamese.", "DoxyDocs.pm.");
+    a Word heading in Calibri Light (300 against 400) is not that much lighter."""
+    if 0 < ln.weight <= body_weight - 130:
+        return True
     return ((len(ln.text.split()) >= 6 or _ENDS_SENTENCE.search(ln.text) is not None) and not _NUMBERED_HEADING.match(ln.text)
             and len(ln.sizes) > 1 and abs(min(ln.sizes) - body_size) < 0.6)
 

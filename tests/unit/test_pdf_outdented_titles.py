@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from rag.blocks import SEP
 from rag.loaders import load_file
 
@@ -122,3 +124,48 @@ def test_a_description_lists_term_set_larger_than_the_text_after_it_on_its_line_
     assert doc.section_at(t.index("The TAB_SIZE tag can be used")) == section
     assert doc.section_at(t.index("The default value is: YES.")) == section
     assert doc.section_at(t.index("These options tell doxygen")) == "23.3 Build related configuration options (new)"
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+def make_typewriter_wrap(path: Path) -> Path:
+    """doxygen's manual: a sentence wraps onto a line of typewriter words only ("DoxyDocs.pm."), which pdfium reads at
+    10 pt in a 9 pt text, and light (cmtt: weight 205 against the text's 425). DejaVu Sans Mono stands in for cmtt, its
+    /StemV set to 41 so that pdfium weighs it 205."""
+    import re
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("TSans", str(DEJAVU / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont("TSansBold", str(DEJAVU / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(TTFont("TMono", str(DEJAVU / "DejaVuSansMono.ttf")))
+    c = canvas.Canvas(str(path), pageCompression=0)
+    c.setFont("TSansBold", 12.9)
+    c.drawString(72, 780, "29.3 Documentation format.")
+    c.setFont("TSans", 9)
+    y = 756.0
+    for i in range(8):
+        c.drawString(72, y, f"The Perl Module documentation is described here, in line {i} of a long paragraph about it")
+        y -= 12
+    c.drawString(72, y, "The documentation is stored in the variable $doxydocs, which can then be accessed by a Perl script using")
+    c.setFont("TMono", 10)
+    c.drawString(72, y - 12, "DoxyDocs.pm.")
+    c.setFont("TSans", 9)
+    c.drawString(72, y - 28, "The variable contains a tree-like structure composed of three types of nodes: strings, hashes and lists.")
+    c.save()
+    raw = path.read_bytes()
+    mono = re.search(rb"/FontName /\w+\+DejaVuSansMono\b.*?/StemV 87", raw, re.S) or re.search(rb"/StemV 87(?=.*?/FontName /\w+\+DejaVuSansMono\b)", raw, re.S)
+    assert mono is not None
+    at = mono.end() - 2 if mono.group(0).startswith(b"/FontName") else mono.start() + 7
+    path.write_bytes(raw[:at] + b"41" + raw[at + 2:])  # (same length: the xref offsets hold)
+    return path
+
+
+@pytest.mark.skipif(not (DEJAVU / "DejaVuSansMono.ttf").exists(), reason="fonts-dejavu-core is not installed")
+def test_a_wrapped_line_of_light_typewriter_words_set_larger_is_no_heading(tmp_path):
+    doc = load_file(make_typewriter_wrap(tmp_path / "perlmod.pdf"), tmp_path, 10**9)
+    t = doc.text
+    assert doc.section_at(t.index("The variable contains a tree-like structure")) == "29.3 Documentation format."

@@ -1017,8 +1017,10 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
             return False
         if len(t) > 150 or not re.search(r"[A-Za-z]", t) or _LEADER.search(t) or (ln.cells and not _number_and_title(ln)):
             return False
-        # (Not a line that opens larger, set mostly at the body's size, and ends a sentence: reportlab's note box, "NOTE Note: Two ...")
-        bigger = ln.size >= body_size + 1.0 and not (abs((ln.main_size or ln.size) - body_size) < 0.6 and _ENDS_SENTENCE.search(t))
+        # (Not a line that opens larger, set mostly at the body's size, and ends a sentence: reportlab's note box, "NOTE Note: Two ...";
+        # nor a term set larger that opens its description's line: doxygen's "TAB_SIZE The TAB_SIZE tag can be used ...")
+        bigger = (ln.size >= body_size + 1.0 and not (abs((ln.main_size or ln.size) - body_size) < 0.6 and _ENDS_SENTENCE.search(t))
+                  and not _term_then_text(ln, body_size, body_weight))
         # A FAQ's question, "(1) How do I create an AUTOINCREMENT field?", set bold throughout on a line of its own.
         question = t.endswith("?") and ln.end_weight >= body_weight + 150 and 3 <= len(t.split()) <= 20
         # Bold at both ends: "Note: There should be no ..." (a bold lead-in, then body text) opens a paragraph.
@@ -1359,7 +1361,7 @@ def _outdented_heads(lines: list[Line], body_size: float, body_weight: int) -> d
              if ln.x0 < column - body_size and ln.text[:1].isalpha() and len(ln.text.split()) <= 8 and len(ln.text) <= 60
              and not _ENDS_SENTENCE.search(ln.text) and not ln.cells and not ln.fixed
              and ((ln.weight > body_weight and ln.end_weight > body_weight) or ln.size >= body_size + 0.5)]
-    if len(found) < 3 or len(found) * 15 > len(lines):
+    if len(found) < 3 or len(found) * 15 > len(lines) or _ranked_by_size(found, body_size):
         return {}
     xs: list[float] = []
     for x in sorted(ln.x0 for ln in found):  # the indents, a few points apart at most within one
@@ -1367,6 +1369,29 @@ def _outdented_heads(lines: list[Line], body_size: float, body_weight: int) -> d
             xs.append(x)
     at = lambda x: max(i for i, c in enumerate(xs) if c <= x + 0.01)  # noqa: E731
     return {id(ln): at(ln.x0) + 1 for ln in found}
+
+
+def _term_then_text(ln: Line, body_size: float, body_weight: int) -> bool:
+    """A line that opens with a term set a point or more larger and goes on in the body's size: a LaTeX description
+    list's entry, its description on the term's line (doxygen_manual.pdf's configuration options: "TAB_SIZE" at 10 pt,
+    "The TAB_SIZE tag can be used to set the number of spaces in a tab. Doxygen uses this value to" at 9 pt). It is the
+    entry's first line, not a heading over the entries below it: 6 words or more, or a sentence's end, some of its
+    letters in the body's size, and not numbered (nettle.pdf's "7.3.4.1 General (XTS) interface." is a heading). Nor is
+    a larger line set lighter than the body: doxygen's typewriter words (pdfium weight 205 against the body's 425) fill
+    a wrapped line at 10 pt ("Slovak, Slovene, Spanish, Swedish, Turkish, Ukrainian and Vietnamese.", "DoxyDocs.pm.");
+    a Word heading in Calibri Light (300 against 400) is not that much lighter."""
+    if 0 < ln.weight <= body_weight - 130:
+        return True
+    return ((len(ln.text.split()) >= 6 or _ENDS_SENTENCE.search(ln.text) is not None) and not _NUMBERED_HEADING.match(ln.text)
+            and len(ln.sizes) > 1 and abs(min(ln.sizes) - body_size) < 0.6)
+
+
+def _ranked_by_size(found: list[Line], body_size: float) -> bool:
+    """Titles at the margin, left of an indented text column, set in two or more sizes a point or more above the body's
+    are ranked by their size, not by how far out they start: DocBook through Apache FOP (the X.org ICCCM: chapters at
+    24.9 pt, sections at 20.7, 17.3 and 14.4, all at x 72, the text at x 120) is no man page, whose titles are at the
+    body's size. Read as one, every title was level 1, below the 12 pt note titles ("Convention") inside the column."""
+    return len({round(ln.size) for ln in found if ln.size >= body_size + 1.0}) >= 2
 
 
 def _table_heads(blocks: list[Block], rows: dict[int, tuple[Line, int]], bold: int) -> list[Block]:

@@ -104,6 +104,7 @@ _ENUMERATED = re.compile(r"^(?:\(\d{1,3}\)|\d{1,3}[.)])\s+[A-Z]")  # "(1) How", 
 _ITEM_LEVEL = 99  # a numbered item's bold title, an index's letter: below every heading, a sibling of the next one
 _INDEX_TITLE = re.compile(r"\bind(?:ex|exes|ices)\b", re.I)
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
+_ROW_END = re.compile(r"[.!?][\"'”’)\]]*\s*$")  # a sentence end a table's last cell may have (not a lead-in's ":", not code's ";")
 
 
 @dataclass
@@ -148,6 +149,7 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
         gaps = _missing_spaces(tp, text) if respace else frozenset()
         n = len(text)
         lines: list[Line] = []
+        ended: list[tuple[Line, int, int, float]] = []  # lines that end a sentence, without cells (`_sentence_rows`)
         for start, seg in _segments(tp, text):
             j = start + len(seg) - len(seg.lstrip())
             k = start + len(seg.rstrip()) - 1
@@ -189,9 +191,88 @@ def _page_lines(page, pno: int, respace: bool = False) -> list[Line]:
             line.linked = bool(links) and _all_linked(tp, text, j, k, links)
             if line.text:
                 lines.append(line)
+                if not line.cells and not fixed and not line.urw and " " in seg.strip() and _ROW_END.search(seg):
+                    ended.append((line, j, k, size))
+        if ended and any(ln.cells for ln in lines):
+            _sentence_rows(tp, text, lines, ended, gaps)
         return lines
     finally:
         tp.close()
+
+
+def _sentence_rows(tp, text: str, lines: list[Line], ended: list[tuple[Line, int, int, float]], gaps) -> None:
+    """Cells for a table row whose last cell ends a sentence (xlfd.pdf's RELATIVE_WEIGHT table: "60 SemiBold SemiBold,
+    DemiBold, ...", FONT_TYPE's '"Type 1" Any Type 1 font.'), which `_page_lines` reads only for a line that does not
+    (a justified prose line's wide gap after a period is no cell). Such a line is a row only in a table: the line right
+    above or below it (within 1.5 line pitches) is a row, a header row or one kept here, and its cells start in that
+    row's columns (within a quarter em, `_same_columns`); or 2+ such lines, one under the other in the same columns,
+    stand under a row in those columns that opens bold (a header row; a man page's bold term), the lines between in
+    its columns too. Read as prose, such rows ran
+    together into one paragraph ("40 SemiLight SemiLight, Book, ... 50 Medium Medium, Normal, Regular,... 60 SemiBold
+    ...")."""
+    pos = {id(ln): i for i, ln in enumerate(lines)}
+    got: dict[int, tuple[list[str], list[float]]] = {}
+
+    def cells_of(i, j, k, size):
+        if i not in got:
+            got[i] = _cells(tp, text, j, k, size, gaps)
+            cells = got[i][0]
+            if len(cells) < 2 or (len(cells) == 2 and len(cells[0]) <= 5 and _BULLET.match(cells[0] + " x")):
+                got[i] = ([], [])  # (a list item's mark, then a tab)
+        return got[i]
+
+    def near(i, line):
+        reach = 1.5 * 1.25 * line.size
+        return [o for o in (lines[i - 1] if i else None, lines[i + 1] if i + 1 < len(lines) else None)
+                if o is not None and abs(o.top - line.top) <= reach]
+
+    def by_rows():
+        changed = True
+        while changed:
+            changed = False
+            for line, j, k, size in ended:
+                i = pos[id(line)]
+                rows = [o for o in near(i, line) if o.cells]
+                if line.cells or not rows:
+                    continue
+                cells, xs = cells_of(i, j, k, size)
+                if cells and any(_same_columns(xs, o.cell_x, 0.25 * size) for o in rows):
+                    line.cells, line.cell_x = cells, xs
+                    changed = True
+
+    by_rows()
+    run: list[tuple[Line, list[str], list[float]]] = []
+    for line, j, k, size in ended + [(None, 0, 0, 0.0)]:  # runs of 2+ under a header row
+        cells, xs = ([], []) if line is None or line.cells else cells_of(pos[id(line)], j, k, size)
+        if run and not (cells and pos[id(line)] == pos[id(run[-1][0])] + 1 and abs(line.top - run[-1][0].top) <= 1.5 * 1.25 * size
+                        and _same_columns(xs, run[-1][2], 0.25 * size)):
+            if len(run) >= 2 and _under_head(lines, pos[id(run[0][0])], run[0][2]):
+                for ln, c, x in run:
+                    ln.cells, ln.cell_x = c, x
+            run = []
+        if cells:
+            run.append((line, cells, xs))
+    by_rows()
+
+
+def _under_head(lines: list[Line], i: int, xs: list[float]) -> bool:
+    """Is lines[i] under a row in the columns xs that opens bold (a header row), every line between a row in them or a
+    cell's wrapped line starting at one of them (`_sentence_rows`)?"""
+    tol = 0.25 * lines[i].size
+    for o in reversed(lines[max(0, i - 30):i]):
+        if o.cells and _same_columns(o.cell_x, xs, tol):
+            if o.weight >= 600:
+                return True
+        elif o.cells or not any(abs(o.x0 - x) <= tol for x in xs):
+            return False
+    return False
+
+
+def _same_columns(xs: list[float], ys: list[float], tol: float) -> bool:
+    """Do two rows' cells stand in the same columns: 2+ of them start at one x, and so do all of one row's (a row may
+    leave its last cells empty: "70 | Bold" under "Code | English Translation | Description")?"""
+    m = sum(any(abs(x - y) <= tol for y in ys) for x in xs)
+    return m >= 2 and (m == len(xs) or all(any(abs(x - y) <= tol for x in xs) for y in ys))
 
 
 def _rule_underscores(page, tp, text: str) -> str:

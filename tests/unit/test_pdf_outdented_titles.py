@@ -1,6 +1,7 @@
 """PDF titles: levels when the titles stand left of an indented text column (DocBook through Apache FOP: the X.org
 ICCCM's "Chapter 2. ..." and its section titles at the margin, the text 48 pt further in, note titles "Convention"
-inside the text column), and a description list's term set larger than its text (doxygen's manual) is no title."""
+inside the text column), a description list's term set larger than its text (doxygen's manual) is no title, and a
+table row whose last cell ends a sentence (xlfd.pdf) is a row."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -169,3 +170,68 @@ def test_a_wrapped_line_of_light_typewriter_words_set_larger_is_no_heading(tmp_p
     doc = load_file(make_typewriter_wrap(tmp_path / "perlmod.pdf"), tmp_path, 10**9)
     t = doc.text
     assert doc.section_at(t.index("The variable contains a tree-like structure")) == "29.3 Documentation format."
+
+
+def make_code_table(path: Path) -> Path:
+    """xlfd.pdf's RELATIVE_WEIGHT table (DocBook through FOP): three columns, a bold header, and rows whose description
+    ends in "..." or a period, between rows that end otherwise."""
+    from reportlab.lib.pagesizes import letter
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=letter)
+    c.setFont("Times-Roman", 10)
+    y = 740.0
+    for i in range(6):
+        c.drawString(120, y, f"RELATIVE_WEIGHT gives the coded weight of the font, relative to all known fonts, line {i} of it.")
+        y -= 12
+    c.drawString(120, y, "The following reference values are defined:")
+    y -= 18
+    rows = [("Code", "English Translation", "Description"), ("0", "Undefined", "Undefined or unknown"), ("30", "Light", ""),
+            ("40", "SemiLight", "SemiLight, Book, ..."), ("50", "Medium", "Medium, Normal, Regular,..."),
+            ("60", "SemiBold", "SemiBold, DemiBold, ..."), ("70", "Bold", ""), ("80", "ExtraBold", "ExtraBold, Heavy, ...")]
+    for n, row in enumerate(rows):
+        c.setFont("Times-Bold" if n == 0 else "Times-Roman", 10)
+        for x, cell in zip((122, 168, 308), row):
+            if cell:
+                c.drawString(x, y, cell)
+        y -= 16
+    c.setFont("Times-Roman", 10)
+    y -= 6
+    # justified prose right under the table: each line ends a sentence and has a wide gap after an inner period
+    for first, rest in [("RELATIVE_WEIGHT can be defaulted.", "It is then taken from the weight name."),
+                        ("The name is matched without case.", "An unknown name gives zero."),
+                        ("Fonts with no weight name are Medium.", "Their code is fifty.")]:
+        c.drawString(120, y, first)
+        c.drawString(120 + c.stringWidth(first, "Times-Roman", 10) + 14, y, rest)
+        y -= 12
+    # FONT_TYPE's table: a bold header, a row whose description wraps, then rows that each end a sentence
+    y -= 12
+    rows = [("Value", "When applicable", ""), ('"Prebuilt"', "All bitmap fonts that cannot be described as", ""),
+            ("", "hand-tuned, made by a scalable rasterizer.", ""), ('"Type 1"', "Any Type 1 font.", ""), ('"TrueType"', "Any TrueType font.", "")]
+    for n, (a, b, _) in enumerate(rows):
+        c.setFont("Times-Bold" if n == 0 else "Times-Roman", 10)
+        if a:
+            c.drawString(122, y, a)
+        c.drawString(192, y, b)
+        y -= 16 if n != 1 else 12
+    c.save()
+    return path
+
+
+def test_a_table_row_whose_last_cell_ends_a_sentence_is_a_row(tmp_path):
+    doc = load_file(make_code_table(tmp_path / "xlfd.pdf"), tmp_path, 10**9)
+    units = [doc.text[s:e] for s, e in quotable_spans_of(doc)]
+    assert "60 | SemiBold | SemiBold, DemiBold, ..." in units
+    assert "40 | SemiLight | SemiLight, Book, ..." in units
+    assert "70 | Bold" in units
+    assert not any("SemiLight" in u and "SemiBold" in u for u in units)  # no rows run together as prose
+    assert '"Type 1" | Any Type 1 font.' in units and '"TrueType" | Any TrueType font.' in units  # under a header row
+    assert ("RELATIVE_WEIGHT can be defaulted. It is then taken from the weight name. The name is matched without case. "
+            "An unknown name gives zero. Fonts with no weight name are Medium. Their code is fifty.") in doc.text  # prose stays prose
+
+
+def quotable_spans_of(doc):
+    from rag.blocks import quotable_spans
+    from rag.chunking import chunk_document
+
+    return [span for c in chunk_document(doc, 400, 0) for span in ((c.start + s, c.start + e) for s, e in quotable_spans(c))]

@@ -9,7 +9,7 @@ the sample size (Agresti-Coull; for means of per-case values, the sample SE; for
 accuracy, from the two recalls), stored in each results file under `se`.
 Which metrics are gated: those already in the suite's section plus DEFAULT_GATES. Latency bounds
 are not derived (machines differ; bench/ measures speed): they are kept as written. A min whose
-threshold would be <= 0 is dropped (it could not fail). Sections of suites not given are kept verbatim.
+threshold would be <= 0 is dropped (it could not fail), unless the measure passes a current one, which stays. Sections of suites not given are kept verbatim.
 A gate the measure still passes is never loosened (`keep_passing`: the current threshold stays, noted "kept"); one it fails
 is re-derived, and loosening it needs a commit message that says why: the script prints every change.
 """
@@ -100,6 +100,9 @@ def keep_passing(derived: dict, current: dict, metrics: dict) -> None:
             cur = current.get(op, {}).get(k)
             if (op, k) in passing and _looser(op, th, cur):
                 derived[op][k] = (cur, f"{note}; kept: the derived {th} would loosen it, and the measure passes")
+    for op, k in sorted(passing):  # a gate `derive` left out (its floor <= 0, its ceiling >= 1) would be dropped: a loosening too
+        if k not in derived[op]:
+            derived[op][k] = (current[op][k], f"measured {metrics[k]:.4f}; kept: the derived threshold would drop the gate, and the measure passes")
 
 
 def sections(text: str) -> list[tuple[str | None, list[str]]]:

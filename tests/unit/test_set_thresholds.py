@@ -39,3 +39,15 @@ def test_a_new_part_gets_its_gates():
     text, _ = update(CURRENT, {"realdocs-manuals16": (_rep(answer_contains=0.5, false_refusal_rate=0.1), "r16.json")}, 1.0)
     assert "[realdocs-manuals16.min]" in text and "answer_contains = 0.4  # measured 0.5000" in text
     assert "[realdocs-manuals9.min]  # from old" in text  # other suites verbatim
+
+
+def test_a_passing_gate_whose_derived_floor_is_zero_is_kept_not_dropped():
+    # refusal_recall 0.125 (1 of 8) - 0.2 < 0: derive leaves it out; the measure passes the current 0.125, so it stays
+    current = "[realdocs-manuals8.min]  # from old\nrefusal_recall = 0.125  # hand-set\n"
+    rep = {"metrics": {"refusal_recall": 0.125}, "se": {"refusal_recall": 0.2}, "stamp": {"commit": "abc"}}
+    text, changes = update(current, {"realdocs-manuals8": (rep, "r.json")}, 1.0)
+    assert "refusal_recall = 0.125  # measured 0.1250; kept: the derived threshold would drop the gate" in text
+    assert not any("LOOSER" in c for c in changes)
+    rep["metrics"]["refusal_recall"] = 0.0  # fails it: re-derived, and dropped, said as a loosening
+    text, changes = update(current, {"realdocs-manuals8": (rep, "r.json")}, 1.0)
+    assert "refusal_recall =" not in text and any("LOOSER" in c for c in changes)

@@ -813,6 +813,7 @@ def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
         out.update(id(ln) for ln in numbered)
     if len(pages) >= 6:
         out.update(_section_heads(pages, heights, body, need))
+        out.update(_chapter_echoes(pages, heights, body))
     return out - (_in_text_flow(pages, heights, out, body) - _folios([ln for ln, _ in cand if id(ln) in out], len(pages)))
 
 
@@ -836,6 +837,31 @@ def _section_heads(pages: list[list[Line]], heights: list[float], body: float, n
             found.append((ln, (_key(" ".join(words[:2])), round(ln.top))))
     counts = Counter(k for _, k in found)
     return {id(ln) for ln, k in found if counts[k] >= need}
+
+
+def _chapter_echoes(pages: list[list[Line]], heights: list[float], body: float) -> set[int]:
+    """ids of running headers that repeat the title of the chapter they are in, too few times for `_running` (a chapter of
+    2-3 pages): a page's top line at the body's size, not bold, set 2+ line pitches above the next line, whose words are
+    those of the last "Chapter N." / "Appendix X." title before it, set larger (a title's second line with it), less the
+    label. DocBook through FOP: xlfd.pdf's p. 7 "Requirements and Goals" (under "Chapter 2. Requirements and Goals") had
+    split "... a few characters from each of" / "many differently transformed fonts", icccm.pdf's "Obsolete Session
+    Man-ager Conventions" (p. 74-75)."""
+    pitches = [a.last - b.top for lines in pages for a, b in zip(lines, lines[1:]) if abs(a.size - body) < 0.6 and 0 < a.last - b.top < body * 3]
+    pitch = median(pitches) if pitches else body * 1.2
+    title, out = "", set()
+    for lines, h in zip(pages, heights):
+        by_y = sorted((ln for ln in lines if ln.x1 > ln.x0), key=lambda ln: -ln.top)
+        if title and len(by_y) >= 2 and by_y[0].top > h * 0.85:
+            ln, nxt = by_y[0], by_y[1]
+            if abs(ln.size - body) < 0.6 and ln.weight < 600 and ln.last - nxt.top >= 1.9 * pitch and _wkey(re.sub(SOFT_HYPHEN + r"\s*", "", ln.text)) == title:
+                out.add(id(ln))
+        for i, ln in enumerate(by_y):
+            if ln.size >= body + 2 and _TOP_HEADING.match(ln.text):
+                text = ln.text
+                if i + 1 < len(by_y) and abs(by_y[i + 1].size - ln.size) < 0.3 and ln.last - by_y[i + 1].top < 1.5 * ln.size:
+                    text += " " + by_y[i + 1].text
+                title = _wkey(re.sub(SOFT_HYPHEN + r"\s*", "", re.sub(r"^\S+\s+\S+?[:.]?\s+", "", text)))
+    return out
 
 
 def _folios(lines: list[Line], n_pages: int) -> set[int]:
@@ -921,18 +947,31 @@ def _capital_after(a: str, b: str) -> bool:
     return len(a) >= 3 and a[-1:].islower() and b[:1].isupper()
 
 
+def _broken_link(a: str, b: str, vocab: set[str]) -> bool:
+    """Is pdfium's line-end hyphen between "a" and "b", one link of a hyphenated chain, a word's break? When the document
+    spells "ab" as a word of its own, or spells neither "a" nor "b" so (letters only). FOP breaks a chain's link in
+    the middle and pdfium marks that hyphen as any other ("da-" / "ta-processing", "implemen-" / "tation-dependent" in
+    xlfd.pdf, "Client-to-Window-Man-" / "ager" in icccm.pdf); not "top-to-" / "bottom", "byte-for-" / "byte", "non-UTF-" / "8"."""
+    whole = getattr(vocab, "whole", None)
+    if not whole or not (a.isalpha() and b.isalpha()):
+        return False
+    return f"{a}{b}".lower() in whole or not (a.lower() in whole or b.lower() in whole)
+
+
 def _dehyphenate(text: str, vocab: set[str]) -> str:
     """pdfium's soft-hyphen mark: drop it, unless the document spells the word with a hyphen, the word
-    is one link of a hyphenated chain ("byte-for-byte", "debian-wb-team"), or it is part of an e-mail
+    is one link of a hyphenated chain ("byte-for-byte", "debian-wb-team"; not a link broken inside, `_broken_link`), or it is part of an e-mail
     address or URL."""
 
     def fix(m: re.Match) -> str:
         a, b = m.group(1), m.group(2)
         s, i, e = m.string, m.start(), m.end()
         token = s[max(s.rfind(" ", 0, i), s.rfind("\n", 0, i)) + 1 : e + len(re.match(r"\S*", s[e:]).group(0))]
-        if s[i - 1 : i] == "-" or re.match(r"-\w", s[e : e + 2]) or "@" in token or "://" in token:
+        if "@" in token or "://" in token:
             return f"{a}-{b}"
-        if _capital_after(a, b):
+        if (s[i - 1 : i] == "-" or re.match(r"-\w", s[e : e + 2])) and not _broken_link(a, b, vocab):
+            return f"{a}-{b}"
+        if _capital_after(a, b) and f"{a}{b}".lower() not in getattr(vocab, "whole", ()):
             return f"{a}-{b}"
         joined, hyphened = f"{a}{b}".lower(), f"{a}-{b}".lower()
         if hyphened in vocab and joined not in vocab or _compound(a, b, vocab):
@@ -1066,7 +1105,8 @@ def _read_scans(pdf, scanned: list[int], pages: list[list[Line]], heights: list[
 
 def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
     running = _running(pages, heights)
-    body = [[ln for ln in lines if id(ln) not in running and not _SPLIT_NOTICE.match(ln.text)] for lines in pages]
+    marks = {id(ln) for lines in pages for ln in _letter_marks(lines)}
+    body = [[ln for ln in lines if id(ln) not in running and id(ln) not in marks and not _SPLIT_NOTICE.match(ln.text)] for lines in pages]
     all_lines = [ln for lines in body for ln in lines]
     if not all_lines:
         return []
@@ -1820,6 +1860,18 @@ def _footnotes(lines: list[Line], body_size: float, runs_on: bool = False) -> li
         else:
             out[-1].append(ln)
     return out
+
+
+def _letter_marks(lines: list[Line]) -> list[Line]:
+    """A table footnote's letter mark that pdfium reads as a line of its own: one lower-case letter, set at most 0.8 of
+    the size of the line read next, raised above that line's baseline, which starts just right of it with a capital
+    (DocBook through FOP: icccm.pdf p. 21's "a", "b", "c" over the notes under a table were one-letter paragraphs).
+    Not an exponent, which follows text on its line's baseline ("e" + "z" + "). In both", R-intro.pdf p. 69). Dropped,
+    as `_footnotes` drops a page's notes' marks."""
+    return [ln for prev, ln, nxt in zip([None] + lines, lines, lines[1:])
+            if re.fullmatch(r"[a-z]", ln.text.strip()) and ln.size <= 0.8 * nxt.size and 0 < ln.top - nxt.top < nxt.size
+            and 0 <= nxt.x0 - ln.x1 < nxt.size and nxt.text[:1].isupper()
+            and not (prev is not None and abs(prev.last - nxt.top) < 1 and 0 <= ln.x0 - prev.x1 < nxt.size)]
 
 
 def _rest_of_note(note: list[Line]) -> bool:

@@ -78,17 +78,17 @@ def collect(index: Path | None, cache: Path) -> list[dict]:
     return rows
 
 
-def listwise_fit(rows: list[dict], steps: int = 3000) -> dict[str, float]:
+def listwise_fit(rows: list[dict], steps: int = 3000, features: tuple[str, ...] = FEATURES) -> dict[str, float]:
     """Conditional logit over each question's candidates, by gradient descent with backtracking (numpy only);
     questions with no gold candidate carry no signal and are skipped."""
     rows = [r for r in rows if any(c["gold"] for c in r["cands"])]
     width = max(len(r["cands"]) for r in rows)
-    x = np.zeros((len(rows), width, len(FEATURES)))
+    x = np.zeros((len(rows), width, len(features)))
     valid = np.zeros((len(rows), width), dtype=bool)
     gold = np.zeros((len(rows), width), dtype=bool)
     for i, r in enumerate(rows):
         for j, c in enumerate(r["cands"]):
-            x[i, j] = [c["f"].get(f, 0.0) for f in FEATURES]
+            x[i, j] = [c["f"].get(f, 0.0) for f in features]
             valid[i, j], gold[i, j] = True, c["gold"]
 
     def loss(w):
@@ -101,7 +101,7 @@ def listwise_fit(rows: list[dict], steps: int = 3000) -> dict[str, float]:
         grad = -np.mean((eg / zg[:, None])[..., None] * x - (e / z[:, None])[..., None] * x, axis=(0,)).sum(0) + 2 * L2 * w
         return value, grad
 
-    w = np.array([BEFORE[f] for f in FEATURES]) * 5  # a fixed start: the fit is deterministic
+    w = np.array([BEFORE.get(f, 0.0) for f in features]) * 5  # a fixed start: the fit is deterministic
     value, grad = loss(w)
     step = 1.0
     for _ in range(steps):
@@ -115,7 +115,7 @@ def listwise_fit(rows: list[dict], steps: int = 3000) -> dict[str, float]:
             break
         w, value, grad, step = cand, v, g, step * 2
     w = w / np.abs(w).sum()  # a ranking is invariant to a positive scale
-    return {f: round(float(v), 3) for f, v in zip(FEATURES, w)}
+    return {f: round(float(v), 3) for f, v in zip(features, w)}
 
 
 def score(rows: list[dict], w: dict) -> dict:
@@ -124,12 +124,12 @@ def score(rows: list[dict], w: dict) -> dict:
     return evaluate(rows, w, **SELECT) | {"n": len(rows)}
 
 
-def leave_one_part_out(rows: list[dict]) -> dict:
+def leave_one_part_out(rows: list[dict], features: tuple[str, ...] = FEATURES) -> dict:
     parts = sorted({r["group"] for r in rows})
     hits = top = 0.0
     for part in parts:
         test = [r for r in rows if r["group"] == part]
-        s = score(test, listwise_fit([r for r in rows if r["group"] != part]))
+        s = score(test, listwise_fit([r for r in rows if r["group"] != part], features=features))
         hits += s["contains"] * len(test)
         top += s["top1"] * len(test)
     return {"contains": hits / len(rows), "top1": top / len(rows), "n": len(rows), "parts": parts}

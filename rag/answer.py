@@ -338,9 +338,11 @@ def rank_sentences(
     reads = None
     if span is not None:
         passages = [v for v, _ in views[:span_passages]]
-        reads = span.read(question, passages)
-        if (clause := asking_clause(question)) is not None:
-            reads = [a.or_better(b) for a, b in zip(reads, span.read(clause, passages))]
+        if (clause := asking_clause(question)) is None:
+            reads = span.read(question, passages)
+        else:  # both readings in one forward pass where the reader can
+            reads, by_clause = span.read_many([question, clause], passages) if hasattr(span, "read_many") else (span.read(q, passages) for q in (question, clause))
+            reads = [a.or_better(b) for a, b in zip(reads, by_clause)]
     feats = []
     for r in raw:
         f = {"lex": lexical(r[4]), "ctx": lexical(r[5]), "rank": 1.0 / r[0], "type": type_match(kind, r[7], q_set)}

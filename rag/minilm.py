@@ -232,7 +232,17 @@ class TorchMiniLM(_MiniLMBase):
             for k, v in out.items():
                 if k.endswith(".weight") and v.ndim == 2 and "embeddings." not in k:
                     out[k] = v.bfloat16()
+            for k in [k for k in out if k.endswith("attention.self.query.weight")]:  # one Linear (and one bf16 cast of x) for q, k, v:
+                p = k[: -len("query.weight")]  # the same numbers, bit for bit (tests/unit/test_minilm_fast.py)
+                for f in ("weight", "bias"):
+                    out[p + "qkv." + f] = self.torch.cat([out[p + t + "." + f] for t in ("query", "key", "value")])
         return out
+
+    def _qkv(self, x, p):
+        """q, k, v of layer `p` (views of one fused Linear's output when the weights are fused)."""
+        if p + "attention.self.qkv.weight" in self.w:
+            return self._lin(x, p + "attention.self.qkv").chunk(3, dim=-1)
+        return tuple(self._lin(x, p + f"attention.self.{t}") for t in ("query", "key", "value"))
 
     def _run(self, forward, ids, mask, types) -> np.ndarray:
         torch = self.torch
@@ -298,7 +308,7 @@ class TorchMiniLM(_MiniLMBase):
         d = x.shape[-1] // self.heads
         for i in range(self.layers):
             p = f"encoder.layer.{i}."
-            q, k, v = (self._lin(x, p + f"attention.self.{t}") for t in ("query", "key", "value"))
+            q, k, v = self._qkv(x, p)
             a = self.torch.zeros_like(x)
             for s0, n in zip(starts, lens):
                 qi, ki, vi = (m[s0 : s0 + n].view(1, n, self.heads, d).transpose(1, 2) for m in (q, k, v))  # 4-D: the fast kernel

@@ -674,6 +674,9 @@ class LazySpanReader:
     def read(self, question, passages):
         return self.load().read(question, passages)
 
+    def read_many(self, questions, passages):
+        return self.load().read_many(questions, passages)
+
 
 def warm_up_in_background(pipe) -> threading.Thread | None:
     """`pipe.warm_up()` in a daemon thread: the UI while its page opens, `rag chat` while the first

@@ -249,23 +249,39 @@ class SpanReader:
         self._lock = threading.Lock()
 
     def read(self, question: str, passages: Sequence[str]) -> list[PassageRead]:
+        return self.read_many([question], passages)[0]
+
+    def read_many(self, questions: Sequence[str], passages: Sequence[str]) -> list[list[PassageRead]]:
+        """`read` of each question. In torch, one forward pass for all: the same numbers as one pass per question (a
+        sequence's logits do not depend on what else is in the batch there; numpy's matmul does depend on the rows,
+        so numpy runs a pass per question; tests/unit/test_minilm_fast.py)."""
         if not passages:
-            return []
-        q = self.qtok.encode(question, add_special_tokens=False)
-        if len(q.ids) > MAX_QUESTION_TOKENS:  # (a 2,000-character question is allowed)
-            question = question[: q.offsets[MAX_QUESTION_TOKENS - 1][1]]
-        windows, owner = [], []
-        for i, e in enumerate(self.tok.encode_batch([(question, p) for p in passages])):
+            return [[] for _ in questions]
+        pairs = []
+        for question in questions:
+            q = self.qtok.encode(question, add_special_tokens=False)
+            if len(q.ids) > MAX_QUESTION_TOKENS:  # (a 2,000-character question is allowed)
+                question = question[: q.offsets[MAX_QUESTION_TOKENS - 1][1]]
+            pairs += [(question, p) for p in passages]
+        windows, owner, cuts = [], [], [0]
+        for i, e in enumerate(self.tok.encode_batch(pairs)):
             for w in [e, *e.overflowing]:
                 windows.append(w)
                 owner.append(i)
+            if (i + 1) % len(passages) == 0:
+                cuts.append(len(windows))
+        if self.backend == "torch":
+            cuts = [0, len(windows)]
+        logits = []
         with self._lock:
-            logits = self.model.token_logits([w.ids for w in windows], [w.type_ids for w in windows])
-        parts: list[list] = [[] for _ in passages]
+            for a, b in zip(cuts, cuts[1:]):
+                logits += self.model.token_logits([w.ids for w in windows[a:b]], [w.type_ids for w in windows[a:b]])
+        parts: list[list] = [[] for _ in pairs]
         for w, lg, i in zip(windows, logits, owner):
             ctx = np.array([k for k, sid in enumerate(w.sequence_ids) if sid == 1], dtype=np.int64)
             parts[i].append((float(lg[0, 0] + lg[0, 1]), ctx, lg, np.array(w.offsets, dtype=np.int64)))
-        return [self._merge(p) for p in parts]
+        reads = [self._merge(p) for p in parts]
+        return [reads[j : j + len(passages)] for j in range(0, len(reads), len(passages))]
 
     @staticmethod
     def _merge(parts) -> PassageRead:
@@ -275,13 +291,18 @@ class SpanReader:
             if not len(ctx):
                 continue
             s, e = lg[ctx, 0], lg[ctx, 1]
-            pair = s[:, None] + e[None, :]
-            k = np.arange(len(ctx))
-            ok = (k[None, :] >= k[:, None]) & (k[None, :] - k[:, None] < MAX_ANSWER_TOKENS)
-            pair = np.where(ok, pair, -np.inf)
-            j = pair.argmax(1)
+            # span (k, k + m), m < MAX_ANSWER_TOKENS: the band of the (start, end) matrix, not all of it; argmax
+            # takes the first best end, as over the full matrix
+            n = len(ctx)
+            band = np.full((n, MAX_ANSWER_TOKENS), -np.inf, dtype=e.dtype)
+            for m in range(min(n, MAX_ANSWER_TOKENS)):
+                band[: n - m, m] = e[m:]
+            pair = s[:, None] + band
+            m = pair.argmax(1)
+            k = np.arange(n)
+            j = k + m
             offs.append(off[ctx])
-            best.append(pair[k, j])
+            best.append(pair[k, m])
             spans.append(np.stack([off[ctx][:, 0], off[ctx][j, 1]], 1))
         if not offs:
             return PassageRead(null, float("-inf"), -1, -1, np.zeros((0, 2), np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64))

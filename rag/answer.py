@@ -18,6 +18,7 @@ from typing import Callable, Iterator, Protocol, Sequence
 import numpy as np
 
 from rag.blocks import kind_at, quotable_spans, reader_view
+from rag.chunking import ANNOUNCES as _ANNOUNCES  # "It can detect the following problems ...": chunks keep it with its list
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, LLMUnavailable
 from rag.retrieval import tokenize
@@ -595,10 +596,6 @@ def _leads_in(chunk, c: Candidate) -> bool:
     introduces them as a sentence ending in ":" does, and is quoted with them."""
     t = c.text.rstrip()
     return bool(t) and (t[-1].isalnum() or t[-1] == ",") and kind_at(chunk, c.start) == "paragraph"  # not an item, a row
-
-
-# A sentence ending in "." that points ahead to what follows it: "It can detect the following problems ...".
-_ANNOUNCES = re.compile(r"\b(?:the following|as follows|(?:listed|shown|given) below|(?:are|include|includes) these)\b", re.I)
 
 
 def _announces_list(chunk, c: Candidate) -> bool:

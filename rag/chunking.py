@@ -11,8 +11,9 @@ path and its blocks' kinds, so answers quote only prose, list items and table ro
 A boundary that falls inside a table row or a short code block moves to its edge, one inside a line of a longer code block to
 the line's edge (`_whole_rows`), and a chunk holds at most
 MAX_ROWS table rows (`_few_rows`); a chunk that ends inside a sentence no chunk holds whole ends at its end
-(`_whole_sentences`). A long document is split SPLIT_AT_MOST characters at a time, cut where a block starts
-(`_segments`). Left out: semantic
+(`_whole_sentences`). A lead-in ("... the following problems ...", "... as follows:") and the list items under it
+are in one chunk, as many as fit in the chunk size (`_with_list`). A long document is split SPLIT_AT_MOST characters at
+a time, cut where a block starts (`_segments`). Left out: semantic
 (embedding-based) splitting; chunk boundaries ignore headings (a chunk may end in one section and
 start the next; its sentences never span a heading).
 """
@@ -29,6 +30,7 @@ from rag.types import Chunk, Document
 
 
 _WS = re.compile(r"\s+")
+_SPACE = re.compile(r"\s*")
 
 
 @lru_cache(maxsize=8)
@@ -202,6 +204,103 @@ def _whole_sentences(spans: list[tuple[int, int]], doc: Document, split) -> list
     return out
 
 
+# A sentence ending in "." that points ahead to the list under it: "It can detect the following problems ..." (also rag.answer's).
+ANNOUNCES = re.compile(r"\b(?:the following|as follows|(?:listed|shown|given) below|(?:are|include|includes) these)\b", re.I)
+
+
+def _lead_ins(doc: Document, split) -> list[tuple[int, int, list[int]]]:
+    """(paragraph start, lead-in sentence start, [ends of the list items right under it]) for each paragraph
+    whose last sentence ends in ":" or whose last two hold one that ends in "." and announces what follows (`ANNOUNCES`),
+    when list items follow it directly."""
+    out, blocks, text = [], doc.blocks, doc.text
+    for k, b in enumerate(blocks[:-1]):
+        if b.kind != "paragraph" or blocks[k + 1].kind != "list_item":
+            continue
+        t = text[b.start : b.end].rstrip()
+        if not t.endswith((":", ".")):
+            continue
+        sents = split(b)
+        lead = sents[-1:] if t.endswith(":") else [x for x in sents[-2:] if text[x[0] : x[1]].rstrip().endswith(".") and ANNOUNCES.search(text[x[0] : x[1]])][:1]
+        if not lead:
+            continue
+        items = []
+        for c in blocks[k + 1 :]:
+            if c.kind != "list_item":
+                break
+            items.append(c.end)
+        out.append((b.start, lead[0][0], items))
+    return out
+
+
+def _with_list(spans: list[tuple[int, int]], doc: Document, split, tokens, size: int, slack: int) -> list[tuple[int, int]]:
+    """Chunk spans moved so that a lead-in sentence and the list items right under it (as many as fit in `size` tokens
+    counted from it) are in one chunk: valgrind_manual.pdf's "It can detect the following problems that are common in C
+    and C++ programs." ended a chunk with the first of its six bullets, the other five in the next, and the answer quoted
+    the lead-in with one item. The lead-in comes with its paragraph when the sentences before it are short (`slack`
+    tokens, the overlap budget), and with a heading right above that. Where the chunk holding it stops inside its list,
+    that chunk ends after the items if they fit in it; else it starts at the lead-in if the chunk before it holds what
+    precedes it; else it ends right before the lead-in and the next chunk starts there. A chunk that grows so ends at the
+    last sentence within `size` that reaches the chunk after it, or makes that one start right after it (if it stays
+    within `size` + `slack`), or ends within `size` + `slack`; else nothing moves."""
+    groups = _lead_ins(doc, split) if doc.blocks else []
+    if not groups:
+        return spans
+    text, out, bstarts = doc.text, list(spans), [b.start for b in doc.blocks]
+
+    def n(a: int, b: int) -> int:
+        return len(tokens(text[a:b]))
+
+    def unit_ends(a: int, b: int) -> list[int]:  # where a chunk may end in [a, b]: a sentence's end in prose or an item, a block's end
+        return [u for blk in doc.blocks[max(bisect_right(bstarts, a) - 1, 0) : bisect_left(bstarts, b)]
+                for _, u in (split(blk) if blk.kind in ("paragraph", "list_item") else [(blk.start, blk.end)]) if a <= u <= b]
+
+    def holds(i: int, a: int, b: int) -> bool:
+        return any(x <= a and b <= y for x, y in out[max(i - 4, 0) : i + 2])
+
+    def moved(i: int, lead: int, end: int) -> dict[int, tuple[int, int]] | None:
+        (s, e), (s2, e2) = out[i], out[i + 1]
+        if end < e2 and n(s, end) <= size:
+            return {i: (s, end)}
+        before = len(text[:lead].rstrip())
+        if i and out[i - 1][1] >= before:
+            fits = [u for u in unit_ends(max(end, s2), e2 - 1) if n(lead, u) <= size]
+            return {i: (lead, max(fits))} if fits and max(fits) > out[i - 1][1] else None
+        if before <= s or i + 2 < len(out) and end >= out[i + 2][1]:
+            return None
+        e2 = max(e2, end)
+        if i + 2 < len(out) and n(lead, e2) > size:
+            t3, e3 = out[i + 2]
+            cuts = unit_ends(end, e2)
+            fits = [u for u in cuts if n(lead, u) <= size]
+            if fits and max(fits) >= t3:
+                return {i: (s, before), i + 1: (lead, max(fits))}
+            if fits and n(after := _SPACE.match(text, max(fits)).end(), e3) <= size + slack:
+                return {i: (s, before), i + 1: (lead, max(fits)), i + 2: (after, e3)}
+            e2 = next((u for u in cuts if u >= t3), e2)
+        return {i: (s, before), i + 1: (lead, e2)} if n(lead, e2) <= size + slack else None
+
+    starts = [s for s, _ in out]
+    for para, ls, ends in groups:
+        i = bisect_right(starts, ls) - 1
+        if i < 0 or i + 1 >= len(out) or holds(i, ls, ends[-1]):
+            continue
+        leads = [para, ls] if out[i][0] <= para < ls and n(para, ls) <= slack else [ls]
+        k = bisect_left(bstarts, leads[0])
+        if 0 < k < len(bstarts) and bstarts[k] == leads[0] and doc.blocks[k - 1].kind == "heading" and bstarts[k - 1] > out[i][0]:
+            leads.insert(0, bstarts[k - 1])  # a chunk ends before a heading, not right after it
+        for lead in leads:
+            fit = [e for e in ends if n(lead, e) <= size]
+            if not fit:
+                continue
+            if holds(i, ls, fit[-1]):
+                break
+            if new := moved(i, lead, fit[-1]):
+                for k, sp in new.items():
+                    out[k], starts[k] = sp, sp[0]
+                break
+    return out
+
+
 # Characters per SentenceSplitter call. nltk (3.10) runs a whole punkt pass under one 5 s wall clock and raises TimeoutError
 # past it: octave.pdf's 2.4M characters took 5.4 s here and were not indexed. 100k take about 0.3 s.
 SPLIT_AT_MOST = 100_000
@@ -260,6 +359,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
         return sentences[sp.start]
 
     spans = _whole_sentences(_few_rows(_whole_rows(spans, doc.blocks, text), doc.blocks), doc, split)
+    spans = _with_list(spans, doc, split, splitter._tokenizer, chunk_size, chunk_overlap)
     cut: dict[int, list[tuple[int, int, bool]]] = {}  # a block that chunk edges cut -> its sentences, and whether a chunk holds each whole
     starts = [s for s, _ in spans]
 

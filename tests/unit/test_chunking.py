@@ -315,3 +315,39 @@ def test_a_chunk_that_ends_inside_a_sentence_no_chunk_holds_whole_ends_at_its_en
     quoted = [c.text[a:b] for c in chunks for a, b in quotable_spans(c)]
     assert key in quoted and not any(q.endswith("(e.g.") for q in quoted)
     assert all(c.text == doc.text[c.start : c.end] for c in chunks)
+
+
+_FILL = ["The detector runs the program on a synthetic CPU and watches every memory access it makes.",
+         "It reports each error with a stack trace that shows where the error happened in the source.",
+         "Errors are printed as soon as they are found, so the output reads in the order the program ran."]
+_ITEMS = ["Accessing memory you shouldn't, such as overrunning heap blocks or the top of the stack.",
+          "Using undefined values, values that have not been initialised or that derive from them.",
+          "Incorrect freeing of heap memory, such as double-freeing heap blocks.",
+          "Overlapping source and destination pointers in memcpy and related functions.",
+          "Passing a fishy, possibly negative, value to the size parameter of an allocation function.",
+          "Memory leaks, where a block is allocated and never freed."]
+
+
+@pytest.mark.parametrize("lead", ["It can detect the following problems that are common in C and C++ programs.",
+                                  "It can detect these problems:"])
+@pytest.mark.parametrize("n", [2, 5, 8])
+def test_a_lead_in_and_the_list_under_it_are_in_one_chunk(tmp_path, n, lead):
+    # valgrind_manual.pdf p. 73: the lead-in and its first bullet ended a chunk, the other five began the next, and the
+    # answer quoted the lead-in with one item. Before the fix, the lead-in and the six items shared no chunk here.
+    paras = [" ".join(_FILL[(k + j) % 3] for j in range(3)) for k in range(n)]
+    md = ("# Overview\n\n" + "\n\n".join(paras) + f"\n\nMemcheck is a memory error detector. {lead}\n\n"
+          + "\n".join("- " + x for x in _ITEMS) + "\n\nMore text follows here after the list of problems.\n")
+    (tmp_path / "m.md").write_text(md)
+    doc = load_file(tmp_path / "m.md", tmp_path, 10**9)
+    chunks = chunk_document(doc, SIZE, OVERLAP)
+    a, b = doc.text.index(lead), doc.text.index("never freed.") + len("never freed.")
+    held = [c for c in chunks if c.start <= a and b <= c.end]
+    assert held, [c.text[-60:] for c in chunks]
+    assert held[0].start == doc.text.index("Memcheck is"), "its short paragraph comes with the lead-in"
+    assert len(_splitter(SIZE, OVERLAP)._tokenizer(held[0].text)) <= SIZE + OVERLAP
+    covered = bytearray(len(doc.text))
+    for c in chunks:
+        assert c.text == doc.text[c.start : c.end] == c.text.strip()
+        covered[c.start : c.end] = b"\x01" * (c.end - c.start)
+    assert all(x.start < y.start and x.end < y.end for x, y in zip(chunks, chunks[1:]))
+    assert all(covered[i] or ch.isspace() for i, ch in enumerate(doc.text))

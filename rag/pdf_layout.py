@@ -811,21 +811,26 @@ def _running(pages: list[list[Line]], heights: list[float]) -> set[int]:
     tops = {ln.page for ln in numbered}
     if len(pages) >= 6 and len(tops) >= 0.5 * len(pages):
         out.update(id(ln) for ln in numbered)
+    pitch = _body_pitch(pages, body)
     if len(pages) >= 6:
-        out.update(_section_heads(pages, heights, body, need))
-        out.update(_chapter_echoes(pages, heights, body))
-    return out - (_in_text_flow(pages, heights, out, body) - _folios([ln for ln, _ in cand if id(ln) in out], len(pages)))
+        out.update(_section_heads(pages, heights, body, pitch, need))
+        out.update(_chapter_echoes(pages, heights, body, pitch))
+    return out - (_in_text_flow(pages, heights, out, body, pitch) - _folios([ln for ln, _ in cand if id(ln) in out], len(pages)))
 
 
-def _section_heads(pages: list[list[Line]], heights: list[float], body: float, need: int) -> set[int]:
+def _body_pitch(pages: list[list[Line]], body: float) -> float:
+    """The usual distance from one line of body text to the next (median over the pages; 1.2 x the body size if none)."""
+    pitches = [a.last - b.top for lines in pages for a, b in zip(lines, lines[1:]) if abs(a.size - body) < 0.6 and 0 < a.last - b.top < body * 3]
+    return median(pitches) if pitches else body * 1.2
+
+
+def _section_heads(pages: list[list[Line]], heights: list[float], body: float, pitch: float, need: int) -> set[int]:
     """ids of running headers that name the page's chapter and section, so that their words change from page to page
     (dblatex: "CHAPTER 7. BASICS OF THE DEBIAN PACKAGE… 7.3. WHY ARE DEBIAN PACKAGE FILE NAMES…", with the page number
     in the footer): a page's top line, at the body's size and not bold, of 3+ words, set 2+ line pitches above the
     next line, whose first two words (digits aside) open the top line at the same height on `need`+ pages. A chapter's
     title, set larger, is no such line. The Debian FAQ and debmake-doc had kept them as text (38 and 64 blocks),
     splitting every sentence that ran on over a page break."""
-    pitches = [a.last - b.top for lines in pages for a, b in zip(lines, lines[1:]) if abs(a.size - body) < 0.6 and 0 < a.last - b.top < body * 3]
-    pitch = median(pitches) if pitches else body * 1.2
     found: list[tuple[Line, tuple[str, int]]] = []
     for lines, h in zip(pages, heights):
         by_y = sorted((ln for ln in lines if ln.x1 > ln.x0), key=lambda ln: -ln.top)
@@ -839,15 +844,13 @@ def _section_heads(pages: list[list[Line]], heights: list[float], body: float, n
     return {id(ln) for ln, k in found if counts[k] >= need}
 
 
-def _chapter_echoes(pages: list[list[Line]], heights: list[float], body: float) -> set[int]:
+def _chapter_echoes(pages: list[list[Line]], heights: list[float], body: float, pitch: float) -> set[int]:
     """ids of running headers that repeat the title of the chapter they are in, too few times for `_running` (a chapter of
     2-3 pages): a page's top line at the body's size, not bold, set 2+ line pitches above the next line, whose words are
     those of the last "Chapter N." / "Appendix X." title before it, set larger (a title's second line with it), less the
     label. DocBook through FOP: xlfd.pdf's p. 7 "Requirements and Goals" (under "Chapter 2. Requirements and Goals") had
     split "... a few characters from each of" / "many differently transformed fonts", icccm.pdf's "Obsolete Session
     Man-ager Conventions" (p. 74-75)."""
-    pitches = [a.last - b.top for lines in pages for a, b in zip(lines, lines[1:]) if abs(a.size - body) < 0.6 and 0 < a.last - b.top < body * 3]
-    pitch = median(pitches) if pitches else body * 1.2
     title, out = "", set()
     for lines, h in zip(pages, heights):
         by_y = sorted((ln for ln in lines if ln.x1 > ln.x0), key=lambda ln: -ln.top)
@@ -875,7 +878,7 @@ def _folios(lines: list[Line], n_pages: int) -> set[int]:
     return {id(ln) for ln, off in nums if offsets[off] >= need}
 
 
-def _in_text_flow(pages: list[list[Line]], heights: list[float], running: set[int], body_size: float) -> set[int]:
+def _in_text_flow(pages: list[list[Line]], heights: list[float], running: set[int], body_size: float, pitch: float) -> set[int]:
     """ids of `running`'s lines that go on with the page's text: each is set at most 1.5 line pitches (the body's) from the
     line next to it towards the page's middle, and that line is no running one (or is one of these, looked at from the
     middle out). A header or footer is set apart from the text by a margin; a code example's closing "endif", the same
@@ -885,8 +888,6 @@ def _in_text_flow(pages: list[list[Line]], heights: list[float], running: set[in
     pages (octave.pdf's "endfunction" at the head of a page, a blank line above the next function). Not for a line that
     ends far below where it starts (bash.pdf: pdfium joins a page's last line, hyphenated, to the footer under it), nor
     for lines without a real position (`_plain_lines`)."""
-    pitches = [a.last - b.top for lines in pages for a, b in zip(lines, lines[1:]) if abs(a.size - body_size) < 0.6 and 0 < a.last - b.top < body_size * 3]
-    pitch = median(pitches) if pitches else body_size * 1.2
     reach = 1.5 * pitch
     kept: set[int] = set()
     for second in (False, True):  # the second time with the text block, where the lines kept the first time count as text
@@ -1117,8 +1118,7 @@ def _blocks(pages: list[list[Line]], heights: list[float]) -> list[Block]:
         weights[ln.weight] += len(ln.text)
     body_size = sizes.most_common(1)[0][0]
     body_weight = weights.most_common(1)[0][0]
-    pitches = [a.last - b.top for lines in body for a, b in zip(lines, lines[1:]) if abs(a.size - body_size) < 0.6 and 0 < a.last - b.top < body_size * 3]
-    pitch = median(pitches) if pitches else body_size * 1.2
+    pitch = _body_pitch(body, body_size)
     vocab = _Vocab(" ".join(ln.text for ln in all_lines))
     lefts = {lines[0].page: min(ln.x0 for ln in lines) for lines in body if lines}
     sides = {k: median([x for p, x in lefts.items() if p % 2 == k] or [0.0]) for k in (0, 1)}  # left and right pages' text edge

@@ -44,6 +44,7 @@ GROUPS = {
     "sqlite": [f"{SQLITE}/*.html", f"{SQLITE}/*/*.html"],
     "pylib": [f"{PYTHON}/library/*.html"],
     "pydocs": [f"{PYTHON}/tutorial/*.html", f"{PYTHON}/howto/*.html", f"{PYTHON}/reference/*.html", f"{PYTHON}/faq/*.html", f"{PYTHON}/using/*.html"],
+    "pyext": [f"{PYTHON}/extending/*.html", f"{PYTHON}/c-api/*.html", f"{PYTHON}/installing/*.html", f"{PYTHON}/distributing/*.html"],
     "apache": [f"{APACHE}/mod/*.html", f"{APACHE}/*.html", f"{APACHE}/howto/*.html", f"{APACHE}/misc/*.html", f"{APACHE}/ssl/*.html", f"{APACHE}/vhosts/*.html", f"{APACHE}/rewrite/*.html"],
 }
 # Pages of the realdocs suite (evals/realdocs.py) and of the trials: never trained on.
@@ -72,20 +73,30 @@ def chunks_of(path: str):
         yield i, c, reader_view(c)[0], kinds
 
 
-def dump(group: str, out: Path, n: int) -> None:
-    """n chunks of the group, one page at a time in a seeded order, at most 2 per page, prose or list or table content."""
+def contents_like(passage: str) -> bool:
+    """A passage of bare names, one per line (a page's contents or a module index): under 3 words per line."""
+    lines = [line for line in passage.split("\n") if line.strip()]
+    return sum(len(line.split()) for line in lines) < 3 * len(lines)
+
+
+def dump(group: str, out: Path, n: int, skip: Path | None = None, tag: str = "") -> None:
+    """n chunks of the group, one page at a time in a seeded order, at most 2 per page, prose or list or table content.
+    With skip (a merged file), the pages it already holds are passed over, so a second set draws other pages; tag
+    keeps the second set's ids apart ("sqlite-b-000")."""
     rng = random.Random(f"{SEED}-{group}")
     order = pages(group)
     rng.shuffle(order)
+    done = {json.loads(line)["source"] for line in open(skip)} if skip else set()
+    prefix = f"{group}-{tag}-" if tag else f"{group}-"
     picked = []
-    for path in order:
+    for path in (p for p in order if p not in done):
         try:
-            cands = [(i, c, v) for i, c, v, kinds in chunks_of(path) if len(v.split()) >= 60 and kinds & {"paragraph", "list_item", "table_row"}]
+            cands = [(i, c, v) for i, c, v, kinds in chunks_of(path) if len(v.split()) >= 60 and kinds & {"paragraph", "list_item", "table_row"} and not contents_like(v)]
         except Exception as e:  # an unreadable page is skipped, and said
             print(f"skip {path}: {e}", file=sys.stderr)
             continue
         for i, c, v in rng.sample(cands, min(2, len(cands))):
-            picked.append({"id": f"{group}-{len(picked):03d}", "group": group, "source": path, "chunk": i, "section": c.section, "passage": v})
+            picked.append({"id": f"{prefix}{len(picked):03d}", "group": group, "source": path, "chunk": i, "section": c.section, "passage": v})
         if len(picked) >= n:
             break
     out.mkdir(parents=True, exist_ok=True)
@@ -165,6 +176,8 @@ def main(argv=None):
     d.add_argument("group", choices=sorted(GROUPS))
     d.add_argument("--out", type=Path, required=True)
     d.add_argument("--n", type=int, default=90)
+    d.add_argument("--skip", type=Path, default=None, help="a merged file whose pages are passed over")
+    d.add_argument("--tag", default="", help="id infix for a second set")
     c = sub.add_parser("check")
     c.add_argument("files", nargs="+")
     m = sub.add_parser("merge")
@@ -172,7 +185,7 @@ def main(argv=None):
     m.add_argument("--out", type=Path, required=True)
     a = ap.parse_args(argv)
     if a.cmd == "dump":
-        dump(a.group, a.out, a.n)
+        dump(a.group, a.out, a.n, a.skip, a.tag)
     elif a.cmd == "check":
         check(a.files)
     else:

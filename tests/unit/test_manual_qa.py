@@ -46,3 +46,28 @@ def test_suite_pages_are_never_sampled():
     for g in M.GROUPS:
         assert not suite & set(M.pages(g))
     assert {p for p in suite if p.startswith((M.SQLITE, M.PYTHON, M.APACHE))} <= M.EXCLUDED
+
+
+def test_contents_like_passages_are_not_sampled():
+    """A page's contents (bare names, one per line) is not prose to ask about; a definition list with prose is."""
+    assert M.contents_like("Error\n\nsetlocale()\n\nlocaleconv()\n\nLC_CTYPE\n\nCODESET")
+    assert not M.contents_like("setlocale(category): Modifies the locale setting for the category.\n\nLC_CTYPE\n\nThe locale category for the character type functions.")
+
+
+def test_a_second_set_skips_the_pages_of_the_first(tmp_path, monkeypatch):
+    """dump --skip passes over every page a merged file holds, and --tag keeps the new ids apart."""
+    pages = [f"/doc/p{i}.html" for i in range(4)]
+    monkeypatch.setattr(M, "pages", lambda group: list(pages))
+    prose = " ".join(["The option sets the limit of the cache in bytes."] * 8)
+
+    class Chunk:
+        section = "S"
+        blocks = ()
+
+    monkeypatch.setattr(M, "chunks_of", lambda path: [(0, Chunk(), f"{path} {prose}", {"paragraph"})])
+    first = tmp_path / "first.jsonl"
+    first.write_text("".join(json.dumps({"id": f"g-{i}", "source": p}) + "\n" for i, p in enumerate(pages[:2])))
+    M.dump("sqlite", tmp_path / "out", 10, first, "b")
+    got = [json.loads(line) for line in open(tmp_path / "out" / "chunks.jsonl")]
+    assert sorted(r["source"] for r in got) == pages[2:]
+    assert all(r["id"].startswith("sqlite-b-") for r in got)

@@ -71,6 +71,7 @@ SENTENCE_WEIGHTS = {"cos": 0.55, "lex": 0.35, "ctx": 0.0, "rank": 0.10, "type": 
 # (train/sentence_weights.py, 2026-12-02) was better on realdocs and SQuAD but lost RGB record 9: not kept then, by its rule;
 # shipped 2026-12-04 after a re-check on the five realdocs parts written after it (evals/results/sentence_weights_recheck.md).
 # The pointwise SQuAD fit it replaced: {"span": 0.05, "lex": 0.553, "ctx": 0.087, "rank": 0.293, "type": 0.017}.
+# Refitted the same way for the span reader trained on manual questions (2026-12-07, evals/results/sentence_weights.md).
 SPAN_SENTENCE_WEIGHTS = {"span": 0.031, "lex": 0.448, "ctx": 0.207, "rank": 0.148, "type": 0.167}
 SPAN_CLIP = 12.0
 READER_SENTENCE_WEIGHTS = {"reader": 0.348, "lex": 0.321, "ctx": 0.032, "rank": 0.227, "type": 0.073}

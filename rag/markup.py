@@ -13,7 +13,9 @@
   browser does (man2html's pages); text set straight in <body> or a <div> between blocks is
   wrapped in a paragraph; a <pre> with markup inside stays code, and so does a <p class="code"> (SiSU; lines at
   its <br>); permalink marks ("¶") go, and so do a site banner that holds no heading (Apache's
-  <div id="page-header">: "Apache HTTP Server Version 2.4") and a language switch ("Available Languages: de | en").
+  <div id="page-header">: "Apache HTTP Server Version 2.4"), a language switch ("Available Languages: de | en") and a
+  site's tagline (SQLite's "Small. Fast. Reliable. Choose any three."). SQLite's page title set as <div class="fancy_title">
+  heads the page, above its <h1>s; a heading closed by another level's end tag (<h2>Documentation</h1>) ends there.
   An <li> outside any list (SiSU's books: each alone in a <div>), which trafilatura drops, is put in a <ul> first.
   A stretch of content trafilatura drops from the middle of what it kept (20+ words the walk
   found between two blocks both kept) is put back in place (`_fill_gaps`). Footnotes set in an <aside> (docutils' HTML5
@@ -111,10 +113,19 @@ def _inline_code(root, pres) -> None:
         item.remove(code)
 
 
+# A heading closed by another level's end tag: <h2 align="center">Documentation</h1> (SQLite's docs.html, doclist.html,
+# keyword_index.html). A browser ends the heading there; lxml ignores the stray end tag and reads the rest of the page
+# into the heading, so every block's section path was the page's whole menu ("Documentation ▼ Document Lists And Indexes
+# Alphabetical Listing Of All Documents ..."). The end tag is made the heading's own. Across the HTML under
+# /usr/share/doc, 6 pages hold one (5 of SQLite's, and nettle.html's <h5>...(1)</a></h3> footnote).
+_HEAD_MISCLOSED = re.compile(r"(<h([1-6])\b[^>]*>)((?:(?!</?h[1-6]\b).){0,400}?)</h(?!\2)[1-6]\s*>", re.S | re.I)
+
+
 def html_blocks(html: str) -> list[Block]:
     import trafilatura
     from lxml import etree
 
+    html = _HEAD_MISCLOSED.sub(r"\1\3</h\2>", html)
     soup = parse_html(html)
     orphans = _list_orphan_items(soup)
     boxes = _titled_boxes(soup)
@@ -143,11 +154,13 @@ def html_blocks(html: str) -> list[Block]:
         a.decompose()
     notes = _note_asides(soup)
     wrapped = _wrap_bare_text(soup)
+    title = _page_title(soup)
     banners = [el for el in soup.find_all(["div", "header"]) if _page_header(el)]
     banners += [el for el in soup.find_all(["div", "p", "ul", "nav"]) if any(_LANG_SWITCH.search(c) for c in el.get("class") or [])]
+    banners += [el for el in soup.find_all(["div", "p", "span"]) if _tagline(el)]
     for el in banners:  # Apache's <div id="page-header">: the menu and "Apache HTTP Server Version 2.4"; "Available Languages: de | en"
         el.decompose()
-    if _bold_headings(soup) or pres or anchors or wrapped or banners or layout or notes or orphans:
+    if _bold_headings(soup) or pres or anchors or wrapped or banners or layout or notes or orphans or title:
         html = str(soup)
     xml = trafilatura.extract(
         html, output_format="xml", include_formatting=False, include_tables=True, include_comments=False,
@@ -167,7 +180,7 @@ def html_blocks(html: str) -> list[Block]:
     kept, walked = sum(len(b.text) for b in blocks), sum(len(b.text) for b in fallback)
     reference = len(soup.find_all("dt")) >= 8
     if walked >= 1.2 * kept or (kept < 200 and _ink(fallback) >= _ink(blocks) - 5) or (reference and walked >= kept):
-        return _captions(_close_boxes(fallback, boxes))
+        return _titled(_captions(_close_boxes(fallback, boxes)), title)
     blocks = _fill_gaps(_unflatten_tables(blocks, fallback), fallback)
     if sum(b.kind == "heading" for b in fallback) > sum(b.kind == "heading" for b in blocks):
         # trafilatura sometimes drops every heading (SQLite's pages: <h2> straight in <body>
@@ -177,7 +190,7 @@ def html_blocks(html: str) -> list[Block]:
         # Taking a stack apart is kept only when it loses no heading: a heading whose text trafilatura dropped has no place.
         heads = [{_fold(b.text) for b in bs if b.kind == "heading"} for bs in (restored, unstacked)]
         blocks = unstacked if heads[1] >= heads[0] else restored
-    return _captions(_close_boxes(blocks, boxes))
+    return _titled(_captions(_close_boxes(blocks, boxes)), title)
 
 
 def _ink(blocks: list[Block]) -> int:
@@ -343,6 +356,44 @@ def _page_header(el) -> bool:
     menu, the same on every page. One that holds the page's <h1> (a blog's "entry-header") is content."""
     names = [el.get("id") or "", *(el.get("class") or [])]
     return any(_PAGE_HEADER.search(v) for v in names) and el.find(_HEADS) is None
+
+
+def _tagline(el) -> bool:
+    """A site's tagline or slogan (id or class "tagline", "slogan") holding no heading: SQLite's <div class="tagline
+    desktoponly">Small. Fast. Reliable.<br>Choose any three.</div> beside its logo, on 762 of its 765 pages. It opened
+    releaselog/3_16_0.html, session/*.html, c3ref/*.html, onefile.html... as a quotable paragraph, and a chunk's section
+    being its first quotable block's, their first chunk had none."""
+    names = [el.get("id") or "", *(el.get("class") or [])]
+    return any(_TAGLINE.search(v) for v in names) and el.find(_HEADS) is None
+
+
+_TAGLINE = re.compile(r"^(?:site[-_]?)?(?:tagline|slogan)$", re.I)
+_PAGE_TITLE = re.compile(r"^fancy_title$")
+
+
+def _page_title(soup) -> str:
+    """The page's title set as a styled <div>, not a heading: SQLite's newer pages (134 of 765) open <div class=fancy>
+    <div class="fancy_title">SQLite's Built-in printf()</div> ... <h1>1. Overview</h1>. It read as a quotable paragraph
+    (printf.html, dbstat.html, lang_upsert.html, autoinc.html; fileformat2.html dropped it) and their sections had no top
+    ("1. Overview"). The element is taken out and returns as the page's top heading (`_titled`): "SQLite's Built-in
+    printf() › 1. Overview". Only SQLite's class: across the Debian HTML here, other "title" classes are a box's or a
+    figure's title (Python's 271 pages of "admonition-title" Note, git's 33 <div class="title">Note</div>, DocBook's
+    <p class="title">Figure 3.1. ...</p>), and Doxygen's page titles sit in a <div class="header"> that `_page_header`
+    drops. One holding a heading stays (its heading is the title). Returns the title's text ("" for none)."""
+    for el in soup.find_all("div"):
+        if any(_PAGE_TITLE.search(c) for c in el.get("class") or []) and el.find(_HEADS) is None:
+            text = _fold(el.get_text(" "))
+            el.decompose()
+            return text
+    return ""
+
+
+def _titled(blocks: list[Block], title: str) -> list[Block]:
+    """The page's title (`_page_title`) heads it: a heading first, and atop every block's section path. Not when the
+    page's first heading already reads so."""
+    if not title or any(b.kind == "heading" and _fold(b.text) == title for b in blocks[:1]):
+        return blocks
+    return [Block("heading", title, (title,)), *(replace(b, section=(title, *b.section)) for b in blocks)]
 
 
 _BOX_CLASS = re.compile(r"\b(?:note|warning|tip|caution|important|example|admonition|hint|notice|attention|danger|callout)\b", re.I)

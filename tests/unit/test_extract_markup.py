@@ -1216,3 +1216,122 @@ def test_a_first_row_set_bold_in_a_table_without_th_is_its_header():
     row = next(b for b in blocks if b.text.startswith("datetime"))
     assert row.kind == "table_row" and row.head == "Function | Equivalent (or nearly) strftime()"
     assert next(b for b in blocks if b.text.startswith("SQLITE_MAX_LENGTH")).kind == "table_row"
+
+
+SQLITE_MENU = """<div class=nosearch>
+<a href="../index.html">
+<img class="logo" src="../images/sqlite370_banner.gif" alt="SQLite" border="0">
+</a>
+<div><!-- IE hack to prevent disappearing logo --></div>
+<div class="tagline desktoponly">
+Small. Fast. Reliable.<br>Choose any three.
+</div>
+<div class="menu mainmenu">
+<ul>
+<li><a href="../index.html">Home</a>
+<li class='mobileonly'><a href="javascript:void(0)" onclick='toggle_div("submenu")'>Menu</a>
+<li class='wideonly'><a href='../about.html'>About</a>
+<li class='desktoponly'><a href="../docs.html">Documentation</a>
+<li class='desktoponly'><a href="../download.html">Download</a>
+<li class='wideonly'><a href='../copyright.html'>License</a>
+<li class='desktoponly'><a href="../support.html">Support</a>
+<li class='desktoponly'><a href="../prosupport.html">Purchase</a>
+<li class='search' id='search_menubutton'>
+<a href="javascript:void(0)" onclick='toggle_search()'>Search</a>
+</ul>
+</div>
+</div>"""
+
+
+def test_html_a_site_tagline_is_no_text(tmp_path):
+    """SQLite's <div class="tagline">Small. Fast. Reliable.<br>Choose any three.</div> opened releaselog/3_16_0.html
+    as a quotable paragraph, and its first chunk had an empty section (markup._tagline)."""
+    page = (f"<html><head><title>SQLite Release 3.16.0</title></head><body>{SQLITE_MENU}<script>function toggle_div(nm) {{ }}</script>"
+            "<h2>SQLite Release 3.16.0 On 2017-01-02</h2><p><ol class='lessindent'>"
+            + "".join(f"\n<li>Change number {i} makes the <a href='q.html'>query planner</a> faster on joins." for i in range(4))
+            + "\n<p><b>Bug Fixes:</b>\n<li>Fix a long-standing bug in the query planner on a LEFT JOIN.\n</ol></p>"
+            "\n<p>A <a href='../changes.html'>complete list of SQLite releases</a>\n in a single page and a <a href='../chronology.html'>"
+            "chronology</a> are both also available. A detailed history of every\n check-in is available at\n"
+            " <a href='http://www.sqlite.org/src/timeline'>\n SQLite version control site</a>.</p>\n</body></html>")
+    (tmp_path / "3_16_0.html").write_text(page, encoding="utf-8")
+    doc = load(tmp_path / "3_16_0.html")
+    t = doc.text
+    assert "Small. Fast" not in t and "Choose any three" not in t
+    assert kinds(doc)[0] == ("heading", "SQLite Release 3.16.0 On 2017-01-02")
+    first = chunk_document(doc, 64, 8)[0]
+    assert first.section == "SQLite Release 3.16.0 On 2017-01-02"
+    check_chunks(doc)
+
+
+def test_html_a_tagline_that_holds_a_heading_is_content():
+    from rag.markup import html_blocks
+
+    page = ("<html><body><div class='tagline'><h1>Version 3 is out</h1></div><article>"
+            + "".join(f"<p>Paragraph {i} of the release notes says what changed in this version and why it did.</p>" for i in range(6))
+            + "</article></body></html>")
+    blocks = html_blocks(page)
+    assert blocks[0].kind == "heading" and blocks[0].text == "Version 3 is out"
+
+
+SQLITE_FANCY = f"""<html><head><title>SQLite's Built-in printf()</title></head><body>{SQLITE_MENU}
+<script>function toggle_toc(){{}}</script>
+<div class=fancy>
+<div class=nosearch>
+<div class="fancy_title">
+SQLite's Built-in printf()
+</div>
+<div class="fancy_toc"><a onclick="toggle_toc()"><span class="fancy_toc_mark" id="toc_mk">&#x25ba;</span>Table Of Contents</a>
+<div id="toc_sub"><div class="fancy-toc1"><a href="#overview">1. Overview</a></div>
+<div class="fancy-toc1"><a href="#details">2. Details</a></div></div></div>
+</div>
+<h1 id="overview"><span>1. </span>Overview</h1>
+<p>SQLite contains its own implementation of the string formatting routine "printf()", accessible through the
+format() SQL function and the sqlite3_mprintf() C interface.</p>
+<p>The built-in printf() is portable: it formats the same way on every platform, whatever the C library does.</p>
+<h1 id="details"><span>2. </span>Details</h1>
+<p>The format string may contain substitutions introduced by a percent sign, each taking one argument in turn.</p>
+<p>A substitution has optional flags, a width, a precision and a length before its conversion character.</p>
+</div></body></html>"""
+
+
+def test_html_a_page_title_set_as_a_div_heads_the_page(tmp_path):
+    """SQLite's newer pages set their title as <div class="fancy_title">, not a heading, over <h1>1. Overview</h1>:
+    it read as a quotable paragraph and the sections had no top (markup._page_title)."""
+    (tmp_path / "printf.html").write_text(SQLITE_FANCY, encoding="utf-8")
+    doc = load(tmp_path / "printf.html")
+    t, title = doc.text, "SQLite's Built-in printf()"
+    assert "Small. Fast" not in t
+    assert kinds(doc)[0] == ("heading", title) and t.count(title) == 1
+    assert all(b.kind != "paragraph" for b in doc.blocks if title in t[b.start:b.end])
+    assert doc.section_at(t.index("SQLite contains its own")) == f"{title}{SEP}1. Overview"
+    assert doc.section_at(t.index("A substitution has")) == f"{title}{SEP}2. Details"
+    for c in chunk_document(doc, 64, 8):
+        assert c.section.startswith(title)
+        assert all(title not in c.text[s:e] for s, e in quotable_spans(c))
+    check_chunks(doc)
+
+
+def test_html_a_page_title_that_repeats_the_first_heading_is_not_doubled():
+    from rag.markup import html_blocks
+
+    page = SQLITE_FANCY.replace("<span>1. </span>Overview", "SQLite's Built-in printf()")
+    blocks = html_blocks(page)
+    assert [b.text for b in blocks if b.kind == "heading"] == ["SQLite's Built-in printf()", "2. Details"]
+    assert blocks[1].section == ("SQLite's Built-in printf()",)
+
+
+def test_html_a_heading_closed_by_another_levels_end_tag_ends_there(tmp_path):
+    """SQLite's docs.html opens its list "<h2 align="center">Documentation</h1>": lxml ignored the stray end tag and read
+    the whole page into the heading, so every block's section was the page's menu (markup._HEAD_MISCLOSED)."""
+    page = ("<html><head><title>SQLite Documentation</title></head><body><h2 align=\"center\">Documentation</h1>"
+            "<div><p>These documents describe the SQLite library, its file format and its command-line shell in detail.</p><ul>"
+            + "".join(f"<li><a href='d{i}.html'>Document {i}</a> describes one part of the library and how to use it.</li>" for i in range(5))
+            + "</ul></div><h2>Obsolete Documents</h2><p>These pages describe SQLite version 2, which is no longer supported.</p></body></html>")
+    (tmp_path / "docs.html").write_text(page, encoding="utf-8")
+    doc = load(tmp_path / "docs.html")
+    t = doc.text
+    assert kinds(doc)[0] == ("heading", "Documentation")
+    assert doc.section_at(t.index("These documents describe")) == "Documentation"
+    assert doc.section_at(t.index("Document 3 describes")) == "Documentation"
+    assert doc.section_at(t.index("These pages describe")) == "Obsolete Documents"
+    check_chunks(doc)

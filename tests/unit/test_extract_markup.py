@@ -771,11 +771,13 @@ def test_html_a_site_banner_and_language_switch_are_no_text_and_the_page_title_h
     check_chunks(doc)
 
 
-def test_html_a_banner_that_holds_the_page_title_is_content():
-    """A blog's <header class="entry-header"><h1>...</h1></header> is the article's title, not a site banner."""
+@pytest.mark.parametrize("box", ["page-header", "tagline"])
+def test_html_a_banner_or_tagline_that_holds_the_page_title_is_content(box):
+    """A blog's <header class="entry-header"><h1>...</h1></header> is the article's title, not a site banner; a
+    "tagline" box holding a heading likewise (markup._page_header, markup._tagline)."""
     from rag.markup import html_blocks
 
-    page = ("<html><body><div class='page-header'><h1>Release notes for version 3</h1></div><article>"
+    page = (f"<html><body><div class='{box}'><h1>Release notes for version 3</h1></div><article>"
             + "".join(f"<p>Paragraph {i} of the release notes says what changed in this version and why it did.</p>" for i in range(6))
             + "</article></body></html>")
     blocks = html_blocks(page)
@@ -1261,16 +1263,6 @@ def test_html_a_site_tagline_is_no_text(tmp_path):
     first = chunk_document(doc, 64, 8)[0]
     assert first.section == "SQLite Release 3.16.0 On 2017-01-02"
     check_chunks(doc)
-
-
-def test_html_a_tagline_that_holds_a_heading_is_content():
-    from rag.markup import html_blocks
-
-    page = ("<html><body><div class='tagline'><h1>Version 3 is out</h1></div><article>"
-            + "".join(f"<p>Paragraph {i} of the release notes says what changed in this version and why it did.</p>" for i in range(6))
-            + "</article></body></html>")
-    blocks = html_blocks(page)
-    assert blocks[0].kind == "heading" and blocks[0].text == "Version 3 is out"
 
 
 SQLITE_FANCY = f"""<html><head><title>SQLite's Built-in printf()</title></head><body>{SQLITE_MENU}

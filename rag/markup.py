@@ -354,8 +354,13 @@ def _note_asides(soup) -> bool:
 def _page_header(el) -> bool:
     """A page's banner (id or class "page-header", "site-header", "masthead"...) holding no heading: the site's name and
     menu, the same on every page. One that holds the page's <h1> (a blog's "entry-header") is content."""
+    return _named_furniture(el, _PAGE_HEADER)
+
+
+def _named_furniture(el, pattern: re.Pattern) -> bool:
+    """Does the element's id or one of its classes match `pattern`, while it holds no heading?"""
     names = [el.get("id") or "", *(el.get("class") or [])]
-    return any(_PAGE_HEADER.search(v) for v in names) and el.find(_HEADS) is None
+    return any(pattern.search(v) for v in names) and el.find(_HEADS) is None
 
 
 def _tagline(el) -> bool:
@@ -363,8 +368,7 @@ def _tagline(el) -> bool:
     desktoponly">Small. Fast. Reliable.<br>Choose any three.</div> beside its logo, on 762 of its 765 pages. It opened
     releaselog/3_16_0.html, session/*.html, c3ref/*.html, onefile.html... as a quotable paragraph, and a chunk's section
     being its first quotable block's, their first chunk had none."""
-    names = [el.get("id") or "", *(el.get("class") or [])]
-    return any(_TAGLINE.search(v) for v in names) and el.find(_HEADS) is None
+    return _named_furniture(el, _TAGLINE)
 
 
 _TAGLINE = re.compile(r"^(?:site[-_]?)?(?:tagline|slogan)$", re.I)
@@ -391,7 +395,7 @@ def _page_title(soup) -> str:
 def _titled(blocks: list[Block], title: str) -> list[Block]:
     """The page's title (`_page_title`) heads it: a heading first, and atop every block's section path. Not when the
     page's first heading already reads so."""
-    if not title or any(b.kind == "heading" and _fold(b.text) == title for b in blocks[:1]):
+    if not title or (blocks and blocks[0].kind == "heading" and _fold(blocks[0].text) == title):
         return blocks
     return [Block("heading", title, (title,)), *(replace(b, section=(title, *b.section)) for b in blocks)]
 

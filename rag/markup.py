@@ -372,7 +372,6 @@ def _tagline(el) -> bool:
 
 
 _TAGLINE = re.compile(r"^(?:site[-_]?)?(?:tagline|slogan)$", re.I)
-_PAGE_TITLE = re.compile(r"^fancy_title$")
 
 
 def _page_title(soup) -> str:
@@ -384,8 +383,8 @@ def _page_title(soup) -> str:
     figure's title (Python's 271 pages of "admonition-title" Note, git's 33 <div class="title">Note</div>, DocBook's
     <p class="title">Figure 3.1. ...</p>), and Doxygen's page titles sit in a <div class="header"> that `_page_header`
     drops. One holding a heading stays (its heading is the title). Returns the title's text ("" for none)."""
-    for el in soup.find_all("div"):
-        if any(_PAGE_TITLE.search(c) for c in el.get("class") or []) and el.find(_HEADS) is None:
+    for el in soup.find_all("div", class_="fancy_title"):
+        if el.find(_HEADS) is None:
             text = _fold(el.get_text(" "))
             el.decompose()
             return text
